@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+
+from burgerprofiel.agencies.catalogue import Component
+from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.models import DataKey
+
+
+class Agency(models.Model):
+    """An opdrachtgevende instantie: the data controller using the platform."""
+
+    name = models.CharField("naam", max_length=200)
+    kbo = models.CharField("KBO-nummer", max_length=10, unique=True, help_text="Tien cijfers, zonder punten.")
+    dpo_name = models.CharField("naam DPO", max_length=200, blank=True)
+    dpo_email = models.EmailField("e-mail DPO", blank=True)
+    street = models.CharField("straat en nummer", max_length=200, blank=True)
+    postcode = models.CharField("postcode", max_length=4, blank=True)
+    municipality = models.CharField("gemeente", max_length=100, blank=True)
+    data_key = models.OneToOneField(DataKey, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "instantie"
+        verbose_name_plural = "instanties"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kbo_display(self) -> str:
+        return f"{self.kbo[:4]}.{self.kbo[4:7]}.{self.kbo[7:]}"
+
+
+class ContactPerson(models.Model):
+    """A person authorised to instruct the processor on the agency's behalf (charter 3.3)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="contact_persons")
+    name = EncryptedTextField("naam", key_from="agency.data_key_id")
+    email = EncryptedTextField("e-mail", key_from="agency.data_key_id")
+    phone = EncryptedTextField("telefoon", key_from="agency.data_key_id", blank=True, default="")
+    role = models.CharField("rol", max_length=100)
+    authorised_from = models.DateField("gemachtigd vanaf", default=dt.date.today)
+    authorised_until = models.DateField("gemachtigd tot", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "gemachtigde contactpersoon"
+        verbose_name_plural = "gemachtigde contactpersonen"
+
+    def __str__(self) -> str:
+        return f"{self.role} ({self.agency})"
+
+
+class ApiClient(models.Model):
+    """An agency system that calls the API with OAuth2 client credentials."""
+
+    class AuthMethod(models.TextChoices):
+        CLIENT_SECRET_BASIC = "client_secret_basic", "Client secret (HTTP Basic)"
+        PRIVATE_KEY_JWT = "private_key_jwt", "private_key_jwt (RFC 7523)"
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="api_clients")
+    client_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    secret_hash = models.CharField(max_length=200, blank=True, help_text="argon2; the secret is shown once.")
+    jwks = models.JSONField(null=True, blank=True, help_text="Public keys for private_key_jwt (JWKS).")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API-client"
+        verbose_name_plural = "API-clients"
+
+    def __str__(self) -> str:
+        return self.client_id
+
+
+class ProcessingOrder(models.Model):
+    """A verwerkingsopdracht (charter 1.2, Bijlage 1). Its content lives in immutable versions."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="processing_orders")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "verwerkingsopdracht"
+        verbose_name_plural = "verwerkingsopdrachten"
+
+    def __str__(self) -> str:
+        return f"Verwerkingsopdracht {self.pk} ({self.agency})"
+
+    @property
+    def current(self) -> ProcessingOrderVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class ProcessingOrderVersion(models.Model):
+    """One version of an order. Never changed: every change is a new version (history kept)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Ontwerp"
+        ACTIVE = "active", "Actief"
+        SUSPENDED = "suspended", "Opgeschort"
+        TERMINATED = "terminated", "Beëindigd"
+
+    order = models.ForeignKey(ProcessingOrder, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    state_reason = models.TextField(
+        blank=True,
+        help_text="Verplicht bij opschorting of beëindiging (charter 2.3: waarom de verwerking stopt).",
+    )
+    components = models.JSONField(default=list, help_text="Bestelde applicatiecomponenten.")
+    data_categories = models.JSONField(default=dict, help_text="Per component de toegelaten gegevenscategorieën.")
+    retention_days = models.JSONField(default=dict, help_text="Per component de bewaartermijn in dagen.")
+    valid_from = models.DateField(null=True, blank=True, help_text="Leeg: vanaf ondertekening.")
+    valid_until = models.DateField(null=True, blank=True, help_text="Leeg: onbepaalde duur.")
+    legal_basis = models.TextField("rechtsgrond", blank=True)
+    dpia_reference = models.CharField("GEB/DPIA-referentie", max_length=200, blank=True)
+    change_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = "versie van verwerkingsopdracht"
+        verbose_name_plural = "versies van verwerkingsopdrachten"
+        ordering = ["order_id", "-number"]
+        constraints = [models.UniqueConstraint(fields=["order", "number"], name="unique_order_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.order} v{self.number} ({self.get_state_display()})"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+    def allows(self, component: str) -> bool:
+        return component in self.components
+
+    def categories_for(self, component: str) -> list[str]:
+        return list(self.data_categories.get(component, []))
+
+    def retention_for(self, component: str) -> int:
+        return int(self.retention_days.get(component, 0))
+
+
+__all__ = ["Agency", "ApiClient", "Component", "ContactPerson", "ProcessingOrder", "ProcessingOrderVersion"]

@@ -1,0 +1,315 @@
+"""The agency API: one NinjaAPI, problem+json for every error, the order check on every operation."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from burgerprofiel.agencies.catalogue import CATEGORIES, Component
+from burgerprofiel.agencies.order_check import order_check
+from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.agencies.services import contact_person_add
+from burgerprofiel.api import selectors
+from burgerprofiel.api.auth import AgencyAuth, principal_of
+from burgerprofiel.api.schemas import (
+    AuditEventOut,
+    ConsistencyProofOut,
+    ContactPersonIn,
+    ContactPersonOut,
+    InclusionProofOut,
+    MeOut,
+    OrderCheckOut,
+    TreeHeadOut,
+)
+from burgerprofiel.audit import services as audit
+from burgerprofiel.audit.actors import Actor
+from burgerprofiel.common.errors import ApplicationError, ValidationError
+from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_error, problem_response
+
+log = logging.getLogger(__name__)
+
+ERROR_STATUSES = {
+    "400": "Onleesbare aanvraag",
+    "401": "Niet geauthenticeerd",
+    "403": "Niet toegelaten door de verwerkingsopdracht",
+    "404": "Niet gevonden",
+    "413": "Aanvraag te groot",
+    "415": "Niet ondersteund inhoudstype",
+    "422": "Ongeldige gegevens",
+    "429": "Te veel aanvragen",
+}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+
+class BurgerprofielApi(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Declare the problem+json errors every operation can answer (RFC 9457)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for path_item in schema.get("paths", {}).values():
+            for method, operation in path_item.items():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_STATUSES.items():
+                    if status == "413" and method not in ("post", "put", "patch"):
+                        continue
+                    responses[status] = {
+                        "description": description,
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    }
+        return schema
+
+
+api = BurgerprofielApi(
+    title="Burgerprofiel agency API",
+    version="1.0.0",
+    description=(
+        "API voor opdrachtgevende instanties. Authenticatie: OAuth2 client credentials op /oauth/token "
+        "(client_secret_basic of private_key_jwt). Elke oproep wordt getoetst aan de actieve verwerkingsopdracht. "
+        "Fouten zijn application/problem+json (RFC 9457). Elke POST aanvaardt een Idempotency-Key."
+    ),
+    urls_namespace="api-v1",
+    auth=AgencyAuth(),
+)
+
+
+def _actor(request: HttpRequest) -> Actor:
+    principal = principal_of(request)
+    version = getattr(request, "order_version", None)
+    return Actor(
+        kind="agency_client",
+        id=principal.client.client_id,
+        agency_id=principal.agency_id,
+        order_version_id=version.pk if version else None,
+    )
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    headers = {"WWW-Authenticate": 'Bearer realm="burgerprofiel"'} if exc.status == 401 else None
+    return problem_from_error(exc, headers=headers)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
+            "message": e.get("msg"),
+            "code": e.get("type"),
+        }
+        for e in exc.errors
+    ]
+    return problem_response(
+        status=422,
+        code="validation-error",
+        title="Ongeldige gegevens",
+        detail="De aanvraag bevat ongeldige velden.",
+        errors=errors,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        status=401,
+        code="authentication-failed",
+        title="Authenticatie mislukt",
+        detail="Geen geldig toegangstoken.",
+        headers={"WWW-Authenticate": 'Bearer realm="burgerprofiel"'},
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return problem_response(
+            status=400,
+            code="malformed-request",
+            title="Onleesbare aanvraag",
+            detail="De body is geen geldige JSON.",
+        )
+    return problem_response(status=exc.status_code, code=f"http-{exc.status_code}", title="Fout", detail=str(exc))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(status=404, code="not-found", title="Niet gevonden", detail="Deze bron bestaat niet.")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unexpected error in the agency API")
+    return problem_response(
+        status=500,
+        code="internal-error",
+        title="Interne fout",
+        detail="Er liep iets mis; probeer later opnieuw.",
+    )
+
+
+@api.get("/me", response=MeOut, summary="De oproepende instantie en haar verwerkingsopdracht", tags=["instantie"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    principal = principal_of(request)
+    version = request.order_version  # type: ignore[attr-defined]
+    agency = agency_get(agency_id=principal.agency_id)
+    audit.audit_record(
+        actor=_actor(request),
+        action="agency.me_read",
+        object_type="agencies.Agency",
+        object_id=str(agency.pk),
+    )
+    return {
+        "agency_id": agency.pk,
+        "agency_name": agency.name,
+        "kbo": agency.kbo,
+        "client_id": principal.client.client_id,
+        "scopes": list(version.components),
+        "processing_order": {
+            "processing_order_id": version.order_id,
+            "version": version.number,
+            "state": version.state,
+            "valid_from": version.valid_from,
+            "valid_until": version.valid_until,
+            "components": [
+                {
+                    "component": c,
+                    "label": Component(c).label,
+                    "data_categories": version.categories_for(c),
+                    "retention_days": version.retention_for(c),
+                }
+                for c in version.components
+            ],
+        },
+    }
+
+
+@api.get(
+    "/me/order-check",
+    response=OrderCheckOut,
+    summary="Toets vooraf of de verwerkingsopdracht een component en gegevenscategorieën toelaat",
+    tags=["instantie"],
+)
+def me_order_check(
+    request: HttpRequest, component: Component, category: Query[list[str]] | None = None
+) -> dict[str, Any]:
+    categories = category or []
+    unknown = [c for c in categories if c not in CATEGORIES[component]]
+    if unknown:
+        raise ValidationError(
+            f"Onbekende gegevenscategorieën voor {component}: {', '.join(unknown)}.",
+            extra={"unknown": unknown},
+        )
+    principal = principal_of(request)
+    version = order_check(
+        actor=_actor(request), agency_id=principal.agency_id, component=component, categories=categories
+    )
+    return {
+        "allowed": True,
+        "component": component,
+        "data_categories": categories,
+        "order_version": version.number,
+    }
+
+
+@api.get(
+    "/contact-persons",
+    response=list[ContactPersonOut],
+    summary="Gemachtigde contactpersonen",
+    tags=["instantie"],
+)
+def contact_persons_list(request: HttpRequest) -> list[Any]:
+    principal = principal_of(request)
+    people = selectors.contact_persons_for_agency(agency_id=principal.agency_id)
+    audit.audit_record(
+        actor=_actor(request),
+        action="contact_person.listed",
+        object_type="agencies.ContactPerson",
+        detail={"count": len(people)},
+    )
+    return people
+
+
+@api.post(
+    "/contact-persons",
+    response={201: ContactPersonOut},
+    summary="Een gemachtigde contactpersoon registreren (charter 3.3)",
+    tags=["instantie"],
+)
+def contact_persons_create(request: HttpRequest, payload: ContactPersonIn) -> tuple[int, Any]:
+    principal = principal_of(request)
+    person = contact_person_add(
+        agency=agency_get(agency_id=principal.agency_id),
+        name=payload.name,
+        email=str(payload.email),
+        role=payload.role,
+        phone=payload.phone,
+        actor=_actor(request),
+    )
+    return 201, person
+
+
+@api.get(
+    "/audit/events",
+    response=list[AuditEventOut],
+    summary="Auditgebeurtenissen van uw instantie",
+    tags=["audit"],
+)
+def audit_events(request: HttpRequest, after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    if not 1 <= limit <= 1000 or after_id < 0:
+        raise ValidationError("limit ligt tussen 1 en 1000; after_id is niet negatief.")
+    return selectors.audit_events_for_agency(agency_id=principal_of(request).agency_id, after_id=after_id, limit=limit)
+
+
+@api.get(
+    "/audit/tree-heads/latest",
+    response=TreeHeadOut,
+    summary="De laatste ondertekende boomkop",
+    tags=["audit"],
+)
+def audit_tree_head_latest(request: HttpRequest) -> dict[str, Any]:
+    head = audit.tree_head_get()
+    return {
+        "tree_size": head.tree_size,
+        "root_hash": head.root_hash,
+        "signed_at": head.signed_at,
+        "signed_tree_head": head.signature,
+        "key_id": head.key_id,
+    }
+
+
+@api.get(
+    "/audit/events/{event_id}/inclusion-proof",
+    response=InclusionProofOut,
+    summary="Bewijs dat een gebeurtenis in het auditlog staat (RFC 9162)",
+    tags=["audit"],
+)
+def audit_inclusion_proof(request: HttpRequest, event_id: int, tree_size: int | None = None) -> dict[str, Any]:
+    return audit.inclusion_proof_for_agency(
+        agency_id=principal_of(request).agency_id, event_id=event_id, tree_size=tree_size
+    )
+
+
+@api.get(
+    "/audit/consistency-proof",
+    response=ConsistencyProofOut,
+    summary="Bewijs dat een latere boomkop de eerdere uitbreidt (RFC 9162)",
+    tags=["audit"],
+)
+def audit_consistency_proof(request: HttpRequest, first: int, second: int) -> dict[str, Any]:
+    return audit.consistency_proof_between(first=first, second=second)

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import ConfigDict, EmailStr, Field
+
+
+class Strict(Schema):
+    """Input schemas refuse unknown fields: a typo must not be silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+class ComponentOut(Schema):
+    component: str
+    label: str
+    data_categories: list[str]
+    retention_days: int
+
+
+class OrderOut(Schema):
+    processing_order_id: int
+    version: int
+    state: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    components: list[ComponentOut]
+
+
+class MeOut(Schema):
+    agency_id: int
+    agency_name: str
+    kbo: str
+    client_id: str
+    scopes: list[str]
+    processing_order: OrderOut
+
+
+class OrderCheckOut(Schema):
+    allowed: bool
+    component: str
+    data_categories: list[str]
+    order_version: int
+
+
+class ContactPersonIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    role: str = Field(min_length=1, max_length=100)
+    phone: str = Field(default="", max_length=40)
+
+
+class ContactPersonOut(Schema):
+    id: int
+    name: str
+    email: str
+    role: str
+    phone: str
+    authorised_from: dt.date
+    authorised_until: dt.date | None
+
+
+class AuditEventOut(Schema):
+    id: int
+    occurred_at: dt.datetime
+    actor_type: str
+    actor_id: str
+    action: str
+    outcome: str
+    object_type: str
+    object_id: str
+    purpose: str
+    request_id: str
+    order_version_id: int | None
+    leaf_index: int | None
+
+
+class TreeHeadOut(Schema):
+    tree_size: int
+    root_hash: str
+    signed_at: dt.datetime
+    signed_tree_head: str
+    key_id: str
+
+
+class InclusionProofOut(Schema):
+    event_id: int
+    leaf_index: int
+    leaf_hash: str
+    tree_size: int
+    root_hash: str
+    audit_path: list[str]
+    signed_tree_head: str
+
+
+class TreeRef(Schema):
+    tree_size: int
+    root_hash: str
+    signed_tree_head: str
+
+
+class ConsistencyProofOut(Schema):
+    first: TreeRef
+    second: TreeRef
+    consistency_path: list[str]

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from burgerprofiel.audit.services import audit_seal_all, audit_verify
+
+
+class Command(BaseCommand):
+    help = "The audit trail: seal pending events into a signed tree head, or verify the whole log."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("verify", help="Recompute every leaf and signed root; exit 1 naming the first bad event.")
+        sub.add_parser("seal", help="Append pending events to the tree and sign a tree head.")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "seal":
+            self.stdout.write(json.dumps({"tree_heads_signed": audit_seal_all()}))
+            return
+        report = audit_verify()
+        summary = {
+            "ok": report.ok,
+            "events_checked": report.events_checked,
+            "tree_heads_checked": report.tree_heads_checked,
+            "unsealed_events": report.unsealed_events,
+            "first_bad_event_id": report.first_bad_event_id,
+            "problems": report.problems[:20],
+        }
+        self.stdout.write(json.dumps(summary, indent=2))
+        if not report.ok:
+            raise CommandError(report.problems[0])

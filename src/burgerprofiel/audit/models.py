@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One act on personal data, one authentication, one back-office change or one refusal.
+
+    Append-only: the database refuses UPDATE and DELETE (triggers, see migration 0002). No
+    personal data in clear lives here: objects are named by type and id, never by content.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Geslaagd"
+        REFUSED = "refused", "Geweigerd"
+        FAILURE = "failure", "Mislukt"
+
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_type = models.CharField(max_length=20)
+    actor_id = models.CharField(max_length=128, blank=True)
+    agency_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    order_version_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=80, db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=128, blank=True)
+    purpose = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    leaf_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "auditgebeurtenis"
+        verbose_name_plural = "auditgebeurtenissen"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["agency_id", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} ({self.outcome})"
+
+
+class AuditLeaf(models.Model):
+    """The position of an event in the Merkle tree, assigned by the sealing task. Append-only."""
+
+    index = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="leaf")
+    leaf_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}"
+
+
+class TreeHead(models.Model):
+    """A signed tree head: the root of the first ``tree_size`` leaves, signed by the platform."""
+
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    signature = models.TextField()  # compact JWS over the canonical tree head
+    key_id = models.CharField(max_length=64)
+    frontier = models.JSONField()
+
+    class Meta:
+        ordering = ["tree_size"]
+        verbose_name = "ondertekende boomkop"
+        verbose_name_plural = "ondertekende boomkoppen"
+
+    def __str__(self) -> str:
+        return f"size {self.tree_size} root {self.root_hash[:12]}"

@@ -1,0 +1,26 @@
+"""The ``burgerprofiel`` command: Django's management commands plus ``serve`` and ``worker``.
+
+burgerprofiel migrate
+burgerprofiel serve [--bind 127.0.0.1:8000] [--workers 2]
+burgerprofiel worker
+burgerprofiel agency onboard --name ... --kbo ... --components dosis,notificaties
+burgerprofiel audit verify
+burgerprofiel keys rewrap
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "burgerprofiel.conf.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["burgerprofiel", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the platform with gunicorn (static files through WhiteNoise)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--no-migrate", action="store_true", help="Do not apply migrations first.")
+
+    def handle(self, *args: Any, bind: str, workers: int, no_migrate: bool, **options: Any) -> None:
+        from gunicorn.app.wsgiapp import WSGIApplication
+
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        argv = [
+            "gunicorn",
+            "burgerprofiel.conf.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '{"gunicorn":"access","method":"%(m)s","status":"%(s)s","duration_us":"%(D)s","request_id":"%({x-request-id}o)s"}',
+        ]
+        self.stdout.write(
+            f"burgerprofiel luistert op http://{bind} (databank: {settings.DATABASES['default']['ENGINE']})"
+        )
+        import sys
+
+        sys.argv = argv
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()

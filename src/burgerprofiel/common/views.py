@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database answers and every migration is applied."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
+    except Exception as exc:  # readiness reports any failure instead of raising
+        checks["database"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(
+        {
+            "name": "burgerprofiel",
+            "api": "/api/v1/",
+            "openapi": "/api/v1/openapi.json",
+            "docs": "/api/v1/docs",
+            "token_endpoint": "/oauth/token",
+            "jwks": "/oauth/jwks",
+            "backoffice": "/backoffice/",
+        }
+    )

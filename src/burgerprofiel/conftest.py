@@ -1,0 +1,117 @@
+"""Shared fixtures: an onboarded agency with both client authentication methods."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from joserfc import jwt
+from joserfc.jwk import ECKey, RSAKey
+
+from burgerprofiel.agencies.services import agency_onboard
+from burgerprofiel.audit.actors import Actor
+from burgerprofiel.crypto.services import forget_cached_keys
+from burgerprofiel.oauth.services import ASSERTION_TYPE, token_url
+
+TEST_ACTOR = Actor(kind="staff", id="test-operator")
+
+
+@dataclass
+class OnboardedAgency:
+    agency_id: int
+    client_id: str
+    client_secret: str
+    order_id: int
+    rsa_key: RSAKey
+    ec_key: ECKey
+
+    def assertion(self, *, key: Any = None, alg: str = "RS256", **overrides: Any) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": token_url(),
+            "jti": secrets.token_urlsafe(16),
+            "iat": now,
+            "exp": now + 300,
+        }
+        claims.update(overrides)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        signing_key = key or (self.rsa_key if alg == "RS256" else self.ec_key)
+        return jwt.encode({"alg": alg, "kid": signing_key.kid}, claims, signing_key)
+
+
+def make_agency(
+    *,
+    name: str = "Agentschap Opgroeien",
+    kbo: str = "0316380841",
+    components: str = "dosis,notificaties",
+    **kwargs: Any,
+) -> OnboardedAgency:
+    rsa_key = RSAKey.generate_key(2048, parameters={"kid": "rsa-1"}, private=True)
+    ec_key = ECKey.generate_key("P-256", parameters={"kid": "ec-1"}, private=True)
+    jwks = {"keys": [rsa_key.as_dict(private=False), ec_key.as_dict(private=False)]}
+    result = agency_onboard(name=name, kbo=kbo, components=components.split(","), jwks=jwks, actor=TEST_ACTOR, **kwargs)
+    assert result.client_secret
+    return OnboardedAgency(
+        agency_id=result.agency.pk,
+        client_id=result.client.client_id,
+        client_secret=result.client_secret,
+        order_id=result.order_version.order_id,
+        rsa_key=rsa_key,
+        ec_key=ec_key,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache() -> Any:
+    forget_cached_keys()
+    yield
+    forget_cached_keys()
+
+
+@pytest.fixture
+def agency(db: Any) -> OnboardedAgency:
+    return make_agency()
+
+
+@pytest.fixture
+def other_agency(db: Any) -> OnboardedAgency:
+    return make_agency(name="Departement Mobiliteit", kbo="0887010362", components="notificaties")
+
+
+def post_form(client: Client, data: dict[str, str], **extra: Any) -> Any:
+    return client.post("/oauth/token", urlencode(data), content_type="application/x-www-form-urlencoded", **extra)
+
+
+def token_with_assertion(client: Client, agency: OnboardedAgency, **kwargs: Any) -> Any:
+    return post_form(
+        client,
+        {
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": agency.assertion(**kwargs),
+        },
+    )
+
+
+def token_with_secret(client: Client, agency: OnboardedAgency, secret: str | None = None) -> Any:
+    basic = base64.b64encode(f"{agency.client_id}:{secret or agency.client_secret}".encode()).decode()
+    return post_form(client, {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {basic}")
+
+
+def bearer(client: Client, agency: OnboardedAgency) -> dict[str, str]:
+    response = token_with_assertion(client, agency)
+    assert response.status_code == 200, response.content
+    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+def auth_headers(client: Client, agency: OnboardedAgency) -> dict[str, str]:
+    return bearer(client, agency)

@@ -1,0 +1,128 @@
+"""Model fields that encrypt with a data key (DESIGN rule 3).
+
+A value is stored as ``bp1:<data key id>:<base64(nonce || AES-256-GCM ciphertext)>``. The field
+names where its key comes from (``key_from="agency.data_key_id"``); the key id travels with the
+ciphertext, so reading needs nothing but the value. A value whose key was destroyed reads as
+``UNREADABLE``. Encrypted fields cannot be filtered on: use a blind index.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import models
+
+from burgerprofiel.crypto.services import KeyUnavailable, data_key_material
+
+PREFIX = "bp1:"
+
+
+class _Unreadable:
+    """Stands in for a value whose data key was destroyed."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return "[onleesbaar: sleutel vernietigd]"
+
+    __repr__ = __str__
+
+
+UNREADABLE: Any = _Unreadable()
+
+
+class _Ciphertext(str):
+    """Marks a string that ``pre_save`` already encrypted."""
+
+
+def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str) -> str:
+    nonce = os.urandom(12)
+    key = data_key_material(key_id)
+    sealed = AESGCM(key).encrypt(nonce, plaintext, str(key_id).encode())
+    return f"{PREFIX}{uuid.UUID(str(key_id)).hex}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt_bytes(stored: str) -> bytes:
+    if not stored.startswith(PREFIX):
+        raise ValueError("not an encrypted value")
+    key_hex, _, payload = stored[len(PREFIX) :].partition(":")
+    key_id = uuid.UUID(key_hex)
+    raw = base64.b64decode(payload)
+    return AESGCM(data_key_material(key_id)).decrypt(raw[:12], raw[12:], str(key_id).encode())
+
+
+def key_id_of(stored: str) -> uuid.UUID:
+    return uuid.UUID(stored[len(PREFIX) :].partition(":")[0])
+
+
+def _resolve(instance: Any, path: str) -> Any:
+    value = instance
+    for part in path.split("."):
+        value = getattr(value, part)
+        if value is None:
+            return None
+    return value
+
+
+class EncryptedTextField(models.TextField):
+    def __init__(self, *args: Any, key_from: str, **kwargs: Any) -> None:
+        self.key_from = key_from
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["key_from"] = self.key_from
+        return name, path, args, kwargs
+
+    def to_plain(self, value: Any) -> bytes:
+        return str(value).encode()
+
+    def from_plain(self, raw: bytes) -> Any:
+        return raw.decode()
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = getattr(model_instance, self.attname)
+        if value is None or value is UNREADABLE:
+            return None if value is None else _Ciphertext("")
+        key_id = _resolve(model_instance, self.key_from)
+        if key_id is None:
+            raise ValueError(f"{type(model_instance).__name__}.{self.name}: no data key at {self.key_from}")
+        return _Ciphertext(encrypt_bytes(self.to_plain(value), key_id=getattr(key_id, "pk", key_id)))
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None or isinstance(value, _Ciphertext):
+            return value
+        raise TypeError(f"{self.name} is encrypted: it can only be written by saving the model, not queried")
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        if value == "":
+            return UNREADABLE
+        try:
+            return self.from_plain(decrypt_bytes(value))
+        except KeyUnavailable:
+            return UNREADABLE
+
+
+class EncryptedJSONField(EncryptedTextField):
+    def to_plain(self, value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
+
+    def from_plain(self, raw: bytes) -> Any:
+        return json.loads(raw)
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """A keyed hash for equality lookups on encrypted values; ``purpose`` separates domains."""
+    key = hmac.new(settings.BLIND_INDEX_KEY.encode(), purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()

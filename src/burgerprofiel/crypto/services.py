@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from burgerprofiel.crypto import keyring
+from burgerprofiel.crypto.models import DataKey
+
+
+class KeyUnavailable(Exception):
+    """The data key was destroyed (or never existed): its data can no longer be read."""
+
+
+_cache: dict[uuid.UUID, tuple[bytes, float]] = {}
+_cache_lock = threading.Lock()
+
+
+def data_key_create(*, owner_type: str) -> DataKey:
+    key_id = uuid.uuid4()
+    kek_id, wrapped = keyring.wrap(data_key=os.urandom(32), key_id=str(key_id))
+    return DataKey.objects.create(id=key_id, owner_type=owner_type, kek_id=kek_id, wrapped_key=wrapped)
+
+
+def data_key_material(key_id: uuid.UUID | str) -> bytes:
+    """The plaintext data key, from a short per-process cache or unwrapped from the database."""
+    key_uuid = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(str(key_id))
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key_uuid)
+        if hit and hit[1] > now:
+            return hit[0]
+    row = DataKey.objects.filter(id=key_uuid).values("kek_id", "wrapped_key", "destroyed_at").first()
+    if row is None or row["destroyed_at"] is not None or not row["wrapped_key"]:
+        raise KeyUnavailable(str(key_uuid))
+    material = keyring.unwrap(wrapped=bytes(row["wrapped_key"]), kek_id=row["kek_id"], key_id=str(key_uuid))
+    with _cache_lock:
+        _cache[key_uuid] = (material, now + settings.DATA_KEY_CACHE_SECONDS)
+    return material
+
+
+def forget_cached_keys() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def data_key_destroy(*, key: DataKey, reason: str, actor: Any) -> DataKey:
+    """Crypto-shred: drop the wrapped key so every value it encrypted is unreadable everywhere."""
+    from burgerprofiel.audit.services import audit_record
+
+    with transaction.atomic():
+        locked = DataKey.objects.select_for_update().get(pk=key.pk)
+        if locked.destroyed_at is None:
+            locked.wrapped_key = None
+            locked.destroyed_at = timezone.now()
+            locked.destroyed_reason = reason[:200]
+            locked.save(update_fields=["wrapped_key", "destroyed_at", "destroyed_reason"])
+            audit_record(
+                actor=actor,
+                action="crypto.data_key.destroy",
+                object_type="crypto.DataKey",
+                object_id=str(locked.pk),
+                purpose=reason[:200],
+            )
+    with _cache_lock:
+        _cache.pop(locked.pk, None)
+    return locked
+
+
+def data_keys_rewrap(*, batch_size: int = 500) -> int:
+    """Wrap every live data key with the current KEK. Safe to run twice; returns how many moved."""
+    current = keyring.current_kek()
+    moved = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                DataKey.objects.select_for_update()
+                .filter(destroyed_at__isnull=True)
+                .exclude(kek_id=current.id)
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return moved
+            for data_key in batch:
+                material = keyring.unwrap(
+                    wrapped=bytes(data_key.wrapped_key or b""), kek_id=data_key.kek_id, key_id=str(data_key.pk)
+                )
+                data_key.kek_id, data_key.wrapped_key = keyring.wrap(
+                    data_key=material, key_id=str(data_key.pk), kek=current
+                )
+                data_key.rewrapped_at = timezone.now()
+                data_key.save(update_fields=["kek_id", "wrapped_key", "rewrapped_at"])
+            moved += len(batch)

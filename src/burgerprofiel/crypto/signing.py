@@ -1,0 +1,75 @@
+"""The platform's JWS signing: access tokens (RFC 9068) and signed audit tree heads.
+
+The newest unretired key signs; every unretired key is published at ``/oauth/jwks`` so tokens
+signed just before a rotation still verify.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import Any
+
+from django.db import transaction
+from joserfc import jws, jwt
+from joserfc.jwk import ECKey, KeySet
+
+from burgerprofiel.crypto import keyring
+from burgerprofiel.crypto.models import SigningKey
+
+_loaded: dict[str, ECKey] = {}
+_lock = threading.Lock()
+
+
+def signing_key_create() -> SigningKey:
+    kid = secrets.token_urlsafe(12)
+    key = ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig", "alg": "ES256"}, private=True)
+    pem = key.as_pem(private=True)
+    kek_id, wrapped = keyring.wrap(data_key=pem, key_id=f"signing:{kid}")
+    return SigningKey.objects.create(
+        kid=kid,
+        algorithm="ES256",
+        public_jwk={**key.as_dict(private=False), "use": "sig", "alg": "ES256"},
+        kek_id=kek_id,
+        wrapped_private_key=wrapped,
+    )
+
+
+def _private_key(row: SigningKey) -> ECKey:
+    with _lock:
+        if row.kid in _loaded:
+            return _loaded[row.kid]
+    pem = keyring.unwrap(wrapped=bytes(row.wrapped_private_key), kek_id=row.kek_id, key_id=f"signing:{row.kid}")
+    key = ECKey.import_key(pem, parameters={"kid": row.kid, "use": "sig", "alg": "ES256"})
+    with _lock:
+        _loaded[row.kid] = key
+    return key
+
+
+def current_signing_key() -> SigningKey:
+    row = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
+    if row is None:
+        with transaction.atomic():
+            row = signing_key_create()
+    return row
+
+
+def sign_jwt(claims: dict[str, Any], *, typ: str = "JWT") -> str:
+    row = current_signing_key()
+    return jwt.encode({"alg": "ES256", "kid": row.kid, "typ": typ}, claims, _private_key(row))
+
+
+def sign_detached(payload: bytes) -> tuple[str, str]:
+    """A compact JWS over ``payload``; returns (token, kid)."""
+    row = current_signing_key()
+    token = jws.serialize_compact({"alg": "ES256", "kid": row.kid}, payload, _private_key(row))
+    return token, row.kid
+
+
+def public_keyset() -> KeySet:
+    rows = SigningKey.objects.filter(retired_at__isnull=True)
+    return KeySet([ECKey.import_key(dict(r.public_jwk)) for r in rows])
+
+
+def jwks() -> dict[str, Any]:
+    return {"keys": [dict(r.public_jwk) for r in SigningKey.objects.filter(retired_at__isnull=True)]}

@@ -1,0 +1,345 @@
+"""Agency authentication: OAuth2 client credentials the way the Flemish ACM does it.
+
+Design note: two client authentication methods, ``client_secret_basic`` and ``private_key_jwt``
+(RFC 7523 with RS256 or ES256; ``iss`` = ``sub`` = client_id; ``aud`` = the token URL; ``exp`` at
+most ten minutes ahead; a ``jti`` is accepted once). The access token is a short-lived JWT
+(RFC 9068, ``typ: at+jwt``) whose scopes are the components of the active order at issuance. The
+scopes are informative: every API request re-runs the order check against the database, so a
+suspension is not undone by a token that is still valid. Every success and every failure is
+audited; failures never say more than the caller needs to fix its own request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from burgerprofiel.agencies.models import ApiClient
+from burgerprofiel.agencies.order_check import OrderRefused, order_check
+from burgerprofiel.agencies.selectors import api_client_by_client_id
+from burgerprofiel.agencies.services import api_client_secret_matches
+from burgerprofiel.audit.actors import ANONYMOUS, Actor
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.common.errors import AuthenticationFailed
+from burgerprofiel.common.metrics import AUTH_FAILURES, TOKENS_ISSUED
+from burgerprofiel.crypto import signing
+from burgerprofiel.oauth.models import UsedAssertion
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_ALGORITHMS = ["RS256", "ES256"]
+CLOCK_SKEW_SECONDS = 30
+
+
+class OAuthError(AuthenticationFailed):
+    """An RFC 6749 §5.2 error, carried in a problem+json body (``error`` member included)."""
+
+    def __init__(self, error: str, detail: str, *, status: int = 401, reason: str = "") -> None:
+        super().__init__(detail, extra={"error": error, "error_description": detail})
+        self.status = status
+        self.code = f"oauth-{error.replace('_', '-')}"
+        self.error = error
+        self.reason = reason or error
+
+
+def token_url() -> str:
+    return f"{settings.PUBLIC_URL}/oauth/token"
+
+
+def issuer() -> str:
+    return settings.PUBLIC_URL
+
+
+def api_audience() -> str:
+    return f"{settings.PUBLIC_URL}/api"
+
+
+def _client_actor(client: ApiClient | None, client_id: str = "") -> Actor:
+    if client is None:
+        return Actor(kind="agency_client", id=client_id[:128]) if client_id else ANONYMOUS
+    return Actor(kind="agency_client", id=client.client_id, agency_id=client.agency_id)
+
+
+def _fail(
+    *, error: str, detail: str, reason: str, client: ApiClient | None, client_id: str, status: int = 401
+) -> OAuthError:
+    audit_record(
+        actor=_client_actor(client, client_id),
+        action="oauth.authentication_failed",
+        outcome=AuditEvent.Outcome.REFUSED,
+        object_type="agencies.ApiClient",
+        object_id=client_id[:128],
+        detail={"reason": reason},
+    )
+    AUTH_FAILURES.labels(reason).inc()
+    return OAuthError(error, detail, status=status, reason=reason)
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        return None
+    # RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+    return unquote(client_id), unquote(secret)
+
+
+def _unverified_claims(assertion: str) -> dict[str, Any]:
+    import json
+
+    try:
+        payload = assertion.split(".")[1]
+        return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+    except (IndexError, ValueError, TypeError):
+        return {}
+
+
+def _authenticate_assertion(assertion: str, form_client_id: str) -> ApiClient:
+    claims_unverified = _unverified_claims(assertion)
+    client_id = str(claims_unverified.get("iss") or form_client_id or "")
+    client = api_client_by_client_id(client_id=client_id) if client_id else None
+
+    def fail(reason: str, detail: str) -> OAuthError:
+        return _fail(error="invalid_client", detail=detail, reason=reason, client=client, client_id=client_id)
+
+    if client is None:
+        raise fail("unknown_client", "Onbekende of inactieve client.")
+    if form_client_id and form_client_id != client.client_id:
+        raise fail("client_id_mismatch", "client_id verschilt van de issuer van de assertion.")
+    if not client.jwks:
+        raise fail("no_jwks", "Voor deze client is geen publieke sleutel geregistreerd.")
+    try:
+        keys = KeySet.import_key_set(client.jwks)
+        token = jwt.decode(assertion, keys, algorithms=ASSERTION_ALGORITHMS)
+    except (JoseError, ValueError, TypeError):
+        raise fail("bad_signature", "De handtekening van de client assertion klopt niet.") from None
+    claims = token.claims
+    now = int(time.time())
+    if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:
+        raise fail("bad_subject", "iss en sub van de client assertion moeten de client_id zijn.")
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if token_url() not in audiences:
+        raise fail("bad_audience", f"De aud van de client assertion moet {token_url()} zijn.")
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float):
+        raise fail("no_exp", "De client assertion heeft geen exp.")
+    if exp < now - CLOCK_SKEW_SECONDS:
+        raise fail("expired", "De client assertion is verlopen.")
+    if exp > now + settings.CLIENT_ASSERTION_MAX_TTL_SECONDS + CLOCK_SKEW_SECONDS:
+        raise fail("exp_too_far", "De exp van de client assertion ligt meer dan 10 minuten in de toekomst.")
+    nbf = claims.get("nbf")
+    if isinstance(nbf, int | float) and nbf > now + CLOCK_SKEW_SECONDS:
+        raise fail("not_yet_valid", "De client assertion is nog niet geldig (nbf).")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti or len(jti) > 200:
+        raise fail("no_jti", "De client assertion heeft geen geldige jti.")
+    try:
+        with transaction.atomic():
+            UsedAssertion.objects.create(
+                client_id=client.client_id, jti=jti, expires_at=dt.datetime.fromtimestamp(exp, dt.UTC)
+            )
+    except IntegrityError:
+        raise fail("replayed_jti", "Deze client assertion (jti) werd al gebruikt.") from None
+    return client
+
+
+def _authenticate_secret(client_id: str, secret: str) -> ApiClient:
+    client = api_client_by_client_id(client_id=client_id)
+    if client is None or not api_client_secret_matches(client=client, secret=secret):
+        raise _fail(
+            error="invalid_client",
+            detail="Ongeldige client-gegevens.",
+            reason="bad_secret" if client else "unknown_client",
+            client=client,
+            client_id=client_id,
+        )
+    return client
+
+
+@dataclass
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    scope: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+        }
+
+
+def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
+    """Authenticate the client (secret or assertion) and issue an access token."""
+    form_client_id = form.get("client_id", "")
+    if form.get("grant_type") != "client_credentials":
+        raise OAuthError(
+            "unsupported_grant_type", "Alleen grant_type=client_credentials wordt ondersteund.", status=400
+        )
+    if form.get("client_assertion_type") or form.get("client_assertion"):
+        if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
+            raise _fail(
+                error="invalid_client",
+                detail=f"client_assertion_type moet {ASSERTION_TYPE} zijn, met een client_assertion.",
+                reason="bad_assertion_type",
+                client=None,
+                client_id=form_client_id,
+            )
+        client = _authenticate_assertion(form["client_assertion"], form_client_id)
+        method = "private_key_jwt"
+    elif credentials := _basic_credentials(authorization):
+        client = _authenticate_secret(*credentials)
+        method = "client_secret_basic"
+    else:
+        raise _fail(
+            error="invalid_client",
+            detail="Geen clientauthenticatie: gebruik HTTP Basic of een client_assertion (private_key_jwt).",
+            reason="no_client_authentication",
+            client=None,
+            client_id=form_client_id,
+        )
+
+    actor = _client_actor(client)
+    try:
+        version = order_check(actor=actor, agency_id=client.agency_id)
+    except OrderRefused as refused:
+        raise OAuthError("unauthorized_client", refused.detail, status=400, reason=refused.reason) from None
+    requested = form.get("scope", "").split()
+    unknown = [s for s in requested if s not in version.components]
+    if unknown:
+        audit_record(
+            actor=actor,
+            action="oauth.scope_refused",
+            outcome=AuditEvent.Outcome.REFUSED,
+            order_version_id=version.pk,
+            detail={"scopes": unknown},
+        )
+        raise OAuthError("invalid_scope", f"Niet besteld in de verwerkingsopdracht: {', '.join(unknown)}.", status=400)
+    scopes = requested or list(version.components)
+    now = int(time.time())
+    ttl = settings.ACCESS_TOKEN_TTL_SECONDS
+    jti = secrets.token_urlsafe(16)
+    claims = {
+        "iss": issuer(),
+        "sub": client.client_id,
+        "aud": api_audience(),
+        "client_id": client.client_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "jti": jti,
+        "scope": " ".join(scopes),
+        "agency": client.agency_id,
+        "order_version": version.number,
+    }
+    token = signing.sign_jwt(claims, typ="at+jwt")
+    audit_record(
+        actor=actor,
+        action="oauth.token_issued",
+        order_version_id=version.pk,
+        object_type="oauth.AccessToken",
+        object_id=jti,
+        detail={"method": method, "scope": claims["scope"]},
+    )
+    TOKENS_ISSUED.labels(method).inc()
+    return IssuedToken(access_token=token, expires_in=ttl, scope=" ".join(scopes))
+
+
+@dataclass(frozen=True)
+class AgencyPrincipal:
+    client: ApiClient
+    scopes: tuple[str, ...]
+    token_id: str
+
+    @property
+    def agency_id(self) -> int:
+        return self.client.agency_id
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind="agency_client", id=self.client.client_id, agency_id=self.client.agency_id)
+
+
+def access_token_decode(token: str) -> AgencyPrincipal | None:
+    """The principal of a valid token, or None; records nothing (for rate limiting)."""
+    try:
+        decoded = jwt.decode(token, signing.public_keyset(), algorithms=["ES256"])
+    except (JoseError, ValueError, TypeError):
+        return None
+    claims = decoded.claims
+    if (
+        decoded.header.get("typ") != "at+jwt"
+        or claims.get("iss") != issuer()
+        or claims.get("aud") != api_audience()
+        or not isinstance(claims.get("exp"), int)
+        or claims["exp"] < int(time.time()) - CLOCK_SKEW_SECONDS
+    ):
+        return None
+    client = api_client_by_client_id(client_id=str(claims.get("client_id", "")))
+    if client is None:
+        return None
+    return AgencyPrincipal(
+        client=client, scopes=tuple(str(claims.get("scope", "")).split()), token_id=str(claims.get("jti"))
+    )
+
+
+def access_token_verify(token: str) -> AgencyPrincipal:
+    """Check an access token's signature, type, issuer, audience and lifetime, and its client."""
+
+    def fail(reason: str, detail: str, client_id: str = "") -> AuthenticationFailed:
+        audit_record(
+            actor=Actor(kind="agency_client", id=client_id) if client_id else ANONYMOUS,
+            action="api.authentication_failed",
+            outcome=AuditEvent.Outcome.REFUSED,
+            detail={"reason": reason},
+        )
+        AUTH_FAILURES.labels(reason).inc()
+        return AuthenticationFailed(detail, extra={"reason": reason})
+
+    try:
+        decoded = jwt.decode(token, signing.public_keyset(), algorithms=["ES256"])
+    except (JoseError, ValueError, TypeError):
+        raise fail("bad_token", "Ongeldig toegangstoken.") from None
+    if decoded.header.get("typ") != "at+jwt":
+        raise fail("bad_token_type", "Dit is geen toegangstoken (typ at+jwt).")
+    claims = decoded.claims
+    now = int(time.time())
+    client_id = str(claims.get("client_id", ""))
+    if claims.get("iss") != issuer() or claims.get("aud") != api_audience():
+        raise fail("bad_token_audience", "Het toegangstoken is niet voor deze API uitgegeven.", client_id)
+    if not isinstance(claims.get("exp"), int) or claims["exp"] < now - CLOCK_SKEW_SECONDS:
+        raise fail("token_expired", "Het toegangstoken is verlopen.", client_id)
+    client = api_client_by_client_id(client_id=client_id)
+    if client is None:
+        raise fail("client_inactive", "De client van dit toegangstoken is niet (meer) actief.", client_id)
+    return AgencyPrincipal(
+        client=client, scopes=tuple(str(claims.get("scope", "")).split()), token_id=str(claims.get("jti"))
+    )
+
+
+def used_assertions_purge() -> int:
+    """Forget jtis whose assertions expired: they can no longer be replayed anyway."""
+    deleted, _ = UsedAssertion.objects.filter(expires_at__lt=timezone.now() - dt.timedelta(minutes=5)).delete()
+    return deleted

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from joserfc.jwk import RSAKey
+
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.conftest import post_form, token_with_assertion, token_with_secret
+
+pytestmark = pytest.mark.django_db
+
+
+def _refusals(reason: str) -> int:
+    return AuditEvent.objects.filter(
+        action="oauth.authentication_failed", outcome="refused", detail__reason=reason
+    ).count()
+
+
+def _assert_problem_401(response, error: str = "invalid_client") -> dict:
+    assert response.status_code == 401, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 401
+    assert body["error"] == error
+    assert body["type"].endswith("/oauth-invalid-client")
+    return body
+
+
+def test_private_key_jwt_rs256_token_calls_me(client, agency):
+    response = token_with_assertion(client, agency)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert set(body["scope"].split()) == {"dosis", "notificaties"}
+    me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
+    assert me.status_code == 200, me.content
+    data = me.json()
+    assert data["agency_id"] == agency.agency_id
+    assert data["client_id"] == agency.client_id
+    assert data["processing_order"]["version"] == 1
+    assert data["processing_order"]["state"] == "active"
+    assert sorted(data["scopes"]) == ["dosis", "notificaties"]
+    assert AuditEvent.objects.filter(action="oauth.token_issued", detail__method="private_key_jwt").count() == 1
+    assert AuditEvent.objects.filter(action="agency.me_read", agency_id=agency.agency_id).count() == 1
+
+
+def test_private_key_jwt_es256_assertion_is_accepted(client, agency):
+    response = token_with_assertion(client, agency, alg="ES256")
+    assert response.status_code == 200, response.content
+
+
+def test_client_secret_basic_token_calls_me(client, agency):
+    response = token_with_secret(client, agency)
+    assert response.status_code == 200, response.content
+    me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {response.json()['access_token']}")
+    assert me.status_code == 200
+    assert me.json()["kbo"] == "0316380841"
+    assert AuditEvent.objects.filter(action="oauth.token_issued", detail__method="client_secret_basic").count() == 1
+
+
+def test_wrong_client_secret_is_refused_and_audited(client, agency):
+    _assert_problem_401(token_with_secret(client, agency, secret="not-the-secret"))
+    assert _refusals("bad_secret") == 1
+
+
+def test_replayed_jti_is_refused_and_audited(client, agency):
+    assertion = agency.assertion()
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
+    assert post_form(client, form).status_code == 200
+    body = _assert_problem_401(post_form(client, form))
+    assert "jti" in body["detail"]
+    assert _refusals("replayed_jti") == 1
+
+
+def test_expired_assertion_is_refused_and_audited(client, agency):
+    now = int(time.time())
+    _assert_problem_401(token_with_assertion(client, agency, iat=now - 900, exp=now - 600))
+    assert _refusals("expired") == 1
+
+
+def test_assertion_expiring_more_than_ten_minutes_ahead_is_refused(client, agency):
+    _assert_problem_401(token_with_assertion(client, agency, exp=int(time.time()) + 3600))
+    assert _refusals("exp_too_far") == 1
+
+
+def test_wrong_audience_is_refused_and_audited(client, agency):
+    _assert_problem_401(token_with_assertion(client, agency, aud="https://elders.example/oauth/token"))
+    assert _refusals("bad_audience") == 1
+
+
+def test_assertion_signed_with_another_key_is_refused_and_audited(client, agency):
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "rsa-1"}, private=True)
+    _assert_problem_401(token_with_assertion(client, agency, key=stranger))
+    assert _refusals("bad_signature") == 1
+
+
+def test_sub_other_than_client_is_refused(client, agency):
+    _assert_problem_401(token_with_assertion(client, agency, sub="someone-else"))
+    assert _refusals("bad_subject") == 1
+
+
+def test_missing_jti_is_refused(client, agency):
+    _assert_problem_401(token_with_assertion(client, agency, jti=None))
+    assert _refusals("no_jti") == 1
+
+
+def test_unknown_client_is_refused(client, agency):
+    _assert_problem_401(token_with_assertion(client, agency, iss="bp-unknown", sub="bp-unknown"))
+    assert _refusals("unknown_client") == 1
+
+
+def test_other_grant_types_are_refused(client, agency):
+    response = post_form(client, {"grant_type": "password"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_grant_type"
+
+
+def test_requesting_a_scope_outside_the_order_is_refused(client, agency):
+    response = post_form(
+        client,
+        {
+            "grant_type": "client_credentials",
+            "scope": "betalingen",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": agency.assertion(),
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+
+
+def test_token_endpoint_refuses_json_bodies(client, agency):
+    response = client.post("/oauth/token", {"grant_type": "client_credentials"}, content_type="application/json")
+    assert response.status_code == 415
+
+
+def test_jwks_publishes_the_key_that_signs_access_tokens(client, agency):
+    from joserfc import jwt as jose_jwt
+    from joserfc.jwk import KeySet
+
+    token = token_with_assertion(client, agency).json()["access_token"]
+    keys = KeySet.import_key_set(client.get("/oauth/jwks").json())
+    decoded = jose_jwt.decode(token, keys, algorithms=["ES256"])
+    assert decoded.header["typ"] == "at+jwt"
+    assert decoded.claims["client_id"] == agency.client_id
+    assert decoded.claims["exp"] - decoded.claims["iat"] <= 300
+
+
+def test_api_refuses_a_token_that_is_not_ours(client, agency):
+    response = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer eyJhbGciOiJub25lIn0.e30.")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert AuditEvent.objects.filter(action="api.authentication_failed", detail__reason="bad_token").count() == 1
+
+
+def test_api_refuses_a_request_without_token(client, agency):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
