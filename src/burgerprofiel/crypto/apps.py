@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class CryptoConfig(AppConfig):
     name = "burgerprofiel.crypto"
     label = "crypto"
+    verbose_name = "Sleutelbeheer"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        if getattr(settings, "PRODUCTION", False):
+            # Fail at start-up, not at the first encrypted write, when a KEK is malformed.
+            from burgerprofiel.crypto.keyring import keks
+
+            keks()

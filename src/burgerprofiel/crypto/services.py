@@ -86,7 +86,7 @@ def data_keys_rewrap(*, batch_size: int = 500) -> int:
                 .order_by("pk")[:batch_size]
             )
             if not batch:
-                return moved
+                return moved + _signing_keys_rewrap(current)
             for data_key in batch:
                 material = keyring.unwrap(
                     wrapped=bytes(data_key.wrapped_key or b""), kek_id=data_key.kek_id, key_id=str(data_key.pk)
@@ -97,3 +97,17 @@ def data_keys_rewrap(*, batch_size: int = 500) -> int:
                 data_key.rewrapped_at = timezone.now()
                 data_key.save(update_fields=["kek_id", "wrapped_key", "rewrapped_at"])
             moved += len(batch)
+
+
+def _signing_keys_rewrap(current: keyring.Kek) -> int:
+    from burgerprofiel.crypto.models import SigningKey
+
+    moved = 0
+    with transaction.atomic():
+        for row in SigningKey.objects.select_for_update().exclude(kek_id=current.id):
+            key_id = f"signing:{row.kid}"
+            material = keyring.unwrap(wrapped=bytes(row.wrapped_private_key), kek_id=row.kek_id, key_id=key_id)
+            row.kek_id, row.wrapped_private_key = keyring.wrap(data_key=material, key_id=key_id, kek=current)
+            row.save(update_fields=["kek_id", "wrapped_private_key"])
+            moved += 1
+    return moved

@@ -1,0 +1,74 @@
+"""The production profile refuses to start without its secrets (no defaults in production)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+
+import pytest
+
+KEK = "p1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+COMPLETE = {
+    "BURGERPROFIEL_PROFILE": "production",
+    "SECRET_KEY": "x" * 50,
+    "KEY_ENCRYPTION_KEYS": KEK,
+    "BLIND_INDEX_KEY": "y" * 40,
+    "ALLOWED_HOSTS": "burgerprofiel.example",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def _start(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in COMPLETE}
+    clean.update(env, BURGERPROFIEL_BASE_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="burgerprofiel.conf.settings")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_starts_with_every_secret_given(tmp_path):
+    result = _start(COMPLETE, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+    assert not (tmp_path / "var" / "dev-secrets.json").exists()
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "KEY_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without(missing, tmp_path):
+    env = {k: v for k, v in COMPLETE.items() if k != missing}
+    result = _start(env, tmp_path)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_refuses_debug(tmp_path):
+    result = _start({**COMPLETE, "DEBUG": "true"}, tmp_path)
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr
+
+
+def test_a_malformed_key_encryption_key_is_refused_at_start(tmp_path):
+    env = {**COMPLETE, "KEY_ENCRYPTION_KEYS": "p1:dG9vLXNob3J0"}
+    clean = {k: v for k, v in os.environ.items() if k not in COMPLETE}
+    clean.update(env, BURGERPROFIEL_BASE_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="burgerprofiel.conf.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "32 bytes" in result.stderr

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from burgerprofiel.agencies.models import Agency, ContactPerson
+from burgerprofiel.agencies.services import contact_person_add
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.conftest import TEST_ACTOR
+from burgerprofiel.crypto import keyring, signing
+from burgerprofiel.crypto.fields import UNREADABLE, blind_index
+from burgerprofiel.crypto.models import DataKey, SigningKey
+from burgerprofiel.crypto.services import data_key_destroy, data_keys_rewrap, forget_cached_keys
+
+pytestmark = pytest.mark.django_db
+
+
+def _raw(table: str, column: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def _person(agency_id: int, name: str, email: str) -> ContactPerson:
+    return contact_person_add(
+        agency=Agency.objects.get(pk=agency_id), name=name, email=email, role="DPO", actor=TEST_ACTOR
+    )
+
+
+def test_personal_data_is_stored_encrypted_and_reads_back_in_clear(agency):
+    person = _person(agency.agency_id, "An Peeters", "an.peeters@example.be")
+    stored = _raw("agencies_contactperson", "email", person.pk)
+    assert "an.peeters" not in stored
+    assert stored.startswith("bp1:")
+    agency_key = Agency.objects.get(pk=agency.agency_id).data_key_id
+    assert stored.split(":")[1] == agency_key.hex
+    assert ContactPerson.objects.get(pk=person.pk).email == "an.peeters@example.be"
+
+
+def test_the_same_value_encrypts_differently_each_time(agency):
+    first = _person(agency.agency_id, "Jan", "jan@example.be")
+    second = _person(agency.agency_id, "Jan", "jan@example.be")
+    assert _raw("agencies_contactperson", "name", first.pk) != _raw("agencies_contactperson", "name", second.pk)
+
+
+def test_destroying_one_agencys_key_makes_only_its_data_unreadable(agency, other_agency):
+    mine = _person(agency.agency_id, "Els Maes", "els@example.be")
+    theirs = _person(other_agency.agency_id, "Tom Claes", "tom@example.be")
+    key = Agency.objects.get(pk=agency.agency_id).data_key
+    data_key_destroy(key=key, reason="Verwerkingsopdracht beëindigd, charter 12.2", actor=TEST_ACTOR)
+    forget_cached_keys()
+
+    gone = ContactPerson.objects.get(pk=mine.pk)
+    assert gone.email is UNREADABLE and gone.name is UNREADABLE
+    assert str(gone.email) == "[onleesbaar: sleutel vernietigd]"
+    kept = ContactPerson.objects.get(pk=theirs.pk)
+    assert kept.email == "tom@example.be" and kept.name == "Tom Claes"
+    destroyed = DataKey.objects.get(pk=key.pk)
+    assert destroyed.wrapped_key is None and destroyed.destroyed_at is not None
+    assert AuditEvent.objects.filter(action="crypto.data_key.destroy", object_id=str(key.pk)).exists()
+
+
+def test_encrypted_fields_cannot_be_queried_in_clear(agency):
+    _person(agency.agency_id, "Els", "els@example.be")
+    with pytest.raises(TypeError):
+        list(ContactPerson.objects.filter(email="els@example.be"))
+
+
+def test_a_new_kek_wraps_new_keys_old_keks_still_unwrap_and_rewrap_moves_everything(agency, settings):
+    person = _person(agency.agency_id, "Lies", "lies@example.be")
+    signing.current_signing_key()  # made under the old KEK
+    old = settings.KEY_ENCRYPTION_KEYS
+    new = "rot2:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+    with override_settings(KEY_ENCRYPTION_KEYS=f"{new},{old}"):
+        forget_cached_keys()
+        assert ContactPerson.objects.get(pk=person.pk).email == "lies@example.be"
+        moved = data_keys_rewrap()
+        assert moved >= 2  # the agency's data key and the platform signing key
+        assert set(DataKey.objects.filter(destroyed_at__isnull=True).values_list("kek_id", flat=True)) == {"rot2"}
+        assert set(SigningKey.objects.values_list("kek_id", flat=True)) == {"rot2"}
+        assert data_keys_rewrap() == 0  # safe to run twice
+    # With only the new KEK configured, everything still reads: the old one can be retired.
+    with override_settings(KEY_ENCRYPTION_KEYS=new):
+        forget_cached_keys()
+        assert ContactPerson.objects.get(pk=person.pk).email == "lies@example.be"
+        assert signing.sign_jwt({"sub": "x"}).count(".") == 2
+
+
+def test_a_wrapped_key_cannot_be_moved_to_another_key_row(agency, other_agency):
+    mine = DataKey.objects.get(pk=Agency.objects.get(pk=agency.agency_id).data_key_id)
+    theirs = DataKey.objects.get(pk=Agency.objects.get(pk=other_agency.agency_id).data_key_id)
+    # Wrapping binds the key id as associated data: swapping ciphertexts fails to unwrap.
+    with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
+        keyring.unwrap(wrapped=bytes(mine.wrapped_key), kek_id=mine.kek_id, key_id=str(theirs.pk))
+
+
+def test_blind_index_is_keyed_and_separates_purposes(settings):
+    a = blind_index("85073003328", purpose="insz")
+    assert a == blind_index("85073003328", purpose="insz")
+    assert a != blind_index("85073003328", purpose="other")
+    with override_settings(BLIND_INDEX_KEY="another-key"):
+        assert blind_index("85073003328", purpose="insz") != a
