@@ -34,6 +34,16 @@ VAR_DIR = BASE_DIR / "var"
 PROFILES = ("development", "test", "production")
 
 
+REGISTRY["BURGERPROFIEL_PROFILE"] = Variable(
+    "BURGERPROFIEL_PROFILE",
+    "development",
+    "`development` (secrets generated under var/), `test`, or `production` (every secret required, no defaults).",
+)
+REGISTRY["BURGERPROFIEL_BASE_DIR"] = Variable(
+    "BURGERPROFIEL_BASE_DIR", "the working directory", "Where `var/` (SQLite file, development secrets) lives."
+)
+
+
 def profile() -> str:
     value = os.environ.get("BURGERPROFIEL_PROFILE", "development")
     if value not in PROFILES:
@@ -53,9 +63,20 @@ def _dev_secret(name: str, generate: Any) -> str:
     return stored[name]
 
 
-def env(name: str, default: str | None = None, *, help: str, secret: bool = False, generate: Any = None) -> str:
-    """Read one variable. A secret must be set in production; elsewhere it is generated once."""
-    REGISTRY[name] = Variable(name, None if secret else default, help, secret)
+def env(
+    name: str,
+    default: str | None = None,
+    *,
+    help: str,
+    secret: bool = False,
+    generate: Any = None,
+    shown: str | None = None,
+) -> str:
+    """Read one variable. A secret must be set in production; elsewhere it is generated once.
+
+    ``shown`` is how the default is documented when it depends on the machine (a path).
+    """
+    REGISTRY[name] = Variable(name, None if secret else (shown or default), help, secret)
     value = os.environ.get(name)
     if value not in (None, ""):
         return value  # type: ignore[return-value]

@@ -117,6 +117,7 @@ DATABASE_URL = env(
     "DATABASE_URL",
     f"sqlite:///{VAR_DIR / 'burgerprofiel.sqlite3'}",
     help="Database URL: `postgres://user@host:5432/name` in production, an SQLite file by default.",
+    shown="sqlite:///$BURGERPROFIEL_BASE_DIR/var/burgerprofiel.sqlite3",
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
