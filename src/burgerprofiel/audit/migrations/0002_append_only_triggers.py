@@ -20,7 +20,8 @@ def forwards(apps, schema_editor):
                     USING ERRCODE = 'insufficient_privilege';
             END
             $$ LANGUAGE plpgsql;
-            """
+            """,
+            params=None,  # no placeholders: the % signs belong to PL/pgSQL
         )
         for table in TABLES:
             schema_editor.execute(

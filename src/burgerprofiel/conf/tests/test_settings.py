@@ -72,3 +72,13 @@ def test_a_malformed_key_encryption_key_is_refused_at_start(tmp_path):
     )
     assert result.returncode != 0
     assert "32 bytes" in result.stderr
+
+
+def test_the_readme_documents_every_environment_variable():
+    from pathlib import Path
+
+    from burgerprofiel.conf.env import REGISTRY
+
+    readme = (Path(__file__).resolve().parents[4] / "README.md").read_text()
+    missing = [name for name in REGISTRY if f"`{name}`" not in readme]
+    assert not missing, f"README lacks {missing}: regenerate the table with `burgerprofiel config`"
