@@ -14,8 +14,9 @@ class Agency(models.Model):
 
     name = models.CharField("naam", max_length=200)
     kbo = models.CharField("KBO-nummer", max_length=10, unique=True, help_text="Tien cijfers, zonder punten.")
-    dpo_name = models.CharField("naam DPO", max_length=200, blank=True)
-    dpo_email = models.EmailField("e-mail DPO", blank=True)
+    # The DPO is a person: their contact is personal data, encrypted with the agency's key.
+    dpo_name = EncryptedTextField("naam DPO", key_from="data_key_id", blank=True, default="")
+    dpo_email = EncryptedTextField("e-mail DPO", key_from="data_key_id", blank=True, default="")
     street = models.CharField("straat en nummer", max_length=200, blank=True)
     postcode = models.CharField("postcode", max_length=4, blank=True)
     municipality = models.CharField("gemeente", max_length=100, blank=True)
