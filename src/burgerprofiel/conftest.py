@@ -17,6 +17,7 @@ from joserfc.jwk import ECKey, RSAKey
 from burgerprofiel.agencies.services import agency_onboard
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.crypto.services import forget_cached_keys
+from burgerprofiel.crypto.signing import forget_public_keys
 from burgerprofiel.oauth.services import ASSERTION_TYPE, token_url
 
 TEST_ACTOR = Actor(kind="staff", id="test-operator")
@@ -72,8 +73,10 @@ def make_agency(
 @pytest.fixture(autouse=True)
 def _fresh_key_cache() -> Any:
     forget_cached_keys()
+    forget_public_keys()
     yield
     forget_cached_keys()
+    forget_public_keys()
 
 
 @pytest.fixture

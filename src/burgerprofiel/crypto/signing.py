@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +27,7 @@ def signing_key_create() -> SigningKey:
     key = ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig", "alg": "ES256"}, private=True)
     pem = key.as_pem(private=True)
     kek_id, wrapped = keyring.wrap(data_key=pem, key_id=f"signing:{kid}")
+    forget_public_keys()
     return SigningKey.objects.create(
         kid=kid,
         algorithm="ES256",
@@ -66,9 +68,26 @@ def sign_detached(payload: bytes) -> tuple[str, str]:
     return token, row.kid
 
 
+_keyset: tuple[KeySet, float] | None = None
+KEYSET_CACHE_SECONDS = 60.0
+
+
 def public_keyset() -> KeySet:
+    """The verification keys, cached briefly: every API request verifies a token with them."""
+    global _keyset
+    now = time.monotonic()
+    cached = _keyset
+    if cached is not None and cached[1] > now:
+        return cached[0]
     rows = SigningKey.objects.filter(retired_at__isnull=True)
-    return KeySet([ECKey.import_key(dict(r.public_jwk)) for r in rows])
+    keyset = KeySet([ECKey.import_key(dict(r.public_jwk)) for r in rows])
+    _keyset = (keyset, now + KEYSET_CACHE_SECONDS)
+    return keyset
+
+
+def forget_public_keys() -> None:
+    global _keyset
+    _keyset = None
 
 
 def jwks() -> dict[str, Any]:
