@@ -5,17 +5,23 @@ from burgerprofiel.common.errors import NotFound
 
 
 def current_order_version(*, agency_id: int) -> ProcessingOrderVersion | None:
-    """The latest version of the agency's newest order that is not terminated (else the newest)."""
+    """The order version that governs the agency now.
+
+    The newest order whose latest version is active wins; a draft for a successor order must
+    not block the order still in force. Without an active one, the newest order that is not
+    terminated (so a suspension is reported as such), else the newest.
+    """
     orders = ProcessingOrder.objects.filter(agency_id=agency_id).order_by("-created_at", "-pk")
-    fallback = None
-    for order in orders:
-        version = order.versions.order_by("-number").first()
-        if version is None:
-            continue
-        if version.state != ProcessingOrderVersion.State.TERMINATED:
-            return version
-        fallback = fallback or version
-    return fallback
+    latest = [v for v in (o.versions.order_by("-number").first() for o in orders) if v is not None]
+    for wanted in (
+        lambda v: v.state == ProcessingOrderVersion.State.ACTIVE,
+        lambda v: v.state != ProcessingOrderVersion.State.TERMINATED,
+        lambda v: True,
+    ):
+        for version in latest:
+            if wanted(version):
+                return version
+    return None
 
 
 def api_client_by_client_id(*, client_id: str) -> ApiClient | None:

@@ -61,7 +61,7 @@ def components_validate(components: list[str]) -> list[str]:
     return sorted(set(components), key=Component.values.index)
 
 
-def _check_order_content(fields: dict[str, Any]) -> None:
+def processing_order_content_check(fields: dict[str, Any]) -> None:
     components = fields["components"]
     for component, categories in fields["data_categories"].items():
         if component not in components:
@@ -93,7 +93,7 @@ def _check_order_content(fields: dict[str, Any]) -> None:
 
 
 def _new_version(*, order: ProcessingOrder, fields: dict[str, Any], actor: Actor, note: str) -> ProcessingOrderVersion:
-    _check_order_content(fields)
+    processing_order_content_check(fields)
     previous = order.versions.select_for_update().order_by("-number").first()
     if previous is not None and previous.state == ProcessingOrderVersion.State.TERMINATED:
         raise Conflict("Een beëindigde verwerkingsopdracht kan niet meer wijzigen; maak een nieuwe opdracht.")
@@ -188,7 +188,7 @@ def processing_order_terminate(*, order: ProcessingOrder, reason: str, actor: Ac
     )
 
 
-def _jwks_validate(jwks: dict[str, Any]) -> dict[str, Any]:
+def jwks_validate(jwks: dict[str, Any]) -> dict[str, Any]:
     from joserfc.jwk import KeySet
 
     try:
@@ -224,7 +224,7 @@ def api_client_create(
         client_id=f"bp-{secrets.token_hex(8)}",
         name=name or agency.name,
         secret_hash=_hasher.hash(secret) if secret else "",
-        jwks=_jwks_validate(jwks) if jwks else None,
+        jwks=jwks_validate(jwks) if jwks else None,
     )
     audit_record(
         actor=actor,

@@ -145,6 +145,9 @@ TASKS = {
     }
 }
 
+OTP_TOTP_ISSUER = "Burgerprofiel"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -5,20 +5,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agency',
-            name='dpo_email',
-            field=burgerprofiel.crypto.fields.EncryptedTextField(blank=True, default='', key_from='data_key_id', verbose_name='e-mail DPO'),
+            model_name="agency",
+            name="dpo_email",
+            field=burgerprofiel.crypto.fields.EncryptedTextField(
+                blank=True, default="", key_from="data_key_id", verbose_name="e-mail DPO"
+            ),
         ),
         migrations.AlterField(
-            model_name='agency',
-            name='dpo_name',
-            field=burgerprofiel.crypto.fields.EncryptedTextField(blank=True, default='', key_from='data_key_id', verbose_name='naam DPO'),
+            model_name="agency",
+            name="dpo_name",
+            field=burgerprofiel.crypto.fields.EncryptedTextField(
+                blank=True, default="", key_from="data_key_id", verbose_name="naam DPO"
+            ),
         ),
     ]

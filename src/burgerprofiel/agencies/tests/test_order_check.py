@@ -133,3 +133,16 @@ def test_order_check_on_a_given_day_respects_the_validity_window(db):
     assert order_check(actor=TEST_ACTOR, agency_id=later.agency_id, on=dt.date(2027, 6, 1)).valid_from == start
     with pytest.raises(OrderRefused):
         order_check(actor=TEST_ACTOR, agency_id=later.agency_id, on=dt.date(2028, 1, 1))
+
+
+def test_a_draft_successor_order_does_not_block_the_order_in_force(client, agency):
+    from burgerprofiel.agencies.models import Agency
+    from burgerprofiel.agencies.services import processing_order_create
+
+    headers = bearer(client, agency)
+    processing_order_create(
+        agency=Agency.objects.get(pk=agency.agency_id), components=["dosis"], actor=TEST_ACTOR, state="draft"
+    )
+    response = client.get("/api/v1/me", **headers)
+    assert response.status_code == 200, response.content
+    assert response.json()["processing_order"]["processing_order_id"] == agency.order_id

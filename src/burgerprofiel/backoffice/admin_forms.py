@@ -1,0 +1,268 @@
+"""Back-office forms for agencies, API clients and processing orders.
+
+The forms check what the services would refuse (KBO, components, categories, JWKS), so that the
+operator gets the error next to the field; the services check again when they write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
+
+from burgerprofiel.agencies.catalogue import CATEGORIES, DEFAULT_RETENTION_DAYS, Component
+from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
+from burgerprofiel.agencies.services import (
+    components_validate,
+    jwks_validate,
+    kbo_normalise,
+    processing_order_content_check,
+)
+from burgerprofiel.common.errors import ApplicationError
+
+# The fields of an order version the back-office edits; state changes go through the actions.
+ORDER_FORM_FIELDS = (
+    "components",
+    "data_categories",
+    "retention_days",
+    "valid_from",
+    "valid_until",
+    "legal_basis",
+    "dpia_reference",
+)
+
+
+def _components_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label="componenten", choices=Component.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
+def _date_field(label: str, help_text: str) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=AdminDateWidget, help_text=help_text)
+
+
+def _jwks_or_error(value: Any) -> dict[str, Any] | None:
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict):
+        raise forms.ValidationError("Een JWKS is een JSON-object met een lijst 'keys'.")
+    try:
+        return jwks_validate(value)
+    except ApplicationError as error:
+        raise forms.ValidationError(error.detail) from error
+
+
+class _AgencyFormBase(forms.ModelForm):
+    # Wider than the column: "0316.380.841" or "BE 0316 380 841" are normalised to ten digits.
+    kbo = forms.CharField(
+        label="KBO-nummer", max_length=20, help_text="Met of zonder punten; bewaard als tien cijfers."
+    )
+
+    def clean_kbo(self) -> str:
+        try:
+            return kbo_normalise(self.cleaned_data["kbo"])
+        except ApplicationError as error:
+            raise forms.ValidationError(error.detail) from error
+
+
+class AgencyChangeForm(_AgencyFormBase):
+    class Meta:
+        model = Agency
+        fields = ["name", "kbo", "dpo_name", "dpo_email", "street", "postcode", "municipality"]
+
+
+class AgencyOnboardForm(_AgencyFormBase):
+    """Onboarding: the agency, its data key, a first API client and an active order in one go."""
+
+    components = _components_field()
+    valid_from = _date_field("opdracht geldig vanaf", "Leeg: vanaf ondertekening.")
+    valid_until = _date_field("opdracht geldig tot", "Leeg: onbepaalde duur.")
+    legal_basis = forms.CharField(label="rechtsgrond", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    dpia_reference = forms.CharField(label="GEB/DPIA-referentie", required=False, max_length=200)
+    jwks = forms.JSONField(
+        label="publieke sleutels (JWKS)",
+        required=False,
+        help_text="Voor private_key_jwt (RFC 7523). De API-client krijgt daarnaast altijd een client secret, "
+        "dat na het bewaren één keer getoond wordt.",
+    )
+
+    class Meta:
+        model = Agency
+        fields = ["name", "kbo", "dpo_name", "dpo_email", "street", "postcode", "municipality"]
+
+    def clean_components(self) -> list[str]:
+        try:
+            return components_validate(list(self.cleaned_data["components"]))
+        except ApplicationError as error:
+            raise forms.ValidationError(error.detail) from error
+
+    def clean_jwks(self) -> dict[str, Any] | None:
+        return _jwks_or_error(self.cleaned_data.get("jwks"))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", "De einddatum ligt voor de begindatum.")
+        return cleaned
+
+
+class ContactPersonForm(forms.ModelForm):
+    """Name, e-mail and phone are encrypted with the agency's data key when the row is saved."""
+
+    name = forms.CharField(label="naam", max_length=200)
+    email = forms.EmailField(label="e-mail")
+    phone = forms.CharField(label="telefoon", max_length=40, required=False)
+
+    class Meta:
+        model = ContactPerson
+        fields = ["name", "email", "phone", "role", "authorised_from", "authorised_until"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        start, end = cleaned.get("authorised_from"), cleaned.get("authorised_until")
+        if start and end and end < start:
+            self.add_error("authorised_until", "De einddatum ligt voor de begindatum.")
+        return cleaned
+
+
+class ApiClientAddForm(forms.ModelForm):
+    with_secret = forms.BooleanField(
+        label="met client secret",
+        required=False,
+        initial=True,
+        help_text="Het geheim wordt na het bewaren één keer getoond en alleen als argon2-hash bewaard.",
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["agency", "name", "jwks"]
+
+    def clean_jwks(self) -> dict[str, Any] | None:
+        return _jwks_or_error(self.cleaned_data.get("jwks"))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if not cleaned.get("with_secret") and not cleaned.get("jwks") and not self.has_error("jwks"):
+            raise forms.ValidationError("Een API-client heeft een client secret of publieke sleutels (JWKS) nodig.")
+        return cleaned
+
+
+class ApiClientChangeForm(forms.ModelForm):
+    class Meta:
+        model = ApiClient
+        fields = ["name", "is_active", "jwks"]
+
+    def clean_jwks(self) -> dict[str, Any] | None:
+        return _jwks_or_error(self.cleaned_data.get("jwks"))
+
+
+class ProcessingOrderForm(forms.ModelForm):
+    """Adds an order, or makes the next version of one: a version is never edited in place.
+
+    Components added without categories or retention get the defaults of Bijlage 1 (as the CLI
+    does); entries for components no longer ordered are dropped.
+    """
+
+    components = _components_field()
+    data_categories = forms.JSONField(
+        label="gegevenscategorieën",
+        required=False,
+        help_text='Per component de toegelaten categorieën, bv. {"dosis": ["sleutel", "dossier_id"]}. '
+        "Leeg voor een component: alle categorieën van Bijlage 1.",
+    )
+    retention_days = forms.JSONField(
+        label="bewaartermijnen (dagen)",
+        required=False,
+        help_text='Per component, bv. {"dosis": 90}. Leeg voor een component: de standaardtermijn.',
+    )
+    valid_from = _date_field("geldig vanaf", "Leeg: vanaf ondertekening.")
+    valid_until = _date_field("geldig tot", "Leeg: onbepaalde duur.")
+    legal_basis = forms.CharField(label="rechtsgrond", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    dpia_reference = forms.CharField(label="GEB/DPIA-referentie", required=False, max_length=200)
+    change_note = forms.CharField(
+        label="reden van de wijziging",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Komt in de historiek van de opdracht (nieuwe versie).",
+    )
+
+    class Meta:
+        model = ProcessingOrder
+        fields = ["agency"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current: ProcessingOrderVersion | None = self.instance.current if self.instance.pk else None
+        if self.current is not None:
+            for name in ORDER_FORM_FIELDS:
+                self.initial.setdefault(name, getattr(self.current, name))
+            self.fields["change_note"].required = True
+        # What the service gets: every field of the new version, and those that differ from the current one.
+        self.version_fields: dict[str, Any] = {}
+        self.version_changes: dict[str, Any] = {}
+
+    def clean_data_categories(self) -> dict[str, list[str]]:
+        value = self.cleaned_data.get("data_categories") or {}
+        if not isinstance(value, dict) or not all(
+            isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
+        ):
+            raise forms.ValidationError("Verwacht een JSON-object: component → lijst van categorieën.")
+        return value
+
+    def clean_retention_days(self) -> dict[str, int]:
+        value = self.cleaned_data.get("retention_days") or {}
+        if not isinstance(value, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value.values()
+        ):
+            raise forms.ValidationError("Verwacht een JSON-object: component → aantal dagen.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if self.current is not None and self.current.state == ProcessingOrderVersion.State.TERMINATED:
+            raise forms.ValidationError("Een beëindigde verwerkingsopdracht kan niet meer wijzigen.")
+        if self.errors:
+            return cleaned
+        try:
+            components = components_validate(list(cleaned["components"]))
+        except ApplicationError as error:
+            self.add_error("components", error.detail)
+            return cleaned
+        categories = cleaned["data_categories"]
+        retention = cleaned["retention_days"]
+        fields = {
+            "state": self.current.state if self.current else ProcessingOrderVersion.State.ACTIVE,
+            "state_reason": self.current.state_reason if self.current else "",
+            "components": components,
+            "data_categories": {c: list(categories.get(c) or CATEGORIES[c]) for c in components},
+            "retention_days": {c: retention.get(c, DEFAULT_RETENTION_DAYS[c]) for c in components},
+            "valid_from": cleaned.get("valid_from"),
+            "valid_until": cleaned.get("valid_until"),
+            "legal_basis": cleaned.get("legal_basis", ""),
+            "dpia_reference": cleaned.get("dpia_reference", ""),
+        }
+        try:
+            processing_order_content_check(fields)
+        except ApplicationError as error:
+            raise forms.ValidationError(error.detail) from error
+        self.version_fields = fields
+        if self.current is not None:
+            self.version_changes = {
+                name: fields[name] for name in ORDER_FORM_FIELDS if fields[name] != getattr(self.current, name)
+            }
+        return cleaned
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        label="Reden van de opschorting (charter 2.3)",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=1000,
+    )

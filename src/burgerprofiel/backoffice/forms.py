@@ -1,0 +1,45 @@
+"""The back-office login form: password plus a TOTP code (django-otp)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_otp.admin import OTPAdminAuthenticationForm
+from django_otp.forms import OTPAuthenticationFormMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class BackofficeAuthenticationForm(OTPAdminAuthenticationForm):
+    otp_error_messages = {
+        **OTPAuthenticationFormMixin.otp_error_messages,
+        "token_required": "Geef de verificatiecode uit uw authenticator-app.",
+        "invalid_token": "Die verificatiecode klopt niet. Probeer het opnieuw met een nieuwe code.",
+        "device_required": "Kies het toestel waarmee u zich aanmeldt.",
+        "verification_not_allowed": "Aanmelden met dit toestel is tijdelijk geblokkeerd.",
+        "not_interactive": "Dit toestel kan geen code sturen; gebruik uw authenticator-app.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["otp_token"].label = "Verificatiecode"
+        self.fields["otp_token"].widget.attrs.update({"autocomplete": "one-time-code", "inputmode": "numeric"})
+        self.fields["otp_device"].label = "Toestel"
+
+    @property
+    def offers_device_choice(self) -> bool:
+        return len(self.fields["otp_device"].widget.choices) > 1
+
+    def _chosen_device(self, user: Any) -> Any:
+        """The device picked in the form, or else the user's only TOTP device.
+
+        Staff get exactly one TOTP device from ``burgerprofiel staff create``; making them pick it
+        from a list after a first failed round trip serves nobody. django-otp refuses to try every
+        device in turn (failures would throttle unrelated devices); choosing the single TOTP
+        device does not do that.
+        """
+        device = super()._chosen_device(user)
+        if device is None:
+            totp = list(TOTPDevice.objects.devices_for_user(user, confirmed=True)[:2])
+            if len(totp) == 1:
+                device = totp[0]
+        return device

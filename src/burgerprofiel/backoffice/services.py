@@ -1,0 +1,160 @@
+"""Writes that only the back-office (and its CLI) makes: staff accounts, secret rotation, and the
+state guards around suspending and resuming a processing order from the back-office."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from burgerprofiel.agencies.models import ApiClient, ProcessingOrder, ProcessingOrderVersion
+from burgerprofiel.agencies.services import processing_order_resume, processing_order_suspend
+from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.common.errors import Conflict, ValidationError
+
+# Same parameters as agencies.services: argon2 hashes carry their parameters, so either verifies.
+_hasher = PasswordHasher()
+
+# The groups created by migration backoffice.0001_roles.
+ROLES = ("operator", "auditor")
+
+
+def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
+    """Replace a client's secret; the new one is returned once and stored only as an argon2 hash.
+
+    The old secret stops working at once. Clients that authenticate with ``private_key_jwt`` only
+    have no secret to rotate: giving them one would silently add an authentication method.
+    """
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        if not locked.secret_hash:
+            raise Conflict(f"API-client {locked.client_id} gebruikt geen client secret (enkel private_key_jwt).")
+        secret = secrets.token_urlsafe(32)
+        locked.secret_hash = _hasher.hash(secret)
+        locked.save(update_fields=["secret_hash"])
+        audit_record(
+            actor=actor,
+            action="api_client.secret_rotated",
+            agency_id=locked.agency_id,
+            object_type="agencies.ApiClient",
+            object_id=locked.client_id,
+        )
+    client.secret_hash = locked.secret_hash
+    return secret
+
+
+def _current_locked(order: ProcessingOrder) -> ProcessingOrderVersion | None:
+    return order.versions.select_for_update().order_by("-number").first()
+
+
+def processing_order_suspend_active(*, order: ProcessingOrder, reason: str, actor: Actor) -> ProcessingOrderVersion:
+    """Charter 2.3: suspend an order that is active now; anything else is refused, not versioned."""
+    if not reason.strip():
+        raise ValidationError("Een opschorting vraagt een reden (charter 2.3).", extra={"field": "reason"})
+    with transaction.atomic():
+        current = _current_locked(order)
+        if current is None or current.state != ProcessingOrderVersion.State.ACTIVE:
+            state = current.get_state_display() if current else "zonder versie"
+            raise Conflict(f"{order} is niet actief ({state}) en kan dus niet opgeschort worden.")
+        return processing_order_suspend(order=order, reason=reason.strip(), actor=actor)
+
+
+def processing_order_resume_suspended(*, order: ProcessingOrder, actor: Actor) -> ProcessingOrderVersion:
+    """Lift a suspension. Only a suspended order resumes: a draft is not activated by the back door."""
+    with transaction.atomic():
+        current = _current_locked(order)
+        if current is None or current.state != ProcessingOrderVersion.State.SUSPENDED:
+            state = current.get_state_display() if current else "zonder versie"
+            raise Conflict(f"{order} is niet opgeschort ({state}).")
+        return processing_order_resume(order=order, actor=actor)
+
+
+@dataclass
+class NewStaff:
+    user: AbstractUser
+    role: str
+    password: str
+    device: Any  # TOTPDevice
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user.pk,
+            "username": self.user.get_username(),
+            "role": self.role,
+            "password": self.password,
+            "otpauth_uri": self.device.config_url,
+        }
+
+
+def staff_create(*, username: str, email: str, role: str, actor: Actor) -> NewStaff:
+    """A staff account with a role, a random password and a confirmed TOTP device.
+
+    The password and the TOTP secret are returned once (the CLI prints them); neither is kept in
+    clear. The device is confirmed at creation because its secret only ever leaves the platform
+    in this one answer, to the operator who ran the command.
+    """
+    if role not in ROLES:
+        raise ValidationError(f"Onbekende rol '{role}'. Mogelijk: {', '.join(ROLES)}.", extra={"field": "role"})
+    user_model = get_user_model()
+    try:
+        user_model._meta.get_field("username").run_validators(username)  # type: ignore[union-attr]
+        if not username:
+            raise DjangoValidationError("leeg")
+    except DjangoValidationError as exc:
+        raise ValidationError(f"'{username}' is geen geldige gebruikersnaam.", extra={"field": "username"}) from exc
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ValidationError("Geen geldig e-mailadres.", extra={"field": "email"}) from exc
+    with transaction.atomic():
+        group = Group.objects.filter(name=role).first()
+        if group is None:
+            raise Conflict(f"De rol '{role}' bestaat niet in de database; voer eerst 'burgerprofiel migrate' uit.")
+        if user_model.objects.filter(username=username).exists():
+            raise Conflict(f"Er is al een gebruiker '{username}'.")
+        password = secrets.token_urlsafe(24)
+        user = user_model.objects.create_user(username=username, email=email, password=password, is_staff=True)
+        user.groups.add(group)
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        audit_record(
+            actor=actor,
+            action="backoffice.staff.created",
+            object_type="auth.User",
+            object_id=str(user.pk),
+            detail={"role": role},
+        )
+    return NewStaff(user=user, role=role, password=password, device=device)
+
+
+def staff_deactivate(*, username: str, actor: Actor) -> AbstractUser:
+    """Off-board a staff member: no login, no OTP devices left. The account stays for the audit trail."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        user = user_model.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise ValidationError(f"Er is geen gebruiker '{username}'.", extra={"field": "username"})
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["is_active", "password"])
+        removed = 0
+        for device in devices_for_user(user, confirmed=None):
+            device.delete()
+            removed += 1
+        audit_record(
+            actor=actor,
+            action="backoffice.staff.deactivated",
+            object_type="auth.User",
+            object_id=str(user.pk),
+            detail={"devices_removed": removed},
+        )
+    return user
