@@ -109,7 +109,7 @@ def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
 
 def verify_inclusion(*, index: int, tree_size: int, leaf: bytes, proof: Sequence[bytes], root_hash: bytes) -> bool:
     """RFC 9162 2.1.3.2."""
-    if index >= tree_size:
+    if not 0 <= index < tree_size:  # a negative index would walk the path of another leaf
         return False
     fn, sn, r = index, tree_size - 1, leaf
     for p in proof:

@@ -12,15 +12,18 @@ someone who can drop triggers, and even they cannot forge a signed tree head.
 from __future__ import annotations
 
 import json
-import logging
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
-from joserfc import jws
+from joserfc import jwk, jws
 
 from burgerprofiel.audit import merkle
 from burgerprofiel.audit.actors import Actor
@@ -29,9 +32,9 @@ from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.common.metrics import AUDIT_EVENTS
 from burgerprofiel.common.requestid import current_request_id
 from burgerprofiel.crypto import signing
+from burgerprofiel.crypto.models import SigningKey
 
-log = logging.getLogger(__name__)
-
+# What the hash commits to: every column except the id (given by the database) and the hash itself.
 HASHED_FIELDS = (
     "occurred_at",
     "actor_type",
@@ -48,6 +51,32 @@ HASHED_FIELDS = (
 )
 
 
+def _json(value: Any) -> str:
+    """Canonical JSON text of ``value``: sorted keys, no spaces, numbers written by their value.
+
+    PostgreSQL keeps jsonb numbers as ``numeric`` and hands them back rewritten (``1e16`` comes back
+    as the integer ``10000000000000000``, ``-0.0`` as ``0.0``), so an integral number is always
+    written as plain digits and any other as Python's shortest float repr. Both sides of the round
+    trip then give the same text, and the hash survives the database.
+    """
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("an audit event cannot hold NaN or infinity")
+        return str(int(Decimal(repr(value)))) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda item: str(item[0]))
+        return "{" + ",".join(f"{_json(str(k))}:{_json(v)}" for k, v in items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_json(v) for v in value) + "]"
+    raise TypeError(f"an audit event cannot hold a {type(value).__name__}")
+
+
 def _canonical(values: dict[str, Any]) -> bytes:
     data = {}
     for name in HASHED_FIELDS:
@@ -55,11 +84,41 @@ def _canonical(values: dict[str, Any]) -> bytes:
         if isinstance(value, datetime):
             value = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         data[name] = value
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _json(data).encode()
 
 
 def event_leaf_hash(values: dict[str, Any]) -> str:
     return merkle.leaf_hash(_canonical(values)).hex()
+
+
+# NUL and lone surrogates: PostgreSQL refuses the first, UTF-8 cannot encode the second.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def _storable(value: Any) -> Any:
+    """``value`` as both databases give it back: JSON types only, string keys, storable text.
+
+    An audit event must never make the act it records fail, so text a database would refuse gets
+    U+FFFD in place of the offending character, before the hash is computed over what is stored.
+    """
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, dict):
+        return {_clean(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
+def _text(name: str, value: Any) -> str:
+    """A text column's value cut to the column's size (SQLite would keep more, PostgreSQL would fail)."""
+    column = AuditEvent._meta.get_field(name)
+    assert isinstance(column, models.CharField)
+    return _clean(str(value))[: column.max_length]
 
 
 def audit_record(
@@ -78,20 +137,21 @@ def audit_record(
     values: dict[str, Any] = {
         # Microsecond precision survives every backend, so the hash recomputes identically.
         "occurred_at": timezone.now(),
-        "actor_type": actor.kind,
-        "actor_id": actor.id,
+        "actor_type": _text("actor_type", actor.kind),
+        "actor_id": _text("actor_id", actor.id),
         "agency_id": agency_id if agency_id is not None else actor.agency_id,
         "order_version_id": order_version_id if order_version_id is not None else actor.order_version_id,
-        "action": action,
-        "outcome": str(outcome),
-        "object_type": object_type,
-        "object_id": str(object_id),
-        "purpose": purpose[:200],
-        "request_id": current_request_id() or "",
-        "detail": detail or {},
+        "action": _text("action", action),
+        "outcome": _text("outcome", outcome),
+        "object_type": _text("object_type", object_type),
+        "object_id": _text("object_id", object_id),
+        "purpose": _text("purpose", purpose),
+        "request_id": _text("request_id", current_request_id() or ""),
+        # Through JSON first: tuples become lists and keys strings, as the database will return them.
+        "detail": _storable(json.loads(json.dumps(detail or {}, allow_nan=False))),
     }
     event = AuditEvent.objects.create(leaf_hash=event_leaf_hash(values), **values)
-    AUDIT_EVENTS.labels(action).inc()
+    AUDIT_EVENTS.labels(values["action"]).inc()
     return event
 
 
@@ -111,12 +171,34 @@ def _lock_sealing() -> None:
     # SQLite transactions here are IMMEDIATE: one writer at a time already.
 
 
+class AuditTrailCorrupt(RuntimeError):
+    """The stored tree no longer matches its own signed head: sealing stops rather than sign over it."""
+
+
+def _frontier_of(last: TreeHead | None) -> merkle.Frontier:
+    """The stored frontier of the newest head, refused unless it really is the signed tree.
+
+    The frontier itself is not signed. Were it swapped for one of a rewritten history, every head
+    signed after it would vouch for that history; checking it against the signed root prevents that.
+    """
+    if last is None:
+        return merkle.Frontier()
+    try:
+        frontier = merkle.Frontier.from_json(last.frontier)
+        matches = frontier.size == last.tree_size and frontier.root().hex() == last.root_hash
+    except (KeyError, TypeError, ValueError):
+        matches = False
+    if not matches:
+        raise AuditTrailCorrupt(f"the stored frontier of tree head {last.tree_size} does not match its root")
+    return frontier
+
+
 def audit_seal(*, batch_size: int = 5000) -> TreeHead | None:
     """Append unsequenced events as leaves and sign a new tree head. Safe to run concurrently."""
     with transaction.atomic():
         _lock_sealing()
         last = TreeHead.objects.order_by("-tree_size").first()
-        frontier = merkle.Frontier.from_json(last.frontier if last else None)
+        frontier = _frontier_of(last)
         pending = list(
             AuditEvent.objects.filter(leaf__isnull=True).order_by("id").values_list("id", "leaf_hash")[:batch_size]
         )
@@ -150,6 +232,9 @@ def audit_seal_all() -> int:
 
 @dataclass
 class VerifyReport:
+    """What ``audit_verify`` found. ``first_bad_event_id`` is the event named by the first problem in
+    log order, or None when that problem names no single event (a signed root that does not match)."""
+
     ok: bool = True
     events_checked: int = 0
     tree_heads_checked: int = 0
@@ -164,74 +249,136 @@ class VerifyReport:
         self.problems.append(message)
 
 
-def _stream_leaves(chunk: int = 2000) -> Iterator[tuple[AuditLeaf, AuditEvent | None]]:
-    """Leaves in index order with their events, in chunks; an event that is gone comes back None."""
-    start = 0
+def _stream_leaves(*, below: int, chunk: int = 2000) -> Iterator[tuple[AuditLeaf, AuditEvent | None]]:
+    """Leaves under ``below`` in index order with their events, in chunks; a missing event comes back None."""
+    leaves_below = AuditLeaf.objects.filter(index__lt=below).order_by("index")
+    last: int | None = None
     while True:
-        leaves = list(AuditLeaf.objects.filter(index__gte=start).order_by("index")[:chunk])
+        page = leaves_below if last is None else leaves_below.filter(index__gt=last)
+        leaves = list(page[:chunk])
         if not leaves:
             return
         events = AuditEvent.objects.in_bulk([leaf.event_id for leaf in leaves])
         for leaf in leaves:
             yield leaf, events.get(leaf.event_id)
-        start = leaves[-1].index + 1
+        last = leaves[-1].index
 
 
-def _verify_head_signature(head: TreeHead) -> bool:
+def _stream_heads(*, up_to: int, chunk: int = 500) -> Iterator[TreeHead]:
+    heads_up_to = TreeHead.objects.filter(tree_size__lte=up_to).order_by("tree_size")
+    last: int | None = None
+    while True:
+        page = heads_up_to if last is None else heads_up_to.filter(tree_size__gt=last)
+        heads = list(page[:chunk])
+        if not heads:
+            return
+        yield from heads
+        last = heads[-1].tree_size
+
+
+@dataclass(frozen=True)
+class _HeadKey:
+    key: Any
+    algorithm: str
+    retired_at: datetime | None
+
+
+def _head_keys() -> dict[str, _HeadKey]:
+    """Every key that ever signed, retired ones too: rotating the key must not void older heads."""
+    return {
+        row.kid: _HeadKey(key=jwk.import_key(dict(row.public_jwk)), algorithm=row.algorithm, retired_at=row.retired_at)
+        for row in SigningKey.objects.all()
+    }
+
+
+def _head_signature_problem(head: TreeHead, keys: dict[str, _HeadKey]) -> str | None:
     try:
-        keys = signing.public_keyset()
-        obj = jws.deserialize_compact(head.signature, keys, algorithms=["ES256"])
-    except Exception:  # any failure to verify is a bad signature, whatever joserfc calls it
-        return False
-    claimed = json.loads(obj.payload)
-    return claimed.get("tree_size") == head.tree_size and claimed.get("root_hash") == head.root_hash
+        kid = jws.extract_compact(head.signature.encode()).headers().get("kid")
+        signer = keys[str(kid)]
+        verified = jws.deserialize_compact(head.signature, signer.key, algorithms=[signer.algorithm])
+        claimed = json.loads(verified.payload)
+        signed_at = datetime.fromisoformat(claimed["timestamp"])
+    except Exception:  # any failure to parse or verify is a bad signature, whatever joserfc calls it
+        return "has an invalid signature"
+    if claimed.get("tree_size") != head.tree_size or claimed.get("root_hash") != head.root_hash:
+        return "has a signature over another tree"
+    if signed_at != head.signed_at:
+        return "has a signature with another timestamp"
+    if signer.retired_at is not None and signed_at >= signer.retired_at:
+        return "has a signature made after its key was retired"
+    return None
 
 
 def audit_verify() -> VerifyReport:
-    """Recompute every leaf and signed root; name the first event altered, removed or reordered."""
+    """Recompute every leaf and signed root; name the first event altered, removed or reordered.
+
+    Checked up to the largest signed tree head at the start: a seal that commits meanwhile only
+    appends beyond it. Memory stays constant whatever the size of the log.
+    """
     report = VerifyReport()
-    heads = iter(TreeHead.objects.order_by("tree_size"))
+    keys = _head_keys()
+    signed_size = TreeHead.objects.aggregate(size=Max("tree_size"))["size"] or 0
+    duplicated = set(
+        AuditLeaf.objects.filter(index__lt=signed_size)
+        .values("event_id")
+        .annotate(n=Count("index"))
+        .filter(n__gt=1)
+        .values_list("event_id", flat=True)
+    )
+    seen_duplicated: set[int] = set()
+    heads = _stream_heads(up_to=signed_size)
     head = next(heads, None)
     frontier = merkle.Frontier()
     expected_index = 0
-    seen_event_ids: set[int] = set()
-    last_event_id = 0
-    for leaf, event in _stream_leaves():
+    # One seal appends its events in id order. Between seals ids may go back: on PostgreSQL an id is
+    # drawn at INSERT, so an event whose transaction commits late is sealed after newer ones.
+    previous: tuple[int, int] | None = None  # (leaf index, event id) of the previous leaf of this seal
+    before_previous: int | None = None
+    for leaf, event in _stream_leaves(below=signed_size):
         if leaf.index != expected_index:
-            report.fail(f"leaf {expected_index} is missing (leaves jump to {leaf.index})", leaf.event_id)
+            report.fail(f"leaf {expected_index} is missing (leaves jump to {leaf.index})")
             expected_index = leaf.index
         if event is None:
             report.fail(f"event {leaf.event_id} (leaf {leaf.index}) was removed", leaf.event_id)
         else:
-            values = {name: getattr(event, name) for name in HASHED_FIELDS}
-            recomputed = event_leaf_hash(values)
+            recomputed = event_leaf_hash({name: getattr(event, name) for name in HASHED_FIELDS})
             if recomputed != leaf.leaf_hash or event.leaf_hash != leaf.leaf_hash:
                 report.fail(f"event {event.pk} (leaf {leaf.index}) was altered or moved", event.pk)
-            if event.pk <= last_event_id and event.pk not in seen_event_ids:
-                report.fail(f"event {event.pk} (leaf {leaf.index}) is out of order", event.pk)
-            last_event_id = max(last_event_id, event.pk)
-            seen_event_ids.add(event.pk)
+        if leaf.event_id in duplicated:
+            if leaf.event_id in seen_duplicated:
+                report.fail(f"event {leaf.event_id} is sealed twice (again at leaf {leaf.index})", leaf.event_id)
+            seen_duplicated.add(leaf.event_id)
+        if previous is not None and leaf.event_id <= previous[1]:
+            # Out of order: if this leaf still follows the one before the previous, the previous is
+            # the one out of place (a swap is named by its earlier leaf).
+            if before_previous is None or leaf.event_id > before_previous:
+                report.fail(f"event {previous[1]} (leaf {previous[0]}) is out of order", previous[1])
+            else:
+                report.fail(f"event {leaf.event_id} (leaf {leaf.index}) is out of order", leaf.event_id)
+        before_previous = previous[1] if previous is not None else None
+        previous = (leaf.index, leaf.event_id)
         frontier.append(bytes.fromhex(leaf.leaf_hash))
         expected_index += 1
         report.events_checked += 1
-        while head is not None and head.tree_size == frontier.size:
+        if head is not None and head.tree_size == frontier.size:
             if frontier.root().hex() != head.root_hash:
                 report.fail(f"signed tree head of size {head.tree_size} does not match the leaves")
-            if not _verify_head_signature(head):
-                report.fail(f"signed tree head of size {head.tree_size} has an invalid signature")
+            problem = _head_signature_problem(head, keys)
+            if problem is not None:
+                report.fail(f"signed tree head of size {head.tree_size} {problem}")
             report.tree_heads_checked += 1
             head = next(heads, None)
+            previous = before_previous = None  # the next seal starts here
     if head is not None:
         report.fail(f"signed tree head of size {head.tree_size} covers leaves that are missing")
-    # Events never sealed: either very recent or inserted past the sealing task.
+    # A seal writes its leaves and its head in one transaction, so a leaf beyond every head was put
+    # there by hand. Leaves are read before heads: a seal committing in between shows its head.
+    last_leaf = AuditLeaf.objects.order_by("-index").first()
+    top_size = TreeHead.objects.aggregate(size=Max("tree_size"))["size"] or 0
+    if last_leaf is not None and last_leaf.index >= top_size:
+        uncovered = AuditLeaf.objects.filter(index__gte=top_size).order_by("index").first() or last_leaf
+        report.fail(f"leaf {uncovered.index} is not covered by any signed tree head", uncovered.event_id)
     report.unsealed_events = AuditEvent.objects.filter(leaf__isnull=True).count()
-    orphans = (
-        AuditEvent.objects.filter(leaf__isnull=True, id__lt=last_event_id).order_by("id").values_list("id", flat=True)
-    )
-    first_orphan = orphans.first()
-    if first_orphan is not None and last_event_id:
-        # An event older than sealed ones but unsealed: ids reused or inserted behind the sealer.
-        log.info("audit events older than the newest sealed one are unsealed", extra={"first": first_orphan})
     return report
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from burgerprofiel.audit.services import audit_seal_all, audit_verify
+from burgerprofiel.audit.services import AuditTrailCorrupt, audit_seal_all, audit_verify
 
 
 class Command(BaseCommand):
@@ -18,7 +18,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "seal":
-            self.stdout.write(json.dumps({"tree_heads_signed": audit_seal_all()}))
+            try:
+                signed = audit_seal_all()
+            except AuditTrailCorrupt as error:
+                raise CommandError(f"{error}; run `audit verify`") from error
+            self.stdout.write(json.dumps({"tree_heads_signed": signed}))
             return
         report = audit_verify()
         summary = {
