@@ -76,6 +76,12 @@ INSTALLED_APPS = [
     "burgerprofiel.citizens",
     "burgerprofiel.api",
     "burgerprofiel.backoffice",
+    "burgerprofiel.dossiers",
+    "burgerprofiel.notifications",
+    "burgerprofiel.preferences",
+    "burgerprofiel.personal_data",
+    "burgerprofiel.documents",
+    "burgerprofiel.portal",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from burgerprofiel.api.api import api
 from burgerprofiel.backoffice.site import site as backoffice_site
@@ -6,7 +6,7 @@ from burgerprofiel.common import views as ops
 from burgerprofiel.oauth import views as oauth
 
 urlpatterns = [
-    path("", ops.home, name="home"),
+    path("api/", ops.home, name="api-index"),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
@@ -14,4 +14,11 @@ urlpatterns = [
     path("oauth/jwks", oauth.jwks, name="oauth-jwks"),
     path("api/v1/", api.urls),
     path("backoffice/", backoffice_site.urls),
+    # The citizen portal (Dutch paths): its own pages and those of each capability.
+    path("", include("burgerprofiel.portal.urls")),
+    path("", include("burgerprofiel.dossiers.urls")),
+    path("", include("burgerprofiel.notifications.urls")),
+    path("", include("burgerprofiel.preferences.urls")),
+    path("", include("burgerprofiel.personal_data.urls")),
+    path("", include("burgerprofiel.documents.urls")),
 ]
