@@ -133,3 +133,34 @@ def login_citizen(client: Client, insz: str, *, acr: str = "eid") -> Any:
     session[SESSION_NAME] = "Test Burger"
     session.save()
     return citizen
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_audit_triggers() -> Any:
+    """Let transactional tests (live servers, browsers) empty the database between tests.
+
+    The audit tables refuse DELETE and TRUNCATE in the database itself. Django's ``flush``,
+    which transactional tests run on teardown, removes the triggers, empties every table and
+    puts the triggers back. Production code has no such path.
+    """
+    import importlib
+
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    triggers = importlib.import_module("burgerprofiel.audit.migrations.0002_append_only_triggers")
+    original = flush.Command.handle
+
+    def handle(self: Any, **options: Any) -> Any:
+        connection = connections[options.get("database") or "default"]
+        with connection.schema_editor(atomic=False) as editor:
+            triggers.backwards(None, editor)
+        try:
+            return original(self, **options)
+        finally:
+            with connection.schema_editor(atomic=False) as editor:
+                triggers.forwards(None, editor)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
