@@ -72,6 +72,9 @@ def make_agency(
 
 @pytest.fixture(autouse=True)
 def _fresh_key_cache() -> Any:
+    from django.core.cache import cache
+
+    cache.clear()  # rate-limit windows belong to one test
     forget_cached_keys()
     forget_public_keys()
     yield

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -16,6 +16,7 @@ from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.api import selectors
 from burgerprofiel.api.auth import AgencyAuth, principal_of
+from burgerprofiel.api.middleware import IDEMPOTENCY_KEY_MAX_LENGTH
 from burgerprofiel.api.schemas import (
     AuditEventOut,
     ConsistencyProofOut,
@@ -33,16 +34,24 @@ from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_erro
 
 log = logging.getLogger(__name__)
 
+# Identifiers are 64-bit in the database: the schema says so, and a larger number is refused as input (422).
+ID_MAX = 2**63 - 1
+
+# Problems any operation can answer, and those only a write can (body guards, idempotency).
 ERROR_STATUSES = {
     "400": "Onleesbare aanvraag",
     "401": "Niet geauthenticeerd",
     "403": "Niet toegelaten door de verwerkingsopdracht",
     "404": "Niet gevonden",
-    "413": "Aanvraag te groot",
-    "415": "Niet ondersteund inhoudstype",
     "422": "Ongeldige gegevens",
     "429": "Te veel aanvragen",
 }
+WRITE_ERROR_STATUSES = {
+    "409": "Een aanvraag met dezelfde Idempotency-Key is nog bezig",
+    "413": "Aanvraag te groot",
+    "415": "Niet ondersteund inhoudstype",
+}
+WRITE_METHODS = ("post", "put", "patch")
 PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
@@ -55,23 +64,80 @@ PROBLEM_SCHEMA = {
     },
     "additionalProperties": True,
 }
+REQUEST_ID_HEADER = {
+    "description": "Het id van deze aanvraag: dat van de oproeper als het welgevormd is, anders een nieuw.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+RETRY_AFTER_HEADER = {
+    "description": "Aantal seconden waarna een nieuwe poging zin heeft.",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+WWW_AUTHENTICATE_HEADER = {
+    "description": "Het authenticatieschema: Bearer.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": (
+        "Maakt een POST veilig herhaalbaar: binnen 24 uur geeft dezelfde sleutel met dezelfde body het eerste "
+        "antwoord terug (met Idempotent-Replayed: true) zonder iets opnieuw te doen; met een andere body: 422."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH, "pattern": "^[ -~]+$"},
+}
+IDEMPOTENT_REPLAYED_HEADER = {
+    "description": "true als dit antwoord een herhaling is van een eerder antwoord op dezelfde Idempotency-Key.",
+    "required": False,
+    "schema": {"type": "string", "enum": ["true"]},
+}
+HEADERS = {
+    "X-Request-ID": REQUEST_ID_HEADER,
+    "Retry-After": RETRY_AFTER_HEADER,
+    "WWW-Authenticate": WWW_AUTHENTICATE_HEADER,
+    "Idempotent-Replayed": IDEMPOTENT_REPLAYED_HEADER,
+}
+HEADERS_BY_STATUS = {"401": ["WWW-Authenticate"], "409": ["Retry-After"], "429": ["Retry-After"]}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 class BurgerprofielApi(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        """Declare the problem+json errors every operation can answer (RFC 9457)."""
+        """Declare what the guards around every operation add: problem+json errors (RFC 9457), the
+        request id, Retry-After, and Idempotency-Key on POST."""
         schema = super().get_openapi_schema(*args, **kwargs)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components.setdefault("headers", {}).update(HEADERS)
         for path_item in schema.get("paths", {}).values():
             for method, operation in path_item.items():
-                responses = operation.setdefault("responses", {})
-                for status, description in ERROR_STATUSES.items():
-                    if status == "413" and method not in ("post", "put", "patch"):
-                        continue
-                    responses[status] = {
-                        "description": description,
-                        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                    }
+                # ninja keys its own responses by int; JSON keys are strings, and a status must appear once.
+                responses = operation["responses"] = {str(k): v for k, v in operation.get("responses", {}).items()}
+                statuses = dict(ERROR_STATUSES)
+                if method in WRITE_METHODS:
+                    statuses.update(WRITE_ERROR_STATUSES)
+                for status, description in statuses.items():
+                    responses[status] = _problem_response(description)
+                for status, response in responses.items():
+                    names = ["X-Request-ID", *HEADERS_BY_STATUS.get(status, [])]
+                    if method == "post" and status.startswith("2"):
+                        names.append("Idempotent-Replayed")
+                    response.setdefault("headers", {}).update(
+                        {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+                    )
+                if method == "post":
+                    parameters = operation.setdefault("parameters", [])
+                    if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
         return schema
 
 
@@ -105,11 +171,21 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     return problem_from_error(exc, headers=headers)
 
 
+def _error_field(loc: tuple[Any, ...] | list[Any]) -> str | None:
+    """The field as the caller wrote it: ``("body", "payload", "role")`` is ``role``, ``("query", "limit")`` is
+    ``limit``. Body parameters are named ``payload`` by convention, a name the caller never sees."""
+    parts = [str(p) for p in loc]
+    parts = parts[2:] if parts[:2] == ["body", "payload"] else parts[1:]
+    return ".".join(parts) or None
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    # The message and the type only: pydantic's ``input`` would echo personal data back into logs and proxies.
     errors = [
         {
-            "field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
+            "in": str(e.get("loc", ("body",))[0]),
+            "field": _error_field(e.get("loc", ())),
             "message": e.get("msg"),
             "code": e.get("type"),
         }
@@ -206,7 +282,9 @@ def me(request: HttpRequest) -> dict[str, Any]:
     tags=["instantie"],
 )
 def me_order_check(
-    request: HttpRequest, component: Component, category: Query[list[str]] | None = None
+    request: HttpRequest,
+    component: Component,
+    category: list[str] = Query([]),  # noqa: B008
 ) -> dict[str, Any]:
     categories = category or []
     unknown = [c for c in categories if c not in CATEGORIES[component]]
@@ -251,7 +329,7 @@ def contact_persons_list(request: HttpRequest) -> list[Any]:
     summary="Een gemachtigde contactpersoon registreren (charter 3.3)",
     tags=["instantie"],
 )
-def contact_persons_create(request: HttpRequest, payload: ContactPersonIn) -> tuple[int, Any]:
+def contact_persons_create(request: HttpRequest, payload: ContactPersonIn) -> Status[Any]:
     principal = principal_of(request)
     person = contact_person_add(
         agency=agency_get(agency_id=principal.agency_id),
@@ -261,7 +339,7 @@ def contact_persons_create(request: HttpRequest, payload: ContactPersonIn) -> tu
         phone=payload.phone,
         actor=_actor(request),
     )
-    return 201, person
+    return Status(201, person)
 
 
 @api.get(
@@ -270,9 +348,11 @@ def contact_persons_create(request: HttpRequest, payload: ContactPersonIn) -> tu
     summary="Auditgebeurtenissen van uw instantie",
     tags=["audit"],
 )
-def audit_events(request: HttpRequest, after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-    if not 1 <= limit <= 1000 or after_id < 0:
-        raise ValidationError("limit ligt tussen 1 en 1000; after_id is niet negatief.")
+def audit_events(
+    request: HttpRequest,
+    after_id: Annotated[int, Query(ge=0, le=ID_MAX, description="Alleen gebeurtenissen na dit id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
     return selectors.audit_events_for_agency(agency_id=principal_of(request).agency_id, after_id=after_id, limit=limit)
 
 
@@ -299,7 +379,11 @@ def audit_tree_head_latest(request: HttpRequest) -> dict[str, Any]:
     summary="Bewijs dat een gebeurtenis in het auditlog staat (RFC 9162)",
     tags=["audit"],
 )
-def audit_inclusion_proof(request: HttpRequest, event_id: int, tree_size: int | None = None) -> dict[str, Any]:
+def audit_inclusion_proof(
+    request: HttpRequest,
+    event_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    tree_size: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+) -> dict[str, Any]:
     return audit.inclusion_proof_for_agency(
         agency_id=principal_of(request).agency_id, event_id=event_id, tree_size=tree_size
     )
@@ -311,5 +395,9 @@ def audit_inclusion_proof(request: HttpRequest, event_id: int, tree_size: int | 
     summary="Bewijs dat een latere boomkop de eerdere uitbreidt (RFC 9162)",
     tags=["audit"],
 )
-def audit_consistency_proof(request: HttpRequest, first: int, second: int) -> dict[str, Any]:
+def audit_consistency_proof(
+    request: HttpRequest,
+    first: Annotated[int, Query(ge=1, le=ID_MAX)],
+    second: Annotated[int, Query(ge=1, le=ID_MAX)],
+) -> dict[str, Any]:
     return audit.consistency_proof_between(first=first, second=second)

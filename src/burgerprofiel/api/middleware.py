@@ -1,30 +1,57 @@
-"""Guards in front of the agency API: size, content type, rate limit, idempotency.
+"""Guards in front of the agency API: rate limit, size, content type, idempotency.
 
 They run before any view so that bad input is refused before it is read, and they answer in
-problem+json like the API itself.
+problem+json like the API itself. Whatever else leaves the API as an error (Django's own 404,
+405 or 500) is turned into problem+json on the way out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from burgerprofiel.api.models import IdempotencyRecord
-from burgerprofiel.common.problem import problem_response
+from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_response
 from burgerprofiel.oauth.services import AgencyPrincipal, access_token_decode
 
 API_PREFIX = "/api/"
 JSON_TYPES = {"application/json", "application/x-ndjson"}
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+# An Idempotency-Key is a structured-field string: printable ASCII (draft-ietf-httpapi-idempotency-key-header).
+_IDEMPOTENCY_KEY = re.compile(rf"^[\x20-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$")
+# A claim whose request never finished (the process died) stops blocking retries after this long.
+IDEMPOTENCY_CLAIM_TIMEOUT = timedelta(minutes=5)
+
+# What an error answered by Django itself (no route, wrong method, a crash outside the API's own
+# handlers) becomes when it leaves the API: the API speaks problem+json only (RFC 9457).
+_PROBLEMS: dict[int, tuple[str, str, str]] = {
+    400: ("malformed-request", "Onleesbare aanvraag", "De aanvraag kon niet gelezen worden."),
+    401: ("authentication-failed", "Authenticatie mislukt", "Geen geldig toegangstoken."),
+    403: ("forbidden", "Geen toegang", "Deze aanvraag is niet toegelaten."),
+    404: ("not-found", "Niet gevonden", "Deze bron bestaat niet."),
+    405: ("method-not-allowed", "Methode niet toegelaten", "Deze methode wordt hier niet ondersteund."),
+    500: ("internal-error", "Interne fout", "Er liep iets mis; probeer later opnieuw."),
+}
+_NOT_COPIED = {"content-type", "content-length"}
+
+
+def clock() -> float:
+    """Seconds since the epoch; the rate limiter's clock (tests replace it)."""
+    return time.time()
 
 
 def _principal(request: HttpRequest) -> AgencyPrincipal | None:
@@ -41,13 +68,51 @@ def _client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
+def request_digest(*, method: str, full_path: str, body: bytes) -> str:
+    """What makes two requests "the same" for an Idempotency-Key: method, path with query, and body."""
+    return hashlib.sha256(b"\n".join([method.encode(), full_path.encode(), body])).hexdigest()
+
+
+def _as_problem(response: HttpResponseBase) -> HttpResponseBase:
+    """An error response that is not yet problem+json, as problem+json with the same status and headers."""
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    if response.status_code < 400 or content_type == PROBLEM_CONTENT_TYPE or getattr(response, "streaming", False):
+        return response
+    status = response.status_code
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Fout"
+    code, title, detail = _PROBLEMS.get(status, (f"http-{status}", phrase, phrase))
+    if status == 405 and response.has_header("Allow"):
+        detail = f"Deze methode wordt hier niet ondersteund; wel: {response['Allow']}."
+    problem = problem_response(status=status, code=code, title=title, detail=detail)
+    for name, value in response.items():
+        if name.lower() not in _NOT_COPIED:
+            problem[name] = value
+    return problem
+
+
 class ApiGuardMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    """Refuses before any view runs: too many requests (429), a body too large (413) or not JSON (415).
+
+    It also makes sure that whatever leaves the API as an error is problem+json, including the
+    answers Django gives itself (an unknown path, a method the operation does not have).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path.startswith((API_PREFIX, "/oauth/")):
             return self.get_response(request)
+        refused = self._rate_limit(request) or self._body_guard(request)
+        if refused is not None:
+            return refused
+        response = self.get_response(request)
+        return _as_problem(response) if request.path.startswith(API_PREFIX) else response
+
+    def _body_guard(self, request: HttpRequest) -> HttpResponse | None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -69,18 +134,22 @@ class ApiGuardMiddleware:
                     title="Niet ondersteund inhoudstype",
                     detail=f"Inhoudstype {content_type or '(geen)'} wordt niet aanvaard; stuur application/json.",
                 )
-        limited = self._rate_limit(request)
-        if limited is not None:
-            return limited
-        return self.get_response(request)
+        return None
 
     def _rate_limit(self, request: HttpRequest) -> HttpResponse | None:
-        limit = settings.API_RATE_LIMIT_PER_MINUTE
-        if limit <= 0 or not request.path.startswith(API_PREFIX) or request.path.startswith("/api/v1/openapi"):
+        if request.path.startswith("/oauth/token"):
+            # Per address: the token endpoint is where client secrets could be guessed.
+            limit = settings.OAUTH_RATE_LIMIT_PER_MINUTE
+            subject = f"token-ip:{_client_ip(request)}"
+        elif request.path.startswith(API_PREFIX) and not request.path.startswith("/api/v1/openapi"):
+            limit = settings.API_RATE_LIMIT_PER_MINUTE
+            principal = _principal(request)
+            subject = f"client:{principal.client.client_id}" if principal else f"ip:{_client_ip(request)}"
+        else:
             return None
-        principal = _principal(request)
-        subject = f"client:{principal.client.client_id}" if principal else f"ip:{_client_ip(request)}"
-        now = time.time()
+        if limit <= 0:
+            return None
+        now = clock()
         window = int(now // 60)
         key = f"bp:ratelimit:{subject}:{window}"
         cache.add(key, 0, timeout=120)
@@ -108,32 +177,30 @@ class IdempotencyMiddleware:
     gets 409. Responses of 5xx are not kept, so the caller may retry them.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         key = request.headers.get("Idempotency-Key")
         if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        if not 1 <= len(key) <= 200 or not key.isprintable():
+        if not _IDEMPOTENCY_KEY.match(key):
             return problem_response(
                 status=400,
                 code="invalid-idempotency-key",
                 title="Ongeldige Idempotency-Key",
-                detail="Een Idempotency-Key telt 1 tot 200 afdrukbare tekens.",
+                detail=f"Een Idempotency-Key telt 1 tot {IDEMPOTENCY_KEY_MAX_LENGTH} afdrukbare ASCII-tekens.",
             )
         principal = _principal(request)
         if principal is None:
             return self.get_response(request)  # authentication will refuse it
-        digest = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.get_full_path().encode(), request.body])
-        ).hexdigest()
+        digest = request_digest(method=request.method, full_path=request.get_full_path(), body=request.body)
         client_id = principal.client.client_id
         record = self._claim(client_id=client_id, key=key, request=request, digest=digest)
         if isinstance(record, HttpResponse):
             return record
         response = self.get_response(request)
-        if response.status_code >= 500 or getattr(response, "streaming", False):
+        if response.status_code >= 500 or not isinstance(response, HttpResponse):
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             return response
         IdempotencyRecord.objects.filter(pk=record.pk).update(
@@ -147,8 +214,10 @@ class IdempotencyMiddleware:
     def _claim(
         self, *, client_id: str, key: str, request: HttpRequest, digest: str
     ) -> IdempotencyRecord | HttpResponse:
-        cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
-        IdempotencyRecord.objects.filter(client_id=client_id, key=key, created_at__lt=cutoff).delete()
+        now = timezone.now()
+        expired = Q(created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS))
+        abandoned = Q(status_code__isnull=True, created_at__lt=now - IDEMPOTENCY_CLAIM_TIMEOUT)
+        IdempotencyRecord.objects.filter(expired | abandoned, client_id=client_id, key=key).delete()
         try:
             with transaction.atomic():
                 return IdempotencyRecord.objects.create(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 from burgerprofiel.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from burgerprofiel.common.requestid import clear_request_id, new_request_id
@@ -40,6 +41,18 @@ class RequestIdMiddleware:
             clear_request_id()
 
 
+def _route(request: HttpRequest) -> str:
+    """The route pattern, never the raw path: paths can carry identifiers, and each label value is a series."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        # Answered before URL resolution (a guard's 413, 415 or 429): still count it under its route.
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return "unmatched"
+    return match.route or "unmatched"
+
+
 class MetricsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -47,16 +60,19 @@ class MetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        # The route pattern, never the raw path: paths can carry identifiers.
-        route = match.route if match is not None and match.route else "unmatched"
+        route = _route(request)
         HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         return response
 
 
 class SecurityHeadersMiddleware:
-    """CSP and friends on every response (Django sets HSTS, nosniff and frame options itself)."""
+    """CSP and friends on every response.
+
+    Django's own middleware sets HSTS, nosniff and the referrer policy (outside this one) and frame
+    options (inside it, so it misses what the API guards answer before reaching it): frame options
+    are set here too.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,11 +81,11 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         csp = settings.CONTENT_SECURITY_POLICY
         if request.path.startswith("/api/v1/docs"):
-            # The API docs page loads its own inline bootstrap script.
-            csp = csp.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
-                "style-src 'self'", "style-src 'self' 'unsafe-inline'"
-            )
+            # Swagger UI styles its elements inline; its scripts are files of our own (ninja's static files).
+            csp = csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
         response.setdefault("Content-Security-Policy", csp)
+        if not getattr(response, "xframe_options_exempt", False):
+            response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.path.startswith(("/api/", "/oauth/")):

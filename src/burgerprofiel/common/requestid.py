@@ -1,10 +1,17 @@
-"""The request id travels in a context variable so every log line and audit event carries it."""
+"""The request id travels in a context variable so every log line and audit event carries it.
+
+A caller's id is taken over when it is well-formed, for correlation across systems. It ends up
+in logs and in the audit log, so an id that looks like personal data (an INSZ, a phone number)
+is not taken over but replaced.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
 from contextvars import ContextVar
+
+from burgerprofiel.common.redaction import holds_personal_data
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -14,9 +21,20 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+def _generated() -> str:
+    # About one uuid in fifty has a run of exactly eleven digits, which logs would mask as an INSZ.
+    while holds_personal_data(value := uuid.uuid4().hex):
+        pass
+    return value
+
+
+def is_acceptable_request_id(value: str | None) -> bool:
+    return bool(value and _VALID.match(value) and not holds_personal_data(value))
+
+
 def new_request_id(incoming: str | None = None) -> str:
-    """Accept a caller's id when it is well-formed (correlation across systems), else make one."""
-    value = incoming if incoming and _VALID.match(incoming) else uuid.uuid4().hex
+    """Accept a caller's id when it is well-formed and carries no personal data, else make one."""
+    value = incoming if incoming is not None and is_acceptable_request_id(incoming) else _generated()
     _request_id.set(value)
     return value
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -17,21 +18,28 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def readyz(request: HttpRequest) -> HttpResponse:
     """Readiness: the database answers and every migration is applied."""
     checks: dict[str, str] = {}
+    # Readiness reports any failure instead of raising; the type only, as a message may hold data.
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
-    except Exception as exc:  # readiness reports any failure instead of raising
+    except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
+    else:
+        try:
+            executor = MigrationExecutor(connection)
+            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
+        except Exception as exc:
+            checks["migrations"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
 
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    if request.META.get("REMOTE_ADDR") not in settings.METRICS_ALLOWED_IPS:
+        raise Http404
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 

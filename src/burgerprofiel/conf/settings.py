@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' own scripts, so no CDN (blocked by our CSP)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -199,6 +200,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT_PER_MINUTE = env_int(
     "API_RATE_LIMIT_PER_MINUTE", 600, help="Requests per minute per API client before 429."
 )
+OAUTH_RATE_LIMIT_PER_MINUTE = env_int(
+    "OAUTH_RATE_LIMIT_PER_MINUTE",
+    120,
+    help="Token requests per minute per IP address before 429 (slows secret guessing).",
+)
+METRICS_ALLOWED_IPS = env_list(
+    "METRICS_ALLOWED_IPS", "127.0.0.1,::1", help="Addresses that may read /metrics; others get 404."
+)
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, help="How long an Idempotency-Key is remembered.")
 ACCESS_TOKEN_TTL_SECONDS = env_int(
     "ACCESS_TOKEN_TTL_SECONDS",
@@ -218,7 +227,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "burgerprofiel.common.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},

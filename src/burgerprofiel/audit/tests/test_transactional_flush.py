@@ -20,7 +20,6 @@ def test_a_transactional_test_writes_audit_events_and_is_flushed_afterwards():
 def test_after_a_flush_the_log_is_empty_and_still_append_only():
     assert not AuditEvent.objects.filter(action="test.transactional").exists()
     event = audit_record(actor=SYSTEM, action="test.after_flush")
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -1,0 +1,118 @@
+"""Bad input gets a clear 4xx problem+json and stores nothing (DESIGN rule 5)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import override_settings
+
+from burgerprofiel.agencies.models import ContactPerson
+from burgerprofiel.api import api as api_module
+from burgerprofiel.api.tests.helpers import assert_problem
+from burgerprofiel.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/contact-persons"
+VALID = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO", "phone": "+32 470 12 34 56"}
+
+
+def _post(client, headers, body, content_type="application/json"):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(URL, data, content_type=content_type, **headers)
+
+
+def test_a_valid_contact_person_is_stored(client, auth_headers):
+    # The control for every refusal below: the same endpoint does store good input.
+    response = _post(client, auth_headers, VALID)
+    assert response.status_code == 201, response.content
+    assert response.json()["email"] == VALID["email"]
+    assert ContactPerson.objects.count() == 1
+
+
+@override_settings(API_MAX_BODY_BYTES=64)
+def test_a_body_larger_than_the_limit_is_refused_with_413_and_nothing_is_stored(client, auth_headers):
+    body = json.dumps(VALID)
+    assert len(body) > 64
+    body_problem = assert_problem(_post(client, auth_headers, body), 413, "payload-too-large")
+    assert body_problem["max_bytes"] == 64
+    assert ContactPerson.objects.count() == 0
+
+
+def test_malformed_json_is_refused_with_400_and_nothing_is_stored(client, auth_headers):
+    assert_problem(_post(client, auth_headers, '{"name": "Jan", "email": '), 400, "malformed-request")
+    assert ContactPerson.objects.count() == 0
+
+
+def test_a_body_that_is_not_utf8_is_refused_with_400_and_nothing_is_stored(client, auth_headers):
+    assert_problem(_post(client, auth_headers, b"\xff\xfe{}"), 400, "malformed-request")
+    assert ContactPerson.objects.count() == 0
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+def test_a_body_that_is_not_json_is_refused_with_415_and_nothing_is_stored(client, auth_headers, content_type):
+    response = _post(client, auth_headers, "name=Jan&email=jan%40opgroeien.be&role=DPO", content_type)
+    assert_problem(response, 415, "unsupported-media-type")
+    assert ContactPerson.objects.count() == 0
+
+
+def test_an_unknown_field_is_refused_with_422_and_nothing_is_stored(client, auth_headers):
+    body = assert_problem(_post(client, auth_headers, {**VALID, "nickname": "Jantje"}), 422, "validation-error")
+    assert body["errors"] == [
+        {"in": "body", "field": "nickname", "message": "Extra inputs are not permitted", "code": "extra_forbidden"}
+    ]
+    assert ContactPerson.objects.count() == 0
+
+
+def test_a_wrongly_typed_field_is_refused_with_422_and_nothing_is_stored(client, auth_headers):
+    body = assert_problem(_post(client, auth_headers, {**VALID, "name": 42}), 422, "validation-error")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("name", "string_type")]
+    assert ContactPerson.objects.count() == 0
+
+
+def test_a_validation_error_does_not_echo_the_submitted_values(client, auth_headers):
+    response = _post(client, auth_headers, {**VALID, "email": "jan.peeters-at-opgroeien.be"})
+    assert_problem(response, 422, "validation-error")
+    assert b"jan.peeters-at-opgroeien.be" not in response.content
+    assert ContactPerson.objects.count() == 0
+
+
+def test_a_json_body_that_is_not_an_object_is_refused_with_422_and_nothing_is_stored(client, auth_headers):
+    assert_problem(_post(client, auth_headers, "[1, 2]"), 422, "validation-error")
+    assert ContactPerson.objects.count() == 0
+
+
+def test_an_unexpected_failure_is_a_500_problem_that_reveals_nothing_and_stores_nothing(
+    client, auth_headers, monkeypatch
+):
+    def explode(**kwargs):
+        raise RuntimeError("secret internals: dsn=postgres://admin:hunter2@db")
+
+    monkeypatch.setattr(api_module, "contact_person_add", explode)
+    response = _post(client, auth_headers, VALID)
+    assert_problem(response, 500, "internal-error")
+    assert b"hunter2" not in response.content
+    assert ContactPerson.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="contact_person.added").exists()
+
+
+def test_an_unknown_api_path_is_a_404_problem(client, auth_headers):
+    assert_problem(client.get("/api/v1/no-such-thing", **auth_headers), 404, "not-found")
+
+
+def test_a_method_the_operation_does_not_have_is_a_405_problem_naming_the_allowed_ones(client, auth_headers):
+    response = client.delete(URL, **auth_headers)
+    assert_problem(response, 405, "method-not-allowed")
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_an_identifier_beyond_64_bits_is_refused_with_422(client, auth_headers):
+    response = client.get(f"/api/v1/audit/events?after_id={2**64}", **auth_headers)
+    body = assert_problem(response, 422, "validation-error")
+    assert [e["field"] for e in body["errors"]] == ["after_id"]
+
+
+def test_a_limit_outside_its_range_is_refused_with_422(client, auth_headers):
+    body = assert_problem(client.get("/api/v1/audit/events?limit=0", **auth_headers), 422, "validation-error")
+    assert [(e["in"], e["field"]) for e in body["errors"]] == [("query", "limit")]

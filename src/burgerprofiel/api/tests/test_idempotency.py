@@ -1,0 +1,126 @@
+"""Idempotency-Key on POST: a retry does nothing twice (DESIGN rule 4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from burgerprofiel.agencies.models import ContactPerson
+from burgerprofiel.api import api as api_module
+from burgerprofiel.api.middleware import request_digest
+from burgerprofiel.api.models import IdempotencyRecord
+from burgerprofiel.api.tests.helpers import assert_problem
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/contact-persons"
+BODY = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO"}
+
+
+def _post(client, headers, key, body=BODY):
+    return client.post(URL, json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY=key, **headers)
+
+
+def test_a_replay_within_24_hours_returns_the_first_answer_and_creates_nothing(client, auth_headers):
+    first = _post(client, auth_headers, "order-2024-0001")
+    assert first.status_code == 201, first.content
+    assert not first.has_header("Idempotent-Replayed")
+
+    replay = _post(client, auth_headers, "order-2024-0001")
+
+    assert replay.status_code == 201
+    assert replay.content == first.content
+    assert replay["Content-Type"] == first["Content-Type"]
+    assert replay["Idempotent-Replayed"] == "true"
+    assert ContactPerson.objects.count() == 1
+    assert AuditEvent.objects.filter(action="contact_person.added").count() == 1
+
+
+def test_the_same_key_with_another_body_is_refused_with_422_and_creates_nothing(client, auth_headers):
+    assert _post(client, auth_headers, "order-2024-0002").status_code == 201
+
+    response = _post(client, auth_headers, "order-2024-0002", {**BODY, "role": "CISO"})
+
+    assert_problem(response, 422, "idempotency-key-reused")
+    assert list(ContactPerson.objects.values_list("role", flat=True)) == ["DPO"]
+
+
+def test_different_clients_may_use_the_same_key_independently(client, agency, other_agency):
+    mine = _post(client, bearer(client, agency), "shared-key")
+    theirs = _post(client, bearer(client, other_agency), "shared-key", {**BODY, "name": "An Janssens"})
+
+    assert mine.status_code == theirs.status_code == 201
+    assert not theirs.has_header("Idempotent-Replayed")
+    assert ContactPerson.objects.filter(agency_id=agency.agency_id).count() == 1
+    assert ContactPerson.objects.filter(agency_id=other_agency.agency_id).count() == 1
+
+
+def test_a_key_is_forgotten_after_24_hours(client, auth_headers):
+    assert _post(client, auth_headers, "order-2024-0003").status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=24, minutes=1))
+
+    again = _post(client, auth_headers, "order-2024-0003")
+
+    assert again.status_code == 201
+    assert not again.has_header("Idempotent-Replayed")
+    assert ContactPerson.objects.count() == 2
+
+
+def test_a_retry_while_the_first_request_is_still_running_gets_409(client, agency, auth_headers):
+    _claim_in_progress(agency, "order-2024-0004", started=timezone.now())
+
+    response = _post(client, auth_headers, "order-2024-0004")
+
+    assert_problem(response, 409, "idempotency-in-progress")
+    assert response["Retry-After"] == "1"
+    assert ContactPerson.objects.count() == 0
+
+
+def test_a_claim_whose_request_never_finished_stops_blocking_retries(client, agency, auth_headers):
+    _claim_in_progress(agency, "order-2024-0005", started=timezone.now() - timedelta(minutes=6))
+
+    response = _post(client, auth_headers, "order-2024-0005")
+
+    assert response.status_code == 201, response.content
+    assert ContactPerson.objects.count() == 1
+
+
+def test_a_request_that_failed_with_a_server_error_is_not_remembered(client, auth_headers, monkeypatch):
+    real = api_module.contact_person_add
+
+    def explode(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(api_module, "contact_person_add", explode)
+    assert _post(client, auth_headers, "order-2024-0006").status_code == 500
+    monkeypatch.setattr(api_module, "contact_person_add", real)
+
+    retry = _post(client, auth_headers, "order-2024-0006")
+
+    assert retry.status_code == 201, retry.content
+    assert not retry.has_header("Idempotent-Replayed")
+    assert ContactPerson.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["x" * 201, "sleutel-met-ë", "tab\tkey"])
+def test_an_invalid_idempotency_key_is_refused_with_400_and_creates_nothing(client, auth_headers, key):
+    assert_problem(_post(client, auth_headers, key), 400, "invalid-idempotency-key")
+    assert ContactPerson.objects.count() == 0
+    assert IdempotencyRecord.objects.count() == 0
+
+
+def _claim_in_progress(agency, key, *, started):
+    """The claim a first request leaves before its view runs, as if it were still running (or had died)."""
+    record = IdempotencyRecord.objects.create(
+        client_id=agency.client_id,
+        key=key,
+        method="POST",
+        path=URL,
+        request_hash=request_digest(method="POST", full_path=URL, body=json.dumps(BODY).encode()),
+    )
+    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=started)

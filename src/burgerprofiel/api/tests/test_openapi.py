@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import copy
+
+import pytest
+from jsonschema_rs import Draft202012Validator
+from schemathesis.specs.openapi.definitions import OPENAPI_31
+
+pytestmark = pytest.mark.django_db
+
+VALIDATOR = Draft202012Validator(OPENAPI_31)
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+EVERY_OPERATION = {"400", "401", "403", "404", "422", "429"}
+WRITES_TOO = {"409", "413", "415"}
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(document):
+    assert document["openapi"].startswith("3.1.")
+    assert list(VALIDATOR.iter_errors(document)) == []
+    # The validator is not a rubber stamp: the same document with a malformed response is refused.
+    broken = copy.deepcopy(document)
+    broken["paths"]["/api/v1/me"]["get"]["responses"]["200"] = {"content": "not an object"}
+    assert list(VALIDATOR.iter_errors(broken))
+
+
+def test_every_reference_in_the_document_resolves(document):
+    def refs(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for ref in set(refs(document)):
+        target = document
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+        assert target, ref
+
+
+def test_every_operation_declares_its_errors_as_problem_json(document):
+    operations = list(_operations(document))
+    assert len(operations) >= 8
+    for path, method, operation in operations:
+        expected = EVERY_OPERATION | (WRITES_TOO if method in ("post", "put", "patch") else set())
+        errors = {status for status in operation["responses"] if status.startswith(("4", "5"))}
+        assert errors == expected, (method, path)
+        for status in errors:
+            assert operation["responses"][status]["content"] == {"application/problem+json": {"schema": PROBLEM_REF}}
+
+
+def test_the_problem_schema_follows_rfc_9457(document):
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+    assert problem["properties"]["type"] == {"type": "string", "format": "uri"}
+    assert problem["properties"]["status"] == {"type": "integer"}
+
+
+def test_every_response_declares_the_request_id_header(document):
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            assert response["headers"]["X-Request-ID"] == {"$ref": "#/components/headers/X-Request-ID"}, (
+                method,
+                path,
+                status,
+            )
+        assert "Retry-After" in operation["responses"]["429"]["headers"]
+        assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
+
+
+def test_posts_declare_the_idempotency_key_header(document):
+    post = document["paths"]["/api/v1/contact-persons"]["post"]
+    (parameter,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
+    assert parameter["in"] == "header"
+    assert parameter["required"] is False
+    assert parameter["schema"]["maxLength"] == 200
+    assert "Idempotent-Replayed" in post["responses"]["201"]["headers"]
+    get = document["paths"]["/api/v1/contact-persons"]["get"]
+    assert not any(p["name"] == "Idempotency-Key" for p in get["parameters"])
+
+
+def test_every_operation_requires_the_bearer_token(document):
+    assert document["components"]["securitySchemes"]["AgencyAuth"] == {"type": "http", "scheme": "bearer"}
+    for path, method, operation in _operations(document):
+        assert operation["security"] == [{"AgencyAuth": []}], (method, path)
+
+
+def test_numeric_identifiers_are_bounded_to_what_the_database_holds(document):
+    parameters = {p["name"]: p["schema"] for p in document["paths"]["/api/v1/audit/events"]["get"]["parameters"]}
+    assert parameters["after_id"]["maximum"] == 2**63 - 1
+    assert (parameters["limit"]["minimum"], parameters["limit"]["maximum"]) == (1, 1000)
+
+
+def test_the_docs_page_answers_200(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"/api/v1/openapi.json" in response.content

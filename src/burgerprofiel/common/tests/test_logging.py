@@ -1,0 +1,180 @@
+"""Logs never hold an INSZ, e-mail, IBAN or phone number in clear (DESIGN rule 3)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+
+import pytest
+from django.db import connection
+
+from burgerprofiel.api import api as api_module
+from burgerprofiel.common.logging import JsonFormatter
+from burgerprofiel.common.redaction import redact
+
+PERSONAL_DATA = [
+    ("85073003328", "[insz]"),
+    ("85.07.30-033.28", "[insz]"),
+    ("850730 033 28", "[insz]"),
+    ("jan.peeters@opgroeien.be", "[email]"),
+    ("jürgen.müller@voorbeeld.be", "[email]"),
+    ("BE71 0961 2345 6769", "[iban]"),
+    ("BE71096123456769", "[iban]"),
+    ("be71 0961 2345 6769", "[iban]"),
+    ("0470 12 34 56", "[phone]"),
+    ("0470/12.34.56", "[phone]"),
+    ("0470123456", "[phone]"),
+    ("+32 470 12 34 56", "[phone]"),
+    ("+32470123456", "[phone]"),
+    ("0032 470 12 34 56", "[phone]"),
+    ("+32 (0)470 12 34 56", "[phone]"),
+    ("02 553 12 34", "[phone]"),
+]
+NOT_PERSONAL = [
+    "2024-05-17T10:15:30.123456+00:00",
+    "2024-05-17 10:15:30,123",
+    "2024-05-17",
+    "17/05/2024",
+    "01.02.2024",
+    "Fri, 17 May 2024 10:15:30 GMT",
+    "1715940930",
+    "1715940930123",
+    "20240517101530",
+    "duration 12.3 ms",
+    "51ebf26c3dc242cd93d2c18a19ebead9",
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "KBO 0316.380.841",
+]
+
+
+def _format(message: str, *args: object, exc_info: object = None, **extra: object) -> dict:
+    record = logging.LogRecord("burgerprofiel.test", logging.INFO, __file__, 1, message, args, exc_info)  # type: ignore[arg-type]
+    record.__dict__.update(extra)
+    return json.loads(JsonFormatter().format(record))
+
+
+@pytest.mark.parametrize(("value", "mask"), PERSONAL_DATA)
+def test_personal_data_is_masked_in_the_message_and_in_structured_fields(value, mask):
+    line = _format("contact %s gewijzigd", value, contact=value, nested={"values": [value]})
+    text = json.dumps(line, ensure_ascii=False)
+    assert value not in text
+    assert line["message"] == f"contact {mask} gewijzigd"
+    assert line["contact"] == mask
+    assert line["nested"] == {"values": [mask]}
+
+
+def test_an_insz_passed_as_a_number_is_masked():
+    assert _format("burger", insz=85073003328)["insz"] == "[insz]"
+
+
+def test_personal_data_in_dict_keys_is_masked():
+    line = _format("opzoeking", hits={"jan.peeters@opgroeien.be": 1})
+    assert line["hits"] == {"[email]": 1}
+
+
+def test_personal_data_in_an_exception_is_masked():
+    try:
+        raise ValueError("onbekende INSZ 85.07.30-033.28")
+    except ValueError:
+        line = _format("mislukt", exc_info=sys.exc_info())
+    assert "85.07.30-033.28" not in line["exception"]
+    assert "onbekende INSZ [insz]" in line["exception"]
+
+
+@pytest.mark.parametrize("value", NOT_PERSONAL)
+def test_timestamps_dates_and_ids_are_not_masked(value):
+    assert redact(value) == value
+    assert _format("%s", value, field=value)["field"] == value
+
+
+def test_numbers_that_are_not_personal_data_stay_numbers():
+    line = _format("klaar", status=201, duration_ms=12.5, count=3, ok=True)
+    assert (line["status"], line["duration_ms"], line["count"], line["ok"]) == (201, 12.5, 3, True)
+
+
+def test_a_log_line_is_one_json_object_with_time_level_logger_message_and_request_id():
+    line = _format("hallo")
+    assert set(line) == {"time", "level", "logger", "message", "request_id"}
+    assert (line["level"], line["logger"], line["message"]) == ("info", "burgerprofiel.test", "hallo")
+    assert line["time"].endswith("+00:00")
+
+
+class CapturedLog:
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+
+    def lines(self) -> list[dict]:
+        return [json.loads(raw) for raw in self.stream.getvalue().splitlines()]
+
+
+@pytest.fixture
+def captured_log():
+    """Every line the application logs, as the JSON formatter writes it, down to DEBUG and SQL included."""
+    captured = CapturedLog()
+    handler = logging.StreamHandler(captured.stream)
+    handler.setFormatter(JsonFormatter())
+    root, sql = logging.getLogger(), logging.getLogger("django.db.backends")
+    levels = (root.level, sql.level)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    sql.setLevel(logging.DEBUG)
+    connection.force_debug_cursor = True  # log every SQL statement, parameters included
+    try:
+        yield captured
+    finally:
+        connection.force_debug_cursor = False
+        root.removeHandler(handler)
+        root.setLevel(levels[0])
+        sql.setLevel(levels[1])
+
+
+@pytest.mark.django_db
+def test_posting_a_contact_person_leaves_no_email_or_phone_in_any_log_line(client, auth_headers, captured_log):
+    body = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO", "phone": "+32 470 12 34 56"}
+    response = client.post(
+        "/api/v1/contact-persons",
+        body,
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="agency-run-0001",
+        **auth_headers,
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["email"] == "jan.peeters@opgroeien.be"  # it was there to be leaked
+
+    lines = captured_log.lines()
+    request_lines = [line for line in lines if line["request_id"] == "agency-run-0001"]
+    assert any(line["message"] == "request" for line in request_lines)
+    assert any(line["logger"] == "django.db.backends" for line in request_lines)  # the SQL was logged too
+    for line in lines:
+        raw = json.dumps(line, ensure_ascii=False)
+        assert "jan.peeters" not in raw
+        assert "opgroeien.be" not in raw
+        assert "470 12 34 56" not in raw
+        assert "Peeters" not in raw  # names have no pattern to mask: they must simply never be logged
+
+
+@pytest.mark.django_db
+def test_every_log_line_written_while_answering_a_request_carries_its_request_id(
+    client, auth_headers, captured_log, monkeypatch
+):
+    def explode(**kwargs):
+        raise RuntimeError("kapot")
+
+    monkeypatch.setattr(api_module, "contact_person_add", explode)
+    body = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO"}
+    response = client.post(
+        "/api/v1/contact-persons",
+        body,
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="agency-run-0002",
+        **auth_headers,
+    )
+    assert response.status_code == 500
+
+    # The capture starts after the token was fetched: every line is from this one request.
+    lines = captured_log.lines()
+    assert {line["message"] for line in lines} >= {"unexpected error in the agency API", "request"}
+    assert any(line["logger"] == "django.db.backends" for line in lines)
+    assert {line["request_id"] for line in lines} == {"agency-run-0002"}
