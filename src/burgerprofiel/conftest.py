@@ -164,6 +164,6 @@ def _flush_past_audit_triggers() -> Any:
             with connection.schema_editor(atomic=False) as editor:
                 triggers.forwards(None, editor)
 
-    flush.Command.handle = handle
+    flush.Command.handle = handle  # type: ignore[method-assign]
     yield
-    flush.Command.handle = original
+    flush.Command.handle = original  # type: ignore[method-assign]
