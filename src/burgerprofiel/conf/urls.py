@@ -12,6 +12,7 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("oauth/token", oauth.token, name="oauth-token"),
     path("oauth/jwks", oauth.jwks, name="oauth-jwks"),
+    path("audit/jwks", oauth.audit_jwks, name="audit-jwks"),
     path("api/v1/", api.urls),
     path("backoffice/", backoffice_site.urls),
     # The citizen portal (Dutch paths): its own pages and those of each capability.

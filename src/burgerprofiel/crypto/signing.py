@@ -92,3 +92,49 @@ def forget_public_keys() -> None:
 
 def jwks() -> dict[str, Any]:
     return {"keys": [dict(r.public_jwk) for r in SigningKey.objects.filter(retired_at__isnull=True)]}
+
+
+def signing_key_rotate(*, actor: Any) -> SigningKey:
+    """Make a new signing key; it signs from now on, the old ones still verify until retired."""
+    from burgerprofiel.audit.services import audit_record
+
+    with transaction.atomic():
+        row = signing_key_create()
+        audit_record(
+            actor=actor, action="crypto.signing_key.created", object_type="crypto.SigningKey", object_id=row.kid
+        )
+    return row
+
+
+def signing_key_retire(*, kid: str, actor: Any) -> SigningKey:
+    """Stop trusting a key for access tokens. Tree heads it signed before now still verify."""
+    from django.utils import timezone
+
+    from burgerprofiel.audit.services import audit_record
+    from burgerprofiel.common.errors import Conflict, NotFound
+
+    with transaction.atomic():
+        row = SigningKey.objects.select_for_update().filter(kid=kid).first()
+        if row is None:
+            raise NotFound(f"Ondertekeningssleutel {kid} bestaat niet.")
+        if row.retired_at is not None:
+            return row
+        if not SigningKey.objects.filter(retired_at__isnull=True).exclude(kid=kid).exists():
+            raise Conflict("Dit is de enige actieve sleutel: maak eerst een nieuwe (keys rotate-signing).")
+        row.retired_at = timezone.now()
+        row.save(update_fields=["retired_at"])
+        audit_record(actor=actor, action="crypto.signing_key.retired", object_type="crypto.SigningKey", object_id=kid)
+    forget_public_keys()
+    return row
+
+
+def audit_jwks() -> dict[str, Any]:
+    """Every key that ever signed, retired ones with their retirement time: for tree-head checks."""
+    keys = []
+    for row in SigningKey.objects.order_by("created_at"):
+        jwk = dict(row.public_jwk)
+        jwk["iat"] = int(row.created_at.timestamp())
+        if row.retired_at is not None:
+            jwk["exp"] = int(row.retired_at.timestamp())
+        keys.append(jwk)
+    return {"keys": keys}

@@ -37,3 +37,11 @@ def jwks(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(signing.jwks())
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@require_GET
+def audit_jwks(request: HttpRequest) -> HttpResponse:
+    """Every key that ever signed a tree head, so old signed tree heads stay verifiable."""
+    response = JsonResponse(signing.audit_jwks())
+    response["Cache-Control"] = "public, max-age=300"
+    return response
