@@ -84,7 +84,20 @@ def _canonical(values: dict[str, Any]) -> bytes:
         if isinstance(value, datetime):
             value = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         data[name] = value
-    return _json(data).encode()
+    if _holds_float(data):
+        return _json(data).encode()
+    # Without floats the standard encoder writes exactly what _json writes, several times faster.
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _holds_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_float(v) for v in value)
+    return False
 
 
 def event_leaf_hash(values: dict[str, Any]) -> str:

@@ -414,3 +414,18 @@ def test_the_seal_command_seals_pending_events_and_says_how_many_heads_it_signed
     assert _call_audit("seal")["tree_heads_signed"] == 1
     assert AuditLeaf.objects.count() == 3
     assert _call_audit("seal")["tree_heads_signed"] == 0
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**62), 2**62) | st.text(max_size=20),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        max_leaves=12,
+    )
+)
+def test_the_fast_canonical_path_writes_exactly_what_the_careful_one_writes(detail):
+    from burgerprofiel.audit.services import _canonical, _json
+
+    values = {name: "x" for name in HASHED_FIELDS}
+    values["detail"] = {"d": detail}
+    assert _canonical(values) == _json(values).encode()
