@@ -20,8 +20,16 @@ COMPLETE = {
 }
 
 
+def _other_secrets() -> dict[str, str]:
+    """Every other secret the settings declare (capabilities add their own), with a dummy value."""
+    from burgerprofiel.conf.env import REGISTRY
+
+    return {name: "z" * 40 for name, var in REGISTRY.items() if var.secret and name not in COMPLETE}
+
+
 def _start(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in COMPLETE}
+    clean.update(_other_secrets())
     clean.update(env, BURGERPROFIEL_BASE_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="burgerprofiel.conf.settings")
     return subprocess.run(
         [
@@ -61,6 +69,7 @@ def test_production_refuses_debug(tmp_path):
 def test_a_malformed_key_encryption_key_is_refused_at_start(tmp_path):
     env = {**COMPLETE, "KEY_ENCRYPTION_KEYS": "p1:dG9vLXNob3J0"}
     clean = {k: v for k, v in os.environ.items() if k not in COMPLETE}
+    clean.update(_other_secrets())
     clean.update(env, BURGERPROFIEL_BASE_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="burgerprofiel.conf.settings")
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
