@@ -30,6 +30,7 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps({"kid": signing_key_rotate(actor=actor).kid}))
             else:
                 row = signing_key_retire(kid=options["kid"], actor=actor)
-                self.stdout.write(json.dumps({"kid": row.kid, "retired_at": row.retired_at.isoformat()}))
+                retired = row.retired_at.isoformat() if row.retired_at else None
+                self.stdout.write(json.dumps({"kid": row.kid, "retired_at": retired}))
         except ApplicationError as error:
             raise CommandError(error.detail) from error
