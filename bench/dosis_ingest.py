@@ -1,0 +1,464 @@
+"""``python -m bench.dosis_ingest``: DOSIS upload throughput over HTTP, against bare INSERT and COPY.
+
+One run, on PostgreSQL, on a throwaway database ``<name>_dosis_bench`` next to the one named by
+``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/burgerprofiel``; dropped before
+and after, the named database itself is never touched):
+
+1. gunicorn serves the application (``--workers``, default 2) on a loopback port;
+2. ``--clients`` concurrent clients (threads, each with its own keep-alive connection and a
+   private_key_jwt-obtained token) send single uploads (``POST /api/v2/dosis/dossiers``), then
+   NDJSON bulk uploads (``POST /api/v2/dosis/dossiers/bulk``, ``--bulk-lines`` per request);
+3. in the same run, the same number of concurrent database connections write the same rows
+   (Bron, DossierNummer, UploadId, the payload as jsonb) into a bare table: one autocommit INSERT
+   per row, then COPY, one COPY per bulk request's worth of rows.
+
+Uploads are processed inline (``TASKS_BACKEND=immediate``): an upload counts once it is validated,
+order-checked, stored, filed into its dossier (history, owners, outbox), audited and answered, so
+the rates are end-to-end, not "accepted into a queue". Every upload is checked afterwards
+(all processed, none failed). Targets: single >= 25% of the INSERT rate, bulk >= 25% of COPY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
+OUT_DIR = BASE_DIR / "var" / "bench"
+BRON = "https://bench.example/dosis/bron"
+PARENTS = ("85073003328", "90011512363")
+TARGET = 0.25
+
+
+def progress(message: str) -> None:
+    print(f"[dosis-bench] {message}", file=sys.stderr, flush=True)
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@contextlib.contextmanager
+def throwaway_database(url: str) -> Iterator[str]:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/") or "burgerprofiel"
+    bench_name = f"{name}_dosis_bench"
+    quoted = '"' + bench_name.replace('"', '""') + '"'
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    admin(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+    admin(f"CREATE DATABASE {quoted}")
+    try:
+        yield _with_database(url, bench_name)
+    finally:
+        with contextlib.suppress(Exception):
+            from django.db import connections
+
+            connections.close_all()
+        admin(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+
+
+def payload(client: int, i: int, kind: str) -> dict[str, Any]:
+    """A full DOSIS v2 upload; every one names a new dossier."""
+    return {
+        "Identificatie": {"Bron": BRON, "DossierNummer": f"{kind}-{client}-{i}"},
+        "UploadId": f"{kind}-{client}-{i}",
+        "Naam": f"Aanvraag groeipakket {client}-{i}",
+        "WijzigingsDatum": "2026-11-02T09:30:00+01:00",
+        "Status": {
+            "VlaamsCode": "In behandeling",
+            "VlaamsFase": "Behandeling",
+            "Detail1": "Uw aanvraag wordt nagekeken.",
+            "Actie": {"ActieNodig": True, "Actie": "Bezorg ons het geboorteattest."},
+        },
+        "Doorverwijzing": f"https://loket.bench.example/dossiers/{client}-{i}",
+        "TypeDossierCode": "GROEIPAKKET",
+        "Producten": [{"Id": "1502"}],
+        "DossierBeheerder": {
+            "Naam": "Els Maes",
+            "Dienst": "Team Groeipakket",
+            "Telefoon": "+32 2 553 11 11",
+            "Email": "els.maes@bench.example",
+            "Website": "https://bench.example",
+            "Adres": {"Straat": "Hallepoortlaan", "Nummer": "27", "Postcode": "1060", "Gemeente": "Sint-Gillis"},
+        },
+        "Agenten": [{"Identificatie": insz, "Toegangsrechten": [{"Code": "Raadpleger"}]} for insz in PARENTS],
+    }
+
+
+def configure(database_url: str) -> None:
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "burgerprofiel.conf.settings",
+            "BURGERPROFIEL_PROFILE": os.environ.get("BURGERPROFIEL_PROFILE", "test"),
+            "BURGERPROFIEL_BASE_DIR": str(BASE_DIR),
+            "DATABASE_URL": database_url,
+            "TASKS_BACKEND": "immediate",
+            "API_RATE_LIMIT_PER_MINUTE": "0",
+            "ACCESS_TOKEN_TTL_SECONDS": "3600",
+            "LOG_LEVEL": "WARNING",
+            # Until the API guard honours DOSIS_BULK_MAX_BODY_BYTES on the bulk path, lift its limit.
+            "API_MAX_BODY_BYTES": str(32 * 1024 * 1024),
+        }
+    )
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def onboard() -> str:
+    """An agency with dosis and a Bron; returns an access token obtained with private_key_jwt."""
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    from burgerprofiel.agencies.services import agency_onboard
+    from burgerprofiel.audit.actors import Actor
+    from burgerprofiel.dossiers.services import dosis_source_register
+    from burgerprofiel.oauth.services import ASSERTION_TYPE, token_issue, token_url
+
+    key = RSAKey.generate_key(2048, parameters={"kid": "bench-rsa"}, private=True)
+    onboarded = agency_onboard(
+        name="Bench-agentschap",
+        kbo="0316380841",
+        components=["dosis"],
+        jwks={"keys": [key.as_dict(private=False)]},
+        actor=Actor(kind="staff", id="bench"),
+    )
+    dosis_source_register(agency=onboarded.agency, uri=BRON, actor=Actor(kind="staff", id="bench"))
+    client_id = onboarded.client.client_id
+    now = int(time.time())
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": token_url(),
+        "jti": secrets.token_urlsafe(16),
+        "iat": now,
+        "exp": now + 300,
+    }
+    assertion = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+    form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}
+    return token_issue(form=form, authorization="").access_token
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int, tasks_backend: str) -> Iterator[str]:
+    """gunicorn on an ephemeral loopback port: the socket is bound here and handed over (fd://)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter's gunicorn, fixed arguments
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "burgerprofiel.conf.wsgi:application",
+            "--bind",
+            f"fd://{sock.fileno()}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        pass_fds=[sock.fileno()],
+        env={**os.environ, "TASKS_BACKEND": tasks_backend},
+        cwd=BASE_DIR,
+    )
+    sock.close()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("gunicorn did not come up")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def concurrently(clients: int, work: Callable[[int], int]) -> tuple[int, float]:
+    """Run ``work(client)`` on ``clients`` threads at once; returns (items, seconds)."""
+    counts = [0] * clients
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(clients + 1)
+
+    def run(c: int) -> None:
+        barrier.wait()
+        try:
+            counts[c] = work(c)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return sum(counts), seconds
+
+
+def http_single(base: str, token: str, clients: int, per_client: int, kind: str = "S") -> tuple[int, float]:
+    import httpx
+
+    def work(c: int) -> int:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+            for i in range(per_client):
+                response = http.post("/api/v2/dosis/dossiers", content=json.dumps(payload(c, i, kind)))
+                if response.status_code != 200:
+                    raise RuntimeError(f"single upload answered {response.status_code}: {response.text[:300]}")
+        return per_client
+
+    return concurrently(clients, work)
+
+
+def http_bulk(base: str, token: str, clients: int, requests: int, lines: int, kind: str = "B") -> tuple[int, float]:
+    import httpx
+
+    bodies = {
+        (c, r): "\n".join(json.dumps(payload(c, r * lines + i, kind)) for i in range(lines)).encode()
+        for c in range(clients)
+        for r in range(requests)
+    }
+
+    def work(c: int) -> int:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
+        with httpx.Client(base_url=base, headers=headers, timeout=300) as http:
+            for r in range(requests):
+                response = http.post("/api/v2/dosis/dossiers/bulk", content=bodies[(c, r)])
+                if response.status_code != 200 or response.json().get("Aanvaard") != lines:
+                    raise RuntimeError(f"bulk upload answered {response.status_code}: {response.text[:300]}")
+        return requests * lines
+
+    return concurrently(clients, work)
+
+
+@contextlib.contextmanager
+def task_worker() -> Iterator[None]:
+    """One ``db_worker`` process (the production shape: web processes enqueue, a worker files)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "django", "db_worker", "--interval", "0.05", "--no-startup-delay"],
+        env={**os.environ, "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"},
+        cwd=BASE_DIR,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def drained_after(started: float, timeout: float = 600) -> float:
+    """Seconds from ``started`` until no upload is pending any more."""
+    from django.db import close_old_connections
+
+    from burgerprofiel.dossiers.models import DossierUpload
+
+    deadline = time.perf_counter() + timeout
+    while DossierUpload.objects.filter(state="pending").exists():
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the worker did not drain the upload queue")
+        time.sleep(0.05)
+    close_old_connections()
+    return time.perf_counter() - started
+
+
+def queued_run(base: str, token: str, args: argparse.Namespace) -> dict[str, float]:
+    """Single, then bulk, against gunicorn with the database task backend and one worker."""
+    started = time.perf_counter()
+    single_n, single_http_s = http_single(base, token, args.clients, args.single, "QS")
+    single_s = drained_after(started)
+    started = time.perf_counter()
+    bulk_n, bulk_http_s = http_bulk(base, token, args.clients, args.bulk_requests, args.bulk_lines, "QB")
+    bulk_s = drained_after(started)
+    return {
+        "single_n": single_n,
+        "single_accepted_per_s": single_n / single_http_s,
+        "single_filed_per_s": single_n / single_s,
+        "bulk_n": bulk_n,
+        "bulk_accepted_per_s": bulk_n / bulk_http_s,
+        "bulk_filed_per_s": bulk_n / bulk_s,
+    }
+
+
+PLAIN_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_dosis_plain (
+    id bigserial PRIMARY KEY,
+    bron text NOT NULL,
+    dossier_number text NOT NULL,
+    upload_id text NOT NULL,
+    payload jsonb NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+def bare_insert(url: str, clients: int, per_client: int) -> tuple[int, float]:
+    import psycopg
+
+    def work(c: int) -> int:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for i in range(per_client):
+                p = payload(c, i, "I")
+                conn.execute(
+                    "INSERT INTO bench_dosis_plain (bron, dossier_number, upload_id, payload) VALUES (%s, %s, %s, %s)",
+                    (BRON, p["Identificatie"]["DossierNummer"], p["UploadId"], json.dumps(p)),
+                )
+        return per_client
+
+    return concurrently(clients, work)
+
+
+def bare_copy(url: str, clients: int, requests: int, lines: int) -> tuple[int, float]:
+    import psycopg
+
+    def work(c: int) -> int:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for r in range(requests):
+                with (
+                    conn.cursor() as cursor,
+                    cursor.copy("COPY bench_dosis_plain (bron, dossier_number, upload_id, payload) FROM STDIN") as copy,
+                ):
+                    for i in range(lines):
+                        p = payload(c, r * lines + i, "C")
+                        copy.write_row((BRON, p["Identificatie"]["DossierNummer"], p["UploadId"], json.dumps(p)))
+        return requests * lines
+
+    return concurrently(clients, work)
+
+
+def check_processed(expected: int) -> dict[str, int]:
+    from burgerprofiel.dossiers.models import Dossier, DossierUpload
+
+    states = {s: DossierUpload.objects.filter(state=s).count() for s in ("pending", "done", "failed")}
+    if states["done"] != expected or states["pending"] or states["failed"]:
+        raise RuntimeError(f"not every upload was processed: {states}, expected {expected} done")
+    return {**states, "dossiers": Dossier.objects.count()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.dosis_ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--single", type=int, default=150, help="single uploads per client")
+    parser.add_argument("--bulk-requests", type=int, default=2, help="bulk requests per client")
+    parser.add_argument("--bulk-lines", type=int, default=1000, help="lines per bulk request")
+    parser.add_argument("--insert", type=int, default=1000, help="bare INSERT rows per client")
+    parser.add_argument("--no-worker", action="store_true", help="skip the database-task-backend + worker run")
+    args = parser.parse_args(argv)
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/burgerprofiel")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+
+    with throwaway_database(url) as db_url:
+        progress("migrating a fresh database")
+        configure(db_url)
+        token = onboard()
+        import psycopg
+
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute(PLAIN_TABLE)
+            server_version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+
+        progress(f"bare INSERT: {args.clients} connections x {args.insert} rows")
+        bare_insert(db_url, args.clients, 50)  # warm-up
+        insert_n, insert_s = bare_insert(db_url, args.clients, args.insert)
+        progress(f"bare COPY: {args.clients} connections x {args.bulk_requests} x {args.bulk_lines} rows")
+        bare_copy(db_url, args.clients, 1, 100)  # warm-up
+        copy_n, copy_s = bare_copy(db_url, args.clients, args.bulk_requests, args.bulk_lines)
+
+        with gunicorn(args.workers, "immediate") as base:
+            progress(f"gunicorn ({args.workers} workers) at {base}")
+            http_single(base, token, args.clients, 5)  # warm-up (also: every worker connected)
+            progress(f"HTTP single: {args.clients} clients x {args.single} uploads")
+            single_n, single_s = http_single(base, token, args.clients, args.single)
+            progress(f"HTTP bulk: {args.clients} clients x {args.bulk_requests} x {args.bulk_lines} lines")
+            bulk_n, bulk_s = http_bulk(base, token, args.clients, args.bulk_requests, args.bulk_lines)
+        queued: dict[str, float] = {}
+        if not args.no_worker:
+            with task_worker(), gunicorn(args.workers, "django_tasks_db.DatabaseBackend") as base:
+                progress("database task backend + 1 db_worker: single, then bulk, until the queue is drained")
+                queued = queued_run(base, token, args)
+        checked = check_processed(
+            args.clients * 5 + single_n + bulk_n + int(queued.get("single_n", 0)) + int(queued.get("bulk_n", 0))
+        )
+
+    rates = {
+        "bare_insert_rows_per_s": insert_n / insert_s,
+        "bare_copy_rows_per_s": copy_n / copy_s,
+        "http_single_uploads_per_s": single_n / single_s,
+        "http_bulk_uploads_per_s": bulk_n / bulk_s,
+    }
+    ratios = {
+        "single_vs_insert": rates["http_single_uploads_per_s"] / rates["bare_insert_rows_per_s"],
+        "bulk_vs_copy": rates["http_bulk_uploads_per_s"] / rates["bare_copy_rows_per_s"],
+    }
+    results = {
+        "postgresql": server_version,
+        "clients": args.clients,
+        "gunicorn_workers": args.workers,
+        "cpus": os.cpu_count(),
+        "counts": {"insert": insert_n, "copy": copy_n, "single": single_n, "bulk": bulk_n},
+        "processed": checked,
+        "rates": rates,
+        "ratios": ratios,
+        "queued": queued,
+        "target": TARGET,
+    }
+    (OUT_DIR / "dosis_ingest.json").write_text(json.dumps(results, indent=2))
+    print(
+        f"DOSIS ingest on PostgreSQL {server_version}, {args.clients} concurrent clients, "
+        f"gunicorn {args.workers} workers, {os.cpu_count()} CPUs (processing inline, end to end)"
+    )
+    print(f"  bare single-row INSERT  {rates['bare_insert_rows_per_s']:10,.0f} rows/s     ({insert_n} rows)")
+    print(f"  bare COPY               {rates['bare_copy_rows_per_s']:10,.0f} rows/s     ({copy_n} rows)")
+    print(f"  HTTP single uploads     {rates['http_single_uploads_per_s']:10,.0f} uploads/s  ({single_n})")
+    print(f"  HTTP bulk uploads       {rates['http_bulk_uploads_per_s']:10,.0f} uploads/s  ({bulk_n})")
+    if queued:
+        print("  with the database task backend and one db_worker (accepted = HTTP answered; filed = queue drained):")
+        for kind in ("single", "bulk"):
+            print(
+                f"    {kind:6} accepted {queued[f'{kind}_accepted_per_s']:8,.0f}/s, "
+                f"filed {queued[f'{kind}_filed_per_s']:8,.0f}/s  ({int(queued[f'{kind}_n'])})"
+            )
+    for name, value in ratios.items():
+        verdict = "meets" if value >= TARGET else "BELOW"
+        print(f"  ratio {name:18} {value:6.1%}  ({verdict} the {TARGET:.0%} target)")
+    print(f"results: {OUT_DIR / 'dosis_ingest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

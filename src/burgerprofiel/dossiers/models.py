@@ -1,0 +1,179 @@
+"""DOSIS: dossiers pushed by agencies, their owners and status history (charter 1.1, Bijlage 1 DOSIS).
+
+Free text (names, status detail, action text, the dossier manager's contact) is encrypted with the
+agency's data key (DESIGN rule 3). Owners are found through the INSZ blind index that the citizen
+model uses too, so the INSZ is never stored in clear here.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.crypto.fields import EncryptedJSONField, EncryptedTextField
+
+
+class Phase(models.TextChoices):
+    """The six DOSIS phases, in the order a dossier goes through them."""
+
+    SAMENSTELLING = "Samenstelling", "Samenstelling"
+    BEHANDELING = "Behandeling", "Behandeling"
+    BESLISSING = "Beslissing", "Beslissing"
+    BEROEP = "Beroep", "Beroep"
+    UITVOERING = "Uitvoering", "Uitvoering"
+    AFGEROND = "Afgerond", "Afgerond"
+
+
+class DosisSource(models.Model):
+    """A DOSIS ``Bron``: the URI an agency's connector names its dossiers under. One agency owns it."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="dosis_sources")
+    uri = models.CharField("bron-URI", max_length=500, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "DOSIS-bron"
+        verbose_name_plural = "DOSIS-bronnen"
+        ordering = ["uri"]
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+class Dossier(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="dossiers")
+    source = models.ForeignKey(DosisSource, on_delete=models.CASCADE, related_name="dossiers")
+    number = models.CharField("dossiernummer", max_length=200)
+    name = EncryptedTextField("naam", key_from="agency.data_key_id")
+    ipdc_product = models.CharField("IPDC-product", max_length=100, blank=True)
+    type_code = models.CharField("type dossier", max_length=100, blank=True)
+    redirect_url = models.URLField("doorverwijzing", max_length=2000, blank=True)
+    # Naam, Dienst, Telefoon, Email, Website, Adres as the upload carried them.
+    manager = EncryptedJSONField("dossierbeheerder", key_from="agency.data_key_id", null=True, blank=True)
+    # Denormalised from the current status, for the portal's ordering and the retention purge.
+    current_phase = models.CharField(max_length=20, choices=Phase.choices)
+    current_code = models.CharField(max_length=200)
+    current_modified_at = models.DateTimeField()
+    action_needed = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Wanneer de fase Afgerond werd.")
+    # Keyed hash of the dossier-level fields: an identical re-upload is recognised without decrypting.
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dossier"
+        verbose_name_plural = "dossiers"
+        constraints = [models.UniqueConstraint(fields=["source", "number"], name="dossier_unique_source_number")]
+        indexes = [models.Index(fields=["closed_at"], name="dossier_closed_at")]
+
+    def __str__(self) -> str:
+        return f"Dossier {self.pk}"
+
+
+class DossierOwner(models.Model):
+    """An ``Agent`` with access: a citizen (INSZ blind index) or an organisation (KBO number)."""
+
+    class Kind(models.TextChoices):
+        INSZ = "insz", "Burger (INSZ)"
+        KBO = "kbo", "Organisatie (KBO)"
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="owners")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    # For INSZ: the citizens app's blind index; for KBO: the ten digits (an organisation, not a person).
+    key = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "dossierhouder"
+        verbose_name_plural = "dossierhouders"
+        constraints = [models.UniqueConstraint(fields=["dossier", "kind", "key"], name="dossier_owner_unique")]
+        indexes = [models.Index(fields=["kind", "key"], name="dossier_owner_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} van dossier {self.dossier_id}"
+
+
+class DossierStatus(models.Model):
+    """One entry of a dossier's history; the one with the newest ``modified_at`` is current."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="statuses")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    phase = models.CharField(max_length=20, choices=Phase.choices)
+    code = models.CharField("statuscode", max_length=200)
+    detail = EncryptedTextField("detail", key_from="agency.data_key_id", blank=True, default="")
+    action_needed = models.BooleanField(default=False)
+    action_text = EncryptedTextField("vereiste actie", key_from="agency.data_key_id", blank=True, default="")
+    modified_at = models.DateTimeField("wijzigingsdatum")
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dossierstatus"
+        verbose_name_plural = "dossierstatussen"
+        ordering = ["-modified_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "modified_at"], name="dossier_status_unique_modified_at")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase} / {self.code}"
+
+
+class DossierUpload(models.Model):
+    """An accepted upload: the queue of the processing task and, afterwards, the agency's result.
+
+    The payload is kept (encrypted) only until it is processed; the result row carries no personal
+    data beyond the dossier's identification, and goes when the dossier goes.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Te verwerken"
+        DONE = "done", "Verwerkt"
+        FAILED = "failed", "Mislukt"
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="dosis_uploads")
+    source = models.ForeignKey(DosisSource, on_delete=models.CASCADE, related_name="uploads")
+    dossier_number = models.CharField(max_length=200)
+    upload_id = models.CharField(max_length=100)
+    client_id = models.CharField(max_length=64)
+    order_version_id = models.BigIntegerField(null=True)
+    payload = EncryptedJSONField(key_from="agency.data_key_id", null=True, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    errors = models.JSONField(default=list, blank=True, help_text="Omschrijvingen zonder persoonsgegevens.")
+    outcome = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "DOSIS-upload"
+        verbose_name_plural = "DOSIS-uploads"
+        indexes = [
+            models.Index(fields=["state", "id"], name="dosis_upload_queue"),
+            models.Index(fields=["source", "dossier_number"], name="dosis_upload_dossier"),
+            models.Index(fields=["agency", "upload_id"], name="dosis_upload_upload_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Upload {self.upload_id}"
+
+
+class DossierStatusChange(models.Model):
+    """Outbox of real status changes, one row per owner, for the notifications capability.
+
+    The notifications worker claims unprocessed rows (``processed_at`` empty), resolves the owner
+    (an INSZ owner's ``key`` equals ``Citizen.insz_index``) and sets ``processed_at``.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="status_changes")
+    owner = models.ForeignKey(DossierOwner, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.ForeignKey(DossierStatus, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "statuswijziging (outbox)"
+        verbose_name_plural = "statuswijzigingen (outbox)"
+        indexes = [models.Index(fields=["processed_at", "id"], name="dossier_change_outbox")]
+
+    def __str__(self) -> str:
+        return f"Statuswijziging {self.pk}"

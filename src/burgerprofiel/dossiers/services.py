@@ -1,0 +1,728 @@
+"""Writes on DOSIS dossiers: accepting uploads, processing them, deleting and purging dossiers.
+
+Design note. An upload is validated, checked against the processing order and its ``Bron``, and
+stored as a ``DossierUpload`` row in one transaction with the task that will process it (DESIGN
+rule 4: nothing accepted is lost). The upload rows are the queue: a task claims a batch
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and works through it, each upload in a savepoint so one
+bad upload does not undo the others. Processing files the status into the history by its
+``WijzigingsDatum``: the newest becomes current, a late older one only joins the history, an
+identical one changes nothing. A real change of the current status writes one outbox row per owner
+(``DossierStatusChange``) for the notifications capability.
+
+Deletion (DELETE by the agency, or the retention purge of DESIGN rule 7) removes the dossier, its
+owners, history, outbox rows and upload results together, and leaves an audit event that names
+no personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from pydantic import ValidationError as PydanticValidationError
+
+from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
+from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
+from burgerprofiel.agencies.order_check import OrderRefused, order_check
+from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.audit.actors import SYSTEM, Actor
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.insz import insz_index
+from burgerprofiel.common.errors import ApplicationError, NotFound, ValidationError
+from burgerprofiel.crypto.fields import blind_index
+from burgerprofiel.dossiers.models import (
+    DosisSource,
+    Dossier,
+    DossierOwner,
+    DossierStatus,
+    DossierStatusChange,
+    DossierUpload,
+    Phase,
+)
+from burgerprofiel.dossiers.schemas import DossierUploadIn, payload_categories
+
+log = logging.getLogger(__name__)
+
+COMPONENT = Component.DOSIS
+
+
+class DosisValidationError(ApplicationError):
+    """A synchronous validation failure, answered in DOSIS's own format (wire compatibility)."""
+
+    code = "VALIDATIE_FOUT"
+    status = 400
+    title = "Ongeldige upload"
+
+    def __init__(self, errors: list[dict[str, Any]], detail: str = "De upload bevat ongeldige velden.") -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+    def as_dosis(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.title,
+            "description": f"{self.detail} Er werd niets opgeslagen.",
+            "errors": self.errors,
+        }
+
+
+class UnknownSource(NotFound):
+    code = "bron-onbekend"
+
+
+class DosisProcessingError(Exception):
+    """An accepted upload that could not be filed; the agency reads why at /resultaten/fouten."""
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+_MESSAGES = {
+    "missing": "Verplicht veld ontbreekt.",
+    "enum": "Ongeldige waarde.",
+    "literal_error": "Ongeldige waarde.",
+    "string_too_short": "Te kort of leeg.",
+    "string_too_long": "Te lang.",
+    "too_short": "Te weinig elementen.",
+    "too_long": "Te veel elementen.",
+    "string_type": "Moet tekst zijn.",
+    "bool_type": "Moet true of false zijn.",
+    "bool_parsing": "Moet true of false zijn.",
+    "datetime_type": "Moet een datum en tijd zijn (ISO 8601).",
+    "datetime_parsing": "Moet een datum en tijd zijn (ISO 8601).",
+    "datetime_from_date_parsing": "Moet een datum en tijd zijn (ISO 8601).",
+    "list_type": "Moet een lijst zijn.",
+    "model_type": "Moet een object zijn.",
+    "model_attributes_type": "Moet een object zijn.",
+    "dict_type": "Moet een object zijn.",
+    "string_pattern_mismatch": "Ongeldig formaat.",
+    "json_invalid": "Geen geldige JSON.",
+}
+
+
+def dosis_errors(raw_errors: Iterable[dict[str, Any]], *, strip: int = 0) -> list[dict[str, Any]]:
+    """pydantic errors as DOSIS ``errors[]``: code, Dutch message, description, field path.
+
+    Only the message and the type: pydantic's ``input`` would echo an INSZ back.
+    """
+    result = []
+    for error in raw_errors:
+        loc = [str(p) for p in list(error.get("loc", ()))[strip:]]
+        kind = str(error.get("type", "invalid"))
+        description = str(error.get("msg", ""))
+        if kind == "value_error":
+            description = description.removeprefix("Value error, ")
+            message = description
+        elif kind == "enum" and loc[-1:] == ["VlaamsFase"]:
+            message = f"Fase moet een van {', '.join(Phase.values)} zijn."
+        else:
+            message = _MESSAGES.get(kind, "Ongeldige waarde.")
+        result.append(
+            {
+                "code": kind,
+                "message": message,
+                "description": description,
+                "field": ".".join(loc) or None,
+            }
+        )
+    return result
+
+
+def dosis_upload_parse(raw: bytes | str) -> DossierUploadIn:
+    """One upload from JSON text, or ``DosisValidationError`` in DOSIS's format."""
+    try:
+        return DossierUploadIn.model_validate_json(raw)
+    except PydanticValidationError as exc:
+        raise DosisValidationError(dosis_errors([dict(e) for e in exc.errors(include_input=False)])) from None
+
+
+# --- sources --------------------------------------------------------------------------------------
+
+
+def dosis_source_register(*, agency: Agency, uri: str, actor: Actor) -> DosisSource:
+    uri = uri.strip()
+    if not uri or len(uri) > 500:
+        raise ValidationError("Een bron-URI telt 1 tot 500 tekens.", extra={"field": "uri"})
+    with transaction.atomic():
+        existing = DosisSource.objects.filter(uri=uri).first()
+        if existing is not None:
+            if existing.agency_id != agency.pk:
+                raise ValidationError("Deze bron behoort al tot een andere instantie.", extra={"field": "uri"})
+            return existing
+        source = DosisSource.objects.create(agency=agency, uri=uri)
+        audit_record(
+            actor=actor,
+            action="dosis_source.registered",
+            agency_id=agency.pk,
+            object_type="dossiers.DosisSource",
+            object_id=str(source.pk),
+            detail={"uri": uri},
+        )
+    return source
+
+
+def _source_for(*, agency_id: int, uri: str) -> DosisSource:
+    """The agency's own source, else 404: another agency's source is as unknown as a missing one."""
+    source = DosisSource.objects.select_related("agency").filter(uri=uri, agency_id=agency_id).first()
+    if source is None:
+        raise UnknownSource("Onbekende bron voor uw instantie.", extra={"bron": uri})
+    return source
+
+
+# --- accepting uploads ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The agency client making the call, with the order version the auth check found."""
+
+    actor: Actor
+    client_id: str
+    order_version: ProcessingOrderVersion
+
+    @property
+    def agency_id(self) -> int:
+        assert self.actor.agency_id is not None
+        return self.actor.agency_id
+
+
+def _categories_check(*, caller: Caller, upload: DossierUploadIn) -> None:
+    """The order check for the categories this payload carries (403 naming them, audited)."""
+    carried = payload_categories(upload)
+    allowed = set(caller.order_version.categories_for(COMPONENT))
+    if not set(carried) <= allowed:
+        order_check(actor=caller.actor, agency_id=caller.agency_id, component=COMPONENT, categories=carried)
+
+
+def _upload_row(*, caller: Caller, source: DosisSource, upload: DossierUploadIn) -> DossierUpload:
+    return DossierUpload(
+        agency_id=caller.agency_id,
+        source=source,
+        dossier_number=upload.Identificatie.DossierNummer,
+        upload_id=upload.UploadId or str(uuid.uuid4()),
+        client_id=caller.client_id,
+        order_version_id=caller.order_version.pk,
+        payload=upload.model_dump(mode="json"),  # type: ignore[misc]  # EncryptedJSONField takes JSON
+    )
+
+
+def _enqueue_processing() -> None:
+    from burgerprofiel.dossiers.tasks import dosis_uploads_process
+
+    dosis_uploads_process.enqueue()
+
+
+def dossier_upload_accept(*, caller: Caller, upload: DossierUploadIn) -> DossierUpload:
+    """Check, store and queue one upload; processing happens in a task."""
+    _categories_check(caller=caller, upload=upload)
+    source = _source_for(agency_id=caller.agency_id, uri=upload.Identificatie.Bron)
+    with transaction.atomic():
+        row = _upload_row(caller=caller, source=source, upload=upload)
+        row.agency = source.agency
+        row.save()
+        audit_record(
+            actor=caller.actor,
+            action="dossier.upload_accepted",
+            object_type="dossiers.DossierUpload",
+            object_id=str(row.pk),
+            detail={"source_id": source.pk, "count": 1},
+        )
+        _enqueue_processing()
+    return row
+
+
+@dataclass
+class BulkResult:
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    accepted: int = 0
+    refused: int = 0
+
+
+class BulkTooLarge(ApplicationError):
+    code = "payload-too-large"
+    status = 413
+    title = "Aanvraag te groot"
+
+
+def ndjson_lines(stream: Any, *, max_bytes: int, max_lines: int) -> Iterator[bytes]:
+    """The non-empty lines of an NDJSON stream, read line by line; refuses beyond the limits."""
+    read = 0
+    count = 0
+    while True:
+        line = stream.readline(max_bytes - read + 1)
+        if not line:
+            return
+        read += len(line)
+        if read > max_bytes:
+            raise BulkTooLarge(f"De body is groter dan {max_bytes} bytes.", extra={"max_bytes": max_bytes})
+        if not line.strip():
+            continue
+        count += 1
+        if count > max_lines:
+            raise BulkTooLarge(f"Meer dan {max_lines} uploads in één bulkaanvraag.", extra={"max_lines": max_lines})
+        yield line
+
+
+def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> BulkResult:
+    """Many uploads in one request: each line is checked on its own and answered on its own.
+
+    The valid lines are stored together, with one processing task, after the whole stream was
+    read: a stream that breaks off (too large, too many lines) stores nothing.
+    """
+    result = BulkResult()
+    rows: list[DossierUpload] = []
+    sources = {s.uri: s for s in DosisSource.objects.filter(agency_id=caller.agency_id)}
+    for number, line in enumerate(lines, start=1):
+        try:
+            upload = dosis_upload_parse(line)
+            _categories_check(caller=caller, upload=upload)
+            source = sources.get(upload.Identificatie.Bron)
+            if source is None:
+                raise UnknownSource("Onbekende bron voor uw instantie.")
+        except DosisValidationError as exc:
+            result.lines.append({"Lijn": number, "Status": "FOUT", **exc.as_dosis()})
+            result.refused += 1
+            continue
+        except (OrderRefused, UnknownSource) as exc:
+            result.lines.append(
+                {"Lijn": number, "Status": "FOUT", "code": exc.code, "message": exc.title, "description": exc.detail}
+            )
+            result.refused += 1
+            continue
+        row = _upload_row(caller=caller, source=source, upload=upload)
+        rows.append(row)
+        result.lines.append({"Lijn": number, "Status": "OK", "UploadId": row.upload_id})
+        result.accepted += 1
+    if rows:
+        agency = Agency.objects.get(pk=caller.agency_id)
+        for row in rows:
+            row.agency = agency  # the payload is encrypted with the agency's key
+        with transaction.atomic():
+            DossierUpload.objects.bulk_create(rows, batch_size=1000)
+            audit_record(
+                actor=caller.actor,
+                action="dossier.upload_accepted",
+                object_type="dossiers.DossierUpload",
+                detail={"count": len(rows), "refused": result.refused, "bulk": True},
+            )
+            _enqueue_processing()
+    return result
+
+
+# --- processing -----------------------------------------------------------------------------------
+
+
+def _hash(value: Any, *, purpose: str) -> str:
+    return blind_index(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str), purpose=purpose)
+
+
+def _status_values(upload: DossierUploadIn) -> dict[str, Any]:
+    actie = upload.Status.Actie
+    return {
+        "phase": upload.Status.VlaamsFase.value,
+        "code": upload.Status.VlaamsCode,
+        "detail": upload.Status.Detail1 or "",
+        "action_needed": bool(actie and actie.ActieNodig),
+        "action_text": (actie.Actie or "") if actie else "",
+    }
+
+
+def _owners_of(upload: DossierUploadIn) -> set[tuple[str, str]]:
+    owners = set()
+    for agent in upload.Agenten:
+        if not agent.may_consult:
+            continue
+        if agent.is_kbo:
+            owners.add((DossierOwner.Kind.KBO.value, agent.Identificatie))
+        else:
+            owners.add((DossierOwner.Kind.INSZ.value, insz_index(agent.Identificatie)))
+    return owners
+
+
+def _dossier_values(upload: DossierUploadIn) -> dict[str, Any]:
+    manager = upload.DossierBeheerder.model_dump(exclude_none=True) if upload.DossierBeheerder else None
+    return {
+        "name": upload.Naam,
+        "ipdc_product": upload.Producten[0].Id if upload.Producten else "",
+        "type_code": upload.TypeDossierCode or "",
+        "redirect_url": upload.Doorverwijzing or "",
+        "manager": manager or None,
+    }
+
+
+def _owners_sync(dossier: Dossier, wanted: set[tuple[str, str]], *, new: bool = False) -> list[DossierOwner]:
+    """Make the dossier's owners the ``wanted`` ones; returns them (a new dossier has none to read)."""
+    current = {} if new else {(o.kind, o.key): o for o in dossier.owners.all()}
+    removed = [o.pk for key, o in current.items() if key not in wanted]
+    if removed:
+        DossierOwner.objects.filter(pk__in=removed).delete()
+    added = DossierOwner.objects.bulk_create(
+        [DossierOwner(dossier=dossier, kind=kind, key=key) for kind, key in sorted(wanted - set(current))]
+    )
+    return [o for key, o in current.items() if key in wanted] + added
+
+
+def _lock_dossier(*, source_id: int, number: str) -> Dossier | None:
+    return (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .filter(source_id=source_id, number=number)
+        .first()
+    )
+
+
+@dataclass
+class _Prepared:
+    """What an upload will write, computed once (and hashed, to recognise an identical re-upload)."""
+
+    modified_at: dt.datetime
+    status_values: dict[str, Any]
+    status_hash: str
+    dossier_values: dict[str, Any]
+    owners: set[tuple[str, str]]
+    dossier_hash: str
+    current_values: dict[str, Any]
+
+
+def _prepare(upload: DossierUpload) -> _Prepared:
+    if not isinstance(upload.payload, dict):
+        raise DosisProcessingError("De inhoud van de upload is niet meer leesbaar.")
+    try:
+        data = DossierUploadIn.model_validate(upload.payload)
+    except PydanticValidationError:
+        raise DosisProcessingError("De inhoud van de upload is ongeldig.") from None
+    if data.Identificatie.DossierNummer != upload.dossier_number:
+        raise DosisProcessingError("Het dossiernummer van de upload klopt niet.")
+    modified_at = data.WijzigingsDatum
+    status_values = _status_values(data)
+    dossier_values = _dossier_values(data)
+    owners = _owners_of(data)
+    return _Prepared(
+        modified_at=modified_at,
+        status_values=status_values,
+        status_hash=_hash({**status_values, "modified_at": modified_at.isoformat()}, purpose="dosis-status"),
+        dossier_values=dossier_values,
+        owners=owners,
+        dossier_hash=_hash({**dossier_values, "owners": sorted(owners)}, purpose="dosis-dossier"),
+        current_values={
+            "current_phase": status_values["phase"],
+            "current_code": status_values["code"],
+            "current_modified_at": modified_at,
+            "action_needed": status_values["action_needed"],
+            "closed_at": modified_at if status_values["phase"] == Phase.AFGEROND else None,
+        },
+    )
+
+
+def _upload_process(upload: DossierUpload) -> tuple[Dossier, str]:
+    """File one upload; returns the dossier and what happened: created/updated/history/unchanged."""
+    prepared = _prepare(upload)
+    agency = upload.agency
+    modified_at = prepared.modified_at
+    status_values = prepared.status_values
+    status_hash = prepared.status_hash
+    dossier_values = prepared.dossier_values
+    owners = prepared.owners
+    dossier_hash = prepared.dossier_hash
+    current_values = prepared.current_values
+
+    dossier = _lock_dossier(source_id=upload.source_id, number=upload.dossier_number)
+    if dossier is None:
+        try:
+            with transaction.atomic():
+                dossier = Dossier.objects.create(
+                    agency=agency,
+                    source_id=upload.source_id,
+                    number=upload.dossier_number,
+                    content_hash=dossier_hash,
+                    **dossier_values,
+                    **current_values,
+                )
+        except IntegrityError:  # created by a concurrent worker a moment ago: file into that one
+            dossier = _lock_dossier(source_id=upload.source_id, number=upload.dossier_number)
+            if dossier is None:
+                raise DosisProcessingError("Het dossier kon niet aangemaakt worden; probeer opnieuw.") from None
+        else:
+            created_owners = _owners_sync(dossier, owners, new=True)
+            status = DossierStatus.objects.create(
+                dossier=dossier, agency=agency, modified_at=modified_at, content_hash=status_hash, **status_values
+            )
+            _changes_record(dossier, status, created_owners)
+            return dossier, "created"
+
+    is_newest = modified_at >= dossier.current_modified_at
+    found = dossier.statuses.filter(modified_at=modified_at).first()
+    status_changed = True
+    status = found or DossierStatus(dossier=dossier, agency=agency, modified_at=modified_at)
+    if found is not None and found.content_hash == status_hash:
+        status_changed = False
+    if status_changed:
+        for name, value in status_values.items():
+            setattr(status, name, value)
+        status.content_hash = status_hash
+        status.agency = agency
+        status.save()
+
+    if not is_newest:
+        return dossier, "history" if status_changed else "unchanged"
+
+    previous = (dossier.current_phase, dossier.current_code, dossier.action_needed)
+    dossier_changed = dossier.content_hash != dossier_hash
+    synced: list[DossierOwner] | None = None
+    if dossier_changed:
+        for name, value in dossier_values.items():
+            setattr(dossier, name, value)
+        dossier.content_hash = dossier_hash
+        synced = _owners_sync(dossier, owners)
+    if status_changed:
+        for name, value in current_values.items():
+            setattr(dossier, name, value)
+    if not (dossier_changed or status_changed):
+        return dossier, "unchanged"
+    dossier.save()
+    if status_changed and (status.phase, status.code, status.action_needed) != previous:
+        _changes_record(dossier, status, synced if synced is not None else list(dossier.owners.all()))
+    return dossier, "updated"
+
+
+def _changes_record(dossier: Dossier, status: DossierStatus, owners: list[DossierOwner]) -> None:
+    """One outbox row per owner: the notifications capability tells each of them."""
+    DossierStatusChange.objects.bulk_create(
+        [
+            DossierStatusChange(dossier=dossier, owner=owner, status=status, agency_id=dossier.agency_id)
+            for owner in owners
+        ]
+    )
+
+
+def _actor_of(upload: DossierUpload) -> Actor:
+    return Actor(
+        kind="agency_client",
+        id=upload.client_id,
+        agency_id=upload.agency_id,
+        order_version_id=upload.order_version_id,
+    )
+
+
+def _upload_finish(upload: DossierUpload, *, state: str, outcome: str = "", errors: list[str] | None = None) -> None:
+    # An update, not save(): the payload goes (set to NULL), nothing is re-encrypted.
+    DossierUpload.objects.filter(pk=upload.pk).update(
+        state=state,
+        outcome=outcome,
+        errors=[{"Omschrijving": e} for e in (errors or [])],
+        processed_at=timezone.now(),
+        payload=None,
+    )
+
+
+def _new_dossiers_file(batch: list[DossierUpload]) -> set[int]:
+    """Fast path: uploads that each create a dossier no other upload of the batch names.
+
+    They are written with one multi-row INSERT per table (an upload still gets its own audit
+    event); returns the ids of the uploads filed. Anything unusual (an unreadable payload, a
+    dossier that exists, a concurrent worker creating the same dossier) is left to the careful
+    one-by-one path.
+    """
+    named = Counter((u.source_id, u.dossier_number) for u in batch)
+    existing = set(
+        Dossier.objects.filter(
+            source_id__in={u.source_id for u in batch}, number__in={u.dossier_number for u in batch}
+        ).values_list("source_id", "number")
+    )
+    candidates: list[tuple[DossierUpload, _Prepared]] = []
+    for upload in batch:
+        key = (upload.source_id, upload.dossier_number)
+        if named[key] != 1 or key in existing:
+            continue
+        try:
+            candidates.append((upload, _prepare(upload)))
+        except DosisProcessingError:
+            continue
+    if not candidates:
+        return set()
+    try:
+        with transaction.atomic():
+            dossiers = Dossier.objects.bulk_create(
+                [
+                    Dossier(
+                        agency=upload.agency,
+                        source_id=upload.source_id,
+                        number=upload.dossier_number,
+                        content_hash=p.dossier_hash,
+                        **p.dossier_values,
+                        **p.current_values,
+                    )
+                    for upload, p in candidates
+                ]
+            )
+            owners_of = {
+                d.pk: [DossierOwner(dossier=d, kind=kind, key=key) for kind, key in sorted(p.owners)]
+                for d, (_, p) in zip(dossiers, candidates, strict=True)
+            }
+            DossierOwner.objects.bulk_create([o for owners in owners_of.values() for o in owners])
+            statuses = DossierStatus.objects.bulk_create(
+                [
+                    DossierStatus(
+                        dossier=d,
+                        agency=u.agency,
+                        modified_at=p.modified_at,
+                        content_hash=p.status_hash,
+                        **p.status_values,
+                    )
+                    for d, (u, p) in zip(dossiers, candidates, strict=True)
+                ]
+            )
+            DossierStatusChange.objects.bulk_create(
+                [
+                    DossierStatusChange(dossier=d, owner=o, status=s, agency_id=d.agency_id)
+                    for d, s in zip(dossiers, statuses, strict=True)
+                    for o in owners_of[d.pk]
+                ]
+            )
+            for d, (upload, _) in zip(dossiers, candidates, strict=True):
+                audit_record(
+                    actor=_actor_of(upload),
+                    action="dossier.upload_processed",
+                    object_type="dossiers.Dossier",
+                    object_id=str(d.pk),
+                    detail={"upload": upload.pk, "outcome": "created"},
+                )
+            DossierUpload.objects.filter(pk__in=[u.pk for u, _ in candidates]).update(
+                state=DossierUpload.State.DONE, outcome="created", errors=[], processed_at=timezone.now(), payload=None
+            )
+    except Exception as exc:
+        # Rolled back to the savepoint: the careful path files (or fails) each upload on its own.
+        if not isinstance(exc, IntegrityError):
+            log.exception("DOSIS fast path failed for a batch of %s uploads", len(candidates))
+        return set()
+    return {u.pk for u, _ in candidates}
+
+
+def dossier_uploads_process(*, batch_size: int = 200) -> int:
+    """Claim and process one batch of pending uploads; returns how many were claimed."""
+    with transaction.atomic():
+        pending = DossierUpload.objects.filter(state=DossierUpload.State.PENDING).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            pending = pending.select_for_update(skip_locked=True, of=("self",))
+        batch = list(pending.select_related("agency")[:batch_size])
+        filed = _new_dossiers_file(batch)
+        for upload in batch:
+            if upload.pk in filed:
+                continue
+            try:
+                with transaction.atomic():
+                    dossier, outcome = _upload_process(upload)
+                    audit_record(
+                        actor=_actor_of(upload),
+                        action="dossier.upload_processed",
+                        object_type="dossiers.Dossier",
+                        object_id=str(dossier.pk),
+                        detail={"upload": upload.pk, "outcome": outcome},
+                    )
+                    _upload_finish(upload, state=DossierUpload.State.DONE, outcome=outcome)
+            except Exception as exc:
+                # Whatever the reason, the upload is answered as failed rather than retried forever;
+                # the log names the upload, never its content.
+                if isinstance(exc, DosisProcessingError):
+                    reason = str(exc)
+                else:
+                    log.exception("DOSIS upload %s could not be processed", upload.pk)
+                    reason = "Interne fout bij de verwerking; stuur de upload opnieuw."
+                with transaction.atomic():
+                    audit_record(
+                        actor=_actor_of(upload),
+                        action="dossier.upload_failed",
+                        outcome="failure",
+                        object_type="dossiers.DossierUpload",
+                        object_id=str(upload.pk),
+                        detail={"reason": reason},
+                    )
+                    _upload_finish(upload, state=DossierUpload.State.FAILED, outcome="failed", errors=[reason])
+        return len(batch)
+
+
+def dossier_uploads_process_all(*, batch_size: int = 200, max_batches: int = 100) -> int:
+    total = 0
+    for _ in range(max_batches):
+        claimed = dossier_uploads_process(batch_size=batch_size)
+        total += claimed
+        if claimed < batch_size:
+            break
+    return total
+
+
+# --- deletion and retention -----------------------------------------------------------------------
+
+
+def _dossier_erase(*, dossier: Dossier, actor: Actor, action: str, detail: dict[str, Any]) -> None:
+    """Remove a dossier with everything that names it; the audit event keeps only ids and dates."""
+    dossier_id = dossier.pk
+    DossierUpload.objects.filter(source_id=dossier.source_id, dossier_number=dossier.number).delete()
+    dossier.delete()  # owners, history and outbox rows go with it (CASCADE)
+    audit_record(
+        actor=actor,
+        action=action,
+        agency_id=dossier.agency_id,
+        object_type="dossiers.Dossier",
+        object_id=str(dossier_id),
+        detail={"source_id": dossier.source_id, **detail},
+    )
+
+
+def dossier_delete(*, caller: Caller, bron: str, number: str) -> None:
+    source = _source_for(agency_id=caller.agency_id, uri=bron)
+    with transaction.atomic():
+        dossier = _lock_dossier(source_id=source.pk, number=number)
+        if dossier is None:
+            raise NotFound("Dit dossier bestaat niet.")
+        _dossier_erase(dossier=dossier, actor=caller.actor, action="dossier.deleted", detail={"reason": "agency"})
+
+
+def dosis_retention_days(*, agency_id: int) -> int:
+    """Days a closed dossier is kept: the agency's order, else the Bijlage 1 default (90)."""
+    version = current_order_version(agency_id=agency_id)
+    if version is not None and COMPONENT in version.retention_days:
+        return version.retention_for(COMPONENT)
+    return DEFAULT_RETENTION_DAYS[COMPONENT]
+
+
+def dossiers_purge_expired(*, now: dt.datetime | None = None, batch_size: int | None = None) -> int:
+    """Purge closed dossiers past their order's retention, per agency, in batches (DESIGN rule 7)."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.DOSIS_PURGE_BATCH_SIZE
+    purged = 0
+    agency_ids = (
+        Dossier.objects.filter(closed_at__isnull=False).values_list("agency_id", flat=True).distinct().order_by()
+    )
+    for agency_id in list(agency_ids):
+        days = dosis_retention_days(agency_id=agency_id)
+        cutoff = now - dt.timedelta(days=days)
+        while True:
+            with transaction.atomic():
+                due = Dossier.objects.filter(agency_id=agency_id, closed_at__lte=cutoff).order_by("pk")
+                if connection.features.has_select_for_update_skip_locked:
+                    due = due.select_for_update(skip_locked=True)
+                batch = list(due[:batch_size])
+                for dossier in batch:
+                    _dossier_erase(
+                        dossier=dossier,
+                        actor=Actor(kind=SYSTEM.kind, id=SYSTEM.id, agency_id=agency_id),
+                        action="dossier.purged",
+                        detail={
+                            "reason": "retention",
+                            "retention_days": days,
+                            "closed_at": dossier.closed_at.isoformat() if dossier.closed_at else None,
+                        },
+                    )
+            purged += len(batch)
+            if len(batch) < batch_size:
+                break
+    return purged

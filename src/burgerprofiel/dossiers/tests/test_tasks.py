@@ -1,0 +1,74 @@
+"""The production path: the upload row and its task row are written in one transaction; a worker files it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks_db.models import DBTaskResult
+
+from burgerprofiel.dossiers.models import Dossier, DossierUpload
+from burgerprofiel.dossiers.tasks import dosis_uploads_process
+from burgerprofiel.dossiers.tests.conftest import Upload, full_payload, status
+
+
+def test_upload_is_queued_with_its_task_and_filed_by_the_worker(upload: Upload, settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    assert upload(full_payload()).status_code == 200
+
+    assert DBTaskResult.objects.count() == 1
+    assert DossierUpload.objects.get().state == "pending"
+    assert Dossier.objects.count() == 0
+    assert dosis_uploads_process.call() == {"processed": 1, "meldingen": 0}
+    assert DossierUpload.objects.get().state == "done"
+    assert Dossier.objects.count() == 1
+    assert dosis_uploads_process.call() == {"processed": 0, "meldingen": 0}  # safe to run twice
+
+
+def test_a_refused_upload_enqueues_no_task(upload: Upload, settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    assert upload(full_payload(Status=status("Onbekend", "x"))).status_code == 400
+
+    assert DBTaskResult.objects.count() == 0
+    assert DossierUpload.objects.count() == 0
+
+
+def test_a_failure_half_way_rolls_the_upload_back_and_answers_it_as_failed(
+    upload: Upload, monkeypatch: Any, client: Any, agency_headers: dict[str, str]
+) -> None:
+    from burgerprofiel.dossiers.models import DossierOwner, DossierStatus, DossierStatusChange
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    # The outbox write comes after the dossier, its owners and its status were written.
+    monkeypatch.setattr(DossierStatusChange.objects, "bulk_create", broken)
+
+    assert upload(full_payload()).status_code == 200
+
+    assert (Dossier.objects.count(), DossierOwner.objects.count(), DossierStatus.objects.count()) == (0, 0, 0)
+    [result] = client.get("/api/v1/dosis/resultaten/perUploadId", {"uploadId": "upl-0001"}, **agency_headers).json()
+    assert (result["Succes"], result["VerwerktVoorOpvraging"]) == (False, False)
+    assert "opnieuw" in result["Fout"]
+
+
+def test_a_fast_path_failure_falls_back_to_filing_one_by_one(upload: Upload, monkeypatch: Any) -> None:
+    from burgerprofiel.dossiers.models import DossierStatusChange
+
+    original = DossierStatusChange.objects.bulk_create
+    calls: list[int] = []
+
+    def fails_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("transient")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(DossierStatusChange.objects, "bulk_create", fails_once)
+
+    assert upload(full_payload()).status_code == 200
+
+    assert DossierUpload.objects.get().state == "done"
+    assert DossierStatusChange.objects.count() == 2
+    assert len(calls) == 2

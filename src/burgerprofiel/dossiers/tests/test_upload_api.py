@@ -1,0 +1,379 @@
+"""The DOSIS v2 upload and v1 results, over HTTP with a private_key_jwt token."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+
+from burgerprofiel.agencies.models import ProcessingOrder
+from burgerprofiel.agencies.services import processing_order_change
+from burgerprofiel.api.tests.helpers import assert_problem
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer
+from burgerprofiel.dossiers.models import (
+    Dossier,
+    DossierOwner,
+    DossierStatus,
+    DossierStatusChange,
+    DossierUpload,
+)
+from burgerprofiel.dossiers.tests.conftest import (
+    BRON,
+    OTHER_BRON,
+    PARENT_1,
+    PARENT_2,
+    UPLOAD_URL,
+    Upload,
+    full_payload,
+    status,
+)
+
+DOSSIER_TABLES = (Dossier, DossierOwner, DossierStatus, DossierStatusChange, DossierUpload)
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in DOSSIER_TABLES}
+
+
+def raw_body(response: Any) -> bytes:
+    """The DOSIS 400 is streamed (so the API guard leaves its format alone)."""
+    return b"".join(response.streaming_content) if response.streaming else bytes(response.content)
+
+
+def assert_dosis_400(response: Any, field: str | None) -> dict[str, Any]:
+    raw = raw_body(response)
+    assert response.status_code == 400, raw
+    assert response["Content-Type"] == "application/json"
+    body: dict[str, Any] = json.loads(raw)
+    assert set(body) == {"code", "message", "description", "errors"}
+    assert body["errors"], body
+    assert all(set(e) == {"code", "message", "description", "field"} for e in body["errors"])
+    assert field in [e["field"] for e in body["errors"]], body["errors"]
+    return body
+
+
+def results(client: Client, headers: dict[str, str], number: str = "KO-2026-0001") -> list[dict[str, Any]]:
+    response = client.get("/api/v1/dosis/resultaten", {"bron": BRON, "dossierNummer": number}, **headers)
+    assert response.status_code == 200, response.content
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_upload_is_answered_ok_with_its_upload_id_and_processed(
+    client: Client, upload: Upload, agency_headers: dict[str, str]
+) -> None:
+    response = upload(full_payload())
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"Status": "OK", "UploadId": "upl-0001"}
+    [result] = results(client, agency_headers)
+    assert result["Identificatie"] == {"Bron": BRON, "DossierNummer": "KO-2026-0001"}
+    assert result["UploadId"] == "upl-0001"
+    assert (result["Succes"], result["Fout"], result["Fouten"], result["VerwerktVoorOpvraging"]) == (
+        True,
+        None,
+        [],
+        True,
+    )
+    assert result["TijdstipVerwerking"] is not None
+    dossier = Dossier.objects.get()
+    assert dossier.name == "Aanvraag kinderbijslag voor Lotte Peeters"
+    assert dossier.manager["Adres"]["Gemeente"] == "Sint-Gillis"
+    assert (dossier.ipdc_product, dossier.type_code, dossier.action_needed) == ("1502", "KINDERBIJSLAG", True)
+    assert sorted(o.kind for o in dossier.owners.all()) == ["insz", "insz"]
+
+
+def test_upload_without_upload_id_gets_one_generated(upload: Upload) -> None:
+    response = upload(full_payload(UploadId=None))
+
+    assert response.status_code == 200
+    assert response.json()["UploadId"] == DossierUpload.objects.get().upload_id
+    assert len(response.json()["UploadId"]) == 36
+
+
+def test_newer_upload_becomes_current_and_keeps_the_history(upload: Upload) -> None:
+    upload(full_payload())
+    upload(
+        full_payload(
+            UploadId="upl-0002",
+            WijzigingsDatum="2026-11-10T14:00:00+01:00",
+            Status=status("Beslissing", "Goedgekeurd", detail="U krijgt het groeipakket."),
+        )
+    )
+
+    dossier = Dossier.objects.get()
+    assert (dossier.current_phase, dossier.current_code, dossier.action_needed) == ("Beslissing", "Goedgekeurd", False)
+    assert [s.phase for s in dossier.statuses.order_by("modified_at")] == ["Behandeling", "Beslissing"]
+
+
+def test_older_upload_arriving_late_is_filed_in_history_without_replacing_current(upload: Upload) -> None:
+    upload(full_payload(WijzigingsDatum="2026-11-10T14:00:00+01:00", Status=status("Beslissing", "Goedgekeurd")))
+    changes_before = DossierStatusChange.objects.count()
+
+    response = upload(
+        full_payload(
+            UploadId="upl-late",
+            Naam="Oude naam die niet mag winnen",
+            WijzigingsDatum="2026-10-01T08:00:00+02:00",
+            Status=status("Samenstelling", "Ontvangen"),
+        )
+    )
+
+    assert response.status_code == 200
+    dossier = Dossier.objects.get()
+    assert (dossier.current_phase, dossier.current_code) == ("Beslissing", "Goedgekeurd")
+    assert dossier.name == "Aanvraag kinderbijslag voor Lotte Peeters"
+    assert [s.phase for s in dossier.statuses.order_by("modified_at")] == ["Samenstelling", "Beslissing"]
+    assert DossierStatusChange.objects.count() == changes_before
+    assert DossierUpload.objects.get(upload_id="upl-late").outcome == "history"
+
+
+def test_identical_reupload_changes_nothing(upload: Upload) -> None:
+    upload(full_payload())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, manager, content_hash FROM dossiers_dossier")
+        dossier_before = cursor.fetchall()
+        cursor.execute("SELECT detail, action_text, content_hash FROM dossiers_dossierstatus")
+        status_before = cursor.fetchall()
+    before = counts()
+
+    response = upload(full_payload(UploadId="upl-again"))
+
+    assert response.status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, manager, content_hash FROM dossiers_dossier")
+        assert cursor.fetchall() == dossier_before
+        cursor.execute("SELECT detail, action_text, content_hash FROM dossiers_dossierstatus")
+        assert cursor.fetchall() == status_before
+    after = counts()
+    assert after == {**before, "DossierUpload": before["DossierUpload"] + 1}
+    assert DossierUpload.objects.get(upload_id="upl-again").outcome == "unchanged"
+
+
+def test_status_codes_beyond_the_known_ones_are_accepted_as_agency_text(upload: Upload) -> None:
+    response = upload(full_payload(Status=status("Uitvoering", "Betaling gepland voor 15 december")))
+
+    assert response.status_code == 200
+    assert Dossier.objects.get().current_code == "Betaling gepland voor 15 december"
+
+
+def test_unknown_bron_is_refused_with_404_and_stores_nothing(upload: Upload) -> None:
+    payload = full_payload(Identificatie={"Bron": "https://onbekend.example/dosis", "DossierNummer": "X-1"})
+
+    response = upload(payload)
+
+    assert_problem(response, 404, "bron-onbekend")
+    assert set(counts().values()) == {0}
+
+
+def test_another_agencys_bron_gets_404_and_stores_nothing(
+    client: Client, upload: Upload, second_dosis_agency: OnboardedAgency
+) -> None:
+    payload = full_payload(Identificatie={"Bron": OTHER_BRON, "DossierNummer": "RB-1"})
+
+    response = upload(payload)
+
+    assert_problem(response, 404, "bron-onbekend")
+    assert set(counts().values()) == {0}
+
+
+def test_writing_to_an_agencys_own_bron_works_for_that_agency_only(
+    client: Client, upload: Upload, second_dosis_agency: OnboardedAgency
+) -> None:
+    their_headers = bearer(client, second_dosis_agency)
+    theirs = full_payload(Identificatie={"Bron": OTHER_BRON, "DossierNummer": "RB-1"})
+
+    assert upload(theirs, their_headers).status_code == 200
+    assert upload(full_payload(), their_headers).status_code == 404
+    assert Dossier.objects.get().source.uri == OTHER_BRON
+
+
+def test_invalid_insz_in_agenten_is_refused_in_dosis_format_without_echoing_it(upload: Upload) -> None:
+    agents = [{"Identificatie": "85073003329", "Toegangsrechten": [{"Code": "Raadpleger"}]}]
+
+    response = upload(full_payload(Agenten=agents))
+
+    body = assert_dosis_400(response, "Agenten.0.Identificatie")
+    assert "INSZ" in json.dumps(body)
+    assert "85073003329" not in json.dumps(body)
+    assert set(counts().values()) == {0}
+
+
+def test_missing_required_field_is_refused_naming_it(upload: Upload) -> None:
+    response = upload(full_payload(Naam=None))
+
+    body = assert_dosis_400(response, "Naam")
+    assert body["errors"][0]["message"] == "Verplicht veld ontbreekt."
+    assert set(counts().values()) == {0}
+
+
+def test_phase_outside_the_six_is_refused(upload: Upload) -> None:
+    response = upload(full_payload(Status=status("Onderzoek", "Bezig")))
+
+    body = assert_dosis_400(response, "Status.VlaamsFase")
+    assert "Samenstelling" in body["errors"][0]["message"]
+    assert set(counts().values()) == {0}
+
+
+def test_agents_without_raadpleger_right_are_refused(upload: Upload) -> None:
+    agents = [{"Identificatie": PARENT_1, "Toegangsrechten": [{"Code": "Beheerder"}]}]
+
+    assert_dosis_400(upload(full_payload(Agenten=agents)), "Agenten")
+    assert set(counts().values()) == {0}
+
+
+def test_payload_carrying_a_category_the_order_does_not_allow_is_refused_403_naming_it(
+    upload: Upload, agency: OnboardedAgency
+) -> None:
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    categories = [c for c in order.current.categories_for("dosis") if c != "contact_dossierbeheerder"]
+    processing_order_change(order=order, actor=TEST_ACTOR, note="zonder contact", data_categories={"dosis": categories})
+
+    response = upload(full_payload())
+
+    body = assert_problem(response, 403, "category-not-allowed")
+    assert body["missing"] == ["contact_dossierbeheerder"]
+    assert "contact_dossierbeheerder" in body["detail"]
+    assert set(counts().values()) == {0}
+    without_contact = full_payload()
+    without_contact["DossierBeheerder"] = {"Naam": "Els Maes", "Dienst": "Team Groeipakket"}
+    assert upload(without_contact).status_code == 200
+
+
+def test_upload_without_a_token_is_refused(client: Client, source: Any) -> None:
+    response = client.post(UPLOAD_URL, json.dumps(full_payload()), content_type="application/json")
+
+    assert_problem(response, 401, "authentication-failed")
+    assert set(counts().values()) == {0}
+
+
+def test_real_status_changes_write_one_outbox_row_per_owner(upload: Upload) -> None:
+    upload(full_payload())
+    # One row per owner; the processing task hands them to notifications at once.
+    assert DossierStatusChange.objects.count() == 2
+    assert not DossierStatusChange.objects.filter(processed_at__isnull=True).exists()
+
+    upload(full_payload(UploadId="again"))
+    upload(full_payload(WijzigingsDatum="2026-10-01T08:00:00+02:00", Status=status("Samenstelling", "Ontvangen")))
+    assert DossierStatusChange.objects.count() == 2
+
+    upload(full_payload(WijzigingsDatum="2026-11-20T08:00:00+01:00", Status=status("Afgerond", "Uitbetaald")))
+    latest = DossierStatus.objects.get(phase="Afgerond")
+    assert DossierStatusChange.objects.filter(status=latest).count() == 2
+    assert {c.owner_id for c in DossierStatusChange.objects.filter(status=latest)} == set(
+        DossierOwner.objects.values_list("pk", flat=True)
+    )
+
+
+def test_free_text_is_encrypted_at_rest(upload: Upload) -> None:
+    upload(full_payload())
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, manager FROM dossiers_dossier")
+        stored = [v for row in cursor.fetchall() for v in row]
+        cursor.execute("SELECT detail, action_text FROM dossiers_dossierstatus")
+        stored += [v for row in cursor.fetchall() for v in row]
+        cursor.execute("SELECT key FROM dossiers_dossierowner")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert len(stored) == 4
+    assert all(value.startswith("bp1:") for value in stored)
+    for secret in ("Lotte", "Els Maes", "geboorteattest", "dossierbehandelaar"):
+        assert not any(secret in value for value in stored)
+    assert PARENT_1 not in keys and PARENT_2 not in keys
+    assert DossierUpload.objects.get().payload is None  # the queue forgets the payload once filed
+
+
+def test_upload_and_processing_are_audited_without_personal_data(upload: Upload, agency: OnboardedAgency) -> None:
+    upload(full_payload())
+
+    accepted = AuditEvent.objects.get(action="dossier.upload_accepted")
+    processed = AuditEvent.objects.get(action="dossier.upload_processed")
+    assert accepted.agency_id == processed.agency_id == agency.agency_id
+    assert processed.object_id == str(Dossier.objects.get().pk)
+    assert processed.detail["outcome"] == "created"
+    dumped = json.dumps([accepted.detail, processed.detail])
+    assert PARENT_1 not in dumped and "Lotte" not in dumped
+
+
+def test_results_per_upload_id_and_failures_per_bron(
+    client: Client, upload: Upload, agency_headers: dict[str, str], agency: OnboardedAgency
+) -> None:
+    upload(full_payload())
+    broken = DossierUpload.objects.create(
+        agency_id=agency.agency_id,
+        source=Dossier.objects.get().source,
+        dossier_number="KO-2026-0002",
+        upload_id="upl-broken",
+        client_id=agency.client_id,
+        payload={"Naam": "onvolledig"},
+    )
+    from burgerprofiel.dossiers.services import dossier_uploads_process
+
+    dossier_uploads_process()
+
+    response = client.get("/api/v1/dosis/resultaten/perUploadId", {"uploadId": "upl-0001"}, **agency_headers)
+    assert [r["Succes"] for r in response.json()] == [True]
+    failures = client.get("/api/v1/dosis/resultaten/fouten", {"bron": BRON}, **agency_headers).json()
+    assert [f["UploadId"] for f in failures] == [broken.upload_id]
+    assert failures[0]["Succes"] is False
+    assert failures[0]["Fout"] == failures[0]["Fouten"][0]["Omschrijving"] == "De inhoud van de upload is ongeldig."
+    assert failures[0]["VerwerktVoorOpvraging"] is False
+
+
+def test_results_of_another_agencys_bron_are_404(
+    client: Client, upload: Upload, second_dosis_agency: OnboardedAgency
+) -> None:
+    upload(full_payload())
+    their_headers = bearer(client, second_dosis_agency)
+
+    response = client.get("/api/v1/dosis/resultaten", {"bron": BRON, "dossierNummer": "KO-2026-0001"}, **their_headers)
+    assert_problem(response, 404, "not-found")
+    by_id = client.get("/api/v1/dosis/resultaten/perUploadId", {"uploadId": "upl-0001"}, **their_headers)
+    assert by_id.json() == []
+
+
+def test_delete_removes_the_dossier_at_once_with_everything_naming_it(
+    client: Client, upload: Upload, agency_headers: dict[str, str]
+) -> None:
+    upload(full_payload())
+
+    response = client.delete(f"/api/v1/dosis/dossiers?bron={BRON}&dossierNummer=KO-2026-0001", **agency_headers)
+
+    assert response.status_code == 204, response.content
+    assert set(counts().values()) == {0}
+    event = AuditEvent.objects.get(action="dossier.deleted")
+    assert event.detail["reason"] == "agency"
+    again = client.delete(f"/api/v1/dosis/dossiers?bron={BRON}&dossierNummer=KO-2026-0001", **agency_headers)
+    assert_problem(again, 404, "not-found")
+
+
+def test_another_agency_cannot_delete_a_dossier(
+    client: Client, upload: Upload, second_dosis_agency: OnboardedAgency
+) -> None:
+    upload(full_payload())
+
+    response = client.delete(
+        f"/api/v1/dosis/dossiers?bron={BRON}&dossierNummer=KO-2026-0001", **bearer(client, second_dosis_agency)
+    )
+
+    assert_problem(response, 404, "bron-onbekend")
+    assert Dossier.objects.count() == 1
+
+
+def test_sources_list_names_only_the_agencys_own(
+    client: Client, agency_headers: dict[str, str], second_dosis_agency: OnboardedAgency
+) -> None:
+    response = client.get("/api/v2/dosis/bronnen/uris", **agency_headers)
+
+    assert response.status_code == 200
+    assert response.json() == [BRON]
+
+
+def test_a_body_that_is_no_json_is_refused_in_dosis_format(client: Client, agency_headers: dict[str, str]) -> None:
+    response = client.post(UPLOAD_URL, "{geen json", content_type="application/json", **agency_headers)
+
+    body = assert_dosis_400(response, None)
+    assert body["errors"][0]["code"] == "json_invalid"
+    assert set(counts().values()) == {0}
