@@ -1,0 +1,554 @@
+"""``python -m bench.notifications``: notification delivery, measured end to end on PostgreSQL.
+
+(a) Latency: notifications accepted at a steady rate (default 100 per second for 60 s) through
+    ``notification_create`` (what the push API calls), each with one e-mail delivery; the time from
+    accept (commit) to hand-off at a real SMTP server (aiosmtpd in its own process, which stamps each
+    Message-ID on arrival). p50/p95/p99. GOV.UK Notify promises 95% within 10 s; we aim at 1 s.
+(b) Throughput: a campaign (default 100,000 recipients) accepted with workers stopped, then delivered
+    by 2 ``burgerprofiel worker`` processes to the same SMTP sink: messages per second, and each worker's
+    peak memory (VmHWM). Every message is counted at the server: the run checks that each delivery
+    arrived exactly once.
+(c) Faults (``--faults N``): N notifications while a worker is killed (kill -9), the SMTP server is down
+    for a while and answers 4xx, and a throwaway PostgreSQL cluster of the bench's own is restarted during
+    dispatch; every notification must end final, no Message-ID twice at the server.
+
+It runs on a throwaway database ``<name>_nbench`` next to BENCH_DATABASE_URL (default
+``postgres://postgres@127.0.0.1:5432/bp_notif``), dropped afterwards. Results: standard output and
+``var/bench/notifications.json``. Sizes: ``--rate``, ``--seconds``, ``--campaign``, ``--workers``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
+OUT = BASE_DIR / "var" / "bench" / "notifications.json"
+PRODUCT = "Groeipakket"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@contextlib.contextmanager
+def throwaway_database(url: str) -> Iterator[str]:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/") or "burgerprofiel"
+    bench = f"{name}_nbench"
+    admin = _with_database(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{bench}" WITH (FORCE)')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{bench}"')  # type: ignore[arg-type]
+    try:
+        yield _with_database(url, bench)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{bench}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+class SinkProcess:
+    """The SMTP sink in its own process; arrivals (Message-ID → times) are read from its output."""
+
+    def __init__(self, port: int = 0, refuse_first: int = 0, arrivals: dict[str, list[float]] | None = None) -> None:
+        self.arrivals: dict[str, list[float]] = {} if arrivals is None else arrivals
+        self.lock = threading.Lock()
+        module = "burgerprofiel.notifications.devpeers.smtpsink"
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", module, "--port", str(port), "--refuse-first", str(refuse_first)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.port = int(json.loads(self.process.stdout.readline())["listening"])
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            event = json.loads(line)
+            with self.lock:
+                self.arrivals.setdefault(event["message_id"], []).append(event["received_at"])
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.arrivals)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str]) -> None:
+        exe = str(Path(sys.executable).parent / "burgerprofiel")
+        self.process = subprocess.Popen(  # noqa: S603 - our own command
+            [exe, "worker", "--no-scheduler"],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def peak_rss_mb(self) -> float:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill9(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def citizens_bulk(agency_id: int, start: int, count: int) -> list[str]:
+    """Citizens with a verified e-mail address and consent, created in bulk (setup, not measured)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from burgerprofiel.citizens.insz import insz_index
+    from burgerprofiel.citizens.models import Citizen
+    from burgerprofiel.crypto import keyring
+    from burgerprofiel.crypto.models import DataKey
+    from burgerprofiel.notifications.tests.workers import valid_insz
+    from burgerprofiel.preferences import consent_texts
+    from burgerprofiel.preferences.models import Consent, ContactPreference
+
+    inszs = [valid_insz(start + i) for i in range(count)]
+    now = timezone.now()
+    for offset in range(0, count, 2000):
+        chunk = inszs[offset : offset + 2000]
+        with transaction.atomic():
+            keys = []
+            for _ in chunk:
+                key_id = uuid.uuid4()
+                kek_id, wrapped = keyring.wrap(data_key=os.urandom(32), key_id=str(key_id))
+                keys.append(DataKey(id=key_id, owner_type="citizen", kek_id=kek_id, wrapped_key=wrapped))
+            DataKey.objects.bulk_create(keys)
+            citizens = Citizen.objects.bulk_create(
+                [Citizen(insz_index=insz_index(i), insz=i, data_key=k) for i, k in zip(chunk, keys, strict=True)]
+            )
+            ContactPreference.objects.bulk_create(
+                [
+                    ContactPreference(citizen=c, email=f"burger{start + offset + n}@example.org", email_verified_at=now)
+                    for n, c in enumerate(citizens)
+                ]
+            )
+            Consent.objects.bulk_create(
+                [
+                    Consent(
+                        citizen=c,
+                        agency_id=agency_id,
+                        ipdc_product=PRODUCT,
+                        channel="email",
+                        granted=True,
+                        text_version=consent_texts.CURRENT_VERSION,
+                        updated_at=now,
+                    )
+                    for c in citizens
+                ]
+            )
+    return inszs
+
+
+def wait_final(total: int, timeout: float) -> float:
+    from burgerprofiel.notifications.models import FINAL_STATUSES, Delivery
+    from burgerprofiel.notifications.tasks import notifications_housekeeping_task
+
+    deadline = time.monotonic() + timeout
+    last_tick = 0.0
+    while time.monotonic() < deadline:
+        done = Delivery.objects.filter(status__in=FINAL_STATUSES).count()
+        if done >= total:
+            return time.monotonic()
+        if time.monotonic() - last_tick > 5:
+            notifications_housekeeping_task.enqueue()  # the scheduler's part
+            last_tick = time.monotonic()
+        time.sleep(0.2)
+    raise RuntimeError(f"not all deliveries final within {timeout} s")
+
+
+def run_latency(
+    *, agency: Any, workers_env: dict[str, str], sink: SinkProcess, rate: int, seconds: int, n_workers: int
+) -> dict[str, Any]:
+    from burgerprofiel.audit.actors import Actor
+    from burgerprofiel.notifications.models import Delivery
+    from burgerprofiel.notifications.services import notification_create
+
+    pool = citizens_bulk(agency.pk, 0, min(rate * seconds, 2000))
+    workers = [WorkerProcess(workers_env) for _ in range(n_workers)]
+    time.sleep(3)  # let the workers start polling
+    actor = Actor(kind="system", id="bench")
+    accepted: dict[str, float] = {}
+    lock = threading.Lock()
+    total = rate * seconds
+    behind = 0
+
+    def submit(i: int) -> None:
+        from django.db import connection
+
+        notification = notification_create(
+            agency=agency, insz=pool[i % len(pool)], message="Bench", ipdc_product=PRODUCT, actor=actor
+        )
+        accepted_at = time.time()
+        pks = list(Delivery.objects.filter(notification=notification).values_list("pk", flat=True))
+        with lock:
+            for pk in pks:
+                accepted[f"<{pk}@burgerprofiel.example>"] = accepted_at
+        if i >= total - 8:
+            connection.close()
+
+    # Several submitters, each accepting on schedule: one thread alone cannot hold 100/s on 2 CPUs.
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool_executor:
+        futures = []
+        for i in range(total):
+            pause = start + i / rate - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            else:
+                behind += 1
+            futures.append(pool_executor.submit(submit, i))
+        for future in futures:
+            future.result()
+    offered_rate = total / (time.monotonic() - start)
+    wait_final(len(accepted), timeout=120)
+    time.sleep(0.5)
+    for worker in workers:
+        worker.stop()
+    latencies = [sink.arrivals[m][0] - t for m, t in accepted.items() if m in sink.arrivals]
+    return {
+        "notifications": total,
+        "offered_per_second": round(offered_rate, 1),
+        "late_submissions": behind,
+        "arrived": len(latencies),
+        "p50_s": round(_percentile(latencies, 50), 3),
+        "p95_s": round(_percentile(latencies, 95), 3),
+        "p99_s": round(_percentile(latencies, 99), 3),
+        "max_s": round(max(latencies), 3),
+        "within_1s": round(sum(1 for x in latencies if x <= 1) / len(latencies), 4),
+        "within_10s": round(sum(1 for x in latencies if x <= 10) / len(latencies), 4),
+        "duplicates_at_server": sum(1 for m in accepted if len(sink.arrivals.get(m, [])) > 1),
+    }
+
+
+def run_campaign(
+    *, agency: Any, workers_env: dict[str, str], sink: SinkProcess, size: int, n_workers: int
+) -> dict[str, Any]:
+    from burgerprofiel.audit.actors import Actor
+    from burgerprofiel.notifications.models import Delivery
+    from burgerprofiel.notifications.services import NotificationInput, notifications_bulk_create
+    from burgerprofiel.notifications.tasks import deliveries_dispatch_task
+
+    setup_start = time.monotonic()
+    inszs = citizens_bulk(agency.pk, 10_000, size)
+    setup_s = time.monotonic() - setup_start
+    before = sink.count()
+    accept_start = time.monotonic()
+    for offset in range(0, size, 10_000):  # the API's bulk limit per request
+        notifications_bulk_create(
+            agency=agency,
+            items=[
+                NotificationInput(insz=i, message="Campagne", ipdc_product=PRODUCT)
+                for i in inszs[offset : offset + 10_000]
+            ],
+            actor=Actor(kind="system", id="bench"),
+        )
+    accept_s = time.monotonic() - accept_start
+    deliveries = Delivery.objects.count()
+    workers = [WorkerProcess(workers_env) for _ in range(n_workers)]
+    send_start = time.monotonic()
+    for _ in range(n_workers):
+        deliveries_dispatch_task.enqueue()
+    end = wait_final(deliveries, timeout=3600)
+    send_s = end - send_start
+    peaks = [round(w.peak_rss_mb(), 1) for w in workers]
+    for worker in workers:
+        worker.stop()
+    time.sleep(0.5)
+    arrived = sink.count() - before
+    return {
+        "recipients": size,
+        "setup_s": round(setup_s, 1),
+        "accept_s": round(accept_s, 1),
+        "accepted_per_second": round(size / accept_s, 1),
+        "workers": n_workers,
+        "delivery_s_incl_worker_start": round(send_s, 1),
+        "delivered_per_second": round(size / send_s, 1),
+        "arrived_at_server": arrived,
+        "delivered": Delivery.objects.filter(status="delivered").count(),
+        "duplicates_at_server": sum(1 for v in sink.arrivals.values() if len(v) > 1),
+        "worker_peak_rss_mb": peaks,
+    }
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _as_postgres(*command: str) -> None:
+    """Run a PostgreSQL tool as the postgres user (initdb and pg_ctl refuse root)."""
+    subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True)  # noqa: S603, S607
+
+
+@contextlib.contextmanager
+def own_postgres() -> Iterator[tuple[str, Path, int]]:
+    """A throwaway PostgreSQL cluster of the bench's own (so it may be restarted): (url, data dir, port)."""
+    import tempfile
+
+    from burgerprofiel.notifications.tests.peers import free_port
+
+    root = Path(tempfile.mkdtemp(prefix="bp-nbench-pg-"))
+    data = root / "data"
+    port = free_port()
+    shutil.chown(root, "postgres")
+    _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+    _pg_ctl(data, port, "start")
+    try:
+        yield f"postgres://postgres@127.0.0.1:{port}/postgres", data, port
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _pg_ctl(data, port, "stop", "-m", "immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _pg_ctl(data: Path, port: int, *action: str) -> None:
+    root = data.parent
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
+    _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", *action)
+
+
+def pg_restart(data: Path, port: int) -> float:
+    started = time.monotonic()
+    _pg_ctl(data, port, "restart", "-m", "fast")
+    return time.monotonic() - started
+
+
+def run_faults(*, size: int, outage_s: int, data: Path, port: int) -> dict[str, Any]:
+    """kill -9 a worker mid-batch, SMTP down for ``outage_s`` then back, 4xx answers, PostgreSQL restarted."""
+    from django.db import InterfaceError, OperationalError
+    from django.db import connection as db
+
+    from burgerprofiel.agencies.models import Agency
+    from burgerprofiel.agencies.services import agency_onboard
+    from burgerprofiel.audit.actors import Actor
+    from burgerprofiel.notifications.models import FINAL_STATUSES, Delivery
+    from burgerprofiel.notifications.services import NotificationInput, notifications_bulk_create
+    from burgerprofiel.notifications.tasks import notifications_housekeeping_task
+
+    actor = Actor(kind="system", id="bench")
+    onboarded = agency_onboard(name="Agentschap Opgroeien", kbo="0316380841", components=["notificaties"], actor=actor)
+    agency = Agency.objects.get(pk=onboarded.agency.pk)
+    inszs = citizens_bulk(agency.pk, 0, size)
+    sink = SinkProcess(refuse_first=size // 20)
+    env = {k: os.environ[k] for k in ("DATABASE_URL", "BURGERPROFIEL_PROFILE", "TASKS_BACKEND", "LOG_LEVEL")} | {
+        "NOTIFICATIONS_SMTP_PORT": str(sink.port),
+        "NOTIFICATIONS_RETRY_SECONDS": "10",
+        "NOTIFICATIONS_LEASE_SECONDS": "15",
+        "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS": "60",
+        "NOTIFICATIONS_BATCH_SIZE": "50",
+    }
+    workers = [WorkerProcess(env) for _ in range(2)]
+    events: list[str] = []
+    os.environ["NOTIFICATIONS_SMTP_PORT"] = str(sink.port)
+    notifications_bulk_create(
+        agency=agency,
+        items=[NotificationInput(insz=i, message="Storing", ipdc_product=PRODUCT) for i in inszs],
+        actor=actor,
+    )
+    started = time.monotonic()
+    killed = down = restarted = False
+    final = 0
+    while time.monotonic() - started < 1800:
+        received = sink.count()
+        try:
+            final = Delivery.objects.filter(status__in=FINAL_STATUSES).count()
+            if final >= size:
+                break
+            notifications_housekeeping_task.enqueue()
+        except (OperationalError, InterfaceError):
+            db.close()
+        if not killed and received >= size // 5:
+            workers[0].kill9()
+            workers[0] = WorkerProcess(env)
+            killed = True
+            events.append(f"kill -9 worker at {received} received")
+        if killed and not down and received >= (2 * size) // 5:
+            sink.stop()
+            events.append(f"SMTP down for {outage_s} s at {received} received")
+            time.sleep(outage_s)
+            sink = SinkProcess(port=sink.port, arrivals=sink.arrivals)
+            down = True
+        if down and not restarted and received >= (3 * size) // 5:
+            took = pg_restart(data, port)
+            db.close()
+            events.append(f"PostgreSQL restarted ({took:.1f} s) at {received} received")
+            restarted = True
+        for i, worker in enumerate(workers):
+            if worker.process.poll() is not None:
+                events.append(f"worker {i} exited ({worker.process.returncode}); restarted")
+                workers[i] = WorkerProcess(env)
+        time.sleep(1)
+    elapsed = time.monotonic() - started
+    for worker in workers:
+        worker.stop()
+    time.sleep(0.5)
+    sink.stop()
+    statuses: dict[str, int] = {}
+    for status in Delivery.objects.values_list("status", flat=True):
+        statuses[status] = statuses.get(status, 0) + 1
+    delivered = {
+        f"<{pk}@burgerprofiel.example>"
+        for pk in Delivery.objects.filter(status="delivered").values_list("pk", flat=True)
+    }
+    return {
+        "accepted": size,
+        "events": events,
+        "elapsed_s": round(elapsed, 1),
+        "statuses": statuses,
+        "all_final": final >= size,
+        "distinct_at_server": len(sink.arrivals),
+        "copies_more_than_one": sum(1 for v in sink.arrivals.values() if len(v) > 1),
+        "delivered_not_at_server": len(delivered - set(sink.arrivals)),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--campaign", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip", choices=["latency", "campaign"], action="append", default=[])
+    parser.add_argument("--faults", type=int, default=0, help="run only the fault bench with this many notifications")
+    parser.add_argument("--outage", type=int, default=60, help="seconds the SMTP server is down in the fault bench")
+    args = parser.parse_args(argv)
+    if args.faults:
+        return main_faults(args.faults, args.outage)
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bp_notif")
+    results: dict[str, Any] = {}
+    sink = SinkProcess()
+    try:
+        with throwaway_database(url) as db_url:
+            os.environ.update(
+                {
+                    "DATABASE_URL": db_url,
+                    "BURGERPROFIEL_PROFILE": os.environ.get("BURGERPROFIEL_PROFILE", "development"),
+                    "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+                    "NOTIFICATIONS_SMTP_PORT": str(sink.port),
+                    "LOG_LEVEL": "WARNING",
+                }
+            )
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "burgerprofiel.conf.settings")
+            import django
+
+            django.setup()
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+            from burgerprofiel.agencies.models import Agency
+            from burgerprofiel.agencies.services import agency_onboard
+            from burgerprofiel.audit.actors import Actor
+
+            onboarded = agency_onboard(
+                name="Agentschap Opgroeien",
+                kbo="0316380841",
+                components=["notificaties"],
+                actor=Actor(kind="system", id="bench"),
+            )
+            agency = Agency.objects.get(pk=onboarded.agency.pk)
+            workers_env = {
+                k: os.environ[k]
+                for k in (
+                    "DATABASE_URL",
+                    "BURGERPROFIEL_PROFILE",
+                    "TASKS_BACKEND",
+                    "NOTIFICATIONS_SMTP_PORT",
+                    "LOG_LEVEL",
+                )
+            }
+            if "latency" not in args.skip:
+                results["latency"] = run_latency(
+                    agency=agency,
+                    workers_env=workers_env,
+                    sink=sink,
+                    rate=args.rate,
+                    seconds=args.seconds,
+                    n_workers=args.workers,
+                )
+                print("latency:", json.dumps(results["latency"]), flush=True)
+            if "campaign" not in args.skip:
+                from burgerprofiel.notifications.models import Delivery, Notification
+
+                Delivery.objects.all().delete()
+                Notification.objects.all().delete()
+                results["campaign"] = run_campaign(
+                    agency=agency, workers_env=workers_env, sink=sink, size=args.campaign, n_workers=args.workers
+                )
+                print("campaign:", json.dumps(results["campaign"]), flush=True)
+    finally:
+        sink.stop()
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def main_faults(size: int, outage: int) -> int:
+    with own_postgres() as (admin_url, data, port), throwaway_database(admin_url) as db_url:
+        os.environ.update(
+            {
+                "DATABASE_URL": db_url,
+                "BURGERPROFIEL_PROFILE": os.environ.get("BURGERPROFIEL_PROFILE", "development"),
+                "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "burgerprofiel.conf.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        result = run_faults(size=size, outage_s=outage, data=data, port=port)
+    print("faults:", json.dumps(result), flush=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    (OUT.parent / "notifications-faults.json").write_text(json.dumps(result, indent=2))
+    ok = result["all_final"] and result["copies_more_than_one"] == 0 and result["delivered_not_at_server"] == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

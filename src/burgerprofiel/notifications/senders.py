@@ -1,0 +1,161 @@
+"""The two transports: SMTP (smtplib) and SMPP (smpplib), one connection per batch.
+
+A sender turns every outcome into one of three answers: ``Sent`` (the server took the message),
+``TemporaryFailure`` (it refused for now or could not be reached: nothing was handed over, a retry
+is safe) and ``PermanentFailure`` (it refused for good). Only a failure *after* the server may have
+taken the message would be ambiguous; the dispatcher never retries that case (see dispatch.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+from email.message import Message
+from typing import Any
+
+from django.conf import settings
+
+
+class TemporaryFailure(Exception):
+    """Not handed over; safe to try again later."""
+
+
+class PermanentFailure(Exception):
+    """Refused for good (unknown mailbox, invalid number)."""
+
+
+class ConnectionLost(TemporaryFailure):
+    """The connection is gone; the rest of the batch goes back to the queue."""
+
+
+class SmtpSender:
+    def __init__(self) -> None:
+        self.connection: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        try:
+            connection = smtplib.SMTP(
+                settings.NOTIFICATIONS_SMTP_HOST,
+                settings.NOTIFICATIONS_SMTP_PORT,
+                timeout=settings.NOTIFICATIONS_SMTP_TIMEOUT_SECONDS,
+            )
+            if settings.NOTIFICATIONS_SMTP_STARTTLS:
+                connection.starttls()
+            if settings.NOTIFICATIONS_SMTP_USER:
+                connection.login(settings.NOTIFICATIONS_SMTP_USER, settings.NOTIFICATIONS_SMTP_PASSWORD)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ConnectionLost(f"smtp connect: {type(exc).__name__}") from exc
+        self.connection = connection
+
+    def send(self, message: Message) -> str:
+        assert self.connection is not None
+        try:
+            refused = self.connection.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code = next(iter(exc.recipients.values()))[0] if exc.recipients else 550
+            raise (TemporaryFailure if 400 <= code < 500 else PermanentFailure)(f"smtp rcpt {code}") from exc
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            raise (TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure)(
+                f"smtp {exc.smtp_code}"
+            ) from exc
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.connection = None
+            raise ConnectionLost(f"smtp connection: {type(exc).__name__}") from exc
+        if refused:
+            raise PermanentFailure("smtp recipient refused")
+        return str(message["Message-ID"])
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (OSError, smtplib.SMTPException):
+                self.connection.close()
+            self.connection = None
+
+
+# SMPP command_status values that mean "try again later" (SMPP 3.4 §5.1.3).
+SMPP_TEMPORARY = {0x14, 0x58, 0x08, 0x45}  # RMSGQFUL, RTHROTTLED, RSYSERR, RSUBMITFAIL
+
+
+class SmppSender:
+    def __init__(self) -> None:
+        self.client: Any = None
+
+    def open(self) -> None:
+        import smpplib.client
+
+        client = smpplib.client.Client(
+            settings.NOTIFICATIONS_SMPP_HOST,
+            settings.NOTIFICATIONS_SMPP_PORT,
+            timeout=10,
+            allow_unknown_opt_params=True,
+        )
+        try:
+            client.connect()
+            client.bind_transmitter(
+                system_id=settings.NOTIFICATIONS_SMPP_SYSTEM_ID, password=settings.NOTIFICATIONS_SMPP_PASSWORD
+            )
+        except Exception as exc:  # smpplib raises its own, socket and PDU errors alike
+            with contextlib.suppress(Exception):  # already failing; the original error is what matters
+                client.disconnect()
+            raise ConnectionLost(f"smpp bind: {type(exc).__name__}") from exc
+        self.client = client
+
+    def send(self, *, to: str, text: str) -> str:
+        import smpplib.consts
+        import smpplib.exceptions
+        import smpplib.gsm
+
+        parts, coding, msg_type = smpplib.gsm.make_parts(text)
+        reference = ""
+        for part in parts:
+            try:
+                pdu = self.client.send_message(
+                    source_addr_ton=smpplib.consts.SMPP_TON_ALNUM,
+                    source_addr_npi=smpplib.consts.SMPP_NPI_UNK,
+                    source_addr=settings.NOTIFICATIONS_SMS_SENDER,
+                    dest_addr_ton=smpplib.consts.SMPP_TON_INTL,
+                    dest_addr_npi=smpplib.consts.SMPP_NPI_ISDN,
+                    destination_addr=to.lstrip("+"),
+                    short_message=part,
+                    data_coding=coding,
+                    esm_class=msg_type,
+                    registered_delivery=False,
+                )
+                response = self._response_to(pdu.sequence)
+            except smpplib.exceptions.PDUError as exc:
+                status = exc.args[1] if len(exc.args) > 1 else 0
+                raise (TemporaryFailure if status in SMPP_TEMPORARY else PermanentFailure)(
+                    f"smpp status {status:#x}"
+                ) from exc
+            except (OSError, smpplib.exceptions.ConnectionError) as exc:
+                self.client = None
+                raise ConnectionLost(f"smpp connection: {type(exc).__name__}") from exc
+            message_id = getattr(response, "message_id", b"") or b""
+            reference = message_id.decode("ascii", "replace") if isinstance(message_id, bytes) else str(message_id)
+        return reference
+
+    def _response_to(self, sequence: int) -> Any:
+        import smpplib.exceptions
+
+        while True:
+            pdu = self.client.read_pdu()
+            if pdu.is_error():
+                raise smpplib.exceptions.PDUError(f"({pdu.status}) {pdu.command}", int(pdu.status))
+            if pdu.command == "submit_sm_resp" and pdu.sequence == sequence:
+                return pdu
+            if pdu.command == "enquire_link":
+                from smpplib import smpp
+
+                self.client.send_pdu(smpp.make_pdu("enquire_link_resp", client=self.client, sequence=pdu.sequence))
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.unbind()
+                self.client.disconnect()
+            except Exception:  # closing a broken link; nothing left to save
+                with contextlib.suppress(Exception):
+                    self.client.disconnect()
+            self.client = None

@@ -1,0 +1,321 @@
+"""Writes on meldingen: accept a notification (with its outbox rows), mark read, purge content.
+
+Design note (DESIGN rule 4, "nothing accepted is lost"): ``notification_create`` validates, then in
+one transaction stores the melding, one ``Delivery`` per channel the citizen consented to for this
+agency and product *and* has a verified address for, and the audit event. Nothing is sent in the
+request; the worker (``notifications.dispatch``) sends from the outbox. The dispatch task is only
+a wake-up: if it is lost, the periodic sweep finds the due rows anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from burgerprofiel.agencies.catalogue import Component
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.insz import insz_normalise
+from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.citizens.services import citizen_get_or_create
+from burgerprofiel.common.errors import NotFound, ValidationError
+from burgerprofiel.notifications.models import Delivery, DeliveryStatus, Notification
+from burgerprofiel.preferences.models import Channel
+from burgerprofiel.preferences.selectors import consented_channels, verified_address
+
+
+@dataclass(frozen=True)
+class NotificationInput:
+    insz: str
+    message: str
+    ipdc_product: str
+    dossier_id: str = ""
+    action_required: bool = False
+    action_url: str = ""
+    responsible_org: str = ""
+
+
+def _text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError(f"Het veld {field} is verplicht.", extra={"field": field})
+    if len(text) > max_length:
+        raise ValidationError(f"Het veld {field} is te lang (hoogstens {max_length} tekens).", extra={"field": field})
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+        raise ValidationError(f"Het veld {field} bevat stuurtekens.", extra={"field": field})
+    return text
+
+
+def notification_validate(item: NotificationInput) -> NotificationInput:
+    """A clean copy of the input, or a ValidationError naming the field (nothing is stored yet)."""
+    action_url = _text(item.action_url, field="action_url", max_length=2000)
+    if action_url:
+        parts = urlsplit(action_url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValidationError("action_url moet een http(s)-adres zijn.", extra={"field": "action_url"})
+    return NotificationInput(
+        insz=insz_normalise(item.insz),
+        message=_text(
+            item.message, field="message", max_length=settings.NOTIFICATIONS_MESSAGE_MAX_LENGTH, required=True
+        ),
+        ipdc_product=_text(item.ipdc_product, field="ipdc_product", max_length=200, required=True),
+        dossier_id=_text(item.dossier_id, field="dossier_id", max_length=200),
+        action_required=bool(item.action_required),
+        action_url=action_url,
+        responsible_org=_text(item.responsible_org, field="responsible_org", max_length=200),
+    )
+
+
+def _retention_days(agency_id: int) -> int:
+    version = current_order_version(agency_id=agency_id)
+    days = version.retention_for(Component.NOTIFICATIES) if version else 0
+    return days or settings.NOTIFICATIONS_DEFAULT_RETENTION_DAYS
+
+
+def delivery_queue(
+    *,
+    citizen: Citizen,
+    channel: str,
+    kind: str,
+    recipient: str,
+    payload: dict[str, Any] | None = None,
+    notification: Notification | None = None,
+    now: dt.datetime | None = None,
+) -> Delivery:
+    """One outbox row. Call inside the transaction of the act that causes the send."""
+    now = now or timezone.now()
+    delivery = Delivery(  # type: ignore[misc]  # payload is an EncryptedJSONField: JSON, not text
+        kind=kind,
+        channel=channel,
+        notification=notification,
+        citizen=citizen,
+        recipient=recipient,
+        payload=payload,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    delivery.save(force_insert=True)
+    # One wake-up per atomic block, however many rows it queues (a campaign queues thousands).
+    conn = transaction.get_connection()
+    current = set(conn.savepoint_ids)
+    if not any(sids == current and func is _wake_dispatcher for sids, func, *_ in conn.run_on_commit):
+        transaction.on_commit(_wake_dispatcher)
+    return delivery
+
+
+# Wake-ups waiting in the task queue beyond which another adds nothing: a dispatch run keeps claiming
+# until nothing is due, so a waiting one will see every row committed before it starts.
+PENDING_WAKEUPS_ENOUGH = 2
+
+
+def _wake_dispatcher() -> None:
+    from burgerprofiel.notifications.tasks import deliveries_dispatch_task
+
+    try:
+        if _pending_wakeups(deliveries_dispatch_task) >= PENDING_WAKEUPS_ENOUGH:
+            return
+        deliveries_dispatch_task.enqueue()
+    except Exception:  # the rows are committed; the periodic sweep dispatches them if this wake-up is lost
+        import logging
+
+        logging.getLogger(__name__).exception("could not enqueue the delivery dispatch")
+
+
+def _pending_wakeups(task: Any) -> int:
+    """Dispatch tasks queued and not yet started (database backend only; 0 for any other backend)."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return 0
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task.module_path).count()
+
+
+def _store(*, agency: Agency, item: NotificationInput, retention: dt.timedelta, now: dt.datetime) -> Notification:
+    citizen = citizen_get_or_create(insz=item.insz)
+    notification = Notification(
+        agency=agency,
+        citizen=citizen,
+        ipdc_product=item.ipdc_product,
+        dossier_id=item.dossier_id,
+        message=item.message,
+        action_required=item.action_required,
+        action_url=item.action_url,
+        responsible_org=item.responsible_org,
+        created_at=now,
+        purge_after=now + retention,
+    )
+    notification.save(force_insert=True)
+    channels = consented_channels(citizen=citizen, agency_id=agency.pk, ipdc_product=item.ipdc_product)
+    for channel in (Channel.EMAIL, Channel.SMS):
+        if channel not in channels:
+            continue
+        address = verified_address(citizen=citizen, channel=channel)
+        if address is None:
+            continue
+        delivery_queue(
+            citizen=citizen,
+            channel=channel,
+            kind=Delivery.Kind.NOTIFICATION,
+            recipient=address,
+            notification=notification,
+            now=now,
+        )
+    return notification
+
+
+def notification_create(
+    *,
+    agency: Agency,
+    insz: str,
+    message: str,
+    ipdc_product: str,
+    actor: Actor,
+    dossier_id: str | None = None,
+    action_required: bool = False,
+    action_url: str | None = None,
+    responsible_org: str | None = None,
+) -> Notification:
+    """Store a melding for the citizen and queue the sends they consented to (also for DOSIS events)."""
+    item = notification_validate(
+        NotificationInput(
+            insz=insz,
+            message=message,
+            ipdc_product=ipdc_product,
+            dossier_id=dossier_id or "",
+            action_required=action_required,
+            action_url=action_url or "",
+            responsible_org=responsible_org or "",
+        )
+    )
+    now = timezone.now()
+    retention = dt.timedelta(days=_retention_days(agency.pk))
+    with transaction.atomic():
+        notification = _store(agency=agency, item=item, retention=retention, now=now)
+        audit_record(
+            actor=actor,
+            action="notification.created",
+            agency_id=agency.pk,
+            object_type="notifications.Notification",
+            object_id=str(notification.pk),
+            detail={"deliveries": notification.deliveries.count(), "action_required": item.action_required},
+        )
+    return notification
+
+
+def notifications_bulk_create(
+    *, agency: Agency, items: Sequence[NotificationInput], actor: Actor
+) -> list[Notification]:
+    """A campaign: all items are validated first, then stored in one transaction (all or nothing)."""
+    if not items:
+        raise ValidationError("Een bulkaanvraag bevat minstens één melding.", extra={"field": "items"})
+    if len(items) > settings.NOTIFICATIONS_BULK_MAX_ITEMS:
+        raise ValidationError(
+            f"Hoogstens {settings.NOTIFICATIONS_BULK_MAX_ITEMS} meldingen per bulkaanvraag.", extra={"field": "items"}
+        )
+    cleaned: list[NotificationInput] = []
+    for index, item in enumerate(items):
+        try:
+            cleaned.append(notification_validate(item))
+        except ValidationError as exc:
+            raise ValidationError(f"Melding {index}: {exc.detail}", extra={**exc.extra, "index": index}) from exc
+    now = timezone.now()
+    retention = dt.timedelta(days=_retention_days(agency.pk))
+    batch_id = uuid.uuid4()
+    with transaction.atomic():
+        notifications = [_store(agency=agency, item=item, retention=retention, now=now) for item in cleaned]
+        audit_record(
+            actor=actor,
+            action="notification.bulk_created",
+            agency_id=agency.pk,
+            object_type="notifications.Notification",
+            object_id=str(batch_id),
+            detail={"count": len(notifications)},
+        )
+    return notifications
+
+
+def notification_for_agency(*, agency_id: int, notification_id: uuid.UUID, actor: Actor) -> Notification:
+    notification = (
+        Notification.objects.filter(pk=notification_id, agency_id=agency_id).prefetch_related("deliveries").first()
+    )
+    if notification is None:
+        raise NotFound("Deze melding bestaat niet.")
+    audit_record(
+        actor=actor,
+        action="notification.status_read",
+        agency_id=agency_id,
+        object_type="notifications.Notification",
+        object_id=str(notification.pk),
+    )
+    return notification
+
+
+def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.UUID] | None, actor: Actor) -> int:
+    """Mark the citizen's own meldingen read (all unread ones when ``notification_ids`` is None)."""
+    with transaction.atomic():
+        qs = Notification.objects.filter(citizen=citizen, read_at__isnull=True)
+        if notification_ids is not None:
+            qs = qs.filter(pk__in=list(notification_ids))
+        count = qs.update(read_at=timezone.now())
+        if count:
+            audit_record(
+                actor=actor,
+                action="notification.marked_read",
+                object_type="notifications.Notification",
+                detail={"count": count},
+            )
+    return count
+
+
+def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
+    """Drop the content of meldingen past retention (charter: kept as long as relevant).
+
+    The row stays without its message (delivery metadata is kept for the audit period); recipients
+    and payloads of final deliveries were already cleared when they became final.
+    """
+    now = now or timezone.now()
+    purged = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Notification.objects.filter(purge_after__lte=now, content_purged_at__isnull=True).values_list(
+                    "pk", flat=True
+                )[:batch_size]
+            )
+            if not ids:
+                return purged
+            Notification.objects.filter(pk__in=ids).update(
+                message=None, action_url="", dossier_id="", content_purged_at=now
+            )
+            audit_record(
+                actor=Actor(kind="system", id="notifications.purge"),
+                action="notification.content_purged",
+                object_type="notifications.Notification",
+                detail={"count": len(ids)},
+            )
+            purged += len(ids)
+
+
+__all__ = [
+    "DeliveryStatus",
+    "NotificationInput",
+    "delivery_queue",
+    "notification_create",
+    "notification_for_agency",
+    "notification_mark_read",
+    "notifications_bulk_create",
+    "notifications_purge_expired",
+]

@@ -1,0 +1,100 @@
+"""Real protocol peers for the tests: an aiosmtpd SMTP server and the node SMS centre (devpeers/smsc.mjs)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+SMSC_SCRIPT = Path(__file__).resolve().parents[1] / "devpeers" / "smsc.mjs"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class SmtpSink:
+    """Counts every message it accepts; can refuse the next N with a 4xx (or 5xx) reply."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    refuse_next: int = 0
+    refuse_code: str = "451 4.3.0 Probeer later opnieuw"
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            if self.refuse_next > 0:
+                self.refuse_next -= 1
+                return self.refuse_code
+            parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+            self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def by_message_id(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self.lock:
+            for message in self.messages:
+                counts[str(message["Message-ID"])] = counts.get(str(message["Message-ID"]), 0) + 1
+        return counts
+
+
+class SmtpServer:
+    def __init__(self, port: int | None = None) -> None:
+        self.sink = SmtpSink()
+        self.port = port or free_port()
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+class Smsc:
+    """The node SMS centre in a subprocess; ``submitted`` fills as it accepts messages."""
+
+    def __init__(self, *, throttle_first: int = 0, password: str = "devsmpp") -> None:
+        self.submitted: list[dict[str, Any]] = []
+        self.process = subprocess.Popen(
+            ["node", str(SMSC_SCRIPT), "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "SMSC_THROTTLE_FIRST": str(throttle_first), "SMSC_PASSWORD": password},
+        )
+        assert self.process.stdout is not None
+        first = json.loads(self.process.stdout.readline())
+        self.port = int(first["listening"])
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            event = json.loads(line)
+            if "submit" in event:
+                self.submitted.append(event["submit"])
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.submitted) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.submitted
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=5)

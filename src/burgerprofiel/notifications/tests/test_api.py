@@ -1,0 +1,165 @@
+"""The push API: what it accepts, what it refuses (storing nothing), and whose meldingen it shows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from burgerprofiel.api.tests.helpers import assert_problem
+from burgerprofiel.conftest import bearer, make_agency
+from burgerprofiel.notifications.models import Delivery, Notification
+from burgerprofiel.notifications.tests.factories import (
+    INSZ,
+    OTHER_INSZ,
+    PRODUCT,
+    THIRD_INSZ,
+    citizen_with_contact,
+    consent,
+)
+
+pytestmark = pytest.mark.django_db
+
+VALID = {"insz": INSZ, "message": "Uw dossier is afgerond.", "ipdc_product": PRODUCT}
+
+
+def _post(client, headers, body, url="/api/v1/notifications", content_type="application/json"):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(url, data, content_type=content_type, **headers)
+
+
+def test_a_push_is_accepted_with_202_and_an_id_and_stores_the_melding(client, auth_headers):
+    response = _post(client, auth_headers, VALID)
+    assert response.status_code == 202
+    notification = Notification.objects.get(pk=response.json()["id"])
+    assert notification.message == VALID["message"]
+    assert response.json()["deliveries"] == []
+
+
+def test_without_consent_the_melding_is_stored_and_nothing_is_queued_or_sent(
+    client, auth_headers, smtp_server, django_capture_on_commit_callbacks
+):
+    citizen_with_contact(mobile="+32470123456")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, auth_headers, VALID)
+    assert response.status_code == 202
+    assert Notification.objects.filter(citizen__notifications__isnull=False).count() == 1
+    assert Delivery.objects.count() == 0
+    assert smtp_server.sink.messages == []
+
+
+def test_with_consent_but_without_a_verified_address_nothing_is_queued_or_sent(
+    client, agency, auth_headers, smtp_server, django_capture_on_commit_callbacks
+):
+    citizen = citizen_with_contact(verified=False)
+    consent(citizen, agency.agency_id, "email")
+    consent(citizen, agency.agency_id, "sms")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, auth_headers, VALID)
+    assert response.status_code == 202
+    assert Notification.objects.filter(citizen=citizen).count() == 1
+    assert Delivery.objects.count() == 0
+    assert smtp_server.sink.messages == []
+
+
+def test_consent_for_another_product_or_agency_does_not_cause_a_send(client, agency, other_agency, auth_headers):
+    citizen = citizen_with_contact()
+    consent(citizen, agency.agency_id, "email", product="Kinderbijslag")
+    consent(citizen, other_agency.agency_id, "email")
+    assert _post(client, auth_headers, VALID).status_code == 202
+    assert Delivery.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"insz": "12345678901"}, "insz"),
+        ({"message": ""}, "message"),
+        ({"message": "x" * 2001}, "message"),
+        ({"message": "a\x00b"}, "message"),
+        ({"ipdc_product": "   "}, "ipdc_product"),
+        ({"action_url": "javascript:alert(1)"}, "action_url"),
+        ({"unknown": 1}, "unknown"),
+    ],
+)
+def test_invalid_input_is_refused_with_422_and_nothing_is_stored(client, auth_headers, change, field):
+    response = _post(client, auth_headers, {**VALID, **change})
+    problem = assert_problem(response, 422, "validation-error")
+    assert field in json.dumps(problem)
+    assert Notification.objects.count() == 0
+
+
+def test_a_push_is_refused_when_the_order_lacks_notificaties(client, db):
+    agency = make_agency(name="Enkel DOSIS", kbo="0207437468", components="dosis")
+    response = _post(client, bearer(client, agency), VALID)
+    assert_problem(response, 403, "component-not-ordered")
+    assert Notification.objects.count() == 0
+
+
+def test_another_agencys_notification_is_404(client, agency, other_agency, auth_headers):
+    accepted = _post(client, auth_headers, VALID).json()
+    other = bearer(client, other_agency)
+    assert_problem(client.get(f"/api/v1/notifications/{accepted['id']}", **other), 404, "not-found")
+    assert client.get(f"/api/v1/notifications/{accepted['id']}", **auth_headers).status_code == 200
+
+
+def test_a_campaign_stores_one_melding_per_recipient(client, agency, auth_headers):
+    citizen = citizen_with_contact(insz=OTHER_INSZ)
+    consent(citizen, agency.agency_id, "email")
+    body = {"recipients": [INSZ, OTHER_INSZ, THIRD_INSZ], "message": "Nieuwe premie", "ipdc_product": PRODUCT}
+    response = _post(client, auth_headers, body, url="/api/v1/notifications/bulk")
+    assert response.status_code == 202
+    assert response.json()["count"] == 3
+    assert Notification.objects.count() == 3
+    assert Delivery.objects.count() == 1  # only the one who consented and has a verified address
+
+
+def test_an_ndjson_campaign_of_individual_meldingen_is_accepted(client, auth_headers):
+    lines = "\n".join(
+        json.dumps({**VALID, "insz": i, "message": f"Bericht {n}"}) for n, i in enumerate([INSZ, OTHER_INSZ])
+    )
+    response = _post(client, auth_headers, lines, url="/api/v1/notifications/bulk", content_type="application/x-ndjson")
+    assert response.status_code == 202
+    assert sorted(n.message for n in Notification.objects.all()) == ["Bericht 0", "Bericht 1"]
+
+
+def test_a_campaign_with_one_bad_recipient_is_refused_whole_and_stores_nothing(client, auth_headers):
+    body = {"recipients": [INSZ, "00000000000"], "message": "Nieuwe premie", "ipdc_product": PRODUCT}
+    problem = assert_problem(
+        _post(client, auth_headers, body, url="/api/v1/notifications/bulk"), 422, "validation-error"
+    )
+    assert problem["index"] == 1
+    assert Notification.objects.count() == 0
+
+
+def test_a_malformed_ndjson_campaign_is_refused_with_422(client, auth_headers):
+    response = _post(
+        client, auth_headers, '{"insz": ', url="/api/v1/notifications/bulk", content_type="application/x-ndjson"
+    )
+    assert_problem(response, 422, "validation-error")
+    assert Notification.objects.count() == 0
+
+
+def test_receipts_are_listed_only_to_the_agency_that_owns_the_notification(
+    client, agency, other_agency, auth_headers, smtp_server, django_capture_on_commit_callbacks
+):
+    citizen = citizen_with_contact()
+    consent(citizen, agency.agency_id, "email")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, auth_headers, VALID).status_code == 202
+    assert len(client.get("/api/v1/notifications/receipts", **auth_headers).json()) == 1
+    assert client.get("/api/v1/notifications/receipts", **bearer(client, other_agency)).json() == []
+
+
+def test_a_campaign_wakes_the_dispatcher_once_however_many_sends_it_queues(
+    client, agency, auth_headers, django_capture_on_commit_callbacks
+):
+    from burgerprofiel.notifications.services import _wake_dispatcher
+
+    for insz in (INSZ, OTHER_INSZ, THIRD_INSZ):
+        consent(citizen_with_contact(insz=insz), agency.agency_id, "email")
+    body = {"recipients": [INSZ, OTHER_INSZ, THIRD_INSZ], "message": "Nieuwe premie", "ipdc_product": PRODUCT}
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert _post(client, auth_headers, body, url="/api/v1/notifications/bulk").status_code == 202
+    assert Delivery.objects.count() == 3
+    assert [c for c in callbacks if c is _wake_dispatcher] == [_wake_dispatcher]

@@ -1,0 +1,139 @@
+"""The worker's side: statuses, retries with backoff, the sweeper, leases, receipts and retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.utils import timezone
+
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.conftest import TEST_ACTOR
+from burgerprofiel.notifications.dispatch import deliveries_claim, deliveries_dispatch, deliveries_sweep
+from burgerprofiel.notifications.models import Delivery, DeliveryReceipt, Notification
+from burgerprofiel.notifications.services import notification_create, notifications_purge_expired
+from burgerprofiel.notifications.tests.factories import INSZ, PRODUCT, citizen_with_contact, consent
+from burgerprofiel.notifications.tests.peers import SmtpServer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(agency):
+    """One melding with one e-mail delivery queued."""
+    citizen = citizen_with_contact()
+    consent(citizen, agency.agency_id, "email")
+    notification = notification_create(
+        agency=Agency.objects.get(pk=agency.agency_id),
+        insz=INSZ,
+        message="Bericht",
+        ipdc_product=PRODUCT,
+        actor=TEST_ACTOR,
+    )
+    return Delivery.objects.get(notification=notification)
+
+
+def test_a_4xx_answer_is_a_temporary_failure_retried_after_the_backoff_then_delivered(queued, smtp_server):
+    smtp_server.sink.refuse_next = 1
+    deliveries_dispatch()
+    queued.refresh_from_db()
+    assert queued.status == "temporary-failure" and queued.attempts == 1
+    assert queued.next_attempt_at > timezone.now() + dt.timedelta(seconds=290)
+    deliveries_dispatch()  # not due yet
+    assert Delivery.objects.get(pk=queued.pk).attempts == 1
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+        deliveries_dispatch()
+    queued.refresh_from_db()
+    assert queued.status == "delivered" and queued.attempts == 2
+    assert len(smtp_server.sink.messages) == 1
+
+
+@override_settings(NOTIFICATIONS_MAX_ATTEMPTS=3, NOTIFICATIONS_RETRY_SECONDS=0)
+def test_temporary_failures_become_technical_failure_after_the_last_attempt(queued, smtp_server):
+    smtp_server.sink.refuse_next = 10
+    for _ in range(3):
+        deliveries_dispatch()
+    queued.refresh_from_db()
+    assert queued.status == "technical-failure" and queued.attempts == 3
+    assert DeliveryReceipt.objects.get(delivery=queued).status == "technical-failure"
+    assert smtp_server.sink.messages == []
+
+
+def test_a_5xx_answer_is_a_permanent_failure_and_is_not_retried(queued, smtp_server):
+    smtp_server.sink.refuse_next = 1
+    smtp_server.sink.refuse_code = "550 5.1.1 Onbekende brievenbus"
+    deliveries_dispatch()
+    queued.refresh_from_db()
+    assert queued.status == "permanent-failure" and queued.final_at is not None
+    assert queued.recipient is None
+    assert DeliveryReceipt.objects.get(delivery=queued).status == "permanent-failure"
+
+
+@override_settings(NOTIFICATIONS_RETRY_SECONDS=0)
+def test_a_server_that_is_down_causes_retries_and_delivery_once_it_is_back(queued, no_delivery_servers):
+    from django.conf import settings
+
+    deliveries_dispatch()
+    queued.refresh_from_db()
+    assert queued.status == "temporary-failure" and queued.attempts == 1
+    server = SmtpServer(port=settings.NOTIFICATIONS_SMTP_PORT).start()
+    try:
+        deliveries_dispatch()
+    finally:
+        server.stop()
+    queued.refresh_from_db()
+    assert queued.status == "delivered"
+    assert server.sink.by_message_id() == {f"<{queued.pk}@burgerprofiel.example>": 1}
+
+
+def test_a_delivery_left_in_sending_by_a_crash_is_ended_by_the_sweeper_and_never_resent(queued, smtp_server):
+    Delivery.objects.filter(pk=queued.pk).update(status="sending", sending_at=timezone.now(), attempts=1)
+    assert deliveries_sweep() == 0  # not yet past the timeout
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+        assert deliveries_sweep() == 1
+        deliveries_dispatch()
+    queued.refresh_from_db()
+    assert queued.status == "technical-failure"
+    assert smtp_server.sink.messages == []
+    assert DeliveryReceipt.objects.get(delivery=queued).status == "technical-failure"
+
+
+def test_a_batch_leased_by_a_dead_worker_is_taken_over_when_the_lease_runs_out(queued, smtp_server):
+    assert [d.pk for d in deliveries_claim(channel="email", worker="dead-worker", limit=10)] == [queued.pk]
+    deliveries_dispatch(worker="live-worker")
+    assert Delivery.objects.get(pk=queued.pk).status == "created"  # still leased
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3)):
+        deliveries_dispatch(worker="live-worker")
+    assert Delivery.objects.get(pk=queued.pk).status == "delivered"
+    assert len(smtp_server.sink.messages) == 1
+
+
+def test_content_is_purged_after_retention_and_delivery_metadata_stays(queued, smtp_server):
+    deliveries_dispatch()
+    notification = Notification.objects.get(pk=queued.notification_id)
+    assert notifications_purge_expired() == 0
+    with time_machine.travel(notification.purge_after + dt.timedelta(seconds=1)):
+        assert notifications_purge_expired() == 1
+    notification.refresh_from_db()
+    assert notification.message is None and notification.content_purged_at is not None
+    assert Delivery.objects.get(pk=queued.pk).status == "delivered"
+    assert notification.purge_after - notification.created_at == dt.timedelta(days=365)  # the order's retention
+
+
+def test_with_the_database_backend_wake_ups_stop_queueing_once_two_are_waiting(
+    agency, django_capture_on_commit_callbacks
+):
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    citizen = citizen_with_contact()
+    consent(citizen, agency.agency_id, "email")
+    org = Agency.objects.get(pk=agency.agency_id)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        for _ in range(4):
+            with django_capture_on_commit_callbacks(execute=True):
+                notification_create(agency=org, insz=INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR)
+    assert Delivery.objects.count() == 4
+    assert DBTaskResult.objects.filter(task_path__endswith="deliveries_dispatch_task").count() == 2

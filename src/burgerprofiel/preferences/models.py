@@ -1,0 +1,111 @@
+"""Contact preferences (Bijlage 1 "Contactvoorkeuren").
+
+Contact data is the citizen's own: it is encrypted with the citizen's data key, so shredding that
+key erases it everywhere. Consent has two tables: ``Consent`` is the current answer per agency ×
+IPDC product × channel (what delivery reads), ``ConsentEvent`` is the append-only ledger of every
+grant and withdrawal with the text version the citizen saw (what proves it; the database refuses
+UPDATE on it).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.crypto.fields import EncryptedTextField
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "Sms"
+
+
+class ContactPreference(models.Model):
+    citizen = models.OneToOneField(Citizen, on_delete=models.CASCADE, related_name="contact_preference")
+    email = EncryptedTextField("e-mailadres", key_from="citizen.data_key_id", null=True, blank=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    mobile = EncryptedTextField("gsm-nummer", key_from="citizen.data_key_id", null=True, blank=True)
+    mobile_verified_at = models.DateTimeField(null=True, blank=True)
+    iban = EncryptedTextField("rekeningnummer", key_from="citizen.data_key_id", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "contactvoorkeur"
+        verbose_name_plural = "contactvoorkeuren"
+
+    def __str__(self) -> str:
+        return f"Contactvoorkeuren van burger {self.citizen_id}"
+
+
+class Verification(models.Model):
+    """A pending check that the citizen controls an address: a link by e-mail or a code by SMS."""
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="verifications")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    address = EncryptedTextField(key_from="citizen.data_key_id")
+    secret_hash = models.CharField(max_length=64, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "verificatie"
+        verbose_name_plural = "verificaties"
+
+    def __str__(self) -> str:
+        return f"Verificatie {self.channel} van burger {self.citizen_id}"
+
+
+class Consent(models.Model):
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consents")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consents")
+    ipdc_product = models.CharField(max_length=200)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    granted = models.BooleanField()
+    text_version = models.CharField(max_length=40)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "toestemming"
+        verbose_name_plural = "toestemmingen"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citizen", "agency", "ipdc_product", "channel"], name="unique_consent_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Toestemming {self.channel} {self.ipdc_product} ({'ja' if self.granted else 'nee'})"
+
+
+class ConsentEvent(models.Model):
+    """One grant or withdrawal, as the citizen gave it. Never changed (trigger refuses UPDATE)."""
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", "Gegeven"
+        WITHDRAWN = "withdrawn", "Ingetrokken"
+
+    class Method(models.TextChoices):
+        PORTAL = "portal", "Via het portaal"
+        ONE_CLICK = "one_click", "Uitschrijflink in e-mail (RFC 8058)"
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consent_events")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consent_events")
+    ipdc_product = models.CharField(max_length=200)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    text_version = models.CharField(max_length=40)
+    text_sha256 = models.CharField(max_length=64)
+    method = models.CharField(max_length=12, choices=Method.choices)
+    request_id = models.CharField(max_length=64, blank=True)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "toestemmingsregistratie"
+        verbose_name_plural = "toestemmingsregister"
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.channel} {self.ipdc_product} op {self.recorded_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,307 @@
+"""Writes on contact preferences: addresses with verification, IBAN, consent and its ledger.
+
+Every act is audited in its own transaction; the audit detail never holds the address, the code or
+the IBAN. Verification secrets are stored only as hashes; the link or code itself travels once, in
+the outbox row that sends it (encrypted with the citizen's key, cleared once sent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.common.errors import ValidationError
+from burgerprofiel.common.requestid import current_request_id
+from burgerprofiel.preferences import consent_texts
+from burgerprofiel.preferences.models import Channel, Consent, ConsentEvent, ContactPreference, Verification
+
+MAX_CODE_ATTEMPTS = 5
+
+
+class VerificationFailed(ValidationError):
+    code = "verification-failed"
+    title = "Verificatie mislukt"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _preference_for_update(citizen: Citizen) -> ContactPreference:
+    preference, _ = ContactPreference.objects.select_for_update().get_or_create(citizen=citizen)
+    return preference
+
+
+def email_normalise(value: str) -> str:
+    email = (value or "").strip()
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ValidationError("Dit is geen geldig e-mailadres.", extra={"field": "email"}) from exc
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def mobile_normalise(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value or "", "BE")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError("Dit is geen geldig gsm-nummer.", extra={"field": "mobile"}) from exc
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValidationError("Dit is geen geldig gsm-nummer.", extra={"field": "mobile"})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def iban_normalise(value: str) -> str:
+    try:
+        return str(IBAN(value or "").compact)
+    except SchwiftyException as exc:
+        raise ValidationError("Dit is geen geldig rekeningnummer (IBAN).", extra={"field": "iban"}) from exc
+
+
+def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> Verification:
+    """Send a link to the address; it becomes the citizen's address only when the link is used."""
+    from burgerprofiel.notifications.services import delivery_queue
+
+    address = email_normalise(email)
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        verification = Verification.objects.create(
+            citizen=citizen,
+            channel=Channel.EMAIL,
+            address=address,
+            secret_hash=_hash(token),
+            expires_at=now + dt.timedelta(hours=settings.PREFERENCES_EMAIL_LINK_HOURS),
+        )
+        url = settings.PUBLIC_URL.rstrip("/") + reverse("preferences:email_confirm", args=[token])
+        delivery_queue(
+            citizen=citizen,
+            channel=Channel.EMAIL,
+            kind="verify_email",
+            recipient=address,
+            payload={"url": url, "hours": settings.PREFERENCES_EMAIL_LINK_HOURS},
+        )
+        audit_record(
+            actor=actor,
+            action="preferences.email_verification_started",
+            object_type="preferences.Verification",
+            object_id=str(verification.pk),
+        )
+    return verification
+
+
+def email_verification_confirm(*, citizen: Citizen, token: str, actor: Actor) -> ContactPreference:
+    now = timezone.now()
+    with transaction.atomic():
+        verification = (
+            Verification.objects.select_for_update()
+            .filter(citizen=citizen, channel=Channel.EMAIL, secret_hash=_hash(token or ""))
+            .first()
+        )
+        if verification is None or verification.used_at is not None or verification.expires_at <= now:
+            raise VerificationFailed("Deze bevestigingslink is ongeldig, al gebruikt of verlopen.")
+        verification.used_at = now
+        verification.save(update_fields=["used_at"])
+        preference = _preference_for_update(citizen)
+        preference.email = verification.address
+        preference.email_verified_at = now
+        preference.save()
+        audit_record(
+            actor=actor,
+            action="preferences.email_verified",
+            object_type="preferences.ContactPreference",
+            object_id=str(preference.pk),
+        )
+    return preference
+
+
+def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) -> Verification:
+    from burgerprofiel.notifications.services import delivery_queue
+
+    number = mobile_normalise(mobile)
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    with transaction.atomic():
+        # A new code replaces any open one: only the latest may be typed in.
+        Verification.objects.filter(citizen=citizen, channel=Channel.SMS, used_at__isnull=True).update(used_at=now)
+        verification = Verification.objects.create(
+            citizen=citizen,
+            channel=Channel.SMS,
+            address=number,
+            secret_hash=_hash(f"{citizen.pk}:{code}"),
+            expires_at=now + dt.timedelta(minutes=settings.PREFERENCES_SMS_CODE_MINUTES),
+        )
+        delivery_queue(
+            citizen=citizen,
+            channel=Channel.SMS,
+            kind="verify_mobile",
+            recipient=number,
+            payload={"code": code, "minutes": settings.PREFERENCES_SMS_CODE_MINUTES},
+        )
+        audit_record(
+            actor=actor,
+            action="preferences.mobile_verification_started",
+            object_type="preferences.Verification",
+            object_id=str(verification.pk),
+        )
+    return verification
+
+
+def mobile_verification_confirm(*, citizen: Citizen, code: str, actor: Actor) -> ContactPreference:
+    now = timezone.now()
+    with transaction.atomic():
+        verification = (
+            Verification.objects.select_for_update()
+            .filter(citizen=citizen, channel=Channel.SMS, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        if verification is None or verification.attempts >= MAX_CODE_ATTEMPTS:
+            raise VerificationFailed("Er is geen geldige code meer; vraag een nieuwe aan.")
+        if not secrets.compare_digest(verification.secret_hash, _hash(f"{citizen.pk}:{(code or '').strip()}")):
+            verification.attempts += 1
+            verification.save(update_fields=["attempts"])
+            failed = VerificationFailed(
+                "Deze code klopt niet.", extra={"attempts_left": MAX_CODE_ATTEMPTS - verification.attempts}
+            )
+        else:
+            failed = None
+            verification.used_at = now
+            verification.save(update_fields=["used_at"])
+            preference = _preference_for_update(citizen)
+            preference.mobile = verification.address
+            preference.mobile_verified_at = now
+            preference.save()
+            audit_record(
+                actor=actor,
+                action="preferences.mobile_verified",
+                object_type="preferences.ContactPreference",
+                object_id=str(preference.pk),
+            )
+    # The failed attempt is counted (committed) before the refusal is raised.
+    if failed is not None:
+        raise failed
+    return preference
+
+
+def contact_remove(*, citizen: Citizen, channel: str, actor: Actor) -> ContactPreference:
+    with transaction.atomic():
+        preference = _preference_for_update(citizen)
+        if channel == Channel.EMAIL:
+            preference.email, preference.email_verified_at = None, None
+        elif channel == Channel.SMS:
+            preference.mobile, preference.mobile_verified_at = None, None
+        else:
+            raise ValidationError("Onbekend kanaal.", extra={"field": "channel"})
+        preference.save()
+        audit_record(
+            actor=actor,
+            action=f"preferences.{channel}_removed",
+            object_type="preferences.ContactPreference",
+            object_id=str(preference.pk),
+        )
+    return preference
+
+
+def iban_set(*, citizen: Citizen, iban: str, actor: Actor) -> ContactPreference:
+    value = iban_normalise(iban) if (iban or "").strip() else None
+    with transaction.atomic():
+        preference = _preference_for_update(citizen)
+        preference.iban = value
+        preference.save()
+        audit_record(
+            actor=actor,
+            action="preferences.iban_set" if value else "preferences.iban_removed",
+            object_type="preferences.ContactPreference",
+            object_id=str(preference.pk),
+        )
+    return preference
+
+
+def consent_set(
+    *,
+    citizen: Citizen,
+    agency: Agency,
+    ipdc_product: str,
+    channel: str,
+    granted: bool,
+    text_version: str,
+    method: str,
+    actor: Actor,
+) -> ConsentEvent:
+    """Record a grant or a withdrawal: the current answer and a ledger entry, in one transaction."""
+    product = (ipdc_product or "").strip()
+    if not product or len(product) > 200:
+        raise ValidationError("Geef een IPDC-product op (hoogstens 200 tekens).", extra={"field": "ipdc_product"})
+    if channel not in Channel.values:
+        raise ValidationError("Onbekend kanaal: kies e-mail of sms.", extra={"field": "channel"})
+    if text_version not in consent_texts.CONSENT_TEXTS:
+        raise ValidationError("Onbekende versie van de toestemmingstekst.", extra={"field": "text_version"})
+    if method not in ConsentEvent.Method.values:
+        raise ValidationError("Onbekende manier van toestemmen.", extra={"field": "method"})
+    now = timezone.now()
+    with transaction.atomic():
+        Consent.objects.update_or_create(
+            citizen=citizen,
+            agency=agency,
+            ipdc_product=product,
+            channel=channel,
+            defaults={"granted": granted, "text_version": text_version, "updated_at": now},
+        )
+        event = ConsentEvent.objects.create(
+            citizen=citizen,
+            agency=agency,
+            ipdc_product=product,
+            channel=channel,
+            action=ConsentEvent.Action.GRANTED if granted else ConsentEvent.Action.WITHDRAWN,
+            text_version=text_version,
+            text_sha256=consent_texts.consent_text_sha256(text_version),
+            method=method,
+            request_id=current_request_id() or "",
+            recorded_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="preferences.consent_granted" if granted else "preferences.consent_withdrawn",
+            agency_id=agency.pk,
+            object_type="preferences.ConsentEvent",
+            object_id=str(event.pk),
+            detail={"channel": channel, "text_version": text_version, "method": method},
+        )
+    return event
+
+
+def unsubscribe_token(*, citizen_id: int, agency_id: int, ipdc_product: str, channel: str) -> str:
+    from django.core import signing
+
+    return signing.dumps([citizen_id, agency_id, ipdc_product, channel], salt="preferences.unsubscribe")
+
+
+def unsubscribe_token_read(token: str) -> dict[str, Any]:
+    from django.core import signing
+
+    try:
+        citizen_id, agency_id, product, channel = signing.loads(token, salt="preferences.unsubscribe")
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise ValidationError("Deze uitschrijflink is ongeldig.") from exc
+    return {"citizen_id": citizen_id, "agency_id": agency_id, "ipdc_product": product, "channel": channel}
