@@ -1,7 +1,11 @@
 """Portal pages of personal_data (mounted under the portal's root)."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from burgerprofiel.personal_data import views
 
 app_name = "personal_data"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("uw-gegevens", views.uw_gegevens, name="uw-gegevens"),
+]

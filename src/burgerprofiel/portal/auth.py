@@ -4,6 +4,11 @@ Design note: the OIDC login (``portal.oidc``) ends in ``citizen_login``; everyth
 the citizen with ``current_citizen`` or guards a view with ``citizen_required``. The session holds
 the citizen's id, the authentication level (``acr``) and when the login happened, never the INSZ
 in clear. The session key is rotated on login (session fixation) and flushed on logout.
+
+A session ends after ``PORTAL_SESSION_IDLE_SECONDS`` without a request (15 minutes) and, whatever
+happens, ``PORTAL_SESSION_MAX_SECONDS`` after login (8 hours). A page may demand a minimum login
+level (``citizen_required(min_level=3)``): a weaker session is sent back to the provider for a
+step-up instead of being refused outright.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 
 from burgerprofiel.citizens.models import Citizen
@@ -23,41 +30,82 @@ SESSION_CITIZEN = "bp_citizen_id"
 SESSION_ACR = "bp_acr"
 SESSION_LOGIN_AT = "bp_login_at"
 SESSION_NAME = "bp_name"
+SESSION_SEEN_AT = "bp_seen_at"
+
+View = Callable[..., HttpResponseBase]
 
 
 def citizen_login(request: HttpRequest, *, citizen: Citizen, acr: str, display_name: str = "") -> None:
     request.session.cycle_key()
+    now = int(time.time())
     request.session[SESSION_CITIZEN] = citizen.pk
     request.session[SESSION_ACR] = acr
-    request.session[SESSION_LOGIN_AT] = int(time.time())
+    request.session[SESSION_LOGIN_AT] = now
+    request.session[SESSION_SEEN_AT] = now
     request.session[SESSION_NAME] = display_name
+    request._bp_citizen = citizen  # type: ignore[attr-defined]
 
 
 def citizen_logout(request: HttpRequest) -> None:
     request.session.flush()
+    request._bp_citizen = None  # type: ignore[attr-defined]
+
+
+def _expired(request: HttpRequest, now: int) -> bool:
+    session = request.session
+    login_at = int(session.get(SESSION_LOGIN_AT) or 0)
+    seen_at = int(session.get(SESSION_SEEN_AT) or login_at)
+    return now - login_at > settings.PORTAL_SESSION_MAX_SECONDS or now - seen_at > settings.PORTAL_SESSION_IDLE_SECONDS
 
 
 def current_citizen(request: HttpRequest) -> Citizen | None:
-    cached = getattr(request, "_bp_citizen", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request, "_bp_citizen"):
+        return request._bp_citizen  # type: ignore[no-any-return]
     citizen_id = request.session.get(SESSION_CITIZEN)
-    if citizen_id is None:
-        return None
-    citizen = Citizen.objects.filter(pk=citizen_id).first()
+    citizen = None
+    if citizen_id is not None:
+        now = int(time.time())
+        if _expired(request, now):
+            request.session.flush()
+            request._bp_session_expired = True  # type: ignore[attr-defined]
+        else:
+            citizen = Citizen.objects.filter(pk=citizen_id).first()
+            if citizen is not None and now - int(request.session.get(SESSION_SEEN_AT) or 0) >= 30:
+                request.session[SESSION_SEEN_AT] = now  # at most one session write per 30 s
     request._bp_citizen = citizen  # type: ignore[attr-defined]
     return citizen
 
 
-def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Redirect to the login page unless a citizen is logged in; sets ``request.citizen``."""
+def session_level(request: HttpRequest) -> int:
+    from burgerprofiel.portal.oidc import acr_level
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        citizen = current_citizen(request)
-        if citizen is None:
-            return HttpResponseRedirect(f"{reverse('portal:login')}?{urlencode({'next': request.get_full_path()})}")
-        request.citizen = citizen  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+    return acr_level(str(request.session.get(SESSION_ACR, "")))
 
-    return wrapper
+
+@overload
+def citizen_required(view: View) -> View: ...
+@overload
+def citizen_required(view: None = None, *, min_level: int = 0) -> Callable[[View], View]: ...
+def citizen_required(view: View | None = None, *, min_level: int = 0) -> Any:
+    """Redirect to the login page unless a citizen is logged in; sets ``request.citizen``.
+
+    With ``min_level``, a citizen logged in with a weaker method is sent to log in again with a
+    strong enough one (step-up) and comes back to this page.
+    """
+
+    def decorate(inner: View) -> View:
+        @functools.wraps(inner)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            citizen = current_citizen(request)
+            back = urlencode({"next": request.get_full_path()})
+            if citizen is None:
+                expired = "&verlopen=1" if getattr(request, "_bp_session_expired", False) else ""
+                return HttpResponseRedirect(f"{reverse('portal:login')}?{back}{expired}")
+            if min_level and session_level(request) < min_level:
+                return HttpResponseRedirect(f"{reverse('portal:login-start')}?{back}&niveau={min_level}")
+            request.citizen = citizen  # type: ignore[attr-defined]
+            return inner(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

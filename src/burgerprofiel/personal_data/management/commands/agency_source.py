@@ -1,0 +1,56 @@
+"""``burgerprofiel agency_source add``: register a pull source (DESIGN automation contract).
+
+The contract names it ``burgerprofiel agency source add``; until ``agency`` dispatches its
+``source`` subcommand here, this command carries the same arguments.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from burgerprofiel.audit.actors import cli_actor
+from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.personal_data.services import pull_source_add
+
+
+class Command(BaseCommand):
+    help = "Pull sources of agencies: register one (uw_gegevens or attesten)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="Register a pull source; prints JSON {source_id, ...}.")
+        add.add_argument("--agency", type=int, required=True, help="agency_id")
+        add.add_argument("--component", required=True, choices=["uw_gegevens", "attesten"])
+        add.add_argument("--url", required=True)
+        add.add_argument("--theme", default="")
+        add.add_argument("--timeout", type=float, default=None, help="Seconds (default 2).")
+        add.add_argument("--loket", default="", help="The agency's own portal (loket) for this theme.")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        try:
+            source = pull_source_add(
+                agency_id=options["agency"],
+                component=options["component"],
+                url=options["url"],
+                theme=options["theme"],
+                timeout_seconds=options["timeout"],
+                loket_url=options["loket"],
+                actor=cli_actor("agency-source"),
+            )
+        except ApplicationError as exc:
+            raise CommandError(exc.detail) from exc
+        self.stdout.write(
+            json.dumps(
+                {
+                    "source_id": source.pk,
+                    "agency_id": source.agency_id,
+                    "component": source.component,
+                    "theme": source.theme,
+                    "url": source.url,
+                    "timeout_seconds": source.timeout_seconds,
+                }
+            )
+        )

@@ -1,0 +1,295 @@
+"""Pull sources: registration by staff, and the live pull of "Uw gegevens" for one citizen.
+
+Design note (charter 1.1, Bijlage 1 "Uw gegevens"): each source is asked only after the order
+check for its agency (component ``uw_gegevens``) and the SSRF guard passed; each is sent a JWT
+that names the citizen (``rrn``) and the source (``aud``). An answer about another person is an
+incident: it is shown to no one and recorded in the audit trail. Every pull, whatever came of it,
+leaves one audit event on the citizen (``citizens.Citizen`` / citizen id), which is what the
+citizen's access log ("Wie bekeek mijn gegevens") reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.order_check import OrderRefused, order_check
+from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
+from burgerprofiel.personal_data import pull
+from burgerprofiel.personal_data.models import PullSource
+from burgerprofiel.personal_data.ssrf import UnsafeUrl, url_check
+
+log = logging.getLogger(__name__)
+
+CITIZEN_OBJECT = "citizens.Citizen"  # how every audit event names the citizen whose data it touched
+THEMES = [
+    "U en uw gezin",
+    "Groeipakket",
+    "Woonst en vastgoed",
+    "Mobiliteit",
+    "Werk en pensioen",
+    "Onderwijs",
+    "Gezondheid",
+    "Belastingen",
+    "Andere",
+]
+MAX_ITEMS = 200
+
+
+def citizen_actor(citizen: Citizen) -> Actor:
+    return Actor(kind="citizen", id=str(citizen.pk))
+
+
+def pull_source_add(
+    *,
+    agency_id: int,
+    component: str,
+    url: str,
+    actor: Actor,
+    theme: str = "",
+    timeout_seconds: float | None = None,
+    loket_url: str = "",
+) -> PullSource:
+    """Register a pull source for an agency (staff only: the CLI or the back-office)."""
+    if component not in PullSource.Component.values:
+        raise ValidationError(f"Onbekende component '{component}': kies uw_gegevens of attesten.")
+    if component == PullSource.Component.UW_GEGEVENS and theme not in THEMES:
+        raise ValidationError(f"Onbekend thema '{theme}'. Kies uit: {', '.join(THEMES)}.")
+    timeout = settings.PULL_TIMEOUT_SECONDS if timeout_seconds is None else float(timeout_seconds)
+    if not 0 < timeout <= 30:
+        raise ValidationError("De time-out moet tussen 0 en 30 seconden liggen.")
+    url_check(url)
+    if loket_url and not loket_url.startswith(("https://", "http://")):
+        raise ValidationError("De loket-URL moet met https:// beginnen.")
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        raise NotFound(f"Instantie {agency_id} bestaat niet.")
+    if PullSource.objects.filter(agency=agency, component=component, url=url.rstrip("/")).exists():
+        raise Conflict("Deze bron is al geregistreerd voor deze instantie.")
+    with transaction.atomic():
+        source = PullSource.objects.create(
+            agency=agency,
+            component=component,
+            theme=theme,
+            url=url.rstrip("/"),
+            timeout_seconds=timeout,
+            loket_url=loket_url,
+        )
+        audit_record(
+            actor=actor,
+            action="pull_source.added",
+            agency_id=agency.pk,
+            object_type="personal_data.PullSource",
+            object_id=str(source.pk),
+            detail={"component": component, "theme": theme, "timeout_seconds": timeout},
+        )
+    return source
+
+
+# -- the live pull -----------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    id: str
+    label: str
+    value: str
+    category: str
+    updated_at: dt.date | None
+
+
+@dataclass
+class SourceResult:
+    source_id: int
+    agency_name: str
+    theme: str
+    loket_url: str
+    status: str  # ok | empty | unavailable
+    message: str = ""
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Theme:
+    name: str
+    results: list[SourceResult]
+
+
+@dataclass
+class Checked:
+    source: PullSource
+    order_version_id: int | None
+    refused: str = ""  # why the source was not asked, if it was not
+
+
+def sources_checked(*, citizen: Citizen, component: str, theme: str = "") -> list[Checked]:
+    """The active sources of ``component``, each with its order check and SSRF guard done."""
+    sources = PullSource.objects.filter(component=component, active=True).select_related("agency")
+    if theme:
+        sources = sources.filter(theme=theme)
+    actor = citizen_actor(citizen)
+    checked = []
+    for source in sources:
+        categories = ["insz", "persoonsgegevens"] if component == PullSource.Component.UW_GEGEVENS else ["insz"]
+        try:  # not inside a transaction of ours: a refusal's audit event must stay
+            version = order_check(actor=actor, agency_id=source.agency_id, component=component, categories=categories)
+        except OrderRefused:
+            checked.append(Checked(source, None, refused="order"))
+            continue
+        if pull.breaker_open(source.pk):
+            checked.append(Checked(source, version.pk, refused="circuit-open"))
+            continue
+        try:
+            url_check(source.url)
+        except UnsafeUrl:
+            log.warning("pull source refused by the SSRF guard", extra={"source_id": source.pk})
+            checked.append(Checked(source, version.pk, refused="unsafe-url"))
+            continue
+        checked.append(Checked(source, version.pk))
+    return checked
+
+
+def _text(value: Any, limit: int) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise pull.problem("malformed")
+    return str(value)[:limit]
+
+
+def parse_items(data: Any, *, insz: str, default_category: str) -> list[Item]:
+    """Read a source's answer (the "Uw gegevens" contract, see CONTRACT.md); raise PullProblem."""
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise pull.problem("malformed")
+    if data.get("subject") != insz:
+        raise pull.PullProblem("other-subject", "De bron antwoordde over een andere persoon.")
+    items = []
+    for raw in data["items"][:MAX_ITEMS]:
+        if not isinstance(raw, dict) or not raw.get("id") or not raw.get("label"):
+            raise pull.problem("malformed")
+        updated = None
+        if raw.get("updatedAt"):
+            try:
+                updated = dt.date.fromisoformat(str(raw["updatedAt"])[:10])
+            except ValueError as exc:
+                raise pull.problem("malformed") from exc
+        items.append(
+            Item(
+                id=_text(raw["id"], 100),
+                label=_text(raw["label"], 200),
+                value=_text(raw.get("value", ""), 2000),
+                category=_text(raw.get("category") or default_category, 80),
+                updated_at=updated,
+            )
+        )
+    return items
+
+
+def _cache_key(session_key: str) -> str:
+    return "pull:uw_gegevens:" + hashlib.sha256(session_key.encode()).hexdigest()
+
+
+UNAVAILABLE = "Tijdelijk niet beschikbaar."
+
+
+def personal_data_forget(*, session_key: str) -> None:
+    """Drop a session's cached answers at once (logout), rather than let them expire."""
+    if session_key:
+        cache.delete(_cache_key(session_key))
+
+
+def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool = False) -> list[Theme]:
+    """Ask every "Uw gegevens" source about ``citizen`` now; group the answers per theme.
+
+    Kept in the cache for ``PULL_CACHE_SECONDS`` under the session key only (never stored).
+    """
+    if session_key and not refresh:
+        cached = cache.get(_cache_key(session_key))
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+    insz = citizen.insz
+    checked = sources_checked(citizen=citizen, component=PullSource.Component.UW_GEGEVENS)
+    calls = []
+    for entry in checked:
+        if entry.refused:
+            continue
+        source = entry.source
+        token = pull.source_token(insz=insz, audience=source.audience)
+
+        async def fetch(client: Any, source: PullSource = source, token: str = token) -> Any:
+            return await pull.get_json(client, source.url, token=token, max_bytes=settings.PULL_MAX_RESPONSE_BYTES)
+
+        calls.append(pull.Call(key=source.pk, timeout=source.timeout_seconds, fetch=fetch))
+    outcomes = {o.key: o for o in pull.run_calls(calls)}
+
+    results: list[SourceResult] = []
+    actor = citizen_actor(citizen)
+    with transaction.atomic():
+        for entry in checked:
+            source = entry.source
+            result = SourceResult(source.pk, source.agency.name, source.theme, source.loket_url, "unavailable")
+            outcome = outcomes.get(source.pk)
+            kind = entry.refused
+            if outcome is not None:
+                if outcome.problem is not None:
+                    kind = outcome.problem.kind
+                else:
+                    status, data = outcome.data
+                    try:
+                        result.items = (
+                            [] if status == 404 else parse_items(data, insz=insz, default_category=source.theme)
+                        )
+                        result.status = "ok" if result.items else "empty"
+                    except pull.PullProblem as exc:
+                        kind = exc.kind
+            if result.status == "unavailable":
+                result.message = UNAVAILABLE
+            if kind == "other-subject":
+                log.error("pull source answered about another person", extra={"source_id": source.pk})
+                audit_record(
+                    actor=actor,
+                    action="pull.incident",
+                    outcome=AuditEvent.Outcome.FAILURE,
+                    agency_id=source.agency_id,
+                    order_version_id=entry.order_version_id,
+                    object_type=CITIZEN_OBJECT,
+                    object_id=str(citizen.pk),
+                    purpose="Uw gegevens: antwoord over een andere persoon geweigerd",
+                    detail={"source_id": source.pk, "kind": kind},
+                )
+            if entry.refused != "order":  # a refusal by the order check is audited by the check itself
+                audit_record(
+                    actor=actor,
+                    action="personal_data.pulled",
+                    outcome=AuditEvent.Outcome.SUCCESS
+                    if result.status != "unavailable"
+                    else AuditEvent.Outcome.FAILURE,
+                    agency_id=source.agency_id,
+                    order_version_id=entry.order_version_id,
+                    object_type=CITIZEN_OBJECT,
+                    object_id=str(citizen.pk),
+                    purpose=f"Uw gegevens: {source.theme}",
+                    detail={
+                        "source_id": source.pk,
+                        "status": result.status,
+                        "problem": kind,
+                        "items": len(result.items),
+                    },
+                )
+            results.append(result)
+    themes = [Theme(name, [r for r in results if r.theme == name]) for name in THEMES]
+    themes += [Theme(t, [r for r in results if r.theme == t]) for t in sorted({r.theme for r in results} - set(THEMES))]
+    grouped = [t for t in themes if t.results]
+    if session_key:
+        cache.set(_cache_key(session_key), grouped, settings.PULL_CACHE_SECONDS)
+    return grouped

@@ -1,0 +1,274 @@
+"""The live pull of "Uw gegevens": parallel, bounded by timeouts, order-checked, audited, never stored."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.conftest import TEST_ACTOR, login_citizen, make_agency
+from burgerprofiel.personal_data import pull
+from burgerprofiel.personal_data.devpeers import DemoServer, Spec
+from burgerprofiel.personal_data.models import PullSource
+from burgerprofiel.personal_data.services import _cache_key, personal_data_pull, pull_source_add
+from burgerprofiel.personal_data.ssrf import UnsafeUrl
+from burgerprofiel.personal_data.tests.factories import make_pull_agency, register
+
+AN = "85073003328"
+JAN = "90022742191"
+Demo = Callable[..., DemoServer]
+
+
+def _page(client: Client) -> str:
+    response = client.get("/uw-gegevens")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_page_shows_every_source_per_theme_with_its_agency_and_loket(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin"), "mob": Spec("uw_gegevens", "Mobiliteit")})
+    register(server, "gezin", agency.agency_id, loket_url="https://loket.example/gezin")
+    register(server, "mob", agency.agency_id)
+    login_citizen(client, AN)
+    page = _page(client)
+    assert "Gezinssamenstelling" in page and "3 personen" in page
+    assert "Rijbewijs" in page
+    assert "U en uw gezin" in page and "Mobiliteit" in page
+    assert "Agentschap Opgroeien" in page
+    assert 'href="https://loket.example/gezin"' in page
+
+
+def test_a_hanging_source_costs_only_its_timeout_and_the_others_still_show(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin"), "traag": Spec("uw_gegevens", "Mobiliteit", "hang")})
+    register(server, "gezin", agency.agency_id)
+    register(server, "traag", agency.agency_id, timeout_seconds=1.0)
+    login_citizen(client, AN)
+    started = time.perf_counter()
+    page = _page(client)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0 + 0.5, elapsed
+    assert "Gezinssamenstelling" in page
+    assert "Tijdelijk niet beschikbaar." in page
+
+
+def test_sources_are_called_in_parallel(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({f"traag{i}": Spec("uw_gegevens", "Mobiliteit", "hang") for i in range(4)})
+    for i in range(4):
+        register(server, f"traag{i}", agency.agency_id, timeout_seconds=0.5)
+    login_citizen(client, AN)
+    started = time.perf_counter()
+    _page(client)
+    assert time.perf_counter() - started < 0.5 * 2  # four sequential timeouts would take 2 s
+    assert len(server.requests) == 4
+
+
+def test_an_answer_about_another_citizen_shows_nothing_and_is_recorded_as_an_incident(
+    client: Client, demo: Demo
+) -> None:
+    agency = make_pull_agency()
+    server = demo({"fout": Spec("uw_gegevens", "U en uw gezin", "other-subject")})
+    source = register(server, "fout", agency.agency_id)
+    citizen = login_citizen(client, AN)
+    page = _page(client)
+    assert "Gezinssamenstelling" not in page
+    assert "Tijdelijk niet beschikbaar." in page
+    incident = AuditEvent.objects.get(action="pull.incident")
+    assert incident.object_id == str(citizen.pk)
+    assert incident.agency_id == agency.agency_id
+    assert incident.detail == {"source_id": source.pk, "kind": "other-subject"}
+    assert incident.outcome == AuditEvent.Outcome.FAILURE
+
+
+def test_a_404_from_a_source_counts_as_nothing_known(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({"leeg": Spec("uw_gegevens", "Groeipakket", "not-found")})
+    register(server, "leeg", agency.agency_id)
+    login_citizen(client, AN)
+    page = _page(client)
+    assert "Deze instantie heeft geen gegevens over u." in page
+    assert "Tijdelijk niet beschikbaar." not in page
+
+
+@pytest.mark.parametrize("behaviour", ["malformed", "oversized"])
+def test_an_unreadable_answer_gives_a_clear_message_and_is_audited_with_its_reason(
+    client: Client, demo: Demo, behaviour: str
+) -> None:
+    agency = make_pull_agency()
+    server = demo({"stuk": Spec("uw_gegevens", "U en uw gezin", behaviour)})
+    register(server, "stuk", agency.agency_id)
+    login_citizen(client, AN)
+    assert "Tijdelijk niet beschikbaar." in _page(client)
+    event = AuditEvent.objects.get(action="personal_data.pulled")
+    assert event.detail["problem"] == behaviour
+    assert event.outcome == AuditEvent.Outcome.FAILURE
+
+
+def test_every_pull_is_audited_on_the_citizen_with_the_agency_and_order(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin")})
+    source = register(server, "gezin", agency.agency_id)
+    citizen = login_citizen(client, AN)
+    _page(client)
+    event = AuditEvent.objects.get(action="personal_data.pulled")
+    assert (event.object_type, event.object_id) == ("citizens.Citizen", str(citizen.pk))
+    assert event.agency_id == agency.agency_id
+    assert event.order_version_id is not None
+    assert event.detail == {"source_id": source.pk, "status": "ok", "problem": "", "items": 2}
+    assert AN not in str(event.detail) and AN not in event.purpose
+
+
+def test_a_source_whose_agency_lacks_the_component_is_never_called(client: Client, demo: Demo) -> None:
+    agency = make_agency(components="dosis")
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin")})
+    PullSource.objects.create(
+        agency_id=agency.agency_id, component="uw_gegevens", theme="U en uw gezin", url=server.source_url("gezin")
+    )
+    login_citizen(client, AN)
+    page = _page(client)
+    assert server.requests == []
+    assert "Tijdelijk niet beschikbaar." in page
+    refusal = AuditEvent.objects.get(action="order_check.refused")
+    assert refusal.detail["reason"] == "component-not-ordered"
+
+
+def test_the_answer_is_cached_for_the_session_only_briefly(client: Client, demo: Demo, settings: Any) -> None:
+    agency = make_pull_agency()
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin")})
+    register(server, "gezin", agency.agency_id)
+    login_citizen(client, AN)
+    _page(client)
+    _page(client)
+    assert server.requests == ["gezin"]
+    client.get("/uw-gegevens?vernieuwen=1")
+    assert server.requests == ["gezin", "gezin"]
+    assert settings.PULL_CACHE_SECONDS <= 60
+
+
+def test_logout_drops_the_cached_answers_at_once(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin")})
+    register(server, "gezin", agency.agency_id)
+    login_citizen(client, AN)
+    _page(client)
+    session_key = client.session.session_key
+    assert cache.get(_cache_key(session_key)) is not None
+    client.post("/afmelden")
+    assert cache.get(_cache_key(session_key)) is None
+
+
+def test_a_failing_source_opens_its_circuit_and_is_left_alone(demo: Demo, settings: Any) -> None:
+    settings.PULL_BREAKER_FAILURES = 2
+    agency = make_pull_agency()
+    server = demo({"stuk": Spec("uw_gegevens", "U en uw gezin", "malformed")})
+    source = register(server, "stuk", agency.agency_id)
+    from burgerprofiel.citizens.services import citizen_get_or_create
+
+    citizen = citizen_get_or_create(insz=AN)
+    for _ in range(2):
+        personal_data_pull(citizen=citizen)
+    assert pull.breaker_open(source.pk)
+    personal_data_pull(citizen=citizen)
+    assert len(server.requests) == 2
+    last = AuditEvent.objects.filter(action="personal_data.pulled").order_by("-id").first()
+    assert last is not None and last.detail["problem"] == "circuit-open"
+
+
+def test_a_source_that_refuses_our_token_shows_unavailable(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin")}, jwks={"keys": []})
+    register(server, "gezin", agency.agency_id)
+    login_citizen(client, AN)
+    assert "Tijdelijk niet beschikbaar." in _page(client)
+    assert AuditEvent.objects.get(action="personal_data.pulled").detail["problem"] == "http-error"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.1.2.3/bron", "http://169.254.169.254/latest", "http://192.168.0.1/", "ftp://bron.example/"]
+)
+def test_registering_a_source_in_a_private_range_is_refused(db: Any, url: str) -> None:
+    agency = make_pull_agency()
+    with pytest.raises(UnsafeUrl):
+        pull_source_add(
+            agency_id=agency.agency_id, component="uw_gegevens", url=url, theme="Mobiliteit", actor=TEST_ACTOR
+        )
+    assert not PullSource.objects.exists()
+
+
+def test_loopback_is_refused_unless_allowlisted(db: Any, settings: Any) -> None:
+    agency = make_pull_agency()
+    settings.PULL_PRIVATE_ALLOWLIST = []
+    with pytest.raises(UnsafeUrl):
+        pull_source_add(
+            agency_id=agency.agency_id,
+            component="uw_gegevens",
+            url="http://127.0.0.1:9/x",
+            theme="Mobiliteit",
+            actor=TEST_ACTOR,
+        )
+    settings.PULL_PRIVATE_ALLOWLIST = ["127.0.0.1/32"]
+    source = pull_source_add(
+        agency_id=agency.agency_id,
+        component="uw_gegevens",
+        url="http://127.0.0.1:9/x",
+        theme="Mobiliteit",
+        actor=TEST_ACTOR,
+    )
+    assert source.timeout_seconds == 2.0
+    assert AuditEvent.objects.filter(action="pull_source.added", object_id=str(source.pk)).exists()
+
+
+def test_the_cli_registers_a_source_and_prints_its_id(db: Any) -> None:
+    agency = make_pull_agency()
+    out = StringIO()
+    call_command(
+        "agency_source",
+        "add",
+        "--agency",
+        str(agency.agency_id),
+        "--component",
+        "attesten",
+        "--url",
+        "http://127.0.0.1:9/attesten",
+        "--timeout",
+        "1.5",
+        "--loket",
+        "https://loket.example",
+        stdout=out,
+    )
+    source = PullSource.objects.get()
+    assert f'"source_id": {source.pk}' in out.getvalue()
+    assert (source.component, source.timeout_seconds, source.loket_url) == ("attesten", 1.5, "https://loket.example")
+
+
+def test_the_cli_refuses_an_unknown_theme(db: Any) -> None:
+    agency = make_pull_agency()
+    with pytest.raises(CommandError, match="Onbekend thema"):
+        call_command(
+            "agency_source",
+            "add",
+            "--agency",
+            str(agency.agency_id),
+            "--component",
+            "uw_gegevens",
+            "--url",
+            "http://127.0.0.1:9/x",
+            "--theme",
+            "Sterrenkunde",
+        )
+    assert not PullSource.objects.exists()
+
+
+def test_the_page_needs_a_logged_in_citizen(client: Client, db: Any) -> None:
+    response = client.get("/uw-gegevens")
+    assert response.status_code == 302 and response["Location"].startswith("/aanmelden?")

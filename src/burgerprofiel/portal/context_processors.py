@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from burgerprofiel.portal.auth import SESSION_NAME, current_citizen
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    """The logged-in citizen's display name and the language switch, for the base layout."""
+    if request.path.startswith(("/api/", "/backoffice/", "/oauth/")):
+        return {}
+    citizen = current_citizen(request)
+    return {
+        "portal_citizen": citizen,
+        "portal_name": request.session.get(SESSION_NAME, "") if citizen else "",
+        "portal_languages": settings.LANGUAGES,
+    }
