@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/burgerprofiel
 export BURGERPROFIEL_BASE_DIR := $(CURDIR)
 
-.PHONY: install run test test-sqlite test-postgres lint format bench clean
+.PHONY: install run test test-sqlite test-postgres test-browser lint format bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,9 +14,13 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
-## make run: the embedded default (SQLite, a worker, a demo agency) on http://127.0.0.1:8000
+install: $(VENV)/.installed node_modules/.package-lock.json
+
+## make run: the embedded default (SQLite, a worker, a demo agency, the dev OIDC provider and the
+## demo agency's pull sources) on http://127.0.0.1:8000
 run: install
 	BURGERPROFIEL_PROFILE=development bash scripts/run-dev.sh
 
@@ -40,6 +44,14 @@ format: install
 
 bench: install
 	BURGERPROFIEL_PROFILE=test $(BIN)/python -m bench.run
+	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.dosis_ingest
+	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.notifications
+	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.notifications --faults 1000
+	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.portal_overview
+
+## make test-browser: only the browser tests (Playwright driving /usr/bin/chromium)
+test-browser: install
+	BURGERPROFIEL_PROFILE=test $(BIN)/pytest -q -m browser
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

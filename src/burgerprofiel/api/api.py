@@ -401,3 +401,14 @@ def audit_consistency_proof(
     second: Annotated[int, Query(ge=1, le=ID_MAX)],
 ) -> dict[str, Any]:
     return audit.consistency_proof_between(first=first, second=second)
+
+
+from burgerprofiel.dossiers.api import router as dosis_router  # noqa: E402
+
+api.add_router("/dosis", dosis_router)
+
+from burgerprofiel.notifications.api import router as notifications_router  # noqa: E402
+from burgerprofiel.preferences.api import router as preferences_router  # noqa: E402
+
+api.add_router("/notifications", notifications_router)
+api.add_router("/preferences", preferences_router)

@@ -8,6 +8,7 @@ problem+json like the API itself. Whatever else leaves the API as an error (Djan
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import re
 import time
@@ -68,6 +69,32 @@ def _client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
+# Paths whose bodies may be larger than API_MAX_BODY_BYTES, with the setting that bounds them.
+LARGE_BODY_PATHS = {"/api/v2/dosis/dossiers/bulk": "DOSIS_BULK_MAX_BODY_BYTES"}
+
+
+def body_limit(path: str) -> int:
+    setting = LARGE_BODY_PATHS.get(path.rstrip("/"))
+    return int(getattr(settings, setting, settings.API_MAX_BODY_BYTES)) if setting else settings.API_MAX_BODY_BYTES
+
+
+def request_body(request: HttpRequest) -> bytes:
+    """The body, also when it is larger than Django's in-memory limit (the guard already bounded it).
+
+    The body is then read from the stream once and put back, so the view can still read it.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if hasattr(request, "_body") or length <= (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or length):
+        return request.body
+    data = request.read()
+    request._body = data  # type: ignore[attr-defined]
+    request._stream = io.BytesIO(data)  # type: ignore[attr-defined]
+    return data
+
+
 def request_digest(*, method: str, full_path: str, body: bytes) -> str:
     """What makes two requests "the same" for an Idempotency-Key: method, path with query, and body."""
     return hashlib.sha256(b"\n".join([method.encode(), full_path.encode(), body])).hexdigest()
@@ -117,13 +144,14 @@ class ApiGuardMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.API_MAX_BODY_BYTES:
+        limit = body_limit(request.path)
+        if length > limit:
             return problem_response(
                 status=413,
                 code="payload-too-large",
                 title="Aanvraag te groot",
-                detail=f"De body is {length} bytes; het maximum is {settings.API_MAX_BODY_BYTES}.",
-                max_bytes=settings.API_MAX_BODY_BYTES,
+                detail=f"De body is {length} bytes; het maximum is {limit}.",
+                max_bytes=limit,
             )
         if request.path.startswith(API_PREFIX) and request.method in WRITE_METHODS and length > 0:
             content_type = (request.content_type or "").lower()
@@ -194,7 +222,7 @@ class IdempotencyMiddleware:
         principal = _principal(request)
         if principal is None:
             return self.get_response(request)  # authentication will refuse it
-        digest = request_digest(method=request.method, full_path=request.get_full_path(), body=request.body)
+        digest = request_digest(method=request.method, full_path=request.get_full_path(), body=request_body(request))
         client_id = principal.client.client_id
         record = self._claim(client_id=client_id, key=key, request=request, digest=digest)
         if isinstance(record, HttpResponse):

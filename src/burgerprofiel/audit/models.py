@@ -33,7 +33,11 @@ class AuditEvent(models.Model):
         verbose_name = "auditgebeurtenis"
         verbose_name_plural = "auditgebeurtenissen"
         ordering = ["id"]
-        indexes = [models.Index(fields=["agency_id", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["agency_id", "occurred_at"]),
+            # "Wie bekeek mijn gegevens": every event about one citizen, newest first.
+            models.Index(fields=["object_type", "object_id", "occurred_at"], name="audit_event_object_time"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} ({self.outcome})"

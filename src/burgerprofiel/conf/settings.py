@@ -215,8 +215,13 @@ ACCESS_TOKEN_TTL_SECONDS = env_int(
     help="Lifetime of agency access tokens (short: the order is re-checked anyway).",
 )
 CLIENT_ASSERTION_MAX_TTL_SECONDS = 600  # RFC 7523 assertions may live at most 10 minutes (ACM rule).
-AUDIT_SEAL_INTERVAL_SECONDS = env_int(
-    "AUDIT_SEAL_INTERVAL_SECONDS", 60, help="How often the worker signs a new audit tree head."
+WORKER_SCHEDULE_INTERVAL_SECONDS = env_int(
+    "WORKER_SCHEDULE_INTERVAL_SECONDS",
+    15,
+    help="How often the worker enqueues its periodic work (audit sealing, retries, DOSIS meldingen).",
+)
+RETENTION_PURGE_INTERVAL_SECONDS = env_int(
+    "RETENTION_PURGE_INTERVAL_SECONDS", 3600, help="How often the worker purges data past its order's retention."
 )
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
@@ -240,3 +245,125 @@ if TESTING:
     STORAGES = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 os.environ.setdefault("BURGERPROFIEL_BASE_DIR", str(BASE_DIR))
+
+# --- portal (citizen login, sessions, live pull of "Uw gegevens" and certificates) ---
+OIDC_ISSUER = env(
+    "OIDC_ISSUER",
+    "http://127.0.0.1:8001",
+    help="Issuer URL of the citizens' OIDC provider (ACM/IDM or the dev provider); discovery is read from it.",
+).rstrip("/")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", "burgerprofiel-portal", help="The portal's client id at the OIDC provider.")
+OIDC_CLIENT_SECRET = env(
+    "OIDC_CLIENT_SECRET", help="The portal's client secret at the OIDC provider (client_secret_basic).", secret=True
+)
+OIDC_SCOPES = "openid profile rrn"
+OIDC_HTTP_TIMEOUT_SECONDS = 5.0
+# Login methods (the `acr` claim) and their level: a page may demand a minimum level (step-up).
+PORTAL_ACR_LEVELS = {"eid": 4, "itsme": 4, "app": 3, "sms": 2}
+PORTAL_SESSION_IDLE_SECONDS = env_int(
+    "PORTAL_SESSION_IDLE_SECONDS", 15 * 60, help="A citizen's session ends after this much inactivity."
+)
+PORTAL_SESSION_MAX_SECONDS = env_int(
+    "PORTAL_SESSION_MAX_SECONDS", 8 * 3600, help="A citizen's session ends this long after login, whatever happens."
+)
+SESSION_COOKIE_AGE = PORTAL_SESSION_MAX_SECONDS
+SESSION_COOKIE_NAME = "__Host-bp_session" if PRODUCTION else "bp_session"
+SESSION_COOKIE_SAMESITE = "Lax"  # Lax, not Strict: the OIDC callback arrives by a top-level redirect
+PULL_TIMEOUT_SECONDS = 2.0  # a source's own timeout, when staff register none
+PULL_MAX_RESPONSE_BYTES = 256 * 1024
+PULL_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+PULL_CACHE_SECONDS = 60  # "Uw gegevens" kept per session this long, never longer
+PULL_BREAKER_FAILURES = 3  # consecutive failures that open a source's circuit
+PULL_BREAKER_OPEN_SECONDS = 30
+PULL_JWT_TTL_SECONDS = 60
+PULL_PRIVATE_ALLOWLIST = env_list(
+    "PULL_PRIVATE_ALLOWLIST",
+    "" if PRODUCTION else "127.0.0.1/32,::1/128",
+    help="Private networks (CIDR) that pull sources may live in; all other private ranges are refused (SSRF).",
+)
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LANGUAGE_COOKIE_NAME = "bp_taal"
+# The portal speaks Dutch unless the citizen chose English (a cookie); the browser's language is not guessed.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "burgerprofiel.portal.middleware.PortalMiddleware",
+)
+
+# --- notifications & preferences ---
+NOTIFICATIONS_SMTP_HOST = env("NOTIFICATIONS_SMTP_HOST", "127.0.0.1", help="SMTP server for notification e-mail.")
+NOTIFICATIONS_SMTP_PORT = env_int("NOTIFICATIONS_SMTP_PORT", 1025, help="Port of the SMTP server.")
+NOTIFICATIONS_SMTP_USER = env("NOTIFICATIONS_SMTP_USER", "", help="SMTP login; empty: no authentication.")
+# The two passwords are secrets (never logged) but not required: a relay on the local network may need none.
+NOTIFICATIONS_SMTP_PASSWORD = env(
+    "NOTIFICATIONS_SMTP_PASSWORD", "", help="SMTP password (secret; used only with NOTIFICATIONS_SMTP_USER)."
+)
+NOTIFICATIONS_SMTP_STARTTLS = env_bool(
+    "NOTIFICATIONS_SMTP_STARTTLS", False, help="Use STARTTLS towards the SMTP server."
+)
+NOTIFICATIONS_SMTP_TIMEOUT_SECONDS = env_int(
+    "NOTIFICATIONS_SMTP_TIMEOUT_SECONDS", 10, help="Socket timeout towards the SMTP server."
+)
+NOTIFICATIONS_MAIL_FROM = env(
+    "NOTIFICATIONS_MAIL_FROM", "Mijn Burgerprofiel <noreply@burgerprofiel.example>", help="Sender of notification mail."
+)
+NOTIFICATIONS_SMPP_HOST = env("NOTIFICATIONS_SMPP_HOST", "127.0.0.1", help="SMPP server (SMS centre).")
+NOTIFICATIONS_SMPP_PORT = env_int("NOTIFICATIONS_SMPP_PORT", 2775, help="Port of the SMPP server.")
+NOTIFICATIONS_SMPP_SYSTEM_ID = env("NOTIFICATIONS_SMPP_SYSTEM_ID", "burgerprofiel", help="SMPP system_id (bind).")
+NOTIFICATIONS_SMPP_PASSWORD = env("NOTIFICATIONS_SMPP_PASSWORD", "", help="SMPP password for the bind (secret).")
+NOTIFICATIONS_SMS_SENDER = env("NOTIFICATIONS_SMS_SENDER", "Burgerprof", help="SMS sender (alphanumeric, max 11).")
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 100, help="Deliveries one worker claims at once.")
+NOTIFICATIONS_LEASE_SECONDS = env_int(
+    "NOTIFICATIONS_LEASE_SECONDS", 120, help="How long a claimed batch is reserved for its worker."
+)
+NOTIFICATIONS_RETRY_SECONDS = env_int(
+    "NOTIFICATIONS_RETRY_SECONDS", 300, help="Wait between retries after a temporary failure (GOV.UK Notify: 5 min)."
+)
+NOTIFICATIONS_MAX_ATTEMPTS = env_int(
+    "NOTIFICATIONS_MAX_ATTEMPTS", 48, help="Attempts before a temporary failure becomes technical-failure (48 × 5 min)."
+)
+NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env_int(
+    "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS",
+    600,
+    help="A delivery longer in `sending` was interrupted (crash): the sweeper ends it as technical-failure.",
+)
+NOTIFICATIONS_MESSAGE_MAX_LENGTH = env_int(
+    "NOTIFICATIONS_MESSAGE_MAX_LENGTH", 2000, help="Longest notification message (characters)."
+)
+NOTIFICATIONS_BULK_MAX_ITEMS = env_int(
+    "NOTIFICATIONS_BULK_MAX_ITEMS", 10000, help="Most notifications in one bulk request."
+)
+NOTIFICATIONS_DEFAULT_RETENTION_DAYS = env_int(
+    "NOTIFICATIONS_DEFAULT_RETENTION_DAYS", 90, help="Notification content retention when the order sets none."
+)
+PREFERENCES_EMAIL_LINK_HOURS = env_int(
+    "PREFERENCES_EMAIL_LINK_HOURS", 24, help="How long an e-mail verification link stays valid."
+)
+PREFERENCES_SMS_CODE_MINUTES = env_int(
+    "PREFERENCES_SMS_CODE_MINUTES", 15, help="How long an SMS verification code stays valid."
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "burgerprofiel.notifications.context_processors.unread_notifications"
+)
+
+# --- dossiers ---
+DOSIS_BULK_MAX_BODY_BYTES = env_int(
+    "DOSIS_BULK_MAX_BODY_BYTES",
+    32 * 1024 * 1024,
+    help="Largest accepted body of a DOSIS bulk upload (/api/v2/dosis/dossiers/bulk, NDJSON).",
+)
+DOSIS_BULK_MAX_LINES = 10_000  # DOSIS bulk contract: at most 10,000 uploads per request
+DOSIS_PURGE_BATCH_SIZE = env_int(
+    "DOSIS_PURGE_BATCH_SIZE", 500, help="Dossiers removed per transaction by the DOSIS retention purge."
+)
+DOSIS_MANDATE_PROVIDER = env(
+    "DOSIS_MANDATE_PROVIDER",
+    "",
+    help="Dotted path of a callable (citizen) -> KBO numbers the citizen may act for; empty: no organisation dossiers.",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("burgerprofiel.portal.context_processors.portal")  # type: ignore[index]
+# Logging out is a form that ends at the provider (RP-initiated logout): browsers check each
+# redirect of a form submission against form-action, so the provider's origin is allowed there.
+CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "form-action 'self'", f"form-action 'self' {'/'.join(OIDC_ISSUER.split('/')[:3])}"
+)
+INSTALLED_APPS.append("django_htmx")  # its static htmx file: progressive enhancement without a CDN

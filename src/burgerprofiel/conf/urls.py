@@ -3,6 +3,7 @@ from django.urls import include, path
 from burgerprofiel.api.api import api
 from burgerprofiel.backoffice.site import site as backoffice_site
 from burgerprofiel.common import views as ops
+from burgerprofiel.dossiers.api_v2 import dosis_v2_api
 from burgerprofiel.oauth import views as oauth
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("oauth/token", oauth.token, name="oauth-token"),
     path("oauth/jwks", oauth.jwks, name="oauth-jwks"),
     path("audit/jwks", oauth.audit_jwks, name="audit-jwks"),
+    path("api/v2/", dosis_v2_api.urls),
     path("api/v1/", api.urls),
     path("backoffice/", backoffice_site.urls),
     # The citizen portal (Dutch paths): its own pages and those of each capability.

@@ -89,3 +89,16 @@ def test_an_auditor_cannot_suspend_an_order_through_the_action(auditor_client, a
 
 def test_an_operator_cannot_delete_an_agency(operator_client, agency):
     assert operator_client.get(f"/backoffice/agencies/agency/{agency.agency_id}/delete/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_roles_cover_the_later_capabilities_without_showing_personal_content():
+    from django.contrib.auth.models import Group
+
+    operator = set(Group.objects.get(name="operator").permissions.values_list("codename", flat=True))
+    auditor = set(Group.objects.get(name="auditor").permissions.values_list("codename", flat=True))
+    assert {"add_dosissource", "change_dosissource", "add_pullsource", "view_consentevent"} <= operator
+    assert {"view_dosissource", "view_delivery", "view_consentevent"} <= auditor
+    assert not {"add_dosissource", "change_pullsource"} & auditor
+    for personal in ("view_dossier", "view_notification", "view_contactpreference", "view_dossierstatus"):
+        assert personal not in operator and personal not in auditor

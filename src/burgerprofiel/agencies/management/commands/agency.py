@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from burgerprofiel.agencies.models import ProcessingOrder
 from burgerprofiel.agencies.services import (
@@ -41,6 +43,17 @@ class Command(BaseCommand):
         onboard.add_argument("--dpo-email", default="")
         onboard.add_argument("--legal-basis", default="")
         onboard.add_argument("--dpia-reference", default="")
+        onboard.add_argument(
+            "--dosis-source",
+            action="append",
+            default=[],
+            metavar="URI",
+            help="A DOSIS Bron of the agency (repeatable).",
+        )
+        source = sub.add_parser("source", help="Pull sources of an agency (Uw gegevens, attesten).")
+        source.add_argument(
+            "source_args", nargs=argparse.REMAINDER, help="e.g. add --agency ID --component uw_gegevens --url URL"
+        )
         for name in ("suspend", "resume", "terminate"):
             p = sub.add_parser(name, help=f"{name.capitalize()} a processing order (a new version).")
             p.add_argument("--order", type=int, required=True, help="processing_order_id")
@@ -48,6 +61,11 @@ class Command(BaseCommand):
                 p.add_argument("--reason", required=True)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "source":
+            from django.core.management import call_command
+
+            call_command("agency_source", *options["source_args"], stdout=self.stdout, stderr=self.stderr)
+            return
         actor = cli_actor("agency")
         try:
             if action == "onboard":
@@ -57,19 +75,8 @@ class Command(BaseCommand):
                         jwks = json.loads(options["jwks"].read_text())
                     except (OSError, ValueError) as exc:
                         raise CommandError(f"JWKS-bestand onleesbaar: {exc}") from exc
-                result = agency_onboard(
-                    name=options["name"],
-                    kbo=options["kbo"],
-                    components=[c.strip() for c in options["components"].split(",") if c.strip()],
-                    valid_from=options["valid_from"],
-                    valid_until=options["valid_until"],
-                    jwks=jwks,
-                    dpo_name=options["dpo_name"],
-                    dpo_email=options["dpo_email"],
-                    legal_basis=options["legal_basis"],
-                    dpia_reference=options["dpia_reference"],
-                    actor=actor,
-                )
+                with transaction.atomic():
+                    result = self._onboard(options, jwks, actor)
                 self.stdout.write(json.dumps(result.as_json()))
                 return
             order = ProcessingOrder.objects.filter(pk=options["order"]).first()
@@ -86,3 +93,23 @@ class Command(BaseCommand):
             )
         except ApplicationError as error:
             raise CommandError(error.detail) from error
+
+    def _onboard(self, options: dict[str, Any], jwks: dict[str, Any] | None, actor: Any) -> Any:
+        from burgerprofiel.dossiers.services import dosis_source_register
+
+        result = agency_onboard(
+            name=options["name"],
+            kbo=options["kbo"],
+            components=[c.strip() for c in options["components"].split(",") if c.strip()],
+            valid_from=options["valid_from"],
+            valid_until=options["valid_until"],
+            jwks=jwks,
+            dpo_name=options["dpo_name"],
+            dpo_email=options["dpo_email"],
+            legal_basis=options["legal_basis"],
+            dpia_reference=options["dpia_reference"],
+            actor=actor,
+        )
+        for uri in options["dosis_source"]:
+            dosis_source_register(agency=result.agency, uri=uri, actor=actor)
+        return result

@@ -14,6 +14,7 @@ from burgerprofiel.conf.env import VAR_DIR
 
 DEMO_KBO = "0316380841"  # Agentschap Digitaal Vlaanderen, from the charter's letterhead
 # Test national numbers (valid checksums, not real people).
+DEMO_DOSIS_SOURCE = "https://demo.burgerprofiel.example/dosis/omgevingsloket"
 DEMO_CITIZENS = ["85073003328", "90022742191", "01010100126"]
 
 
@@ -53,6 +54,10 @@ class Command(BaseCommand):
             VAR_DIR.mkdir(parents=True, exist_ok=True)
             credentials_file.write_text(json.dumps(result.as_json(), indent=2))
             credentials_file.chmod(0o600)
+        from burgerprofiel.dossiers.services import dosis_source_register
+
+        agency = Agency.objects.get(kbo=DEMO_KBO)
+        dosis_source_register(agency=agency, uri=DEMO_DOSIS_SOURCE, actor=cli_actor("demo"))
         for insz in DEMO_CITIZENS:
             citizen_get_or_create(insz=insz)
         self.stdout.write(

@@ -15,23 +15,44 @@ class Command(BaseCommand):
         parser.add_argument("--no-scheduler", action="store_true", help="Only work tasks; enqueue nothing.")
 
     def handle(self, *args: Any, no_scheduler: bool, **options: Any) -> None:
+        import logging
+        import time
+
+        from django.db import close_old_connections
+
         if not no_scheduler:
             threading.Thread(target=self._schedule, daemon=True, name="scheduler").start()
-        call_command("db_worker", interval=1)
+        while True:
+            # db_worker exits when the database goes away (a PostgreSQL restart); come back.
+            try:
+                call_command("db_worker", interval=1)
+                return
+            except (SystemExit, Exception) as exc:
+                if isinstance(exc, SystemExit) and exc.code in (0, None):
+                    return
+                logging.getLogger(__name__).warning("task worker stopped; restarting in 2 s", exc_info=True)
+                close_old_connections()
+                time.sleep(2)
 
     def _schedule(self) -> None:
         import time
 
         from django.db import close_old_connections
 
-        from burgerprofiel.common.tasks import periodic_housekeeping
+        from burgerprofiel.common.tasks import periodic_housekeeping, retention_purge
+        from burgerprofiel.notifications.tasks import notifications_housekeeping_task
 
+        last_retention = 0.0
         while True:
             close_old_connections()
             try:
                 periodic_housekeeping.enqueue()
+                notifications_housekeeping_task.enqueue()  # retries, stuck sends, content past retention
+                if time.monotonic() - last_retention >= settings.RETENTION_PURGE_INTERVAL_SECONDS:
+                    retention_purge.enqueue()
+                    last_retention = time.monotonic()
             except Exception:  # a failed enqueue is retried next round; the worker must keep running
                 import logging
 
                 logging.getLogger(__name__).exception("could not enqueue periodic tasks")
-            time.sleep(settings.AUDIT_SEAL_INTERVAL_SECONDS)
+            time.sleep(settings.WORKER_SCHEDULE_INTERVAL_SECONDS)
