@@ -204,3 +204,17 @@ def test_agency_source_add_registers_a_pull_source_as_the_automation_contract_sa
     source = PullSource.objects.get(pk=data["source_id"])
     assert source.agency_id == agency.agency_id
     assert data["theme"] == "Mobiliteit" and data["timeout_seconds"] == 1.5
+
+
+def test_demo_seed_is_repeatable_and_gives_the_first_demo_citizen_two_dossiers():
+    from burgerprofiel.agencies.management.commands.demo import DEMO_CITIZENS
+    from burgerprofiel.citizens.selectors import citizen_by_insz
+    from burgerprofiel.dossiers.selectors import dossiers_for_citizen
+
+    call_command("demo", "seed", stdout=io.StringIO())
+    call_command("demo", "seed", stdout=io.StringIO())
+    assert Agency.objects.count() == 1
+    citizen = citizen_by_insz(insz=DEMO_CITIZENS[0])
+    dossiers = list(dossiers_for_citizen(citizen=citizen))
+    assert len(dossiers) == 2
+    assert dossiers[0].action_needed  # the dossier waiting for the citizen comes first

@@ -58,8 +58,72 @@ class Command(BaseCommand):
 
         agency = Agency.objects.get(kbo=DEMO_KBO)
         dosis_source_register(agency=agency, uri=DEMO_DOSIS_SOURCE, actor=cli_actor("demo"))
+        self._demo_dossiers(agency)
         for insz in DEMO_CITIZENS:
             citizen_get_or_create(insz=insz)
         self.stdout.write(
             json.dumps({"demo_agency_credentials": str(credentials_file), "demo_citizens": len(DEMO_CITIZENS)})
         )
+
+    def _demo_dossiers(self, agency: Agency) -> None:
+        """Two dossiers for the first demo citizen, through the same path as an agency's upload."""
+        from burgerprofiel.agencies.selectors import api_client_by_client_id, current_order_version
+        from burgerprofiel.audit.actors import Actor
+        from burgerprofiel.dossiers.models import Dossier
+        from burgerprofiel.dossiers.services import (
+            Caller,
+            dosis_upload_parse,
+            dossier_upload_accept,
+            dossier_uploads_process_all,
+        )
+
+        if Dossier.objects.filter(agency=agency).exists():
+            return
+        client = agency.api_clients.first()
+        version = current_order_version(agency_id=agency.pk)
+        assert client is not None and version is not None and api_client_by_client_id(client_id=client.client_id)
+        caller = Caller(
+            actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
+            client_id=client.client_id,
+            order_version=version,
+        )
+        for number, name, fase, code, action, modified in (
+            (
+                "OMV-2026-0142",
+                "Omgevingsvergunning: verbouwing woning",
+                "Behandeling",
+                "Openbaar onderzoek",
+                "",
+                "2026-11-20T10:00:00+01:00",
+            ),
+            (
+                "OMV-2026-0098",
+                "Melding: plaatsing zonnepanelen",
+                "Samenstelling",
+                "Onvolledig",
+                "Bezorg ons een situatieschets van het dak.",
+                "2026-11-25T09:00:00+01:00",
+            ),
+        ):
+            payload = {
+                "Identificatie": {"Bron": DEMO_DOSIS_SOURCE, "DossierNummer": number},
+                "UploadId": f"demo-{number}",
+                "Naam": name,
+                "WijzigingsDatum": modified,
+                "Status": {
+                    "VlaamsCode": code,
+                    "VlaamsFase": fase,
+                    "Detail1": "",
+                    "Actie": {"ActieNodig": bool(action), "Actie": action},
+                },
+                "Doorverwijzing": "https://www.omgevingsloket.be",
+                "Producten": [{"Id": "1380"}],
+                "DossierBeheerder": {
+                    "Naam": "Team Omgeving",
+                    "Dienst": "Demo-agentschap",
+                    "Email": "omgeving@demo.burgerprofiel.example",
+                },
+                "Agenten": [{"Identificatie": DEMO_CITIZENS[0], "Toegangsrechten": [{"Code": "Raadpleger"}]}],
+            }
+            dossier_upload_accept(caller=caller, upload=dosis_upload_parse(json.dumps(payload)))
+        dossier_uploads_process_all()
