@@ -17,6 +17,7 @@ from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.api import selectors
 from burgerprofiel.api.auth import AgencyAuth, principal_of
 from burgerprofiel.api.middleware import IDEMPOTENCY_KEY_MAX_LENGTH
+from burgerprofiel.api.parser import StorableJsonParser, UnstorableText
 from burgerprofiel.api.schemas import (
     AuditEventOut,
     ConsistencyProofOut,
@@ -150,6 +151,7 @@ api = BurgerprofielApi(
         "Fouten zijn application/problem+json (RFC 9457). Elke POST aanvaardt een Idempotency-Key."
     ),
     urls_namespace="api-v1",
+    parser=StorableJsonParser(),
     auth=AgencyAuth(),
 )
 
@@ -213,6 +215,13 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnstorableText):
+        return problem_response(
+            status=400,
+            code="unstorable-text",
+            title="Onleesbare aanvraag",
+            detail="De body bevat een NUL-teken of een losse surrogaat; zulke tekst kan niet bewaard worden.",
+        )
     if exc.status_code == 400:
         return problem_response(
             status=400,

@@ -34,6 +34,7 @@ from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
 from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.api.parser import UnstorableText, check_storable
 from burgerprofiel.audit.actors import SYSTEM, Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_index
@@ -139,9 +140,23 @@ def dosis_errors(raw_errors: Iterable[dict[str, Any]], *, strip: int = 0) -> lis
 def dosis_upload_parse(raw: bytes | str) -> DossierUploadIn:
     """One upload from JSON text, or ``DosisValidationError`` in DOSIS's format."""
     try:
-        return DossierUploadIn.model_validate_json(raw)
+        upload = DossierUploadIn.model_validate_json(raw)
     except PydanticValidationError as exc:
         raise DosisValidationError(dosis_errors([dict(e) for e in exc.errors(include_input=False)])) from None
+    try:
+        check_storable(upload.model_dump(mode="json"))
+    except UnstorableText:
+        raise DosisValidationError(
+            [
+                {
+                    "code": "text_unstorable",
+                    "message": "Tekst met een NUL-teken of een losse surrogaat wordt niet aanvaard.",
+                    "description": "NUL characters and lone surrogates cannot be stored.",
+                    "field": None,
+                }
+            ]
+        ) from None
+    return upload
 
 
 # --- sources --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.api.auth import AgencyAuth, principal_of
+from burgerprofiel.api.parser import UnstorableText, check_storable
 from burgerprofiel.api.schemas import Strict
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
@@ -191,15 +192,15 @@ def notification_push_bulk(request: HttpRequest) -> Status[Any]:
         text = request.body.decode("utf-8")
         if (request.content_type or "").lower() == "application/x-ndjson":
             lines = [line for line in text.splitlines() if line.strip()]
-            items = [_input(json.loads(line), index) for index, line in enumerate(lines)]
+            items = [_input(check_storable(json.loads(line)), index) for index, line in enumerate(lines)]
         else:
-            body = json.loads(text)
+            body = check_storable(json.loads(text))
             if not isinstance(body, dict) or not isinstance(body.get("recipients"), list):
                 raise ValidationError("Stuur {recipients: [INSZ, ...], message, ipdc_product, ...}.")
             common = {k: v for k, v in body.items() if k != "recipients"}
             items = [_input({**common, "insz": insz}, index) for index, insz in enumerate(body["recipients"])]
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationError("De body is geen geldige JSON of NDJSON.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, UnstorableText):
+        raise ValidationError("De body is geen geldige JSON of NDJSON (of bevat een NUL-teken).") from None
     _optional_categories(request, items)
     notifications = notifications_bulk_create(
         agency=agency_get(agency_id=principal_of(request).agency_id), items=items, actor=_actor(request)

@@ -116,3 +116,17 @@ def test_an_identifier_beyond_64_bits_is_refused_with_422(client, auth_headers):
 def test_a_limit_outside_its_range_is_refused_with_422(client, auth_headers):
     body = assert_problem(client.get("/api/v1/audit/events?limit=0", **auth_headers), 422, "validation-error")
     assert [(e["in"], e["field"]) for e in body["errors"]] == [("query", "limit")]
+
+
+@pytest.mark.parametrize("bad", ["\u0000", "rol\u0000", "\ud800"])
+def test_text_a_database_cannot_store_is_refused_400_and_nothing_is_stored(client, auth_headers, bad):
+    import json as _json
+
+    from burgerprofiel.agencies.models import ContactPerson
+
+    body = _json.dumps({"name": "An", "email": "an@example.be", "role": bad})
+    response = client.post("/api/v1/contact-persons", body, content_type="application/json", **auth_headers)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/unstorable-text")
+    assert ContactPerson.objects.count() == 0
