@@ -341,6 +341,11 @@ PREFERENCES_EMAIL_LINK_HOURS = env_int(
 PREFERENCES_SMS_CODE_MINUTES = env_int(
     "PREFERENCES_SMS_CODE_MINUTES", 15, help="How long an SMS verification code stays valid."
 )
+PREFERENCES_VERIFICATIONS_PER_HOUR = env_int(
+    "PREFERENCES_VERIFICATIONS_PER_HOUR",
+    5,
+    help="Verification links or codes a citizen may ask per channel per hour (each is a mail or SMS).",
+)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
     "burgerprofiel.notifications.context_processors.unread_notifications"
 )

@@ -78,11 +78,29 @@ def iban_normalise(value: str) -> str:
         raise ValidationError("Dit is geen geldig rekeningnummer (IBAN).", extra={"field": "iban"}) from exc
 
 
+class TooManyVerifications(ValidationError):
+    code = "too-many-verifications"
+    status = 429
+    title = "Te veel bevestigingen gevraagd"
+
+
+def _verification_limit_check(*, citizen: Citizen, channel: str) -> None:
+    """A citizen may ask only a few links or codes per hour: each one is a mail or SMS to an address."""
+    limit = settings.PREFERENCES_VERIFICATIONS_PER_HOUR
+    since = timezone.now() - dt.timedelta(hours=1)
+    if Verification.objects.filter(citizen=citizen, channel=channel, created_at__gte=since).count() >= limit:
+        raise TooManyVerifications(
+            f"U vroeg het afgelopen uur al {limit} keer een bevestiging via dit kanaal. Probeer het later opnieuw.",
+            extra={"field": "email" if channel == Channel.EMAIL else "mobile"},
+        )
+
+
 def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> Verification:
     """Send a link to the address; it becomes the citizen's address only when the link is used."""
     from burgerprofiel.notifications.services import delivery_queue
 
     address = email_normalise(email)
+    _verification_limit_check(citizen=citizen, channel=Channel.EMAIL)
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -139,6 +157,7 @@ def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) ->
     from burgerprofiel.notifications.services import delivery_queue
 
     number = mobile_normalise(mobile)
+    _verification_limit_check(citizen=citizen, channel=Channel.SMS)
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
     with transaction.atomic():

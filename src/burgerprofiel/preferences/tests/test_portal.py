@@ -134,3 +134,19 @@ def test_a_citizen_cannot_see_or_mark_another_citizens_melding(agency):
 def test_pages_require_a_logged_in_citizen():
     response = Client().get("/contactvoorkeuren")
     assert response.status_code == 302 and "/aanmelden" in response["Location"]
+
+
+def test_verification_requests_are_limited_per_hour_and_allowed_again_later(settings):
+    settings.PREFERENCES_VERIFICATIONS_PER_HOUR = 2
+    portal = Client()
+    login_citizen(portal, INSZ)
+    for _ in range(3):
+        response = portal.post("/contactvoorkeuren/e-mail", {"email": "an@example.org"}, follow=True)
+    assert "Probeer het later opnieuw" in response.content.decode()
+    assert Verification.objects.filter(channel="email").count() == 2
+    assert Delivery.objects.count() == 2  # the refused request sent no mail
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=1, minutes=1)):
+        later = Client()  # the first session has timed out by now (15 idle minutes)
+        login_citizen(later, INSZ)
+        later.post("/contactvoorkeuren/e-mail", {"email": "an@example.org"})
+    assert Verification.objects.filter(channel="email").count() == 3
