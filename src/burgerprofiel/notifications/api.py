@@ -199,7 +199,7 @@ def notification_push_bulk(request: HttpRequest) -> Status[Any]:
                 raise ValidationError("Stuur {recipients: [INSZ, ...], message, ipdc_product, ...}.")
             common = {k: v for k, v in body.items() if k != "recipients"}
             items = [_input({**common, "insz": insz}, index) for index, insz in enumerate(body["recipients"])]
-    except (UnicodeDecodeError, json.JSONDecodeError, UnstorableText):
+    except (UnicodeDecodeError, json.JSONDecodeError, UnstorableText, RecursionError):
         raise ValidationError("De body is geen geldige JSON of NDJSON (of bevat een NUL-teken).") from None
     _optional_categories(request, items)
     notifications = notifications_bulk_create(

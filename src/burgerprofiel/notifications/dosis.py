@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from burgerprofiel.agencies.catalogue import Component
+from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import current_order_version
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.citizens.models import Citizen
@@ -27,6 +28,8 @@ from burgerprofiel.crypto.fields import UNREADABLE
 from burgerprofiel.dossiers.models import DossierOwner, DossierStatusChange
 
 MESSAGE_MAX = 500
+# What a melding made from a status change carries (Bijlage 1, Notificaties): the dossier's name is free text.
+CATEGORIES = ["insz", "ipdc_product", "boodschap", "dossier_id", "vrije_tekst"]
 
 
 def _message(change: DossierStatusChange) -> str:
@@ -44,10 +47,18 @@ def _notify(change: DossierStatusChange) -> bool:
     if change.owner.kind != DossierOwner.Kind.INSZ:
         return False
     version = current_order_version(agency_id=change.agency_id)
-    if version is None or version.state != "active" or not version.allows(Component.NOTIFICATIES):
-        return False
+    if version is None or not version.allows(Component.NOTIFICATIES):
+        return False  # the agency did not order meldingen: a normal choice, not a refusal
     citizen = Citizen.objects.filter(insz_index=change.owner.key).first()
     if citizen is None or citizen.insz is UNREADABLE:
+        return False
+    actor = Actor(kind="system", id="dosis", agency_id=change.agency_id, order_version_id=version.pk)
+    try:
+        # The full order check (state, validity, categories), audited when it refuses.
+        version = order_check(
+            actor=actor, agency_id=change.agency_id, component=Component.NOTIFICATIES, categories=CATEGORIES
+        )
+    except OrderRefused:
         return False
     dossier = change.dossier
     notification_create(
@@ -55,7 +66,7 @@ def _notify(change: DossierStatusChange) -> bool:
         insz=citizen.insz,
         message=_message(change),
         ipdc_product=dossier.ipdc_product or "dossieropvolging",
-        actor=Actor(kind="system", id="dosis", agency_id=change.agency_id, order_version_id=version.pk),
+        actor=actor,
         dossier_id=dossier.number,
         action_required=change.status.action_needed,
         action_url=f"{settings.PUBLIC_URL}{reverse('dossiers:detail', args=[dossier.pk])}",

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
 from burgerprofiel.notifications.services import notification_mark_read
@@ -46,6 +47,14 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         raise Http404 from exc
     if notification.read_at is None:
         notification_mark_read(citizen=citizen, notification_ids=[notification.pk], actor=_actor(request))
+    # Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
+    audit_record(
+        actor=_actor(request),
+        action="notification.viewed",
+        agency_id=notification.agency_id,
+        object_type="notifications.Notification",
+        object_id=str(notification.pk),
+    )
     return render(request, "notifications/detail.html", {"notification": notification})
 
 

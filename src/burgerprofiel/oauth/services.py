@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -141,8 +142,8 @@ def _authenticate_assertion(assertion: str, form_client_id: str) -> ApiClient:
     if token_url() not in audiences:
         raise fail("bad_audience", f"De aud van de client assertion moet {token_url()} zijn.")
     exp = claims.get("exp")
-    if not isinstance(exp, int | float):
-        raise fail("no_exp", "De client assertion heeft geen exp.")
+    if not isinstance(exp, int | float) or not math.isfinite(exp):
+        raise fail("no_exp", "De client assertion heeft geen (eindige) exp.")
     if exp < now - CLOCK_SKEW_SECONDS:
         raise fail("expired", "De client assertion is verlopen.")
     if exp > now + settings.CLIENT_ASSERTION_MAX_TTL_SECONDS + CLOCK_SKEW_SECONDS:

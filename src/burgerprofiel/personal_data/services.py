@@ -142,7 +142,12 @@ def sources_checked(*, citizen: Citizen, component: str, theme: str = "") -> lis
     actor = citizen_actor(citizen)
     checked = []
     for source in sources:
-        categories = ["insz", "persoonsgegevens"] if component == PullSource.Component.UW_GEGEVENS else ["insz"]
+        # What a pull carries, by Bijlage 1: the INSZ goes out; data or documents come back.
+        categories = (
+            ["insz", "persoonsgegevens"]
+            if component == PullSource.Component.UW_GEGEVENS
+            else ["insz", "document", "documenttype", "geldigheidsdatum"]
+        )
         try:  # not inside a transaction of ours: a refusal's audit event must stay
             version = order_check(actor=actor, agency_id=source.agency_id, component=component, categories=categories)
         except OrderRefused:

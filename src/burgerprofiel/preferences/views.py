@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.notifications.models import Notification
@@ -64,11 +65,19 @@ def _consent_rows(citizen: Citizen) -> list[dict[str, Any]]:
 @citizen_required
 def index(request: HttpRequest) -> HttpResponse:
     citizen = request.citizen  # type: ignore[attr-defined]
+    preference = selectors.preference_for_citizen(citizen=citizen)
+    audit_record(
+        actor=Actor(kind="citizen", id=str(citizen.pk)),
+        action="preferences.viewed",
+        object_type="citizens.Citizen",
+        object_id=str(citizen.pk),
+        purpose="Contactvoorkeuren bekijken",
+    )
     return render(
         request,
         "preferences/index.html",
         {
-            "preference": selectors.preference_for_citizen(citizen=citizen),
+            "preference": preference,
             "rows": _consent_rows(citizen),
             "ledger": selectors.consent_ledger_for_citizen(citizen=citizen),
             "text_version": consent_texts.CURRENT_VERSION,

@@ -83,3 +83,23 @@ def test_the_consumer_turns_pending_changes_into_meldingen_in_batches(client, up
     assert dosis_status_changes_consume(batch_size=1) == {"notified": 1, "skipped": 0}
     assert dosis_status_changes_consume(batch_size=1) == {"notified": 0, "skipped": 0}
     assert Notification.objects.count() == 2
+
+
+def test_a_suspended_order_makes_no_melding_and_the_refusal_is_audited(client, agency, upload):
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_suspend
+    from burgerprofiel.audit.models import AuditEvent
+
+    login_citizen(client, PARENT_1)
+    assert upload(full_payload()).status_code == 200
+    Notification.objects.all().delete()
+    DossierStatusChange.objects.update(processed_at=None)
+    processing_order_suspend(
+        order=ProcessingOrder.objects.get(pk=agency.order_id), reason="Charter 2.3", actor=TEST_ACTOR
+    )
+
+    assert dosis_status_changes_consume()["notified"] == 0
+    assert Notification.objects.count() == 0
+    assert AuditEvent.objects.filter(
+        action="order_check.refused", actor_id="dosis", detail__reason="order-suspended"
+    ).exists()

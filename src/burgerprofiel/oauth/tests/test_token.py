@@ -162,3 +162,8 @@ def test_api_refuses_a_request_without_token(client, agency):
     response = client.get("/api/v1/me")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_an_assertion_whose_exp_is_not_a_finite_number_is_refused_not_a_500(client, agency):
+    _assert_problem_401(token_with_assertion(client, agency, exp=float("nan")))
+    assert _refusals("no_exp") == 1
