@@ -25,7 +25,9 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from burgerprofiel.api.models import IdempotencyRecord
-from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_response
+from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_error, problem_response
+from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
+from burgerprofiel.crypto.services import KeyUnavailable
 from burgerprofiel.oauth.services import AgencyPrincipal, access_token_decode
 
 API_PREFIX = "/api/"
@@ -225,23 +227,58 @@ class IdempotencyMiddleware:
         digest = request_digest(method=request.method, full_path=request.get_full_path(), body=request_body(request))
         client_id = principal.client.client_id
         record = self._claim(client_id=client_id, key=key, request=request, digest=digest)
+        if isinstance(record, IdempotencyRecord) and record.status_code is not None:
+            return self._replay(record, principal)
         if isinstance(record, HttpResponse):
             return record
         response = self.get_response(request)
         if response.status_code >= 500 or not isinstance(response, HttpResponse):
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             return response
+        # The kept answer may hold personal data (a contact person, say): encrypted with the agency's key.
+        sealed = encrypt_bytes(response.content, key_id=principal.client.agency.data_key_id)
         IdempotencyRecord.objects.filter(pk=record.pk).update(
             status_code=response.status_code,
             content_type=response.get("Content-Type", ""),
-            body=response.content,
+            body=sealed.encode(),
             completed_at=timezone.now(),
         )
         return response
 
+    def _replay(self, record: IdempotencyRecord, principal: AgencyPrincipal) -> HttpResponseBase:
+        """The first answer again, but only while the order still allows the agency to be served."""
+        from burgerprofiel.agencies.order_check import OrderRefused, order_check
+        from burgerprofiel.audit.services import audit_record
+
+        try:
+            version = order_check(actor=principal.actor, agency_id=principal.agency_id)
+        except OrderRefused as refused:
+            return problem_from_error(refused)
+        try:
+            body = decrypt_bytes(bytes(record.body or b"").decode())
+        except (KeyUnavailable, ValueError):
+            return problem_response(
+                status=410,
+                code="idempotency-record-gone",
+                title="Antwoord niet meer beschikbaar",
+                detail="Het eerste antwoord op deze aanvraag kan niet meer gelezen worden.",
+            )
+        audit_record(
+            actor=principal.actor,
+            action="api.idempotent_replay",
+            order_version_id=version.pk,
+            object_type="api.IdempotencyRecord",
+            object_id=str(record.pk),
+            detail={"path": record.path, "status": record.status_code},
+        )
+        replay = HttpResponse(body, status=record.status_code or 200, content_type=record.content_type)
+        replay["Idempotent-Replayed"] = "true"
+        return replay
+
     def _claim(
         self, *, client_id: str, key: str, request: HttpRequest, digest: str
     ) -> IdempotencyRecord | HttpResponse:
+        """Claim the key (a new record), or return the finished record to replay, or a refusal."""
         now = timezone.now()
         expired = Q(created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS))
         abandoned = Q(status_code__isnull=True, created_at__lt=now - IDEMPOTENCY_CLAIM_TIMEOUT)
@@ -274,8 +311,4 @@ class IdempotencyMiddleware:
                 detail="Een aanvraag met deze Idempotency-Key wordt nog verwerkt; probeer zo meteen opnieuw.",
                 headers={"Retry-After": "1"},
             )
-        replay = HttpResponse(
-            bytes(existing.body or b""), status=existing.status_code, content_type=existing.content_type
-        )
-        replay["Idempotent-Replayed"] = "true"
-        return replay
+        return existing

@@ -124,3 +124,24 @@ def _claim_in_progress(agency, key, *, started):
         request_hash=request_digest(method="POST", full_path=URL, body=json.dumps(BODY).encode()),
     )
     IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=started)
+
+
+def test_the_kept_answer_is_encrypted_and_its_replay_is_audited(client, auth_headers):
+    first = _post(client, auth_headers, "versleuteld-1")
+    assert first.status_code == 201
+    stored = bytes(IdempotencyRecord.objects.get(key="versleuteld-1").body)
+    assert b"@" not in stored and stored.startswith(b"bp1:")  # no e-mail address in clear
+    replay = _post(client, auth_headers, "versleuteld-1")
+    assert replay.content == first.content
+    assert AuditEvent.objects.filter(action="api.idempotent_replay").count() == 1
+
+
+def test_no_replay_once_the_order_is_suspended(client, agency, auth_headers):
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_suspend
+    from burgerprofiel.conftest import TEST_ACTOR
+
+    assert _post(client, auth_headers, "opgeschort-1").status_code == 201
+    processing_order_suspend(order=ProcessingOrder.objects.get(pk=agency.order_id), reason="2.3", actor=TEST_ACTOR)
+    replay = _post(client, auth_headers, "opgeschort-1")
+    assert_problem(replay, 403, "order-suspended")
