@@ -126,14 +126,14 @@ def auth_headers(client: Client, agency: OnboardedAgency) -> dict[str, str]:
 def login_citizen(client: Client, insz: str, *, acr: str = "eid") -> Any:
     """Log a citizen into the portal session directly (the OIDC flow has tests of its own)."""
     from burgerprofiel.citizens.services import citizen_get_or_create
-    from burgerprofiel.portal.auth import SESSION_ACR, SESSION_CITIZEN, SESSION_LOGIN_AT, SESSION_NAME
+    from burgerprofiel.portal.auth import SESSION_ACR, SESSION_CITIZEN, SESSION_LOGIN_AT, SESSION_NAME, session_seal
 
     citizen = citizen_get_or_create(insz=insz)
     session = client.session
     session[SESSION_CITIZEN] = citizen.pk
     session[SESSION_ACR] = acr
     session[SESSION_LOGIN_AT] = int(time.time())
-    session[SESSION_NAME] = "Test Burger"
+    session[SESSION_NAME] = session_seal(citizen, "Test Burger")
     session.save()
     return citizen
 

@@ -42,8 +42,27 @@ def citizen_login(request: HttpRequest, *, citizen: Citizen, acr: str, display_n
     request.session[SESSION_ACR] = acr
     request.session[SESSION_LOGIN_AT] = now
     request.session[SESSION_SEEN_AT] = now
-    request.session[SESSION_NAME] = display_name
+    # Sessions are stored in the database: what names the citizen is sealed with their key.
+    request.session[SESSION_NAME] = session_seal(citizen, display_name)
     request._bp_citizen = citizen  # type: ignore[attr-defined]
+
+
+def session_seal(citizen: Citizen, value: str) -> str:
+    from burgerprofiel.crypto.fields import encrypt_bytes
+
+    return encrypt_bytes(value.encode(), key_id=citizen.data_key_id) if value else ""
+
+
+def session_unseal(value: Any) -> str:
+    from burgerprofiel.crypto.fields import decrypt_bytes
+    from burgerprofiel.crypto.services import KeyUnavailable
+
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        return decrypt_bytes(value).decode()
+    except (KeyUnavailable, ValueError):
+        return ""
 
 
 def citizen_logout(request: HttpRequest) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from burgerprofiel.portal.auth import SESSION_NAME, current_citizen
+from burgerprofiel.portal.auth import SESSION_NAME, current_citizen, session_unseal
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -15,6 +15,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     citizen = current_citizen(request)
     return {
         "portal_citizen": citizen,
-        "portal_name": request.session.get(SESSION_NAME, "") if citizen else "",
+        "portal_name": session_unseal(request.session.get(SESSION_NAME)) if citizen else "",
         "portal_languages": settings.LANGUAGES,
     }

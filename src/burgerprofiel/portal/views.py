@@ -18,7 +18,14 @@ from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.personal_data.services import CITIZEN_OBJECT, personal_data_forget
 from burgerprofiel.portal import oidc
 from burgerprofiel.portal.access_log import access_log_for_citizen
-from burgerprofiel.portal.auth import citizen_login, citizen_logout, citizen_required, current_citizen
+from burgerprofiel.portal.auth import (
+    citizen_login,
+    citizen_logout,
+    citizen_required,
+    current_citizen,
+    session_seal,
+    session_unseal,
+)
 from burgerprofiel.portal.overview import overview_for_citizen
 
 
@@ -86,7 +93,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     name = " ".join(str(claims.get(k, "")) for k in ("given_name", "family_name")).strip()
     acr = str(claims.get("acr", ""))
     citizen_login(request, citizen=citizen, acr=acr, display_name=name)
-    request.session[oidc.SESSION_ID_TOKEN] = id_token
+    # Kept for RP-initiated logout; it carries the INSZ (rrn), so sealed with the citizen's key.
+    request.session[oidc.SESSION_ID_TOKEN] = session_seal(citizen, id_token)
     audit_record(
         actor=Actor(kind="citizen", id=str(citizen.pk)),
         action="portal.login",
@@ -100,7 +108,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    id_token = request.session.get(oidc.SESSION_ID_TOKEN)
+    id_token = session_unseal(request.session.get(oidc.SESSION_ID_TOKEN))
     personal_data_forget(session_key=request.session.session_key or "")
     citizen_logout(request)
     back = request.build_absolute_uri(reverse("portal:logged-out"))

@@ -13,7 +13,7 @@ from django.test import Client
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.citizens.selectors import citizen_by_insz
 from burgerprofiel.conftest import login_citizen
-from burgerprofiel.portal.auth import SESSION_ACR, SESSION_CITIZEN
+from burgerprofiel.portal.auth import SESSION_ACR, SESSION_CITIZEN, session_unseal
 from burgerprofiel.portal.oidc import SESSION_ID_TOKEN
 from burgerprofiel.portal.tests.conftest import provider_login
 
@@ -69,7 +69,7 @@ def test_a_callback_with_a_forged_state_logs_nobody_in(client: Client, oidc: str
 
 def test_logout_ends_the_session_and_sends_the_browser_to_the_provider(client: Client, oidc: str) -> None:
     _login(client)
-    id_token = client.session[SESSION_ID_TOKEN]
+    id_token = session_unseal(client.session[SESSION_ID_TOKEN])
     response = client.post("/afmelden")
     assert response.status_code == 302
     location = urlsplit(response["Location"])
@@ -77,6 +77,17 @@ def test_logout_ends_the_session_and_sends_the_browser_to_the_provider(client: C
     assert parse_qs(location.query)["id_token_hint"] == [id_token]
     assert client.get("/overzicht").status_code == 302
     assert SESSION_CITIZEN not in client.session
+
+
+def test_the_stored_session_holds_neither_the_insz_nor_the_name_in_clear(client: Client, oidc: str) -> None:
+    from django.contrib.sessions.models import Session
+
+    _login(client)
+    stored = Session.objects.get(session_key=client.session.session_key).get_decoded()
+    flat = repr(stored)
+    assert AN not in flat
+    assert "Peeters" not in flat
+    assert session_unseal(stored[SESSION_ID_TOKEN]).count(".") == 2  # the ID token itself, sealed
 
 
 def test_logout_refuses_get(client: Client, oidc: str) -> None:
