@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,8 @@ from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
+from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
+from burgerprofiel.crypto.services import KeyUnavailable
 from burgerprofiel.personal_data import pull
 from burgerprofiel.personal_data.models import PullSource
 from burgerprofiel.personal_data.ssrf import UnsafeUrl, url_check
@@ -219,9 +222,17 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
     Kept in the cache for ``PULL_CACHE_SECONDS`` under the session key only (never stored).
     """
     if session_key and not refresh:
-        cached = cache.get(_cache_key(session_key))
+        cached = _cache_read(citizen, session_key)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            audit_record(
+                actor=citizen_actor(citizen),
+                action="personal_data.viewed_again",
+                object_type=CITIZEN_OBJECT,
+                object_id=str(citizen.pk),
+                purpose="Uw gegevens (kort bewaard antwoord)",
+                detail={"themes": len(cached)},
+            )
+            return cached
     insz = citizen.insz
     checked = sources_checked(citizen=citizen, component=PullSource.Component.UW_GEGEVENS)
     calls = []
@@ -296,5 +307,22 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
     themes += [Theme(t, [r for r in results if r.theme == t]) for t in sorted({r.theme for r in results} - set(THEMES))]
     grouped = [t for t in themes if t.results]
     if session_key:
-        cache.set(_cache_key(session_key), grouped, settings.PULL_CACHE_SECONDS)
+        _cache_write(citizen, session_key, grouped)
     return grouped
+
+
+def _cache_write(citizen: Citizen, session_key: str, grouped: list[Theme]) -> None:
+    """The short per-session cache holds the answers sealed with the citizen's key (it may be Redis)."""
+    sealed = encrypt_bytes(pickle.dumps(grouped), key_id=citizen.data_key_id)
+    cache.set(_cache_key(session_key), sealed, settings.PULL_CACHE_SECONDS)
+
+
+def _cache_read(citizen: Citizen, session_key: str) -> list[Theme] | None:
+    sealed = cache.get(_cache_key(session_key))
+    if not isinstance(sealed, str):
+        return None
+    try:
+        # Authenticated encryption: only this platform can have written what unseals here.
+        return pickle.loads(decrypt_bytes(sealed))  # type: ignore[no-any-return]  # noqa: S301
+    except (KeyUnavailable, ValueError):
+        return None

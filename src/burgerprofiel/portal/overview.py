@@ -55,6 +55,21 @@ def _dossiers(citizen: Citizen) -> Section | None:
     dossiers = dossiers_for_citizen(citizen=citizen, state=DossierFilter.OPEN)
     needing = [d for d in dossiers if d.action_needed]
     recent = sorted(dossiers, key=lambda d: d.current_modified_at, reverse=True)[:5]
+    # The overview shows dossier names: recorded per agency like the "Mijn dossiers" list.
+    from burgerprofiel.audit.actors import Actor
+    from burgerprofiel.audit.services import audit_record
+
+    shown: dict[int, int] = {}
+    for dossier in recent:
+        shown[dossier.agency_id] = shown.get(dossier.agency_id, 0) + 1
+    for agency_id, count in shown.items():
+        audit_record(
+            actor=Actor(kind="citizen", id=str(citizen.pk)),
+            action="dossier.list_viewed",
+            agency_id=agency_id,
+            object_type="dossiers.Dossier",
+            detail={"where": "overview", "count": count},
+        )
     return Section(
         key="dossiers",
         title=_("Uw dossiers"),
