@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from burgerprofiel.agencies.catalogue import Component
+from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import current_order_version
 from burgerprofiel.audit.actors import Actor
@@ -41,25 +42,33 @@ def _message(change: DossierStatusChange) -> str:
     return text[:MESSAGE_MAX]
 
 
-def _notify(change: DossierStatusChange) -> bool:
+def _order_for(agency_id: int) -> ProcessingOrderVersion | None:
+    """The order version that lets this agency send meldingen now, or None (refusals audited)."""
+    version = current_order_version(agency_id=agency_id)
+    if version is None or not version.allows(Component.NOTIFICATIES):
+        return None  # the agency did not order meldingen: a normal choice, not a refusal
+    actor = Actor(kind="system", id="dosis", agency_id=agency_id, order_version_id=version.pk)
+    try:
+        # The full order check (state, validity, categories), audited when it refuses.
+        return order_check(actor=actor, agency_id=agency_id, component=Component.NOTIFICATIES, categories=CATEGORIES)
+    except OrderRefused:
+        return None
+
+
+def _notify(change: DossierStatusChange, orders: dict[int, ProcessingOrderVersion | None]) -> bool:
     from burgerprofiel.notifications.services import notification_create
 
     if change.owner.kind != DossierOwner.Kind.INSZ:
         return False
-    version = current_order_version(agency_id=change.agency_id)
-    if version is None or not version.allows(Component.NOTIFICATIES):
-        return False  # the agency did not order meldingen: a normal choice, not a refusal
+    if change.agency_id not in orders:  # once per agency and batch: a batch is one moment
+        orders[change.agency_id] = _order_for(change.agency_id)
+    version = orders[change.agency_id]
+    if version is None:
+        return False
     citizen = Citizen.objects.filter(insz_index=change.owner.key).first()
     if citizen is None or citizen.insz is UNREADABLE:
         return False
     actor = Actor(kind="system", id="dosis", agency_id=change.agency_id, order_version_id=version.pk)
-    try:
-        # The full order check (state, validity, categories), audited when it refuses.
-        version = order_check(
-            actor=actor, agency_id=change.agency_id, component=Component.NOTIFICATIES, categories=CATEGORIES
-        )
-    except OrderRefused:
-        return False
     dossier = change.dossier
     notification_create(
         agency=change.agency,
@@ -82,10 +91,11 @@ def dosis_status_changes_consume(*, batch_size: int = 200) -> dict[str, int]:
         if connection.vendor == "postgresql":
             pending = pending.select_for_update(skip_locked=True, of=("self",))
         batch = list(pending.select_related("dossier", "owner", "status", "agency")[:batch_size])
+        orders: dict[int, ProcessingOrderVersion | None] = {}
         for change in batch:
             try:
                 with transaction.atomic():
-                    sent = _notify(change)
+                    sent = _notify(change, orders)
             except ApplicationError:  # a change the notification rules refuse is not retried forever
                 sent = False
             notified += sent
