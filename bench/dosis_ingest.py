@@ -4,7 +4,8 @@ One run, on PostgreSQL, on a throwaway database ``<name>_dosis_bench`` next to t
 ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/burgerprofiel``; dropped before
 and after, the named database itself is never touched):
 
-1. gunicorn serves the application (``--workers``, default 2) on a loopback port;
+1. gunicorn serves the application (``--workers``, default one per client up to one per CPU) on a
+   loopback port;
 2. ``--clients`` concurrent clients (threads, each with its own keep-alive connection and a
    private_key_jwt-obtained token) send single uploads (``POST /api/v2/dosis/dossiers``), then
    NDJSON bulk uploads (``POST /api/v2/dosis/dossiers/bulk``, ``--bulk-lines`` per request);
@@ -372,13 +373,20 @@ def check_processed(expected: int) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dosis_ingest", description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: one per client, as the bare runs' connections, at most one per CPU)",
+    )
     parser.add_argument("--single", type=int, default=150, help="single uploads per client")
     parser.add_argument("--bulk-requests", type=int, default=2, help="bulk requests per client")
     parser.add_argument("--bulk-lines", type=int, default=1000, help="lines per bulk request")
     parser.add_argument("--insert", type=int, default=1000, help="bare INSERT rows per client")
     parser.add_argument("--no-worker", action="store_true", help="skip the database-task-backend + worker run")
     args = parser.parse_args(argv)
+    # More workers than CPUs only adds context switches (the database shares the machine).
+    args.workers = args.workers or max(1, min(args.clients, os.cpu_count() or 1))
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/burgerprofiel")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
 
