@@ -231,18 +231,29 @@ class IdempotencyMiddleware:
             return self._replay(record, principal)
         if isinstance(record, HttpResponse):
             return record
-        response = self.get_response(request)
-        if response.status_code >= 500 or not isinstance(response, HttpResponse):
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
-            return response
-        # The kept answer may hold personal data (a contact person, say): encrypted with the agency's key.
-        sealed = encrypt_bytes(response.content, key_id=principal.client.agency.data_key_id)
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
-            status_code=response.status_code,
-            content_type=response.get("Content-Type", ""),
-            body=sealed.encode(),
-            completed_at=timezone.now(),
-        )
+        # The act and the kept answer commit together: a crash in between leaves neither, so a
+        # retry with the same key runs the act once, never twice (DESIGN rule 4).
+        try:
+            response = self._act(request, record, principal)
+        except BaseException:
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()  # the act rolled back: free the key
+            raise
+        return response
+
+    def _act(self, request: HttpRequest, record: IdempotencyRecord, principal: AgencyPrincipal) -> HttpResponseBase:
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500 or not isinstance(response, HttpResponse):
+                IdempotencyRecord.objects.filter(pk=record.pk).delete()
+                return response
+            # The kept answer may hold personal data (a contact person, say): encrypted with the agency's key.
+            sealed = encrypt_bytes(response.content, key_id=principal.client.agency.data_key_id)
+            IdempotencyRecord.objects.filter(pk=record.pk).update(
+                status_code=response.status_code,
+                content_type=response.get("Content-Type", ""),
+                body=sealed.encode(),
+                completed_at=timezone.now(),
+            )
         return response
 
     def _replay(self, record: IdempotencyRecord, principal: AgencyPrincipal) -> HttpResponseBase:

@@ -145,3 +145,18 @@ def test_no_replay_once_the_order_is_suspended(client, agency, auth_headers):
     processing_order_suspend(order=ProcessingOrder.objects.get(pk=agency.order_id), reason="2.3", actor=TEST_ACTOR)
     replay = _post(client, auth_headers, "opgeschort-1")
     assert_problem(replay, 403, "order-suspended")
+
+
+def test_when_keeping_the_answer_fails_the_act_is_rolled_back_too(client, auth_headers, monkeypatch):
+    from burgerprofiel.api import middleware
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the process dies between the act and its record")
+
+    monkeypatch.setattr(middleware, "encrypt_bytes", broken)
+    with pytest.raises(RuntimeError):
+        _post(client, auth_headers, "half-1")
+    assert ContactPerson.objects.count() == 0  # nothing half-done: a retry will run the act once
+    monkeypatch.undo()
+    assert _post(client, auth_headers, "half-1").status_code == 201
+    assert ContactPerson.objects.count() == 1
