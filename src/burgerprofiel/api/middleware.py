@@ -25,6 +25,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from burgerprofiel.api.models import IdempotencyRecord
+from burgerprofiel.api.parser import UnstorableText, check_storable
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_error, problem_response
 from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
 from burgerprofiel.crypto.services import KeyUnavailable
@@ -135,11 +136,24 @@ class ApiGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path.startswith((API_PREFIX, "/oauth/")):
             return self.get_response(request)
-        refused = self._rate_limit(request) or self._body_guard(request)
+        refused = self._rate_limit(request) or self._query_guard(request) or self._body_guard(request)
         if refused is not None:
             return refused
         response = self.get_response(request)
         return _as_problem(response) if request.path.startswith(API_PREFIX) else response
+
+    def _query_guard(self, request: HttpRequest) -> HttpResponse | None:
+        """Query parameters reach database lookups: text no database can store is refused here."""
+        try:
+            check_storable(dict(request.GET.lists()))
+        except UnstorableText:
+            return problem_response(
+                status=400,
+                code="unstorable-text",
+                title="Onleesbare aanvraag",
+                detail="De querystring bevat een NUL-teken of een losse surrogaat.",
+            )
+        return None
 
     def _body_guard(self, request: HttpRequest) -> HttpResponse | None:
         try:

@@ -130,3 +130,9 @@ def test_text_a_database_cannot_store_is_refused_400_and_nothing_is_stored(clien
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"].endswith("/unstorable-text")
     assert ContactPerson.objects.count() == 0
+
+
+def test_a_query_string_holding_a_nul_character_is_refused_400_not_a_500(client, auth_headers):
+    response = client.get("/api/v1/audit/events", {"after_id": "1\x00"}, **auth_headers)
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("/unstorable-text")
