@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 
 from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.agencies.services import (
+    ORDER_FIELDS,
     agency_onboard,
     api_client_create,
     processing_order_change,
@@ -70,21 +71,7 @@ def _no_add_another(formfield: Any) -> Any:
 
 _CLIENT_INLINE_FIELDS = ("client_id", "name", "is_active", "created_at")
 _ORDER_INLINE_FIELDS = ("order", "state", "created_at")
-_VERSION_FIELDS = (
-    "number",
-    "state",
-    "state_reason",
-    "components",
-    "data_categories",
-    "retention_days",
-    "valid_from",
-    "valid_until",
-    "legal_basis",
-    "dpia_reference",
-    "change_note",
-    "created_at",
-    "created_by",
-)
+_VERSION_FIELDS = ("number", *ORDER_FIELDS, "change_note", "created_at", "created_by")
 
 
 # -- agencies -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.api import selectors
-from burgerprofiel.api.auth import AgencyAuth, principal_of
+from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
 from burgerprofiel.api.middleware import IDEMPOTENCY_KEY_MAX_LENGTH
 from burgerprofiel.api.parser import StorableJsonParser, UnstorableText
 from burgerprofiel.api.schemas import (
@@ -29,7 +29,6 @@ from burgerprofiel.api.schemas import (
     TreeHeadOut,
 )
 from burgerprofiel.audit import services as audit
-from burgerprofiel.audit.actors import Actor
 from burgerprofiel.common.errors import ApplicationError, ValidationError
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_error, problem_response
 
@@ -156,17 +155,6 @@ api = BurgerprofielApi(
 )
 
 
-def _actor(request: HttpRequest) -> Actor:
-    principal = principal_of(request)
-    version = getattr(request, "order_version", None)
-    return Actor(
-        kind="agency_client",
-        id=principal.client.client_id,
-        agency_id=principal.agency_id,
-        order_version_id=version.pk if version else None,
-    )
-
-
 @api.exception_handler(ApplicationError)
 def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="burgerprofiel"'} if exc.status == 401 else None
@@ -254,7 +242,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     version = request.order_version  # type: ignore[attr-defined]
     agency = agency_get(agency_id=principal.agency_id)
     audit.audit_record(
-        actor=_actor(request),
+        actor=agency_request_actor(request),
         action="agency.me_read",
         object_type="agencies.Agency",
         object_id=str(agency.pk),
@@ -304,7 +292,7 @@ def me_order_check(
         )
     principal = principal_of(request)
     version = order_check(
-        actor=_actor(request), agency_id=principal.agency_id, component=component, categories=categories
+        actor=agency_request_actor(request), agency_id=principal.agency_id, component=component, categories=categories
     )
     return {
         "allowed": True,
@@ -324,7 +312,7 @@ def contact_persons_list(request: HttpRequest) -> list[Any]:
     principal = principal_of(request)
     people = selectors.contact_persons_for_agency(agency_id=principal.agency_id)
     audit.audit_record(
-        actor=_actor(request),
+        actor=agency_request_actor(request),
         action="contact_person.listed",
         object_type="agencies.ContactPerson",
         detail={"count": len(people)},
@@ -346,7 +334,7 @@ def contact_persons_create(request: HttpRequest, payload: ContactPersonIn) -> St
         email=str(payload.email),
         role=payload.role,
         phone=payload.phone,
-        actor=_actor(request),
+        actor=agency_request_actor(request),
     )
     return Status(201, person)
 

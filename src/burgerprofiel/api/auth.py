@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from burgerprofiel.agencies.order_check import order_check
+from burgerprofiel.audit.actors import Actor
 from burgerprofiel.common.errors import AuthenticationFailed
 from burgerprofiel.oauth.services import AgencyPrincipal, access_token_verify
 
@@ -46,6 +47,18 @@ class AgencyAuth(HttpBearer):
         )
         request.order_version = version  # type: ignore[attr-defined]
         return principal
+
+
+def agency_request_actor(request: HttpRequest) -> Actor:
+    """The calling agency client, with the order version its check found, as an audit actor."""
+    principal = principal_of(request)
+    version = getattr(request, "order_version", None)
+    return Actor(
+        kind="agency_client",
+        id=principal.client.client_id,
+        agency_id=principal.agency_id,
+        order_version_id=version.pk if version else None,
+    )
 
 
 def principal_of(request: HttpRequest) -> AgencyPrincipal:

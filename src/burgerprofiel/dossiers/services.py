@@ -35,7 +35,7 @@ from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import current_order_version
 from burgerprofiel.api.parser import UnstorableText, check_storable
-from burgerprofiel.audit.actors import SYSTEM, Actor
+from burgerprofiel.audit.actors import SYSTEM, Actor, citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.common.errors import ApplicationError, NotFound, ValidationError
@@ -761,3 +761,19 @@ def dossiers_purge_expired(*, now: dt.datetime | None = None, batch_size: int | 
             if len(batch) < batch_size:
                 break
     return purged
+
+
+def dossier_list_view_record(*, citizen: Any, dossiers: Iterable[Dossier], detail: dict[str, Any]) -> None:
+    """A citizen saw a list of their dossiers: one event per agency whose data was shown, so each
+    agency's DPO finds the views of its data (an empty list still leaves one event)."""
+    shown: dict[int | None, int] = {}
+    for dossier in dossiers:
+        shown[dossier.agency_id] = shown.get(dossier.agency_id, 0) + 1
+    for agency_id, count in shown.items() or [(None, 0)]:
+        audit_record(
+            actor=citizen_actor(citizen),
+            action="dossier.list_viewed",
+            agency_id=agency_id,
+            object_type="dossiers.Dossier",
+            detail={**detail, "count": count},
+        )

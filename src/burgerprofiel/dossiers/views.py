@@ -6,18 +6,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
-from burgerprofiel.dossiers import selectors
+from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.selectors import DossierFilter
-from burgerprofiel.portal.auth import citizen_required
+from burgerprofiel.portal.auth import citizen_request_actor, citizen_required
 
 FILTER_LABELS = {DossierFilter.OPEN: "Lopend", DossierFilter.CLOSED: "Afgerond", DossierFilter.ALL: "Alle"}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor(kind="citizen", id=str(request.citizen.pk))  # type: ignore[attr-defined]
 
 
 @require_GET
@@ -27,18 +22,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     if state not in DossierFilter.CHOICES:
         state = DossierFilter.OPEN
     dossiers = selectors.dossiers_for_citizen(citizen=request.citizen, state=state)  # type: ignore[attr-defined]
-    # One event per agency whose data was shown, so each agency's DPO finds the views of its data.
-    shown: dict[int, int] = {}
-    for dossier in dossiers:
-        shown[dossier.agency_id] = shown.get(dossier.agency_id, 0) + 1
-    for agency_id, count in shown.items() or [(None, 0)]:
-        audit_record(
-            actor=_actor(request),
-            action="dossier.list_viewed",
-            agency_id=agency_id,
-            object_type="dossiers.Dossier",
-            detail={"filter": state, "count": count},
-        )
+    services.dossier_list_view_record(citizen=request.citizen, dossiers=dossiers, detail={"filter": state})  # type: ignore[attr-defined]
     return render(
         request,
         "dossiers/list.html",
@@ -60,7 +44,7 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
         raise Http404(exc.detail) from exc
     history = selectors.dossier_history(dossier=dossier)
     audit_record(
-        actor=_actor(request),
+        actor=citizen_request_actor(request),
         action="dossier.viewed",
         agency_id=dossier.agency_id,
         object_type="dossiers.Dossier",

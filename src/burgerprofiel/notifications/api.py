@@ -13,10 +13,9 @@ from pydantic import Field
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
-from burgerprofiel.api.auth import AgencyAuth, principal_of
+from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
 from burgerprofiel.api.parser import UnstorableText, check_storable
 from burgerprofiel.api.schemas import Strict
-from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.notifications import selectors
@@ -82,17 +81,6 @@ class ReceiptOut(Schema):
     created_at: Any
 
 
-def _actor(request: HttpRequest) -> Actor:
-    principal = principal_of(request)
-    version = getattr(request, "order_version", None)
-    return Actor(
-        kind="agency_client",
-        id=principal.client.client_id,
-        agency_id=principal.agency_id,
-        order_version_id=version.pk if version else None,
-    )
-
-
 def _optional_categories(request: HttpRequest, items: list[NotificationInput]) -> None:
     """The optional fields carry categories of their own: the order must allow those too."""
     extra = set()
@@ -102,7 +90,7 @@ def _optional_categories(request: HttpRequest, items: list[NotificationInput]) -
         extra.add("verantwoordelijke_organisatie")
     if extra:
         order_check(
-            actor=_actor(request),
+            actor=agency_request_actor(request),
             agency_id=principal_of(request).agency_id,
             component=Component.NOTIFICATIES,
             categories=sorted(extra),
@@ -151,7 +139,7 @@ def notification_push(request: HttpRequest, payload: NotificationIn) -> Status[A
         action_required=item.action_required,
         action_url=item.action_url,
         responsible_org=item.responsible_org,
-        actor=_actor(request),
+        actor=agency_request_actor(request),
     )
     return Status(202, {"id": notification.pk, "deliveries": _deliveries(notification)})
 
@@ -203,7 +191,7 @@ def notification_push_bulk(request: HttpRequest) -> Status[Any]:
         raise ValidationError("De body is geen geldige JSON of NDJSON (of bevat een NUL-teken).") from None
     _optional_categories(request, items)
     notifications = notifications_bulk_create(
-        agency=agency_get(agency_id=principal_of(request).agency_id), items=items, actor=_actor(request)
+        agency=agency_get(agency_id=principal_of(request).agency_id), items=items, actor=agency_request_actor(request)
     )
     return Status(202, {"count": len(notifications), "ids": [n.pk for n in notifications]})
 
@@ -222,7 +210,7 @@ def receipts_list(
     agency_id = principal_of(request).agency_id
     receipts = selectors.receipts_for_agency(agency_id=agency_id, after_id=after_id, limit=limit)
     audit_record(
-        actor=_actor(request),
+        actor=agency_request_actor(request),
         action="notification.receipts_listed",
         agency_id=agency_id,
         object_type="notifications.DeliveryReceipt",
@@ -246,7 +234,7 @@ def receipts_list(
 )
 def notification_status(request: HttpRequest, notification_id: uuid.UUID) -> dict[str, Any]:
     notification = notification_for_agency(
-        agency_id=principal_of(request).agency_id, notification_id=notification_id, actor=_actor(request)
+        agency_id=principal_of(request).agency_id, notification_id=notification_id, actor=agency_request_actor(request)
     )
     return {
         "id": notification.pk,

@@ -10,16 +10,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
 from burgerprofiel.notifications.services import notification_mark_read
-from burgerprofiel.portal.auth import citizen_required
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor(kind="citizen", id=str(request.citizen.pk))  # type: ignore[attr-defined]
+from burgerprofiel.portal.auth import citizen_request_actor, citizen_required
 
 
 @require_GET
@@ -46,10 +41,12 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     if notification.read_at is None:
-        notification_mark_read(citizen=citizen, notification_ids=[notification.pk], actor=_actor(request))
+        notification_mark_read(
+            citizen=citizen, notification_ids=[notification.pk], actor=citizen_request_actor(request)
+        )
     # Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
     audit_record(
-        actor=_actor(request),
+        actor=citizen_request_actor(request),
         action="notification.viewed",
         agency_id=notification.agency_id,
         object_type="notifications.Notification",
@@ -61,13 +58,13 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 @citizen_required
 def notification_read(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    notification_mark_read(citizen=request.citizen, notification_ids=[pk], actor=_actor(request))  # type: ignore[attr-defined]
+    notification_mark_read(citizen=request.citizen, notification_ids=[pk], actor=citizen_request_actor(request))  # type: ignore[attr-defined]
     return HttpResponseRedirect(reverse("notifications:list"))
 
 
 @require_POST
 @citizen_required
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = notification_mark_read(citizen=request.citizen, notification_ids=None, actor=_actor(request))  # type: ignore[attr-defined]
+    count = notification_mark_read(citizen=request.citizen, notification_ids=None, actor=citizen_request_actor(request))  # type: ignore[attr-defined]
     messages.success(request, f"{count} melding(en) als gelezen gemarkeerd.")
     return HttpResponseRedirect(reverse("notifications:list"))

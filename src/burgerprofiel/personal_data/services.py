@@ -23,7 +23,7 @@ from django.db import transaction
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
-from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.actors import CITIZEN_OBJECT, Actor, citizen_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
@@ -36,7 +36,6 @@ from burgerprofiel.personal_data.ssrf import UnsafeUrl, url_check
 
 log = logging.getLogger(__name__)
 
-CITIZEN_OBJECT = "citizens.Citizen"  # how every audit event names the citizen whose data it touched
 THEMES = [
     "U en uw gezin",
     "Groeipakket",
@@ -49,10 +48,6 @@ THEMES = [
     "Andere",
 ]
 MAX_ITEMS = 200
-
-
-def citizen_actor(citizen: Citizen) -> Actor:
-    return Actor(kind="citizen", id=str(citizen.pk))
 
 
 def pull_source_add(

@@ -1,7 +1,7 @@
 """ "Wie bekeek mijn gegevens": every access to a citizen's data, read from the audit trail.
 
 Convention (for every app that touches a citizen's data): the audit event names the citizen as
-``object_type="citizens.Citizen"``, ``object_id=str(citizen.pk)``, with the agency in
+``object_type="citizens.Citizen"`` (``audit.actors.CITIZEN_OBJECT``), ``object_id=str(citizen.pk)``, with the agency in
 ``agency_id`` and the purpose in ``purpose``. The citizen sees agency reads and pulls, platform
 staff's accesses and their own logins; never another citizen's events.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.audit.actors import CITIZEN_OBJECT
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.personal_data.services import CITIZEN_OBJECT
 
 MAX_ENTRIES = 200
 

@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 
+from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.citizens.models import Citizen
 
 SESSION_CITIZEN = "bp_citizen_id"
@@ -99,6 +100,11 @@ def session_level(request: HttpRequest) -> int:
     from burgerprofiel.portal.oidc import acr_level
 
     return acr_level(str(request.session.get(SESSION_ACR, "")))
+
+
+def citizen_request_actor(request: HttpRequest) -> Actor:
+    """The logged-in citizen as the actor of an audit event (views behind ``citizen_required``)."""
+    return citizen_actor(request.citizen)  # type: ignore[attr-defined]
 
 
 @overload

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from burgerprofiel.audit.actors import CITIZEN_OBJECT
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.personal_data.services import CITIZEN_OBJECT
 
 
 @dataclass
@@ -50,26 +50,13 @@ def overview_register(provider: Provider) -> Provider:
 def _dossiers(citizen: Citizen) -> Section | None:
     try:
         from burgerprofiel.dossiers.selectors import DossierFilter, dossiers_for_citizen
+        from burgerprofiel.dossiers.services import dossier_list_view_record
     except ImportError:
         return None
     dossiers = dossiers_for_citizen(citizen=citizen, state=DossierFilter.OPEN)
     needing = [d for d in dossiers if d.action_needed]
     recent = sorted(dossiers, key=lambda d: d.current_modified_at, reverse=True)[:5]
-    # The overview shows dossier names: recorded per agency like the "Mijn dossiers" list.
-    from burgerprofiel.audit.actors import Actor
-    from burgerprofiel.audit.services import audit_record
-
-    shown: dict[int, int] = {}
-    for dossier in recent:
-        shown[dossier.agency_id] = shown.get(dossier.agency_id, 0) + 1
-    for agency_id, count in shown.items():
-        audit_record(
-            actor=Actor(kind="citizen", id=str(citizen.pk)),
-            action="dossier.list_viewed",
-            agency_id=agency_id,
-            object_type="dossiers.Dossier",
-            detail={"where": "overview", "count": count},
-        )
+    dossier_list_view_record(citizen=citizen, dossiers=recent, detail={"where": "overview"})
     return Section(
         key="dossiers",
         title=_("Uw dossiers"),

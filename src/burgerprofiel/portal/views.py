@@ -11,11 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.actors import CITIZEN_OBJECT, citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import ValidationError
-from burgerprofiel.personal_data.services import CITIZEN_OBJECT, personal_data_forget
+from burgerprofiel.personal_data.services import personal_data_forget
 from burgerprofiel.portal import oidc
 from burgerprofiel.portal.access_log import access_log_for_citizen
 from burgerprofiel.portal.auth import (
@@ -96,7 +96,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     # Kept for RP-initiated logout; it carries the INSZ (rrn), so sealed with the citizen's key.
     request.session[oidc.SESSION_ID_TOKEN] = session_seal(citizen, id_token)
     audit_record(
-        actor=Actor(kind="citizen", id=str(citizen.pk)),
+        actor=citizen_actor(citizen),
         action="portal.login",
         object_type=CITIZEN_OBJECT,
         object_id=str(citizen.pk),

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, principal_of
-from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.actors import CITIZEN_OBJECT, Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.selectors import citizen_by_insz
@@ -69,7 +69,7 @@ def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
         ),
         action="preferences.read_by_agency",
         agency_id=principal.agency_id,
-        object_type="citizens.Citizen",
+        object_type=CITIZEN_OBJECT,
         object_id=str(citizen.pk) if citizen else "",
         detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
     )

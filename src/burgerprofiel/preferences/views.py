@@ -12,18 +12,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.actors import CITIZEN_OBJECT, citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.notifications.models import Notification
-from burgerprofiel.portal.auth import citizen_required
+from burgerprofiel.portal.auth import citizen_request_actor, citizen_required
 from burgerprofiel.preferences import consent_texts, selectors, services
 from burgerprofiel.preferences.models import Channel, ConsentEvent
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor(kind="citizen", id=str(request.citizen.pk))  # type: ignore[attr-defined]
 
 
 def _back() -> HttpResponseRedirect:
@@ -67,9 +63,9 @@ def index(request: HttpRequest) -> HttpResponse:
     citizen = request.citizen  # type: ignore[attr-defined]
     preference = selectors.preference_for_citizen(citizen=citizen)
     audit_record(
-        actor=Actor(kind="citizen", id=str(citizen.pk)),
+        actor=citizen_actor(citizen),
         action="preferences.viewed",
-        object_type="citizens.Citizen",
+        object_type=CITIZEN_OBJECT,
         object_id=str(citizen.pk),
         purpose="Contactvoorkeuren bekijken",
     )
@@ -102,7 +98,7 @@ def email(request: HttpRequest) -> HttpResponse:
     return _run(
         request,
         lambda: services.email_verification_start(
-            citizen=citizen, email=request.POST.get("email", ""), actor=_actor(request)
+            citizen=citizen, email=request.POST.get("email", ""), actor=citizen_request_actor(request)
         ),
         "We stuurden een bevestigingslink naar dat e-mailadres. Het wordt gebruikt zodra u op de link klikt.",
     )
@@ -117,7 +113,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     citizen = request.citizen  # type: ignore[attr-defined]
     return _run(
         request,
-        lambda: services.email_verification_confirm(citizen=citizen, token=token, actor=_actor(request)),
+        lambda: services.email_verification_confirm(citizen=citizen, token=token, actor=citizen_request_actor(request)),
         "Uw e-mailadres is bevestigd.",
     )
 
@@ -129,7 +125,7 @@ def mobile(request: HttpRequest) -> HttpResponse:
     return _run(
         request,
         lambda: services.mobile_verification_start(
-            citizen=citizen, mobile=request.POST.get("mobile", ""), actor=_actor(request)
+            citizen=citizen, mobile=request.POST.get("mobile", ""), actor=citizen_request_actor(request)
         ),
         "We stuurden een code per sms. Vul ze hieronder in.",
     )
@@ -142,7 +138,7 @@ def mobile_confirm(request: HttpRequest) -> HttpResponse:
     return _run(
         request,
         lambda: services.mobile_verification_confirm(
-            citizen=citizen, code=request.POST.get("code", ""), actor=_actor(request)
+            citizen=citizen, code=request.POST.get("code", ""), actor=citizen_request_actor(request)
         ),
         "Uw gsm-nummer is bevestigd.",
     )
@@ -154,7 +150,7 @@ def contact_remove(request: HttpRequest, channel: str) -> HttpResponse:
     citizen = request.citizen  # type: ignore[attr-defined]
     return _run(
         request,
-        lambda: services.contact_remove(citizen=citizen, channel=channel, actor=_actor(request)),
+        lambda: services.contact_remove(citizen=citizen, channel=channel, actor=citizen_request_actor(request)),
         "Het adres is verwijderd.",
     )
 
@@ -165,7 +161,9 @@ def iban(request: HttpRequest) -> HttpResponse:
     citizen = request.citizen  # type: ignore[attr-defined]
     return _run(
         request,
-        lambda: services.iban_set(citizen=citizen, iban=request.POST.get("iban", ""), actor=_actor(request)),
+        lambda: services.iban_set(
+            citizen=citizen, iban=request.POST.get("iban", ""), actor=citizen_request_actor(request)
+        ),
         "Uw rekeningnummer is bewaard.",
     )
 
@@ -190,7 +188,7 @@ def consent(request: HttpRequest) -> HttpResponse:
             granted=granted,
             text_version=request.POST.get("text_version", ""),
             method=ConsentEvent.Method.PORTAL,
-            actor=_actor(request),
+            actor=citizen_request_actor(request),
         ),
         "Uw toestemming is geregistreerd." if granted else "Uw toestemming is ingetrokken.",
     )
@@ -217,6 +215,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         granted=False,
         text_version=consent_texts.CURRENT_VERSION,
         method=ConsentEvent.Method.ONE_CLICK,
-        actor=Actor(kind="citizen", id=str(citizen.pk)),
+        actor=citizen_actor(citizen),
     )
     return render(request, "preferences/unsubscribe.html", {"done": True})
