@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from burgerprofiel.agencies.models import Agency, ApiClient, ProcessingOrder, ProcessingOrderVersion
+from django.db.models import OuterRef, Subquery
+
+from burgerprofiel.agencies.models import Agency, ApiClient, ProcessingOrderVersion
 from burgerprofiel.common.errors import NotFound
 
 
@@ -11,8 +13,13 @@ def current_order_version(*, agency_id: int) -> ProcessingOrderVersion | None:
     not block the order still in force. Without an active one, the newest order that is not
     terminated (so a suspension is reported as such), else the newest.
     """
-    orders = ProcessingOrder.objects.filter(agency_id=agency_id).order_by("-created_at", "-pk")
-    latest = [v for v in (o.versions.order_by("-number").first() for o in orders) if v is not None]
+    # Every order's latest version, newest order first, in one query (this runs on every API call).
+    newest_number = ProcessingOrderVersion.objects.filter(order=OuterRef("order")).order_by("-number").values("number")
+    latest = list(
+        ProcessingOrderVersion.objects.select_related("order")
+        .filter(order__agency_id=agency_id, number=Subquery(newest_number[:1]))
+        .order_by("-order__created_at", "-order__pk")
+    )
     for wanted in (
         lambda v: v.state == ProcessingOrderVersion.State.ACTIVE,
         lambda v: v.state != ProcessingOrderVersion.State.TERMINATED,

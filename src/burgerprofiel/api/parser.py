@@ -14,6 +14,10 @@ from django.http import HttpRequest
 from ninja.parser import Parser
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# In UTF-8 JSON text that parses, NUL and surrogates can only arrive escaped (raw control characters
+# and raw surrogates are invalid JSON or invalid UTF-8): without such an escape there is nothing to
+# walk. Text in UTF-16 or UTF-32 (which json.loads also reads) always holds NUL bytes, and is walked.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class UnstorableText(ValueError):
@@ -34,6 +38,12 @@ def check_storable(value: Any) -> Any:
     return value
 
 
+def may_hold_unstorable(raw: bytes) -> bool:
+    """False when JSON text ``raw`` cannot hold a NUL or a lone surrogate (no escape that could be one)."""
+    return b"\x00" in raw or _SUSPECT_ESCAPE.search(raw) is not None
+
+
 class StorableJsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
-        return check_storable(super().parse_body(request))
+        parsed = super().parse_body(request)
+        return check_storable(parsed) if may_hold_unstorable(request.body) else parsed

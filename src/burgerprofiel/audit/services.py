@@ -94,9 +94,15 @@ def _holds_float(value: Any) -> bool:
     if isinstance(value, float):
         return True
     if isinstance(value, dict):
-        return any(_holds_float(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_float(v) for v in value)
+        items: Any = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return False
+    # A flat loop: an event may list thousands of ids (a bulk upload names every row it queued).
+    for item in items:
+        if isinstance(item, float) or (isinstance(item, dict | list | tuple) and _holds_float(item)):
+            return True
     return False
 
 
@@ -134,7 +140,7 @@ def _text(name: str, value: Any) -> str:
     return _clean(str(value))[: column.max_length]
 
 
-def audit_record(
+def audit_event_build(
     *,
     actor: Actor,
     action: str,
@@ -146,7 +152,7 @@ def audit_record(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event. Call it inside the transaction of the act it records."""
+    """The event ``audit_record`` appends, not yet saved, with its leaf hash computed."""
     values: dict[str, Any] = {
         # Microsecond precision survives every backend, so the hash recomputes identically.
         "occurred_at": timezone.now(),
@@ -163,9 +169,55 @@ def audit_record(
         # Through JSON first: tuples become lists and keys strings, as the database will return them.
         "detail": _storable(json.loads(json.dumps(detail or {}, allow_nan=False))),
     }
-    event = AuditEvent.objects.create(leaf_hash=event_leaf_hash(values), **values)
-    AUDIT_EVENTS.labels(values["action"]).inc()
+    return AuditEvent(leaf_hash=event_leaf_hash(values), **values)
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str = "",
+    object_id: str = "",
+    purpose: str = "",
+    agency_id: int | None = None,
+    order_version_id: int | None = None,
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. Call it inside the transaction of the act it records."""
+    event = audit_event_build(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        agency_id=agency_id,
+        order_version_id=order_version_id,
+        outcome=outcome,
+        detail=detail,
+    )
+    event.save(force_insert=True)
+    audit_counted(event)
     return event
+
+
+def audit_counted(event: AuditEvent) -> None:
+    """Count an appended event in the metrics (``audit_record`` does this itself)."""
+    AUDIT_EVENTS.labels(event.action).inc()
+
+
+def audit_insert_per_row(event: AuditEvent, *, rows_of: str) -> tuple[str, list[Any]]:
+    """SQL appending ``event`` once for each row of ``rows_of`` (a CTE of the same statement), and its
+    parameters: the audit INSERT folded into the statement of the act it records (PostgreSQL), so
+    both commit together in one round trip. The act's CTE must yield one row, or none."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    # Identifiers come from the model and the caller's own CTE name; every value is a parameter.
+    sql = f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) SELECT {placeholders} FROM {rows_of}"  # noqa: S608
+    return sql, params
 
 
 def _sign_head(tree_size: int, root_hash: str, signed_at: datetime) -> tuple[str, str]:

@@ -357,6 +357,11 @@ DOSIS_BULK_MAX_BODY_BYTES = env_int(
     help="Largest accepted body of a DOSIS bulk upload (/api/v2/dosis/dossiers/bulk, NDJSON).",
 )
 DOSIS_BULK_MAX_LINES = 10_000  # DOSIS bulk contract: at most 10,000 uploads per request
+DOSIS_DRAIN_INTERVAL_MS = env_int(
+    "DOSIS_DRAIN_INTERVAL_MS",
+    200,
+    help="How long the worker's DOSIS loop waits, when the upload queue is empty, before looking again.",
+)
 DOSIS_PURGE_BATCH_SIZE = env_int(
     "DOSIS_PURGE_BATCH_SIZE", 500, help="Dossiers removed per transaction by the DOSIS retention purge."
 )

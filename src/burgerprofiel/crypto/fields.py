@@ -44,6 +44,13 @@ class _Ciphertext(str):
     """Marks a string that ``pre_save`` already encrypted."""
 
 
+def sealed(ciphertext: str) -> Any:
+    """A value ``encrypt_bytes`` made, to assign to an encrypted field as it is (not encrypted again)."""
+    if not ciphertext.startswith(PREFIX):
+        raise ValueError("not an encrypted value")
+    return _Ciphertext(ciphertext)
+
+
 def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str) -> str:
     nonce = os.urandom(12)
     key = data_key_material(key_id)
@@ -93,6 +100,8 @@ class EncryptedTextField(models.TextField):
         value = getattr(model_instance, self.attname)
         if value is None or value is UNREADABLE:
             return None if value is None else _Ciphertext("")
+        if isinstance(value, _Ciphertext):
+            return value
         key_id = _resolve(model_instance, self.key_from)
         if key_id is None:
             raise ValueError(f"{type(model_instance).__name__}.{self.name}: no data key at {self.key_from}")

@@ -10,8 +10,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from burgerprofiel.api.auth import AgencyAuth, principal_of
-from burgerprofiel.audit.actors import Actor
+from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.models import DossierUpload
@@ -24,14 +23,12 @@ Text = Annotated[str, Query(min_length=1, max_length=500)]
 
 def caller_of(request: HttpRequest) -> services.Caller:
     principal = principal_of(request)
-    version = request.order_version  # type: ignore[attr-defined]
-    actor = Actor(
-        kind="agency_client",
-        id=principal.client.client_id,
-        agency_id=principal.agency_id,
-        order_version_id=version.pk,
+    return services.Caller(
+        actor=agency_request_actor(request),
+        client_id=principal.client.client_id,
+        order_version=request.order_version,  # type: ignore[attr-defined]
+        data_key_id=principal.client.agency.data_key_id,
     )
-    return services.Caller(actor=actor, client_id=principal.client.client_id, order_version=version)
 
 
 def _results(request: HttpRequest, uploads: list[DossierUpload], **detail: Any) -> list[dict[str, Any]]:

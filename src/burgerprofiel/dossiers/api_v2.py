@@ -117,8 +117,7 @@ dosis_v2_api.exception_handler(Exception)(v1._unexpected)
     "/dosis/dossiers", response=UploadAcceptedOut, summary="Een dossierstatus opladen (asynchroon)", tags=["dosis"]
 )
 def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
-    row = services.dossier_upload_accept(caller=caller_of(request), upload=payload)
-    return {"Status": "OK", "UploadId": row.upload_id}
+    return {"Status": "OK", "UploadId": services.dossier_upload_accept(caller=caller_of(request), upload=payload)}
 
 
 @dosis_v2_api.post(

@@ -142,6 +142,9 @@ class DossierUpload(models.Model):
     outcome = models.CharField(max_length=20, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # What the audit event of a single upload's acceptance names: it is written in the same statement
+    # as this row, before the database has given the row its id.
+    ref = models.UUIDField("referentie", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "DOSIS-upload"

@@ -34,12 +34,12 @@ from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
 from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import current_order_version
-from burgerprofiel.api.parser import UnstorableText, check_storable
+from burgerprofiel.api.parser import UnstorableText, check_storable, may_hold_unstorable
 from burgerprofiel.audit.actors import SYSTEM, Actor, citizen_actor
-from burgerprofiel.audit.services import audit_record
+from burgerprofiel.audit.services import audit_counted, audit_event_build, audit_insert_per_row, audit_record
 from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.common.errors import ApplicationError, NotFound, ValidationError
-from burgerprofiel.crypto.fields import blind_index
+from burgerprofiel.crypto.fields import blind_index, encrypt_bytes, sealed
 from burgerprofiel.dossiers.models import (
     DosisSource,
     Dossier,
@@ -144,7 +144,8 @@ def dosis_upload_parse(raw: bytes | str) -> DossierUploadIn:
     except PydanticValidationError as exc:
         raise DosisValidationError(dosis_errors([dict(e) for e in exc.errors(include_input=False)])) from None
     try:
-        check_storable(upload.model_dump(mode="json"))
+        if may_hold_unstorable(raw if isinstance(raw, bytes) else raw.encode()):
+            check_storable(upload.model_dump(mode="json"))
     except UnstorableText:
         raise DosisValidationError(
             [
@@ -202,6 +203,7 @@ class Caller:
     actor: Actor
     client_id: str
     order_version: ProcessingOrderVersion
+    data_key_id: uuid.UUID
 
     @property
     def agency_id(self) -> int:
@@ -217,41 +219,173 @@ def _categories_check(*, caller: Caller, upload: DossierUploadIn) -> None:
         order_check(actor=caller.actor, agency_id=caller.agency_id, component=COMPONENT, categories=carried)
 
 
-def _upload_row(*, caller: Caller, source: DosisSource, upload: DossierUploadIn) -> DossierUpload:
-    return DossierUpload(
-        agency_id=caller.agency_id,
-        source=source,
-        dossier_number=upload.Identificatie.DossierNummer,
-        upload_id=upload.UploadId or str(uuid.uuid4()),
-        client_id=caller.client_id,
-        order_version_id=caller.order_version.pk,
-        payload=upload.model_dump(mode="json"),  # type: ignore[misc]  # EncryptedJSONField takes JSON
+@dataclass(frozen=True)
+class _Queued:
+    """One validated upload as the queue keeps it: the payload's JSON, encrypted with the agency's key."""
+
+    dossier_number: str
+    upload_id: str
+    payload: str
+
+    @classmethod
+    def of(cls, *, caller: Caller, upload: DossierUploadIn) -> _Queued:
+        return cls(
+            dossier_number=upload.Identificatie.DossierNummer,
+            upload_id=upload.UploadId or str(uuid.uuid4()),
+            payload=encrypt_bytes(upload.model_dump_json().encode(), key_id=caller.data_key_id),
+        )
+
+
+# The queue's columns as the fast paths write them; the payload goes in already encrypted.
+_QUEUE_COLUMNS = (
+    "agency_id",
+    "source_id",
+    "dossier_number",
+    "upload_id",
+    "client_id",
+    "order_version_id",
+    "payload",
+    "state",
+    "errors",
+    "outcome",
+    "received_at",
+    "ref",
+)
+
+
+def _queue_one_in_one_statement(*, caller: Caller, bron: str, queued: _Queued) -> tuple[int, str] | None:
+    """PostgreSQL: the source check, the queue row and its audit event in one statement (one round
+    trip, one commit). Returns the row's (id, ref), or None when the agency has no such source."""
+    ref = uuid.uuid4()
+    event = audit_event_build(
+        actor=caller.actor,
+        action="dossier.upload_accepted",
+        object_type="dossiers.DossierUpload",
+        object_id=str(ref),
+        detail={"count": 1},
     )
+    audit_sql, audit_params = audit_insert_per_row(event, rows_of="queued")
+    table = DossierUpload._meta.db_table
+    # Identifiers from the models, every value a parameter.
+    sql = (
+        "WITH source AS (SELECT id FROM dossiers_dosissource WHERE uri = %s AND agency_id = %s), "  # noqa: S608
+        f"queued AS (INSERT INTO {table} ({', '.join(_QUEUE_COLUMNS)}) "
+        f"SELECT %s, source.id, {', '.join(['%s'] * (len(_QUEUE_COLUMNS) - 2))} FROM source RETURNING id), "
+        f"audited AS ({audit_sql}) "
+        "SELECT id FROM queued"
+    )
+    params = [
+        bron,
+        caller.agency_id,
+        caller.agency_id,
+        queued.dossier_number,
+        queued.upload_id,
+        caller.client_id,
+        caller.order_version.pk,
+        queued.payload,
+        DossierUpload.State.PENDING.value,
+        "[]",
+        "",
+        timezone.now(),
+        ref,
+        *audit_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    audit_counted(event)
+    return row[0], str(ref)
 
 
-def _enqueue_processing() -> None:
+def dossier_upload_accept(*, caller: Caller, upload: DossierUploadIn) -> str:
+    """Check, store and queue one upload, audited; returns its UploadId. A worker files it."""
+    _categories_check(caller=caller, upload=upload)
+    queued = _Queued.of(caller=caller, upload=upload)
+    bron = upload.Identificatie.Bron
+    if connection.vendor == "postgresql":
+        if _queue_one_in_one_statement(caller=caller, bron=bron, queued=queued) is None:
+            raise UnknownSource("Onbekende bron voor uw instantie.", extra={"bron": bron})
+    else:
+        source = _source_for(agency_id=caller.agency_id, uri=bron)
+        with transaction.atomic():
+            row = _queue_rows(caller=caller, sources={bron: source.pk}, rows=[(bron, queued)], ref=True)[0]
+            audit_record(
+                actor=caller.actor,
+                action="dossier.upload_accepted",
+                object_type="dossiers.DossierUpload",
+                object_id=str(row.ref),
+                detail={"count": 1},
+            )
+    dosis_processing_kick()
+    return queued.upload_id
+
+
+def _queue_rows(
+    *, caller: Caller, sources: dict[str, int], rows: list[tuple[str, _Queued]], ref: bool = False
+) -> list[DossierUpload]:
+    """Write queue rows with the ORM (one multi-row INSERT per thousand rows)."""
+    now = timezone.now()
+    objects = [
+        DossierUpload(
+            agency_id=caller.agency_id,
+            source_id=sources[bron],
+            dossier_number=q.dossier_number,
+            upload_id=q.upload_id,
+            client_id=caller.client_id,
+            order_version_id=caller.order_version.pk,
+            received_at=now,
+            ref=uuid.uuid4() if ref else None,
+            payload=sealed(q.payload),  # encrypted once, when the line was checked
+        )
+        for bron, q in rows
+    ]
+    return DossierUpload.objects.bulk_create(objects, batch_size=1000)
+
+
+def _copy_rows(*, caller: Caller, sources: dict[str, int], rows: list[tuple[str, _Queued]]) -> list[int]:
+    """PostgreSQL: ids from the sequence in one query, then the rows with COPY; returns the ids."""
+    table = DossierUpload._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        with cursor.copy(f"COPY {table} (id, {', '.join(_QUEUE_COLUMNS)}) FROM STDIN") as copy:
+            for pk, (bron, q) in zip(ids, rows, strict=True):
+                copy.write_row(
+                    (
+                        pk,
+                        caller.agency_id,
+                        sources[bron],
+                        q.dossier_number,
+                        q.upload_id,
+                        caller.client_id,
+                        caller.order_version.pk,
+                        q.payload,
+                        DossierUpload.State.PENDING.value,
+                        "[]",
+                        "",
+                        now,
+                        None,
+                    )
+                )
+    return ids
+
+
+def dosis_processing_kick() -> None:
+    """Have what was just queued filed. ``burgerprofiel worker`` drains the queue on its own (every
+    ``DOSIS_DRAIN_INTERVAL_SECONDS`` when idle), so nothing is enqueued per upload; a task backend
+    that runs tasks inline (tests, one-off scripts) files them now. Call it after the queue rows
+    were written (outside their transaction)."""
+    from django_tasks.backends.immediate import ImmediateBackend
+
     from burgerprofiel.dossiers.tasks import dosis_uploads_process
 
-    dosis_uploads_process.enqueue()
-
-
-def dossier_upload_accept(*, caller: Caller, upload: DossierUploadIn) -> DossierUpload:
-    """Check, store and queue one upload; processing happens in a task."""
-    _categories_check(caller=caller, upload=upload)
-    source = _source_for(agency_id=caller.agency_id, uri=upload.Identificatie.Bron)
-    with transaction.atomic():
-        row = _upload_row(caller=caller, source=source, upload=upload)
-        row.agency = source.agency
-        row.save()
-        audit_record(
-            actor=caller.actor,
-            action="dossier.upload_accepted",
-            object_type="dossiers.DossierUpload",
-            object_id=str(row.pk),
-            detail={"source_id": source.pk, "count": 1},
-        )
-        _enqueue_processing()
-    return row
+    if isinstance(dosis_uploads_process.get_backend(), ImmediateBackend):
+        dosis_uploads_process.enqueue()
 
 
 @dataclass
@@ -289,18 +423,21 @@ def ndjson_lines(stream: Any, *, max_bytes: int, max_lines: int) -> Iterator[byt
 def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> BulkResult:
     """Many uploads in one request: each line is checked on its own and answered on its own.
 
-    The valid lines are stored together, with one processing task, after the whole stream was
-    read: a stream that breaks off (too large, too many lines) stores nothing.
+    The valid lines are stored together (COPY on PostgreSQL) with one audit event naming them,
+    after the whole stream was read: a stream that breaks off (too large, too many lines) stores
+    nothing.
     """
     result = BulkResult()
-    rows: list[DossierUpload] = []
-    sources = {s.uri: s for s in DosisSource.objects.select_related("agency").filter(agency_id=caller.agency_id)}
+    rows: list[tuple[str, _Queued]] = []
+    sources = dict(DosisSource.objects.filter(agency_id=caller.agency_id).values_list("uri", "pk"))
+    allowed = set(caller.order_version.categories_for(COMPONENT))
     for number, line in enumerate(lines, start=1):
         try:
             upload = dosis_upload_parse(line)
-            _categories_check(caller=caller, upload=upload)
-            source = sources.get(upload.Identificatie.Bron)
-            if source is None:
+            if not set(payload_categories(upload)) <= allowed:
+                _categories_check(caller=caller, upload=upload)
+            bron = upload.Identificatie.Bron
+            if bron not in sources:
                 raise UnknownSource("Onbekende bron voor uw instantie.")
         except DosisValidationError as exc:
             result.lines.append({"Lijn": number, "Status": "FOUT", **exc.as_dosis()})
@@ -312,26 +449,23 @@ def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> Bu
             )
             result.refused += 1
             continue
-        row = _upload_row(caller=caller, source=source, upload=upload)
-        row.agency = source.agency  # the payload is encrypted with the agency's key
-        rows.append(row)
-        result.lines.append({"Lijn": number, "Status": "OK", "UploadId": row.upload_id})
+        queued = _Queued.of(caller=caller, upload=upload)
+        rows.append((bron, queued))
+        result.lines.append({"Lijn": number, "Status": "OK", "UploadId": queued.upload_id})
         result.accepted += 1
     if rows:
         with transaction.atomic():
-            DossierUpload.objects.bulk_create(rows, batch_size=1000)
+            if connection.vendor == "postgresql":
+                ids = _copy_rows(caller=caller, sources=sources, rows=rows)
+            else:
+                ids = [row.pk for row in _queue_rows(caller=caller, sources=sources, rows=rows)]
             audit_record(
                 actor=caller.actor,
                 action="dossier.upload_accepted",
                 object_type="dossiers.DossierUpload",
-                detail={
-                    "count": len(rows),
-                    "refused": result.refused,
-                    "bulk": True,
-                    "uploads": [row.pk for row in rows],
-                },
+                detail={"count": len(rows), "refused": result.refused, "bulk": True, "uploads": ids},
             )
-            _enqueue_processing()
+        dosis_processing_kick()
     return result
 
 
@@ -692,6 +826,17 @@ def dossier_uploads_process_all(*, batch_size: int = 500, max_batches: int = 100
         if claimed < batch_size:
             break
     return total
+
+
+def dosis_queue_drain(*, batch_size: int = 500) -> int:
+    """One round of the worker's DOSIS loop: file a batch of queued uploads, then turn the status
+    changes they made into meldingen. Returns how many uploads it claimed (0: the queue is empty)."""
+    from burgerprofiel.notifications.dosis import dosis_status_changes_consume_all
+
+    claimed = dossier_uploads_process(batch_size=batch_size)
+    if claimed:
+        dosis_status_changes_consume_all()
+    return claimed
 
 
 # --- deletion and retention -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The production path: the upload row and its task row are written in one transaction; a worker files it."""
+"""The production path: the upload row is the queue (no task per upload); the worker's DOSIS loop files it."""
 
 from __future__ import annotations
 
@@ -7,22 +7,24 @@ from typing import Any
 from django_tasks_db.models import DBTaskResult
 
 from burgerprofiel.dossiers.models import Dossier, DossierUpload
+from burgerprofiel.dossiers.services import dosis_queue_drain
 from burgerprofiel.dossiers.tasks import dosis_uploads_process
 from burgerprofiel.dossiers.tests.conftest import Upload, full_payload, status
 
 
-def test_upload_is_queued_with_its_task_and_filed_by_the_worker(upload: Upload, settings: Any) -> None:
+def test_upload_is_queued_without_a_task_and_filed_by_the_drain(upload: Upload, settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
     assert upload(full_payload()).status_code == 200
 
-    assert DBTaskResult.objects.count() == 1
+    assert DBTaskResult.objects.count() == 0
     assert DossierUpload.objects.get().state == "pending"
     assert Dossier.objects.count() == 0
-    assert dosis_uploads_process.call() == {"processed": 1, "meldingen": 0}
+    assert dosis_queue_drain() == 1
     assert DossierUpload.objects.get().state == "done"
     assert Dossier.objects.count() == 1
-    assert dosis_uploads_process.call() == {"processed": 0, "meldingen": 0}  # safe to run twice
+    assert dosis_queue_drain() == 0  # safe to run twice
+    assert dosis_uploads_process.call() == {"processed": 0, "meldingen": 0}
 
 
 def test_a_refused_upload_enqueues_no_task(upload: Upload, settings: Any) -> None:

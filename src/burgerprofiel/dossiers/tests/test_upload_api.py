@@ -12,6 +12,7 @@ from burgerprofiel.agencies.models import ProcessingOrder
 from burgerprofiel.agencies.services import processing_order_change
 from burgerprofiel.api.tests.helpers import assert_problem
 from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.services import audit_seal_all, audit_verify
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer
 from burgerprofiel.dossiers.models import (
     Dossier,
@@ -166,6 +167,7 @@ def test_unknown_bron_is_refused_with_404_and_stores_nothing(upload: Upload) -> 
 
     assert_problem(response, 404, "bron-onbekend")
     assert set(counts().values()) == {0}
+    assert not AuditEvent.objects.filter(action="dossier.upload_accepted").exists()
 
 
 def test_another_agencys_bron_gets_404_and_stores_nothing(
@@ -291,6 +293,12 @@ def test_upload_and_processing_are_audited_without_personal_data(upload: Upload,
     accepted = AuditEvent.objects.get(action="dossier.upload_accepted")
     processed = AuditEvent.objects.get(action="dossier.upload_processed")
     assert accepted.agency_id == processed.agency_id == agency.agency_id
+    # Written in the same statement as the queue row (PostgreSQL): it names the row by its reference.
+    queued = DossierUpload.objects.get()
+    assert queued.ref is not None and accepted.object_id == str(queued.ref)
+    assert (accepted.actor_id, accepted.order_version_id) == (queued.client_id, queued.order_version_id)
+    audit_seal_all()
+    assert audit_verify().ok  # its leaf hash recomputes from what the database kept
     assert processed.object_id == str(Dossier.objects.get().pk)
     assert processed.detail["outcome"] == "created"
     dumped = json.dumps([accepted.detail, processed.detail])

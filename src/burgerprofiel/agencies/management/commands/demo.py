@@ -86,6 +86,7 @@ class Command(BaseCommand):
             actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
             client_id=client.client_id,
             order_version=version,
+            data_key_id=agency.data_key_id,
         )
         for number, name, fase, code, action, modified in (
             (

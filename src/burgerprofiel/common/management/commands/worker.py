@@ -9,7 +9,10 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run the task worker, and enqueue the periodic tasks (audit sealing, clean-ups)."
+    help = (
+        "Run the task worker, file accepted DOSIS uploads as they arrive, and enqueue the periodic tasks "
+        "(audit sealing, clean-ups)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-scheduler", action="store_true", help="Only work tasks; enqueue nothing.")
@@ -22,6 +25,7 @@ class Command(BaseCommand):
 
         if not no_scheduler:
             threading.Thread(target=self._schedule, daemon=True, name="scheduler").start()
+        threading.Thread(target=self._dosis_drain, daemon=True, name="dosis").start()
         while True:
             # db_worker exits when the database goes away (a PostgreSQL restart); come back.
             try:
@@ -33,6 +37,25 @@ class Command(BaseCommand):
                 logging.getLogger(__name__).warning("task worker stopped; restarting in 2 s", exc_info=True)
                 close_old_connections()
                 time.sleep(2)
+
+    def _dosis_drain(self) -> None:
+        """File accepted DOSIS uploads as they come: the upload rows are the queue (no task per upload)."""
+        import logging
+        import time
+
+        from django.db import close_old_connections
+
+        from burgerprofiel.dossiers.services import dosis_queue_drain
+
+        while True:
+            close_old_connections()
+            try:
+                if dosis_queue_drain():
+                    continue
+            except Exception:  # the database went away, say: the uploads stay queued; look again later
+                logging.getLogger(__name__).exception("could not drain the DOSIS upload queue")
+                close_old_connections()
+            time.sleep(settings.DOSIS_DRAIN_INTERVAL_MS / 1000)
 
     def _schedule(self) -> None:
         import time
