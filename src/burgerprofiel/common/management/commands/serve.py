@@ -28,6 +28,11 @@ class Command(BaseCommand):
             bind,
             "--workers",
             str(workers),
+            # Threads keep agency connectors' connections alive between requests (sync workers close them).
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
             "--access-logfile",
             "-",
             "--access-logformat",
