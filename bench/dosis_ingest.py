@@ -185,9 +185,9 @@ def gunicorn(workers: int, tasks_backend: str) -> Iterator[str]:
             str(workers),
             # As `burgerprofiel serve`: threads keep client connections alive between requests.
             "--worker-class",
-            os.environ.get("BENCH_WORKER_CLASS", "gthread"),
+            "gthread",
             "--threads",
-            os.environ.get("BENCH_THREADS", "4"),
+            "4",
             "--log-level",
             "warning",
         ],

@@ -1,5 +1,3 @@
-
-
 def test_nonces_are_unique_across_pool_refills_threads_and_forks() -> None:
     import os
     import threading

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
 from typing import Any
 
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
 from django_tasks_db.models import DBTaskResult
 
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.conftest import OnboardedAgency, bearer
 from burgerprofiel.dossiers.models import Dossier, DossierUpload
 from burgerprofiel.dossiers.services import dosis_queue_drain
 from burgerprofiel.dossiers.tasks import dosis_uploads_process
-from burgerprofiel.dossiers.tests.conftest import Upload, full_payload, status
+from burgerprofiel.dossiers.tests.conftest import BRON, Upload, full_payload, status
+from burgerprofiel.notifications.tests.workers import Worker, worker_env
 
 
 def test_upload_is_queued_without_a_task_and_filed_by_the_drain(upload: Upload, settings: Any) -> None:
@@ -76,3 +85,40 @@ def test_a_fast_path_failure_falls_back_to_filing_one_by_one(upload: Upload, mon
     assert DossierUpload.objects.get().state == "done"
     assert DossierStatusChange.objects.count() == 2
     assert len(calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_files_what_the_api_queued(
+    client: Client, agency: OnboardedAgency, source: Any, tmp_path: Path
+) -> None:
+    """A real ``burgerprofiel worker`` process drains the queue: no task was enqueued for the upload."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the worker process shares the test database")
+    headers = bearer(client, agency)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        single = client.post(
+            "/api/v2/dosis/dossiers", json.dumps(full_payload()), content_type="application/json", **headers
+        )
+        lines = [
+            full_payload(Identificatie={"Bron": BRON, "DossierNummer": f"W-{i}"}, UploadId=f"w-{i}") for i in range(3)
+        ]
+        bulk = client.post(
+            "/api/v2/dosis/dossiers/bulk",
+            "\n".join(json.dumps(line) for line in lines),
+            content_type="application/x-ndjson",
+            **headers,
+        )
+    assert (single.status_code, bulk.status_code) == (200, 200)
+    assert DossierUpload.objects.filter(state="pending").count() == 4
+    assert DBTaskResult.objects.count() == 0
+
+    worker = Worker(env=worker_env(smtp_port=1, extra={"DOSIS_DRAIN_INTERVAL_MS": "50"}), log=tmp_path / "worker.log")
+    try:
+        deadline = time.monotonic() + 30
+        while DossierUpload.objects.filter(state="pending").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+    assert set(DossierUpload.objects.values_list("state", flat=True)) == {"done"}
+    assert Dossier.objects.count() == 4
+    assert AuditEvent.objects.filter(action="dossier.upload_processed").exists()
