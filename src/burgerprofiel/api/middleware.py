@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
+from burgerprofiel.agencies.selectors import client_data_key_id
 from burgerprofiel.api.models import IdempotencyRecord
 from burgerprofiel.api.parser import UnstorableText, check_storable
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_error, problem_response
@@ -261,7 +262,7 @@ class IdempotencyMiddleware:
                 IdempotencyRecord.objects.filter(pk=record.pk).delete()
                 return response
             # The kept answer may hold personal data (a contact person, say): encrypted with the agency's key.
-            sealed = encrypt_bytes(response.content, key_id=principal.client.agency.data_key_id)
+            sealed = encrypt_bytes(response.content, key_id=client_data_key_id(principal.client))
             IdempotencyRecord.objects.filter(pk=record.pk).update(
                 status_code=response.status_code,
                 content_type=response.get("Content-Type", ""),

@@ -79,10 +79,13 @@ def _nonce() -> bytes:
 
 
 def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str) -> str:
+    # The associated data is the key id's canonical text: a hex id (as SQLite hands it back) seals
+    # exactly as the UUID does, so decryption (which starts from the UUID) always matches.
+    key_uuid = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(str(key_id))
     nonce = _nonce()
-    key = data_key_material(key_id)
-    sealed = AESGCM(key).encrypt(nonce, plaintext, str(key_id).encode())
-    return f"{PREFIX}{uuid.UUID(str(key_id)).hex}:{base64.b64encode(nonce + sealed).decode()}"
+    key = data_key_material(key_uuid)
+    sealed = AESGCM(key).encrypt(nonce, plaintext, str(key_uuid).encode())
+    return f"{PREFIX}{key_uuid.hex}:{base64.b64encode(nonce + sealed).decode()}"
 
 
 def decrypt_bytes(stored: str) -> bytes:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from burgerprofiel.agencies.selectors import client_data_key_id
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.dossiers import selectors, services
@@ -27,7 +28,7 @@ def caller_of(request: HttpRequest) -> services.Caller:
         actor=agency_request_actor(request),
         client_id=principal.client.client_id,
         order_version=request.order_version,  # type: ignore[attr-defined]
-        data_key_id=principal.client.agency.data_key_id,
+        data_key_id=client_data_key_id(principal.client),
     )
 
 
