@@ -168,7 +168,7 @@ def onboard() -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int, tasks_backend: str) -> Iterator[str]:
+def gunicorn(workers: int, tasks_backend: str, threads: int = 4) -> Iterator[str]:
     """gunicorn on an ephemeral loopback port: the socket is bound here and handed over (fd://)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -187,7 +187,7 @@ def gunicorn(workers: int, tasks_backend: str) -> Iterator[str]:
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(threads),
             "--log-level",
             "warning",
         ],
@@ -434,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="gunicorn workers (default: one per client, as the bare runs' connections, at most one per CPU)",
     )
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker (default: 4, as burgerprofiel serve)"
+    )
     parser.add_argument("--single", type=int, default=500, help="single uploads per client")
     parser.add_argument("--bulk-requests", type=int, default=3, help="bulk requests per client")
     parser.add_argument("--bulk-lines", type=int, default=1000, help="lines per bulk request")
@@ -463,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         bare_copy(db_url, args.clients, 1, 100)  # warm-up
         copy_n, copy_s = bare_copy(db_url, args.clients, args.bulk_requests, args.bulk_lines)
 
-        with gunicorn(args.workers, "django_tasks_db.DatabaseBackend") as base:
+        with gunicorn(args.workers, "django_tasks_db.DatabaseBackend", args.threads) as base:
             progress(f"gunicorn ({args.workers} workers) at {base}")
             http_single(base, token, args.clients, 5, "W")  # warm-up (also: every worker connected)
             progress(f"answered: {args.clients} clients x {args.single} single, then bulk; then the worker files")
@@ -472,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
             colocated = colocated_run(base, token, args, "C")
         inline: dict[str, float] = {}
         if not args.no_inline:
-            with gunicorn(args.workers, "immediate") as base:
+            with gunicorn(args.workers, "immediate", args.threads) as base:
                 progress("inline processing: single, then bulk, each answered once filed")
                 http_single(base, token, args.clients, 5, "IW")
                 single_n, single_s = http_single(base, token, args.clients, args.inline_single, "IS")
@@ -501,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         "postgresql": server_version,
         "clients": args.clients,
         "gunicorn_workers": args.workers,
+        "gunicorn_threads": args.threads,
         "cpus": os.cpu_count(),
         "counts": {
             "insert": insert_n,
@@ -518,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     (OUT_DIR / "dosis_ingest.json").write_text(json.dumps(results, indent=2))
     print(
         f"DOSIS ingest on PostgreSQL {server_version}, {args.clients} concurrent clients, "
-        f"gunicorn {args.workers} workers, {os.cpu_count()} CPUs"
+        f"gunicorn {args.workers} workers x {args.threads} threads, {os.cpu_count()} CPUs"
     )
     print(f"  bare single-row INSERT  {rates['bare_insert_rows_per_s']:10,.0f} rows/s     ({insert_n} rows)")
     print(f"  bare COPY               {rates['bare_copy_rows_per_s']:10,.0f} rows/s     ({copy_n} rows)")
