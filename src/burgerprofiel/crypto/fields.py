@@ -79,13 +79,24 @@ def _nonce() -> bytes:
 
 
 def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str) -> str:
-    # The associated data is the key id's canonical text: a hex id (as SQLite hands it back) seals
-    # exactly as the UUID does, so decryption (which starts from the UUID) always matches.
-    key_uuid = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(str(key_id))
-    nonce = _nonce()
-    key = data_key_material(key_uuid)
-    sealed = AESGCM(key).encrypt(nonce, plaintext, str(key_uuid).encode())
-    return f"{PREFIX}{key_uuid.hex}:{base64.b64encode(nonce + sealed).decode()}"
+    return Sealer(key_id).seal(plaintext)
+
+
+class Sealer:
+    """Encrypts many values with one data key, looking the key up once (``encrypt_bytes`` per value
+    costs a key lookup and a cipher setup each time, which shows in a 10,000-line bulk upload)."""
+
+    def __init__(self, key_id: uuid.UUID | str) -> None:
+        # The associated data is the key id's canonical text: a hex id (as SQLite hands it back)
+        # seals exactly as the UUID does, so decryption (which starts from the UUID) always matches.
+        key_uuid = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(str(key_id))
+        self._cipher = AESGCM(data_key_material(key_uuid))
+        self._aad = str(key_uuid).encode()
+        self._prefix = f"{PREFIX}{key_uuid.hex}:"
+
+    def seal(self, plaintext: bytes) -> str:
+        nonce = _nonce()
+        return self._prefix + base64.b64encode(nonce + self._cipher.encrypt(nonce, plaintext, self._aad)).decode()
 
 
 def decrypt_bytes(stored: str) -> bytes:

@@ -40,7 +40,7 @@ from burgerprofiel.audit.services import audit_counted, audit_event_build, audit
 from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.common.copy import copy_rows, next_ids
 from burgerprofiel.common.errors import ApplicationError, NotFound, ValidationError
-from burgerprofiel.crypto.fields import EncryptedTextField, blind_index, encrypt_bytes, sealed
+from burgerprofiel.crypto.fields import EncryptedTextField, Sealer, blind_index, sealed
 from burgerprofiel.dossiers.models import (
     DosisSource,
     Dossier,
@@ -229,11 +229,11 @@ class _Queued:
     payload: str
 
     @classmethod
-    def of(cls, *, caller: Caller, upload: DossierUploadIn) -> _Queued:
+    def of(cls, *, upload: DossierUploadIn, sealer: Sealer) -> _Queued:
         return cls(
             dossier_number=upload.Identificatie.DossierNummer,
             upload_id=upload.UploadId or str(uuid.uuid4()),
-            payload=encrypt_bytes(upload.model_dump_json().encode(), key_id=caller.data_key_id),
+            payload=sealer.seal(upload.model_dump_json().encode()),
         )
 
 
@@ -303,7 +303,7 @@ def _queue_one_in_one_statement(*, caller: Caller, bron: str, queued: _Queued) -
 def dossier_upload_accept(*, caller: Caller, upload: DossierUploadIn) -> str:
     """Check, store and queue one upload, audited; returns its UploadId. A worker files it."""
     _categories_check(caller=caller, upload=upload)
-    queued = _Queued.of(caller=caller, upload=upload)
+    queued = _Queued.of(upload=upload, sealer=Sealer(caller.data_key_id))
     bron = upload.Identificatie.Bron
     if connection.vendor == "postgresql":
         if _queue_one_in_one_statement(caller=caller, bron=bron, queued=queued) is None:
@@ -442,6 +442,7 @@ def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> Bu
     rows: list[tuple[str, _Queued]] = []
     sources = dict(DosisSource.objects.filter(agency_id=caller.agency_id).values_list("uri", "pk"))
     allowed = set(caller.order_version.categories_for(COMPONENT))
+    sealer = Sealer(caller.data_key_id)
     for number, line in enumerate(lines, start=1):
         try:
             upload = dosis_upload_parse(line)
@@ -460,7 +461,7 @@ def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> Bu
             )
             result.refused += 1
             continue
-        queued = _Queued.of(caller=caller, upload=upload)
+        queued = _Queued.of(upload=upload, sealer=sealer)
         rows.append((bron, queued))
         result.lines.append({"Lijn": number, "Status": "OK", "UploadId": queued.upload_id})
         result.accepted += 1
@@ -723,13 +724,13 @@ def _created_audit(filed: list[tuple[int, DossierUpload]]) -> None:
         )
 
 
-def _sealed(model: type[models.Model], name: str, value: Any, *, key_id: Any) -> str | None:
+def _sealed(model: type[models.Model], name: str, value: Any, *, sealer: Sealer) -> str | None:
     """What an encrypted field of ``model`` stores for ``value`` (for rows written without the ORM)."""
     if value is None:
         return None
     field = model._meta.get_field(name)
     assert isinstance(field, EncryptedTextField)
-    return encrypt_bytes(field.to_plain(value), key_id=key_id)
+    return sealer.seal(field.to_plain(value))
 
 
 def _new_dossiers_copy(candidates: list[tuple[DossierUpload, _Prepared]]) -> list[int]:
@@ -740,8 +741,10 @@ def _new_dossiers_copy(candidates: list[tuple[DossierUpload, _Prepared]]) -> lis
     owner_ids = iter(next_ids(DossierOwner, sum(len(p.owners) for _, p in candidates)))
     now = timezone.now()
     dossiers, statuses, owners, changes = [], [], [], []
+    sealers: dict[Any, Sealer] = {}
     for (upload, p), dossier_id, status_id in zip(candidates, dossier_ids, status_ids, strict=True):
         key_id = upload.agency.data_key_id
+        sealer = sealers.get(key_id) or sealers.setdefault(key_id, Sealer(key_id))
         values, current, status = p.dossier_values, p.current_values, p.status_values
         dossiers.append(
             (
@@ -749,11 +752,11 @@ def _new_dossiers_copy(candidates: list[tuple[DossierUpload, _Prepared]]) -> lis
                 upload.agency_id,
                 upload.source_id,
                 upload.dossier_number,
-                _sealed(Dossier, "name", values["name"], key_id=key_id),
+                _sealed(Dossier, "name", values["name"], sealer=sealer),
                 values["ipdc_product"],
                 values["type_code"],
                 values["redirect_url"],
-                _sealed(Dossier, "manager", values["manager"], key_id=key_id),
+                _sealed(Dossier, "manager", values["manager"], sealer=sealer),
                 current["current_phase"],
                 current["current_code"],
                 current["current_modified_at"],
@@ -770,9 +773,9 @@ def _new_dossiers_copy(candidates: list[tuple[DossierUpload, _Prepared]]) -> lis
                 upload.agency_id,
                 status["phase"],
                 status["code"],
-                _sealed(DossierStatus, "detail", status["detail"], key_id=key_id),
+                _sealed(DossierStatus, "detail", status["detail"], sealer=sealer),
                 status["action_needed"],
-                _sealed(DossierStatus, "action_text", status["action_text"], key_id=key_id),
+                _sealed(DossierStatus, "action_text", status["action_text"], sealer=sealer),
                 p.modified_at,
                 p.status_hash,
                 now,
