@@ -47,14 +47,21 @@ class Command(BaseCommand):
 
         from burgerprofiel.dossiers.services import dosis_queue_drain
 
+        failures = 0
         while True:
             close_old_connections()
             try:
                 if dosis_queue_drain():
+                    failures = 0
                     continue
+                failures = 0
             except Exception:  # the database went away, say: the uploads stay queued; look again later
-                logging.getLogger(__name__).exception("could not drain the DOSIS upload queue")
+                failures += 1
+                if failures == 1 or failures % 30 == 0:  # the first failure, then every ~5 minutes
+                    logging.getLogger(__name__).exception("could not drain the DOSIS upload queue")
                 close_old_connections()
+                time.sleep(min(0.5 * 2 ** (failures - 1), 10))  # back off: 0.5 s, 1 s, 2 s ... at most 10 s
+                continue
             time.sleep(settings.DOSIS_DRAIN_INTERVAL_MS / 1000)
 
     def _schedule(self) -> None:
