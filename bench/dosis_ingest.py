@@ -18,7 +18,9 @@ and after, the named database itself is never touched):
    times how long it takes to file everything queued into dossiers (history, owners, outbox,
    audit): the sustained filing rate. The same is then measured with the worker filing *while*
    the clients send (both on the same CPUs), as a deployment that co-locates them would see;
-3. for comparison, the same with processing inline (``TASKS_BACKEND=immediate``): an upload is
+3. for scale, ``GET /healthz`` through the same server and clients: what the framework alone
+   answers, with no database and no work;
+4. for comparison, the same uploads with processing inline (``TASKS_BACKEND=immediate``): an upload is
    answered only once it is filed, end to end.
 
 Every upload is checked afterwards (all filed, none failed). Targets: single uploads >= 25% of the
@@ -253,7 +255,10 @@ class KeepAliveClient:
         self.connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def post(self, path: str, body: bytes) -> tuple[int, bytes]:
-        self.connection.request("POST", path, body=body, headers=self.headers)
+        return self.send("POST", path, body)
+
+    def send(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        self.connection.request(method, path, body=body, headers=self.headers)
         response = self.connection.getresponse()
         content = response.read()
         if response.will_close:
@@ -276,6 +281,23 @@ def http_single(base: str, token: str, clients: int, per_client: int, kind: str 
                 status, content = http.post("/api/v2/dosis/dossiers", bodies[(c, i)])
                 if status != 200:
                     raise RuntimeError(f"single upload answered {status}: {content[:300]!r}")
+        finally:
+            http.close()
+        return per_client
+
+    return concurrently(clients, work)
+
+
+def http_empty(base: str, clients: int, per_client: int) -> tuple[int, float]:
+    """The framework's own ceiling: ``GET /healthz`` (no database, no work) through the same stack."""
+
+    def work(c: int) -> int:
+        http = KeepAliveClient(base, {}, timeout=60)
+        try:
+            for _ in range(per_client):
+                status, content = http.send("GET", "/healthz")
+                if status != 200:
+                    raise RuntimeError(f"/healthz answered {status}: {content[:300]!r}")
         finally:
             http.close()
         return per_client
@@ -469,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         with gunicorn(args.workers, "django_tasks_db.DatabaseBackend", args.threads) as base:
             progress(f"gunicorn ({args.workers} workers) at {base}")
             http_single(base, token, args.clients, 5, "W")  # warm-up (also: every worker connected)
+            progress(f"framework ceiling: {args.clients} clients x {args.single} GET /healthz")
+            empty_n, empty_s = http_empty(base, args.clients, args.single)
             progress(f"answered: {args.clients} clients x {args.single} single, then bulk; then the worker files")
             production = answered_then_filed(base, token, args, "P")
             progress("co-located: the same with the worker filing beside the server")
@@ -495,6 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         "http_single_uploads_per_s": production["single_accepted_per_s"],
         "http_bulk_uploads_per_s": production["bulk_accepted_per_s"],
         "worker_filed_per_s": production["filed_per_s"],
+        "http_empty_requests_per_s": empty_n / empty_s,
     }
     ratios = {
         "single_vs_insert": rates["http_single_uploads_per_s"] / rates["bare_insert_rows_per_s"],
@@ -530,6 +555,11 @@ def main(argv: list[str] | None = None) -> int:
         answered, count = production[f"{kind}_accepted_per_s"], int(production[f"{kind}_n"])
         print(f"  HTTP {kind:6} uploads     {answered:10,.0f} answered/s ({count})")
     print(f"  worker filing them      {rates['worker_filed_per_s']:10,.0f} uploads/s  (one burgerprofiel worker)")
+    empty = rates["http_empty_requests_per_s"]
+    print(
+        f"  for scale: GET /healthz {empty:10,.0f} requests/s "
+        f"({empty / rates['bare_insert_rows_per_s']:.0%} of the INSERT rate: the framework alone, no work)"
+    )
     print("  worker filing beside the server, same CPUs (answered; all filed):")
     for kind in ("single", "bulk"):
         print(
