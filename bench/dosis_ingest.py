@@ -254,9 +254,6 @@ class KeepAliveClient:
         self.headers = headers
         self.connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
-    def post(self, path: str, body: bytes) -> tuple[int, bytes]:
-        return self.send("POST", path, body)
-
     def send(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         self.connection.request(method, path, body=body, headers=self.headers)
         response = self.connection.getresponse()
@@ -270,61 +267,67 @@ class KeepAliveClient:
         self.connection.close()
 
 
-def http_single(base: str, token: str, clients: int, per_client: int, kind: str = "S") -> tuple[int, float]:
-    bodies = {(c, i): json.dumps(payload(c, i, kind)).encode() for c in range(clients) for i in range(per_client)}
+def http_clients(
+    base: str,
+    headers: dict[str, str],
+    requests: dict[int, list[tuple[str, str, bytes | None]]],
+    answered: Callable[[int, bytes], bool],
+    *,
+    items_per_request: int = 1,
+    timeout: float = 60,
+) -> tuple[int, float]:
+    """Each client sends its own ``(method, path, body)`` requests on one keep-alive connection, all
+    clients at once; every answer must pass ``answered(status, body)``. Returns (items, seconds)."""
 
     def work(c: int) -> int:
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        http = KeepAliveClient(base, headers, timeout=60)
+        http = KeepAliveClient(base, headers, timeout=timeout)
         try:
-            for i in range(per_client):
-                status, content = http.post("/api/v2/dosis/dossiers", bodies[(c, i)])
-                if status != 200:
-                    raise RuntimeError(f"single upload answered {status}: {content[:300]!r}")
+            for method, path, body in requests[c]:
+                status, content = http.send(method, path, body)
+                if not answered(status, content):
+                    raise RuntimeError(f"{method} {path} answered {status}: {content[:300]!r}")
         finally:
             http.close()
-        return per_client
+        return len(requests[c]) * items_per_request
 
-    return concurrently(clients, work)
+    return concurrently(len(requests), work)
+
+
+def http_single(base: str, token: str, clients: int, per_client: int, kind: str = "S") -> tuple[int, float]:
+    requests = {
+        c: [("POST", "/api/v2/dosis/dossiers", json.dumps(payload(c, i, kind)).encode()) for i in range(per_client)]
+        for c in range(clients)
+    }
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return http_clients(base, headers, requests, lambda status, _: status == 200)
 
 
 def http_empty(base: str, clients: int, per_client: int) -> tuple[int, float]:
     """The framework's own ceiling: ``GET /healthz`` (no database, no work) through the same stack."""
-
-    def work(c: int) -> int:
-        http = KeepAliveClient(base, {}, timeout=60)
-        try:
-            for _ in range(per_client):
-                status, content = http.send("GET", "/healthz")
-                if status != 200:
-                    raise RuntimeError(f"/healthz answered {status}: {content[:300]!r}")
-        finally:
-            http.close()
-        return per_client
-
-    return concurrently(clients, work)
+    requests: dict[int, list[tuple[str, str, bytes | None]]] = {
+        c: [("GET", "/healthz", None)] * per_client for c in range(clients)
+    }
+    return http_clients(base, {}, requests, lambda status, _: status == 200)
 
 
 def http_bulk(base: str, token: str, clients: int, requests: int, lines: int, kind: str = "B") -> tuple[int, float]:
-    bodies = {
-        (c, r): "\n".join(json.dumps(payload(c, r * lines + i, kind)) for i in range(lines)).encode()
+    bodies: dict[int, list[tuple[str, str, bytes | None]]] = {
+        c: [
+            (
+                "POST",
+                "/api/v2/dosis/dossiers/bulk",
+                "\n".join(json.dumps(payload(c, r * lines + i, kind)) for i in range(lines)).encode(),
+            )
+            for r in range(requests)
+        ]
         for c in range(clients)
-        for r in range(requests)
     }
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
 
-    def work(c: int) -> int:
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
-        http = KeepAliveClient(base, headers, timeout=300)
-        try:
-            for r in range(requests):
-                status, content = http.post("/api/v2/dosis/dossiers/bulk", bodies[(c, r)])
-                if status != 200 or json.loads(content).get("Aanvaard") != lines:
-                    raise RuntimeError(f"bulk upload answered {status}: {content[:300]!r}")
-        finally:
-            http.close()
-        return requests * lines
+    def answered(status: int, content: bytes) -> bool:
+        return status == 200 and json.loads(content).get("Aanvaard") == lines
 
-    return concurrently(clients, work)
+    return http_clients(base, headers, bodies, answered, items_per_request=lines, timeout=300)
 
 
 @contextlib.contextmanager
