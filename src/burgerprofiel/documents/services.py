@@ -16,18 +16,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from burgerprofiel.audit.actors import CITIZEN_OBJECT, citizen_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ApplicationError, NotFound
 from burgerprofiel.personal_data import pull
 from burgerprofiel.personal_data.models import PullSource
-from burgerprofiel.personal_data.services import CITIZEN_OBJECT, UNAVAILABLE, citizen_actor, sources_checked
+from burgerprofiel.personal_data.services import UNAVAILABLE, pull_calls, sources_checked
 
 PAGE_SIZE = 20
 MAX_PAGES = 5  # at most 100 certificates per source per look
@@ -104,35 +106,28 @@ def certificates_list(
     """Every certificate the ``attesten`` sources hold on ``citizen``, merged; and each source's state."""
     insz = citizen.insz
     checked = sources_checked(citizen=citizen, component=PullSource.Component.ATTESTEN, theme=theme)
-    calls = []
-    for entry in checked:
-        if entry.refused:
-            continue
-        source = entry.source
-        token = pull.source_token(insz=insz, audience=source.audience)
 
-        async def fetch(client: Any, source: PullSource = source, token: str = token) -> Any:
-            found: list[dict[str, Any]] = []
-            page = 0
-            while page < MAX_PAGES:
-                status, data = await pull.get_json(
-                    client,
-                    f"{_base(source)}/v1/certificates/{insz}",
-                    token=token,
-                    max_bytes=settings.PULL_MAX_RESPONSE_BYTES,
-                    params={"page": page, "limit": PAGE_SIZE},
-                )
-                if status == 404:  # the contract says empty collection; a 404 is read the same way
-                    break
-                found += parse_certificates(data)
-                number, total = _page_info(data)
-                if number + 1 >= total:
-                    break
-                page = number + 1
-            return found
+    async def fetch(client: httpx.AsyncClient, source: PullSource, token: str) -> Any:
+        found: list[dict[str, Any]] = []
+        page = 0
+        while page < MAX_PAGES:
+            status, data = await pull.get_json(
+                client,
+                f"{_base(source)}/v1/certificates/{insz}",
+                token=token,
+                max_bytes=settings.PULL_MAX_RESPONSE_BYTES,
+                params={"page": page, "limit": PAGE_SIZE},
+            )
+            if status == 404:  # the contract says empty collection; a 404 is read the same way
+                break
+            found += parse_certificates(data)
+            number, total = _page_info(data)
+            if number + 1 >= total:
+                break
+            page = number + 1
+        return found
 
-        calls.append(pull.Call(key=source.pk, timeout=source.timeout_seconds, fetch=fetch))
-    outcomes = {o.key: o for o in pull.run_calls(calls)}
+    outcomes = {o.key: o for o in pull.run_calls(pull_calls(checked, insz=insz, fetch=fetch))}
     certificates: list[Certificate] = []
     statuses: list[SourceStatus] = []
     actor = citizen_actor(citizen)
@@ -186,9 +181,7 @@ def certificate_download(*, citizen: Citizen, source_id: int, year: int, languag
     """Fetch one certificate from its source, check it, and hand it over (never stored)."""
     if not LANG.match(language) or not 1900 <= year <= 2999:
         raise NotFound(_("Dit attest bestaat niet."))
-    checked = [
-        e for e in sources_checked(citizen=citizen, component=PullSource.Component.ATTESTEN) if e.source.pk == source_id
-    ]
+    checked = sources_checked(citizen=citizen, component=PullSource.Component.ATTESTEN, source_id=source_id)
     if not checked:
         raise NotFound(_("Dit attest bestaat niet."))
     entry = checked[0]

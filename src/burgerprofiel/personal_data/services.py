@@ -14,9 +14,11 @@ import datetime as dt
 import hashlib
 import logging
 import pickle
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -132,11 +134,16 @@ class Checked:
     refused: str = ""  # why the source was not asked, if it was not
 
 
-def sources_checked(*, citizen: Citizen, component: str, theme: str = "") -> list[Checked]:
-    """The active sources of ``component``, each with its order check and SSRF guard done."""
+def sources_checked(
+    *, citizen: Citizen, component: str, theme: str = "", source_id: int | None = None
+) -> list[Checked]:
+    """The active sources of ``component`` (of one theme, or the one source), each with its order
+    check and SSRF guard done."""
     sources = PullSource.objects.filter(component=component, active=True).select_related("agency")
     if theme:
         sources = sources.filter(theme=theme)
+    if source_id is not None:
+        sources = sources.filter(pk=source_id)
     actor = citizen_actor(citizen)
     checked = []
     for source in sources:
@@ -162,6 +169,21 @@ def sources_checked(*, citizen: Citizen, component: str, theme: str = "") -> lis
             continue
         checked.append(Checked(source, version.pk))
     return checked
+
+
+def pull_calls(
+    checked: list[Checked], *, insz: str, fetch: Callable[[httpx.AsyncClient, PullSource, str], Awaitable[Any]]
+) -> list[pull.Call]:
+    """One call per source the checks let through: ``fetch(client, source, token)`` with a short-lived
+    token naming that source as its audience."""
+
+    def call(source: PullSource) -> pull.Call:
+        token = pull.source_token(insz=insz, audience=source.audience)
+        return pull.Call(
+            key=source.pk, timeout=source.timeout_seconds, fetch=lambda client: fetch(client, source, token)
+        )
+
+    return [call(entry.source) for entry in checked if not entry.refused]
 
 
 def _text(value: Any, limit: int) -> str:
@@ -230,18 +252,11 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
             return cached
     insz = citizen.insz
     checked = sources_checked(citizen=citizen, component=PullSource.Component.UW_GEGEVENS)
-    calls = []
-    for entry in checked:
-        if entry.refused:
-            continue
-        source = entry.source
-        token = pull.source_token(insz=insz, audience=source.audience)
 
-        async def fetch(client: Any, source: PullSource = source, token: str = token) -> Any:
-            return await pull.get_json(client, source.url, token=token, max_bytes=settings.PULL_MAX_RESPONSE_BYTES)
+    async def fetch(client: httpx.AsyncClient, source: PullSource, token: str) -> Any:
+        return await pull.get_json(client, source.url, token=token, max_bytes=settings.PULL_MAX_RESPONSE_BYTES)
 
-        calls.append(pull.Call(key=source.pk, timeout=source.timeout_seconds, fetch=fetch))
-    outcomes = {o.key: o for o in pull.run_calls(calls)}
+    outcomes = {o.key: o for o in pull.run_calls(pull_calls(checked, insz=insz, fetch=fetch))}
 
     results: list[SourceResult] = []
     actor = citizen_actor(citizen)
