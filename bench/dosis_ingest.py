@@ -43,7 +43,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from bench.databases import throwaway_postgres
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT_DIR = BASE_DIR / "var" / "bench"
@@ -54,35 +56,6 @@ TARGET = 0.25
 
 def progress(message: str) -> None:
     print(f"[dosis-bench] {message}", file=sys.stderr, flush=True)
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-@contextlib.contextmanager
-def throwaway_database(url: str) -> Iterator[str]:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/") or "burgerprofiel"
-    bench_name = f"{name}_dosis_bench"
-    quoted = '"' + bench_name.replace('"', '""') + '"'
-
-    def admin(sql: str) -> None:
-        with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
-
-    admin(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-    admin(f"CREATE DATABASE {quoted}")
-    try:
-        yield _with_database(url, bench_name)
-    finally:
-        with contextlib.suppress(Exception):
-            from django.db import connections
-
-            connections.close_all()
-        admin(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
 
 
 def payload(client: int, i: int, kind: str) -> dict[str, Any]:
@@ -474,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/burgerprofiel")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
 
-    with throwaway_database(url) as db_url:
+    with throwaway_postgres(url, "dosis_bench") as db_url:
         progress("migrating a fresh database")
         configure(db_url)
         token = onboard()

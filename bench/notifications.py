@@ -32,36 +32,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.databases import throwaway_postgres
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT = BASE_DIR / "var" / "bench" / "notifications.json"
 PRODUCT = "Groeipakket"
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-@contextlib.contextmanager
-def throwaway_database(url: str) -> Iterator[str]:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/") or "burgerprofiel"
-    bench = f"{name}_nbench"
-    admin = _with_database(url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{bench}" WITH (FORCE)')  # type: ignore[arg-type]
-        conn.execute(f'CREATE DATABASE "{bench}"')  # type: ignore[arg-type]
-    try:
-        yield _with_database(url, bench)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{bench}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 class SinkProcess:
@@ -461,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     sink = SinkProcess()
     try:
-        with throwaway_database(url) as db_url:
+        with throwaway_postgres(url, "nbench") as db_url:
             os.environ.update(
                 {
                     "DATABASE_URL": db_url,
@@ -526,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def main_faults(size: int, outage: int) -> int:
-    with own_postgres() as (admin_url, data, port), throwaway_database(admin_url) as db_url:
+    with own_postgres() as (admin_url, data, port), throwaway_postgres(admin_url, "nbench") as db_url:
         os.environ.update(
             {
                 "DATABASE_URL": db_url,

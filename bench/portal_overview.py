@@ -26,7 +26,8 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.databases import throwaway_postgres
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT = BASE_DIR / "var" / "bench" / "portal_overview.json"
@@ -39,20 +40,6 @@ CHUNK = 200_000
 
 def progress(message: str) -> None:
     print(f"[bench overview] {message}", file=sys.stderr, flush=True)
-
-
-def _server_url() -> tuple[str, str]:
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bp_portal")
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/')}_overview"
-    return urlunsplit(parts._replace(path=f"/{name}")), urlunsplit(parts._replace(path="/postgres"))
-
-
-def _admin(sql: str, admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _copy(cursor: object, table: str, columns: str, lines: object) -> None:
@@ -218,11 +205,8 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(citizens)
         return
-    db_url, admin_url = _server_url()
-    name = urlsplit(db_url).path.lstrip("/")
-    _admin(f'DROP DATABASE IF EXISTS "{name}"', admin_url)
-    _admin(f'CREATE DATABASE "{name}"', admin_url)
-    try:
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bp_portal")
+    with throwaway_postgres(url, "overview") as db_url:
         env = {
             **os.environ,
             "DATABASE_URL": db_url,
@@ -238,8 +222,6 @@ def main() -> None:
         )
         sys.stderr.write(out.stderr[-4000:])
         result = json.loads(out.stdout.strip().splitlines()[-1])
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}"', admin_url)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2))
     print("portal overview (PostgreSQL)")

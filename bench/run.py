@@ -36,10 +36,11 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.databases import BenchError, throwaway_postgres
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT_DIR = BASE_DIR / "var" / "bench"
@@ -61,10 +62,6 @@ REQUEST_N = 100
 BREAKDOWN_N = 100
 
 Factory = Callable[[int], Callable[[], Any]]  # prepare(n) -> run(), only run() is timed
-
-
-class BenchError(RuntimeError):
-    """Something the benchmark relies on did not behave (a failed request, a broken trail)."""
 
 
 def progress(message: str) -> None:
@@ -194,42 +191,6 @@ def fresh_sqlite_url() -> str:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{SQLITE_PATH}"
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-@contextlib.contextmanager
-def throwaway_postgres(url: str) -> Iterator[str]:
-    """A database ``<name>_bench`` next to the one in ``url``: created empty, dropped afterwards."""
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/") or "burgerprofiel"
-    bench_name = f"{name}_bench"
-
-    def admin(sql: str) -> None:
-        last_error: Exception | None = None
-        for db in (name, "postgres"):
-            try:
-                with psycopg.connect(_with_database(url, db), autocommit=True) as conn:
-                    conn.execute(sql)  # type: ignore[arg-type]
-                return
-            except psycopg.OperationalError as exc:  # the named database may not exist yet
-                last_error = exc
-        raise BenchError(f"cannot reach PostgreSQL at {url}: {last_error}")
-
-    quoted = '"' + bench_name.replace('"', '""') + '"'
-    admin(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-    admin(f"CREATE DATABASE {quoted}")
-    try:
-        yield _with_database(url, bench_name)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -881,7 +842,7 @@ def main(argv: list[str] | None = None) -> int:
     pg_url = os.environ.get("BENCH_DATABASE_URL", "")
 
     if args.backend == "postgresql":  # the child process
-        with throwaway_postgres(pg_url) as url:
+        with throwaway_postgres(pg_url, "bench") as url:
             data = run_backend("postgresql", url)
         args.out.write_text(json.dumps(data, indent=2, default=str))
         return 0
