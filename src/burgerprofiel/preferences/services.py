@@ -95,37 +95,55 @@ def _verification_limit_check(*, citizen: Citizen, channel: str) -> None:
         )
 
 
-def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> Verification:
-    """Send a link to the address; it becomes the citizen's address only when the link is used."""
+def _verification_send(
+    *,
+    citizen: Citizen,
+    channel: str,
+    address: str,
+    secret_hash: str,
+    valid_for: dt.timedelta,
+    kind: str,
+    payload: dict[str, Any],
+    action: str,
+    actor: Actor,
+) -> Verification:
+    """Store a pending verification and queue the mail or SMS that carries its secret, audited, in one
+    transaction. Only the secret's hash is kept; the message is the only place the secret goes."""
     from burgerprofiel.notifications.services import delivery_queue
 
-    address = email_normalise(email)
-    _verification_limit_check(citizen=citizen, channel=Channel.EMAIL)
-    token = secrets.token_urlsafe(32)
-    now = timezone.now()
     with transaction.atomic():
         verification = Verification.objects.create(
             citizen=citizen,
-            channel=Channel.EMAIL,
+            channel=channel,
             address=address,
-            secret_hash=_hash(token),
-            expires_at=now + dt.timedelta(hours=settings.PREFERENCES_EMAIL_LINK_HOURS),
+            secret_hash=secret_hash,
+            expires_at=timezone.now() + valid_for,
         )
-        url = settings.PUBLIC_URL.rstrip("/") + reverse("preferences:email_confirm", args=[token])
-        delivery_queue(
-            citizen=citizen,
-            channel=Channel.EMAIL,
-            kind="verify_email",
-            recipient=address,
-            payload={"url": url, "hours": settings.PREFERENCES_EMAIL_LINK_HOURS},
-        )
-        audit_record(
-            actor=actor,
-            action="preferences.email_verification_started",
-            object_type="preferences.Verification",
-            object_id=str(verification.pk),
-        )
+        delivery_queue(citizen=citizen, channel=channel, kind=kind, recipient=address, payload=payload)
+        audit_record(actor=actor, action=action, object_type="preferences.Verification", object_id=str(verification.pk))
     return verification
+
+
+def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> Verification:
+    """Send a link to the address; it becomes the citizen's address only when the link is used."""
+    address = email_normalise(email)
+    _verification_limit_check(citizen=citizen, channel=Channel.EMAIL)
+    token = secrets.token_urlsafe(32)
+    hours = settings.PREFERENCES_EMAIL_LINK_HOURS
+    return _verification_send(
+        citizen=citizen,
+        channel=Channel.EMAIL,
+        address=address,
+        secret_hash=_hash(token),
+        valid_for=dt.timedelta(hours=hours),
+        kind="verify_email",
+        payload={
+            "url": settings.PUBLIC_URL.rstrip("/") + reverse("preferences:email_confirm", args=[token]),
+            "hours": hours,
+        },
+        action="preferences.email_verification_started",
+        actor=actor,
+    )
 
 
 def email_verification_confirm(*, citizen: Citizen, token: str, actor: Actor) -> ContactPreference:
@@ -154,36 +172,26 @@ def email_verification_confirm(*, citizen: Citizen, token: str, actor: Actor) ->
 
 
 def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) -> Verification:
-    from burgerprofiel.notifications.services import delivery_queue
-
     number = mobile_normalise(mobile)
     _verification_limit_check(citizen=citizen, channel=Channel.SMS)
     code = f"{secrets.randbelow(10**6):06d}"
-    now = timezone.now()
+    minutes = settings.PREFERENCES_SMS_CODE_MINUTES
     with transaction.atomic():
         # A new code replaces any open one: only the latest may be typed in.
-        Verification.objects.filter(citizen=citizen, channel=Channel.SMS, used_at__isnull=True).update(used_at=now)
-        verification = Verification.objects.create(
+        Verification.objects.filter(citizen=citizen, channel=Channel.SMS, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        return _verification_send(
             citizen=citizen,
             channel=Channel.SMS,
             address=number,
             secret_hash=_hash(f"{citizen.pk}:{code}"),
-            expires_at=now + dt.timedelta(minutes=settings.PREFERENCES_SMS_CODE_MINUTES),
-        )
-        delivery_queue(
-            citizen=citizen,
-            channel=Channel.SMS,
+            valid_for=dt.timedelta(minutes=minutes),
             kind="verify_mobile",
-            recipient=number,
-            payload={"code": code, "minutes": settings.PREFERENCES_SMS_CODE_MINUTES},
-        )
-        audit_record(
-            actor=actor,
+            payload={"code": code, "minutes": minutes},
             action="preferences.mobile_verification_started",
-            object_type="preferences.Verification",
-            object_id=str(verification.pk),
+            actor=actor,
         )
-    return verification
 
 
 def mobile_verification_confirm(*, citizen: Citizen, code: str, actor: Actor) -> ContactPreference:
