@@ -8,7 +8,8 @@ from django_tasks import task
 @task()
 def periodic_housekeeping() -> dict[str, Any]:
     """Seal the audit log into signed tree heads, forget expired replay-protection entries, and
-    pick up any accepted DOSIS upload whose own task was lost (nothing accepted is lost)."""
+    file any accepted DOSIS upload still queued (the worker's DOSIS loop normally already has; this
+    sweep is the fallback should that loop be stuck, so nothing accepted is lost)."""
     from burgerprofiel.api.services import idempotency_records_purge
     from burgerprofiel.audit.services import audit_seal_all
     from burgerprofiel.dossiers.services import dossier_uploads_process_all

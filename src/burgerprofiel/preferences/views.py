@@ -63,7 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
     citizen = request.citizen  # type: ignore[attr-defined]
     preference = selectors.preference_for_citizen(citizen=citizen)
     audit_record(
-        actor=citizen_actor(citizen),
+        actor=citizen_request_actor(request),
         action="preferences.viewed",
         object_type=CITIZEN_OBJECT,
         object_id=str(citizen.pk),
