@@ -19,7 +19,9 @@ and after, the named database itself is never touched):
    audit): the sustained filing rate. The same is then measured with the worker filing *while*
    the clients send (both on the same CPUs), as a deployment that co-locates them would see;
 3. for scale, ``GET /healthz`` through the same server and clients: what the framework alone
-   answers, with no database and no work;
+   answers, with no database and no work; and the leanest upload endpoint there can be
+   (``bench.http_floor``: a bare WSGI function under the same gunicorn that parses the JSON and does
+   the baseline's INSERT, nothing else), which bounds what any Python HTTP upload can reach here;
 4. for comparison, the same uploads with processing inline (``TASKS_BACKEND=immediate``): an upload is
    answered only once it is filed, end to end.
 
@@ -46,6 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.databases import throwaway_postgres
+from bench.http_floor import INSERT
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT_DIR = BASE_DIR / "var" / "bench"
@@ -143,7 +146,9 @@ def onboard() -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int, tasks_backend: str, threads: int = 4) -> Iterator[str]:
+def gunicorn(
+    workers: int, tasks_backend: str, threads: int = 4, app: str = "burgerprofiel.conf.wsgi:application"
+) -> Iterator[str]:
     """gunicorn on an ephemeral loopback port: the socket is bound here and handed over (fd://)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -153,7 +158,7 @@ def gunicorn(workers: int, tasks_backend: str, threads: int = 4) -> Iterator[str
     process = subprocess.Popen(  # noqa: S603 - our own interpreter's gunicorn, fixed arguments
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            "burgerprofiel.conf.wsgi:application",
+            app,
             "--bind",
             f"fd://{sock.fileno()}",
             "--workers",
@@ -387,10 +392,7 @@ def bare_insert(url: str, clients: int, per_client: int) -> tuple[int, float]:
         with psycopg.connect(url, autocommit=True) as conn:
             for i in range(per_client):
                 p = payload(c, i, "I")
-                conn.execute(
-                    "INSERT INTO bench_dosis_plain (bron, dossier_number, upload_id, payload) VALUES (%s, %s, %s, %s)",
-                    (BRON, p["Identificatie"]["DossierNummer"], p["UploadId"], json.dumps(p)),
-                )
+                conn.execute(INSERT, (BRON, p["Identificatie"]["DossierNummer"], p["UploadId"], json.dumps(p)))
         return per_client
 
     return concurrently(clients, work)
@@ -464,6 +466,11 @@ def main(argv: list[str] | None = None) -> int:
         bare_copy(db_url, args.clients, 1, 100)  # warm-up
         copy_n, copy_s = bare_copy(db_url, args.clients, args.bulk_requests, args.bulk_lines)
 
+        with gunicorn(args.workers, "immediate", args.threads, app="bench.http_floor:application") as base:
+            progress(f"the leanest upload endpoint: {args.clients} clients x {args.single} POST (parse + INSERT)")
+            http_single(base, token, args.clients, 5, "FW")  # warm-up
+            floor_n, floor_s = http_single(base, token, args.clients, args.single, "F")
+
         with gunicorn(args.workers, "django_tasks_db.DatabaseBackend", args.threads) as base:
             progress(f"gunicorn ({args.workers} workers) at {base}")
             http_single(base, token, args.clients, 5, "W")  # warm-up (also: every worker connected)
@@ -496,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         "http_bulk_uploads_per_s": production["bulk_accepted_per_s"],
         "worker_filed_per_s": production["filed_per_s"],
         "http_empty_requests_per_s": empty_n / empty_s,
+        "http_floor_uploads_per_s": floor_n / floor_s,
     }
     ratios = {
         "single_vs_insert": rates["http_single_uploads_per_s"] / rates["bare_insert_rows_per_s"],
@@ -535,6 +543,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  for scale: GET /healthz {empty:10,.0f} requests/s "
         f"({empty / rates['bare_insert_rows_per_s']:.0%} of the INSERT rate: the framework alone, no work)"
+    )
+    floor = rates["http_floor_uploads_per_s"]
+    print(
+        f"  for scale: leanest POST  {floor:10,.0f} uploads/s  "
+        f"({floor / rates['bare_insert_rows_per_s']:.0%} of the INSERT rate: gunicorn + a bare WSGI function that "
+        "parses the JSON and INSERTs it; no framework, token, validation, order check, encryption or audit)"
     )
     print("  worker filing beside the server, same CPUs (answered; all filed):")
     for kind in ("single", "bulk"):
