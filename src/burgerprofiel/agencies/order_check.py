@@ -10,7 +10,7 @@ Each refusal is audited and answered 403 problem+json naming what is missing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 
@@ -66,10 +66,15 @@ def order_check(
     component: str | None = None,
     categories: Iterable[str] = (),
     on: dt.date | None = None,
+    latest: Sequence[ProcessingOrderVersion] | None = None,
 ) -> ProcessingOrderVersion:
-    """Return the order version that allows this call, or raise ``OrderRefused`` (audited)."""
+    """Return the order version that allows this call, or raise ``OrderRefused`` (audited).
+
+    ``latest``: the agency's latest order versions as this same request read them along with its
+    client (see ``current_order_version``); never versions kept from an earlier request.
+    """
     day = on or timezone.localdate()
-    version = current_order_version(agency_id=agency_id)
+    version = current_order_version(agency_id=agency_id, latest=latest)
 
     def refuse(reason: str, detail: str, **extra: object) -> OrderRefused:
         return _refuse(

@@ -44,6 +44,7 @@ class AgencyAuth(HttpBearer):
             agency_id=principal.agency_id,
             component=self.component,
             categories=self.categories,
+            latest=principal.latest_order_versions,
         )
         request.order_version = version  # type: ignore[attr-defined]
         return principal

@@ -28,9 +28,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from burgerprofiel.agencies.models import ApiClient
+from burgerprofiel.agencies.models import ApiClient, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
-from burgerprofiel.agencies.selectors import api_client_by_client_id
+from burgerprofiel.agencies.selectors import api_client_by_client_id, api_client_for_call
 from burgerprofiel.agencies.services import api_client_secret_matches
 from burgerprofiel.audit.actors import ANONYMOUS, Actor
 from burgerprofiel.audit.models import AuditEvent
@@ -279,6 +279,11 @@ class AgencyPrincipal:
         return self.client.agency_id
 
     @property
+    def latest_order_versions(self) -> list[ProcessingOrderVersion] | None:
+        """The agency's latest order versions, read with the client in this request (see ``api_client_for_call``)."""
+        return getattr(self.client, "latest_order_versions", None)
+
+    @property
     def actor(self) -> Actor:
         return Actor(kind="agency_client", id=self.client.client_id, agency_id=self.client.agency_id)
 
@@ -298,7 +303,7 @@ def access_token_decode(token: str) -> AgencyPrincipal | None:
         or claims["exp"] < int(time.time()) - CLOCK_SKEW_SECONDS
     ):
         return None
-    client = api_client_by_client_id(client_id=str(claims.get("client_id", "")))
+    client = api_client_for_call(client_id=str(claims.get("client_id", "")))
     if client is None:
         return None
     return AgencyPrincipal(
@@ -332,7 +337,7 @@ def access_token_verify(token: str) -> AgencyPrincipal:
         raise fail("bad_token_audience", "Het toegangstoken is niet voor deze API uitgegeven.", client_id)
     if not isinstance(claims.get("exp"), int) or claims["exp"] < now - CLOCK_SKEW_SECONDS:
         raise fail("token_expired", "Het toegangstoken is verlopen.", client_id)
-    client = api_client_by_client_id(client_id=client_id)
+    client = api_client_for_call(client_id=client_id)
     if client is None:
         raise fail("client_inactive", "De client van dit toegangstoken is niet (meer) actief.", client_id)
     return AgencyPrincipal(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from burgerprofiel.agencies.models import ProcessingOrder
 from burgerprofiel.agencies.services import processing_order_change
@@ -385,3 +386,23 @@ def test_a_body_that_is_no_json_is_refused_in_dosis_format(client: Client, agenc
     body = assert_dosis_400(response, None)
     assert body["errors"][0]["code"] == "json_invalid"
     assert set(counts().values()) == {0}
+
+
+def test_an_upload_reads_its_client_and_order_once_and_is_queued_in_one_statement_on_postgresql(
+    upload: Upload, monkeypatch: Any
+) -> None:
+    # What the agency waits for: accepting the upload. Filing it is the worker's (not measured here).
+    monkeypatch.setattr("burgerprofiel.dossiers.services.dosis_processing_kick", lambda: None)
+
+    assert upload(full_payload()).status_code == 200  # the token's verification keys are read once a minute
+
+    with CaptureQueriesContext(connection) as queries:
+        response = upload(full_payload(UploadId="upl-0002"))
+
+    assert response.status_code == 200, response.content
+    order_reads = [q["sql"] for q in queries if "agencies_processingorderversion" in q["sql"]]
+    assert len(order_reads) == 1 and "agencies_apiclient" in order_reads[0]
+    assert list(DossierUpload.objects.values_list("state", flat=True)) == ["pending", "pending"]
+    if connection.vendor == "postgresql":
+        # The client with its order versions; then source check, queue row and audit event together.
+        assert len(queries) == 2, [q["sql"][:120] for q in queries]
