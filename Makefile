@@ -36,7 +36,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	BURGERPROFIEL_PROFILE=test $(BIN)/mypy src
+	BURGERPROFIEL_PROFILE=test $(BIN)/mypy src bench
 
 format: install
 	$(BIN)/ruff check --fix .

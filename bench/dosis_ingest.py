@@ -272,7 +272,7 @@ def http_clients(
 
 
 def http_single(base: str, token: str, clients: int, per_client: int, kind: str = "S") -> tuple[int, float]:
-    requests = {
+    requests: dict[int, list[tuple[str, str, bytes | None]]] = {
         c: [("POST", "/api/v2/dosis/dossiers", json.dumps(payload(c, i, kind)).encode()) for i in range(per_client)]
         for c in range(clients)
     }

@@ -25,7 +25,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from bench.databases import throwaway_postgres
 
@@ -42,10 +44,10 @@ def progress(message: str) -> None:
     print(f"[bench overview] {message}", file=sys.stderr, flush=True)
 
 
-def _copy(cursor: object, table: str, columns: str, lines: object) -> None:
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+def _copy(cursor: Any, table: str, columns: str, lines: Iterable[str]) -> None:
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         buffer = io.StringIO()
-        for count, line in enumerate(lines, start=1):  # type: ignore[call-overload]
+        for count, line in enumerate(lines, start=1):
             buffer.write(line)
             if count % CHUNK == 0:
                 copy.write(buffer.getvalue())
@@ -70,6 +72,7 @@ def seed(citizens: int) -> list[int]:
     agency = onboarded.agency
     source = DosisSource.objects.create(agency=agency, uri="urn:bench:dosis")
     template_key = data_key_create(owner_type=DataKey.OwnerType.CITIZEN)
+    assert template_key.wrapped_key is not None  # a new data key is stored wrapped
     wrapped = "\\\\x" + bytes(template_key.wrapped_key).hex()
     name = encrypt_bytes(b"Omgevingsvergunning voor een verbouwing", key_id=agency.data_key_id)
     insz_cipher = encrypt_bytes(b"85073003328", key_id=template_key.id)
@@ -98,7 +101,7 @@ def seed(citizens: int) -> list[int]:
         progress(f"COPY {total:,} dossiers")
         phases = ["Samenstelling", "Behandeling", "Beslissing", "Beroep", "Uitvoering", "Afgerond"]
 
-        def dossier_lines() -> object:
+        def dossier_lines() -> Iterator[str]:
             for d in range(total):
                 phase = phases[d % 6]
                 closed = stamp if phase == "Afgerond" else "\\N"
