@@ -22,6 +22,9 @@ and after, the named database itself is never touched):
    answers, with no database and no work; and the leanest upload endpoint there can be
    (``bench.http_floor``: a bare WSGI function under the same gunicorn that parses the JSON and does
    the baseline's INSERT, nothing else), which bounds what any Python HTTP upload can reach here;
+   and the upload's whole work in such a bare WSGI function (``bench.lean_upload``: token, order
+   check, validation, encryption, audit, queue statement; no middleware, routing or django-ninja),
+   which shows what a lighter HTTP layer than Django's could gain;
 4. for comparison, the same uploads with processing inline (``TASKS_BACKEND=immediate``): an upload is
    answered only once it is filed, end to end.
 
@@ -470,6 +473,13 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"the leanest upload endpoint: {args.clients} clients x {args.single} POST (parse + INSERT)")
             http_single(base, token, args.clients, 5, "FW")  # warm-up
             floor_n, floor_s = http_single(base, token, args.clients, args.single, "F")
+        lean_app = "bench.lean_upload:application"
+        with gunicorn(args.workers, "django_tasks_db.DatabaseBackend", args.threads, app=lean_app) as base:
+            progress(f"the upload's work without Django's request machinery: {args.clients} clients x {args.single}")
+            http_single(base, token, args.clients, 5, "LW")  # warm-up
+            lean_n, lean_s = http_single(base, token, args.clients, args.single, "L")
+        with platform_worker():  # file what the lean run queued, so that the runs below start on an empty queue
+            drained_after(time.perf_counter())
 
         with gunicorn(args.workers, "django_tasks_db.DatabaseBackend", args.threads) as base:
             progress(f"gunicorn ({args.workers} workers) at {base}")
@@ -494,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
             + int(production["single_n"] + production["bulk_n"])
             + int(colocated["single_n"] + colocated["bulk_n"])
             + int(inline.get("single_n", 0) + inline.get("bulk_n", 0))
+            + args.clients * 5
+            + lean_n
         )
 
     rates = {
@@ -504,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker_filed_per_s": production["filed_per_s"],
         "http_empty_requests_per_s": empty_n / empty_s,
         "http_floor_uploads_per_s": floor_n / floor_s,
+        "http_lean_uploads_per_s": lean_n / lean_s,
     }
     ratios = {
         "single_vs_insert": rates["http_single_uploads_per_s"] / rates["bare_insert_rows_per_s"],
@@ -549,6 +562,11 @@ def main(argv: list[str] | None = None) -> int:
         f"  for scale: leanest POST  {floor:10,.0f} uploads/s  "
         f"({floor / rates['bare_insert_rows_per_s']:.0%} of the INSERT rate: gunicorn + a bare WSGI function that "
         "parses the JSON and INSERTs it; no framework, token, validation, order check, encryption or audit)"
+    )
+    lean = rates["http_lean_uploads_per_s"]
+    print(
+        f"  for scale: lean upload   {lean:10,.0f} uploads/s  ({lean / rates['bare_insert_rows_per_s']:.0%} of the "
+        "INSERT rate: the upload's whole work in a bare WSGI function; no middleware, routing or django-ninja)"
     )
     print("  worker filing beside the server, same CPUs (answered; all filed):")
     for kind in ("single", "bulk"):

@@ -1,0 +1,59 @@
+"""The DOSIS single upload's work without Django's request machinery, for scale in ``bench.dosis_ingest``.
+
+A bare WSGI function under the same gunicorn that does what ``POST /api/v2/dosis/dossiers`` does once
+Django has routed the request: verify the access token (its client and order read in one query), the
+order check, the payload's validation, the categories' check, encryption, the audit event and the
+queue statement, calling the platform's own functions in the API's order. No middleware, routing or
+django-ninja. It answers 200 with the UploadId, anything else 500: this is a measuring instrument for
+the bench, not an endpoint of the platform (no error format, no rate limit, no security headers).
+It shows how much of an upload's cost a lighter HTTP layer could save. ``GET`` answers 200 (readiness).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import django
+
+django.setup()
+
+from burgerprofiel.agencies.order_check import order_check  # noqa: E402 - after django.setup()
+from burgerprofiel.agencies.selectors import client_data_key_id  # noqa: E402
+from burgerprofiel.audit.actors import Actor  # noqa: E402
+from burgerprofiel.dossiers import services  # noqa: E402
+from burgerprofiel.dossiers.schemas import DossierUploadIn  # noqa: E402
+from burgerprofiel.oauth.services import access_token_verify  # noqa: E402
+
+
+def _accept(environ: dict[str, Any]) -> bytes:
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    principal = access_token_verify(environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer "))
+    version = order_check(
+        actor=principal.actor,
+        agency_id=principal.agency_id,
+        component=services.COMPONENT,
+        latest=principal.latest_order_versions,
+    )
+    upload = DossierUploadIn.model_validate_json(body)
+    client_id = principal.client.client_id
+    caller = services.Caller(
+        actor=Actor(kind="agency_client", id=client_id, agency_id=principal.agency_id, order_version_id=version.pk),
+        client_id=client_id,
+        order_version=version,
+        data_key_id=client_data_key_id(principal.client),
+    )
+    upload_id = services.dossier_upload_accept(caller=caller, upload=upload)
+    return json.dumps({"Status": "OK", "UploadId": upload_id}).encode()
+
+
+def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    status, answer = "200 OK", b"ok"
+    if environ["REQUEST_METHOD"] == "POST":
+        try:
+            answer = _accept(environ)
+        except Exception as exc:  # an instrument: the bench fails on anything but 200
+            status, answer = "500 Internal Server Error", type(exc).__name__.encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))])
+    return [answer]
