@@ -130,8 +130,9 @@ class DossierUpload(models.Model):
         DONE = "done", "Verwerkt"
         FAILED = "failed", "Mislukt"
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="dosis_uploads")
-    source = models.ForeignKey(DosisSource, on_delete=models.CASCADE, related_name="uploads")
+    # Both keys lead an index in Meta, which serves them alone too: no separate index per key.
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="dosis_uploads", db_index=False)
+    source = models.ForeignKey(DosisSource, on_delete=models.CASCADE, related_name="uploads", db_index=False)
     dossier_number = models.CharField(max_length=200)
     upload_id = models.CharField(max_length=100)
     client_id = models.CharField(max_length=64)
