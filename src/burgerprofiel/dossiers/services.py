@@ -376,7 +376,7 @@ def _copy_rows(*, caller: Caller, sources: dict[str, int], rows: list[tuple[str,
 
 def dosis_processing_kick() -> None:
     """Have what was just queued filed. ``burgerprofiel worker`` drains the queue on its own (every
-    ``DOSIS_DRAIN_INTERVAL_SECONDS`` when idle), so nothing is enqueued per upload; a task backend
+    ``DOSIS_DRAIN_INTERVAL_MS`` when idle), so nothing is enqueued per upload; a task backend
     that runs tasks inline (tests, one-off scripts) files them now. Call it after the queue rows
     were written (outside their transaction)."""
     from django_tasks.backends.immediate import ImmediateBackend
