@@ -8,9 +8,9 @@ is not taken over but replaced.
 from __future__ import annotations
 
 import re
-import uuid
 from contextvars import ContextVar
 
+from burgerprofiel.common.randomness import random_uuid
 from burgerprofiel.common.redaction import holds_personal_data
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -23,7 +23,7 @@ def current_request_id() -> str | None:
 
 def _generated() -> str:
     # About one uuid in fifty has a run of exactly eleven digits, which logs would mask as an INSZ.
-    while holds_personal_data(value := uuid.uuid4().hex):
+    while holds_personal_data(value := random_uuid().hex):
         pass
     return value
 

@@ -12,8 +12,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import threading
 import uuid
 from typing import Any
 
@@ -21,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import models
 
+from burgerprofiel.common.randomness import random_bytes
 from burgerprofiel.crypto.services import KeyUnavailable, data_key_material
 
 PREFIX = "bp1:"
@@ -52,30 +51,9 @@ def sealed(ciphertext: str) -> Any:
     return _Ciphertext(ciphertext)
 
 
-class _NoncePool(threading.local):
-    pid = 0
-    buffer = b""
-    offset = 0
-
-
-_nonces = _NoncePool()
-NONCE_POOL_BYTES = 12 * 341
-
-
 def _nonce() -> bytes:
-    """A fresh random 96-bit nonce from the operating system's CSPRNG.
-
-    Drawn 4 KiB at a time: every draw releases the GIL, and with several request threads in a
-    process a draw per value made each encryption wait for the GIL again (measured: a third of a
-    bulk upload's time). The pool is per thread and per process: a forked child never reuses bytes
-    its parent held, so no nonce is handed out twice.
-    """
-    pool = _nonces
-    if pool.pid != os.getpid() or pool.offset + 12 > len(pool.buffer):
-        pool.buffer, pool.offset, pool.pid = os.urandom(NONCE_POOL_BYTES), 0, os.getpid()
-    nonce = pool.buffer[pool.offset : pool.offset + 12]
-    pool.offset += 12
-    return nonce
+    """A fresh random 96-bit nonce from the operating system's CSPRNG (pooled: see ``common.randomness``)."""
+    return random_bytes(12)
 
 
 def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str) -> str:

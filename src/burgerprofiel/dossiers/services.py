@@ -40,6 +40,7 @@ from burgerprofiel.audit.services import audit_counted, audit_event_build, audit
 from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.common.copy import copy_rows, next_ids
 from burgerprofiel.common.errors import ApplicationError, NotFound, ValidationError
+from burgerprofiel.common.randomness import random_uuid
 from burgerprofiel.crypto.fields import EncryptedTextField, Sealer, blind_index, sealed
 from burgerprofiel.dossiers.models import (
     DosisSource,
@@ -232,7 +233,7 @@ class _Queued:
     def of(cls, *, upload: DossierUploadIn, sealer: Sealer) -> _Queued:
         return cls(
             dossier_number=upload.Identificatie.DossierNummer,
-            upload_id=upload.UploadId or str(uuid.uuid4()),
+            upload_id=upload.UploadId or str(random_uuid()),
             payload=sealer.seal(upload.model_dump_json().encode()),
         )
 
@@ -257,7 +258,7 @@ _QUEUE_COLUMNS = (
 def _queue_one_in_one_statement(*, caller: Caller, bron: str, queued: _Queued) -> tuple[int, str] | None:
     """PostgreSQL: the source check, the queue row and its audit event in one statement (one round
     trip, one commit). Returns the row's (id, ref), or None when the agency has no such source."""
-    ref = uuid.uuid4()
+    ref = random_uuid()
     event = audit_event_build(
         actor=caller.actor,
         action="dossier.upload_accepted",
@@ -337,7 +338,7 @@ def _queue_rows(
             client_id=caller.client_id,
             order_version_id=caller.order_version.pk,
             received_at=now,
-            ref=uuid.uuid4() if ref else None,
+            ref=random_uuid() if ref else None,
             payload=sealed(q.payload),  # encrypted once, when the line was checked
         )
         for bron, q in rows

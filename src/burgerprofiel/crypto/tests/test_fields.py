@@ -2,9 +2,10 @@ def test_nonces_are_unique_across_pool_refills_threads_and_forks() -> None:
     import os
     import threading
 
-    from burgerprofiel.crypto.fields import NONCE_POOL_BYTES, _nonce
+    from burgerprofiel.common.randomness import POOL_BYTES
+    from burgerprofiel.crypto.fields import _nonce
 
-    per_pool = NONCE_POOL_BYTES // 12
+    per_pool = POOL_BYTES // 12
     drawn = [_nonce() for _ in range(3 * per_pool + 5)]  # over several refills
     in_thread: list[bytes] = []
     worker = threading.Thread(target=lambda: in_thread.extend(_nonce() for _ in range(per_pool)))
