@@ -36,6 +36,7 @@ from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import current_order_version
 from burgerprofiel.api.parser import UnstorableText, check_storable, may_hold_unstorable
 from burgerprofiel.audit.actors import SYSTEM, Actor, citizen_actor
+from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_counted, audit_event_build, audit_insert_per_row, audit_record
 from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.common.copy import copy_rows, next_ids
@@ -222,7 +223,7 @@ def _categories_check(*, caller: Caller, upload: DossierUploadIn) -> None:
 
 
 @dataclass(frozen=True)
-class _Queued:
+class QueuedUpload:
     """One validated upload as the queue keeps it: the payload's JSON, encrypted with the agency's key."""
 
     dossier_number: str
@@ -230,7 +231,7 @@ class _Queued:
     payload: str
 
     @classmethod
-    def of(cls, *, upload: DossierUploadIn, sealer: Sealer) -> _Queued:
+    def of(cls, *, upload: DossierUploadIn, sealer: Sealer) -> QueuedUpload:
         return cls(
             dossier_number=upload.Identificatie.DossierNummer,
             upload_id=upload.UploadId or str(random_uuid()),
@@ -255,9 +256,19 @@ _QUEUE_COLUMNS = (
 )
 
 
-def _queue_one_in_one_statement(*, caller: Caller, bron: str, queued: _Queued) -> tuple[int, str] | None:
-    """PostgreSQL: the source check, the queue row and its audit event in one statement (one round
-    trip, one commit). Returns the row's (id, ref), or None when the agency has no such source."""
+@dataclass(frozen=True)
+class QueueStatement:
+    """PostgreSQL: one single upload's statement, ready to run: the source check, the queue row and
+    its audit event together (one round trip, one commit). Built apart from running it, so that the
+    bench can weigh the database's share of an upload on its own."""
+
+    sql: str
+    params: list[Any]
+    event: AuditEvent
+    ref: uuid.UUID
+
+
+def queue_statement(*, caller: Caller, bron: str, queued: QueuedUpload) -> QueueStatement:
     ref = random_uuid()
     event = audit_event_build(
         actor=caller.actor,
@@ -292,22 +303,27 @@ def _queue_one_in_one_statement(*, caller: Caller, bron: str, queued: _Queued) -
         ref,
         *audit_params,
     ]
+    return QueueStatement(sql=sql, params=params, event=event, ref=ref)
+
+
+def queue_statement_run(statement: QueueStatement) -> int | None:
+    """Run it; the queue row's id, or None when the agency has no such source (nothing was written)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement.sql, statement.params)
         row = cursor.fetchone()
     if row is None:
         return None
-    audit_counted(event)
-    return row[0], str(ref)
+    audit_counted(statement.event)
+    return int(row[0])
 
 
 def dossier_upload_accept(*, caller: Caller, upload: DossierUploadIn) -> str:
     """Check, store and queue one upload, audited; returns its UploadId. A worker files it."""
     _categories_check(caller=caller, upload=upload)
-    queued = _Queued.of(upload=upload, sealer=Sealer(caller.data_key_id))
+    queued = QueuedUpload.of(upload=upload, sealer=Sealer(caller.data_key_id))
     bron = upload.Identificatie.Bron
     if connection.vendor == "postgresql":
-        if _queue_one_in_one_statement(caller=caller, bron=bron, queued=queued) is None:
+        if queue_statement_run(queue_statement(caller=caller, bron=bron, queued=queued)) is None:
             raise UnknownSource("Onbekende bron voor uw instantie.", extra={"bron": bron})
     else:
         source = _source_for(agency_id=caller.agency_id, uri=bron)
@@ -325,7 +341,7 @@ def dossier_upload_accept(*, caller: Caller, upload: DossierUploadIn) -> str:
 
 
 def _queue_rows(
-    *, caller: Caller, sources: dict[str, int], rows: list[tuple[str, _Queued]], ref: bool = False
+    *, caller: Caller, sources: dict[str, int], rows: list[tuple[str, QueuedUpload]], ref: bool = False
 ) -> list[DossierUpload]:
     """Write queue rows with the ORM (one multi-row INSERT per thousand rows)."""
     now = timezone.now()
@@ -346,7 +362,7 @@ def _queue_rows(
     return DossierUpload.objects.bulk_create(objects, batch_size=1000)
 
 
-def _copy_rows(*, caller: Caller, sources: dict[str, int], rows: list[tuple[str, _Queued]]) -> list[int]:
+def _copy_rows(*, caller: Caller, sources: dict[str, int], rows: list[tuple[str, QueuedUpload]]) -> list[int]:
     """PostgreSQL: ids from the sequence in one query, then the rows with COPY; returns the ids."""
     ids = next_ids(DossierUpload, len(rows))
     now = timezone.now()
@@ -440,7 +456,7 @@ def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> Bu
     nothing.
     """
     result = BulkResult()
-    rows: list[tuple[str, _Queued]] = []
+    rows: list[tuple[str, QueuedUpload]] = []
     sources = dict(DosisSource.objects.filter(agency_id=caller.agency_id).values_list("uri", "pk"))
     allowed = set(caller.order_version.categories_for(COMPONENT))
     sealer = Sealer(caller.data_key_id)
@@ -462,7 +478,7 @@ def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> Bu
             )
             result.refused += 1
             continue
-        queued = _Queued.of(upload=upload, sealer=sealer)
+        queued = QueuedUpload.of(upload=upload, sealer=sealer)
         rows.append((bron, queued))
         result.lines.append({"Lijn": number, "Status": "OK", "UploadId": queued.upload_id})
         result.accepted += 1
