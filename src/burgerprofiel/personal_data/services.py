@@ -134,6 +134,24 @@ class Checked:
     refused: str = ""  # why the source was not asked, if it was not
 
 
+# What a pull carries, by Bijlage 1: the INSZ goes out; data or documents come back.
+PULL_CATEGORIES: dict[str, list[str]] = {
+    PullSource.Component.UW_GEGEVENS: ["insz", "persoonsgegevens"],
+    PullSource.Component.ATTESTEN: ["insz", "document", "documenttype", "geldigheidsdatum"],
+}
+
+
+def _order_allows(*, actor: Actor, agency_id: int, component: str) -> int | None:
+    """The id of the order version that lets the agency's source serve ``component`` now, else None."""
+    try:  # not inside a transaction of ours: a refusal's audit event must stay
+        version = order_check(
+            actor=actor, agency_id=agency_id, component=component, categories=PULL_CATEGORIES[component]
+        )
+    except OrderRefused:
+        return None
+    return version.pk
+
+
 def sources_checked(
     *, citizen: Citizen, component: str, theme: str = "", source_id: int | None = None
 ) -> list[Checked]:
@@ -147,27 +165,20 @@ def sources_checked(
     actor = citizen_actor(citizen)
     checked = []
     for source in sources:
-        # What a pull carries, by Bijlage 1: the INSZ goes out; data or documents come back.
-        categories = (
-            ["insz", "persoonsgegevens"]
-            if component == PullSource.Component.UW_GEGEVENS
-            else ["insz", "document", "documenttype", "geldigheidsdatum"]
-        )
-        try:  # not inside a transaction of ours: a refusal's audit event must stay
-            version = order_check(actor=actor, agency_id=source.agency_id, component=component, categories=categories)
-        except OrderRefused:
+        version_id = _order_allows(actor=actor, agency_id=source.agency_id, component=component)
+        if version_id is None:
             checked.append(Checked(source, None, refused="order"))
             continue
         if pull.breaker_open(source.pk):
-            checked.append(Checked(source, version.pk, refused="circuit-open"))
+            checked.append(Checked(source, version_id, refused="circuit-open"))
             continue
         try:
             url_check(source.url)
         except UnsafeUrl:
             log.warning("pull source refused by the SSRF guard", extra={"source_id": source.pk})
-            checked.append(Checked(source, version.pk, refused="unsafe-url"))
+            checked.append(Checked(source, version_id, refused="unsafe-url"))
             continue
-        checked.append(Checked(source, version.pk))
+        checked.append(Checked(source, version_id))
     return checked
 
 
@@ -241,6 +252,7 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
     if session_key and not refresh:
         cached = _cache_read(citizen, session_key)
         if cached is not None:
+            _cached_withdraw_refused(citizen, cached)
             audit_record(
                 actor=citizen_actor(citizen),
                 action="personal_data.viewed_again",
@@ -319,6 +331,25 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
     if session_key:
         _cache_write(citizen, session_key, grouped)
     return grouped
+
+
+def _cached_withdraw_refused(citizen: Citizen, cached: list[Theme]) -> None:
+    """A kept answer is shown again only for agencies whose order still allows it: a suspension takes
+    effect on the next request (charter 2.3), not when the cache expires. The others' data is taken
+    out of what is shown (the refusal audited by the order check); nobody is asked anew."""
+    shown = [r for theme in cached for r in theme.results if r.items]
+    if not shown:
+        return
+    agency_of = dict(PullSource.objects.filter(pk__in={r.source_id for r in shown}).values_list("pk", "agency_id"))
+    actor = citizen_actor(citizen)
+    allowed = {
+        agency_id: _order_allows(actor=actor, agency_id=agency_id, component=PullSource.Component.UW_GEGEVENS)
+        is not None
+        for agency_id in set(agency_of.values())
+    }
+    for result in shown:
+        if not allowed.get(agency_of.get(result.source_id, -1), False):
+            result.items, result.status, result.message = [], "unavailable", UNAVAILABLE
 
 
 def _cache_write(citizen: Citizen, session_key: str, grouped: list[Theme]) -> None:

@@ -13,6 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from burgerprofiel.agencies.models import ProcessingOrder
+from burgerprofiel.agencies.services import processing_order_suspend
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import TEST_ACTOR, login_citizen, make_agency
 from burgerprofiel.personal_data import pull
@@ -153,6 +155,24 @@ def test_the_answer_is_cached_for_the_session_only_briefly(client: Client, demo:
     client.get("/uw-gegevens?vernieuwen=1")
     assert server.requests == ["gezin", "gezin"]
     assert settings.PULL_CACHE_SECONDS <= 60
+
+
+def test_a_suspension_takes_the_kept_answer_of_that_agency_off_the_page_at_once(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin")})
+    register(server, "gezin", agency.agency_id)
+    login_citizen(client, AN)
+    assert "Gezinssamenstelling" in _page(client)
+
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    processing_order_suspend(order=order, reason="Rechtsgrond in herziening", actor=TEST_ACTOR)
+    page = _page(client)
+
+    assert "Gezinssamenstelling" not in page
+    assert "Tijdelijk niet beschikbaar." in page
+    assert server.requests == ["gezin"]  # nobody was asked anew
+    refusal = AuditEvent.objects.get(action="order_check.refused")
+    assert (refusal.agency_id, refusal.detail["reason"]) == (agency.agency_id, "order-suspended")
 
 
 def test_logout_drops_the_cached_answers_at_once(client: Client, demo: Demo) -> None:
