@@ -399,8 +399,6 @@ def database_share(token: str, clients: int, per_client: int, kind: str = "D") -
     from django.db import connection
 
     from burgerprofiel.agencies.order_check import order_check
-    from burgerprofiel.agencies.selectors import client_data_key_id
-    from burgerprofiel.audit.actors import Actor
     from burgerprofiel.crypto.fields import Sealer
     from burgerprofiel.dossiers.schemas import DossierUploadIn
     from burgerprofiel.dossiers.services import (
@@ -414,13 +412,7 @@ def database_share(token: str, clients: int, per_client: int, kind: str = "D") -
 
     principal = access_token_verify(token)
     version = order_check(actor=principal.actor, agency_id=principal.agency_id, component=COMPONENT)
-    client_id = principal.client.client_id
-    caller = Caller(
-        actor=Actor(kind="agency_client", id=client_id, agency_id=principal.agency_id, order_version_id=version.pk),
-        client_id=client_id,
-        order_version=version,
-        data_key_id=client_data_key_id(principal.client),
-    )
+    caller = Caller.of(principal, version)
     sealer = Sealer(caller.data_key_id)
     statements = {
         c: [

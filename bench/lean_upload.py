@@ -20,8 +20,6 @@ import django
 django.setup()
 
 from burgerprofiel.agencies.order_check import order_check  # noqa: E402 - after django.setup()
-from burgerprofiel.agencies.selectors import client_data_key_id  # noqa: E402
-from burgerprofiel.audit.actors import Actor  # noqa: E402
 from burgerprofiel.dossiers.schemas import DossierUploadIn  # noqa: E402
 from burgerprofiel.dossiers.services import COMPONENT, Caller, dossier_upload_accept  # noqa: E402
 from burgerprofiel.oauth.services import access_token_verify  # noqa: E402
@@ -37,14 +35,7 @@ def _accept(environ: dict[str, Any]) -> bytes:
         latest=principal.latest_order_versions,
     )
     upload = DossierUploadIn.model_validate_json(body)
-    client_id = principal.client.client_id
-    caller = Caller(
-        actor=Actor(kind="agency_client", id=client_id, agency_id=principal.agency_id, order_version_id=version.pk),
-        client_id=client_id,
-        order_version=version,
-        data_key_id=client_data_key_id(principal.client),
-    )
-    upload_id = dossier_upload_accept(caller=caller, upload=upload)
+    upload_id = dossier_upload_accept(caller=Caller.of(principal, version), upload=upload)
     return json.dumps({"Status": "OK", "UploadId": upload_id}).encode()
 
 

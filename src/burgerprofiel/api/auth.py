@@ -52,14 +52,7 @@ class AgencyAuth(HttpBearer):
 
 def agency_request_actor(request: HttpRequest) -> Actor:
     """The calling agency client, with the order version its check found, as an audit actor."""
-    principal = principal_of(request)
-    version = getattr(request, "order_version", None)
-    return Actor(
-        kind="agency_client",
-        id=principal.client.client_id,
-        agency_id=principal.agency_id,
-        order_version_id=version.pk if version else None,
-    )
+    return principal_of(request).actor_under(getattr(request, "order_version", None))
 
 
 def principal_of(request: HttpRequest) -> AgencyPrincipal:

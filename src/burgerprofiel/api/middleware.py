@@ -277,7 +277,9 @@ class IdempotencyMiddleware:
         from burgerprofiel.audit.services import audit_record
 
         try:
-            version = order_check(actor=principal.actor, agency_id=principal.agency_id)
+            version = order_check(
+                actor=principal.actor, agency_id=principal.agency_id, latest=principal.latest_order_versions
+            )
         except OrderRefused as refused:
             return problem_from_error(refused)
         try:
@@ -290,9 +292,8 @@ class IdempotencyMiddleware:
                 detail="Het eerste antwoord op deze aanvraag kan niet meer gelezen worden.",
             )
         audit_record(
-            actor=principal.actor,
+            actor=principal.actor_under(version),
             action="api.idempotent_replay",
-            order_version_id=version.pk,
             object_type="api.IdempotencyRecord",
             object_id=str(record.pk),
             detail={"path": record.path, "status": record.status_code},

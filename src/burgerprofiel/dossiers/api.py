@@ -10,8 +10,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from burgerprofiel.agencies.selectors import client_data_key_id
-from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
+from burgerprofiel.api.auth import AgencyAuth, principal_of
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.models import DossierUpload
@@ -23,13 +22,7 @@ Text = Annotated[str, Query(min_length=1, max_length=500)]
 
 
 def caller_of(request: HttpRequest) -> services.Caller:
-    principal = principal_of(request)
-    return services.Caller(
-        actor=agency_request_actor(request),
-        client_id=principal.client.client_id,
-        order_version=request.order_version,  # type: ignore[attr-defined]
-        data_key_id=client_data_key_id(principal.client),
-    )
+    return services.Caller.of(principal_of(request), request.order_version)  # type: ignore[attr-defined]
 
 
 def _results(request: HttpRequest, uploads: list[DossierUpload], **detail: Any) -> list[dict[str, Any]]:

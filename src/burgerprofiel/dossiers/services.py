@@ -23,7 +23,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
@@ -33,7 +33,7 @@ from pydantic import ValidationError as PydanticValidationError
 from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
 from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
-from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.agencies.selectors import client_data_key_id, current_order_version
 from burgerprofiel.api.parser import UnstorableText, check_storable, may_hold_unstorable
 from burgerprofiel.audit.actors import SYSTEM, Actor, citizen_actor
 from burgerprofiel.audit.models import AuditEvent
@@ -53,6 +53,9 @@ from burgerprofiel.dossiers.models import (
     Phase,
 )
 from burgerprofiel.dossiers.schemas import DossierUploadIn, payload_categories
+
+if TYPE_CHECKING:
+    from burgerprofiel.oauth.services import AgencyPrincipal
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +210,16 @@ class Caller:
     client_id: str
     order_version: ProcessingOrderVersion
     data_key_id: uuid.UUID
+
+    @classmethod
+    def of(cls, principal: AgencyPrincipal, version: ProcessingOrderVersion) -> Caller:
+        """The authenticated client, under the order version its check found."""
+        return cls(
+            actor=principal.actor_under(version),
+            client_id=principal.client.client_id,
+            order_version=version,
+            data_key_id=client_data_key_id(principal.client),
+        )
 
     @property
     def agency_id(self) -> int:

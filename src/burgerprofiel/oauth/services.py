@@ -285,7 +285,16 @@ class AgencyPrincipal:
 
     @property
     def actor(self) -> Actor:
-        return Actor(kind="agency_client", id=self.client.client_id, agency_id=self.client.agency_id)
+        return self.actor_under(None)
+
+    def actor_under(self, version: ProcessingOrderVersion | None) -> Actor:
+        """The client as an audit actor, naming the order version its check found (if any)."""
+        return Actor(
+            kind="agency_client",
+            id=self.client.client_id,
+            agency_id=self.client.agency_id,
+            order_version_id=version.pk if version else None,
+        )
 
 
 def access_token_decode(token: str) -> AgencyPrincipal | None:

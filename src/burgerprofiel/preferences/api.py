@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
-from burgerprofiel.api.auth import AgencyAuth, principal_of
-from burgerprofiel.audit.actors import CITIZEN_OBJECT, Actor
+from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
+from burgerprofiel.audit.actors import CITIZEN_OBJECT
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.selectors import citizen_by_insz
@@ -61,12 +61,7 @@ def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
         categories=set(version.categories_for(Component.CONTACTVOORKEUREN)),
     )
     audit_record(
-        actor=Actor(
-            kind="agency_client",
-            id=principal.client.client_id,
-            agency_id=principal.agency_id,
-            order_version_id=version.pk,
-        ),
+        actor=agency_request_actor(request),
         action="preferences.read_by_agency",
         agency_id=principal.agency_id,
         object_type=CITIZEN_OBJECT,
