@@ -1,9 +1,10 @@
 """Writes on DOSIS dossiers: accepting uploads, processing them, deleting and purging dossiers.
 
 Design note. An upload is validated, checked against the processing order and its ``Bron``, and
-stored as a ``DossierUpload`` row in one transaction with the task that will process it (DESIGN
-rule 4: nothing accepted is lost). The upload rows are the queue: a task claims a batch
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and works through it, each upload in a savepoint so one
+stored, encrypted, as a ``DossierUpload`` row in one transaction with its audit event (DESIGN rule 4:
+nothing accepted is lost). The upload rows are the queue, no task is enqueued per upload: the
+worker's DOSIS loop (``dosis_queue_drain``) claims a batch (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL) and works through it, new dossiers together, the others each in a savepoint so one
 bad upload does not undo the others. Processing files the status into the history by its
 ``WijzigingsDatum``: the newest becomes current, a late older one only joins the history, an
 identical one changes nothing. A real change of the current status writes one outbox row per owner
@@ -17,6 +18,7 @@ no personal data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import uuid
@@ -226,12 +228,16 @@ class Caller:
         assert self.actor.agency_id is not None
         return self.actor.agency_id
 
+    @functools.cached_property
+    def allowed_categories(self) -> frozenset[str]:
+        """What the order version lets DOSIS uploads carry (worked out once per call, not per bulk line)."""
+        return frozenset(self.order_version.categories_for(COMPONENT))
+
 
 def _categories_check(*, caller: Caller, upload: DossierUploadIn) -> None:
     """The order check for the categories this payload carries (403 naming them, audited)."""
     carried = payload_categories(upload)
-    allowed = set(caller.order_version.categories_for(COMPONENT))
-    if not set(carried) <= allowed:
+    if not caller.allowed_categories.issuperset(carried):
         order_check(actor=caller.actor, agency_id=caller.agency_id, component=COMPONENT, categories=carried)
 
 
@@ -281,6 +287,26 @@ class QueueStatement:
     ref: uuid.UUID
 
 
+def _queue_values(
+    caller: Caller, queued: QueuedUpload, *, source_id: int | None, now: dt.datetime, ref: uuid.UUID | None
+) -> tuple[Any, ...]:
+    """One queue row's values in the order of ``_QUEUE_COLUMNS``, as the fast paths write them."""
+    return (
+        caller.agency_id,
+        source_id,
+        queued.dossier_number,
+        queued.upload_id,
+        caller.client_id,
+        caller.order_version.pk,
+        queued.payload,
+        DossierUpload.State.PENDING.value,
+        "[]",
+        "",
+        now,
+        ref,
+    )
+
+
 def queue_statement(*, caller: Caller, bron: str, queued: QueuedUpload) -> QueueStatement:
     ref = random_uuid()
     event = audit_event_build(
@@ -292,28 +318,19 @@ def queue_statement(*, caller: Caller, bron: str, queued: QueuedUpload) -> Queue
     )
     audit_sql, audit_params = audit_insert_per_row(event, rows_of="queued")
     table = DossierUpload._meta.db_table
-    # Identifiers from the models, every value a parameter.
+    # The source's id comes from the statement's own check; every other value is a parameter.
+    values = _queue_values(caller, queued, source_id=None, now=timezone.now(), ref=ref)
+    select = ", ".join("source.id" if column == "source_id" else "%s" for column in _QUEUE_COLUMNS)
     sql = (
         "WITH source AS (SELECT id FROM dossiers_dosissource WHERE uri = %s AND agency_id = %s), "  # noqa: S608
-        f"queued AS (INSERT INTO {table} ({', '.join(_QUEUE_COLUMNS)}) "
-        f"SELECT %s, source.id, {', '.join(['%s'] * (len(_QUEUE_COLUMNS) - 2))} FROM source RETURNING id), "
+        f"queued AS (INSERT INTO {table} ({', '.join(_QUEUE_COLUMNS)}) SELECT {select} FROM source RETURNING id), "
         f"audited AS ({audit_sql}) "
         "SELECT id FROM queued"
     )
     params = [
         bron,
         caller.agency_id,
-        caller.agency_id,
-        queued.dossier_number,
-        queued.upload_id,
-        caller.client_id,
-        caller.order_version.pk,
-        queued.payload,
-        DossierUpload.State.PENDING.value,
-        "[]",
-        "",
-        timezone.now(),
-        ref,
+        *(value for column, value in zip(_QUEUE_COLUMNS, values, strict=True) if column != "source_id"),
         *audit_params,
     ]
     return QueueStatement(sql=sql, params=params, event=event, ref=ref)
@@ -383,21 +400,7 @@ def _copy_rows(*, caller: Caller, sources: dict[str, int], rows: list[tuple[str,
         DossierUpload,
         ("id", *_QUEUE_COLUMNS),
         (
-            (
-                pk,
-                caller.agency_id,
-                sources[bron],
-                q.dossier_number,
-                q.upload_id,
-                caller.client_id,
-                caller.order_version.pk,
-                q.payload,
-                DossierUpload.State.PENDING.value,
-                "[]",
-                "",
-                now,
-                None,
-            )
+            (pk, *_queue_values(caller, q, source_id=sources[bron], now=now, ref=None))
             for pk, (bron, q) in zip(ids, rows, strict=True)
         ),
     )
@@ -471,13 +474,11 @@ def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> Bu
     result = BulkResult()
     rows: list[tuple[str, QueuedUpload]] = []
     sources = dict(DosisSource.objects.filter(agency_id=caller.agency_id).values_list("uri", "pk"))
-    allowed = set(caller.order_version.categories_for(COMPONENT))
     sealer = Sealer(caller.data_key_id)
     for number, line in enumerate(lines, start=1):
         try:
             upload = dosis_upload_parse(line)
-            if not set(payload_categories(upload)) <= allowed:
-                _categories_check(caller=caller, upload=upload)
+            _categories_check(caller=caller, upload=upload)
             bron = upload.Identificatie.Bron
             if bron not in sources:
                 raise UnknownSource("Onbekende bron voor uw instantie.")
@@ -618,15 +619,8 @@ def _prepare(upload: DossierUpload) -> _Prepared:
 
 def _upload_process(upload: DossierUpload) -> tuple[Dossier, str]:
     """File one upload; returns the dossier and what happened: created/updated/history/unchanged."""
-    prepared = _prepare(upload)
+    p = _prepare(upload)
     agency = upload.agency
-    modified_at = prepared.modified_at
-    status_values = prepared.status_values
-    status_hash = prepared.status_hash
-    dossier_values = prepared.dossier_values
-    owners = prepared.owners
-    dossier_hash = prepared.dossier_hash
-    current_values = prepared.current_values
 
     dossier = _lock_dossier(source_id=upload.source_id, number=upload.dossier_number)
     if dossier is None:
@@ -636,32 +630,30 @@ def _upload_process(upload: DossierUpload) -> tuple[Dossier, str]:
                     agency=agency,
                     source_id=upload.source_id,
                     number=upload.dossier_number,
-                    content_hash=dossier_hash,
-                    **dossier_values,
-                    **current_values,
+                    content_hash=p.dossier_hash,
+                    **p.dossier_values,
+                    **p.current_values,
                 )
         except IntegrityError:  # created by a concurrent worker a moment ago: file into that one
             dossier = _lock_dossier(source_id=upload.source_id, number=upload.dossier_number)
             if dossier is None:
                 raise DosisProcessingError("Het dossier kon niet aangemaakt worden; probeer opnieuw.") from None
         else:
-            created_owners = _owners_sync(dossier, owners, new=True)
+            created_owners = _owners_sync(dossier, p.owners, new=True)
             status = DossierStatus.objects.create(
-                dossier=dossier, agency=agency, modified_at=modified_at, content_hash=status_hash, **status_values
+                dossier=dossier, agency=agency, modified_at=p.modified_at, content_hash=p.status_hash, **p.status_values
             )
             _changes_record(dossier, status, created_owners)
             return dossier, "created"
 
-    is_newest = modified_at >= dossier.current_modified_at
-    found = dossier.statuses.filter(modified_at=modified_at).first()
-    status_changed = True
-    status = found or DossierStatus(dossier=dossier, agency=agency, modified_at=modified_at)
-    if found is not None and found.content_hash == status_hash:
-        status_changed = False
+    is_newest = p.modified_at >= dossier.current_modified_at
+    found = dossier.statuses.filter(modified_at=p.modified_at).first()
+    status = found or DossierStatus(dossier=dossier, agency=agency, modified_at=p.modified_at)
+    status_changed = found is None or found.content_hash != p.status_hash
     if status_changed:
-        for name, value in status_values.items():
+        for name, value in p.status_values.items():
             setattr(status, name, value)
-        status.content_hash = status_hash
+        status.content_hash = p.status_hash
         status.agency = agency
         status.save()
 
@@ -669,15 +661,15 @@ def _upload_process(upload: DossierUpload) -> tuple[Dossier, str]:
         return dossier, "history" if status_changed else "unchanged"
 
     previous = (dossier.current_phase, dossier.current_code, dossier.action_needed)
-    dossier_changed = dossier.content_hash != dossier_hash
+    dossier_changed = dossier.content_hash != p.dossier_hash
     synced: list[DossierOwner] | None = None
     if dossier_changed:
-        for name, value in dossier_values.items():
+        for name, value in p.dossier_values.items():
             setattr(dossier, name, value)
-        dossier.content_hash = dossier_hash
-        synced = _owners_sync(dossier, owners)
+        dossier.content_hash = p.dossier_hash
+        synced = _owners_sync(dossier, p.owners)
     if status_changed:
-        for name, value in current_values.items():
+        for name, value in p.current_values.items():
             setattr(dossier, name, value)
     if not (dossier_changed or status_changed):
         return dossier, "unchanged"
@@ -719,9 +711,9 @@ def _actor_of(upload: DossierUpload) -> Actor:
     )
 
 
-def _upload_finish(upload: DossierUpload, *, state: str, outcome: str = "", errors: list[str] | None = None) -> None:
+def _uploads_finish(upload_ids: list[int], *, state: str, outcome: str = "", errors: list[str] | None = None) -> None:
     # An update, not save(): the payload goes (set to NULL), nothing is re-encrypted.
-    DossierUpload.objects.filter(pk=upload.pk).update(
+    DossierUpload.objects.filter(pk__in=upload_ids).update(
         state=state,
         outcome=outcome,
         errors=[{"Omschrijving": e} for e in (errors or [])],
@@ -890,9 +882,7 @@ def _new_dossiers_file(batch: list[DossierUpload]) -> set[int]:
         with transaction.atomic():
             dossier_ids = write(candidates)
             _created_audit(list(zip(dossier_ids, (u for u, _ in candidates), strict=True)))
-            DossierUpload.objects.filter(pk__in=[u.pk for u, _ in candidates]).update(
-                state=DossierUpload.State.DONE, outcome="created", errors=[], processed_at=timezone.now(), payload=None
-            )
+            _uploads_finish([u.pk for u, _ in candidates], state=DossierUpload.State.DONE, outcome="created")
     except Exception as exc:
         # Rolled back to the savepoint: the careful path files (or fails) each upload on its own.
         if not isinstance(exc, IntegrityError):
@@ -922,7 +912,7 @@ def dossier_uploads_process(*, batch_size: int = 500) -> int:
                         object_id=str(dossier.pk),
                         detail={"upload": upload.pk, "outcome": outcome},
                     )
-                    _upload_finish(upload, state=DossierUpload.State.DONE, outcome=outcome)
+                    _uploads_finish([upload.pk], state=DossierUpload.State.DONE, outcome=outcome)
             except Exception as exc:
                 # Whatever the reason, the upload is answered as failed rather than retried forever;
                 # the log names the upload, never its content.
@@ -940,7 +930,7 @@ def dossier_uploads_process(*, batch_size: int = 500) -> int:
                         object_id=str(upload.pk),
                         detail={"reason": reason},
                     )
-                    _upload_finish(upload, state=DossierUpload.State.FAILED, outcome="failed", errors=[reason])
+                    _uploads_finish([upload.pk], state=DossierUpload.State.FAILED, outcome="failed", errors=[reason])
         return len(batch)
 
 
