@@ -22,8 +22,14 @@ _loaded: dict[str, ECKey] = {}
 _lock = threading.Lock()
 
 
+def new_kid() -> str:
+    """A new key id: 96 random bits in hex. Never starting with "-", so ``keys retire-signing --kid``
+    takes it as the option's value (a urlsafe id began with "-" one time in 64)."""
+    return secrets.token_hex(12)
+
+
 def signing_key_create() -> SigningKey:
-    kid = secrets.token_urlsafe(12)
+    kid = new_kid()
     key = ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig", "alg": "ES256"}, private=True)
     pem = key.as_pem(private=True)
     kek_id, wrapped = keyring.wrap(data_key=pem, key_id=f"signing:{kid}")

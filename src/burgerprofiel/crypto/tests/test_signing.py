@@ -53,6 +53,10 @@ def test_the_only_active_key_cannot_be_retired(agency):
     assert "enige actieve sleutel" in str(error.value)
 
 
+def test_key_ids_never_look_like_a_command_line_option():
+    assert not any(signing.new_kid().startswith("-") for _ in range(2000))
+
+
 def test_keys_commands_rotate_and_retire(agency):
     first = signing.current_signing_key().kid
     out = io.StringIO()
