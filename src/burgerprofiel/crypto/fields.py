@@ -51,11 +51,6 @@ def sealed(ciphertext: str) -> Any:
     return _Ciphertext(ciphertext)
 
 
-def _nonce() -> bytes:
-    """A fresh random 96-bit nonce from the operating system's CSPRNG (pooled: see ``common.randomness``)."""
-    return random_bytes(12)
-
-
 def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str) -> str:
     return Sealer(key_id).seal(plaintext)
 
@@ -73,7 +68,7 @@ class Sealer:
         self._prefix = f"{PREFIX}{key_uuid.hex}:"
 
     def seal(self, plaintext: bytes) -> str:
-        nonce = _nonce()
+        nonce = random_bytes(12)  # a fresh 96-bit nonce from the CSPRNG (pooled: see common.randomness)
         return self._prefix + base64.b64encode(nonce + self._cipher.encrypt(nonce, plaintext, self._aad)).decode()
 
 

@@ -42,15 +42,25 @@ def _message(change: DossierStatusChange) -> str:
     return text[:MESSAGE_MAX]
 
 
+def _actor(agency_id: int, version: ProcessingOrderVersion) -> Actor:
+    """The platform, sending a melding for the agency under its order version."""
+    return Actor(kind="system", id="dosis", agency_id=agency_id, order_version_id=version.pk)
+
+
 def _order_for(agency_id: int) -> ProcessingOrderVersion | None:
     """The order version that lets this agency send meldingen now, or None (refusals audited)."""
     version = current_order_version(agency_id=agency_id)
     if version is None or not version.allows(Component.NOTIFICATIES):
         return None  # the agency did not order meldingen: a normal choice, not a refusal
-    actor = Actor(kind="system", id="dosis", agency_id=agency_id, order_version_id=version.pk)
     try:
-        # The full order check (state, validity, categories), audited when it refuses.
-        return order_check(actor=actor, agency_id=agency_id, component=Component.NOTIFICATIES, categories=CATEGORIES)
+        # The full order check (state, validity, categories) on the version just read, audited when it refuses.
+        return order_check(
+            actor=_actor(agency_id, version),
+            agency_id=agency_id,
+            component=Component.NOTIFICATIES,
+            categories=CATEGORIES,
+            latest=[version],
+        )
     except OrderRefused:
         return None
 
@@ -58,7 +68,7 @@ def _order_for(agency_id: int) -> ProcessingOrderVersion | None:
 def _notify(change: DossierStatusChange, version: ProcessingOrderVersion, citizen: Citizen) -> None:
     from burgerprofiel.notifications.services import notification_create
 
-    actor = Actor(kind="system", id="dosis", agency_id=change.agency_id, order_version_id=version.pk)
+    actor = _actor(change.agency_id, version)
     dossier = change.dossier
     notification_create(
         agency=change.agency,
@@ -90,19 +100,19 @@ def dosis_status_changes_consume(*, batch_size: int = 1000) -> dict[str, int]:
         insz_owned = [(pk, agency_id, key) for pk, agency_id, kind, key in batch if kind == DossierOwner.Kind.INSZ]
         # Once per agency and batch (a batch is one moment); organisation owners need no order check.
         orders = {agency_id: _order_for(agency_id) for agency_id in {agency_id for _, agency_id, _ in insz_owned}}
-        candidates = {pk: key for pk, agency_id, key in insz_owned if orders[agency_id] is not None}
+        allowed = {agency_id: version for agency_id, version in orders.items() if version is not None}
+        candidates = {pk: key for pk, agency_id, key in insz_owned if agency_id in allowed}
         citizens = {c.insz_index: c for c in Citizen.objects.filter(insz_index__in=set(candidates.values()))}
         wanted = [pk for pk, key in candidates.items() if key in citizens]
         for change in DossierStatusChange.objects.filter(pk__in=wanted).select_related(
             "dossier", "owner", "status", "agency"
         ):
             citizen = citizens[change.owner.key]
-            version = orders[change.agency_id]
-            if version is None or citizen.insz is UNREADABLE:  # its key destroyed: nothing to send to
+            if citizen.insz is UNREADABLE:  # its key destroyed: nothing to send to
                 continue
             try:
                 with transaction.atomic():
-                    _notify(change, version, citizen)
+                    _notify(change, allowed[change.agency_id], citizen)
             except ApplicationError:  # a change the notification rules refuse is not retried forever
                 continue
             notified += 1

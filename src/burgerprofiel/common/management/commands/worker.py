@@ -51,10 +51,7 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             try:
-                if dosis_queue_drain():
-                    failures = 0
-                    continue
-                failures = 0
+                claimed = dosis_queue_drain()
             except Exception:  # the database went away, say: the uploads stay queued; look again later
                 failures += 1
                 if failures == 1 or failures % 30 == 0:  # the first failure, then every ~5 minutes
@@ -62,7 +59,9 @@ class Command(BaseCommand):
                 close_old_connections()
                 time.sleep(min(0.5 * 2 ** (failures - 1), 10))  # back off: 0.5 s, 1 s, 2 s ... at most 10 s
                 continue
-            time.sleep(settings.DOSIS_DRAIN_INTERVAL_MS / 1000)
+            failures = 0
+            if not claimed:  # the queue is empty: wait before looking again
+                time.sleep(settings.DOSIS_DRAIN_INTERVAL_MS / 1000)
 
     def _schedule(self) -> None:
         import time
