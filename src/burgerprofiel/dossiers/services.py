@@ -891,13 +891,43 @@ def _new_dossiers_file(batch: list[DossierUpload]) -> set[int]:
     return {u.pk for u, _ in candidates}
 
 
+def _orders_allowing(batch: list[DossierUpload]) -> list[DossierUpload]:
+    """The uploads whose agency's order allows DOSIS processing now. Filing is processing too: an
+    upload accepted before a suspension (or the order's end) is not filed after it (charter 2.3), but
+    answered as failed, with the reason, for the agency to send again once the order allows it. One
+    order check per agency and batch; its refusal is audited, and so is each agency's failed uploads."""
+    by_agency: dict[int, list[DossierUpload]] = {}
+    for upload in batch:
+        by_agency.setdefault(upload.agency_id, []).append(upload)
+    allowed: list[DossierUpload] = []
+    for agency_id, uploads in by_agency.items():
+        actor = _actor_of(uploads[0])
+        try:
+            order_check(actor=actor, agency_id=agency_id, component=COMPONENT)
+        except OrderRefused as refused:
+            reason = f"Niet verwerkt: {refused.detail}"
+            ids = [u.pk for u in uploads]
+            audit_record(
+                actor=actor,
+                action="dossier.upload_failed",
+                outcome="failure",
+                object_type="dossiers.DossierUpload",
+                detail={"reason": refused.reason, "uploads": ids},
+            )
+            _uploads_finish(ids, state=DossierUpload.State.FAILED, outcome="failed", errors=[reason])
+            continue
+        allowed += uploads
+    return allowed
+
+
 def dossier_uploads_process(*, batch_size: int = 500) -> int:
     """Claim and process one batch of pending uploads; returns how many were claimed."""
     with transaction.atomic():
         pending = DossierUpload.objects.filter(state=DossierUpload.State.PENDING).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
             pending = pending.select_for_update(skip_locked=True, of=("self",))
-        batch = list(pending.select_related("agency")[:batch_size])
+        claimed = list(pending.select_related("agency")[:batch_size])
+        batch = _orders_allowing(claimed)
         filed = _new_dossiers_file(batch)
         for upload in batch:
             if upload.pk in filed:
@@ -931,7 +961,7 @@ def dossier_uploads_process(*, batch_size: int = 500) -> int:
                         detail={"reason": reason},
                     )
                     _uploads_finish([upload.pk], state=DossierUpload.State.FAILED, outcome="failed", errors=[reason])
-        return len(batch)
+        return len(claimed)
 
 
 def dossier_uploads_process_all(*, batch_size: int = 500, max_batches: int = 100) -> int:

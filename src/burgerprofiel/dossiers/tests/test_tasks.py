@@ -12,8 +12,10 @@ from django.db import connection
 from django.test import Client, override_settings
 from django_tasks_db.models import DBTaskResult
 
+from burgerprofiel.agencies.models import ProcessingOrder
+from burgerprofiel.agencies.services import processing_order_resume, processing_order_suspend
 from burgerprofiel.audit.models import AuditEvent
-from burgerprofiel.conftest import OnboardedAgency, bearer
+from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer
 from burgerprofiel.dossiers.models import Dossier, DossierUpload
 from burgerprofiel.dossiers.services import dosis_queue_drain
 from burgerprofiel.dossiers.tasks import dosis_uploads_process
@@ -34,6 +36,30 @@ def test_upload_is_queued_without_a_task_and_filed_by_the_drain(upload: Upload, 
     assert Dossier.objects.count() == 1
     assert dosis_queue_drain() == 0  # safe to run twice
     assert dosis_uploads_process.call() == {"processed": 0, "meldingen": 0}
+
+
+def test_an_upload_queued_before_a_suspension_is_not_filed_after_it_but_answered_failed(
+    upload: Upload, settings: Any, agency: OnboardedAgency, client: Client, agency_headers: dict[str, str]
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert upload(full_payload()).status_code == 200
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+
+    processing_order_suspend(order=order, reason="Rechtsgrond in herziening", actor=TEST_ACTOR)
+    assert dosis_queue_drain() == 1
+
+    assert Dossier.objects.count() == 0
+    queued = DossierUpload.objects.get()
+    assert (queued.state, queued.payload) == ("failed", None)
+    assert "opgeschort" in queued.errors[0]["Omschrijving"]
+    refusal = AuditEvent.objects.get(action="order_check.refused")
+    assert (refusal.agency_id, refusal.detail["reason"]) == (agency.agency_id, "order-suspended")
+    failed = AuditEvent.objects.get(action="dossier.upload_failed")
+    assert failed.detail == {"reason": "order-suspended", "uploads": [queued.pk]}
+    processing_order_resume(order=order, actor=TEST_ACTOR)  # resumed: the agency resends, and it is filed
+    assert upload(full_payload(UploadId="upl-0002")).status_code == 200
+    assert dosis_queue_drain() == 1
+    assert Dossier.objects.count() == 1
 
 
 def test_a_refused_upload_enqueues_no_task(upload: Upload, settings: Any) -> None:
