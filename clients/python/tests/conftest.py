@@ -5,7 +5,7 @@
 - ``jwt_agency``: authenticates with ``private_key_jwt``; its registered JWKS holds an old RS256
   key and a newer ES256 key (a rotation in progress); orders DOSIS and notificaties only.
 
-Access tokens live 3 seconds here, so renewal happens during the tests, not only in the one that
+Access tokens live 2 seconds here, so renewal happens during the tests, not only in the one that
 waits for it.
 """
 
@@ -23,7 +23,7 @@ import pytest
 from burgerprofiel_client import AgencyClient, ClientSecret, KeyRing, PrivateKeyJwt, RetryPolicy, SigningKey
 from live_platform import MailSink, Platform, platform_executable
 
-ACCESS_TOKEN_TTL = 3
+ACCESS_TOKEN_TTL = 2
 DOSIS_SOURCE = "https://client-tests.example/dosis"
 FAST_RETRIES = RetryPolicy(max_attempts=4, backoff=0.05, max_backoff=0.5)
 

@@ -12,7 +12,7 @@ import pytest
 from joserfc import jws
 
 from burgerprofiel_client import AgencyClient, ClientSecret, KeyRing, PrivateKeyJwt, SigningKey, TokenError
-from conftest import FAST_RETRIES, Onboarded
+from conftest import ACCESS_TOKEN_TTL, FAST_RETRIES, Onboarded
 from live_platform import Platform
 
 
@@ -99,7 +99,7 @@ def test_the_token_is_renewed_before_it_expires(platform: Platform, secret_agenc
         client.agency.me()
         second = client.tokens.token()
 
-    assert first.expires_in == 3
+    assert first.expires_in == ACCESS_TOKEN_TTL
     assert client.tokens.tokens_fetched == 2
     assert second.value != first.value
     assert [r.status_code for r in responses if r.request.url.path != "/oauth/token"] == [200, 200]  # never a 401

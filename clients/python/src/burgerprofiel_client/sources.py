@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
@@ -95,7 +95,7 @@ class SourceTokenVerifier:
 
     def verify(self, authorization: str | None, *, insz: str | None = None) -> SourceToken:
         """Verify an ``Authorization: Bearer ...`` header value; with ``insz``, also that ``rrn`` names it."""
-        if not authorization or not authorization[:7].lower() == "bearer ":
+        if not authorization or authorization[:7].lower() != "bearer ":
             raise SourceTokenInvalid("no bearer token")
         token = authorization[7:].strip()
         try:
@@ -137,13 +137,13 @@ class SourceTokenVerifier:
     def _keyset(self, *, kid: str | None) -> KeySet:
         with self._lock:
             now = time.monotonic()
-            stale = self._keys is None or now - self._fetched_at > self.jwks_cache_seconds
-            unknown = kid is not None and self._keys is not None and kid not in _kids(self._keys)
-            if stale or (unknown and now - self._fetched_at > JWKS_REFETCH_SECONDS):
-                self._keys = KeySet.import_key_set(self._fetch_jwks())
+            keys = self._keys
+            stale = keys is None or now - self._fetched_at > self.jwks_cache_seconds
+            unknown = keys is not None and kid is not None and kid not in _kids(keys)
+            if keys is None or stale or (unknown and now - self._fetched_at > JWKS_REFETCH_SECONDS):
+                keys = self._keys = KeySet.import_key_set(self._fetch_jwks())
                 self._fetched_at = now
-            assert self._keys is not None
-            return self._keys
+            return keys
 
     def _fetch_jwks(self) -> Any:
         try:
@@ -255,7 +255,6 @@ class SourceReply:
     status: int
     content_type: str
     body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def json(cls, status: int, data: Any, *, content_type: str = "application/json") -> SourceReply:
@@ -307,7 +306,8 @@ class PullSource:
             items = self.personal_data(token.insz)
             if items is None:
                 return SourceReply.json(404, {"error": "nothing known"})
-            return SourceReply.json(200, personal_data_answer(token.insz, items))
+            # The contract's subject is the token's rrn exactly as the platform wrote it.
+            return SourceReply.json(200, personal_data_answer(str(token.claims["rrn"]), items))
         if match is not None and self.certificates is not None:
             try:
                 token = self.verifier.verify(authorization, insz=match["insz"])
