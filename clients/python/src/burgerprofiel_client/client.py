@@ -18,11 +18,10 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import TypeAdapter
-from pydantic import ValidationError as PydanticValidationError
 
 from burgerprofiel_client.auth import Credentials, TokenManager
 from burgerprofiel_client.errors import TransportError, UnexpectedResponse, error_for
+from burgerprofiel_client.parsing import parse
 from burgerprofiel_client.resources import Agency, Audit, Dosis, Notifications
 from burgerprofiel_client.retry import RETRYABLE_EXCEPTIONS, RetryPolicy
 
@@ -114,7 +113,7 @@ class AgencyClient:
             content_type = content_type or "application/json"
         if content_type:
             headers["Content-Type"] = content_type
-        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        url = f"{self.base_url}{path}"  # never another host: the bearer token goes along
         attempt = 0
         renewed = False
         while True:
@@ -162,24 +161,3 @@ class AgencyClient:
 
 def _json_bytes(value: Any) -> bytes:
     return jsonlib.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
-
-
-def _adapter(model: Any) -> TypeAdapter[Any]:
-    # Building an adapter costs more than validating a small answer: one per type, kept.
-    adapter = _ADAPTERS.get(model)
-    if adapter is None:
-        adapter = _ADAPTERS[model] = TypeAdapter(model)
-    return adapter
-
-
-def parse(model: type[T], response: httpx.Response) -> T:
-    """The response's JSON as ``model``; :class:`UnexpectedResponse` when it does not fit."""
-    try:
-        return _adapter(model).validate_json(response.content)  # type: ignore[no-any-return]
-    except PydanticValidationError as exc:
-        raise UnexpectedResponse(
-            f"{response.request.method} {response.request.url.path} answered an unexpected body: {exc}"
-        ) from exc

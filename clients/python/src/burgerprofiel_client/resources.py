@@ -15,7 +15,7 @@ from burgerprofiel_client import merkle
 from burgerprofiel_client.errors import ProofError
 from burgerprofiel_client.models.agency import ContactPerson, Me, OrderCheck
 from burgerprofiel_client.models.audit import AuditEvent, ConsistencyProof, InclusionProof, TreeHead
-from burgerprofiel_client.models.dosis import BulkLine, BulkResult, DossierUpload, UploadAccepted, UploadResult
+from burgerprofiel_client.models.dosis import BulkAnswer, BulkResult, DossierUpload, UploadAccepted, UploadResult
 from burgerprofiel_client.models.notifications import (
     BulkAccepted,
     Notification,
@@ -24,9 +24,11 @@ from burgerprofiel_client.models.notifications import (
     Receipt,
 )
 from burgerprofiel_client.ndjson import ndjson_chunks
+from burgerprofiel_client.parsing import parse
 
 if TYPE_CHECKING:
     from burgerprofiel_client.client import AgencyClient
+
 
 NDJSON = "application/x-ndjson"
 # The platform's defaults: DOSIS_BULK_MAX_BODY_BYTES is 32 MiB and 10,000 lines; a smaller body
@@ -77,12 +79,11 @@ class Dosis:
                 content_type=NDJSON,
                 idempotency_key=_chunk_key(idempotency_key, index),
             )
-            body = response.json()
-            result.accepted += int(body.get("Aanvaard", 0))
-            result.refused += int(body.get("Geweigerd", 0))
-            for raw in body.get("Resultaten", []):
-                line = BulkLine.model_validate(raw)
-                result.lines.append(line.model_copy(update={"Lijn": line.Lijn + chunk.first_line - 1}))
+            answer = parse(BulkAnswer, response)
+            result.accepted += answer.Aanvaard
+            result.refused += answer.Geweigerd
+            offset = chunk.first_line - 1
+            result.lines.extend(line.model_copy(update={"Lijn": line.Lijn + offset}) for line in answer.Resultaten)
             result.requests += 1
         return result
 
@@ -192,7 +193,7 @@ class Notifications:
                 content_type=NDJSON,
                 idempotency_key=_chunk_key(idempotency_key, index),
             )
-            self._add(result, BulkAccepted.model_validate_json(response.content))
+            self._add(result, parse(BulkAccepted, response))
         return result
 
     @staticmethod

@@ -159,6 +159,15 @@ class BulkLine(_Wire):
         return self.Status == "OK"
 
 
+class BulkAnswer(_Wire):
+    """The platform's answer to one bulk request (``Status`` OK, GEDEELTELIJK or FOUT)."""
+
+    Status: str
+    Aanvaard: int
+    Geweigerd: int
+    Resultaten: list[BulkLine] = Field(default_factory=list)
+
+
 class BulkResult(BaseModel):
     """What a bulk upload achieved, over every request it took (``requests``)."""
 
