@@ -105,7 +105,10 @@ class Dosis:
     def wait_for_results(
         self, upload_ids: Iterable[str], *, timeout: float = 30.0, interval: float = 0.25
     ) -> dict[str, UploadResult]:
-        """Poll until every upload is processed; their results by UploadId. ``TimeoutError`` if not in time."""
+        """Poll until every upload is processed; their results by UploadId. ``TimeoutError`` if not in time.
+
+        One request per waiting upload per round: meant for a handful. After a large bulk upload, read
+        :meth:`failures` of the source instead."""
         waiting = list(dict.fromkeys(upload_ids))
         done: dict[str, UploadResult] = {}
         deadline = time.monotonic() + timeout
