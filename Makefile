@@ -6,12 +6,15 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/burgerprofiel
 export BURGERPROFIEL_BASE_DIR := $(CURDIR)
 
-.PHONY: install run test test-sqlite test-postgres test-browser lint format bench clean
+.PHONY: install run test test-sqlite test-postgres test-client test-browser lint format bench clean
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+CLIENT := clients/python
+
+$(VENV)/.installed: pyproject.toml requirements.lock $(CLIENT)/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e $(CLIENT)
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -24,8 +27,8 @@ install: $(VENV)/.installed node_modules/.package-lock.json
 run: install
 	BURGERPROFIEL_PROFILE=development bash scripts/run-dev.sh
 
-## make test: lint, then the whole suite on SQLite and on PostgreSQL
-test: lint test-sqlite test-postgres
+## make test: lint, then the whole suite on SQLite and on PostgreSQL, then the agency client's tests
+test: lint test-sqlite test-postgres test-client
 
 test-sqlite: install
 	BURGERPROFIEL_PROFILE=test DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q
@@ -33,10 +36,15 @@ test-sqlite: install
 test-postgres: install
 	BURGERPROFIEL_PROFILE=test DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
+## make test-client: the agency client library (clients/python) against a live platform it starts itself
+test-client: install
+	cd $(CLIENT) && $(CURDIR)/$(BIN)/pytest -q
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	BURGERPROFIEL_PROFILE=test $(BIN)/mypy src bench
+	cd $(CLIENT) && $(CURDIR)/$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

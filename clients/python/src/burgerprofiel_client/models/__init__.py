@@ -1,0 +1,63 @@
+"""Typed models of what the agency API sends and answers."""
+
+from burgerprofiel_client.models.agency import ContactPerson, Me, OrderCheck, OrderComponent, ProcessingOrder
+from burgerprofiel_client.models.audit import AuditEvent, ConsistencyProof, InclusionProof, TreeHead, TreeRef
+from burgerprofiel_client.models.dosis import (
+    Agent,
+    Beheerder,
+    BeheerderAdres,
+    BulkLine,
+    BulkResult,
+    DossierActie,
+    DossierIdentificatie,
+    DossierStatus,
+    DossierUpload,
+    Fase,
+    FoutOmschrijving,
+    Product,
+    Toegangsrecht,
+    UploadAccepted,
+    UploadResult,
+)
+from burgerprofiel_client.models.notifications import (
+    BulkAccepted,
+    Delivery,
+    Notification,
+    NotificationAccepted,
+    NotificationStatus,
+    Receipt,
+)
+
+__all__ = [
+    "Agent",
+    "AuditEvent",
+    "Beheerder",
+    "BeheerderAdres",
+    "BulkAccepted",
+    "BulkLine",
+    "BulkResult",
+    "ConsistencyProof",
+    "ContactPerson",
+    "Delivery",
+    "DossierActie",
+    "DossierIdentificatie",
+    "DossierStatus",
+    "DossierUpload",
+    "Fase",
+    "FoutOmschrijving",
+    "InclusionProof",
+    "Me",
+    "Notification",
+    "NotificationAccepted",
+    "NotificationStatus",
+    "OrderCheck",
+    "OrderComponent",
+    "ProcessingOrder",
+    "Product",
+    "Receipt",
+    "Toegangsrecht",
+    "TreeHead",
+    "TreeRef",
+    "UploadAccepted",
+    "UploadResult",
+]
