@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from burgerprofiel.backoffice.admin_base import AuditedModelAdmin, adopt_saved, request_actor
+from burgerprofiel.backoffice.admin.base import AuditedModelAdmin, adopt_saved, request_actor
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.dossiers.models import DosisSource
 from burgerprofiel.dossiers.services import dosis_source_register

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from burgerprofiel.backoffice.admin_base import ReadOnlyModelAdmin
+from burgerprofiel.backoffice.admin.base import ReadOnlyModelAdmin
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.crypto.models import DataKey, SigningKey
 

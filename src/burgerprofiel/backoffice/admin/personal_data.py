@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from burgerprofiel.backoffice.admin_base import AuditedModelAdmin, adopt_saved, request_actor
+from burgerprofiel.backoffice.admin.base import AuditedModelAdmin, adopt_saved, request_actor
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.personal_data.models import PullSource
 from burgerprofiel.personal_data.services import pull_source_add

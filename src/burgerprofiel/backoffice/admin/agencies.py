@@ -23,13 +23,13 @@ from burgerprofiel.agencies.services import (
     processing_order_change,
     processing_order_create,
 )
-from burgerprofiel.backoffice.admin_base import (
+from burgerprofiel.backoffice.admin.base import (
     AuditedModelAdmin,
     ReadOnlyTabularInline,
     adopt_saved,
     request_actor,
 )
-from burgerprofiel.backoffice.admin_forms import (
+from burgerprofiel.backoffice.admin.forms import (
     AgencyChangeForm,
     AgencyOnboardForm,
     ApiClientAddForm,

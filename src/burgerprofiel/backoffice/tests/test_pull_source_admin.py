@@ -7,11 +7,9 @@ from typing import Any
 from django.test import Client
 
 from burgerprofiel.audit.models import AuditEvent
-from burgerprofiel.backoffice.tests.conftest import superuser_client
 from burgerprofiel.personal_data.models import PullSource
 from burgerprofiel.personal_data.tests.factories import make_pull_agency
 
-__all__ = ["superuser_client"]
 ADD = "/backoffice/personal_data/pullsource/add/"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from burgerprofiel.audit.models import AuditEvent, TreeHead
-from burgerprofiel.backoffice.admin_base import EstimatedCountPaginator, ReadOnlyModelAdmin
+from burgerprofiel.backoffice.admin.base import EstimatedCountPaginator, ReadOnlyModelAdmin
 from burgerprofiel.backoffice.site import site
 
 _EVENT_FIELDS = (
