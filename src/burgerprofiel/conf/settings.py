@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "burgerprofiel.personal_data",
     "burgerprofiel.documents",
     "burgerprofiel.portal",
+    "burgerprofiel.cli",
 ]
 
 MIDDLEWARE = [

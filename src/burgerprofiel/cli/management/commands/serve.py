@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from gunicorn.app.wsgiapp import WSGIApplication
 
 
 class Command(BaseCommand):
@@ -16,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true", help="Do not apply migrations first.")
 
     def handle(self, *args: Any, bind: str, workers: int, no_migrate: bool, **options: Any) -> None:
-        from gunicorn.app.wsgiapp import WSGIApplication
-
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -41,7 +41,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"burgerprofiel luistert op http://{bind} (databank: {settings.DATABASES['default']['ENGINE']})"
         )
-        import sys
-
         sys.argv = argv
         WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()

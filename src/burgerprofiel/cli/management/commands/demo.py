@@ -7,10 +7,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.selectors import api_client_by_client_id, current_order_version
 from burgerprofiel.agencies.services import agency_onboard, contact_person_add
-from burgerprofiel.audit.actors import cli_actor
+from burgerprofiel.audit.actors import Actor, cli_actor
 from burgerprofiel.citizens.services import citizen_get_or_create
-from burgerprofiel.conf.env import VAR_DIR
+from burgerprofiel.dossiers.models import Dossier
+from burgerprofiel.dossiers.services import (
+    Caller,
+    dosis_source_register,
+    dosis_upload_parse,
+    dossier_upload_accept,
+    dossier_uploads_process_all,
+)
 
 DEMO_KBO = "0316380841"  # Agentschap Digitaal Vlaanderen, from the charter's letterhead
 # Test national numbers (valid checksums, not real people).
@@ -28,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demogegevens horen niet in productie.")
-        credentials_file = VAR_DIR / "demo-agency.json"
+        credentials_file = settings.VAR_DIR / "demo-agency.json"
         agency = Agency.objects.filter(kbo=DEMO_KBO).first()
         if agency is None:
             actor = cli_actor("demo")
@@ -51,11 +59,9 @@ class Command(BaseCommand):
                 role="Gemachtigde (charter 3.3)",
                 actor=actor,
             )
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
             credentials_file.write_text(json.dumps(result.as_json(), indent=2))
             credentials_file.chmod(0o600)
-        from burgerprofiel.dossiers.services import dosis_source_register
-
         agency = Agency.objects.get(kbo=DEMO_KBO)
         dosis_source_register(agency=agency, uri=DEMO_DOSIS_SOURCE, actor=cli_actor("demo"))
         self._demo_dossiers(agency)
@@ -67,16 +73,6 @@ class Command(BaseCommand):
 
     def _demo_dossiers(self, agency: Agency) -> None:
         """Two dossiers for the first demo citizen, through the same path as an agency's upload."""
-        from burgerprofiel.agencies.selectors import api_client_by_client_id, current_order_version
-        from burgerprofiel.audit.actors import Actor
-        from burgerprofiel.dossiers.models import Dossier
-        from burgerprofiel.dossiers.services import (
-            Caller,
-            dosis_upload_parse,
-            dossier_upload_accept,
-            dossier_uploads_process_all,
-        )
-
         if Dossier.objects.filter(agency=agency).exists():
             return
         client = agency.api_clients.first()

@@ -1,4 +1,8 @@
-"""The ``burgerprofiel`` command: Django's management commands plus ``serve`` and ``worker``.
+"""The ``burgerprofiel`` command: Django's management commands plus the platform's own.
+
+This package is also the Django app (``burgerprofiel.cli``) that holds every management command
+of the platform (``cli/management/commands/``): the command line is a surface like the API, the
+portal and the back-office, so it may call any capability while none of them knows about it.
 
 burgerprofiel migrate
 burgerprofiel serve [--bind 127.0.0.1:8000] [--workers 2]

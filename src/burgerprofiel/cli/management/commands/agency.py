@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -18,6 +19,7 @@ from burgerprofiel.agencies.services import (
 )
 from burgerprofiel.audit.actors import cli_actor
 from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.dossiers.services import dosis_source_register
 
 
 def _date(value: str) -> dt.date:
@@ -62,8 +64,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "source":
-            from django.core.management import call_command
-
             call_command("agency_source", *options["source_args"], stdout=self.stdout, stderr=self.stderr)
             return
         actor = cli_actor("agency")
@@ -95,8 +95,6 @@ class Command(BaseCommand):
             raise CommandError(error.detail) from error
 
     def _onboard(self, options: dict[str, Any], jwks: dict[str, Any] | None, actor: Any) -> Any:
-        from burgerprofiel.dossiers.services import dosis_source_register
-
         result = agency_onboard(
             name=options["name"],
             kbo=options["kbo"],
