@@ -17,7 +17,7 @@ from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.api import selectors
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
 from burgerprofiel.api.middleware import IDEMPOTENCY_KEY_MAX_LENGTH
-from burgerprofiel.api.parser import StorableJsonParser, UnstorableText
+from burgerprofiel.api.parser import StorableJsonParser
 from burgerprofiel.api.schemas import (
     AuditEventOut,
     ConsistencyProofOut,
@@ -31,6 +31,7 @@ from burgerprofiel.api.schemas import (
 from burgerprofiel.audit import services as audit
 from burgerprofiel.common.errors import ApplicationError, ValidationError
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_error, problem_response
+from burgerprofiel.common.text import UnstorableText
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from burgerprofiel.agencies.selectors import client_data_key_id
 from burgerprofiel.api.models import IdempotencyRecord
-from burgerprofiel.api.parser import UnstorableText, check_storable
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_error, problem_response
+from burgerprofiel.common.text import UnstorableText, check_storable
 from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
 from burgerprofiel.crypto.services import KeyUnavailable
 from burgerprofiel.oauth.services import AgencyPrincipal, access_token_decode

@@ -14,10 +14,10 @@ from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
-from burgerprofiel.api.parser import UnstorableText, check_storable
 from burgerprofiel.api.schemas import Strict
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ValidationError
+from burgerprofiel.common.text import UnstorableText, check_storable
 from burgerprofiel.notifications import selectors
 from burgerprofiel.notifications.models import Notification
 from burgerprofiel.notifications.services import (
