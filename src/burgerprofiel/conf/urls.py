@@ -1,9 +1,8 @@
 from django.urls import include, path
 
-from burgerprofiel.api.api import api
+from burgerprofiel.api.api import api, dosis_v2_api
 from burgerprofiel.backoffice.site import site as backoffice_site
 from burgerprofiel.common import views as ops
-from burgerprofiel.dossiers.api_v2 import dosis_v2_api
 from burgerprofiel.oauth import views as oauth
 
 urlpatterns = [

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from burgerprofiel.agencies.models import ContactPerson
-from burgerprofiel.api import api as api_module
+from burgerprofiel.api.routers import agency as api_module
 from burgerprofiel.api.tests.helpers import assert_problem
 from burgerprofiel.audit.models import AuditEvent
 

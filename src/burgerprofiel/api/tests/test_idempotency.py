@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from burgerprofiel.agencies.models import ContactPerson
-from burgerprofiel.api import api as api_module
 from burgerprofiel.api.middleware import request_digest
 from burgerprofiel.api.models import IdempotencyRecord
+from burgerprofiel.api.routers import agency as api_module
 from burgerprofiel.api.tests.helpers import assert_problem
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import bearer

@@ -10,17 +10,18 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from ninja.errors import AuthenticationError, HttpError
+from ninja import NinjaAPI, Router
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from burgerprofiel.api import api as v1
-from burgerprofiel.api.auth import AgencyAuth
+from burgerprofiel.api import errors as v1
+from burgerprofiel.api.openapi import BurgerprofielApi
+from burgerprofiel.api.routers.dosis import caller_of
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.dossiers import selectors, services
-from burgerprofiel.dossiers.api import caller_of
 from burgerprofiel.dossiers.schemas import BulkAcceptedOut, DossierUploadIn, UploadAcceptedOut
 
 DOSIS_ERROR_SCHEMA = {
@@ -46,7 +47,7 @@ DOSIS_ERROR_SCHEMA = {
 }
 
 
-class DosisV2Api(v1.BurgerprofielApi):
+class DosisV2Api(BurgerprofielApi):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         """As the agency API's, except that validation errors are DOSIS's 400 format (never 422)."""
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -63,16 +64,7 @@ class DosisV2Api(v1.BurgerprofielApi):
         return schema
 
 
-dosis_v2_api = DosisV2Api(
-    title="DOSIS v2 upload",
-    version="2.0.0",
-    description=(
-        "DOSIS-upload zoals bestaande DOSIS-connectoren hem sturen. Authenticatie: OAuth2 client credentials "
-        "met private_key_jwt op /oauth/token. Verwerking gebeurt asynchroon; resultaten op /api/v1/dosis/resultaten."
-    ),
-    urls_namespace="api-v2",
-    auth=AgencyAuth(component="dosis"),
-)
+router = Router(tags=["dosis"])
 
 
 def _dosis_400(error: services.DosisValidationError) -> HttpResponseBase:
@@ -82,7 +74,6 @@ def _dosis_400(error: services.DosisValidationError) -> HttpResponseBase:
     return StreamingHttpResponse(iter([body]), status=400, content_type="application/json")
 
 
-@dosis_v2_api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponseBase:
     # ninja's locations start with ("body", "payload"); DOSIS names fields from the payload's root.
     body = [e for e in exc.errors if list(e.get("loc", ()))[:1] == ["body"]]
@@ -91,41 +82,37 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     return _dosis_400(services.DosisValidationError(errors))
 
 
-@dosis_v2_api.exception_handler(ApplicationError)
 def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponseBase:
     if isinstance(exc, services.DosisValidationError):
         return _dosis_400(exc)
-    return v1._application_error(request, exc)
+    return v1.application_error(request, exc)
 
 
-dosis_v2_api.exception_handler(AuthenticationError)(v1._authentication_error)
-
-
-@dosis_v2_api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponseBase:
     if exc.status_code == 400:  # a body that is no JSON at all: still DOSIS's format
         error = {"code": "json_invalid", "message": "Geen geldige JSON.", "description": "", "field": None}
         return _dosis_400(services.DosisValidationError([error], detail="De body is geen geldige JSON."))
-    return v1._http_error(request, exc)
+    return v1.http_error(request, exc)
 
 
-dosis_v2_api.exception_handler(Http404)(v1._not_found)
-dosis_v2_api.exception_handler(Exception)(v1._unexpected)
+def errors_install(api: NinjaAPI) -> None:
+    """The agency API's handlers, with validation errors in DOSIS's own 400 format (never 422)."""
+    v1.errors_install(api)
+    api.exception_handler(NinjaValidationError)(_validation_error)
+    api.exception_handler(ApplicationError)(_application_error)
+    api.exception_handler(HttpError)(_http_error)
 
 
-@dosis_v2_api.post(
-    "/dosis/dossiers", response=UploadAcceptedOut, summary="Een dossierstatus opladen (asynchroon)", tags=["dosis"]
-)
+@router.post("/dossiers", response=UploadAcceptedOut, summary="Een dossierstatus opladen (asynchroon)")
 def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
     return {"Status": "OK", "UploadId": services.dossier_upload_accept(caller=caller_of(request), upload=payload)}
 
 
-@dosis_v2_api.post(
-    "/dosis/dossiers/bulk",
+@router.post(
+    "/dossiers/bulk",
     response=BulkAcceptedOut,
     summary="Veel dossierstatussen in één aanvraag (NDJSON, één upload per lijn)",
     description="Inhoudstype application/x-ndjson; tot 10.000 lijnen; per lijn een resultaat.",
-    tags=["dosis"],
 )
 def upload_bulk(request: HttpRequest) -> dict[str, Any]:
     content_type = (request.content_type or "").lower()
@@ -151,9 +138,7 @@ def upload_bulk(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@dosis_v2_api.get(
-    "/dosis/bronnen/uris", response=list[str], summary="De DOSIS-bronnen van uw instantie", tags=["dosis"]
-)
+@router.get("/bronnen/uris", response=list[str], summary="De DOSIS-bronnen van uw instantie")
 def sources(request: HttpRequest) -> list[str]:
     caller = caller_of(request)
     found = selectors.dosis_sources_for_agency(agency_id=caller.agency_id)
