@@ -377,7 +377,7 @@ PREFERENCES_VERIFICATIONS_PER_HOUR = env_int(
     help="Verification links or codes a citizen may ask per channel per hour (each is a mail or SMS).",
 )
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
-    "burgerprofiel.notifications.context_processors.unread_notifications"
+    "burgerprofiel.portal.context_processors.unread_notifications"
 )
 
 # --- dossiers ---

@@ -18,9 +18,4 @@ urlpatterns = [
     path("backoffice/", backoffice_site.urls),
     # The citizen portal (Dutch paths): its own pages and those of each capability.
     path("", include("burgerprofiel.portal.urls")),
-    path("", include("burgerprofiel.dossiers.urls")),
-    path("", include("burgerprofiel.notifications.urls")),
-    path("", include("burgerprofiel.preferences.urls")),
-    path("", include("burgerprofiel.personal_data.urls")),
-    path("", include("burgerprofiel.documents.urls")),
 ]

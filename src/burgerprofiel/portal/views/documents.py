@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.documents.services import DownloadFailed, certificate_download, certificates_list
 from burgerprofiel.personal_data.services import THEMES
-from burgerprofiel.portal.auth import citizen_required
+from burgerprofiel.portal.auth import citizen_of, citizen_required
 
 DOWNLOAD_LEVEL = 3  # an official document: at least a "substantial" login (app, eID, itsme)
 
@@ -20,7 +20,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
     theme = request.GET.get("thema", "")
     query = request.GET.get("zoek", "").strip()[:100]
     found, statuses = certificates_list(
-        citizen=request.citizen,  # type: ignore[attr-defined]
+        citizen=citizen_of(request),
         theme=theme if theme in THEMES else "",
         query=query,
     )
@@ -43,7 +43,7 @@ def certificate_file(
 ) -> HttpResponse | StreamingHttpResponse:
     try:
         download = certificate_download(
-            citizen=request.citizen,  # type: ignore[attr-defined]
+            citizen=citizen_of(request),
             source_id=source_id,
             year=year,
             language=language,

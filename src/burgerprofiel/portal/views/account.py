@@ -21,6 +21,7 @@ from burgerprofiel.portal.access_log import access_log_for_citizen
 from burgerprofiel.portal.auth import (
     citizen_login,
     citizen_logout,
+    citizen_of,
     citizen_required,
     current_citizen,
     session_seal,
@@ -44,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
 
 @citizen_required
 def overview(request: HttpRequest) -> HttpResponse:
-    sections = overview_for_citizen(citizen=request.citizen)  # type: ignore[attr-defined]
+    sections = overview_for_citizen(citizen=citizen_of(request))
     return render(
         request,
         "portal/overview.html",
@@ -139,5 +140,5 @@ def language(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 def access_log(request: HttpRequest) -> HttpResponse:
-    entries = access_log_for_citizen(citizen=request.citizen)  # type: ignore[attr-defined]
+    entries = access_log_for_citizen(citizen=citizen_of(request))
     return render(request, "portal/access_log.html", {"entries": entries})

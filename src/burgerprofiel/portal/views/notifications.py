@@ -14,13 +14,13 @@ from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
 from burgerprofiel.notifications.services import notification_mark_read
-from burgerprofiel.portal.auth import citizen_request_actor, citizen_required
+from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 
 
 @require_GET
 @citizen_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    items = selectors.notifications_for_citizen(citizen=request.citizen)  # type: ignore[attr-defined]
+    items = selectors.notifications_for_citizen(citizen=citizen_of(request))
     return render(
         request,
         "notifications/list.html",
@@ -35,7 +35,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @citizen_required
 def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     try:
         notification = selectors.notification_for_citizen(citizen=citizen, notification_id=pk)
     except NotFound as exc:
@@ -58,13 +58,15 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 @citizen_required
 def notification_read(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    notification_mark_read(citizen=request.citizen, notification_ids=[pk], actor=citizen_request_actor(request))  # type: ignore[attr-defined]
+    notification_mark_read(citizen=citizen_of(request), notification_ids=[pk], actor=citizen_request_actor(request))
     return HttpResponseRedirect(reverse("notifications:list"))
 
 
 @require_POST
 @citizen_required
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = notification_mark_read(citizen=request.citizen, notification_ids=None, actor=citizen_request_actor(request))  # type: ignore[attr-defined]
+    count = notification_mark_read(
+        citizen=citizen_of(request), notification_ids=None, actor=citizen_request_actor(request)
+    )
     messages.success(request, f"{count} melding(en) als gelezen gemarkeerd.")
     return HttpResponseRedirect(reverse("notifications:list"))

@@ -17,7 +17,7 @@ from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.notifications.models import Notification
-from burgerprofiel.portal.auth import citizen_request_actor, citizen_required
+from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 from burgerprofiel.preferences import consent_texts, selectors, services
 from burgerprofiel.preferences.models import Channel, ConsentEvent
 
@@ -60,7 +60,7 @@ def _consent_rows(citizen: Citizen) -> list[dict[str, Any]]:
 @require_http_methods(["GET"])
 @citizen_required
 def index(request: HttpRequest) -> HttpResponse:
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     preference = selectors.preference_for_citizen(citizen=citizen)
     audit_record(
         actor=citizen_request_actor(request),
@@ -94,7 +94,7 @@ def _run(request: HttpRequest, action: Any, success: str) -> HttpResponse:
 @require_POST
 @citizen_required
 def email(request: HttpRequest) -> HttpResponse:
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     return _run(
         request,
         lambda: services.email_verification_start(
@@ -110,7 +110,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     # GET only shows a button: mail scanners that follow links must not confirm on their own.
     if request.method == "GET":
         return render(request, "preferences/email_confirm.html", {"token": token})
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     return _run(
         request,
         lambda: services.email_verification_confirm(citizen=citizen, token=token, actor=citizen_request_actor(request)),
@@ -121,7 +121,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @citizen_required
 def mobile(request: HttpRequest) -> HttpResponse:
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     return _run(
         request,
         lambda: services.mobile_verification_start(
@@ -134,7 +134,7 @@ def mobile(request: HttpRequest) -> HttpResponse:
 @require_POST
 @citizen_required
 def mobile_confirm(request: HttpRequest) -> HttpResponse:
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     return _run(
         request,
         lambda: services.mobile_verification_confirm(
@@ -147,7 +147,7 @@ def mobile_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 @citizen_required
 def contact_remove(request: HttpRequest, channel: str) -> HttpResponse:
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     return _run(
         request,
         lambda: services.contact_remove(citizen=citizen, channel=channel, actor=citizen_request_actor(request)),
@@ -158,7 +158,7 @@ def contact_remove(request: HttpRequest, channel: str) -> HttpResponse:
 @require_POST
 @citizen_required
 def iban(request: HttpRequest) -> HttpResponse:
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     return _run(
         request,
         lambda: services.iban_set(
@@ -171,7 +171,7 @@ def iban(request: HttpRequest) -> HttpResponse:
 @require_POST
 @citizen_required
 def consent(request: HttpRequest) -> HttpResponse:
-    citizen = request.citizen  # type: ignore[attr-defined]
+    citizen = citizen_of(request)
     agency_id = request.POST.get("agency", "")
     agency = Agency.objects.filter(pk=int(agency_id)).first() if agency_id.isdigit() and len(agency_id) < 18 else None
     if agency is None:

@@ -10,7 +10,7 @@ from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.selectors import DossierFilter
-from burgerprofiel.portal.auth import citizen_request_actor, citizen_required
+from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 
 FILTER_LABELS = {DossierFilter.OPEN: "Lopend", DossierFilter.CLOSED: "Afgerond", DossierFilter.ALL: "Alle"}
 
@@ -21,8 +21,8 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("filter", DossierFilter.OPEN)
     if state not in DossierFilter.CHOICES:
         state = DossierFilter.OPEN
-    dossiers = selectors.dossiers_for_citizen(citizen=request.citizen, state=state)  # type: ignore[attr-defined]
-    services.dossier_list_view_record(citizen=request.citizen, dossiers=dossiers, detail={"filter": state})  # type: ignore[attr-defined]
+    dossiers = selectors.dossiers_for_citizen(citizen=citizen_of(request), state=state)
+    services.dossier_list_view_record(citizen=citizen_of(request), dossiers=dossiers, detail={"filter": state})
     return render(
         request,
         "dossiers/list.html",
@@ -39,7 +39,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 @citizen_required
 def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     try:
-        dossier = selectors.dossier_for_citizen(citizen=request.citizen, dossier_id=dossier_id)  # type: ignore[attr-defined]
+        dossier = selectors.dossier_for_citizen(citizen=citizen_of(request), dossier_id=dossier_id)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     history = selectors.dossier_history(dossier=dossier)

@@ -5,14 +5,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from burgerprofiel.personal_data.services import personal_data_pull
-from burgerprofiel.portal.auth import citizen_required
+from burgerprofiel.portal.auth import citizen_of, citizen_required
 
 
 @require_GET
 @citizen_required
 def uw_gegevens(request: HttpRequest) -> HttpResponse:
     themes = personal_data_pull(
-        citizen=request.citizen,  # type: ignore[attr-defined]
+        citizen=citizen_of(request),
         session_key=request.session.session_key or "",
         refresh=bool(request.GET.get("vernieuwen")),
     )
