@@ -13,7 +13,7 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from burgerprofiel.api.middleware import IDEMPOTENCY_KEY_MAX_LENGTH
+from burgerprofiel.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE
 
 # Problems any operation can answer, and those only a write can (body guards, idempotency).

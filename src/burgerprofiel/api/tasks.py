@@ -6,7 +6,7 @@ from typing import Any
 
 from django_tasks import task
 
-from burgerprofiel.api.services import idempotency_records_purge
+from burgerprofiel.api.idempotency import idempotency_records_purge
 
 
 @task()

@@ -51,9 +51,7 @@ personal_data_patterns = [
 
 document_patterns = [
     path("attesten", documents.certificates, name="list"),
-    path(
-        "attesten/<int:source_id>/<int:year>/<str:language>/download", documents.certificate_file, name="download"
-    ),
+    path("attesten/<int:source_id>/<int:year>/<str:language>/download", documents.certificate_file, name="download"),
 ]
 
 urlpatterns = [

@@ -12,7 +12,7 @@ from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.api import selectors
-from burgerprofiel.api.auth import agency_request_actor, principal_of
+from burgerprofiel.api.auth import agency_request_actor, order_version_of, principal_of
 from burgerprofiel.api.schemas import ContactPersonIn, ContactPersonOut, MeOut, OrderCheckOut
 from burgerprofiel.audit import services as audit
 from burgerprofiel.common.errors import ValidationError
@@ -23,7 +23,7 @@ router = Router()
 @router.get("/me", response=MeOut, summary="De oproepende instantie en haar verwerkingsopdracht", tags=["instantie"])
 def me(request: HttpRequest) -> dict[str, Any]:
     principal = principal_of(request)
-    version = request.order_version  # type: ignore[attr-defined]
+    version = order_version_of(request)
     agency = agency_get(agency_id=principal.agency_id)
     audit.audit_record(
         actor=agency_request_actor(request),

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from burgerprofiel.api.auth import AgencyAuth, principal_of
+from burgerprofiel.api.auth import AgencyAuth, order_version_of, principal_of
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.models import DossierUpload
@@ -22,7 +22,7 @@ Text = Annotated[str, Query(min_length=1, max_length=500)]
 
 
 def caller_of(request: HttpRequest) -> services.Caller:
-    return services.Caller.of(principal_of(request), request.order_version)  # type: ignore[attr-defined]
+    return services.Caller.of(principal_of(request), order_version_of(request))
 
 
 def _results(request: HttpRequest, uploads: list[DossierUpload], **detail: Any) -> list[dict[str, Any]]:

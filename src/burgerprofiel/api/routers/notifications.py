@@ -11,9 +11,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from burgerprofiel.agencies.catalogue import Component
-from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
-from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
+from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.schemas import Strict
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ValidationError
@@ -89,12 +88,7 @@ def _optional_categories(request: HttpRequest, items: list[NotificationInput]) -
     if any(i.responsible_org for i in items):
         extra.add("verantwoordelijke_organisatie")
     if extra:
-        order_check(
-            actor=agency_request_actor(request),
-            agency_id=principal_of(request).agency_id,
-            component=Component.NOTIFICATIES,
-            categories=sorted(extra),
-        )
+        order_check_categories(request, component=Component.NOTIFICATIES, categories=extra)
 
 
 def _deliveries(notification: Notification) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
-from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
+from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
 from burgerprofiel.audit.actors import CITIZEN_OBJECT
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_normalise
@@ -52,7 +52,7 @@ class PreferencesOut(Schema):
 )
 def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
     principal = principal_of(request)
-    version = request.order_version  # type: ignore[attr-defined]
+    version = order_version_of(request)
     normalised = insz_normalise(insz)
     citizen = citizen_by_insz(insz=normalised)
     result = preferences_for_agency(
