@@ -15,6 +15,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -108,11 +109,35 @@ def _as_problem(response: HttpResponseBase) -> HttpResponseBase:
     return problem
 
 
+def _unreadable(exception: Exception) -> HttpResponse | None:
+    """Django's refusals of a request it will not read, as problem+json (Django itself answers HTML)."""
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return problem_response(
+            status=400,
+            code="too-many-parameters",
+            title="Te veel parameters",
+            detail=f"De aanvraag heeft meer dan {limit} parameters (querystring of formulier).",
+            max_parameters=limit,
+        )
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return problem_response(
+            status=413,
+            code="payload-too-large",
+            title="Aanvraag te groot",
+            detail=f"De body is groter dan {limit} bytes.",
+            max_bytes=limit,
+        )
+    return None
+
+
 class ApiGuardMiddleware:
     """Refuses before any view runs: too many requests (429), a body too large (413) or not JSON (415).
 
-    It also makes sure that whatever leaves the API as an error is problem+json, including the
-    answers Django gives itself (an unknown path, a method the operation does not have).
+    It also makes sure that whatever leaves the API (and the token endpoint) as an error is
+    problem+json, including the answers Django gives itself (an unknown path, a method the
+    operation does not have, more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -124,13 +149,20 @@ class ApiGuardMiddleware:
         refused = self._rate_limit(request) or self._query_guard(request) or self._body_guard(request)
         if refused is not None:
             return refused
-        response = self.get_response(request)
-        return _as_problem(response) if request.path.startswith(API_PREFIX) else response
+        return _as_problem(self.get_response(request))
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """What Django refuses while a view reads the request (a form with too many fields, say)."""
+        if request.path.startswith((API_PREFIX, "/oauth/")):
+            return _unreadable(exception)
+        return None
 
     def _query_guard(self, request: HttpRequest) -> HttpResponse | None:
         """Query parameters reach database lookups: text no database can store is refused here."""
         try:
             check_storable(dict(request.GET.lists()))
+        except (TooManyFieldsSent, RequestDataTooBig) as exception:
+            return _unreadable(exception)
         except UnstorableText:
             return problem_response(
                 status=400,

@@ -19,3 +19,6 @@ urlpatterns = [
     # The citizen portal (Dutch paths): its own pages and those of each capability.
     path("", include("burgerprofiel.portal.urls")),
 ]
+
+# A request Django will not read (too many parameters, a form too large): the portal's own page.
+handler400 = "burgerprofiel.portal.views.errors.bad_request"

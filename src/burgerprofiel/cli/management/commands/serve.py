@@ -28,9 +28,10 @@ class Command(BaseCommand):
             bind,
             "--workers",
             str(workers),
-            # Threads keep agency connectors' connections alive between requests (sync workers close them).
+            # Threads keep agency connectors' connections alive between requests (sync workers close them);
+            # gunicorn's gthread worker, answering what it refuses itself in problem+json.
             "--worker-class",
-            "gthread",
+            "burgerprofiel.cli.gunicorn_worker.ProblemJsonThreadWorker",
             "--threads",
             "4",
             "--access-logfile",
