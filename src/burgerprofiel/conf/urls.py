@@ -1,9 +1,9 @@
 from django.urls import include, path
 
+from burgerprofiel.api import oauth
 from burgerprofiel.api.api import api, dosis_v2_api
 from burgerprofiel.backoffice.site import site as backoffice_site
 from burgerprofiel.common import views as ops
-from burgerprofiel.oauth import views as oauth
 
 urlpatterns = [
     path("api/", ops.home, name="api-index"),

@@ -1,3 +1,5 @@
+"""The OAuth2 endpoints agencies call: the token endpoint and the public keys (``oauth`` issues the tokens)."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
