@@ -45,6 +45,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	BURGERPROFIEL_PROFILE=test $(BIN)/mypy src bench
 	cd $(CLIENT) && $(CURDIR)/$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

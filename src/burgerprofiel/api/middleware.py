@@ -1,4 +1,4 @@
-"""Guards in front of the agency API: rate limit, size, content type, idempotency.
+"""Guards in front of the agency API: rate limit, size, content type; and the wiring of idempotency.
 
 They run before any view so that bad input is refused before it is read, and they answer in
 problem+json like the API itself. Whatever else leaves the API as an error (Django's own 404,
@@ -7,39 +7,39 @@ problem+json like the API itself. Whatever else leaves the API as an error (Djan
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
-import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils import timezone
 
-from burgerprofiel.agencies.selectors import client_data_key_id
+from burgerprofiel.api.auth import bearer_principal, notes_of
+from burgerprofiel.api.idempotency import (
+    IdempotencyInProgress,
+    KeptAnswer,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_key_check,
+    idempotency_release,
+    idempotency_replay,
+    request_digest,
+)
 from burgerprofiel.api.models import IdempotencyRecord
-from burgerprofiel.api.parser import UnstorableText, check_storable
+from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE, problem_from_error, problem_response
-from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
-from burgerprofiel.crypto.services import KeyUnavailable
-from burgerprofiel.oauth.services import AgencyPrincipal, access_token_decode
+from burgerprofiel.common.text import UnstorableText, check_storable
+from burgerprofiel.oauth.services import AgencyPrincipal
 
 API_PREFIX = "/api/"
 JSON_TYPES = {"application/json", "application/x-ndjson"}
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
-IDEMPOTENCY_KEY_MAX_LENGTH = 200
-# An Idempotency-Key is a structured-field string: printable ASCII (draft-ietf-httpapi-idempotency-key-header).
-_IDEMPOTENCY_KEY = re.compile(rf"^[\x20-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$")
-# A claim whose request never finished (the process died) stops blocking retries after this long.
-IDEMPOTENCY_CLAIM_TIMEOUT = timedelta(minutes=5)
 
 # What an error answered by Django itself (no route, wrong method, a crash outside the API's own
 # handlers) becomes when it leaves the API: the API speaks problem+json only (RFC 9457).
@@ -57,16 +57,6 @@ _NOT_COPIED = {"content-type", "content-length"}
 def clock() -> float:
     """Seconds since the epoch; the rate limiter's clock (tests replace it)."""
     return time.time()
-
-
-def _principal(request: HttpRequest) -> AgencyPrincipal | None:
-    if hasattr(request, "_bp_principal"):
-        return request._bp_principal  # type: ignore[no-any-return]
-    header = request.headers.get("Authorization", "")
-    principal = access_token_decode(header[7:].strip()) if header.lower().startswith("bearer ") else None
-    if principal is not None:
-        request._bp_principal = principal  # type: ignore[attr-defined]
-    return principal
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -99,11 +89,6 @@ def request_body(request: HttpRequest) -> bytes:
     return data
 
 
-def request_digest(*, method: str, full_path: str, body: bytes) -> str:
-    """What makes two requests "the same" for an Idempotency-Key: method, path with query, and body."""
-    return hashlib.sha256(b"\n".join([method.encode(), full_path.encode(), body])).hexdigest()
-
-
 def _as_problem(response: HttpResponseBase) -> HttpResponseBase:
     """An error response that is not yet problem+json, as problem+json with the same status and headers."""
     content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
@@ -124,11 +109,35 @@ def _as_problem(response: HttpResponseBase) -> HttpResponseBase:
     return problem
 
 
+def _unreadable(exception: Exception) -> HttpResponse | None:
+    """Django's refusals of a request it will not read, as problem+json (Django itself answers HTML)."""
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return problem_response(
+            status=400,
+            code="too-many-parameters",
+            title="Te veel parameters",
+            detail=f"De aanvraag heeft meer dan {limit} parameters (querystring of formulier).",
+            max_parameters=limit,
+        )
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return problem_response(
+            status=413,
+            code="payload-too-large",
+            title="Aanvraag te groot",
+            detail=f"De body is groter dan {limit} bytes.",
+            max_bytes=limit,
+        )
+    return None
+
+
 class ApiGuardMiddleware:
     """Refuses before any view runs: too many requests (429), a body too large (413) or not JSON (415).
 
-    It also makes sure that whatever leaves the API as an error is problem+json, including the
-    answers Django gives itself (an unknown path, a method the operation does not have).
+    It also makes sure that whatever leaves the API (and the token endpoint) as an error is
+    problem+json, including the answers Django gives itself (an unknown path, a method the
+    operation does not have, more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -140,13 +149,20 @@ class ApiGuardMiddleware:
         refused = self._rate_limit(request) or self._query_guard(request) or self._body_guard(request)
         if refused is not None:
             return refused
-        response = self.get_response(request)
-        return _as_problem(response) if request.path.startswith(API_PREFIX) else response
+        return _as_problem(self.get_response(request))
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """What Django refuses while a view reads the request (a form with too many fields, say)."""
+        if request.path.startswith((API_PREFIX, "/oauth/")):
+            return _unreadable(exception)
+        return None
 
     def _query_guard(self, request: HttpRequest) -> HttpResponse | None:
         """Query parameters reach database lookups: text no database can store is refused here."""
         try:
             check_storable(dict(request.GET.lists()))
+        except (TooManyFieldsSent, RequestDataTooBig) as exception:
+            return _unreadable(exception)
         except UnstorableText:
             return problem_response(
                 status=400,
@@ -188,7 +204,7 @@ class ApiGuardMiddleware:
             subject = f"token-ip:{_client_ip(request)}"
         elif request.path.startswith(API_PREFIX) and not request.path.startswith("/api/v1/openapi"):
             limit = settings.API_RATE_LIMIT_PER_MINUTE
-            principal = _principal(request)
+            principal = bearer_principal(request)
             subject = f"client:{principal.client.client_id}" if principal else f"ip:{_client_ip(request)}"
         else:
             return None
@@ -216,10 +232,10 @@ class ApiGuardMiddleware:
 
 
 class IdempotencyMiddleware:
-    """``Idempotency-Key`` on POST: a retry within the TTL replays the first response and does nothing.
+    """``Idempotency-Key`` on POST (the service is ``api.idempotency``): this only wires it around the view.
 
-    The same key with another body is refused (422); a retry while the first is still running
-    gets 409. Responses of 5xx are not kept, so the caller may retry them.
+    The act and its kept answer commit together in one transaction. Responses of 5xx are not
+    kept, so the caller may retry them.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -229,113 +245,48 @@ class IdempotencyMiddleware:
         key = request.headers.get("Idempotency-Key")
         if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        if not _IDEMPOTENCY_KEY.match(key):
-            return problem_response(
-                status=400,
-                code="invalid-idempotency-key",
-                title="Ongeldige Idempotency-Key",
-                detail=f"Een Idempotency-Key telt 1 tot {IDEMPOTENCY_KEY_MAX_LENGTH} afdrukbare ASCII-tekens.",
-            )
-        principal = _principal(request)
+        try:
+            idempotency_key_check(key)
+        except ApplicationError as error:
+            return problem_from_error(error)
+        principal = bearer_principal(request)
         if principal is None:
             return self.get_response(request)  # authentication will refuse it
         digest = request_digest(method=request.method, full_path=request.get_full_path(), body=request_body(request))
-        client_id = principal.client.client_id
-        record = self._claim(client_id=client_id, key=key, request=request, digest=digest)
-        if isinstance(record, IdempotencyRecord) and record.status_code is not None:
-            return self._replay(record, principal)
-        if isinstance(record, HttpResponse):
-            return record
-        # The act and the kept answer commit together: a crash in between leaves neither, so a
-        # retry with the same key runs the act once, never twice (DESIGN rule 4).
         try:
-            response = self._act(request, record, principal)
+            record = idempotency_claim(
+                client_id=principal.client.client_id, key=key, method=request.method, path=request.path, digest=digest
+            )
+            if record.status_code is not None:
+                return self._replay(record, principal)
+        except IdempotencyInProgress as error:
+            return problem_from_error(error, headers={"Retry-After": "1"})
+        except ApplicationError as error:
+            return problem_from_error(error)
+        try:
+            return self._act(request, record, principal)
         except BaseException:
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()  # the act rolled back: free the key
+            idempotency_release(record=record)  # the act rolled back: free the key
             raise
-        return response
 
     def _act(self, request: HttpRequest, record: IdempotencyRecord, principal: AgencyPrincipal) -> HttpResponseBase:
         with transaction.atomic():
             response = self.get_response(request)
             if response.status_code >= 500 or not isinstance(response, HttpResponse):
-                IdempotencyRecord.objects.filter(pk=record.pk).delete()
+                idempotency_release(record=record)
                 return response
-            # The kept answer may hold personal data (a contact person, say): encrypted with the agency's key.
-            sealed = encrypt_bytes(response.content, key_id=client_data_key_id(principal.client))
-            IdempotencyRecord.objects.filter(pk=record.pk).update(
-                status_code=response.status_code,
-                content_type=response.get("Content-Type", ""),
-                body=sealed.encode(),
-                completed_at=timezone.now(),
+            notes = notes_of(request)
+            idempotency_complete(
+                record=record,
+                client=principal.client,
+                answer=KeptAnswer(response.status_code, response.get("Content-Type", ""), response.content),
+                component=notes.component,
+                categories=notes.categories,
             )
         return response
 
     def _replay(self, record: IdempotencyRecord, principal: AgencyPrincipal) -> HttpResponseBase:
-        """The first answer again, but only while the order still allows the agency to be served."""
-        from burgerprofiel.agencies.order_check import OrderRefused, order_check
-        from burgerprofiel.audit.services import audit_record
-
-        try:
-            version = order_check(
-                actor=principal.actor, agency_id=principal.agency_id, latest=principal.latest_order_versions
-            )
-        except OrderRefused as refused:
-            return problem_from_error(refused)
-        try:
-            body = decrypt_bytes(bytes(record.body or b"").decode())
-        except (KeyUnavailable, ValueError):
-            return problem_response(
-                status=410,
-                code="idempotency-record-gone",
-                title="Antwoord niet meer beschikbaar",
-                detail="Het eerste antwoord op deze aanvraag kan niet meer gelezen worden.",
-            )
-        audit_record(
-            actor=principal.actor_under(version),
-            action="api.idempotent_replay",
-            object_type="api.IdempotencyRecord",
-            object_id=str(record.pk),
-            detail={"path": record.path, "status": record.status_code},
-        )
-        replay = HttpResponse(body, status=record.status_code or 200, content_type=record.content_type)
+        answer = idempotency_replay(record=record, principal=principal)
+        replay = HttpResponse(answer.body, status=answer.status_code, content_type=answer.content_type)
         replay["Idempotent-Replayed"] = "true"
         return replay
-
-    def _claim(
-        self, *, client_id: str, key: str, request: HttpRequest, digest: str
-    ) -> IdempotencyRecord | HttpResponse:
-        """Claim the key (a new record), or return the finished record to replay, or a refusal."""
-        now = timezone.now()
-        expired = Q(created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS))
-        abandoned = Q(status_code__isnull=True, created_at__lt=now - IDEMPOTENCY_CLAIM_TIMEOUT)
-        IdempotencyRecord.objects.filter(expired | abandoned, client_id=client_id, key=key).delete()
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
-                    client_id=client_id,
-                    key=key,
-                    method=request.method or "",
-                    path=request.path[:500],
-                    request_hash=digest,
-                )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(client_id=client_id, key=key).first()
-        if existing is None:
-            return self._claim(client_id=client_id, key=key, request=request, digest=digest)
-        if existing.request_hash != digest:
-            return problem_response(
-                status=422,
-                code="idempotency-key-reused",
-                title="Idempotency-Key hergebruikt",
-                detail="Deze Idempotency-Key werd al gebruikt voor een andere aanvraag.",
-            )
-        if existing.status_code is None:
-            return problem_response(
-                status=409,
-                code="idempotency-in-progress",
-                title="Aanvraag nog bezig",
-                detail="Een aanvraag met deze Idempotency-Key wordt nog verwerkt; probeer zo meteen opnieuw.",
-                headers={"Retry-After": "1"},
-            )
-        return existing

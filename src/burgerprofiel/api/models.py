@@ -14,6 +14,9 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True)
     content_type = models.CharField(max_length=100, blank=True)
     body = models.BinaryField(null=True)
+    # What the first request's order check allowed: a replay is checked for the same (issue 11 item 7).
+    component = models.CharField(max_length=32, blank=True, default="")
+    categories = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True)
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "burgerprofiel.personal_data",
     "burgerprofiel.documents",
     "burgerprofiel.portal",
+    "burgerprofiel.cli",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,35 @@ WORKER_SCHEDULE_INTERVAL_SECONDS = env_int(
 RETENTION_PURGE_INTERVAL_SECONDS = env_int(
     "RETENTION_PURGE_INTERVAL_SECONDS", 3600, help="How often the worker purges data past its order's retention."
 )
+# Periodic work is data (as Sentry declares its beat schedule): ``burgerprofiel worker`` enqueues each
+# task (a dotted path to a django.tasks task in its own app's tasks.py) every ``seconds``, the first
+# time when it starts. Nothing low imports something high to schedule it (the layers in pyproject.toml).
+PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
+    # The fallback to the worker's DOSIS loop (should it be stuck): file queued uploads, then their meldingen.
+    "dosis-uploads": {
+        "task": "burgerprofiel.dossiers.tasks.dosis_uploads_process",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    "audit-seal": {"task": "burgerprofiel.audit.tasks.audit_seal_task", "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS},
+    "oauth-assertions-purge": {
+        "task": "burgerprofiel.oauth.tasks.used_assertions_purge_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    "idempotency-purge": {
+        "task": "burgerprofiel.api.tasks.idempotency_records_purge_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Retries, interrupted sends, message content past retention.
+    "notifications-housekeeping": {
+        "task": "burgerprofiel.notifications.tasks.notifications_housekeeping_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
+    "dosis-retention": {
+        "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
+}
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
 )
@@ -347,7 +377,7 @@ PREFERENCES_VERIFICATIONS_PER_HOUR = env_int(
     help="Verification links or codes a citizen may ask per channel per hour (each is a mail or SMS).",
 )
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
-    "burgerprofiel.notifications.context_processors.unread_notifications"
+    "burgerprofiel.portal.context_processors.unread_notifications"
 )
 
 # --- dossiers ---

@@ -1,10 +1,9 @@
 from django.urls import include, path
 
-from burgerprofiel.api.api import api
+from burgerprofiel.api import oauth
+from burgerprofiel.api.api import api, dosis_v2_api
 from burgerprofiel.backoffice.site import site as backoffice_site
 from burgerprofiel.common import views as ops
-from burgerprofiel.dossiers.api_v2 import dosis_v2_api
-from burgerprofiel.oauth import views as oauth
 
 urlpatterns = [
     path("api/", ops.home, name="api-index"),
@@ -19,9 +18,7 @@ urlpatterns = [
     path("backoffice/", backoffice_site.urls),
     # The citizen portal (Dutch paths): its own pages and those of each capability.
     path("", include("burgerprofiel.portal.urls")),
-    path("", include("burgerprofiel.dossiers.urls")),
-    path("", include("burgerprofiel.notifications.urls")),
-    path("", include("burgerprofiel.preferences.urls")),
-    path("", include("burgerprofiel.personal_data.urls")),
-    path("", include("burgerprofiel.documents.urls")),
 ]
+
+# A request Django will not read (too many parameters, a form too large): the portal's own page.
+handler400 = "burgerprofiel.portal.views.errors.bad_request"

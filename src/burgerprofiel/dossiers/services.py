@@ -36,7 +36,6 @@ from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
 from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import client_data_key_id, current_order_version
-from burgerprofiel.api.parser import UnstorableText, check_storable, may_hold_unstorable
 from burgerprofiel.audit.actors import SYSTEM, Actor, citizen_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_counted, audit_event_build, audit_insert_per_row, audit_record
@@ -44,6 +43,7 @@ from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.common.copy import copy_rows, next_ids
 from burgerprofiel.common.errors import ApplicationError, NotFound, ValidationError
 from burgerprofiel.common.randomness import random_uuid
+from burgerprofiel.common.text import UnstorableText, check_storable, may_hold_unstorable
 from burgerprofiel.crypto.fields import EncryptedTextField, Sealer, blind_index, sealed
 from burgerprofiel.dossiers.models import (
     DosisSource,

@@ -1,7 +1,8 @@
 """The citizen's session in the portal.
 
 Design note: the OIDC login (``portal.oidc``) ends in ``citizen_login``; everything else reads
-the citizen with ``current_citizen`` or guards a view with ``citizen_required``. The session holds
+the citizen with ``current_citizen`` or guards a view with ``citizen_required``, whose view then
+reads it with ``citizen_of(request)`` (typed request state, ``PortalNotes``). The session holds
 the citizen's id, the authentication level (``acr``) and when the login happened, never the INSZ
 in clear. The session key is rotated on login (session fixation) and flushed on logout.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, overload
 from urllib.parse import urlencode
 
@@ -26,6 +28,10 @@ from django.urls import reverse
 
 from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.common.request_notes import RequestNotes
+from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
+from burgerprofiel.crypto.services import KeyUnavailable
+from burgerprofiel.portal.oidc import acr_level
 
 SESSION_CITIZEN = "bp_citizen_id"
 SESSION_ACR = "bp_acr"
@@ -34,6 +40,32 @@ SESSION_NAME = "bp_name"
 SESSION_SEEN_AT = "bp_seen_at"
 
 View = Callable[..., HttpResponseBase]
+
+
+@dataclass
+class PortalNotes:
+    """What the portal learnt about one request."""
+
+    session_read: bool = False  # whether the session was read for its citizen (once per request)
+    session_citizen: Citizen | None = None  # the citizen logged in by this session, if any
+    session_expired: bool = False  # the session had been idle or alive too long and was ended
+    citizen: Citizen | None = None  # set by ``citizen_required``: the citizen this page is for
+
+
+_notes: RequestNotes[PortalNotes] = RequestNotes(PortalNotes)
+
+
+def citizen_of(request: HttpRequest) -> Citizen:
+    """The logged-in citizen of a view behind ``citizen_required``."""
+    citizen = _notes.of(request).citizen
+    if citizen is None:
+        raise RuntimeError("citizen_of() outside a view behind citizen_required")
+    return citizen
+
+
+def page_citizen(request: HttpRequest) -> Citizen | None:
+    """The citizen of this page when it is behind ``citizen_required`` (for the layout), else None."""
+    return _notes.of(request).citizen
 
 
 def citizen_login(request: HttpRequest, *, citizen: Citizen, acr: str, display_name: str = "") -> None:
@@ -45,19 +77,15 @@ def citizen_login(request: HttpRequest, *, citizen: Citizen, acr: str, display_n
     request.session[SESSION_SEEN_AT] = now
     # Sessions are stored in the database: what names the citizen is sealed with their key.
     request.session[SESSION_NAME] = session_seal(citizen, display_name)
-    request._bp_citizen = citizen  # type: ignore[attr-defined]
+    notes = _notes.of(request)
+    notes.session_read, notes.session_citizen = True, citizen
 
 
 def session_seal(citizen: Citizen, value: str) -> str:
-    from burgerprofiel.crypto.fields import encrypt_bytes
-
     return encrypt_bytes(value.encode(), key_id=citizen.data_key_id) if value else ""
 
 
 def session_unseal(value: Any) -> str:
-    from burgerprofiel.crypto.fields import decrypt_bytes
-    from burgerprofiel.crypto.services import KeyUnavailable
-
     if not isinstance(value, str) or not value:
         return ""
     try:
@@ -68,7 +96,8 @@ def session_unseal(value: Any) -> str:
 
 def citizen_logout(request: HttpRequest) -> None:
     request.session.flush()
-    request._bp_citizen = None  # type: ignore[attr-defined]
+    notes = _notes.of(request)
+    notes.session_read, notes.session_citizen, notes.citizen = True, None, None
 
 
 def _expired(request: HttpRequest, now: int) -> bool:
@@ -79,32 +108,31 @@ def _expired(request: HttpRequest, now: int) -> bool:
 
 
 def current_citizen(request: HttpRequest) -> Citizen | None:
-    if hasattr(request, "_bp_citizen"):
-        return request._bp_citizen  # type: ignore[no-any-return]
+    notes = _notes.of(request)
+    if notes.session_read:
+        return notes.session_citizen
     citizen_id = request.session.get(SESSION_CITIZEN)
     citizen = None
     if citizen_id is not None:
         now = int(time.time())
         if _expired(request, now):
             request.session.flush()
-            request._bp_session_expired = True  # type: ignore[attr-defined]
+            notes.session_expired = True
         else:
             citizen = Citizen.objects.filter(pk=citizen_id).first()
             if citizen is not None and now - int(request.session.get(SESSION_SEEN_AT) or 0) >= 30:
                 request.session[SESSION_SEEN_AT] = now  # at most one session write per 30 s
-    request._bp_citizen = citizen  # type: ignore[attr-defined]
+    notes.session_read, notes.session_citizen = True, citizen
     return citizen
 
 
 def session_level(request: HttpRequest) -> int:
-    from burgerprofiel.portal.oidc import acr_level
-
     return acr_level(str(request.session.get(SESSION_ACR, "")))
 
 
 def citizen_request_actor(request: HttpRequest) -> Actor:
     """The logged-in citizen as the actor of an audit event (views behind ``citizen_required``)."""
-    return citizen_actor(request.citizen)  # type: ignore[attr-defined]
+    return citizen_actor(citizen_of(request))
 
 
 @overload
@@ -112,7 +140,7 @@ def citizen_required(view: View) -> View: ...
 @overload
 def citizen_required(view: None = None, *, min_level: int = 0) -> Callable[[View], View]: ...
 def citizen_required(view: View | None = None, *, min_level: int = 0) -> Any:
-    """Redirect to the login page unless a citizen is logged in; sets ``request.citizen``.
+    """Redirect to the login page unless a citizen is logged in; the view reads it with ``citizen_of``.
 
     With ``min_level``, a citizen logged in with a weaker method is sent to log in again with a
     strong enough one (step-up) and comes back to this page.
@@ -124,11 +152,11 @@ def citizen_required(view: View | None = None, *, min_level: int = 0) -> Any:
             citizen = current_citizen(request)
             back = urlencode({"next": request.get_full_path()})
             if citizen is None:
-                expired = "&verlopen=1" if getattr(request, "_bp_session_expired", False) else ""
+                expired = "&verlopen=1" if _notes.of(request).session_expired else ""
                 return HttpResponseRedirect(f"{reverse('portal:login')}?{back}{expired}")
             if min_level and session_level(request) < min_level:
                 return HttpResponseRedirect(f"{reverse('portal:login-start')}?{back}&niveau={min_level}")
-            request.citizen = citizen  # type: ignore[attr-defined]
+            _notes.of(request).citizen = citizen
             return inner(request, *args, **kwargs)
 
         return wrapper

@@ -5,7 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from burgerprofiel.portal.auth import SESSION_NAME, current_citizen, session_unseal
+from burgerprofiel.notifications.selectors import unread_count
+from burgerprofiel.portal.auth import SESSION_NAME, current_citizen, page_citizen, session_unseal
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -18,3 +19,11 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "portal_name": session_unseal(request.session.get(SESSION_NAME)) if citizen else "",
         "portal_languages": settings.LANGUAGES,
     }
+
+
+def unread_notifications(request: HttpRequest) -> dict[str, Any]:
+    """``bp_unread_notifications`` for the portal header, on the pages of a logged-in citizen."""
+    citizen = page_citizen(request)
+    if citizen is None:
+        return {}
+    return {"bp_unread_notifications": unread_count(citizen=citizen)}

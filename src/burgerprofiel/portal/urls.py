@@ -1,17 +1,64 @@
-from django.urls import path
+"""The citizen portal's URLs (Dutch paths): its own pages and those of each capability.
 
-from burgerprofiel.portal import views
+Each area keeps its URL namespace (``portal:``, ``dossiers:``, ``notifications:``,
+``preferences:``, ``personal_data:``, ``documents:``), so ``reverse("dossiers:list")`` reads the
+same wherever it is called from.
+"""
 
-app_name = "portal"
+from django.urls import include, path
+
+from burgerprofiel.portal.views import account, documents, dossiers, notifications, personal_data, preferences
+
+portal_patterns = [
+    path("", account.home, name="home"),
+    path("overzicht", account.overview, name="overview"),
+    path("aanmelden", account.login, name="login"),
+    path("aanmelden/start", account.login_start, name="login-start"),
+    path("oidc/callback", account.oidc_callback, name="oidc-callback"),
+    path("afmelden", account.logout, name="logout"),
+    path("afgemeld", account.logged_out, name="logged-out"),
+    path("taal", account.language, name="language"),
+    path("wie-bekeek-mijn-gegevens", account.access_log, name="access-log"),
+]
+
+dossier_patterns = [
+    path("mijn-dossiers/", dossiers.dossier_list, name="list"),
+    path("mijn-dossiers/<int:dossier_id>/", dossiers.dossier_detail, name="detail"),
+]
+
+notification_patterns = [
+    path("meldingen", notifications.notification_list, name="list"),
+    path("meldingen/alles-gelezen", notifications.notification_read_all, name="read_all"),
+    path("meldingen/<uuid:pk>", notifications.notification_detail, name="detail"),
+    path("meldingen/<uuid:pk>/gelezen", notifications.notification_read, name="read"),
+]
+
+preference_patterns = [
+    path("contactvoorkeuren", preferences.index, name="index"),
+    path("contactvoorkeuren/e-mail", preferences.email, name="email"),
+    path("contactvoorkeuren/e-mail/bevestigen/<str:token>", preferences.email_confirm, name="email_confirm"),
+    path("contactvoorkeuren/gsm", preferences.mobile, name="mobile"),
+    path("contactvoorkeuren/gsm/bevestigen", preferences.mobile_confirm, name="mobile_confirm"),
+    path("contactvoorkeuren/<str:channel>/verwijderen", preferences.contact_remove, name="remove"),
+    path("contactvoorkeuren/rekeningnummer", preferences.iban, name="iban"),
+    path("contactvoorkeuren/toestemming", preferences.consent, name="consent"),
+    path("contactvoorkeuren/uitschrijven/<str:token>", preferences.unsubscribe, name="unsubscribe"),
+]
+
+personal_data_patterns = [
+    path("uw-gegevens", personal_data.uw_gegevens, name="uw-gegevens"),
+]
+
+document_patterns = [
+    path("attesten", documents.certificates, name="list"),
+    path("attesten/<int:source_id>/<int:year>/<str:language>/download", documents.certificate_file, name="download"),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("overzicht", views.overview, name="overview"),
-    path("aanmelden", views.login, name="login"),
-    path("aanmelden/start", views.login_start, name="login-start"),
-    path("oidc/callback", views.oidc_callback, name="oidc-callback"),
-    path("afmelden", views.logout, name="logout"),
-    path("afgemeld", views.logged_out, name="logged-out"),
-    path("taal", views.language, name="language"),
-    path("wie-bekeek-mijn-gegevens", views.access_log, name="access-log"),
+    path("", include((portal_patterns, "portal"))),
+    path("", include((dossier_patterns, "dossiers"))),
+    path("", include((notification_patterns, "notifications"))),
+    path("", include((preference_patterns, "preferences"))),
+    path("", include((personal_data_patterns, "personal_data"))),
+    path("", include((document_patterns, "documents"))),
 ]

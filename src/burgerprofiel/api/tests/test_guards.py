@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from burgerprofiel.agencies.models import ContactPerson
-from burgerprofiel.api import api as api_module
+from burgerprofiel.api.routers import agency as api_module
 from burgerprofiel.api.tests.helpers import assert_problem
 from burgerprofiel.audit.models import AuditEvent
 
@@ -136,3 +136,16 @@ def test_a_query_string_holding_a_nul_character_is_refused_400_not_a_500(client,
     response = client.get("/api/v1/audit/events", {"after_id": "1\x00"}, **auth_headers)
     assert response.status_code == 400
     assert response.json()["type"].endswith("/unstorable-text")
+
+
+def test_more_query_parameters_than_django_reads_get_400_problem_json(client, auth_headers):
+    # Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) parameters; it answered in HTML.
+    query = "&".join(f"p{i}=1" for i in range(1001))
+    body = assert_problem(client.get(f"/api/v1/me?{query}", **auth_headers), 400, "too-many-parameters")
+    assert body["max_parameters"] == 1000
+
+
+def test_a_token_request_with_more_form_fields_than_django_reads_gets_400_problem_json(client):
+    form = "&".join(f"f{i}=1" for i in range(1001))
+    response = client.post("/oauth/token", form, content_type="application/x-www-form-urlencoded")
+    assert_problem(response, 400, "too-many-parameters")

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from burgerprofiel.agencies.models import ContactPerson
-from burgerprofiel.api import api as api_module
-from burgerprofiel.api.middleware import request_digest
+from burgerprofiel.api.idempotency import request_digest
 from burgerprofiel.api.models import IdempotencyRecord
+from burgerprofiel.api.routers import agency as api_module
 from burgerprofiel.api.tests.helpers import assert_problem
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import bearer
@@ -148,15 +148,54 @@ def test_no_replay_once_the_order_is_suspended(client, agency, auth_headers):
 
 
 def test_when_keeping_the_answer_fails_the_act_is_rolled_back_too(client, auth_headers, monkeypatch):
-    from burgerprofiel.api import middleware
+    from burgerprofiel.api import idempotency
 
     def broken(*args, **kwargs):
         raise RuntimeError("the process dies between the act and its record")
 
-    monkeypatch.setattr(middleware, "encrypt_bytes", broken)
+    monkeypatch.setattr(idempotency, "encrypt_bytes", broken)
     with pytest.raises(RuntimeError):
         _post(client, auth_headers, "half-1")
     assert ContactPerson.objects.count() == 0  # nothing half-done: a retry will run the act once
     monkeypatch.undo()
     assert _post(client, auth_headers, "half-1").status_code == 201
     assert ContactPerson.objects.count() == 1
+
+
+def test_no_replay_once_the_component_is_no_longer_ordered(client, agency, auth_headers):
+    # Issue 11 item 7: the record keeps the component and categories its request was checked for.
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_change
+    from burgerprofiel.conftest import TEST_ACTOR
+
+    melding = {"insz": "85073003328", "message": "Uw aanvraag is goedgekeurd.", "ipdc_product": "1502"}
+    url = "/api/v1/notifications"
+    first = client.post(
+        url, json.dumps(melding), content_type="application/json", HTTP_IDEMPOTENCY_KEY="m-1", **auth_headers
+    )
+    assert first.status_code == 202, first.content
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    current = order.current
+    processing_order_change(
+        order=order,
+        actor=TEST_ACTOR,
+        note="notificaties niet langer besteld",
+        components=["dosis"],
+        data_categories={k: v for k, v in current.data_categories.items() if k != "notificaties"},
+        retention_days={k: v for k, v in current.retention_days.items() if k != "notificaties"},
+    )
+
+    replay = client.post(
+        url, json.dumps(melding), content_type="application/json", HTTP_IDEMPOTENCY_KEY="m-1", **auth_headers
+    )
+
+    body = assert_problem(replay, 403, "component-not-ordered")
+    assert body["missing"] == ["notificaties"]
+    assert not replay.has_header("Idempotent-Replayed")
+    assert replay.content != first.content
+    assert not AuditEvent.objects.filter(action="api.idempotent_replay").exists()
+    refusal = AuditEvent.objects.get(action="order_check.refused")
+    assert refusal.detail["reason"] == "component-not-ordered"
+    assert refusal.detail["component"] == "notificaties"
+    record = IdempotencyRecord.objects.get(key="m-1")
+    assert (record.component, sorted(record.categories)) == ("notificaties", ["boodschap", "insz", "ipdc_product"])

@@ -112,3 +112,32 @@ def test_the_docs_page_answers_200(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"/api/v1/openapi.json" in response.content
+
+
+def test_operation_ids_stay_what_clients_were_generated_with(client, document):
+    # Generated clients name their methods after operation ids: moving a handler to another module
+    # (the routers left the capability apps) must not rename them.
+    v2 = client.get("/api/v2/openapi.json").json()
+    ids = {(method, path): op["operationId"] for doc in (document, v2) for path, method, op in _operations(doc)}
+    assert ids == {
+        ("get", "/api/v1/me"): "burgerprofiel_api_api_me",
+        ("get", "/api/v1/me/order-check"): "burgerprofiel_api_api_me_order_check",
+        ("get", "/api/v1/contact-persons"): "burgerprofiel_api_api_contact_persons_list",
+        ("post", "/api/v1/contact-persons"): "burgerprofiel_api_api_contact_persons_create",
+        ("get", "/api/v1/audit/events"): "burgerprofiel_api_api_audit_events",
+        ("get", "/api/v1/audit/tree-heads/latest"): "burgerprofiel_api_api_audit_tree_head_latest",
+        ("get", "/api/v1/audit/events/{event_id}/inclusion-proof"): "burgerprofiel_api_api_audit_inclusion_proof",
+        ("get", "/api/v1/audit/consistency-proof"): "burgerprofiel_api_api_audit_consistency_proof",
+        ("get", "/api/v1/dosis/resultaten"): "burgerprofiel_dossiers_api_results_for_dossier",
+        ("get", "/api/v1/dosis/resultaten/perUploadId"): "burgerprofiel_dossiers_api_results_for_upload",
+        ("get", "/api/v1/dosis/resultaten/fouten"): "burgerprofiel_dossiers_api_failures_for_source",
+        ("delete", "/api/v1/dosis/dossiers"): "burgerprofiel_dossiers_api_dossier_delete",
+        ("post", "/api/v1/notifications"): "burgerprofiel_notifications_api_notification_push",
+        ("post", "/api/v1/notifications/bulk"): "burgerprofiel_notifications_api_notification_push_bulk",
+        ("get", "/api/v1/notifications/receipts"): "burgerprofiel_notifications_api_receipts_list",
+        ("get", "/api/v1/notifications/{notification_id}"): "burgerprofiel_notifications_api_notification_status",
+        ("get", "/api/v1/preferences/{insz}"): "burgerprofiel_preferences_api_preferences_get",
+        ("post", "/api/v2/dosis/dossiers"): "burgerprofiel_dossiers_api_v2_upload",
+        ("post", "/api/v2/dosis/dossiers/bulk"): "burgerprofiel_dossiers_api_v2_upload_bulk",
+        ("get", "/api/v2/dosis/bronnen/uris"): "burgerprofiel_dossiers_api_v2_sources",
+    }

@@ -10,7 +10,7 @@ import sys
 import pytest
 from django.db import connection
 
-from burgerprofiel.api import api as api_module
+from burgerprofiel.api.routers import agency as api_module
 from burgerprofiel.common.logging import JsonFormatter
 from burgerprofiel.common.redaction import redact
 

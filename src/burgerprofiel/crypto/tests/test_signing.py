@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from joserfc.jwk import KeySet
 
 from burgerprofiel.audit.models import AuditEvent
@@ -55,16 +52,3 @@ def test_the_only_active_key_cannot_be_retired(agency):
 
 def test_key_ids_never_look_like_a_command_line_option():
     assert not any(signing.new_kid().startswith("-") for _ in range(2000))
-
-
-def test_keys_commands_rotate_and_retire(agency):
-    first = signing.current_signing_key().kid
-    out = io.StringIO()
-    call_command("keys", "rotate-signing", stdout=out)
-    new_kid = json.loads(out.getvalue())["kid"]
-    assert new_kid != first
-    out = io.StringIO()
-    call_command("keys", "retire-signing", "--kid", first, stdout=out)
-    assert json.loads(out.getvalue())["kid"] == first
-    with pytest.raises(CommandError):
-        call_command("keys", "retire-signing", "--kid", "does-not-exist")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from io import StringIO
 from typing import Any
 
 import time_machine
-from django.core.management import call_command
 
 from burgerprofiel.agencies.models import ProcessingOrder
 from burgerprofiel.agencies.services import processing_order_change
@@ -116,27 +114,3 @@ def test_purge_works_in_batches(upload: Upload, settings: Any) -> None:
 
     assert Dossier.objects.count() == 0
     assert AuditEvent.objects.filter(action="dossier.purged").count() == 5
-
-
-def test_purge_command_purges_and_reports(upload: Upload) -> None:
-    upload_closed_and_open(upload)
-    out = StringIO()
-
-    with time_machine.travel(dt.datetime(2026, 6, 1, tzinfo=dt.UTC), tick=False):
-        call_command("dosis", "purge", stdout=out)
-
-    assert json.loads(out.getvalue()) == {"purged": 1}
-    assert Dossier.objects.count() == 1
-
-
-def test_source_command_registers_a_bron_for_an_agency(agency: OnboardedAgency) -> None:
-    out = StringIO()
-
-    call_command(
-        "dosis", "source", "add", "--agency", str(agency.agency_id), "--uri", "https://x.example/b", stdout=out
-    )
-    listed = StringIO()
-    call_command("dosis", "source", "list", "--agency", str(agency.agency_id), stdout=listed)
-
-    assert json.loads(out.getvalue())["uri"] == "https://x.example/b"
-    assert json.loads(listed.getvalue()) == ["https://x.example/b"]

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+# The DOSIS fixtures (a Bron, a bearer token, the upload call) for the status-change tests.
+from burgerprofiel.dossiers.tests.conftest import agency_headers, source, upload  # noqa: F401
 from burgerprofiel.notifications.tests.peers import Smsc, SmtpServer
 
 
@@ -34,7 +36,3 @@ def no_delivery_servers() -> Iterator[Any]:
 
     with override_settings(NOTIFICATIONS_SMTP_PORT=free_port(), NOTIFICATIONS_SMPP_PORT=free_port()):
         yield
-
-
-# The DOSIS fixtures (a Bron, a bearer token, the upload call) for the status-change tests.
-from burgerprofiel.dossiers.tests.conftest import agency_headers, source, upload  # noqa: E402, F401

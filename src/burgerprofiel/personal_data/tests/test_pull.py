@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.test import Client
 
 from burgerprofiel.agencies.models import ProcessingOrder
@@ -246,47 +243,6 @@ def test_loopback_is_refused_unless_allowlisted(db: Any, settings: Any) -> None:
     )
     assert source.timeout_seconds == 2.0
     assert AuditEvent.objects.filter(action="pull_source.added", object_id=str(source.pk)).exists()
-
-
-def test_the_cli_registers_a_source_and_prints_its_id(db: Any) -> None:
-    agency = make_pull_agency()
-    out = StringIO()
-    call_command(
-        "agency_source",
-        "add",
-        "--agency",
-        str(agency.agency_id),
-        "--component",
-        "attesten",
-        "--url",
-        "http://127.0.0.1:9/attesten",
-        "--timeout",
-        "1.5",
-        "--loket",
-        "https://loket.example",
-        stdout=out,
-    )
-    source = PullSource.objects.get()
-    assert f'"source_id": {source.pk}' in out.getvalue()
-    assert (source.component, source.timeout_seconds, source.loket_url) == ("attesten", 1.5, "https://loket.example")
-
-
-def test_the_cli_refuses_an_unknown_theme(db: Any) -> None:
-    agency = make_pull_agency()
-    with pytest.raises(CommandError, match="Onbekend thema"):
-        call_command(
-            "agency_source",
-            "add",
-            "--agency",
-            str(agency.agency_id),
-            "--component",
-            "uw_gegevens",
-            "--url",
-            "http://127.0.0.1:9/x",
-            "--theme",
-            "Sterrenkunde",
-        )
-    assert not PullSource.objects.exists()
 
 
 def test_the_page_needs_a_logged_in_citizen(client: Client, db: Any) -> None:

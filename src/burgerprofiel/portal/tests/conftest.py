@@ -13,6 +13,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
+# The DOSIS fixtures (a Bron, a bearer token, the upload call) for the "Mijn dossiers" pages.
+from burgerprofiel.dossiers.tests.conftest import agency_headers, source, upload  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[4]
 CLIENT_SECRET = "test-portal-secret"
 CHROMIUM_ARGS = [

@@ -163,3 +163,15 @@ def test_every_portal_message_has_an_english_translation() -> None:
         assert not untranslated, f"{app}: {untranslated}"
         assert "#, fuzzy" not in po
         assert (root / app / "locale" / "en" / "LC_MESSAGES" / "django.mo").stat().st_mtime >= 0
+
+
+def test_a_request_with_too_many_parameters_gets_the_portals_own_400_page(client: Client) -> None:
+    # Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters; its bare 400 page said only "Bad Request".
+    query = "&".join(f"p{i}=1" for i in range(1001))
+    response = client.get(f"/aanmelden?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "Deze aanvraag kunnen we niet lezen" in page
+    assert 'class="brand"' in page  # the portal's layout
+    assert response["Content-Language"] == "nl"

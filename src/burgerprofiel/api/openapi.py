@@ -1,0 +1,137 @@
+"""The agency API's OpenAPI document: what the guards around every operation add to it.
+
+Every operation may answer problem+json errors (RFC 9457), carries the request id, and (POST)
+takes an Idempotency-Key; ninja cannot see those guards, so ``BurgerprofielApi`` declares them.
+Operation ids are part of the published contract (generated clients name their methods after
+them), so they do not follow the module a handler happens to live in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+from ninja.operation import Operation
+
+from burgerprofiel.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
+from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE
+
+# Problems any operation can answer, and those only a write can (body guards, idempotency).
+ERROR_STATUSES = {
+    "400": "Onleesbare aanvraag",
+    "401": "Niet geauthenticeerd",
+    "403": "Niet toegelaten door de verwerkingsopdracht",
+    "404": "Niet gevonden",
+    "422": "Ongeldige gegevens",
+    "429": "Te veel aanvragen",
+}
+WRITE_ERROR_STATUSES = {
+    "409": "Een aanvraag met dezelfde Idempotency-Key is nog bezig",
+    "413": "Aanvraag te groot",
+    "415": "Niet ondersteund inhoudstype",
+}
+WRITE_METHODS = ("post", "put", "patch")
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+REQUEST_ID_HEADER = {
+    "description": "Het id van deze aanvraag: dat van de oproeper als het welgevormd is, anders een nieuw.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+RETRY_AFTER_HEADER = {
+    "description": "Aantal seconden waarna een nieuwe poging zin heeft.",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+WWW_AUTHENTICATE_HEADER = {
+    "description": "Het authenticatieschema: Bearer.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": (
+        "Maakt een POST veilig herhaalbaar: binnen 24 uur geeft dezelfde sleutel met dezelfde body het eerste "
+        "antwoord terug (met Idempotent-Replayed: true) zonder iets opnieuw te doen; met een andere body: 422."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH, "pattern": "^[ -~]+$"},
+}
+IDEMPOTENT_REPLAYED_HEADER = {
+    "description": "true als dit antwoord een herhaling is van een eerder antwoord op dezelfde Idempotency-Key.",
+    "required": False,
+    "schema": {"type": "string", "enum": ["true"]},
+}
+HEADERS = {
+    "X-Request-ID": REQUEST_ID_HEADER,
+    "Retry-After": RETRY_AFTER_HEADER,
+    "WWW-Authenticate": WWW_AUTHENTICATE_HEADER,
+    "Idempotent-Replayed": IDEMPOTENT_REPLAYED_HEADER,
+}
+HEADERS_BY_STATUS = {"401": ["WWW-Authenticate"], "409": ["Retry-After"], "429": ["Retry-After"]}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+# The operation ids the routers' modules had when the capability apps held them (see the module's note).
+OPERATION_ID_PREFIXES = {
+    "burgerprofiel.api.routers.agency": "burgerprofiel_api_api",
+    "burgerprofiel.api.routers.audit": "burgerprofiel_api_api",
+    "burgerprofiel.api.routers.dosis": "burgerprofiel_dossiers_api",
+    "burgerprofiel.api.routers.dosis_v2": "burgerprofiel_dossiers_api_v2",
+    "burgerprofiel.api.routers.notifications": "burgerprofiel_notifications_api",
+    "burgerprofiel.api.routers.preferences": "burgerprofiel_preferences_api",
+}
+
+
+class BurgerprofielApi(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        prefix = OPERATION_ID_PREFIXES.get(operation.view_func.__module__)
+        if prefix is None:
+            return super().get_openapi_operation_id(operation)
+        return f"{prefix}_{operation.view_func.__name__}"
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Declare what the guards around every operation add: problem+json errors (RFC 9457), the
+        request id, Retry-After, and Idempotency-Key on POST."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components.setdefault("headers", {}).update(HEADERS)
+        for path_item in schema.get("paths", {}).values():
+            for method, operation in path_item.items():
+                # ninja keys its own responses by int; JSON keys are strings, and a status must appear once.
+                responses = operation["responses"] = {str(k): v for k, v in operation.get("responses", {}).items()}
+                statuses = dict(ERROR_STATUSES)
+                if method in WRITE_METHODS:
+                    statuses.update(WRITE_ERROR_STATUSES)
+                for status, description in statuses.items():
+                    responses[status] = _problem_response(description)
+                for status, response in responses.items():
+                    names = ["X-Request-ID", *HEADERS_BY_STATUS.get(status, [])]
+                    if method == "post" and status.startswith("2"):
+                        names.append("Idempotent-Replayed")
+                    response.setdefault("headers", {}).update(
+                        {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+                    )
+                if method == "post":
+                    parameters = operation.setdefault("parameters", [])
+                    if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+        return schema

@@ -1,0 +1,123 @@
+"""The calling agency itself: who it is, what its order allows, its authorised contact persons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from burgerprofiel.agencies.catalogue import CATEGORIES, Component
+from burgerprofiel.agencies.order_check import order_check
+from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.agencies.services import contact_person_add
+from burgerprofiel.api import selectors
+from burgerprofiel.api.auth import agency_request_actor, order_version_of, principal_of
+from burgerprofiel.api.schemas import ContactPersonIn, ContactPersonOut, MeOut, OrderCheckOut
+from burgerprofiel.audit import services as audit
+from burgerprofiel.common.errors import ValidationError
+
+router = Router()
+
+
+@router.get("/me", response=MeOut, summary="De oproepende instantie en haar verwerkingsopdracht", tags=["instantie"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    principal = principal_of(request)
+    version = order_version_of(request)
+    agency = agency_get(agency_id=principal.agency_id)
+    audit.audit_record(
+        actor=agency_request_actor(request),
+        action="agency.me_read",
+        object_type="agencies.Agency",
+        object_id=str(agency.pk),
+    )
+    return {
+        "agency_id": agency.pk,
+        "agency_name": agency.name,
+        "kbo": agency.kbo,
+        "client_id": principal.client.client_id,
+        "scopes": list(version.components),
+        "processing_order": {
+            "processing_order_id": version.order_id,
+            "version": version.number,
+            "state": version.state,
+            "valid_from": version.valid_from,
+            "valid_until": version.valid_until,
+            "components": [
+                {
+                    "component": c,
+                    "label": Component(c).label,
+                    "data_categories": version.categories_for(c),
+                    "retention_days": version.retention_for(c),
+                }
+                for c in version.components
+            ],
+        },
+    }
+
+
+@router.get(
+    "/me/order-check",
+    response=OrderCheckOut,
+    summary="Toets vooraf of de verwerkingsopdracht een component en gegevenscategorieën toelaat",
+    tags=["instantie"],
+)
+def me_order_check(
+    request: HttpRequest,
+    component: Component,
+    category: list[str] = Query([]),  # noqa: B008
+) -> dict[str, Any]:
+    categories = category or []
+    unknown = [c for c in categories if c not in CATEGORIES[component]]
+    if unknown:
+        raise ValidationError(
+            f"Onbekende gegevenscategorieën voor {component}: {', '.join(unknown)}.",
+            extra={"unknown": unknown},
+        )
+    principal = principal_of(request)
+    version = order_check(
+        actor=agency_request_actor(request), agency_id=principal.agency_id, component=component, categories=categories
+    )
+    return {
+        "allowed": True,
+        "component": component,
+        "data_categories": categories,
+        "order_version": version.number,
+    }
+
+
+@router.get(
+    "/contact-persons",
+    response=list[ContactPersonOut],
+    summary="Gemachtigde contactpersonen",
+    tags=["instantie"],
+)
+def contact_persons_list(request: HttpRequest) -> list[Any]:
+    principal = principal_of(request)
+    people = selectors.contact_persons_for_agency(agency_id=principal.agency_id)
+    audit.audit_record(
+        actor=agency_request_actor(request),
+        action="contact_person.listed",
+        object_type="agencies.ContactPerson",
+        detail={"count": len(people)},
+    )
+    return people
+
+
+@router.post(
+    "/contact-persons",
+    response={201: ContactPersonOut},
+    summary="Een gemachtigde contactpersoon registreren (charter 3.3)",
+    tags=["instantie"],
+)
+def contact_persons_create(request: HttpRequest, payload: ContactPersonIn) -> Status[Any]:
+    principal = principal_of(request)
+    person = contact_person_add(
+        agency=agency_get(agency_id=principal.agency_id),
+        name=payload.name,
+        email=str(payload.email),
+        role=payload.role,
+        phone=payload.phone,
+        actor=agency_request_actor(request),
+    )
+    return Status(201, person)

@@ -1,0 +1,146 @@
+"""The DOSIS v2 upload at /api/v2/dosis: wire-compatible with the connectors agencies already run.
+
+Validation errors answer in DOSIS's own format (400 ``{code, message, description, errors[]}``);
+every other error is problem+json through the agency API's own handlers, reused here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from ninja import NinjaAPI, Router
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from burgerprofiel.api import errors as v1
+from burgerprofiel.api.openapi import BurgerprofielApi
+from burgerprofiel.api.routers.dosis import caller_of
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.dossiers import selectors, services
+from burgerprofiel.dossiers.schemas import BulkAcceptedOut, DossierUploadIn, UploadAcceptedOut
+
+DOSIS_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message", "description", "errors"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "description": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "description": {"type": "string"},
+                    "field": {"type": ["string", "null"]},
+                },
+            },
+        },
+    },
+}
+
+
+class DosisV2Api(BurgerprofielApi):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """As the agency API's, except that validation errors are DOSIS's 400 format (never 422)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema["components"]["schemas"]["DosisError"] = DOSIS_ERROR_SCHEMA
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation["responses"]
+                responses.pop("422", None)
+                if "400" in responses:
+                    responses["400"]["description"] = "Ongeldige upload (DOSIS-formaat); er werd niets opgeslagen"
+                    responses["400"]["content"] = {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/DosisError"}}
+                    }
+        return schema
+
+
+router = Router(tags=["dosis"])
+
+
+def _dosis_400(error: services.DosisValidationError) -> HttpResponseBase:
+    # A streaming response on purpose: the API guard turns every other non-problem error under /api/
+    # into problem+json, and this one must keep DOSIS's format (wire compatibility).
+    body = json.dumps(error.as_dosis(), ensure_ascii=False).encode()
+    return StreamingHttpResponse(iter([body]), status=400, content_type="application/json")
+
+
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponseBase:
+    # ninja's locations start with ("body", "payload"); DOSIS names fields from the payload's root.
+    body = [e for e in exc.errors if list(e.get("loc", ()))[:1] == ["body"]]
+    others = [e for e in exc.errors if e not in body]
+    errors = services.dosis_errors(body, strip=2) + services.dosis_errors(others, strip=1)
+    return _dosis_400(services.DosisValidationError(errors))
+
+
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponseBase:
+    if isinstance(exc, services.DosisValidationError):
+        return _dosis_400(exc)
+    return v1.application_error(request, exc)
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponseBase:
+    if exc.status_code == 400:  # a body that is no JSON at all: still DOSIS's format
+        error = {"code": "json_invalid", "message": "Geen geldige JSON.", "description": "", "field": None}
+        return _dosis_400(services.DosisValidationError([error], detail="De body is geen geldige JSON."))
+    return v1.http_error(request, exc)
+
+
+def errors_install(api: NinjaAPI) -> None:
+    """The agency API's handlers, with validation errors in DOSIS's own 400 format (never 422)."""
+    v1.errors_install(api)
+    api.exception_handler(NinjaValidationError)(_validation_error)
+    api.exception_handler(ApplicationError)(_application_error)
+    api.exception_handler(HttpError)(_http_error)
+
+
+@router.post("/dossiers", response=UploadAcceptedOut, summary="Een dossierstatus opladen (asynchroon)")
+def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
+    return {"Status": "OK", "UploadId": services.dossier_upload_accept(caller=caller_of(request), upload=payload)}
+
+
+@router.post(
+    "/dossiers/bulk",
+    response=BulkAcceptedOut,
+    summary="Veel dossierstatussen in één aanvraag (NDJSON, één upload per lijn)",
+    description="Inhoudstype application/x-ndjson; tot 10.000 lijnen; per lijn een resultaat.",
+)
+def upload_bulk(request: HttpRequest) -> dict[str, Any]:
+    content_type = (request.content_type or "").lower()
+    if content_type != "application/x-ndjson":
+        raise services.DosisValidationError(
+            [{"code": "content_type", "message": "Stuur application/x-ndjson.", "description": "", "field": None}],
+            detail="De bulkupload verwacht NDJSON.",
+        )
+    max_bytes = settings.DOSIS_BULK_MAX_BODY_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > max_bytes:
+        raise services.BulkTooLarge(f"De body is {length} bytes; het maximum is {max_bytes}.")
+    lines = services.ndjson_lines(request, max_bytes=max_bytes, max_lines=settings.DOSIS_BULK_MAX_LINES)
+    result = services.dossier_uploads_accept_bulk(caller=caller_of(request), lines=lines)
+    return {
+        "Status": "OK" if not result.refused else ("GEDEELTELIJK" if result.accepted else "FOUT"),
+        "Aanvaard": result.accepted,
+        "Geweigerd": result.refused,
+        "Resultaten": result.lines,
+    }
+
+
+@router.get("/bronnen/uris", response=list[str], summary="De DOSIS-bronnen van uw instantie")
+def sources(request: HttpRequest) -> list[str]:
+    caller = caller_of(request)
+    found = selectors.dosis_sources_for_agency(agency_id=caller.agency_id)
+    audit_record(actor=caller.actor, action="dosis_source.listed", detail={"count": len(found)})
+    return [s.uri for s in found]

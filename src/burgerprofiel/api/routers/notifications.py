@@ -1,0 +1,242 @@
+"""Push API of the notificaties component: accept meldingen, report delivery status, hand out receipts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from burgerprofiel.agencies.catalogue import Component
+from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
+from burgerprofiel.api.schemas import Strict
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.common.errors import ValidationError
+from burgerprofiel.common.text import UnstorableText, check_storable
+from burgerprofiel.notifications import selectors
+from burgerprofiel.notifications.models import Notification
+from burgerprofiel.notifications.services import (
+    NotificationInput,
+    notification_create,
+    notification_for_agency,
+    notifications_bulk_create,
+)
+
+router = Router(tags=["notificaties"])
+
+BASE_CATEGORIES = ("insz", "ipdc_product", "boodschap")
+AUTH = AgencyAuth(component=Component.NOTIFICATIES, categories=BASE_CATEGORIES)
+READ_AUTH = AgencyAuth(component=Component.NOTIFICATIES, categories=("notificatie_id",))
+
+
+class NotificationIn(Strict):
+    insz: str = Field(min_length=1, max_length=32)
+    message: str = Field(min_length=1, max_length=20000, description="Platte tekst; de limiet is instelbaar.")
+    ipdc_product: str = Field(min_length=1, max_length=200)
+    dossier_id: str | None = Field(default=None, max_length=200)
+    action_required: bool = False
+    action_url: str | None = Field(default=None, max_length=2000)
+    responsible_org: str | None = Field(default=None, max_length=200)
+
+
+class DeliveryOut(Schema):
+    channel: str
+    status: str
+    attempts: int
+    final_at: Any = None
+
+
+class NotificationAccepted(Schema):
+    id: uuid.UUID
+    deliveries: list[DeliveryOut]
+
+
+class NotificationStatusOut(Schema):
+    id: uuid.UUID
+    ipdc_product: str
+    dossier_id: str
+    action_required: bool
+    created_at: Any
+    read: bool
+    content_purged: bool
+    deliveries: list[DeliveryOut]
+
+
+class BulkAccepted(Schema):
+    count: int
+    ids: list[uuid.UUID]
+
+
+class ReceiptOut(Schema):
+    id: int
+    notification_id: uuid.UUID
+    channel: str
+    status: str
+    receipt: str = Field(description="JWS (ES256) van het platform; controleer met /oauth/jwks.")
+    created_at: Any
+
+
+def _optional_categories(request: HttpRequest, items: list[NotificationInput]) -> None:
+    """The optional fields carry categories of their own: the order must allow those too."""
+    extra = set()
+    if any(i.dossier_id for i in items):
+        extra.add("dossier_id")
+    if any(i.responsible_org for i in items):
+        extra.add("verantwoordelijke_organisatie")
+    if extra:
+        order_check_categories(request, component=Component.NOTIFICATIES, categories=extra)
+
+
+def _deliveries(notification: Notification) -> list[dict[str, Any]]:
+    return [
+        {"channel": d.channel, "status": d.status, "attempts": d.attempts, "final_at": d.final_at}
+        for d in sorted(notification.deliveries.all(), key=lambda d: d.channel)
+    ]
+
+
+def _input(data: Any, index: int | None = None) -> NotificationInput:
+    where = f"Melding {index}: " if index is not None else ""
+    if not isinstance(data, dict):
+        raise ValidationError(f"{where}een melding is een JSON-object.", extra={"index": index})
+    try:
+        parsed = NotificationIn(**data)
+    except Exception as exc:  # pydantic's error would echo the input (personal data): name the fields only
+        fields = sorted({str(e["loc"][0]) for e in getattr(exc, "errors", list)() if e.get("loc")})
+        raise ValidationError(
+            f"{where}ongeldige velden: {', '.join(fields) or 'onbekend'}.", extra={"index": index, "fields": fields}
+        ) from None
+    return NotificationInput(
+        insz=parsed.insz,
+        message=parsed.message,
+        ipdc_product=parsed.ipdc_product,
+        dossier_id=parsed.dossier_id or "",
+        action_required=parsed.action_required,
+        action_url=parsed.action_url or "",
+        responsible_org=parsed.responsible_org or "",
+    )
+
+
+@router.post("", response={202: NotificationAccepted}, auth=AUTH, summary="Een melding aan een burger bezorgen")
+def notification_push(request: HttpRequest, payload: NotificationIn) -> Status[Any]:
+    item = _input(payload.model_dump())
+    _optional_categories(request, [item])
+    notification = notification_create(
+        agency=agency_get(agency_id=principal_of(request).agency_id),
+        insz=item.insz,
+        message=item.message,
+        ipdc_product=item.ipdc_product,
+        dossier_id=item.dossier_id,
+        action_required=item.action_required,
+        action_url=item.action_url,
+        responsible_org=item.responsible_org,
+        actor=agency_request_actor(request),
+    )
+    return Status(202, {"id": notification.pk, "deliveries": _deliveries(notification)})
+
+
+@router.post(
+    "/bulk",
+    response={202: BulkAccepted},
+    auth=AUTH,
+    summary="Campagne: één bericht aan veel burgers, of NDJSON met afzonderlijke meldingen",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["recipients", "message", "ipdc_product"],
+                        "properties": {
+                            "recipients": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                            "message": {"type": "string"},
+                            "ipdc_product": {"type": "string"},
+                            "dossier_id": {"type": "string"},
+                            "action_required": {"type": "boolean"},
+                            "action_url": {"type": "string"},
+                            "responsible_org": {"type": "string"},
+                        },
+                        "additionalProperties": False,
+                    }
+                },
+                "application/x-ndjson": {"schema": {"type": "string", "description": "Eén melding per regel."}},
+            },
+        }
+    },
+)
+def notification_push_bulk(request: HttpRequest) -> Status[Any]:
+    items: list[NotificationInput] = []
+    try:
+        text = request.body.decode("utf-8")
+        if (request.content_type or "").lower() == "application/x-ndjson":
+            lines = [line for line in text.splitlines() if line.strip()]
+            items = [_input(check_storable(json.loads(line)), index) for index, line in enumerate(lines)]
+        else:
+            body = check_storable(json.loads(text))
+            if not isinstance(body, dict) or not isinstance(body.get("recipients"), list):
+                raise ValidationError("Stuur {recipients: [INSZ, ...], message, ipdc_product, ...}.")
+            common = {k: v for k, v in body.items() if k != "recipients"}
+            items = [_input({**common, "insz": insz}, index) for index, insz in enumerate(body["recipients"])]
+    except (UnicodeDecodeError, json.JSONDecodeError, UnstorableText, RecursionError):
+        raise ValidationError("De body is geen geldige JSON of NDJSON (of bevat een NUL-teken).") from None
+    _optional_categories(request, items)
+    notifications = notifications_bulk_create(
+        agency=agency_get(agency_id=principal_of(request).agency_id), items=items, actor=agency_request_actor(request)
+    )
+    return Status(202, {"count": len(notifications), "ids": [n.pk for n in notifications]})
+
+
+@router.get(
+    "/receipts",
+    response=list[ReceiptOut],
+    auth=READ_AUTH,
+    summary="Ondertekende ontvangstbewijzen: per kanaal de eindstatus van uw meldingen",
+)
+def receipts_list(
+    request: HttpRequest,
+    after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    agency_id = principal_of(request).agency_id
+    receipts = selectors.receipts_for_agency(agency_id=agency_id, after_id=after_id, limit=limit)
+    audit_record(
+        actor=agency_request_actor(request),
+        action="notification.receipts_listed",
+        agency_id=agency_id,
+        object_type="notifications.DeliveryReceipt",
+        detail={"count": len(receipts)},
+    )
+    return [
+        {
+            "id": r.pk,
+            "notification_id": r.notification_id,
+            "channel": r.channel,
+            "status": r.status,
+            "receipt": r.signed,
+            "created_at": r.created_at,
+        }
+        for r in receipts
+    ]
+
+
+@router.get(
+    "/{notification_id}", response=NotificationStatusOut, auth=READ_AUTH, summary="Een melding en haar verzendstatus"
+)
+def notification_status(request: HttpRequest, notification_id: uuid.UUID) -> dict[str, Any]:
+    notification = notification_for_agency(
+        agency_id=principal_of(request).agency_id, notification_id=notification_id, actor=agency_request_actor(request)
+    )
+    return {
+        "id": notification.pk,
+        "ipdc_product": notification.ipdc_product,
+        "dossier_id": notification.dossier_id,
+        "action_required": notification.action_required,
+        "created_at": notification.created_at,
+        "read": notification.read_at is not None,
+        "content_purged": notification.content_purged_at is not None,
+        "deliveries": _deliveries(notification),
+    }

@@ -1,0 +1,71 @@
+"""The contactvoorkeuren component: an agency reads a citizen's preferences within its own scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from burgerprofiel.agencies.catalogue import Component
+from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
+from burgerprofiel.audit.actors import CITIZEN_OBJECT
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.insz import insz_normalise
+from burgerprofiel.citizens.selectors import citizen_by_insz
+from burgerprofiel.preferences.selectors import preferences_for_agency
+
+router = Router(tags=["contactvoorkeuren"])
+
+
+class ConsentOut(Schema):
+    ipdc_product: str
+    channel: str
+    granted: bool
+    text_version: str
+    updated_at: Any
+
+
+class LedgerEntryOut(Schema):
+    ipdc_product: str
+    channel: str
+    action: str
+    text_version: str
+    text_sha256: str
+    method: str
+    recorded_at: Any
+
+
+class PreferencesOut(Schema):
+    email: str | None
+    mobile: str | None
+    iban: str | None
+    consents: list[ConsentOut]
+    ledger: list[LedgerEntryOut]
+
+
+@router.get(
+    "/{insz}",
+    response=PreferencesOut,
+    auth=AgencyAuth(component=Component.CONTACTVOORKEUREN, categories=("insz", "toestemming")),
+    summary="Contactvoorkeuren en toestemmingen van een burger voor uw instantie",
+)
+def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
+    principal = principal_of(request)
+    version = order_version_of(request)
+    normalised = insz_normalise(insz)
+    citizen = citizen_by_insz(insz=normalised)
+    result = preferences_for_agency(
+        citizen=citizen,
+        agency_id=principal.agency_id,
+        categories=set(version.categories_for(Component.CONTACTVOORKEUREN)),
+    )
+    audit_record(
+        actor=agency_request_actor(request),
+        action="preferences.read_by_agency",
+        agency_id=principal.agency_id,
+        object_type=CITIZEN_OBJECT,
+        object_id=str(citizen.pk) if citizen else "",
+        detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
+    )
+    return result

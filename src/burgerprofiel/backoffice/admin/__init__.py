@@ -1,0 +1,10 @@
+"""The back-office's ModelAdmins, one module per area, all registered on the back-office site.
+
+Django's admin autodiscovery imports ``<app>.admin`` of every installed app: this package is the
+only one, so the capability and identity apps hold no back-office code (the layers in
+pyproject.toml). Importing the modules below registers their admins on ``backoffice.site.site``.
+"""
+
+from burgerprofiel.backoffice.admin import agencies, audit, crypto, dossiers, personal_data
+
+__all__ = ["agencies", "audit", "crypto", "dossiers", "personal_data"]

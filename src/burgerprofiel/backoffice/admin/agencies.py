@@ -1,0 +1,444 @@
+"""Back-office for agencies, their contact persons, API clients and processing orders.
+
+Writes that the domain owns go through its services (onboarding, API clients, order versions,
+suspension); ``AuditedModelAdmin`` adds the back-office audit event to each. Nothing here deletes
+an agency, a client or an order: they end by termination or deactivation and keep their history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
+from burgerprofiel.agencies.services import (
+    ORDER_FIELDS,
+    agency_onboard,
+    api_client_create,
+    processing_order_change,
+    processing_order_create,
+)
+from burgerprofiel.backoffice.admin.base import (
+    AuditedModelAdmin,
+    ReadOnlyTabularInline,
+    adopt_saved,
+    request_actor,
+)
+from burgerprofiel.backoffice.admin.forms import (
+    AgencyChangeForm,
+    AgencyOnboardForm,
+    ApiClientAddForm,
+    ApiClientChangeForm,
+    ContactPersonForm,
+    ProcessingOrderForm,
+    SuspendForm,
+)
+from burgerprofiel.backoffice.services import (
+    api_client_secret_rotate,
+    processing_order_resume_suspended,
+    processing_order_suspend_active,
+)
+from burgerprofiel.backoffice.site import site
+from burgerprofiel.common.errors import ApplicationError
+
+SECRET_ONCE = "Dit geheim wordt maar één keer getoond"
+
+
+def _with_current_version(queryset: QuerySet[ProcessingOrder]) -> QuerySet[ProcessingOrder]:
+    latest = ProcessingOrderVersion.objects.filter(order=OuterRef("pk")).order_by("-number")
+    return queryset.annotate(
+        current_number=Subquery(latest.values("number")[:1]),
+        current_state=Subquery(latest.values("state")[:1]),
+        current_valid_until=Subquery(latest.values("valid_until")[:1]),
+    )
+
+
+def _state_label(value: str | None) -> str:
+    return ProcessingOrderVersion.State(value).label if value else "-"
+
+
+def _no_add_another(formfield: Any) -> Any:
+    # Adding an agency must go through onboarding (and show its secret), not through a popup.
+    if formfield is not None and hasattr(formfield.widget, "can_add_related"):
+        formfield.widget.can_add_related = False
+    return formfield
+
+
+_CLIENT_INLINE_FIELDS = ("client_id", "name", "is_active", "created_at")
+_ORDER_INLINE_FIELDS = ("order", "state", "created_at")
+_VERSION_FIELDS = ("number", *ORDER_FIELDS, "change_note", "created_at", "created_by")
+
+
+# -- agencies -----------------------------------------------------------------------------------
+
+
+class ContactPersonInline(admin.TabularInline):
+    model = ContactPerson
+    form = ContactPersonForm
+    extra = 0
+    fields = ["name", "email", "phone", "role", "authorised_from", "authorised_until"]
+
+    def _key_destroyed(self, obj: Agency | None) -> bool:
+        return obj is not None and obj.pk is not None and obj.data_key.is_destroyed
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # With the agency's key shredded the values are unreadable: nothing left to edit.
+        return not self._key_destroyed(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._key_destroyed(obj) and super().has_add_permission(request, obj)
+
+
+class ApiClientInline(ReadOnlyTabularInline):
+    model = ApiClient
+    fields = _CLIENT_INLINE_FIELDS
+    readonly_fields = _CLIENT_INLINE_FIELDS
+    show_change_link = True
+
+
+class ProcessingOrderInline(ReadOnlyTabularInline):
+    model = ProcessingOrder
+    fields = _ORDER_INLINE_FIELDS
+    readonly_fields = _ORDER_INLINE_FIELDS
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessingOrder]:
+        return _with_current_version(super().get_queryset(request))
+
+    @admin.display(description="opdracht")
+    def order(self, obj: ProcessingOrder) -> str:
+        return f"Verwerkingsopdracht {obj.pk} v{getattr(obj, 'current_number', '?')}"
+
+    @admin.display(description="status")
+    def state(self, obj: ProcessingOrder) -> str:
+        return _state_label(getattr(obj, "current_state", None))
+
+
+@admin.register(Agency, site=site)
+class AgencyAdmin(AuditedModelAdmin):
+    list_display = ["name", "kbo_display", "municipality", "created_at"]
+    search_fields = ["name", "kbo"]
+    search_help_text = "Zoek op naam of KBO-nummer (tien cijfers)."
+    ordering = ["name"]
+    readonly_fields = ["data_key", "created_at"]
+
+    add_fieldsets = [
+        (None, {"fields": ["name", "kbo"]}),
+        ("Functionaris voor gegevensbescherming", {"fields": ["dpo_name", "dpo_email"]}),
+        ("Adres", {"fields": ["street", "postcode", "municipality"]}),
+        (
+            "Eerste verwerkingsopdracht",
+            {"fields": ["components", "valid_from", "valid_until", "legal_basis", "dpia_reference"]},
+        ),
+        ("Eerste API-client", {"fields": ["jwks"]}),
+    ]
+    change_fieldsets = [
+        (None, {"fields": ["name", "kbo", "created_at"]}),
+        ("Functionaris voor gegevensbescherming", {"fields": ["dpo_name", "dpo_email"]}),
+        ("Adres", {"fields": ["street", "postcode", "municipality"]}),
+        ("Sleutel", {"fields": ["data_key"]}),
+    ]
+
+    @admin.display(description="KBO-nummer", ordering="kbo")
+    def kbo_display(self, obj: Agency) -> str:
+        return obj.kbo_display
+
+    def audit_agency_id(self, obj: Any) -> int | None:
+        return int(obj.pk) if isinstance(obj, Agency) and obj.pk else super().audit_agency_id(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # an agency ends through termination of its orders (charter 12), not here
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.change_fieldsets if obj else self.add_fieldsets
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = AgencyChangeForm if obj else AgencyOnboardForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return [ContactPersonInline, ApiClientInline, ProcessingOrderInline] if obj else [ContactPersonInline]
+
+    def perform_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> list[str] | None:
+        if change:
+            return super().perform_save(request, obj, form, change)
+        data = form.cleaned_data
+        onboarded = agency_onboard(
+            name=data["name"],
+            kbo=data["kbo"],
+            components=data["components"],
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            jwks=data.get("jwks"),
+            dpo_name=data.get("dpo_name", ""),
+            dpo_email=data.get("dpo_email", ""),
+            street=data.get("street", ""),
+            postcode=data.get("postcode", ""),
+            municipality=data.get("municipality", ""),
+            legal_basis=data.get("legal_basis", ""),
+            dpia_reference=data.get("dpia_reference", ""),
+            actor=request_actor(request),
+        )
+        adopt_saved(obj, onboarded.agency)
+        messages.success(
+            request,
+            f"Instantie {onboarded.agency} is aangemaakt met verwerkingsopdracht {onboarded.order_version.order_id}. "
+            f"API-client: client_id {onboarded.client.client_id}, client_secret {onboarded.client_secret} — "
+            f"{SECRET_ONCE}.",
+        )
+        return None
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
+        return self.secret_once_response(request, obj, title="Instantie aangemaakt")
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # The page decrypts the contact persons' names, e-mail addresses and phone numbers: personal data.
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and original is not None:
+            self.audit(request, original, "viewed")
+        return response
+
+
+# -- API clients ----------------------------------------------------------------------------------
+
+
+@admin.register(ApiClient, site=site)
+class ApiClientAdmin(AuditedModelAdmin):
+    list_display = ["client_id", "name", "agency", "auth_methods", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["client_id", "name", "agency__name", "agency__kbo"]
+    list_select_related = ["agency"]
+    actions = ["rotate_secret"]
+
+    @admin.display(description="authenticatie")
+    def auth_methods(self, obj: ApiClient) -> str:
+        methods = [
+            label for present, label in ((obj.secret_hash, "client secret"), (obj.jwks, "private_key_jwt")) if present
+        ]
+        return ", ".join(methods) or "geen"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # deactivate instead: the audit trail names clients by client_id
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["agency", "name", "jwks", "with_secret"]
+        return ["client_id", "agency", "name", "is_active", "jwks", "auth_methods", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["client_id", "agency", "auth_methods", "created_at"] if obj else []
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = ApiClientChangeForm if obj else ApiClientAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return _no_add_another(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def perform_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> list[str] | None:
+        if change:
+            return super().perform_save(request, obj, form, change)
+        data = form.cleaned_data
+        created = api_client_create(
+            agency=data["agency"],
+            name=data.get("name", ""),
+            jwks=data.get("jwks"),
+            with_secret=bool(data.get("with_secret")),
+            actor=request_actor(request),
+        )
+        adopt_saved(obj, created.client)
+        if created.client_secret:
+            messages.success(
+                request,
+                f"API-client {created.client.client_id} is aangemaakt. "
+                f"client_secret {created.client_secret} — {SECRET_ONCE}.",
+            )
+        else:
+            messages.success(request, f"API-client {created.client.client_id} is aangemaakt (private_key_jwt).")
+        return None
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
+        return self.secret_once_response(request, obj, title="API-client aangemaakt")
+
+    @admin.action(description="Nieuw geheim genereren", permissions=["change"])
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> HttpResponse | None:
+        rotated = None
+        for client in queryset.select_related("agency"):
+            try:
+                with transaction.atomic():
+                    secret = api_client_secret_rotate(client=client, actor=request_actor(request))
+                    self.audit(request, client, "secret_rotated", fields=["secret_hash"])
+            except ApplicationError as error:
+                self.message_user(request, error.detail, messages.WARNING)
+                continue
+            messages.success(
+                request,
+                f"Nieuw geheim voor {client.client_id}: client_secret {secret} — {SECRET_ONCE}. "
+                "Het vorige geheim werkt niet meer.",
+            )
+            rotated = client
+        if rotated is None:
+            return None
+        return self.secret_once_response(request, rotated, title="Nieuw geheim gegenereerd")
+
+
+# -- processing orders ------------------------------------------------------------------------------
+
+
+class VersionInline(ReadOnlyTabularInline):
+    """The order's history: every version, newest first, as it was written."""
+
+    model = ProcessingOrderVersion
+    verbose_name = "versie"
+    verbose_name_plural = "historiek (versies, nieuwste eerst)"
+    fields = _VERSION_FIELDS
+    readonly_fields = _VERSION_FIELDS
+    ordering = ["-number"]
+
+
+class CurrentStateFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return ProcessingOrderVersion.State.choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(current_state=self.value()) if self.value() else queryset
+
+
+@admin.register(ProcessingOrder, site=site)
+class ProcessingOrderAdmin(AuditedModelAdmin):
+    form = ProcessingOrderForm
+    list_display = ["__str__", "agency", "version", "state", "valid_until", "created_at"]
+    list_filter = [CurrentStateFilter]
+    search_fields = ["agency__name", "agency__kbo"]
+    list_select_related = ["agency"]
+    inlines = [VersionInline]
+    actions = ["suspend_orders", "resume_orders"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessingOrder]:
+        return _with_current_version(super().get_queryset(request))
+
+    @admin.display(description="versie", ordering="current_number")
+    def version(self, obj: ProcessingOrder) -> Any:
+        return getattr(obj, "current_number", None)
+
+    @admin.display(description="status", ordering="current_state")
+    def state(self, obj: ProcessingOrder) -> str:
+        return _state_label(getattr(obj, "current_state", None))
+
+    @admin.display(description="geldig tot", ordering=F("current_valid_until").asc(nulls_last=True))
+    def valid_until(self, obj: ProcessingOrder) -> Any:
+        return getattr(obj, "current_valid_until", None) or "onbepaald"
+
+    @admin.display(description="huidige status")
+    def current_state_display(self, obj: ProcessingOrder) -> str:
+        current = obj.current
+        if current is None:
+            return "-"
+        reason = f": {current.state_reason}" if current.state_reason else ""
+        return f"v{current.number}, {current.get_state_display()}{reason}"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # orders are terminated (a new version), never deleted: they are evidence
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        current = obj.current if obj is not None else None
+        if current is not None and current.state == ProcessingOrderVersion.State.TERMINATED:
+            return False  # a terminated order is history; a new order starts afresh
+        return super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        order = ["components", "data_categories", "retention_days", "valid_from", "valid_until"]
+        grounds = ["legal_basis", "dpia_reference"]
+        if obj is None:
+            return [(None, {"fields": ["agency", *order, *grounds]})]
+        return [
+            (None, {"fields": ["agency", "current_state_display"]}),
+            (
+                "Nieuwe versie",
+                {
+                    "fields": [*order, *grounds, "change_note"],
+                    "description": "Bewaren maakt een nieuwe versie; de vorige blijft ongewijzigd in de historiek. "
+                    "Opschorten en hervatten gaan via de acties in de lijst.",
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["agency", "current_state_display"] if obj else []
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return _no_add_another(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def perform_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> list[str] | None:
+        actor = request_actor(request)
+        if not change:
+            fields = form.version_fields
+            version = processing_order_create(
+                agency=form.cleaned_data["agency"],
+                components=fields["components"],
+                data_categories=fields["data_categories"],
+                retention_days=fields["retention_days"],
+                valid_from=fields["valid_from"],
+                valid_until=fields["valid_until"],
+                legal_basis=fields["legal_basis"],
+                dpia_reference=fields["dpia_reference"],
+                actor=actor,
+            )
+            adopt_saved(obj, version.order)
+            return ["agency", *sorted(fields)]
+        if not form.version_changes:
+            messages.warning(request, "Niets gewijzigd: er is geen nieuwe versie gemaakt.")
+            return []
+        version = processing_order_change(
+            order=obj, actor=actor, note=form.cleaned_data["change_note"], **form.version_changes
+        )
+        messages.info(request, f"Versie {version.number} van de verwerkingsopdracht is gemaakt.")
+        return sorted(form.version_changes)
+
+    @admin.action(description="Opschorten (met reden, charter 2.3)", permissions=["change"])
+    def suspend_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> HttpResponse | None:
+        form = SuspendForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Verwerkingsopdrachten opschorten",
+                "opts": self.opts,
+                "queryset": queryset,
+                "form": form,
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, "backoffice/order_suspend.html", context)
+        reason = form.cleaned_data["reason"]
+        for order in queryset:
+            try:
+                with transaction.atomic():
+                    version = processing_order_suspend_active(order=order, reason=reason, actor=request_actor(request))
+                    self.audit(request, order, "suspended", fields=["state", "state_reason"])
+            except ApplicationError as error:
+                self.message_user(request, error.detail, messages.WARNING)
+                continue
+            self.message_user(request, f"{order} is opgeschort (versie {version.number}).", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Hervatten (opschorting opheffen)", permissions=["change"])
+    def resume_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> None:
+        for order in queryset:
+            try:
+                with transaction.atomic():
+                    version = processing_order_resume_suspended(order=order, actor=request_actor(request))
+                    self.audit(request, order, "resumed", fields=["state", "state_reason"])
+            except ApplicationError as error:
+                self.message_user(request, error.detail, messages.WARNING)
+                continue
+            self.message_user(request, f"{order} is hervat (versie {version.number}).", messages.SUCCESS)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from burgerprofiel.agencies.models import ProcessingOrder
+from burgerprofiel.agencies.services import (
+    agency_onboard,
+    processing_order_resume,
+    processing_order_suspend,
+    processing_order_terminate,
+)
+from burgerprofiel.audit.actors import cli_actor
+from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.dossiers.services import dosis_source_register
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"'{value}' is geen datum (JJJJ-MM-DD)") from exc
+
+
+class Command(BaseCommand):
+    help = "Agencies: onboard one, suspend/resume/terminate its processing order."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        onboard = sub.add_parser("onboard", help="Agency + API client + active order; prints JSON (secret shown once).")
+        onboard.add_argument("--name", required=True)
+        onboard.add_argument("--kbo", required=True)
+        onboard.add_argument("--components", required=True, help="Comma-separated, e.g. dosis,notificaties")
+        onboard.add_argument("--valid-from", type=_date)
+        onboard.add_argument("--valid-until", type=_date)
+        onboard.add_argument("--jwks", type=Path, help="File with the client's public JWKS (private_key_jwt).")
+        onboard.add_argument("--dpo-name", default="")
+        onboard.add_argument("--dpo-email", default="")
+        onboard.add_argument("--legal-basis", default="")
+        onboard.add_argument("--dpia-reference", default="")
+        onboard.add_argument(
+            "--dosis-source",
+            action="append",
+            default=[],
+            metavar="URI",
+            help="A DOSIS Bron of the agency (repeatable).",
+        )
+        source = sub.add_parser("source", help="Pull sources of an agency (Uw gegevens, attesten).")
+        source.add_argument(
+            "source_args", nargs=argparse.REMAINDER, help="e.g. add --agency ID --component uw_gegevens --url URL"
+        )
+        for name in ("suspend", "resume", "terminate"):
+            p = sub.add_parser(name, help=f"{name.capitalize()} a processing order (a new version).")
+            p.add_argument("--order", type=int, required=True, help="processing_order_id")
+            if name != "resume":
+                p.add_argument("--reason", required=True)
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "source":
+            call_command("agency_source", *options["source_args"], stdout=self.stdout, stderr=self.stderr)
+            return
+        actor = cli_actor("agency")
+        try:
+            if action == "onboard":
+                jwks = None
+                if options["jwks"]:
+                    try:
+                        jwks = json.loads(options["jwks"].read_text())
+                    except (OSError, ValueError) as exc:
+                        raise CommandError(f"JWKS-bestand onleesbaar: {exc}") from exc
+                with transaction.atomic():
+                    result = self._onboard(options, jwks, actor)
+                self.stdout.write(json.dumps(result.as_json()))
+                return
+            order = ProcessingOrder.objects.filter(pk=options["order"]).first()
+            if order is None:
+                raise CommandError(f"Verwerkingsopdracht {options['order']} bestaat niet")
+            if action == "suspend":
+                version = processing_order_suspend(order=order, reason=options["reason"], actor=actor)
+            elif action == "resume":
+                version = processing_order_resume(order=order, actor=actor)
+            else:
+                version = processing_order_terminate(order=order, reason=options["reason"], actor=actor)
+            self.stdout.write(
+                json.dumps({"processing_order_id": order.pk, "version": version.number, "state": version.state})
+            )
+        except ApplicationError as error:
+            raise CommandError(error.detail) from error
+
+    def _onboard(self, options: dict[str, Any], jwks: dict[str, Any] | None, actor: Any) -> Any:
+        result = agency_onboard(
+            name=options["name"],
+            kbo=options["kbo"],
+            components=[c.strip() for c in options["components"].split(",") if c.strip()],
+            valid_from=options["valid_from"],
+            valid_until=options["valid_until"],
+            jwks=jwks,
+            dpo_name=options["dpo_name"],
+            dpo_email=options["dpo_email"],
+            legal_basis=options["legal_basis"],
+            dpia_reference=options["dpia_reference"],
+            actor=actor,
+        )
+        for uri in options["dosis_source"]:
+            dosis_source_register(agency=result.agency, uri=uri, actor=actor)
+        return result

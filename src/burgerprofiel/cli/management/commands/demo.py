@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.selectors import api_client_by_client_id, current_order_version
+from burgerprofiel.agencies.services import agency_onboard, contact_person_add
+from burgerprofiel.audit.actors import Actor, cli_actor
+from burgerprofiel.citizens.services import citizen_get_or_create
+from burgerprofiel.dossiers.models import Dossier
+from burgerprofiel.dossiers.services import (
+    Caller,
+    dosis_source_register,
+    dosis_upload_parse,
+    dossier_upload_accept,
+    dossier_uploads_process_all,
+)
+
+DEMO_KBO = "0316380841"  # Agentschap Digitaal Vlaanderen, from the charter's letterhead
+# Test national numbers (valid checksums, not real people).
+DEMO_DOSIS_SOURCE = "https://demo.burgerprofiel.example/dosis/omgevingsloket"
+DEMO_CITIZENS = ["85073003328", "90022742191", "01010100126"]
+
+
+class Command(BaseCommand):
+    help = "Seed a demo agency and demo citizens (development only). Safe to run twice."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("seed")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("Demogegevens horen niet in productie.")
+        credentials_file = settings.VAR_DIR / "demo-agency.json"
+        agency = Agency.objects.filter(kbo=DEMO_KBO).first()
+        if agency is None:
+            actor = cli_actor("demo")
+            result = agency_onboard(
+                name="Demo-agentschap Digitaal Vlaanderen",
+                kbo=DEMO_KBO,
+                components=["uw_gegevens", "attesten", "dosis", "notificaties", "contactvoorkeuren"],
+                dpo_name="Functionaris voor gegevensbescherming",
+                dpo_email="dpo@demo.burgerprofiel.example",
+                street="Havenlaan 88",
+                postcode="1000",
+                municipality="Brussel",
+                legal_basis="Demo: art. 6.1.e AVG",
+                actor=actor,
+            )
+            contact_person_add(
+                agency=result.agency,
+                name="Demo Contactpersoon",
+                email="contact@demo.burgerprofiel.example",
+                role="Gemachtigde (charter 3.3)",
+                actor=actor,
+            )
+            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+            credentials_file.write_text(json.dumps(result.as_json(), indent=2))
+            credentials_file.chmod(0o600)
+        agency = Agency.objects.get(kbo=DEMO_KBO)
+        dosis_source_register(agency=agency, uri=DEMO_DOSIS_SOURCE, actor=cli_actor("demo"))
+        self._demo_dossiers(agency)
+        for insz in DEMO_CITIZENS:
+            citizen_get_or_create(insz=insz)
+        self.stdout.write(
+            json.dumps({"demo_agency_credentials": str(credentials_file), "demo_citizens": len(DEMO_CITIZENS)})
+        )
+
+    def _demo_dossiers(self, agency: Agency) -> None:
+        """Two dossiers for the first demo citizen, through the same path as an agency's upload."""
+        if Dossier.objects.filter(agency=agency).exists():
+            return
+        client = agency.api_clients.first()
+        version = current_order_version(agency_id=agency.pk)
+        assert client is not None and version is not None and api_client_by_client_id(client_id=client.client_id)
+        caller = Caller(
+            actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
+            client_id=client.client_id,
+            order_version=version,
+            data_key_id=agency.data_key_id,
+        )
+        for number, name, fase, code, action, modified in (
+            (
+                "OMV-2026-0142",
+                "Omgevingsvergunning: verbouwing woning",
+                "Behandeling",
+                "Openbaar onderzoek",
+                "",
+                "2026-11-20T10:00:00+01:00",
+            ),
+            (
+                "OMV-2026-0098",
+                "Melding: plaatsing zonnepanelen",
+                "Samenstelling",
+                "Onvolledig",
+                "Bezorg ons een situatieschets van het dak.",
+                "2026-11-25T09:00:00+01:00",
+            ),
+        ):
+            payload = {
+                "Identificatie": {"Bron": DEMO_DOSIS_SOURCE, "DossierNummer": number},
+                "UploadId": f"demo-{number}",
+                "Naam": name,
+                "WijzigingsDatum": modified,
+                "Status": {
+                    "VlaamsCode": code,
+                    "VlaamsFase": fase,
+                    "Detail1": "",
+                    "Actie": {"ActieNodig": bool(action), "Actie": action},
+                },
+                "Doorverwijzing": "https://www.omgevingsloket.be",
+                "Producten": [{"Id": "1380"}],
+                "DossierBeheerder": {
+                    "Naam": "Team Omgeving",
+                    "Dienst": "Demo-agentschap",
+                    "Email": "omgeving@demo.burgerprofiel.example",
+                },
+                "Agenten": [{"Identificatie": DEMO_CITIZENS[0], "Toegangsrechten": [{"Code": "Raadpleger"}]}],
+            }
+            dossier_upload_accept(caller=caller, upload=dosis_upload_parse(json.dumps(payload)))
+        dossier_uploads_process_all()

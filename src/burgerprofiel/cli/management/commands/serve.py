@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from gunicorn.app.wsgiapp import WSGIApplication
+
+
+class Command(BaseCommand):
+    help = "Serve the platform with gunicorn (static files through WhiteNoise)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--no-migrate", action="store_true", help="Do not apply migrations first.")
+
+    def handle(self, *args: Any, bind: str, workers: int, no_migrate: bool, **options: Any) -> None:
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        argv = [
+            "gunicorn",
+            "burgerprofiel.conf.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            # Threads keep agency connectors' connections alive between requests (sync workers close them);
+            # gunicorn's gthread worker, answering what it refuses itself in problem+json.
+            "--worker-class",
+            "burgerprofiel.cli.gunicorn_worker.ProblemJsonThreadWorker",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '{"gunicorn":"access","method":"%(m)s","status":"%(s)s","duration_us":"%(D)s","request_id":"%({x-request-id}o)s"}',
+        ]
+        self.stdout.write(
+            f"burgerprofiel luistert op http://{bind} (databank: {settings.DATABASES['default']['ENGINE']})"
+        )
+        sys.argv = argv
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()

@@ -1,0 +1,83 @@
+"""The worker's scheduler: periodic work is data (settings.PERIODIC_TASKS), enqueued by dotted path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils.module_loading import import_string
+from django_tasks.base import Task
+
+from burgerprofiel.audit.actors import SYSTEM
+from burgerprofiel.audit.models import AuditEvent, TreeHead
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.cli.management.commands.worker import periodic_due, periodic_enqueue
+
+SCHEDULE = {"often": {"task": "x.often", "seconds": 15}, "hourly": {"task": "x.hourly", "seconds": 3600}}
+
+
+def test_every_periodic_task_names_a_task_of_its_own_app():
+    for name, entry in settings.PERIODIC_TASKS.items():
+        task = import_string(entry["task"])
+        assert isinstance(task, Task), name
+        assert task.module_path == entry["task"], name
+        assert entry["task"].split(".")[2] == "tasks", name  # an app's own tasks.py
+        assert int(entry["seconds"]) > 0, name
+
+
+def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
+    every = {
+        name: (entry["task"].rsplit(".", 1)[1], entry["seconds"]) for name, entry in settings.PERIODIC_TASKS.items()
+    }
+    often, hourly = settings.WORKER_SCHEDULE_INTERVAL_SECONDS, settings.RETENTION_PURGE_INTERVAL_SECONDS
+    assert sorted(every.values()) == sorted(
+        [
+            ("dosis_uploads_process", often),  # uploads still queued, then their meldingen
+            ("audit_seal_task", often),
+            ("used_assertions_purge_task", often),
+            ("idempotency_records_purge_task", often),
+            ("notifications_housekeeping_task", often),
+            ("dosis_retention_purge", hourly),
+        ]
+    )
+
+
+def test_at_start_every_periodic_task_is_due_in_the_schedules_order():
+    assert periodic_due(SCHEDULE, {}, now=5.0) == ["often", "hourly"]
+
+
+def test_a_task_is_due_again_only_once_its_interval_has_passed():
+    last = {"often": 100.0, "hourly": 100.0}
+    assert periodic_due(SCHEDULE, last, now=114.9) == []
+    assert periodic_due(SCHEDULE, last, now=115.0) == ["often"]
+    assert periodic_due(SCHEDULE, last, now=3700.0) == ["often", "hourly"]
+
+
+def test_a_task_whose_enqueue_failed_is_tried_again_at_the_next_round(monkeypatch: Any):
+    enqueued: list[str] = []
+
+    class Fake:
+        def __init__(self, path: str) -> None:
+            self.path = path
+
+        def enqueue(self) -> None:
+            if self.path == "x.often":
+                raise ConnectionError("the database went away")
+            enqueued.append(self.path)
+
+    monkeypatch.setattr("burgerprofiel.cli.management.commands.worker.import_string", Fake)
+    last = periodic_enqueue(SCHEDULE, {}, now=10.0)
+    assert enqueued == ["x.hourly"]
+    assert last == {"hourly": 10.0}
+    assert periodic_due(SCHEDULE, last, now=11.0) == ["often"]
+
+
+@pytest.mark.django_db
+def test_one_round_of_the_scheduler_runs_the_declared_tasks():
+    audit_record(actor=SYSTEM, action="test.pending")
+
+    last = periodic_enqueue(settings.PERIODIC_TASKS, {}, now=0.0)  # the test backend runs tasks inline
+
+    assert set(last) == set(settings.PERIODIC_TASKS)
+    assert TreeHead.objects.get().tree_size == AuditEvent.objects.count()

@@ -1,0 +1,63 @@
+"""The citizen's "Mijn dossiers": the list and one dossier's page. Every view is audited."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.common.errors import NotFound
+from burgerprofiel.dossiers import selectors, services
+from burgerprofiel.dossiers.selectors import DossierFilter
+from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
+
+FILTER_LABELS = {DossierFilter.OPEN: "Lopend", DossierFilter.CLOSED: "Afgerond", DossierFilter.ALL: "Alle"}
+
+
+@require_GET
+@citizen_required
+def dossier_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("filter", DossierFilter.OPEN)
+    if state not in DossierFilter.CHOICES:
+        state = DossierFilter.OPEN
+    dossiers = selectors.dossiers_for_citizen(citizen=citizen_of(request), state=state)
+    services.dossier_list_view_record(citizen=citizen_of(request), dossiers=dossiers, detail={"filter": state})
+    return render(
+        request,
+        "dossiers/list.html",
+        {
+            "dossiers": dossiers,
+            "filter": state,
+            "filters": list(FILTER_LABELS.items()),
+            "action_needed": [d for d in dossiers if d.action_needed],
+        },
+    )
+
+
+@require_GET
+@citizen_required
+def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    try:
+        dossier = selectors.dossier_for_citizen(citizen=citizen_of(request), dossier_id=dossier_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    history = selectors.dossier_history(dossier=dossier)
+    audit_record(
+        actor=citizen_request_actor(request),
+        action="dossier.viewed",
+        agency_id=dossier.agency_id,
+        object_type="dossiers.Dossier",
+        object_id=str(dossier.pk),
+    )
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "dossier": dossier,
+            "current": history[0] if history else None,
+            "history": history,
+            "timeline": selectors.dossier_timeline(dossier=dossier, history=history),
+            "manager": dossier.manager or {},
+        },
+    )

@@ -1,0 +1,72 @@
+"""Portal pages "Meldingen": the list (active ones first), one melding, marking read."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.common.errors import NotFound
+from burgerprofiel.notifications import selectors
+from burgerprofiel.notifications.services import notification_mark_read
+from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
+
+
+@require_GET
+@citizen_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    items = selectors.notifications_for_citizen(citizen=citizen_of(request))
+    return render(
+        request,
+        "notifications/list.html",
+        {
+            "active": [n for n in items if n.action_required],
+            "passive": [n for n in items if not n.action_required],
+            "unread": sum(1 for n in items if n.read_at is None),
+        },
+    )
+
+
+@require_GET
+@citizen_required
+def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    citizen = citizen_of(request)
+    try:
+        notification = selectors.notification_for_citizen(citizen=citizen, notification_id=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    if notification.read_at is None:
+        notification_mark_read(
+            citizen=citizen, notification_ids=[notification.pk], actor=citizen_request_actor(request)
+        )
+    # Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
+    audit_record(
+        actor=citizen_request_actor(request),
+        action="notification.viewed",
+        agency_id=notification.agency_id,
+        object_type="notifications.Notification",
+        object_id=str(notification.pk),
+    )
+    return render(request, "notifications/detail.html", {"notification": notification})
+
+
+@require_POST
+@citizen_required
+def notification_read(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    notification_mark_read(citizen=citizen_of(request), notification_ids=[pk], actor=citizen_request_actor(request))
+    return HttpResponseRedirect(reverse("notifications:list"))
+
+
+@require_POST
+@citizen_required
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = notification_mark_read(
+        citizen=citizen_of(request), notification_ids=None, actor=citizen_request_actor(request)
+    )
+    messages.success(request, f"{count} melding(en) als gelezen gemarkeerd.")
+    return HttpResponseRedirect(reverse("notifications:list"))
