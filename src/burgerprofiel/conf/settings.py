@@ -279,7 +279,9 @@ PULL_JWT_TTL_SECONDS = 60
 PULL_PRIVATE_ALLOWLIST = env_list(
     "PULL_PRIVATE_ALLOWLIST",
     "" if PRODUCTION else "127.0.0.1/32,::1/128",
-    help="Private networks (CIDR) that pull sources may live in; all other private ranges are refused (SSRF).",
+    help="Private networks (CIDR) that pull sources and webhook endpoints may live in; every other private or "
+    "special-purpose range is refused (SSRF guard). A webhook endpoint must be https unless all its addresses lie "
+    "in these networks, so tests and `make run` can use loopback http. Empty in production.",
 )
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
 LANGUAGE_COOKIE_NAME = "bp_taal"
