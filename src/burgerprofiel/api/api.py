@@ -409,3 +409,9 @@ from burgerprofiel.preferences.api import router as preferences_router  # noqa: 
 
 api.add_router("/notifications", notifications_router)
 api.add_router("/preferences", preferences_router)
+
+from burgerprofiel.api.routers.webhooks import events_router  # noqa: E402
+from burgerprofiel.api.routers.webhooks import router as webhooks_router  # noqa: E402
+
+api.add_router("/webhooks", webhooks_router)
+api.add_router("/events", events_router)

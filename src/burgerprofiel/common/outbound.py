@@ -23,6 +23,7 @@ first hold:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import ssl
@@ -275,6 +276,18 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """Verifying against the CA bundle costs ~0.1 s to load: once per process (contexts are thread-safe)."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
+def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    return _default_ssl_context() if verify else httpx.create_ssl_context(verify=False, trust_env=False)
+
+
 def _refusal(exc: httpx.ConnectError, request: httpx.Request) -> httpx.ConnectError:
     if isinstance(exc.__cause__, _Refused):
         return UnsafeAddress(str(exc.__cause__), request=request)
@@ -291,9 +304,10 @@ class GuardedTransport(httpx.HTTPTransport):
 
     def __init__(self, *, verify: ssl.SSLContext | bool = True, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits()
-        super().__init__(verify=verify, trust_env=False, limits=limits)
+        context = _ssl_context(verify)
+        super().__init__(verify=context, trust_env=False, limits=limits)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -310,9 +324,10 @@ class GuardedTransport(httpx.HTTPTransport):
 class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, *, verify: ssl.SSLContext | bool = True, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits()
-        super().__init__(verify=verify, trust_env=False, limits=limits)
+        context = _ssl_context(verify)
+        super().__init__(verify=context, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(  # type: ignore[assignment]
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

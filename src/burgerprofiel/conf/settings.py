@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "burgerprofiel.agencies",
     "burgerprofiel.oauth",
     "burgerprofiel.citizens",
+    "burgerprofiel.webhooks",
     "burgerprofiel.api",
     "burgerprofiel.backoffice",
     "burgerprofiel.dossiers",
@@ -350,6 +351,51 @@ PREFERENCES_VERIFICATIONS_PER_HOUR = env_int(
 )
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
     "burgerprofiel.notifications.context_processors.unread_notifications"
+)
+
+# --- webhooks (events to agencies) ---
+WEBHOOKS_TIMEOUT_SECONDS = env_int(
+    "WEBHOOKS_TIMEOUT_SECONDS",
+    10,
+    help="How long a webhook delivery may take (connect and answer) before it is retried.",
+)
+WEBHOOKS_BATCH_SIZE = env_int("WEBHOOKS_BATCH_SIZE", 100, help="Webhook deliveries one worker claims at once.")
+WEBHOOKS_CONCURRENCY = env_int(
+    "WEBHOOKS_CONCURRENCY", 8, help="Webhook deliveries of one batch sent at the same time (one HTTP client)."
+)
+WEBHOOKS_LEASE_SECONDS = env_int(
+    "WEBHOOKS_LEASE_SECONDS",
+    120,
+    help="How long a claimed batch of webhook deliveries is reserved; after a crash it is sent again (at least once).",
+)
+WEBHOOKS_RETRY_BASE_SECONDS = env_int(
+    "WEBHOOKS_RETRY_BASE_SECONDS",
+    10,
+    help="First wait after a failed webhook delivery; doubled each time, with jitter.",
+)
+WEBHOOKS_RETRY_MAX_SECONDS = env_int(
+    "WEBHOOKS_RETRY_MAX_SECONDS", 3600, help="Longest wait between two attempts of one webhook delivery."
+)
+WEBHOOKS_RETRY_WINDOW_SECONDS = env_int(
+    "WEBHOOKS_RETRY_WINDOW_SECONDS",
+    86400,
+    help="How long a failing webhook delivery is retried (network errors, timeouts, 5xx) before it becomes a dead "
+    "letter the agency and the back-office can replay. At least 24 hours in production.",
+)
+if PRODUCTION and WEBHOOKS_RETRY_WINDOW_SECONDS < 86400:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("WEBHOOKS_RETRY_WINDOW_SECONDS must be at least 86400 (24 hours) in production")
+WEBHOOKS_SECRET_OVERLAP_SECONDS = env_int(
+    "WEBHOOKS_SECRET_OVERLAP_SECONDS",
+    86400,
+    help="After a webhook secret is rotated, how long the old secret still signs beside the new one (default).",
+)
+WEBHOOKS_MAX_ENDPOINTS = env_int("WEBHOOKS_MAX_ENDPOINTS", 20, help="Webhook endpoints one agency may register.")
+WEBHOOKS_RETENTION_DAYS = env_int(
+    "WEBHOOKS_RETENTION_DAYS",
+    30,
+    help="How long events stay readable in the feed (/api/v1/events) and finished deliveries in the list.",
 )
 
 # --- dossiers ---

@@ -70,6 +70,7 @@ class Command(BaseCommand):
 
         from burgerprofiel.common.tasks import periodic_housekeeping, retention_purge
         from burgerprofiel.notifications.tasks import notifications_housekeeping_task
+        from burgerprofiel.webhooks.tasks import webhooks_housekeeping_task
 
         last_retention = 0.0
         while True:
@@ -77,6 +78,7 @@ class Command(BaseCommand):
             try:
                 periodic_housekeeping.enqueue()
                 notifications_housekeeping_task.enqueue()  # retries, stuck sends, content past retention
+                webhooks_housekeeping_task.enqueue()  # webhook retries that came due, events past retention
                 if time.monotonic() - last_retention >= settings.RETENTION_PURGE_INTERVAL_SECONDS:
                     retention_purge.enqueue()
                     last_retention = time.monotonic()

@@ -1,0 +1,1 @@
+"""The agency API's routers, one module per capability (mounted in ``api/api.py``)."""
