@@ -28,13 +28,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from burgerprofiel.agencies.models import Agency
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.audit.actors import Actor
@@ -120,11 +121,11 @@ def webhook_event_publish(
         raise TypeError("an event's data is a JSON object")
     object_id = str(object_id)
     with transaction.atomic():
-        agency = agency_get(agency_id=agency_id)
-        EventStream.objects.bulk_create([EventStream(agency=agency)], ignore_conflicts=True)
-        stream = EventStream.objects.select_for_update().get(agency=agency)
-        position = stream.last_position + 1
-        EventStream.objects.filter(agency=agency).update(last_position=position)
+        # Only the key id: loading the whole agency would decrypt its DPO fields on every event.
+        agency = Agency.objects.only("id", "data_key_id").filter(pk=agency_id).first()
+        if agency is None:
+            raise NotFound(f"Instantie {agency_id} bestaat niet.")
+        position = _position_take(agency_id)
         last = Event.objects.filter(agency=agency, object_type=object_type, object_id=object_id).aggregate(
             last=Max("sequence")
         )["last"]
@@ -178,6 +179,21 @@ def webhook_event_publish(
         if endpoints:
             dispatcher_wake_on_commit()
     return event
+
+
+def _position_take(agency_id: int) -> int:
+    """The agency's next feed position, in one statement that also locks its stream row until the
+    act commits (so a later act's position cannot become visible before this one's)."""
+    table = connection.ops.quote_name(EventStream._meta.db_table)
+    sql = f"UPDATE {table} SET last_position = last_position + 1 WHERE agency_id = %s RETURNING last_position"  # noqa: S608 - the table name is ours
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [agency_id])
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+        EventStream.objects.bulk_create([EventStream(agency_id=agency_id)], ignore_conflicts=True)  # the first event
+    raise RuntimeError(f"no event stream for agency {agency_id}")
 
 
 # -- endpoints ----------------------------------------------------------------------------------
