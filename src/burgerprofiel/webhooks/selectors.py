@@ -77,13 +77,6 @@ def webhook_deliveries_list(*, agency_id: int, status: str | None, after: str | 
     return Page(items=items, next=cursor_encode(DELIVERY_CURSOR, last), has_more=len(rows) > limit)
 
 
-def webhook_delivery_get(*, agency_id: int, delivery_uuid: uuid.UUID) -> Delivery:
-    delivery = Delivery.objects.filter(uuid=delivery_uuid, agency_id=agency_id).select_related("event").first()
-    if delivery is None:
-        raise NotFound("Deze verzending bestaat niet.")
-    return delivery
-
-
 def webhook_events_read(*, agency_id: int, components: list[str], after: str | None, limit: int, actor: Actor) -> Page:
     """The pull twin of the webhooks: the agency's events after ``after``, with exactly the bodies
     the deliveries send, limited to event types of components its order allows now. An audited
