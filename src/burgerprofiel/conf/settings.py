@@ -366,7 +366,8 @@ WEBHOOKS_CONCURRENCY = env_int(
 WEBHOOKS_LEASE_SECONDS = env_int(
     "WEBHOOKS_LEASE_SECONDS",
     120,
-    help="How long a claimed batch of webhook deliveries is reserved; after a crash it is sent again (at least once).",
+    help="How long a claimed batch of webhook deliveries is reserved (at least what the batch may take at worst); "
+    "after a crash it is sent again (at least once).",
 )
 WEBHOOKS_RETRY_BASE_SECONDS = env_int(
     "WEBHOOKS_RETRY_BASE_SECONDS",

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import random
 import socket
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,6 +60,14 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=ceiling * random.uniform(0.5, 1.0))  # noqa: S311 - timing, not secrecy
 
 
+def lease_length(batch: int) -> dt.timedelta:
+    """Long enough for the batch's slowest case (every send taking the whole timeout, a few at a
+    time), so that no other worker takes a row this one is still sending."""
+    rounds = math.ceil(batch / max(settings.WEBHOOKS_CONCURRENCY, 1))
+    worst = rounds * settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 30  # connect and answer may each take the timeout
+    return dt.timedelta(seconds=max(settings.WEBHOOKS_LEASE_SECONDS, worst))
+
+
 def deliveries_claim(*, worker: str, limit: int, now: dt.datetime | None = None) -> list[Delivery]:
     """Lease up to ``limit`` due deliveries, none of which waits for an earlier one of its object."""
     now = now or timezone.now()
@@ -78,9 +88,7 @@ def deliveries_claim(*, worker: str, limit: int, now: dt.datetime | None = None)
         )
         if not ids:
             return []
-        Delivery.objects.filter(pk__in=ids).update(
-            lease_until=now + dt.timedelta(seconds=settings.WEBHOOKS_LEASE_SECONDS), leased_by=worker
-        )
+        Delivery.objects.filter(pk__in=ids).update(lease_until=now + lease_length(len(ids)), leased_by=worker)
     return list(
         Delivery.objects.filter(pk__in=ids, leased_by=worker)
         .select_related("event__agency", "endpoint__agency")
@@ -121,10 +129,10 @@ def delivery_send(client: httpx.Client, delivery: Delivery) -> Attempt:
         if endpoint.url.startswith("http://"):  # plain http only where every address is allowlisted, now too
             url_check(endpoint.url, https_required=True)
         with client.stream("POST", endpoint.url, content=body.encode(), headers=headers) as response:
-            read = 0
-            for chunk in response.iter_raw():
+            read, deadline = 0, time.monotonic() + settings.WEBHOOKS_TIMEOUT_SECONDS
+            for chunk in response.iter_raw():  # the answer's body is not needed: a little is read, then dropped
                 read += len(chunk)
-                if read > RESPONSE_READ_LIMIT:
+                if read > RESPONSE_READ_LIMIT or time.monotonic() > deadline:
                     break
             return Attempt(delivery, at, status_code=response.status_code, error=f"http {response.status_code}")
     except (UnsafeAddress, UnsafeUrl):

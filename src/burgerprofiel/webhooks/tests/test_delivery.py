@@ -251,3 +251,32 @@ def test_only_endpoints_subscribed_to_the_type_get_a_delivery(
     assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [reports.pk]
     webhook_deliveries_dispatch()
     assert [r.path for r in receiver.requests] == ["/reports"]
+
+
+def test_finished_deliveries_and_their_events_are_forgotten_after_the_retention_period(
+    wh_agency: OnboardedAgency, receiver: HttpPeer, settings: Any
+) -> None:
+    from burgerprofiel.webhooks.services import webhooks_purge_expired
+
+    settings.WEBHOOKS_RETENTION_DAYS = 30
+    register(wh_agency, receiver.url("/hooks"))
+    publish(wh_agency, "delivered")
+    webhook_deliveries_dispatch()
+    receiver.default = Answer(503)
+    publish(wh_agency, "still-open")
+    webhook_deliveries_dispatch()
+    assert webhooks_purge_expired() == {"deliveries": 0, "events": 0}
+    later = timezone.now() + dt.timedelta(days=31)
+    assert webhooks_purge_expired(now=later) == {"deliveries": 1, "events": 1}
+    assert list(Event.objects.values_list("object_id", flat=True)) == ["still-open"]
+    assert Delivery.objects.get().status == DeliveryStatus.RETRYING
+
+
+def test_a_batch_is_leased_for_at_least_its_slowest_case(settings: Any) -> None:
+    from burgerprofiel.webhooks.dispatch import lease_length
+
+    settings.WEBHOOKS_LEASE_SECONDS = 120
+    settings.WEBHOOKS_CONCURRENCY = 8
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 10
+    assert lease_length(100).total_seconds() >= 13 * 10  # 13 rounds of 8, each up to the timeout
+    assert lease_length(1).total_seconds() == 120
