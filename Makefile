@@ -57,6 +57,7 @@ bench: install
 	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.notifications
 	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.notifications --faults 1000
 	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.portal_overview
+	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.webhooks
 
 ## make test-browser: only the browser tests (Playwright driving /usr/bin/chromium)
 test-browser: install

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "burgerprofiel.agencies",
     "burgerprofiel.oauth",
     "burgerprofiel.citizens",
+    "burgerprofiel.webhooks",
     "burgerprofiel.api",
     "burgerprofiel.backoffice",
     "burgerprofiel.dossiers",
@@ -247,6 +248,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.notifications.tasks.notifications_housekeeping_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
+    # Webhook retries that came due, events past retention.
+    "webhooks-housekeeping": {
+        "task": "burgerprofiel.webhooks.tasks.webhooks_housekeeping_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
     # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
     "dosis-retention": {
         "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
@@ -309,7 +315,9 @@ PULL_JWT_TTL_SECONDS = 60
 PULL_PRIVATE_ALLOWLIST = env_list(
     "PULL_PRIVATE_ALLOWLIST",
     "" if PRODUCTION else "127.0.0.1/32,::1/128",
-    help="Private networks (CIDR) that pull sources may live in; all other private ranges are refused (SSRF).",
+    help="Private networks (CIDR) that pull sources and webhook endpoints may live in; every other private or "
+    "special-purpose range is refused (SSRF guard). A webhook endpoint must be https unless all its addresses lie "
+    "in these networks, so tests and `make run` can use loopback http. Empty in production.",
 )
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
 LANGUAGE_COOKIE_NAME = "bp_taal"
@@ -378,6 +386,52 @@ PREFERENCES_VERIFICATIONS_PER_HOUR = env_int(
 )
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
     "burgerprofiel.portal.context_processors.unread_notifications"
+)
+
+# --- webhooks (events to agencies) ---
+WEBHOOKS_TIMEOUT_SECONDS = env_int(
+    "WEBHOOKS_TIMEOUT_SECONDS",
+    10,
+    help="How long a webhook delivery may take (connect and answer) before it is retried.",
+)
+WEBHOOKS_BATCH_SIZE = env_int("WEBHOOKS_BATCH_SIZE", 100, help="Webhook deliveries one worker claims at once.")
+WEBHOOKS_CONCURRENCY = env_int(
+    "WEBHOOKS_CONCURRENCY", 8, help="Webhook deliveries of one batch sent at the same time (one HTTP client)."
+)
+WEBHOOKS_LEASE_SECONDS = env_int(
+    "WEBHOOKS_LEASE_SECONDS",
+    120,
+    help="How long a claimed batch of webhook deliveries is reserved (at least what the batch may take at worst); "
+    "after a crash it is sent again (at least once).",
+)
+WEBHOOKS_RETRY_BASE_SECONDS = env_int(
+    "WEBHOOKS_RETRY_BASE_SECONDS",
+    10,
+    help="First wait after a failed webhook delivery; doubled each time, with jitter.",
+)
+WEBHOOKS_RETRY_MAX_SECONDS = env_int(
+    "WEBHOOKS_RETRY_MAX_SECONDS", 3600, help="Longest wait between two attempts of one webhook delivery."
+)
+WEBHOOKS_RETRY_WINDOW_SECONDS = env_int(
+    "WEBHOOKS_RETRY_WINDOW_SECONDS",
+    86400,
+    help="How long a failing webhook delivery is retried (network errors, timeouts, 5xx) before it becomes a dead "
+    "letter the agency and the back-office can replay. At least 24 hours in production.",
+)
+if PRODUCTION and WEBHOOKS_RETRY_WINDOW_SECONDS < 86400:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("WEBHOOKS_RETRY_WINDOW_SECONDS must be at least 86400 (24 hours) in production")
+WEBHOOKS_SECRET_OVERLAP_SECONDS = env_int(
+    "WEBHOOKS_SECRET_OVERLAP_SECONDS",
+    86400,
+    help="After a webhook secret is rotated, how long the old secret still signs beside the new one (default).",
+)
+WEBHOOKS_MAX_ENDPOINTS = env_int("WEBHOOKS_MAX_ENDPOINTS", 20, help="Webhook endpoints one agency may register.")
+WEBHOOKS_RETENTION_DAYS = env_int(
+    "WEBHOOKS_RETENTION_DAYS",
+    30,
+    help="How long events stay readable in the feed (/api/v1/events) and finished deliveries in the list.",
 )
 
 # --- dossiers ---

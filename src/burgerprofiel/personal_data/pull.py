@@ -5,7 +5,9 @@ source is called in parallel (httpx, asyncio) with its own timeout, so a slow or
 costs the page at most that timeout and degrades to "tijdelijk niet beschikbaar" while the others
 show. A source that keeps failing opens its circuit: for ``PULL_BREAKER_OPEN_SECONDS`` it is not
 called at all. Answers are read with a byte cap, so an oversized or endless answer cannot exhaust
-the process. Before a call the caller has run the order check and the SSRF guard.
+the process. Before a call the caller has run the order check and the SSRF guard; the client
+connects only to addresses the guard checks again at connect time (``common.outbound``), so a
+name that resolves elsewhere a moment later cannot redirect a token naming a citizen.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 
+from burgerprofiel.common.outbound import guarded_async_client
 from burgerprofiel.crypto.signing import sign_jwt
 
 log = logging.getLogger(__name__)
@@ -155,7 +158,7 @@ async def _run_one(client: httpx.AsyncClient, call: Call) -> Outcome:
 
 async def _run_all(calls: list[Call]) -> list[Outcome]:
     limits = httpx.Limits(max_connections=50)
-    async with httpx.AsyncClient(follow_redirects=False, limits=limits, trust_env=False) as client:
+    async with guarded_async_client(limits=limits, timeout=5.0) as client:  # httpx's default, as before
         return list(await asyncio.gather(*(_run_one(client, call) for call in calls)))
 
 

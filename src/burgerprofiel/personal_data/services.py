@@ -30,11 +30,11 @@ from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
+from burgerprofiel.common.outbound import UnsafeUrl, url_check
 from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
 from burgerprofiel.crypto.services import KeyUnavailable
 from burgerprofiel.personal_data import pull
 from burgerprofiel.personal_data.models import PullSource
-from burgerprofiel.personal_data.ssrf import UnsafeUrl, url_check
 
 log = logging.getLogger(__name__)
 

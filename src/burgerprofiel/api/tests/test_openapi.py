@@ -140,4 +140,19 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("post", "/api/v2/dosis/dossiers"): "burgerprofiel_dossiers_api_v2_upload",
         ("post", "/api/v2/dosis/dossiers/bulk"): "burgerprofiel_dossiers_api_v2_upload_bulk",
         ("get", "/api/v2/dosis/bronnen/uris"): "burgerprofiel_dossiers_api_v2_sources",
+        # Operations born in api/routers/ keep ninja's own ids (module path and function name).
+        ("post", "/api/v1/webhooks/endpoints"): "burgerprofiel_api_routers_webhooks_endpoint_register",
+        ("get", "/api/v1/webhooks/endpoints"): "burgerprofiel_api_routers_webhooks_endpoints_list",
+        ("get", "/api/v1/webhooks/endpoints/{endpoint_id}"): "burgerprofiel_api_routers_webhooks_endpoint_get",
+        ("delete", "/api/v1/webhooks/endpoints/{endpoint_id}"): "burgerprofiel_api_routers_webhooks_endpoint_delete",
+        (
+            "post",
+            "/api/v1/webhooks/endpoints/{endpoint_id}/secret-rotation",
+        ): "burgerprofiel_api_routers_webhooks_endpoint_secret_rotate",
+        ("get", "/api/v1/webhooks/deliveries"): "burgerprofiel_api_routers_webhooks_deliveries_list",
+        (
+            "post",
+            "/api/v1/webhooks/deliveries/{delivery_id}/replay",
+        ): "burgerprofiel_api_routers_webhooks_delivery_replay",
+        ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
     }

@@ -10,9 +10,9 @@ from django.http import HttpRequest
 
 from burgerprofiel.backoffice.admin.base import AuditedModelAdmin, adopt_saved, request_actor
 from burgerprofiel.backoffice.site import site
+from burgerprofiel.common.outbound import url_check
 from burgerprofiel.personal_data.models import PullSource
 from burgerprofiel.personal_data.services import pull_source_add
-from burgerprofiel.personal_data.ssrf import url_check
 
 
 @admin.register(PullSource, site=site)

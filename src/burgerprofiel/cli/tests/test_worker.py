@@ -38,6 +38,7 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("used_assertions_purge_task", often),
             ("idempotency_records_purge_task", often),
             ("notifications_housekeeping_task", often),
+            ("webhooks_housekeeping_task", often),  # webhook retries that came due, events past retention
             ("dosis_retention_purge", hourly),
         ]
     )

@@ -13,15 +13,22 @@ from django.test import Client
 from burgerprofiel.agencies.models import ProcessingOrder
 from burgerprofiel.agencies.services import processing_order_suspend
 from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.common.outbound import UnsafeUrl
 from burgerprofiel.conftest import TEST_ACTOR, login_citizen, make_agency
 from burgerprofiel.personal_data import pull
 from burgerprofiel.personal_data.devpeers import DemoServer, Spec
 from burgerprofiel.personal_data.models import PullSource
 from burgerprofiel.personal_data.services import _cache_key, personal_data_pull, pull_source_add
-from burgerprofiel.personal_data.ssrf import UnsafeUrl
 from burgerprofiel.personal_data.tests.factories import make_pull_agency, register
 
 AN = "85073003328"
+EMBEDDED_METADATA = (
+    "64:ff9b::a9fe:a9fe",
+    "::a9fe:a9fe",
+    "2002:a9fe:a9fe::1",
+    "::ffff:a9fe:a9fe",
+    "2001:0:808:808::5601:5601",
+)
 JAN = "90022742191"
 Demo = Callable[..., DemoServer]
 
@@ -211,7 +218,10 @@ def test_a_source_that_refuses_our_token_shows_unavailable(client: Client, demo:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://10.1.2.3/bron", "http://169.254.169.254/latest", "http://192.168.0.1/", "ftp://bron.example/"]
+    "url",
+    ["http://10.1.2.3/bron", "http://169.254.169.254/latest", "http://192.168.0.1/", "ftp://bron.example/"]
+    # 169.254.169.254 inside IPv6: NAT64, IPv4-compatible, 6to4 (ipaddress calls these global), mapped, Teredo
+    + [f"http://[{a}]/latest" for a in EMBEDDED_METADATA],
 )
 def test_registering_a_source_in_a_private_range_is_refused(db: Any, url: str) -> None:
     agency = make_pull_agency()
@@ -248,3 +258,43 @@ def test_loopback_is_refused_unless_allowlisted(db: Any, settings: Any) -> None:
 def test_the_page_needs_a_logged_in_citizen(client: Client, db: Any) -> None:
     response = client.get("/uw-gegevens")
     assert response.status_code == 302 and response["Location"].startswith("/aanmelden?")
+
+
+def test_a_source_whose_name_rebinds_after_the_checks_is_never_called_at_the_new_address(
+    db: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """DNS rebinding: the name is public when registered and when checked before the pull, then
+    points inside. The request (with a token naming the citizen) must not reach the inside."""
+    import json
+    import socket
+
+    from burgerprofiel.citizens.services import citizen_get_or_create
+    from burgerprofiel.common.tests.http_peer import Answer, HttpPeer, Resolver
+
+    settings.PULL_PRIVATE_ALLOWLIST = ["127.0.0.1/32"]  # 127.0.0.1 stands for public, 127.0.0.2 for inside
+
+    def answer(label: str) -> Answer:
+        return Answer(body=json.dumps({"subject": AN, "items": [{"id": "x", "label": label, "value": "1"}]}).encode())
+
+    public = HttpPeer(host="127.0.0.1", default=answer("Van de gecontroleerde bron")).start()
+    inside = HttpPeer(host="127.0.0.2", port=public.port, default=answer("Van het interne netwerk")).start()
+    try:
+        rebinding = [["127.0.0.1"], ["127.0.0.1"], ["127.0.0.2"]]  # registration, the pre-pull check, then inside
+        resolver = Resolver(real=socket.getaddrinfo, answers={"bron.example": rebinding})
+        monkeypatch.setattr(socket, "getaddrinfo", resolver)
+        agency = make_pull_agency()
+        pull_source_add(
+            agency_id=agency.agency_id,
+            component="uw_gegevens",
+            url=public.url("/gezin", host="bron.example"),
+            theme="U en uw gezin",
+            actor=TEST_ACTOR,
+        )
+        themes = personal_data_pull(citizen=citizen_get_or_create(insz=AN))
+    finally:
+        public.stop()
+        inside.stop()
+    assert not inside.requests
+    shown = [item.label for theme in themes for result in theme.results for item in result.items]
+    assert "Van het interne netwerk" not in shown
+    assert AuditEvent.objects.get(action="personal_data.pulled").detail["problem"] == "unreachable"

@@ -1,0 +1,142 @@
+"""Events to agencies, the endpoints they registered, and the delivery rows that are the queue.
+
+An ``Event`` is written in the transaction of the act it reports (an outbox): its body is fixed
+then, encrypted with the agency's data key, and is byte for byte what every delivery sends and
+what the feed returns. ``position`` orders an agency's events in the feed (numbered under a lock
+on the agency's ``EventStream`` row, so positions become visible in order); ``sequence`` numbers
+the events of one object. A ``Delivery`` is one event to one endpoint; its status only moves
+forward, except a replay of a dead letter:
+
+    pending → delivered | retrying | failed (dead letter) | cancelled (endpoint gone)
+    retrying → delivered | retrying | failed
+    failed → pending (replay)
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.webhooks.events import EventType
+
+
+class Endpoint(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", "Actief"
+        DISABLED = "disabled", "Uitgeschakeld"  # the receiver answered 410 Gone
+        DELETED = "deleted", "Verwijderd"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name="instantie")
+    url = models.URLField("adres", max_length=2000)
+    event_types = models.JSONField("gebeurtenissen", default=list)
+    description = models.CharField("omschrijving", max_length=200, blank=True)
+    # Standard Webhooks secrets (whsec_...), with the agency's key. During a rotation's overlap the
+    # previous secret signs too, until ``previous_secret_until``.
+    secret = EncryptedTextField(key_from="agency.data_key_id")
+    previous_secret = EncryptedTextField(key_from="agency.data_key_id", null=True, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    state = models.CharField("toestand", max_length=10, choices=State.choices, default=State.ACTIVE)
+    state_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField("aangemaakt")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "webhook-eindpunt"
+        verbose_name_plural = "webhook-eindpunten"
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["agency", "state"], name="whendpoint_agency_state")]
+
+    def __str__(self) -> str:
+        return f"Eindpunt {self.pk}"
+
+
+class EventStream(models.Model):
+    """One row per agency: the last feed position handed out (locked while numbering)."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.PROTECT, primary_key=True, related_name="+")
+    last_position = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "gebeurtenissenstroom"
+        verbose_name_plural = "gebeurtenissenstromen"
+
+    def __str__(self) -> str:
+        return f"Stroom van instantie {self.agency_id}"
+
+
+class Event(models.Model):
+    event_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=64, choices=EventType.choices)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=100)
+    sequence = models.PositiveBigIntegerField()
+    occurred_at = models.DateTimeField()
+    body = EncryptedTextField(key_from="agency.data_key_id")
+    published_by = models.CharField(max_length=120)
+
+    class Meta:
+        verbose_name = "gebeurtenis"
+        verbose_name_plural = "gebeurtenissen"
+        ordering = ["agency", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "position"], name="whevent_agency_position"),
+            models.UniqueConstraint(
+                fields=["agency", "object_type", "object_id", "sequence"], name="whevent_object_sequence"
+            ),
+        ]
+        indexes = [models.Index(fields=["occurred_at"], name="whevent_occurred")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Wacht op verzending"
+    RETRYING = "retrying", "Opnieuw te proberen"
+    DELIVERED = "delivered", "Afgeleverd"
+    FAILED = "failed", "Mislukt (dode brief)"
+    CANCELLED = "cancelled", "Geannuleerd"
+
+
+OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+class Delivery(models.Model):
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Copied from the event: the per-object order is kept per endpoint without a join.
+    object_key = models.CharField(max_length=160)
+    sequence = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    retry_until = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=64, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "webhook-verzending"
+        verbose_name_plural = "webhook-verzendingen"
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="whdelivery_due"),
+            models.Index(fields=["endpoint", "object_key", "sequence"], name="whdelivery_object_order"),
+            models.Index(fields=["agency", "status"], name="whdelivery_agency_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Verzending {self.uuid} ({self.status})"
