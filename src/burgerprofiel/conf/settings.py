@@ -216,7 +216,12 @@ ACCESS_TOKEN_TTL_SECONDS = env_int(
     300,
     help="Lifetime of agency access tokens (short: the order is re-checked anyway).",
 )
-CLIENT_ASSERTION_MAX_TTL_SECONDS = 600  # RFC 7523 assertions may live at most 10 minutes (ACM rule).
+CLIENT_ASSERTION_MAX_TTL_SECONDS = env_int(
+    "CLIENT_ASSERTION_MAX_TTL_SECONDS",
+    3600,
+    help="Furthest `exp` of a private_key_jwt client assertion, in seconds from now. One hour, as large identity "
+    "providers accept (Authlib's default assertion lives an hour); each `jti` is remembered until its `exp`.",
+)
 WORKER_SCHEDULE_INTERVAL_SECONDS = env_int(
     "WORKER_SCHEDULE_INTERVAL_SECONDS",
     15,
