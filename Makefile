@@ -5,22 +5,30 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/burgerprofiel
 export BURGERPROFIEL_BASE_DIR := $(CURDIR)
+# Debian packages the first run needs (PACKAGE[:COMMAND]: a COMMAND on PATH stands for the package):
+# Chromium for the browser tests, the PostgreSQL client (pg_isready) for the PostgreSQL suite's check,
+# node and npm for the dev OIDC provider and the SMS centre. `make run SYSTEM_PACKAGES=` skips them.
+SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm
 
-.PHONY: install run test test-sqlite test-postgres test-client test-browser lint format bench clean
+.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format bench clean
 
 CLIENT := clients/python
 
-$(VENV)/.installed: pyproject.toml requirements.lock $(CLIENT)/pyproject.toml
+## make system-packages: install the missing Debian packages (apt-get as root; otherwise it says what to run)
+system-packages:
+	@bash scripts/system-packages.sh $(SYSTEM_PACKAGES)
+
+$(VENV)/.installed: pyproject.toml requirements.lock $(CLIENT)/pyproject.toml | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e $(CLIENT)
 	touch $@
 
-node_modules/.package-lock.json: package.json package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json | system-packages
 	npm ci --no-audit --no-fund
 
-install: $(VENV)/.installed node_modules/.package-lock.json
+install: system-packages $(VENV)/.installed node_modules/.package-lock.json
 
 ## make run: the embedded default (SQLite, a worker, a demo agency, the dev OIDC provider and the
 ## demo agency's pull sources) on http://127.0.0.1:8000
@@ -28,12 +36,16 @@ run: install
 	BURGERPROFIEL_PROFILE=development bash scripts/run-dev.sh
 
 ## make test: lint, then the whole suite on SQLite and on PostgreSQL, then the agency client's tests
-test: lint test-sqlite test-postgres test-client
+test: lint postgres-ready test-sqlite test-postgres test-client
 
 test-sqlite: install
 	BURGERPROFIEL_PROFILE=test DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q
 
-test-postgres: install
+## make postgres-ready: PG_URL's server answers (a stopped local cluster is started), or a clear message
+postgres-ready: install
+	@bash scripts/postgres-ready.sh "$(PG_URL)"
+
+test-postgres: install postgres-ready
 	BURGERPROFIEL_PROFILE=test DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
 ## make test-client: the agency client library (clients/python) against a live platform it starts itself

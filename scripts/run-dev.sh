@@ -10,7 +10,8 @@ BIND="${BIND:-127.0.0.1:8000}"
 OIDC_PORT="${OIDC_PORT:-8001}"
 SOURCES_PORT="${SOURCES_PORT:-8002}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
-mkdir -p var
+VAR="$BURGERPROFIEL_BASE_DIR/var"  # the logs, the mail and the database live with the checkout's data
+mkdir -p "$VAR"
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
 
 "$BIN/burgerprofiel" migrate --no-input -v 0
@@ -21,31 +22,47 @@ export DJANGO_SETTINGS_MODULE=burgerprofiel.conf.settings
 OIDC_CLIENT_SECRET="${OIDC_CLIENT_SECRET:-$("$BIN/python" -c 'import django; django.setup(); from django.conf import settings; print(settings.OIDC_CLIENT_SECRET)')}"
 export OIDC_CLIENT_SECRET
 
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
+# Every child runs in a session (so a process group) of its own: `setsid` in a background job that is
+# not a group leader makes its pid the group id. Stopping a group stops what the child started too
+# (gunicorn's workers, node's helpers). TERM, INT and HUP (a supervisor, Ctrl-C, a closed terminal or
+# tmux) stop every group, give them a few seconds, kill what is left and exit. Bash runs a trap only
+# between commands, so the server runs in the background too and the script waits for it: a trap
+# interrupts `wait` at once, where it would wait for a foreground server to end by itself.
+groups=()
+start() { setsid "$@" & groups+=("$!"); }
+stop() {
+  trap - EXIT INT TERM HUP
+  local group
+  for group in "${groups[@]}"; do kill -TERM -- "-$group" 2>/dev/null || true; done
+  for _ in $(seq 1 50); do
+    local alive=0
+    for group in "${groups[@]}"; do kill -0 -- "-$group" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.1
+  done
+  for group in "${groups[@]}"; do kill -KILL -- "-$group" 2>/dev/null || true; done
+}
+trap stop EXIT
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap 'stop; exit 129' HUP
 
-"$BIN/burgerprofiel" worker > var/worker.log 2>&1 &
-pids+=($!)
+start "$BIN/burgerprofiel" worker > "$VAR/worker.log" 2>&1
 
 # Where the demo's e-mail and SMS go: a local SMTP sink (one file per mail in var/mail) and an SMS centre.
-"$BIN/python" -m burgerprofiel.notifications.devpeers.smtpsink --port "${SMTP_PORT:-1025}" --maildir var/mail \
-  > var/smtp.log 2>&1 &
-pids+=($!)
-node src/burgerprofiel/notifications/devpeers/smsc.mjs "${SMPP_PORT:-2775}" > var/sms.log 2>&1 &
-pids+=($!)
+start "$BIN/python" -m burgerprofiel.notifications.devpeers.smtpsink --port "${SMTP_PORT:-1025}" \
+  --maildir "$VAR/mail" > "$VAR/smtp.log" 2>&1
+start node src/burgerprofiel/notifications/devpeers/smsc.mjs "${SMPP_PORT:-2775}" > "$VAR/sms.log" 2>&1
 
 OIDC_PORT="$OIDC_PORT" OIDC_REDIRECT_URIS="http://$BIND/oidc/callback" \
   OIDC_POST_LOGOUT_URIS="http://$BIND/afgemeld" \
-  node devpeers/oidc/provider.mjs > var/oidc.log 2>&1 &
-pids+=($!)
+  start node devpeers/oidc/provider.mjs > "$VAR/oidc.log" 2>&1
 
-"$BIN/python" -m burgerprofiel.personal_data.devpeers --port "$SOURCES_PORT" \
-  --jwks-url "http://$BIND/oauth/jwks" > var/demo-sources.log 2>&1 &
-pids+=($!)
+start "$BIN/python" -m burgerprofiel.personal_data.devpeers --port "$SOURCES_PORT" \
+  --jwks-url "http://$BIND/oauth/jwks" > "$VAR/demo-sources.log" 2>&1
 
 # Register the demo sources with the demo agency (once; a second run finds them registered).
-AGENCY_ID=$("$BIN/python" -c "import json;print(json.load(open('$BURGERPROFIEL_BASE_DIR/var/demo-agency.json'))['agency_id'])")
+AGENCY_ID=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-agency.json'))['agency_id'])")
 S="http://127.0.0.1:$SOURCES_PORT"
 register() { "$BIN/burgerprofiel" agency source add --agency "$AGENCY_ID" "$@" > /dev/null 2>&1 || true; }
 register --component uw_gegevens --url "$S/gezin" --theme "U en uw gezin" --loket https://www.vlaanderen.be
@@ -67,4 +84,7 @@ cat <<MSG
   Stoppen: Ctrl-C
 
 MSG
-"$BIN/burgerprofiel" serve --bind "$BIND" --no-migrate
+start "$BIN/burgerprofiel" serve --bind "$BIND" --no-migrate
+server=${groups[-1]}
+# Returns when the server ends (its status becomes the script's) or, at once, when a signal's trap ran.
+wait "$server"

@@ -1,9 +1,11 @@
-"""The back-office login form: password plus a TOTP code (django-otp)."""
+"""The back-office login form: password plus a TOTP code (django-otp); both count as failed logins."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,6 +26,14 @@ class BackofficeAuthenticationForm(OTPAdminAuthenticationForm):
         self.fields["otp_token"].label = "Verificatiecode"
         self.fields["otp_token"].widget.attrs.update({"autocomplete": "one-time-code", "inputmode": "numeric"})
         self.fields["otp_device"].label = "Toestel"
+
+    def clean_otp(self, user: Any) -> None:
+        """A right password with a wrong or missing code is a failed login too (django-axes counts it)."""
+        try:
+            super().clean_otp(user)
+        except ValidationError:
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
+            raise
 
     @property
     def offers_device_choice(self) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,7 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from burgerprofiel.agencies.models import ApiClient, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.agencies.services import processing_order_resume, processing_order_suspend
-from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.actors import ANONYMOUS, Actor, staff_actor
+from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import Conflict, ValidationError
 
@@ -158,3 +160,49 @@ def staff_deactivate(*, username: str, actor: Actor) -> AbstractUser:
             detail={"devices_removed": removed},
         )
     return user
+
+
+def staff_session_end_idle(*, user: Any, idle_seconds: int) -> None:
+    """Record that a staff session ended for inactivity (ASVS 7.3.1); the caller logs the session out."""
+    audit_record(
+        actor=staff_actor(user),
+        action="backoffice.session_expired",
+        object_type="auth.User",
+        object_id=str(user.pk),
+        detail={"idle_seconds": idle_seconds},
+    )
+
+
+def staff_login_lock_record(*, username: str, failures: int, lockout_minutes: int) -> None:
+    """Record that repeated failed logins locked a back-office account (django-axes).
+
+    The event names the account by its id when it exists; a guessed user name is never recorded
+    (it may be someone's mistyped password), like the failed logins themselves.
+    """
+    user = get_user_model().objects.filter(username=username).only("pk").first()
+    audit_record(
+        actor=ANONYMOUS,
+        action="backoffice.login_locked",
+        outcome=AuditEvent.Outcome.REFUSED,
+        object_type="auth.User",
+        object_id=str(user.pk) if user is not None else "",
+        detail={"failures": failures, "lockout_minutes": lockout_minutes or None, "known_account": user is not None},
+    )
+
+
+def staff_login_locks_reset(*, usernames: list[str], actor: Actor) -> int:
+    """Lift the login locks of these accounts (their failed attempts are forgotten); audited per account."""
+    lifted = 0
+    with transaction.atomic():
+        for username in sorted(set(usernames)):
+            removed = axes_reset(username=username)
+            lifted += removed
+            user = get_user_model().objects.filter(username=username).only("pk").first()
+            audit_record(
+                actor=actor,
+                action="backoffice.login_lock_lifted",
+                object_type="auth.User",
+                object_id=str(user.pk) if user is not None else "",
+                detail={"attempts_removed": removed, "known_account": user is not None},
+            )
+    return lifted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import secrets
 
@@ -216,7 +217,12 @@ ACCESS_TOKEN_TTL_SECONDS = env_int(
     300,
     help="Lifetime of agency access tokens (short: the order is re-checked anyway).",
 )
-CLIENT_ASSERTION_MAX_TTL_SECONDS = 600  # RFC 7523 assertions may live at most 10 minutes (ACM rule).
+CLIENT_ASSERTION_MAX_TTL_SECONDS = env_int(
+    "CLIENT_ASSERTION_MAX_TTL_SECONDS",
+    3600,
+    help="Furthest `exp` of a private_key_jwt client assertion, in seconds from now. One hour, as large identity "
+    "providers accept (Authlib's default assertion lives an hour); each `jti` is remembered until its `exp`.",
+)
 WORKER_SCHEDULE_INTERVAL_SECONDS = env_int(
     "WORKER_SCHEDULE_INTERVAL_SECONDS",
     15,
@@ -461,3 +467,48 @@ CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "form-action 'self'", f"form-action 'self' {'/'.join(OIDC_ISSUER.split('/')[:3])}"
 )
 INSTALLED_APPS.append("django_htmx")  # its static htmx file: progressive enhancement without a CDN
+
+# --- back-office sessions and logins (ASVS 5.0 7.3.1 inactivity timeout; 6.3.1 brute force) ---
+BACKOFFICE_SESSION_IDLE_SECONDS = env_int(
+    "BACKOFFICE_SESSION_IDLE_SECONDS",
+    15 * 60,
+    help="A staff member's back-office session ends after this much inactivity (ASVS 7.3.1); "
+    "8 hours after login it ends anyway.",
+)
+BACKOFFICE_LOGIN_FAILURE_LIMIT = env_int(
+    "BACKOFFICE_LOGIN_FAILURE_LIMIT",
+    5,
+    help="Failed back-office logins (wrong password or verification code) after which the account is locked.",
+)
+BACKOFFICE_LOGIN_LOCKOUT_MINUTES = env_int(
+    "BACKOFFICE_LOGIN_LOCKOUT_MINUTES",
+    30,
+    help="How long a locked back-office account stays locked; 0: until an operator lifts the lock "
+    "(back-office: Vergrendelde aanmeldingen, or `burgerprofiel axes_reset_username USERNAME`).",
+)
+if BACKOFFICE_LOGIN_FAILURE_LIMIT < 1 or BACKOFFICE_LOGIN_LOCKOUT_MINUTES < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("BACKOFFICE_LOGIN_FAILURE_LIMIT must be at least 1, the lockout minutes at least 0")
+MIDDLEWARE.insert(  # after the user (and its OTP check) and messages are there
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "burgerprofiel.backoffice.middleware.StaffSessionMiddleware",
+)
+# django-axes counts failed logins per account (username) whatever the address: behind a reverse proxy
+# every address is the proxy's, and locking by address would lock everyone out at once.
+INSTALLED_APPS.append("axes")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+AXES_FAILURE_LIMIT = BACKOFFICE_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=BACKOFFICE_LOGIN_LOCKOUT_MINUTES) if BACKOFFICE_LOGIN_LOCKOUT_MINUTES else None
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "burgerprofiel.backoffice.lockout.lockout_response"
+AXES_CLIENT_STR_CALLABLE = "burgerprofiel.backoffice.lockout.log_label"  # no user names or addresses in logs
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit trail
+AXES_ENABLE_ADMIN = False  # the back-office shows locks its own way (backoffice.lockout)
+AXES_VERBOSE = False
+# axes.W006 warns that without the address, rotating user agents or cookies would dodge the count: not so
+# here, the count is summed over all of an account's attempts whatever their address or user agent.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

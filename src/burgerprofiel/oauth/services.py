@@ -1,8 +1,12 @@
 """Agency authentication: OAuth2 client credentials the way the Flemish ACM does it.
 
 Design note: two client authentication methods, ``client_secret_basic`` and ``private_key_jwt``
-(RFC 7523 with RS256 or ES256; ``iss`` = ``sub`` = client_id; ``aud`` = the token URL; ``exp`` at
-most ten minutes ahead; a ``jti`` is accepted once). The access token is a short-lived JWT
+(RFC 7523 with RS256 or ES256; ``iss`` = ``sub`` = client_id; ``aud`` = the token URL, or the
+issuer identifier as RFC 7523bis and openid-client have it; ``exp`` at most
+``CLIENT_ASSERTION_MAX_TTL_SECONDS`` ahead, an hour as large identity providers allow; a ``jti`` is
+accepted once, and remembered until its ``exp`` so a replay is refused for the assertion's whole
+life). An assertion without ``kid`` (Authlib's default) is checked against each key the client
+registered. The access token is a short-lived JWT
 (RFC 9068, ``typ: at+jwt``) whose scopes are the components of the active order at issuance. The
 scopes are informative: every API request re-runs the order check against the database, so a
 suspension is not undone by a token that is still valid. Every success and every failure is
@@ -14,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import json
 import math
 import secrets
 import time
@@ -104,14 +109,29 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     return unquote(client_id), unquote(secret)
 
 
-def _unverified_claims(assertion: str) -> dict[str, Any]:
-    import json
-
+def _unverified_part(assertion: str, index: int) -> dict[str, Any]:
+    """The JWT's header (0) or claims (1) as sent, unverified; {} when unreadable."""
     try:
-        payload = assertion.split(".")[1]
-        return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+        part = assertion.split(".")[index]
+        return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
     except (IndexError, ValueError, TypeError):
         return {}
+
+
+def _unverified_claims(assertion: str) -> dict[str, Any]:
+    return _unverified_part(assertion, 1)
+
+
+def _assertion_decode(assertion: str, keys: KeySet) -> jwt.Token:
+    """The verified assertion. Without a ``kid``, each registered key is tried (rotation leaves several)."""
+    if _unverified_part(assertion, 0).get("kid"):
+        return jwt.decode(assertion, keys, algorithms=ASSERTION_ALGORITHMS)
+    for key in keys.keys:
+        try:
+            return jwt.decode(assertion, key, algorithms=ASSERTION_ALGORITHMS)
+        except (JoseError, ValueError, TypeError):
+            continue
+    raise ValueError("no registered key verifies the assertion")
 
 
 def _authenticate_assertion(assertion: str, form_client_id: str) -> ApiClient:
@@ -129,8 +149,7 @@ def _authenticate_assertion(assertion: str, form_client_id: str) -> ApiClient:
     if not client.jwks:
         raise fail("no_jwks", "Voor deze client is geen publieke sleutel geregistreerd.")
     try:
-        keys = KeySet.import_key_set(client.jwks)
-        token = jwt.decode(assertion, keys, algorithms=ASSERTION_ALGORITHMS)
+        token = _assertion_decode(assertion, KeySet.import_key_set(client.jwks))
     except (JoseError, ValueError, TypeError):
         raise fail("bad_signature", "De handtekening van de client assertion klopt niet.") from None
     claims = token.claims
@@ -139,15 +158,16 @@ def _authenticate_assertion(assertion: str, form_client_id: str) -> ApiClient:
         raise fail("bad_subject", "iss en sub van de client assertion moeten de client_id zijn.")
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
-    if token_url() not in audiences:
-        raise fail("bad_audience", f"De aud van de client assertion moet {token_url()} zijn.")
+    if token_url() not in audiences and issuer() not in audiences:
+        raise fail("bad_audience", f"De aud van de client assertion moet {token_url()} (of {issuer()}) zijn.")
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or not math.isfinite(exp):
         raise fail("no_exp", "De client assertion heeft geen (eindige) exp.")
     if exp < now - CLOCK_SKEW_SECONDS:
         raise fail("expired", "De client assertion is verlopen.")
     if exp > now + settings.CLIENT_ASSERTION_MAX_TTL_SECONDS + CLOCK_SKEW_SECONDS:
-        raise fail("exp_too_far", "De exp van de client assertion ligt meer dan 10 minuten in de toekomst.")
+        minutes = settings.CLIENT_ASSERTION_MAX_TTL_SECONDS // 60
+        raise fail("exp_too_far", f"De exp van de client assertion ligt meer dan {minutes} minuten in de toekomst.")
     nbf = claims.get("nbf")
     if isinstance(nbf, int | float) and nbf > now + CLOCK_SKEW_SECONDS:
         raise fail("not_yet_valid", "De client assertion is nog niet geldig (nbf).")
@@ -355,6 +375,10 @@ def access_token_verify(token: str) -> AgencyPrincipal:
 
 
 def used_assertions_purge() -> int:
-    """Forget jtis whose assertions expired: they can no longer be replayed anyway."""
+    """Forget jtis whose assertions expired: they can no longer be replayed anyway.
+
+    A row is kept until its assertion's own ``exp`` (plus more than the clock skew that the expiry
+    check allows), however far ahead that is: forgetting a jti earlier would let it be replayed.
+    """
     deleted, _ = UsedAssertion.objects.filter(expires_at__lt=timezone.now() - dt.timedelta(minutes=5)).delete()
     return deleted

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
+import time_machine
+from joserfc import jwt as jose_jwt
 from joserfc.jwk import RSAKey
 
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import post_form, token_with_assertion, token_with_secret
+from burgerprofiel.oauth.services import ASSERTION_TYPE, token_url, used_assertions_purge
 
 pytestmark = pytest.mark.django_db
 
@@ -83,9 +87,70 @@ def test_expired_assertion_is_refused_and_audited(client, agency):
     assert _refusals("expired") == 1
 
 
-def test_assertion_expiring_more_than_ten_minutes_ahead_is_refused(client, agency):
-    _assert_problem_401(token_with_assertion(client, agency, exp=int(time.time()) + 3600))
+def test_an_assertion_that_lives_an_hour_is_accepted(client, agency):
+    # Authlib's default (exp = iat + 3600), and what large identity providers accept.
+    now = int(time.time())
+    response = token_with_assertion(client, agency, iat=now, exp=now + 3600)
+    assert response.status_code == 200, response.content
+
+
+def test_an_assertion_expiring_more_than_an_hour_ahead_is_refused(client, agency):
+    body = _assert_problem_401(token_with_assertion(client, agency, exp=int(time.time()) + 3600 + 120))
+    assert "60 minuten" in body["detail"]
     assert _refusals("exp_too_far") == 1
+
+
+def test_an_hour_long_assertion_cannot_be_replayed_until_it_expires_even_after_the_purge(client, agency):
+    issued = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(issued, tick=False):
+        form = _assertion_form(agency.assertion(iat=int(issued.timestamp()), exp=int(issued.timestamp()) + 3600))
+        assert post_form(client, form).status_code == 200
+    with time_machine.travel(issued + dt.timedelta(minutes=59), tick=False):
+        used_assertions_purge()
+        _assert_problem_401(post_form(client, form))
+    assert _refusals("replayed_jti") == 1
+
+
+def test_the_purge_forgets_a_jti_only_after_its_assertion_expired(agency, client):
+    issued = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(issued, tick=False):
+        form = _assertion_form(agency.assertion(iat=int(issued.timestamp()), exp=int(issued.timestamp()) + 3600))
+        assert post_form(client, form).status_code == 200
+    with time_machine.travel(issued + dt.timedelta(minutes=60), tick=False):
+        assert used_assertions_purge() == 0
+    with time_machine.travel(issued + dt.timedelta(minutes=66), tick=False):
+        assert used_assertions_purge() == 1
+        body = _assert_problem_401(post_form(client, form))  # forgotten, and refused all the same
+    assert "verlopen" in body["detail"]
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_an_assertion_without_kid_is_checked_against_each_registered_key(client, agency, alg):
+    # The agency registered an RSA and an EC key; Authlib sends no kid unless told to.
+    now = int(time.time())
+    claims = {"iss": agency.client_id, "sub": agency.client_id, "aud": token_url(), "jti": "zonder-kid-" + alg}
+    key = agency.rsa_key if alg == "RS256" else agency.ec_key
+    assertion = jose_jwt.encode({"alg": alg}, {**claims, "iat": now, "exp": now + 300}, key)
+
+    assert post_form(client, _assertion_form(assertion)).status_code == 200
+
+
+def test_an_assertion_without_kid_signed_by_an_unregistered_key_is_refused(client, agency):
+    now = int(time.time())
+    claims = {"iss": agency.client_id, "sub": agency.client_id, "aud": token_url(), "jti": "vreemd", "exp": now + 300}
+    stranger = RSAKey.generate_key(2048, private=True)
+    _assert_problem_401(post_form(client, _assertion_form(jose_jwt.encode({"alg": "RS256"}, claims, stranger))))
+    assert _refusals("bad_signature") == 1
+
+
+def test_an_assertion_whose_audience_is_the_issuer_identifier_is_accepted(client, agency, settings):
+    # RFC 7523bis and node's openid-client: aud = the authorization server's issuer identifier.
+    response = token_with_assertion(client, agency, aud=settings.PUBLIC_URL)
+    assert response.status_code == 200, response.content
+
+
+def _assertion_form(assertion: str) -> dict[str, str]:
+    return {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}
 
 
 def test_wrong_audience_is_refused_and_audited(client, agency):

@@ -1,0 +1,51 @@
+"""Failed-login locks (django-axes, ``backoffice.lockout``): staff see them, operators lift them (audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from burgerprofiel.backoffice.admin.base import request_actor
+from burgerprofiel.backoffice.models import LoginLock
+from burgerprofiel.backoffice.services import staff_login_locks_reset
+from burgerprofiel.backoffice.site import site
+
+
+@admin.register(LoginLock, site=site)
+class LoginLockAdmin(admin.ModelAdmin):
+    """Failed-login counts per account; an operator lifts a lock with the action (audited)."""
+
+    list_display = ("username", "failures_since_start", "attempt_time", "locked")
+    ordering = ("-attempt_time",)
+    actions = ["lift_locks"]
+    fields = ("username", "failures_since_start", "attempt_time")
+    readonly_fields = fields
+
+    @admin.display(boolean=True, description="Vergrendeld")
+    def locked(self, attempt: LoginLock) -> bool:
+        if attempt.failures_since_start < settings.BACKOFFICE_LOGIN_FAILURE_LIMIT:
+            return False
+        minutes = settings.BACKOFFICE_LOGIN_LOCKOUT_MINUTES
+        return not minutes or attempt.attempt_time > timezone.now() - dt.timedelta(minutes=minutes)
+
+    @admin.action(description="Vergrendeling opheffen", permissions=["change"])
+    def lift_locks(self, request: HttpRequest, queryset: QuerySet[LoginLock]) -> None:
+        usernames = [name for name in queryset.values_list("username", flat=True) if name]
+        staff_login_locks_reset(usernames=usernames, actor=request_actor(request))
+        messages.success(request, f"Vergrendeling opgeheven voor {len(set(usernames))} account(s).")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change permission allows the action on the list; a single lock is only looked at.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
