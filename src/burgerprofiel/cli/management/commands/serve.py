@@ -34,6 +34,9 @@ class Command(BaseCommand):
             "burgerprofiel.cli.gunicorn_worker.ProblemJsonThreadWorker",
             "--threads",
             "4",
+            # gunicorn's control socket lives at one path per user (~/.gunicorn/gunicorn.ctl): a second server
+            # on the same machine would take it from the first. Nothing here uses it.
+            "--no-control-socket",
             "--access-logfile",
             "-",
             "--access-logformat",
