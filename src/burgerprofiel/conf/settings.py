@@ -280,6 +280,8 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
+    # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
+    "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
