@@ -182,7 +182,7 @@ def measure() -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     quick = os.environ.get("QUICK") not in (None, "", "0")
     parser = argparse.ArgumentParser(prog="python -m bench.sizing", description=__doc__.splitlines()[0])
-    parser.add_argument("--citizens", type=int, default=100 if quick else 1_000, help="citizens in the sample")
+    parser.add_argument("--citizens", type=int, default=60 if quick else 1_000, help="citizens in the sample")
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/burgerprofiel")
     sink = SinkProcess()
