@@ -8,8 +8,9 @@ delivered by e-mail to a real SMTP sink (with their signed receipts); portal pag
 Then, per table (partitions summed), the bytes per row of the table (heap and TOAST) and of its indexes
 are measured and multiplied by the rows a Flemish profile gives (``PROFILE``: rows per citizen) for
 6.8 million citizens. The profile is an assumption, printed with the figures; the bytes per row are
-measured after ``VACUUM FULL`` (live data, no free space). ``QUICK=1`` seeds a small sample. Results: standard output (a markdown table for
-docs/operations.md), ``var/bench/sizing.json`` and ``make bench``'s report.
+measured after ``VACUUM FULL`` (live data, no free space). ``QUICK=1`` seeds a small sample. Results:
+standard output (a markdown table for docs/operations.md), ``var/bench/sizing.json`` and ``make bench``'s
+report.
 """
 
 from __future__ import annotations
