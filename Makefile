@@ -63,13 +63,20 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## make bench: every benchmark, then the report: bench/results/<date>.json, .md and PNG plots.
+## QUICK=1: small sizes, well under 10 minutes (figures indicative only). Run it on a quiet machine.
+BENCH_ENV = BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} QUICK=$(QUICK)
 bench: install
-	BURGERPROFIEL_PROFILE=test $(BIN)/python -m bench.run
-	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.dosis_ingest
-	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.notifications
-	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.notifications --faults 1000
-	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.portal_overview
-	BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m bench.webhooks
+	$(BIN)/python -m bench.report --reset
+	$(BENCH_ENV) $(BIN)/python -m bench.run
+	$(BENCH_ENV) $(BIN)/python -m bench.dosis_ingest $(if $(QUICK),--single 100 --bulk-requests 2 --bulk-lines 500 --insert 300 --no-inline)
+	$(BENCH_ENV) $(BIN)/python -m bench.notifications $(if $(QUICK),--rate 40 --seconds 15 --campaign 3000)
+	$(BENCH_ENV) $(BIN)/python -m bench.notifications --faults $(if $(QUICK),200 --outage 10,1000)
+	$(BENCH_ENV) $(BIN)/python -m bench.portal_overview
+	$(BENCH_ENV) $(BIN)/python -m bench.webhooks $(if $(QUICK),--deliveries 2000 --notifications 2000)
+	$(BENCH_ENV) $(BIN)/python -m bench.mixed_load
+	$(BENCH_ENV) $(BIN)/python -m bench.sizing
+	$(BENCH_ENV) $(BIN)/python -m bench.report
 
 ## make test-browser: only the browser tests (Playwright driving /usr/bin/chromium)
 test-browser: install

@@ -120,8 +120,8 @@ def configure(database_url: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def onboard() -> str:
-    """An agency with dosis and a Bron; returns an access token obtained with private_key_jwt."""
+def onboard(components: list[str] | None = None) -> str:
+    """An agency with dosis (or ``components``) and a Bron; returns an access token obtained with private_key_jwt."""
     from joserfc import jwt
     from joserfc.jwk import RSAKey
 
@@ -134,7 +134,7 @@ def onboard() -> str:
     onboarded = agency_onboard(
         name="Bench-agentschap",
         kbo="0316380841",
-        components=["dosis"],
+        components=components or ["dosis"],
         jwks={"keys": [key.as_dict(private=False)]},
         actor=Actor(kind="staff", id="bench"),
     )
@@ -683,7 +683,48 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "meets" if value >= TARGET else "BELOW"
         print(f"  ratio {name:18} {value:6.1%}  ({verdict} the {TARGET:.0%} target)")
     print(f"results: {OUT_DIR / 'dosis_ingest.json'}")
+    contribute(results)
     return 0
+
+
+def contribute(results: dict[str, Any]) -> None:
+    """This bench's figures in ``make bench``'s report (``bench.report``): each rate against its baseline."""
+    from bench import report
+
+    rates, colocated = results["rates"], results["colocated"]
+    insert = ("bare single-row INSERT", rates["bare_insert_rows_per_s"])
+    copy = ("bare COPY", rates["bare_copy_rows_per_s"])
+    floor = ("leanest POST (bare WSGI parse + INSERT)", rates["http_floor_uploads_per_s"])
+    rows = [
+        report.row(
+            "HTTP single uploads answered", rates["http_single_uploads_per_s"], "uploads/s", baseline=floor, target=0.40
+        ),
+        report.row(
+            "HTTP single uploads answered (vs INSERT)", rates["http_single_uploads_per_s"], "uploads/s", baseline=insert
+        ),
+        report.row("HTTP bulk uploads answered", rates["http_bulk_uploads_per_s"], "uploads/s", baseline=copy),
+        report.row("one worker filing the queue", rates["worker_filed_per_s"], "uploads/s", baseline=copy),
+        report.row(
+            "bulk filed end to end, worker beside the server",
+            colocated["bulk_filed_per_s"],
+            "uploads/s",
+            baseline=copy,
+            target=0.25,
+        ),
+        report.row(
+            "single filed end to end, worker beside the server",
+            colocated["single_filed_per_s"],
+            "uploads/s",
+            baseline=floor,
+        ),
+        report.row("GET /healthz", rates["http_empty_requests_per_s"], "requests/s", baseline=insert),
+        report.row("leanest POST", rates["http_floor_uploads_per_s"], "uploads/s", baseline=insert),
+        report.row("lean upload (no Django)", rates["http_lean_uploads_per_s"], "uploads/s", baseline=insert),
+        report.row(
+            "database share of a single upload", rates["database_share_uploads_per_s"], "uploads/s", baseline=insert
+        ),
+    ]
+    report.contribute("dosis_ingest", rows=rows, raw=results)
 
 
 if __name__ == "__main__":

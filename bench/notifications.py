@@ -498,7 +498,46 @@ def main(argv: list[str] | None = None) -> int:
         sink.stop()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2))
+    contribute(results)
     return 0
+
+
+def contribute(results: dict[str, Any]) -> None:
+    """This bench's figures in ``make bench``'s report (``bench.report``): the latency per offered rate
+    (one point per rate measured; a stepped run gives one per step) and the campaign's rate."""
+    from bench import report
+
+    steps = results.get("steps") or ([results["latency"]] if "latency" in results else [])
+    rows = []
+    for step in steps:
+        offered = step["offered_per_second"]
+        rows.append(
+            report.row(
+                f"accepted → SMTP p95 at {offered:g}/s offered",
+                step["p95_s"],
+                "s",
+                target=1.0,
+                note=f"p50 {step['p50_s']} s, p99 {step['p99_s']} s, {step['within_1s']:.1%} within 1 s, "
+                f"{step['within_10s']:.1%} within 10 s",
+            )
+        )
+    if "campaign" in results:
+        campaign = results["campaign"]
+        rows.append(
+            report.row(
+                f"campaign of {campaign['recipients']:,} delivered",
+                campaign["delivered_per_second"],
+                "messages/s",
+                note=f"accepted at {campaign['accepted_per_second']:,}/s",
+            )
+        )
+    series = {
+        "notification_latency": [
+            {"offered_per_s": s["offered_per_second"], "p50_s": s["p50_s"], "p95_s": s["p95_s"], "p99_s": s["p99_s"]}
+            for s in steps
+        ]
+    }
+    report.contribute("notifications", rows=rows, series=series, raw=results)
 
 
 def main_faults(size: int, outage: int) -> int:
@@ -523,6 +562,30 @@ def main_faults(size: int, outage: int) -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     (OUT.parent / "notifications-faults.json").write_text(json.dumps(result, indent=2))
     ok = result["all_final"] and result["copies_more_than_one"] == 0 and result["delivered_not_at_server"] == 0
+    from bench import report
+
+    rows = [
+        report.row(
+            "deliveries not final after the faults",
+            size
+            - sum(
+                n
+                for status, n in result["statuses"].items()
+                if status in ("delivered", "permanent-failure", "technical-failure")
+            ),
+            "deliveries",
+            target=0,
+        ),
+        report.row(
+            "messages at the SMTP server more than once",
+            result["copies_more_than_one"],
+            "messages",
+            target=0,
+            note="; ".join(result["events"]),
+        ),
+        report.row("delivered but never at the server", result["delivered_not_at_server"], "messages", target=0),
+    ]
+    report.contribute("notifications_faults", rows=rows, raw=result)
     return 0 if ok else 1
 
 

@@ -854,7 +854,27 @@ def main(argv: list[str] | None = None) -> int:
         results["backends"]["postgresql"] = _postgres_child(pg_url)
     RESULTS_PATH.write_text(json.dumps(results, indent=2, default=str))
     print_table(results)
+    contribute(results)
     return 0
+
+
+def contribute(results: dict[str, Any]) -> None:
+    """This bench's rows in ``make bench``'s report (``bench.report``)."""
+    from bench import report
+
+    rows = [
+        report.row(
+            f"[{backend['backend']}] {r['name'].strip()}",
+            r["measured"]["value"],
+            r["measured"]["unit"],
+            baseline=(r["baseline"]["label"], r["baseline"]["value"]),
+            higher_is_better=r["higher_is_better"],
+            note=r["note"],
+        )
+        for backend in results["backends"].values()
+        for r in backend["rows"]
+    ]
+    report.contribute("run", rows=rows, raw=results)
 
 
 if __name__ == "__main__":

@@ -197,6 +197,21 @@ def main(argv: list[str] | None = None) -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2))
     complete = results["webhooks"]["accepted_exactly_once"] == args.deliveries
+    from bench import report
+
+    report.contribute(
+        "webhooks",
+        rows=[
+            report.row(
+                "webhook deliveries",
+                results["webhooks"]["delivered_per_second"],
+                "deliveries/s",
+                baseline=("notification e-mail hand-offs, same run", baseline),
+                note=f"{results['webhooks']['accepted_exactly_once']} of {args.deliveries} accepted exactly once",
+            )
+        ],
+        raw=results,
+    )
     return 0 if complete else 1
 
 

@@ -151,6 +151,8 @@ def _flush_past_audit_triggers() -> Any:
     from django.core.management.commands import flush
     from django.db import connections
 
+    from burgerprofiel.common.partitions import statement_triggers_sync
+
     triggers = importlib.import_module("burgerprofiel.audit.migrations.0002_append_only_triggers")
     original = flush.Command.handle
 
@@ -158,11 +160,15 @@ def _flush_past_audit_triggers() -> Any:
         connection = connections[options.get("database") or "default"]
         with connection.schema_editor(atomic=False) as editor:
             triggers.backwards(None, editor)
+            if connection.vendor == "postgresql":  # the partitions' copies of the TRUNCATE guard go too
+                statement_triggers_sync(editor.connection.cursor())
         try:
             return original(self, **options)
         finally:
             with connection.schema_editor(atomic=False) as editor:
                 triggers.forwards(None, editor)
+                if connection.vendor == "postgresql":
+                    statement_triggers_sync(editor.connection.cursor())
 
     flush.Command.handle = handle  # type: ignore[method-assign]
     yield

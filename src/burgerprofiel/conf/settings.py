@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "burgerprofiel.common.middleware.RequestIdMiddleware",
     "burgerprofiel.common.middleware.MetricsMiddleware",
+    "burgerprofiel.common.replica.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "burgerprofiel.common.middleware.SecurityHeadersMiddleware",
@@ -138,6 +139,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATABASE_REPLICA_URL = env(
+    "DATABASE_REPLICA_URL",
+    "",
+    help="A read replica of DATABASE_URL (PostgreSQL streaming replication): portal pages read from it; "
+    "writes, the order check, reads inside a transaction and a citizen's reads after their own write stay "
+    "on the primary. Empty: every read on DATABASE_URL.",
+)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    # Read-only sessions: a write that slipped past the router fails instead of diverging.
+    DATABASES["replica"]["OPTIONS"] = {"options": "-c default_transaction_read_only=on"}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_REPLICA_PIN_SECONDS = env_int(
+    "DATABASE_REPLICA_PIN_SECONDS",
+    5,
+    help="After a citizen's own write, how long their portal reads stay on the primary (more than the replica's lag).",
+)
+DATABASE_ROUTERS = ["burgerprofiel.common.replica.ReplicaRouter"]
+# Which requests and which tables may be read on the replica (burgerprofiel.common.replica).
+DATABASE_REPLICA_NAMESPACES = ("portal", "dossiers", "notifications", "preferences", "personal_data", "documents")
+DATABASE_REPLICA_APPS = ("dossiers", "notifications", "preferences", "personal_data", "audit")
 
 CACHE_URL = env("CACHE_URL", "locmem://", help="Cache for rate limits: `locmem://` or `redis://host:6379/0`.")
 if CACHE_URL.startswith("redis://"):
@@ -264,6 +286,8 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
+    # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
+    "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."

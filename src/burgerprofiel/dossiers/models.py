@@ -169,7 +169,9 @@ class DossierStatusChange(models.Model):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="status_changes")
     owner = models.ForeignKey(DossierOwner, on_delete=models.CASCADE, related_name="status_changes")
-    status = models.ForeignKey(DossierStatus, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: the status history is partitioned by month on PostgreSQL, and a key into
+    # a partitioned table would need the partition key too (migration 0004). Deletes still cascade.
+    status = models.ForeignKey(DossierStatus, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)

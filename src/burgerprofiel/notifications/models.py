@@ -103,7 +103,9 @@ class DeliveryReceipt(models.Model):
     """A signed statement to the agency that a channel of its notification reached a final status."""
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
-    delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="receipt")
+    # No database constraint: deliveries are partitioned by month on PostgreSQL, and a key into a
+    # partitioned table would need the partition key too (migration 0002). Deletes still cascade.
+    delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="receipt", db_constraint=False)
     notification_id = models.UUIDField()
     channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(max_length=20, choices=DeliveryStatus.choices)

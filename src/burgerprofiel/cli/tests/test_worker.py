@@ -40,6 +40,7 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("notifications_housekeeping_task", often),
             ("webhooks_housekeeping_task", often),  # webhook retries that came due, events past retention
             ("dosis_retention_purge", hourly),
+            ("partitions_ensure_task", 3600),  # the coming months' partitions (PostgreSQL), months ahead of need
         ]
     )
 
