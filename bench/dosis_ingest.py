@@ -396,6 +396,7 @@ def database_share(token: str, clients: int, per_client: int, kind: str = "D") -
     ``POST /api/v2/dosis/dossiers`` does once its caller is known) and then ``clients`` connections
     only write them (``queue_upload_write``), one commit each, as the bare INSERT baseline does.
     With the web tier on machines of its own, the database caps single uploads at this rate."""
+    # lazy: these need Django set up, which configure() does at run time, after this module loaded
     from django.db import connection
 
     from burgerprofiel.agencies.order_check import order_check

@@ -308,6 +308,7 @@ def audit_events(fixture: Fixture, *, in_transaction: bool) -> Factory:
 
 
 def bench_audit_append(fixture: Fixture) -> dict[str, Any]:
+    # lazy: needs Django set up, which configure_django() does at run time, after this module loaded
     from burgerprofiel.audit.services import audit_append, audit_event_build
 
     def event_insert_prehashed(in_transaction: bool) -> Factory:

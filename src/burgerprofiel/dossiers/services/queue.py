@@ -113,9 +113,9 @@ def queue_upload_write(prepared: PreparedUpload) -> int:
     caller, now, ref = prepared.caller, prepared.received_at, prepared.ref
     source = source_of(agency_id=caller.agency_id, uri=prepared.bron)
     with transaction.atomic():
-        [row] = _orm_rows(caller=caller, rows=[(source.pk, prepared.queued)], now=now, ref=ref)
+        [created] = _orm_rows(caller=caller, rows=[(source.pk, prepared.queued)], now=now, ref=ref)
         audit_append(prepared.event)
-    return row.pk
+    return created.pk
 
 
 # The queue's columns as the statement and COPY write them; the payload goes in already encrypted.
