@@ -14,11 +14,11 @@ is encrypted the same way, with the key its field names, whichever way its row i
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -112,9 +112,9 @@ def key_id_of(stored: str) -> uuid.UUID:
 
 
 def _resolve(row: Any, path: str) -> Any:
-    """The value at ``path`` (a field's ``key_from``) for ``row``: a model instance, or a mapping
-    from the path to its value for a row written without the ORM (a missing path fails loudly)."""
-    if isinstance(row, Mapping):
+    """The value at ``path`` (a field's ``key_from``) for ``row``: a model instance, or a dict from
+    the path to its value for a row written without the ORM (a missing path fails loudly)."""
+    if isinstance(row, dict):  # not Mapping: this runs per value, and the ABC check costs more
         return row[path]
     value = row
     for part in path.split("."):
@@ -144,9 +144,9 @@ class EncryptedTextField(models.TextField):
         """What this field's column stores for ``value`` in ``row`` (DESIGN rule 3): the ciphertext,
         sealed with the data key at ``key_from`` of ``row``, or None.
 
-        ``row`` is the model instance being saved or, for a row written without the ORM, a mapping
-        ``{key_from: data key id}`` (``{"agency.data_key_id": ...}``). ``sealers`` lets a batch look
-        each key up once. A value that is already a ciphertext (``sealed``) is stored as it is.
+        ``row`` is the model instance being saved or, for a row written without the ORM, a dict
+        ``{key_from: data key id}`` (``key_context``). ``sealers`` lets a batch look each key up
+        once. A value that is already a ciphertext (``sealed``) is stored as it is.
         """
         if value is None:
             return None
@@ -154,10 +154,12 @@ class EncryptedTextField(models.TextField):
             return ""
         if isinstance(value, _Ciphertext):
             return str(value)
-        key_id = _resolve(row, self.key_from)
+        # A batch's dict context is read here, not in _resolve: this runs once per value written.
+        key_id = row[self.key_from] if type(row) is dict else _resolve(row, self.key_from)
         if key_id is None:
             raise ValueError(f"{self.model.__name__}.{self.name}: no data key at {self.key_from}")
-        key_id = getattr(key_id, "pk", key_id)
+        if isinstance(key_id, models.Model):
+            key_id = key_id.pk
         sealer = sealers(key_id) if sealers is not None else Sealer(key_id)
         return sealer.seal(self.to_plain(value))
 
@@ -191,12 +193,21 @@ class EncryptedJSONField(EncryptedTextField):
         return json.loads(raw)
 
 
+@functools.cache
 def encrypted_field(model: type[models.Model], name: str) -> EncryptedTextField:
     """The encrypted field ``name`` of ``model``, for code that writes its column without the ORM."""
     field = model._meta.get_field(name)
     if not isinstance(field, EncryptedTextField):
         raise TypeError(f"{model.__name__}.{name} is not an encrypted field")
     return field
+
+
+def key_context(row: Any, *written: type[models.Model]) -> dict[str, Any]:
+    """The data keys the encrypted fields of the ``written`` models name (their ``key_from``),
+    resolved once from ``row`` (an instance that answers those paths as the written rows would):
+    the context ``stored`` takes for the many rows of one owner that a batch writes."""
+    paths = {f.key_from for m in written for f in m._meta.concrete_fields if isinstance(f, EncryptedTextField)}
+    return {path: _resolve(row, path) for path in paths}
 
 
 def blind_index(value: str, *, purpose: str) -> str:

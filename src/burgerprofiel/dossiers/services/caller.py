@@ -47,7 +47,7 @@ class Caller:
         assert self.actor.agency_id is not None
         return self.actor.agency_id
 
-    @property
+    @functools.cached_property
     def row_keys(self) -> dict[str, uuid.UUID]:
         """The context an encrypted field of the agency's rows finds its data key in (its
         ``key_from``), for rows written without the ORM (``EncryptedTextField.stored``)."""

@@ -44,7 +44,7 @@ from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_event_build, audit_events_append, audit_record
 from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.common.copy import copy_rows, next_ids
-from burgerprofiel.crypto.fields import Sealers, blind_index, encrypted_field
+from burgerprofiel.crypto.fields import Sealers, blind_index, encrypted_field, key_context
 from burgerprofiel.dossiers.models import (
     Dossier,
     DossierOwner,
@@ -344,7 +344,7 @@ _STATUS_COLUMNS = (
 
 
 def _dossier_row(
-    dossier_id: int, upload: DossierUpload, p: _Prepared, *, sealers: Sealers, now: dt.datetime
+    dossier_id: int, upload: DossierUpload, p: _Prepared, *, keys: dict[str, Any], sealers: Sealers, now: dt.datetime
 ) -> tuple[Any, ...]:
     values, current = p.dossier_values, p.current_values
     return (
@@ -352,11 +352,11 @@ def _dossier_row(
         upload.agency_id,
         upload.source_id,
         upload.dossier_number,
-        encrypted_field(Dossier, "name").stored(values["name"], row=upload, sealers=sealers),
+        encrypted_field(Dossier, "name").stored(values["name"], row=keys, sealers=sealers),
         values["ipdc_product"],
         values["type_code"],
         values["redirect_url"],
-        encrypted_field(Dossier, "manager").stored(values["manager"], row=upload, sealers=sealers),
+        encrypted_field(Dossier, "manager").stored(values["manager"], row=keys, sealers=sealers),
         current["current_phase"],
         current["current_code"],
         current["current_modified_at"],
@@ -368,7 +368,14 @@ def _dossier_row(
 
 
 def _status_row(
-    status_id: int, dossier_id: int, upload: DossierUpload, p: _Prepared, *, sealers: Sealers, now: dt.datetime
+    status_id: int,
+    dossier_id: int,
+    upload: DossierUpload,
+    p: _Prepared,
+    *,
+    keys: dict[str, Any],
+    sealers: Sealers,
+    now: dt.datetime,
 ) -> tuple[Any, ...]:
     status = p.status_values
     return (
@@ -377,9 +384,9 @@ def _status_row(
         upload.agency_id,
         status["phase"],
         status["code"],
-        encrypted_field(DossierStatus, "detail").stored(status["detail"], row=upload, sealers=sealers),
+        encrypted_field(DossierStatus, "detail").stored(status["detail"], row=keys, sealers=sealers),
         status["action_needed"],
-        encrypted_field(DossierStatus, "action_text").stored(status["action_text"], row=upload, sealers=sealers),
+        encrypted_field(DossierStatus, "action_text").stored(status["action_text"], row=keys, sealers=sealers),
         p.modified_at,
         p.status_hash,
         now,
@@ -389,16 +396,20 @@ def _status_row(
 def _new_dossiers_copy(candidates: list[tuple[DossierUpload, _Prepared]]) -> list[int]:
     """PostgreSQL: the new dossiers, their owners, first statuses and outbox rows with one COPY per
     table (ids from the sequences first, so the rows can name each other); returns the dossier ids.
-    The upload is each row's key context: its agency owns the dossier (``key_from="agency..."``)."""
+    The rows' data keys are resolved once per agency from an upload, whose agency owns the dossier."""
     dossier_ids = next_ids(Dossier, len(candidates))
     status_ids = next_ids(DossierStatus, len(candidates))
     owner_ids = iter(next_ids(DossierOwner, sum(len(p.owners) for _, p in candidates)))
     now = timezone.now()
     sealers = Sealers()  # one data-key lookup per agency and batch
+    contexts: dict[int, dict[str, Any]] = {}
     dossiers, statuses, owners, changes = [], [], [], []
     for (upload, p), dossier_id, status_id in zip(candidates, dossier_ids, status_ids, strict=True):
-        dossiers.append(_dossier_row(dossier_id, upload, p, sealers=sealers, now=now))
-        statuses.append(_status_row(status_id, dossier_id, upload, p, sealers=sealers, now=now))
+        keys = contexts.get(upload.agency_id)
+        if keys is None:
+            keys = contexts[upload.agency_id] = key_context(upload, Dossier, DossierStatus)
+        dossiers.append(_dossier_row(dossier_id, upload, p, keys=keys, sealers=sealers, now=now))
+        statuses.append(_status_row(status_id, dossier_id, upload, p, keys=keys, sealers=sealers, now=now))
         for kind, key in sorted(p.owners):
             owner_id = next(owner_ids)
             owners.append((owner_id, dossier_id, kind, key))
