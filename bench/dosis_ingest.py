@@ -391,35 +391,34 @@ def colocated_run(base: str, token: str, args: argparse.Namespace, prefix: str) 
 
 
 def database_share(token: str, clients: int, per_client: int, kind: str = "D") -> tuple[int, float]:
-    """The database's share of single uploads: each upload's statement (source check, queue row,
-    audit event; what ``POST /api/v2/dosis/dossiers`` runs once its caller is known) is built
-    beforehand, encryption and audit hash included, and then ``clients`` connections only run them,
-    one commit each, as the bare INSERT baseline does. With the web tier on machines of its own, the
-    database caps single uploads at this rate."""
+    """The database's share of single uploads: each upload is prepared beforehand as the queue
+    prepares it (``queue_upload_prepare``: encryption, audit event and hash, the statement; what
+    ``POST /api/v2/dosis/dossiers`` does once its caller is known) and then ``clients`` connections
+    only write them (``queue_upload_write``), one commit each, as the bare INSERT baseline does.
+    With the web tier on machines of its own, the database caps single uploads at this rate."""
+    # lazy: these need Django set up, which configure() does at run time, after this module loaded
     from django.db import connection
 
     from burgerprofiel.agencies.order_check import order_check
-    from burgerprofiel.crypto.fields import Sealer
+    from burgerprofiel.crypto.fields import Sealers
     from burgerprofiel.dossiers.schemas import DossierUploadIn
-    from burgerprofiel.dossiers.services import (
-        COMPONENT,
-        Caller,
-        QueuedUpload,
-        queue_statement,
-        queue_statement_run,
-    )
+    from burgerprofiel.dossiers.services import COMPONENT, Caller
+    from burgerprofiel.dossiers.services.queue import QueuedUpload, queue_upload_prepare, queue_upload_write
     from burgerprofiel.oauth.services import access_token_verify
 
     principal = access_token_verify(token)
     version = order_check(actor=principal.actor, agency_id=principal.agency_id, component=COMPONENT)
     caller = Caller.of(principal, version)
-    sealer = Sealer(caller.data_key_id)
-    statements = {
+    sealers = Sealers()
+    # The queue's own two steps: prepare (the web process's work) now, write (the database's) timed.
+    prepared = {
         c: [
-            queue_statement(
+            queue_upload_prepare(
                 caller=caller,
                 bron=BRON,
-                queued=QueuedUpload.of(upload=DossierUploadIn.model_validate(payload(c, i, kind)), sealer=sealer),
+                queued=QueuedUpload.of(
+                    upload=DossierUploadIn.model_validate(payload(c, i, kind)), caller=caller, sealers=sealers
+                ),
             )
             for i in range(per_client)
         ]
@@ -428,9 +427,8 @@ def database_share(token: str, clients: int, per_client: int, kind: str = "D") -
 
     def work(c: int) -> int:
         try:
-            for statement in statements[c]:
-                if queue_statement_run(statement) is None:
-                    raise RuntimeError("the bench's source is unknown")
+            for upload in prepared[c]:
+                queue_upload_write(upload)
         finally:
             connection.close()
         return per_client

@@ -28,6 +28,7 @@ from joserfc import jwk, jws
 from burgerprofiel.audit import merkle
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead
+from burgerprofiel.common.copy import copy_rows
 from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.common.metrics import AUDIT_EVENTS
 from burgerprofiel.common.requestid import current_request_id
@@ -196,28 +197,62 @@ def audit_record(
         outcome=outcome,
         detail=detail,
     )
+    return audit_append(event)
+
+
+# Writing built events. Every event is built by ``audit_event_build`` (its values and leaf hash in
+# one place); these only write what it built: one event with the ORM, many with COPY, or one folded
+# into the statement of the act it records. None of them computes a value of its own.
+
+
+def audit_append(event: AuditEvent) -> AuditEvent:
+    """Append one built event. Call it inside the transaction of the act it records."""
     event.save(force_insert=True)
     audit_counted(event)
     return event
 
 
+def audit_events_append(events: list[AuditEvent]) -> None:
+    """Append many built events in one write (COPY on PostgreSQL, one multi-row INSERT elsewhere),
+    for the batch paths that record several events at once. Same transaction rule; the events get
+    no id back on PostgreSQL (nothing reads it: an event is found by what it names)."""
+    if not events:
+        return
+    if connection.vendor == "postgresql":
+        columns = [f.column for f in _event_fields()]
+        copy_rows(AuditEvent, columns, (_event_row(event) for event in events))
+    else:
+        AuditEvent.objects.bulk_create(events)
+    for event in events:
+        audit_counted(event)
+
+
 def audit_counted(event: AuditEvent) -> None:
-    """Count an appended event in the metrics (``audit_record`` does this itself)."""
+    """Count an appended event in the metrics (the functions above do this themselves)."""
     AUDIT_EVENTS.labels(event.action).inc()
 
 
 def audit_insert_per_row(event: AuditEvent, *, rows_of: str) -> tuple[str, list[Any]]:
     """SQL appending ``event`` once for each row of ``rows_of`` (a CTE of the same statement), and its
     parameters: the audit INSERT folded into the statement of the act it records (PostgreSQL), so
-    both commit together in one round trip. The act's CTE must yield one row, or none."""
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    both commit together in one round trip. The act's CTE must yield one row, or none. Count the
+    event (``audit_counted``) once the statement has written it."""
+    fields = _event_fields()
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
     # Identifiers come from the model and the caller's own CTE name; every value is a parameter.
     sql = f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) SELECT {placeholders} FROM {rows_of}"  # noqa: S608
-    return sql, params
+    return sql, _event_row(event)
+
+
+def _event_fields() -> list[models.Field[Any, Any]]:
+    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+def _event_row(event: AuditEvent) -> list[Any]:
+    """A built event's column values as the database stores them, in ``_event_fields`` order."""
+    return [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _event_fields()]
 
 
 def _sign_head(tree_size: int, root_hash: str, signed_at: datetime) -> tuple[str, str]:

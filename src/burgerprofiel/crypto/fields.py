@@ -4,11 +4,17 @@ A value is stored as ``bp1:<data key id>:<base64(nonce || AES-256-GCM ciphertext
 names where its key comes from (``key_from="agency.data_key_id"``); the key id travels with the
 ciphertext, so reading needs nothing but the value. A value whose key was destroyed reads as
 ``UNREADABLE``. Encrypted fields cannot be filtered on: use a blind index.
+
+One function turns a field's value into what its column stores: ``EncryptedTextField.stored``.
+The ORM reaches it through ``pre_save``; code that writes rows without the ORM (COPY, a statement
+of its own) calls it directly, with the row's context in place of the model instance, so a value
+is encrypted the same way, with the key its field names, whichever way its row is written.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -72,6 +78,26 @@ class Sealer:
         return self._prefix + base64.b64encode(nonce + self._cipher.encrypt(nonce, plaintext, self._aad)).decode()
 
 
+class Sealers:
+    """A ``Sealer`` per data key, for the length of one batch: each key is looked up once per batch,
+    not once per value. Made per batch and dropped with it: a long-lived one would keep a destroyed
+    key sealing past the key cache's expiry (charter 12.2)."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[Any, Sealer] = {}
+
+    def __call__(self, key_id: uuid.UUID | str) -> Sealer:
+        sealer = self._by_key.get(key_id)
+        if sealer is None:
+            sealer = self._by_key[key_id] = Sealer(key_id)
+        return sealer
+
+
+class JSONText(str):
+    """A JSON document already written (pydantic writes one several times faster than ``json.dumps``):
+    an ``EncryptedJSONField`` encrypts its text as it is. It reads back as the document's value."""
+
+
 def decrypt_bytes(stored: str) -> bytes:
     if not stored.startswith(PREFIX):
         raise ValueError("not an encrypted value")
@@ -85,8 +111,12 @@ def key_id_of(stored: str) -> uuid.UUID:
     return uuid.UUID(stored[len(PREFIX) :].partition(":")[0])
 
 
-def _resolve(instance: Any, path: str) -> Any:
-    value = instance
+def _resolve(row: Any, path: str) -> Any:
+    """The value at ``path`` (a field's ``key_from``) for ``row``: a model instance, or a dict from
+    the path to its value for a row written without the ORM (a missing path fails loudly)."""
+    if isinstance(row, dict):  # not Mapping: this runs per value, and the ABC check costs more
+        return row[path]
+    value = row
     for part in path.split("."):
         value = getattr(value, part)
         if value is None:
@@ -110,16 +140,32 @@ class EncryptedTextField(models.TextField):
     def from_plain(self, raw: bytes) -> Any:
         return raw.decode()
 
-    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
-        value = getattr(model_instance, self.attname)
-        if value is None or value is UNREADABLE:
-            return None if value is None else _Ciphertext("")
+    def stored(self, value: Any, *, row: Any, sealers: Sealers | None = None) -> Any:
+        """What this field's column stores for ``value`` in ``row`` (DESIGN rule 3): the ciphertext,
+        sealed with the data key at ``key_from`` of ``row``, or None.
+
+        ``row`` is the model instance being saved or, for a row written without the ORM, a dict
+        ``{key_from: data key id}`` (``key_context``). ``sealers`` lets a batch look each key up
+        once. A value that is already a ciphertext (``sealed``) is stored as it is.
+        """
+        if value is None:
+            return None
+        if value is UNREADABLE:  # re-saving a row whose key was destroyed: it stays unreadable
+            return ""
         if isinstance(value, _Ciphertext):
-            return value
-        key_id = _resolve(model_instance, self.key_from)
+            return str(value)
+        # A batch's dict context is read here, not in _resolve: this runs once per value written.
+        key_id = row[self.key_from] if type(row) is dict else _resolve(row, self.key_from)
         if key_id is None:
-            raise ValueError(f"{type(model_instance).__name__}.{self.name}: no data key at {self.key_from}")
-        return _Ciphertext(encrypt_bytes(self.to_plain(value), key_id=getattr(key_id, "pk", key_id)))
+            raise ValueError(f"{self.model.__name__}.{self.name}: no data key at {self.key_from}")
+        if isinstance(key_id, models.Model):
+            key_id = key_id.pk
+        sealer = sealers(key_id) if sealers is not None else Sealer(key_id)
+        return sealer.seal(self.to_plain(value))
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        stored = self.stored(getattr(model_instance, self.attname), row=model_instance)
+        return None if stored is None else _Ciphertext(stored)
 
     def get_prep_value(self, value: Any) -> Any:
         if value is None or isinstance(value, _Ciphertext):
@@ -139,10 +185,29 @@ class EncryptedTextField(models.TextField):
 
 class EncryptedJSONField(EncryptedTextField):
     def to_plain(self, value: Any) -> bytes:
+        if isinstance(value, JSONText):
+            return value.encode()
         return json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
 
     def from_plain(self, raw: bytes) -> Any:
         return json.loads(raw)
+
+
+@functools.cache
+def encrypted_field(model: type[models.Model], name: str) -> EncryptedTextField:
+    """The encrypted field ``name`` of ``model``, for code that writes its column without the ORM."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, EncryptedTextField):
+        raise TypeError(f"{model.__name__}.{name} is not an encrypted field")
+    return field
+
+
+def key_context(row: Any, *written: type[models.Model]) -> dict[str, Any]:
+    """The data keys the encrypted fields of the ``written`` models name (their ``key_from``),
+    resolved once from ``row`` (an instance that answers those paths as the written rows would):
+    the context ``stored`` takes for the many rows of one owner that a batch writes."""
+    paths = {f.key_from for m in written for f in m._meta.concrete_fields if isinstance(f, EncryptedTextField)}
+    return {path: _resolve(row, path) for path in paths}
 
 
 def blind_index(value: str, *, purpose: str) -> str:

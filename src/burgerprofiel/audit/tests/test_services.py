@@ -21,6 +21,8 @@ from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead
 from burgerprofiel.audit.services import (
     HASHED_FIELDS,
+    audit_event_build,
+    audit_events_append,
     audit_record,
     audit_seal,
     audit_seal_all,
@@ -108,6 +110,20 @@ def test_an_event_read_back_from_the_database_hashes_to_its_stored_leaf_hash():
     event = audit_record(actor=TESTER, action="a", detail={"nested": {"list": [1, 2.5, None, True]}})
     stored = AuditEvent.objects.get(pk=event.pk)
     assert event_leaf_hash(_values(stored)) == stored.leaf_hash == event.leaf_hash
+
+
+def test_events_appended_together_are_stored_as_built_and_verify():
+    """The batch writer (COPY on PostgreSQL) writes only what ``audit_event_build`` built."""
+    built = [
+        audit_event_build(actor=TESTER, action="batch", object_id=str(i), detail={"ids": [i, 2.5]}) for i in range(3)
+    ]
+    audit_events_append(built)
+
+    stored = list(AuditEvent.objects.filter(action="batch").order_by("pk"))
+    assert [e.leaf_hash for e in stored] == [e.leaf_hash for e in built]
+    assert [event_leaf_hash(_values(e)) for e in stored] == [e.leaf_hash for e in built]
+    audit_seal_all()
+    assert audit_verify().ok
 
 
 # The detail of an event comes from callers; whatever JSON they pass must be stored and hash the same

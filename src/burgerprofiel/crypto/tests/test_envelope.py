@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import TEST_ACTOR
 from burgerprofiel.crypto import keyring, signing
-from burgerprofiel.crypto.fields import UNREADABLE, blind_index
+from burgerprofiel.crypto.fields import UNREADABLE, Sealers, blind_index, encrypted_field, key_id_of
 from burgerprofiel.crypto.models import DataKey, SigningKey
 from burgerprofiel.crypto.services import data_key_destroy, data_keys_rewrap, forget_cached_keys
 
@@ -62,6 +63,24 @@ def test_destroying_one_agencys_key_makes_only_its_data_unreadable(agency, other
     destroyed = DataKey.objects.get(pk=key.pk)
     assert destroyed.wrapped_key is None and destroyed.destroyed_at is not None
     assert AuditEvent.objects.filter(action="crypto.data_key.destroy", object_id=str(key.pk)).exists()
+
+
+def test_a_value_sealed_for_a_row_written_without_the_orm_reads_back_through_its_field(agency):
+    """What COPY writes comes from the field's own ``stored``, with the row's key context in place of
+    the instance: the ORM then reads it like any saved value."""
+    key = Agency.objects.get(pk=agency.agency_id).data_key_id
+    field = encrypted_field(ContactPerson, "email")
+    stored = field.stored("an.peeters@example.be", row={"agency.data_key_id": key}, sealers=Sealers())
+
+    assert key_id_of(stored) == key and "an.peeters" not in stored
+    assert field.from_db_value(stored, None, connection) == "an.peeters@example.be"
+    assert field.stored(None, row={}) is None
+
+
+def test_a_row_context_without_the_key_its_field_names_is_refused(agency):
+    field = encrypted_field(ContactPerson, "email")
+    with pytest.raises(KeyError):
+        field.stored("an.peeters@example.be", row={"citizen.data_key_id": uuid.uuid4()})
 
 
 def test_encrypted_fields_cannot_be_queried_in_clear(agency):

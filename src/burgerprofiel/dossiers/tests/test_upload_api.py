@@ -392,7 +392,7 @@ def test_an_upload_reads_its_client_and_order_once_and_is_queued_in_one_statemen
     upload: Upload, monkeypatch: Any
 ) -> None:
     # What the agency waits for: accepting the upload. Filing it is the worker's (not measured here).
-    monkeypatch.setattr("burgerprofiel.dossiers.services.dosis_processing_kick", lambda: None)
+    monkeypatch.setattr("burgerprofiel.dossiers.services.accept.dosis_processing_kick", lambda: None)
 
     assert upload(full_payload()).status_code == 200  # the token's verification keys are read once a minute
 

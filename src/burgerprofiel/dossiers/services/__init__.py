@@ -1,0 +1,61 @@
+"""Writes on DOSIS dossiers, one module per concern.
+
+Design note. An upload's life crosses four concerns that change for different reasons and run
+in different processes: ``accept`` (what the agency waits for: parse, validate, the order's
+categories, queue), ``queue`` (how the queue's rows are written, per SQL dialect), ``filing``
+(the worker's batches: the order re-checked, uploads filed into dossiers, fast and careful
+paths) and ``retention`` (deletion by the agency and the retention purge). ``caller`` and
+``sources`` hold what they share; ``reads`` records what a citizen saw. Every rule they keep
+has one home outside them: encryption in ``crypto.fields`` (``EncryptedTextField.stored``),
+audit events in ``audit.services`` (``audit_event_build``), the order check in ``agencies``.
+
+The names below are this package's interface; import them from here.
+"""
+
+from burgerprofiel.dossiers.services.accept import (
+    NDJSON_CHUNK_BYTES,
+    BulkResult,
+    BulkTooLarge,
+    DosisValidationError,
+    dosis_errors,
+    dosis_processing_kick,
+    dosis_upload_parse,
+    dossier_upload_accept,
+    dossier_uploads_accept_bulk,
+    ndjson_lines,
+)
+from burgerprofiel.dossiers.services.caller import COMPONENT, Caller
+from burgerprofiel.dossiers.services.filing import (
+    DosisProcessingError,
+    dosis_queue_drain,
+    dossier_uploads_process,
+    dossier_uploads_process_all,
+)
+from burgerprofiel.dossiers.services.reads import dossier_list_view_record
+from burgerprofiel.dossiers.services.retention import dosis_retention_days, dossier_delete, dossiers_purge_expired
+from burgerprofiel.dossiers.services.sources import UnknownSource, dosis_source_register
+
+__all__ = [
+    "COMPONENT",
+    "NDJSON_CHUNK_BYTES",
+    "BulkResult",
+    "BulkTooLarge",
+    "Caller",
+    "DosisProcessingError",
+    "DosisValidationError",
+    "UnknownSource",
+    "dosis_errors",
+    "dosis_processing_kick",
+    "dosis_queue_drain",
+    "dosis_retention_days",
+    "dosis_source_register",
+    "dosis_upload_parse",
+    "dossier_delete",
+    "dossier_list_view_record",
+    "dossier_upload_accept",
+    "dossier_uploads_accept_bulk",
+    "dossier_uploads_process",
+    "dossier_uploads_process_all",
+    "dossiers_purge_expired",
+    "ndjson_lines",
+]

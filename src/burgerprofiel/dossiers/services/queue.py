@@ -1,0 +1,227 @@
+"""The queue of accepted uploads: ``DossierUpload`` rows, each written with its acceptance event.
+
+Design note. The queue is a table, not a broker: an upload is answered only once its row and its
+audit event have committed together (DESIGN rules 2 and 4), and the worker claims rows from it
+(``filing``). This module is the only one that knows how the rows are written, and that differs
+by dialect because the answered rate depends on it: on PostgreSQL a single upload is one
+statement (the source check, the row and the event as CTEs: one round trip, one commit) and a
+bulk request is one COPY; elsewhere (SQLite, the embedded default) the ORM writes them in one
+transaction. The values do not differ: the payload is sealed before (``QueuedUpload``, through
+the encrypted field's own ``stored``) and the event is built by ``audit_event_build`` before;
+the dialects only write what was built.
+
+A single upload is therefore prepared, then written (``queue_upload_prepare``,
+``queue_upload_write``). Preparing is work for the web process alone (the event and its leaf
+hash, the statement); writing is the one round trip. Keeping them apart keeps Python work out of
+the database step, and lets the two shares of an upload be weighed apart (the database share in
+``bench.dosis_ingest`` writes uploads prepared beforehand).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.services import audit_append, audit_counted, audit_event_build, audit_insert_per_row
+from burgerprofiel.common.copy import copy_rows, next_ids
+from burgerprofiel.common.randomness import random_uuid
+from burgerprofiel.crypto.fields import JSONText, Sealers, encrypted_field, sealed
+from burgerprofiel.dossiers.models import DosisSource, DossierUpload
+from burgerprofiel.dossiers.schemas import DossierUploadIn
+from burgerprofiel.dossiers.services.caller import Caller
+from burgerprofiel.dossiers.services.sources import UnknownSource, source_of
+
+
+@dataclass(frozen=True)
+class QueuedUpload:
+    """One validated upload as the queue keeps it: the payload's JSON, encrypted with the agency's key."""
+
+    dossier_number: str
+    upload_id: str
+    payload: str
+
+    @classmethod
+    def of(cls, *, upload: DossierUploadIn, caller: Caller, sealers: Sealers) -> QueuedUpload:
+        payload = encrypted_field(DossierUpload, "payload").stored(
+            JSONText(upload.model_dump_json()), row=caller.row_keys, sealers=sealers
+        )
+        return cls(
+            dossier_number=upload.Identificatie.DossierNummer,
+            upload_id=upload.UploadId or str(random_uuid()),
+            payload=payload,
+        )
+
+
+def _accepted_event(caller: Caller, *, object_id: str = "", detail: dict[str, Any]) -> AuditEvent:
+    """The acceptance event, built alike for a single upload and a bulk request."""
+    return audit_event_build(
+        actor=caller.actor,
+        action="dossier.upload_accepted",
+        object_type="dossiers.DossierUpload",
+        object_id=object_id,
+        detail=detail,
+    )
+
+
+# --- one upload -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedUpload:
+    """One upload ready to be queued: its row's values and its acceptance event built, nothing written.
+    The event names the row by ``ref``: on PostgreSQL both are written before the row has an id."""
+
+    caller: Caller
+    bron: str
+    queued: QueuedUpload
+    ref: uuid.UUID
+    received_at: dt.datetime
+    event: AuditEvent
+    statement: tuple[str, list[Any]] | None  # PostgreSQL: the one statement that writes both
+
+
+def queue_upload_prepare(*, caller: Caller, bron: str, queued: QueuedUpload) -> PreparedUpload:
+    """Build what queueing one upload writes (no database work)."""
+    ref = random_uuid()
+    event = _accepted_event(caller, object_id=str(ref), detail={"count": 1})
+    prepared = PreparedUpload(
+        caller=caller, bron=bron, queued=queued, ref=ref, received_at=timezone.now(), event=event, statement=None
+    )
+    if connection.vendor == "postgresql":
+        prepared = dataclasses.replace(prepared, statement=_single_statement(prepared))
+    return prepared
+
+
+def queue_upload_write(prepared: PreparedUpload) -> int:
+    """Write a prepared upload and its event, together; the queue row's id. ``UnknownSource`` (and
+    nothing written) when the calling agency has no such Bron."""
+    if prepared.statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*prepared.statement)
+            row = cursor.fetchone()
+        if row is None:  # the statement's source check found nothing: nothing was written
+            raise UnknownSource("Onbekende bron voor uw instantie.", extra={"bron": prepared.bron})
+        audit_counted(prepared.event)
+        return int(row[0])
+    caller, now, ref = prepared.caller, prepared.received_at, prepared.ref
+    source = source_of(agency_id=caller.agency_id, uri=prepared.bron)
+    with transaction.atomic():
+        [created] = _orm_rows(caller=caller, rows=[(source.pk, prepared.queued)], now=now, ref=ref)
+        audit_append(prepared.event)
+    return created.pk
+
+
+# The queue's columns as the statement and COPY write them; the payload goes in already encrypted.
+_COLUMNS = (
+    "agency_id",
+    "source_id",
+    "dossier_number",
+    "upload_id",
+    "client_id",
+    "order_version_id",
+    "payload",
+    "state",
+    "errors",
+    "outcome",
+    "received_at",
+    "ref",
+)
+
+
+def _row_values(
+    caller: Caller, queued: QueuedUpload, *, source_id: int | None, now: dt.datetime, ref: uuid.UUID | None
+) -> tuple[Any, ...]:
+    """One queue row's stored values, in the order of ``_COLUMNS``."""
+    return (
+        caller.agency_id,
+        source_id,
+        queued.dossier_number,
+        queued.upload_id,
+        caller.client_id,
+        caller.order_version.pk,
+        queued.payload,
+        DossierUpload.State.PENDING.value,
+        "[]",
+        "",
+        now,
+        ref,
+    )
+
+
+def _single_statement(prepared: PreparedUpload) -> tuple[str, list[Any]]:
+    """PostgreSQL: the source check, the queue row and its audit event in one statement."""
+    caller = prepared.caller
+    audit_sql, audit_params = audit_insert_per_row(prepared.event, rows_of="queued")
+    table = DossierUpload._meta.db_table
+    sources = DosisSource._meta.db_table
+    # The source's id comes from the statement's own check; every other value is a parameter.
+    values = _row_values(caller, prepared.queued, source_id=None, now=prepared.received_at, ref=prepared.ref)
+    select = ", ".join("source.id" if column == "source_id" else "%s" for column in _COLUMNS)
+    sql = (
+        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s), "  # noqa: S608
+        f"queued AS (INSERT INTO {table} ({', '.join(_COLUMNS)}) SELECT {select} FROM source RETURNING id), "
+        f"audited AS ({audit_sql}) "
+        "SELECT id FROM queued"
+    )
+    params = [
+        prepared.bron,
+        caller.agency_id,
+        *(value for column, value in zip(_COLUMNS, values, strict=True) if column != "source_id"),
+        *audit_params,
+    ]
+    return sql, params
+
+
+# --- many uploads ---------------------------------------------------------------------------------
+
+
+def queue_uploads_write(*, caller: Caller, rows: list[tuple[int, QueuedUpload]], refused: int) -> list[int]:
+    """Write many uploads (source id, upload) with one acceptance event naming them all, in one
+    transaction (COPY on PostgreSQL); returns the queue rows' ids. ``refused``: the lines of the
+    same request that were not accepted, for the event."""
+    now = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            ids = next_ids(DossierUpload, len(rows))
+            copy_rows(
+                DossierUpload,
+                ("id", *_COLUMNS),
+                (
+                    (pk, *_row_values(caller, queued, source_id=source_id, now=now, ref=None))
+                    for pk, (source_id, queued) in zip(ids, rows, strict=True)
+                ),
+            )
+        else:
+            ids = [row.pk for row in _orm_rows(caller=caller, rows=rows, now=now, ref=None)]
+        audit_append(
+            _accepted_event(caller, detail={"count": len(rows), "refused": refused, "bulk": True, "uploads": ids})
+        )
+    return ids
+
+
+def _orm_rows(
+    *, caller: Caller, rows: list[tuple[int, QueuedUpload]], now: dt.datetime, ref: uuid.UUID | None
+) -> list[DossierUpload]:
+    """Queue rows with the ORM (one multi-row INSERT per thousand rows)."""
+    objects = [
+        DossierUpload(
+            agency_id=caller.agency_id,
+            source_id=source_id,
+            dossier_number=queued.dossier_number,
+            upload_id=queued.upload_id,
+            client_id=caller.client_id,
+            order_version_id=caller.order_version.pk,
+            received_at=now,
+            ref=ref,
+            payload=sealed(queued.payload),  # sealed once, when the upload was checked
+        )
+        for source_id, queued in rows
+    ]
+    return DossierUpload.objects.bulk_create(objects, batch_size=1000)
