@@ -17,6 +17,7 @@ from django.utils import timezone
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.agencies.services import ORDER_PROCESSING_STATES
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
@@ -90,15 +91,15 @@ def order_check(
     if version is None:
         raise refuse("no-order", "Uw instantie heeft geen verwerkingsopdracht.")
     state = version.state
-    if state == ProcessingOrderVersion.State.SUSPENDED:
-        raise refuse(
-            "order-suspended",
-            f"De verwerkingsopdracht is opgeschort: {version.state_reason or 'geen reden opgegeven'}.",
-            order_version=version.number,
-        )
-    if state == ProcessingOrderVersion.State.TERMINATED:
-        raise refuse("order-terminated", "De verwerkingsopdracht is beëindigd.", order_version=version.number)
-    if state != ProcessingOrderVersion.State.ACTIVE:
+    if state not in ORDER_PROCESSING_STATES:  # the state machine's table (agencies.services)
+        if state == ProcessingOrderVersion.State.SUSPENDED:
+            raise refuse(
+                "order-suspended",
+                f"De verwerkingsopdracht is opgeschort: {version.state_reason or 'geen reden opgegeven'}.",
+                order_version=version.number,
+            )
+        if state == ProcessingOrderVersion.State.TERMINATED:
+            raise refuse("order-terminated", "De verwerkingsopdracht is beëindigd.", order_version=version.number)
         raise refuse("order-not-active", "De verwerkingsopdracht is nog niet actief.", order_version=version.number)
     if version.valid_from and day < version.valid_from:
         raise refuse(
