@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from django.db import connection
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
-from burgerprofiel.agencies.models import Agency, ApiClient, ProcessingOrderVersion
+from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrderVersion
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.common.queries import compiled_raw
 
@@ -116,3 +116,7 @@ def agency_get(*, agency_id: int) -> Agency:
     if agency is None:
         raise NotFound(f"Instantie {agency_id} bestaat niet.")
     return agency
+
+
+def contact_persons_for_agency(*, agency_id: int) -> list[ContactPerson]:
+    return list(ContactPerson.objects.filter(agency_id=agency_id).order_by("pk"))

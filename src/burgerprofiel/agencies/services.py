@@ -20,6 +20,7 @@ from burgerprofiel.agencies.models import (
     ProcessingOrder,
     ProcessingOrderVersion,
 )
+from burgerprofiel.agencies.selectors import agency_get, contact_persons_for_agency
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
@@ -447,3 +448,22 @@ def contact_person_add(
             target=person,
         )
     return person
+
+
+# -- audited reads: each reads and records in one call (DESIGN rule 2) ---------------------------
+
+
+def agency_read(*, agency_id: int, actor: Actor) -> Agency:
+    """The agency's own record, as the agency asks for it (``GET /api/v1/me``)."""
+    agency = agency_get(agency_id=agency_id)
+    audit_record(actor=actor, action=AuditAction.AGENCY_ME_READ, target=agency)
+    return agency
+
+
+def contact_persons_read(*, agency_id: int, actor: Actor) -> list[ContactPerson]:
+    """The agency's authorised contact persons (names and addresses: personal data)."""
+    people = contact_persons_for_agency(agency_id=agency_id)
+    audit_record(
+        actor=actor, action=AuditAction.CONTACT_PERSON_LISTED, target=ContactPerson, detail={"count": len(people)}
+    )
+    return people

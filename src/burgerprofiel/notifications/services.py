@@ -30,7 +30,8 @@ from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import NotFound, ValidationError
-from burgerprofiel.notifications.models import Delivery, DeliveryStatus, Notification
+from burgerprofiel.notifications import selectors
+from burgerprofiel.notifications.models import Delivery, DeliveryReceipt, DeliveryStatus, Notification
 from burgerprofiel.preferences.models import Channel
 from burgerprofiel.preferences.selectors import consented_channels, verified_address
 
@@ -260,6 +261,34 @@ def notification_for_agency(*, agency_id: int, notification_id: uuid.UUID, actor
         target=notification,
     )
     return notification
+
+
+def notification_open(*, citizen: Citizen, notification_id: uuid.UUID, actor: Actor) -> Notification:
+    """The citizen opens one of their meldingen: marked read if it was not, and the view recorded.
+
+    Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
+    """
+    notification = selectors.notification_for_citizen(citizen=citizen, notification_id=notification_id)
+    with transaction.atomic():
+        if notification.read_at is None:
+            notification_mark_read(citizen=citizen, notification_ids=[notification.pk], actor=actor)
+        audit_record(
+            actor=actor, action=AuditAction.NOTIFICATION_VIEWED, agency_id=notification.agency_id, target=notification
+        )
+    return notification
+
+
+def receipts_read(*, agency_id: int, after_id: int, limit: int, actor: Actor) -> list[DeliveryReceipt]:
+    """The agency's signed delivery receipts after ``after_id`` (which channel reached whom, when)."""
+    receipts = selectors.receipts_for_agency(agency_id=agency_id, after_id=after_id, limit=limit)
+    audit_record(
+        actor=actor,
+        action=AuditAction.NOTIFICATION_RECEIPTS_LISTED,
+        agency_id=agency_id,
+        target=DeliveryReceipt,
+        detail={"count": len(receipts)},
+    )
+    return receipts
 
 
 def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.UUID] | None, actor: Actor) -> int:

@@ -26,10 +26,12 @@ from burgerprofiel.agencies.models import Agency
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.citizens.selectors import citizen_by_insz
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.requestid import current_request_id
-from burgerprofiel.preferences import consent_texts
+from burgerprofiel.preferences import consent_texts, selectors
 from burgerprofiel.preferences.models import Channel, Consent, ConsentEvent, ContactPreference, Verification
 
 MAX_CODE_ATTEMPTS = 5
@@ -333,3 +335,30 @@ def unsubscribe_token_read(token: str) -> dict[str, Any]:
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise ValidationError("Deze uitschrijflink is ongeldig.") from exc
     return {"citizen_id": citizen_id, "agency_id": agency_id, "ipdc_product": product, "channel": channel}
+
+
+# -- audited reads: each reads and records in one call (DESIGN rule 2) ---------------------------
+
+
+def preference_read(*, citizen: Citizen, actor: Actor) -> ContactPreference | None:
+    """The citizen's own contact preferences, as the portal shows them."""
+    preference = selectors.preference_for_citizen(citizen=citizen)
+    audit_record(
+        actor=actor, action=AuditAction.PREFERENCES_VIEWED, target=citizen, purpose="Contactvoorkeuren bekijken"
+    )
+    return preference
+
+
+def preferences_read_by_agency(*, insz: str, agency_id: int, categories: set[str], actor: Actor) -> dict[str, Any]:
+    """What one agency may see of a citizen's preferences (``selectors.preferences_for_agency``),
+    recorded with the fields it was shown; an unknown INSZ is read (and recorded) as an empty answer."""
+    citizen = citizen_by_insz(insz=insz_normalise(insz))
+    result = selectors.preferences_for_agency(citizen=citizen, agency_id=agency_id, categories=categories)
+    audit_record(
+        actor=actor,
+        action=AuditAction.PREFERENCES_READ_BY_AGENCY,
+        agency_id=agency_id,
+        target=citizen or Citizen,
+        detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
+    )
+    return result

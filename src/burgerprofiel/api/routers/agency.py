@@ -8,15 +8,11 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from burgerprofiel.agencies.catalogue import CATEGORIES, Component
-from burgerprofiel.agencies.models import ContactPerson
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
-from burgerprofiel.agencies.services import contact_person_add
-from burgerprofiel.api import selectors
+from burgerprofiel.agencies.services import agency_read, contact_person_add, contact_persons_read
 from burgerprofiel.api.auth import agency_request_actor, order_version_of, principal_of
 from burgerprofiel.api.schemas import ContactPersonIn, ContactPersonOut, MeOut, OrderCheckOut
-from burgerprofiel.audit import services as audit
-from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.common.errors import ValidationError
 
 router = Router()
@@ -26,12 +22,7 @@ router = Router()
 def me(request: HttpRequest) -> dict[str, Any]:
     principal = principal_of(request)
     version = order_version_of(request)
-    agency = agency_get(agency_id=principal.agency_id)
-    audit.audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.AGENCY_ME_READ,
-        target=agency,
-    )
+    agency = agency_read(agency_id=principal.agency_id, actor=agency_request_actor(request))
     return {
         "agency_id": agency.pk,
         "agency_name": agency.name,
@@ -94,15 +85,7 @@ def me_order_check(
     tags=["instantie"],
 )
 def contact_persons_list(request: HttpRequest) -> list[Any]:
-    principal = principal_of(request)
-    people = selectors.contact_persons_for_agency(agency_id=principal.agency_id)
-    audit.audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.CONTACT_PERSON_LISTED,
-        target=ContactPerson,
-        detail={"count": len(people)},
-    )
-    return people
+    return contact_persons_read(agency_id=principal_of(request).agency_id, actor=agency_request_actor(request))
 
 
 @router.post(

@@ -9,12 +9,7 @@ from ninja import Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
-from burgerprofiel.citizens.insz import insz_normalise
-from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.citizens.selectors import citizen_by_insz
-from burgerprofiel.preferences.selectors import preferences_for_agency
+from burgerprofiel.preferences.services import preferences_read_by_agency
 
 router = Router(tags=["contactvoorkeuren"])
 
@@ -52,20 +47,9 @@ class PreferencesOut(Schema):
     summary="Contactvoorkeuren en toestemmingen van een burger voor uw instantie",
 )
 def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
-    principal = principal_of(request)
-    version = order_version_of(request)
-    normalised = insz_normalise(insz)
-    citizen = citizen_by_insz(insz=normalised)
-    result = preferences_for_agency(
-        citizen=citizen,
-        agency_id=principal.agency_id,
-        categories=set(version.categories_for(Component.CONTACTVOORKEUREN)),
-    )
-    audit_record(
+    return preferences_read_by_agency(
+        insz=insz,
+        agency_id=principal_of(request).agency_id,
+        categories=set(order_version_of(request).categories_for(Component.CONTACTVOORKEUREN)),
         actor=agency_request_actor(request),
-        action=AuditAction.PREFERENCES_READ_BY_AGENCY,
-        agency_id=principal.agency_id,
-        target=citizen or Citizen,
-        detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
     )
-    return result

@@ -6,12 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.selectors import DossierFilter
-from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
+from burgerprofiel.portal.auth import citizen_of, citizen_required
 
 FILTER_LABELS = {DossierFilter.OPEN: "Lopend", DossierFilter.CLOSED: "Afgerond", DossierFilter.ALL: "Alle"}
 
@@ -22,8 +20,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("filter", DossierFilter.OPEN)
     if state not in DossierFilter.CHOICES:
         state = DossierFilter.OPEN
-    dossiers = selectors.dossiers_for_citizen(citizen=citizen_of(request), state=state)
-    services.dossier_list_view_record(citizen=citizen_of(request), dossiers=dossiers, detail={"filter": state})
+    dossiers = services.dossier_list_read(citizen=citizen_of(request), state=state)
     return render(
         request,
         "dossiers/list.html",
@@ -40,16 +37,9 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 @citizen_required
 def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     try:
-        dossier = selectors.dossier_for_citizen(citizen=citizen_of(request), dossier_id=dossier_id)
+        dossier, history = services.dossier_read(citizen=citizen_of(request), dossier_id=dossier_id)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    history = selectors.dossier_history(dossier=dossier)
-    audit_record(
-        actor=citizen_request_actor(request),
-        action=AuditAction.DOSSIER_VIEWED,
-        agency_id=dossier.agency_id,
-        target=dossier,
-    )
     return render(
         request,
         "dossiers/detail.html",

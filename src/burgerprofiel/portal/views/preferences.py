@@ -12,9 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import citizen_actor
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.notifications.models import Notification
@@ -62,13 +60,7 @@ def _consent_rows(citizen: Citizen) -> list[dict[str, Any]]:
 @citizen_required
 def index(request: HttpRequest) -> HttpResponse:
     citizen = citizen_of(request)
-    preference = selectors.preference_for_citizen(citizen=citizen)
-    audit_record(
-        actor=citizen_request_actor(request),
-        action=AuditAction.PREFERENCES_VIEWED,
-        target=citizen,
-        purpose="Contactvoorkeuren bekijken",
-    )
+    preference = services.preference_read(citizen=citizen, actor=citizen_request_actor(request))
     return render(
         request,
         "preferences/index.html",
