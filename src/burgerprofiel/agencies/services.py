@@ -9,6 +9,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from django.db import transaction
+from joserfc.jwk import KeySet
 from stdnum.be import vat as be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -308,8 +309,6 @@ def processing_order_terminate(*, order: ProcessingOrder, reason: str, actor: Ac
 
 
 def jwks_validate(jwks: dict[str, Any]) -> dict[str, Any]:
-    from joserfc.jwk import KeySet
-
     try:
         keyset = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
     except Exception as exc:  # joserfc raises several types for malformed key sets
@@ -354,6 +353,30 @@ def api_client_create(
         detail={"secret": bool(secret), "jwks": bool(jwks)},
     )
     return NewClient(client=client, client_secret=secret)
+
+
+def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
+    """Replace a client's secret; the new one is returned once and stored only as an argon2 hash.
+
+    The old secret stops working at once. Clients that authenticate with ``private_key_jwt`` only
+    have no secret to rotate: giving them one would silently add an authentication method.
+    """
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        if not locked.secret_hash:
+            raise Conflict(f"API-client {locked.client_id} gebruikt geen client secret (enkel private_key_jwt).")
+        secret = secrets.token_urlsafe(32)
+        locked.secret_hash = _hasher.hash(secret)
+        locked.save(update_fields=["secret_hash"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.API_CLIENT_SECRET_ROTATED,
+            agency_id=locked.agency_id,
+            target=locked,
+            object_id=locked.client_id,
+        )
+    client.secret_hash = locked.secret_hash
+    return secret
 
 
 def api_client_secret_matches(*, client: ApiClient, secret: str) -> bool:

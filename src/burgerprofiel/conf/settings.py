@@ -256,6 +256,11 @@ RETENTION_PURGE_INTERVAL_SECONDS = env_int(
 # Periodic work is data (as Sentry declares its beat schedule): ``burgerprofiel worker`` enqueues each
 # task (a dotted path to a django.tasks task in its own app's tasks.py) every ``seconds``, the first
 # time when it starts. Nothing low imports something high to schedule it (the layers in pyproject.toml).
+# What follows the filing of DOSIS uploads: dotted paths of tasks, run inline and in order by whoever
+# filed (the worker's DOSIS loop, the dosis-uploads task). Filing records status changes in an outbox
+# of the dossiers app; the notifications app consumes it. Declared here, as the periodic tasks are,
+# so that dossiers names nothing above it (the layers in pyproject.toml).
+DOSIS_AFTER_FILING_TASKS = ["burgerprofiel.notifications.tasks.dosis_status_changes_task"]
 PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # The fallback to the worker's DOSIS loop (should it be stuck): file queued uploads, then their meldingen.
     "dosis-uploads": {

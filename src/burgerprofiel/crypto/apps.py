@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.conf import settings
+
+from burgerprofiel.crypto.keyring import keks
 
 
 class CryptoConfig(AppConfig):
@@ -7,10 +10,6 @@ class CryptoConfig(AppConfig):
     verbose_name = "Sleutelbeheer"
 
     def ready(self) -> None:
-        from django.conf import settings
-
         if getattr(settings, "PRODUCTION", False):
             # Fail at start-up, not at the first encrypted write, when a KEK is malformed.
-            from burgerprofiel.crypto.keyring import keks
-
             keks()

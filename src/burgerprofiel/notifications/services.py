@@ -10,6 +10,7 @@ a wake-up: if it is lost, the periodic sweep finds the due rows anyway.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,8 +33,13 @@ from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.notifications import selectors
 from burgerprofiel.notifications.models import Delivery, DeliveryReceipt, DeliveryStatus, Notification
-from burgerprofiel.preferences.models import Channel
+from burgerprofiel.preferences.models import Channel, Verification
 from burgerprofiel.preferences.selectors import consented_channels, verified_address
+from burgerprofiel.preferences.services import (
+    VerificationMessage,
+    email_verification_create,
+    mobile_verification_create,
+)
 
 
 @dataclass(frozen=True)
@@ -115,32 +121,59 @@ def delivery_queue(
     return delivery
 
 
+def verification_message_queue(*, citizen: Citizen, message: VerificationMessage) -> Delivery:
+    """Queue the mail or SMS that carries a contact verification's secret (``preferences``)."""
+    return delivery_queue(
+        citizen=citizen,
+        channel=message.channel,
+        kind=message.kind,
+        recipient=message.recipient,
+        payload=message.payload,
+    )
+
+
+def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> Verification:
+    """Send a link to the address; it becomes the citizen's address only when the link is used.
+    The pending verification, its audit event and the mail's outbox row commit together."""
+    with transaction.atomic():
+        message = email_verification_create(citizen=citizen, email=email, actor=actor)
+        verification_message_queue(citizen=citizen, message=message)
+    return message.verification
+
+
+def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) -> Verification:
+    """Send a code to the number by SMS; as ``email_verification_start``."""
+    with transaction.atomic():
+        message = mobile_verification_create(citizen=citizen, mobile=mobile, actor=actor)
+        verification_message_queue(citizen=citizen, message=message)
+    return message.verification
+
+
 # Wake-ups waiting in the task queue beyond which another adds nothing: a dispatch run keeps claiming
 # until nothing is due, so a waiting one will see every row committed before it starts.
 PENDING_WAKEUPS_ENOUGH = 2
 
 
 def _wake_dispatcher() -> None:
-    from burgerprofiel.notifications.tasks import deliveries_dispatch_task
+    from burgerprofiel.notifications.tasks import deliveries_dispatch_task  # lazy: tasks imports this module
 
     try:
         if _pending_wakeups(deliveries_dispatch_task) >= PENDING_WAKEUPS_ENOUGH:
             return
         deliveries_dispatch_task.enqueue()
     except Exception:  # the rows are committed; the periodic sweep dispatches them if this wake-up is lost
-        import logging
-
         logging.getLogger(__name__).exception("could not enqueue the delivery dispatch")
 
 
 def _pending_wakeups(task: Any) -> int:
     """Dispatch tasks queued and not yet started (database backend only; 0 for any other backend)."""
+    # lazy: the database task backend is one choice (TASKS_BACKEND); its models exist only when installed
     from django_tasks_db.backend import DatabaseBackend
 
     if not isinstance(task.get_backend(), DatabaseBackend):
         return 0
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks.base import TaskResultStatus  # lazy: as above
+    from django_tasks_db.models import DBTaskResult  # lazy: as above
 
     return DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task.module_path).count()
 

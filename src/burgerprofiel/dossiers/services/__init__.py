@@ -5,10 +5,10 @@ in different processes: ``accept`` (what the agency waits for: parse, validate, 
 categories, queue), ``queue`` (how the queue's rows are written, per SQL dialect), ``filing``
 (the worker's batches: the order re-checked, uploads filed into dossiers, fast and careful
 paths) and ``retention`` (deletion by the agency and the retention purge). ``caller`` and
-``sources`` hold what they share; ``reads`` reads and records, in one call, what a citizen or an
-agency saw. Every rule they keep has one home outside them: encryption in ``crypto.fields``
-(``EncryptedTextField.stored``), audit events in ``audit.services`` (``audit_event_build``), the
-order check in ``agencies``.
+``sources`` hold what they share; ``outbox`` publishes the status changes to the apps above;
+``reads`` reads and records, in one call, what a citizen or an agency saw. Every rule they keep
+has one home outside them: encryption in ``crypto.fields`` (``EncryptedTextField.stored``),
+audit events in ``audit.services`` (``audit_event_build``), the order check in ``agencies``.
 
 The names below are this package's interface; import them from here.
 """
@@ -28,9 +28,16 @@ from burgerprofiel.dossiers.services.accept import (
 from burgerprofiel.dossiers.services.caller import COMPONENT, Caller
 from burgerprofiel.dossiers.services.filing import (
     DosisProcessingError,
+    dosis_after_filing,
     dosis_queue_drain,
     dossier_uploads_process,
     dossier_uploads_process_all,
+)
+from burgerprofiel.dossiers.services.outbox import (
+    PendingChange,
+    status_changes_claim,
+    status_changes_processed,
+    status_changes_read,
 )
 from burgerprofiel.dossiers.services.reads import (
     DossierOverview,
@@ -52,7 +59,9 @@ __all__ = [
     "DosisProcessingError",
     "DosisValidationError",
     "DossierOverview",
+    "PendingChange",
     "UnknownSource",
+    "dosis_after_filing",
     "dosis_errors",
     "dosis_processing_kick",
     "dosis_queue_drain",
@@ -70,5 +79,8 @@ __all__ = [
     "dossier_uploads_process_all",
     "dossiers_purge_expired",
     "ndjson_lines",
+    "status_changes_claim",
+    "status_changes_processed",
+    "status_changes_read",
     "upload_results_read",
 ]

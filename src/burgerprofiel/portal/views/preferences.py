@@ -16,6 +16,7 @@ from burgerprofiel.audit.actors import citizen_actor
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.notifications.models import Notification
+from burgerprofiel.notifications.services import email_verification_start, mobile_verification_start
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 from burgerprofiel.preferences import consent_texts, selectors, services
 from burgerprofiel.preferences.models import Channel, ConsentEvent
@@ -89,7 +90,7 @@ def email(request: HttpRequest) -> HttpResponse:
     citizen = citizen_of(request)
     return _run(
         request,
-        lambda: services.email_verification_start(
+        lambda: email_verification_start(
             citizen=citizen, email=request.POST.get("email", ""), actor=citizen_request_actor(request)
         ),
         "We stuurden een bevestigingslink naar dat e-mailadres. Het wordt gebruikt zodra u op de link klikt.",
@@ -116,7 +117,7 @@ def mobile(request: HttpRequest) -> HttpResponse:
     citizen = citizen_of(request)
     return _run(
         request,
-        lambda: services.mobile_verification_start(
+        lambda: mobile_verification_start(
             citizen=citizen, mobile=request.POST.get("mobile", ""), actor=citizen_request_actor(request)
         ),
         "We stuurden een code per sms. Vul ze hieronder in.",
