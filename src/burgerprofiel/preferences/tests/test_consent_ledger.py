@@ -92,9 +92,11 @@ def test_an_agency_sees_only_its_own_consents_and_contact_data(client, prefs_age
 
 def test_the_iban_is_shown_only_when_the_order_allows_the_rekeningnummer_category(client, prefs_agency):
     from burgerprofiel.preferences.services import iban_set
+    from burgerprofiel.preferences.tests.test_iban_consent import iban_consent
 
     citizen = citizen_with_contact()
     iban_set(citizen=citizen, iban="BE68 5390 0754 7034", actor=TEST_ACTOR)
+    iban_consent(citizen, prefs_agency.agency_id)
     headers = bearer(client, prefs_agency)
     assert client.get(f"/api/v1/preferences/{INSZ}", **headers).json()["iban"] == "BE68539007547034"
 
