@@ -45,6 +45,9 @@ from burgerprofiel.oauth.services import AgencyPrincipal
 API_PREFIX = "/api/"
 JSON_TYPES = {"application/json", "application/x-ndjson"}
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
+# POSTs that only read (the citizen is named in the body to keep the INSZ out of URLs): safe to repeat,
+# so an Idempotency-Key is ignored and no copy of the answer (personal data) is kept.
+READ_ONLY_POSTS = {"/api/v1/preferences/lookup"}
 
 # What an error answered by Django itself (no route, wrong method, a crash outside the API's own
 # handlers) becomes when it leaves the API: the API speaks problem+json only (RFC 9457).
@@ -295,7 +298,12 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         key = request.headers.get("Idempotency-Key")
-        if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
+        if (
+            request.method != "POST"
+            or key is None
+            or not request.path.startswith(API_PREFIX)
+            or request.path.rstrip("/") in READ_ONLY_POSTS
+        ):
             return self.get_response(request)
         try:
             idempotency_key_check(key)

@@ -326,6 +326,10 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        # httpx logs every request's URL at INFO ("HTTP Request: GET https://.../certificates/<INSZ>"):
+        # a certificate source's URL names the citizen. Warnings and errors carry no URL.
+        "httpx": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        "httpcore": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },
 }
 

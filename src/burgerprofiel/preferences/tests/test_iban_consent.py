@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -35,7 +36,12 @@ def iban_consent(citizen: Citizen, agency_id: int, *, granted: bool = True) -> N
 
 
 def _lookup(client: Client, agency: OnboardedAgency, insz: str) -> Any:
-    return client.get(f"/api/v1/preferences/{insz}", **bearer(client, agency))
+    return client.post(
+        "/api/v1/preferences/lookup",
+        json.dumps({"insz": insz}),
+        content_type="application/json",
+        **bearer(client, agency),
+    )
 
 
 @pytest.fixture
