@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from stdnum.be import vat as be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -319,15 +322,49 @@ def agency_onboard(
 
 
 def contact_person_add(
-    *, agency: Agency, name: str, email: str, role: str, actor: Actor, phone: str = ""
+    *,
+    agency: Agency,
+    name: str,
+    email: str,
+    role: str,
+    actor: Actor,
+    phone: str = "",
+    authorised_from: dt.date | None = None,
+    authorised_until: dt.date | None = None,
 ) -> ContactPerson:
+    """Register a person authorised to instruct the platform for the agency (charter 3.3).
+
+    For operators only (onboarding, back-office, CLI): the agency API reads the list, it never adds
+    to it, or an agency system could authorise whoever it liked.
+    """
+    name, role, email = (name or "").strip(), (role or "").strip(), (email or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError("Geef de naam van de contactpersoon (hoogstens 200 tekens).", extra={"field": "name"})
+    if not role or len(role) > 100:
+        raise ValidationError("Geef de rol van de contactpersoon (hoogstens 100 tekens).", extra={"field": "role"})
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ValidationError("Dit is geen geldig e-mailadres.", extra={"field": "email"}) from exc
+    start = authorised_from or timezone.localdate()
+    if authorised_until is not None and authorised_until < start:
+        raise ValidationError("De machtiging eindigt voor ze begint.", extra={"field": "authorised_until"})
     with transaction.atomic():
-        person = ContactPerson.objects.create(agency=agency, name=name, email=email, phone=phone, role=role)
+        person = ContactPerson.objects.create(
+            agency=agency,
+            name=name,
+            email=email,
+            phone=(phone or "").strip(),
+            role=role,
+            authorised_from=start,
+            authorised_until=authorised_until,
+        )
         audit_record(
             actor=actor,
             action="contact_person.added",
             agency_id=agency.pk,
             object_type="agencies.ContactPerson",
             object_id=str(person.pk),
+            detail={"authorised_from": start.isoformat(), "authorised_until": str(authorised_until or "")},
         )
     return person

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import ConfigDict
 
 
 class Strict(Schema):
@@ -50,13 +50,6 @@ class OrderCheckOut(Schema):
     component: str
     data_categories: list[str]
     order_version: int
-
-
-class ContactPersonIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
-    role: str = Field(min_length=1, max_length=100)
-    phone: str = Field(default="", max_length=40)
 
 
 class ContactPersonOut(Schema):
