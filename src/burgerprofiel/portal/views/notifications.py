@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
-from burgerprofiel.notifications.services import notification_mark_read
+from burgerprofiel.notifications.services import notification_list_view_record, notification_mark_read
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 
 
@@ -21,6 +21,9 @@ from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen
 @citizen_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     items = selectors.notifications_for_citizen(citizen=citizen_of(request))
+    notification_list_view_record(
+        citizen=citizen_of(request), notifications=items, actor=citizen_request_actor(request)
+    )
     return render(
         request,
         "notifications/list.html",
