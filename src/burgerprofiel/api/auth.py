@@ -18,6 +18,7 @@ from ninja.security import HttpBearer
 
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import order_check
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -91,9 +92,8 @@ def scope_check(principal: AgencyPrincipal, component: str | None) -> None:
         return
     audit_record(
         actor=principal.actor,
-        action="api.scope_refused",
+        action=AuditAction.API_SCOPE_REFUSED,
         outcome=AuditEvent.Outcome.REFUSED,
-        object_type="oauth.AccessToken",
         object_id=principal.token_id,
         detail={"component": component, "scope": " ".join(principal.scopes)},
     )

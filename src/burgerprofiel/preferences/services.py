@@ -23,6 +23,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
@@ -40,6 +41,11 @@ from burgerprofiel.preferences.models import (
 )
 
 MAX_CODE_ATTEMPTS = 5
+# What removing a verified contact channel records, per channel.
+REMOVED: dict[str, AuditAction] = {
+    Channel.EMAIL: AuditAction.PREFERENCES_EMAIL_REMOVED,
+    Channel.SMS: AuditAction.PREFERENCES_SMS_REMOVED,
+}
 
 
 class VerificationFailed(ValidationError):
@@ -112,7 +118,7 @@ def _verification_send(
     valid_for: dt.timedelta,
     kind: str,
     payload: dict[str, Any],
-    action: str,
+    action: AuditAction,
     actor: Actor,
 ) -> Verification:
     """Store a pending verification and queue the mail or SMS that carries its secret, audited, in one
@@ -128,7 +134,7 @@ def _verification_send(
             expires_at=timezone.now() + valid_for,
         )
         delivery_queue(citizen=citizen, channel=channel, kind=kind, recipient=address, payload=payload)
-        audit_record(actor=actor, action=action, object_type="preferences.Verification", object_id=str(verification.pk))
+        audit_record(actor=actor, action=action, target=verification)
     return verification
 
 
@@ -149,7 +155,7 @@ def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> V
             "url": settings.PUBLIC_URL.rstrip("/") + reverse("preferences:email_confirm", args=[token]),
             "hours": hours,
         },
-        action="preferences.email_verification_started",
+        action=AuditAction.PREFERENCES_EMAIL_VERIFICATION_STARTED,
         actor=actor,
     )
 
@@ -172,9 +178,8 @@ def email_verification_confirm(*, citizen: Citizen, token: str, actor: Actor) ->
         preference.save()
         audit_record(
             actor=actor,
-            action="preferences.email_verified",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=AuditAction.PREFERENCES_EMAIL_VERIFIED,
+            target=preference,
         )
     return preference
 
@@ -197,7 +202,7 @@ def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) ->
             valid_for=dt.timedelta(minutes=minutes),
             kind="verify_mobile",
             payload={"code": code, "minutes": minutes},
-            action="preferences.mobile_verification_started",
+            action=AuditAction.PREFERENCES_MOBILE_VERIFICATION_STARTED,
             actor=actor,
         )
 
@@ -229,9 +234,8 @@ def mobile_verification_confirm(*, citizen: Citizen, code: str, actor: Actor) ->
             preference.save()
             audit_record(
                 actor=actor,
-                action="preferences.mobile_verified",
-                object_type="preferences.ContactPreference",
-                object_id=str(preference.pk),
+                action=AuditAction.PREFERENCES_MOBILE_VERIFIED,
+                target=preference,
             )
     # The failed attempt is counted (committed) before the refusal is raised.
     if failed is not None:
@@ -251,9 +255,8 @@ def contact_remove(*, citizen: Citizen, channel: str, actor: Actor) -> ContactPr
         preference.save()
         audit_record(
             actor=actor,
-            action=f"preferences.{channel}_removed",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=REMOVED[channel],
+            target=preference,
         )
     return preference
 
@@ -266,9 +269,8 @@ def iban_set(*, citizen: Citizen, iban: str, actor: Actor) -> ContactPreference:
         preference.save()
         audit_record(
             actor=actor,
-            action="preferences.iban_set" if value else "preferences.iban_removed",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=AuditAction.PREFERENCES_IBAN_SET if value else AuditAction.PREFERENCES_IBAN_REMOVED,
+            target=preference,
         )
     return preference
 
@@ -301,7 +303,7 @@ def consent_set(
         text_version=text_version,
         method=method,
         actor=actor,
-        action="preferences.consent_granted" if granted else "preferences.consent_withdrawn",
+        action=AuditAction.PREFERENCES_CONSENT_GRANTED if granted else AuditAction.PREFERENCES_CONSENT_WITHDRAWN,
     )
 
 
@@ -324,7 +326,9 @@ def iban_consent_set(
         text_version=text_version,
         method=method,
         actor=actor,
-        action="preferences.iban_consent_granted" if granted else "preferences.iban_consent_withdrawn",
+        action=(
+            AuditAction.PREFERENCES_IBAN_CONSENT_GRANTED if granted else AuditAction.PREFERENCES_IBAN_CONSENT_WITHDRAWN
+        ),
     )
 
 
@@ -338,7 +342,7 @@ def _consent_record(
     text_version: str,
     method: str,
     actor: Actor,
-    action: str,
+    action: AuditAction,
 ) -> ConsentEvent:
     """The current answer and a ledger entry, audited, in one transaction."""
     if method not in ConsentEvent.Method.values:
@@ -368,8 +372,7 @@ def _consent_record(
             actor=actor,
             action=action,
             agency_id=agency.pk,
-            object_type="preferences.ConsentEvent",
-            object_id=str(event.pk),
+            target=event,
             detail={"channel": subject, "text_version": text_version, "method": method},
         )
     return event
