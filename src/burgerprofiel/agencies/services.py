@@ -15,6 +15,7 @@ from django.utils import timezone
 from stdnum.be import vat as be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
+from burgerprofiel.agencies import catalogue
 from burgerprofiel.agencies.catalogue import CATEGORIES, DEFAULT_RETENTION_DAYS, Component, unknown_categories
 from burgerprofiel.agencies.models import (
     Agency,
@@ -54,11 +55,21 @@ def kbo_normalise(value: str) -> str:
 
 
 def components_validate(components: list[str]) -> list[str]:
+    """The components of an order: known, and built on this platform (``catalogue.BUILT_COMPONENTS``)."""
+    built = [c for c in Component.values if catalogue.is_built(c)]
     unknown = [c for c in components if c not in Component.values]
     if unknown:
         raise ValidationError(
-            f"Onbekende componenten: {', '.join(unknown)}. Mogelijk: {', '.join(Component.values)}.",
+            f"Onbekende componenten: {', '.join(unknown)}. Mogelijk: {', '.join(built)}.",
             extra={"field": "components", "unknown": unknown},
+        )
+    not_built = [c for c in components if not catalogue.is_built(c)]
+    if not_built:
+        labels = ", ".join(f"{Component(c).label} ({c})" for c in not_built)
+        raise ValidationError(
+            f"Nog niet beschikbaar op het platform: {labels}. Een verwerkingsopdracht kan alleen componenten "
+            f"bestellen die gebouwd zijn: {', '.join(built)}.",
+            extra={"field": "components", "not_built": not_built},
         )
     if not components:
         raise ValidationError("Een verwerkingsopdracht bestelt minstens één component.", extra={"field": "components"})
