@@ -77,7 +77,7 @@ class Command(BaseCommand):
             return
         client = agency.api_clients.first()
         version = current_order_version(agency_id=agency.pk)
-        assert client is not None and version is not None and api_client_by_client_id(client_id=client.client_id)
+        assert client is not None and version is not None and api_client_by_client_id(client_id=client.client_id)  # noqa: S101 - the demo data was just made; not a security check
         caller = Caller(
             actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
             client_id=client.client_id,
