@@ -324,6 +324,11 @@ class AuditAction(StrEnum):
         "Verwerkingsopdracht opgeschort (back-office)",
         "Processing order suspended (back-office)",
     )
+    BACKOFFICE_PROCESSINGORDER_ACTIVATED = (
+        "backoffice.processingorder.activated",
+        "Verwerkingsopdracht geactiveerd (back-office)",
+        "Processing order activated (back-office)",
+    )
     BACKOFFICE_PROCESSINGORDER_RESUMED = (
         "backoffice.processingorder.resumed",
         "Verwerkingsopdracht hervat (back-office)",
