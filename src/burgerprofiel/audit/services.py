@@ -33,7 +33,6 @@ from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.common.metrics import AUDIT_EVENTS
 from burgerprofiel.common.requestid import current_request_id
 from burgerprofiel.crypto import signing
-from burgerprofiel.crypto.models import SigningKey
 
 # What the hash commits to: every column except the id (given by the database) and the hash itself.
 HASHED_FIELDS = (
@@ -384,16 +383,23 @@ class _HeadKey:
 
 
 def _head_keys() -> dict[str, _HeadKey]:
-    """Every key that ever signed, retired ones too: rotating the key must not void older heads."""
+    """Every pinned key that ever signed, retired ones too: rotating the key must not void older
+    heads. A key in the table that is not pinned outside the database is no key at all here
+    (``crypto.pins``): whoever can write the table could otherwise re-sign a rewritten history."""
     return {
         row.kid: _HeadKey(key=jwk.import_key(dict(row.public_jwk)), algorithm=row.algorithm, retired_at=row.retired_at)
-        for row in SigningKey.objects.all()
+        for row in signing.trusted_signing_keys(include_retired=True)
     }
 
 
 def _head_signature_problem(head: TreeHead, keys: dict[str, _HeadKey]) -> str | None:
     try:
         kid = jws.extract_compact(head.signature.encode()).headers().get("kid")
+    except Exception:  # any failure to parse is a bad signature, whatever joserfc calls it
+        return "has an invalid signature"
+    if str(kid) not in keys:
+        return f"is signed by key {kid}, which is not pinned (AUDIT_TRUSTED_KEYS)"
+    try:
         signer = keys[str(kid)]
         verified = jws.deserialize_compact(head.signature, signer.key, algorithms=[signer.algorithm])
         claimed = json.loads(verified.payload)
