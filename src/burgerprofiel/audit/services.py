@@ -27,7 +27,7 @@ from joserfc import jwk, jws
 
 from burgerprofiel.audit import merkle
 from burgerprofiel.audit.actors import Actor
-from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead
+from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead, WitnessedHead
 from burgerprofiel.common.copy import copy_rows
 from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.common.metrics import AUDIT_EVENTS
@@ -392,26 +392,56 @@ def _head_keys() -> dict[str, _HeadKey]:
     }
 
 
+class BadTreeHeadSignature(ValueError):
+    """A signed tree head that does not verify against the pinned keys; the message says why."""
+
+
+@dataclass(frozen=True)
+class SignedTreeHead:
+    """What a valid signed tree head vouches for."""
+
+    tree_size: int
+    root_hash: str
+    signed_at: datetime
+    key_id: str
+
+
+def signed_tree_head_read(token: str, keys: dict[str, _HeadKey] | None = None) -> SignedTreeHead:
+    """The tree a compact JWS tree head signs, verified against the pinned keys (``crypto.pins``)."""
+    keys = _head_keys() if keys is None else keys
+    try:
+        kid = str(jws.extract_compact(token.encode()).headers().get("kid"))
+    except Exception:  # any failure to parse is a bad signature, whatever joserfc calls it
+        raise BadTreeHeadSignature("has an invalid signature") from None
+    if kid not in keys:
+        raise BadTreeHeadSignature(f"is signed by key {kid}, which is not pinned (AUDIT_TRUSTED_KEYS)")
+    signer = keys[kid]
+    try:
+        claimed = json.loads(jws.deserialize_compact(token, signer.key, algorithms=[signer.algorithm]).payload)
+        head = SignedTreeHead(
+            tree_size=claimed["tree_size"],
+            root_hash=claimed["root_hash"],
+            signed_at=datetime.fromisoformat(claimed["timestamp"]),
+            key_id=kid,
+        )
+    except Exception:  # any failure to parse or verify is a bad signature, whatever joserfc calls it
+        raise BadTreeHeadSignature("has an invalid signature") from None
+    if not isinstance(head.tree_size, int) or not isinstance(head.root_hash, str):
+        raise BadTreeHeadSignature("has an invalid signature")
+    if signer.retired_at is not None and head.signed_at >= signer.retired_at:
+        raise BadTreeHeadSignature("has a signature made after its key was retired")
+    return head
+
+
 def _head_signature_problem(head: TreeHead, keys: dict[str, _HeadKey]) -> str | None:
     try:
-        kid = jws.extract_compact(head.signature.encode()).headers().get("kid")
-    except Exception:  # any failure to parse is a bad signature, whatever joserfc calls it
-        return "has an invalid signature"
-    if str(kid) not in keys:
-        return f"is signed by key {kid}, which is not pinned (AUDIT_TRUSTED_KEYS)"
-    try:
-        signer = keys[str(kid)]
-        verified = jws.deserialize_compact(head.signature, signer.key, algorithms=[signer.algorithm])
-        claimed = json.loads(verified.payload)
-        signed_at = datetime.fromisoformat(claimed["timestamp"])
-    except Exception:  # any failure to parse or verify is a bad signature, whatever joserfc calls it
-        return "has an invalid signature"
-    if claimed.get("tree_size") != head.tree_size or claimed.get("root_hash") != head.root_hash:
+        signed = signed_tree_head_read(head.signature, keys)
+    except BadTreeHeadSignature as bad:
+        return str(bad)
+    if signed.tree_size != head.tree_size or signed.root_hash != head.root_hash:
         return "has a signature over another tree"
-    if signed_at != head.signed_at:
+    if signed.signed_at != head.signed_at:
         return "has a signature with another timestamp"
-    if signer.retired_at is not None and signed_at >= signer.retired_at:
-        return "has a signature made after its key was retired"
     return None
 
 
@@ -424,6 +454,7 @@ def audit_verify() -> VerifyReport:
     report = VerifyReport()
     keys = _head_keys()
     signed_size = TreeHead.objects.aggregate(size=Max("tree_size"))["size"] or 0
+    witnessed = _witnessed_roots(keys, report)
     duplicated = set(
         AuditLeaf.objects.filter(index__lt=signed_size)
         .values("event_id")
@@ -466,6 +497,12 @@ def audit_verify() -> VerifyReport:
         frontier.append(bytes.fromhex(leaf.leaf_hash))
         expected_index += 1
         report.events_checked += 1
+        if frontier.size in witnessed:
+            root_hash = frontier.root().hex()
+            for root_witnessed, agencies in sorted(witnessed.pop(frontier.size).items()):
+                if root_witnessed != root_hash:
+                    names = ", ".join(str(a) for a in sorted(agencies))
+                    report.fail(f"the tree of size {frontier.size} differs from the head agency {names} witnessed")
         if head is not None and head.tree_size == frontier.size:
             if frontier.root().hex() != head.root_hash:
                 report.fail(f"signed tree head of size {head.tree_size} does not match the leaves")
@@ -477,6 +514,9 @@ def audit_verify() -> VerifyReport:
             previous = before_previous = None  # the next seal starts here
     if head is not None:
         report.fail(f"signed tree head of size {head.tree_size} covers leaves that are missing")
+    for size, roots in sorted(witnessed.items()):
+        names = ", ".join(str(a) for agencies in roots.values() for a in sorted(agencies))
+        report.fail(f"the signed tree no longer reaches size {size}, which agency {names} witnessed")
     # A seal writes its leaves and its head in one transaction, so a leaf beyond every head was put
     # there by hand. Leaves are read before heads: a seal committing in between shows its head.
     last_leaf = AuditLeaf.objects.order_by("-index").first()
@@ -486,6 +526,30 @@ def audit_verify() -> VerifyReport:
         report.fail(f"leaf {uncovered.index} is not covered by any signed tree head", uncovered.event_id)
     report.unsealed_events = AuditEvent.objects.filter(leaf__isnull=True).count()
     return report
+
+
+def _witnessed_roots(keys: dict[str, _HeadKey], report: VerifyReport) -> dict[int, dict[str, set[int]]]:
+    """Every head an agency reported (``audit.witness``), by size and root, with the agencies that saw it.
+
+    Each carries the platform's signature from when the agency saw it, so the tree must still have
+    that root at that size, whoever has written to the database since. A reported head whose
+    signature does not verify was not stored by the platform (it checks before storing)."""
+    roots: dict[int, dict[str, set[int]]] = {}
+    checked: dict[str, bool] = {}
+    for agency_id, tree_size, root_hash, token in WitnessedHead.objects.order_by("tree_size").values_list(
+        "agency_id", "tree_size", "root_hash", "signed_tree_head"
+    ):
+        if token not in checked:
+            try:
+                signed = signed_tree_head_read(token, keys)
+                checked[token] = (signed.tree_size, signed.root_hash) == (tree_size, root_hash)
+            except BadTreeHeadSignature:
+                checked[token] = False
+        if not checked[token]:
+            report.fail(f"a head of size {tree_size} that agency {agency_id} witnessed does not verify")
+            continue
+        roots.setdefault(tree_size, {}).setdefault(root_hash, set()).add(agency_id)
+    return roots
 
 
 def _leaf_hashes(tree_size: int) -> list[bytes]:
