@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent, TreeHead, WitnessedHead
 from burgerprofiel.audit.services import (
@@ -78,10 +79,10 @@ def witness_head_record(*, agency_id: int, actor: Actor, signed_tree_head: str) 
             )
         audit_record(
             actor=actor,
-            action="audit.witness_recorded" if matched else "audit.witness_mismatch",
+            action=AuditAction.AUDIT_WITNESS_RECORDED if matched else AuditAction.AUDIT_WITNESS_MISMATCH,
             outcome=AuditEvent.Outcome.SUCCESS if matched else AuditEvent.Outcome.FAILURE,
-            object_type="audit.TreeHead",
-            object_id=str(signed.tree_size),
+            target=WitnessedHead,
+            object_id=witnessed.pk,
             detail={"root_hash": signed.root_hash, "platform_root_hash": ours},
         )
     if not matched:

@@ -34,6 +34,7 @@ from burgerprofiel_client.models.notifications import (
     NotificationStatus,
     Receipt,
 )
+from burgerprofiel_client.models.preferences import Consent, ContactPreferences, LedgerEntry
 
 __all__ = [
     "Agent",
@@ -43,8 +44,10 @@ __all__ = [
     "BulkAccepted",
     "BulkLine",
     "BulkResult",
+    "Consent",
     "ConsistencyProof",
     "ContactPerson",
+    "ContactPreferences",
     "Delivery",
     "DossierActie",
     "DossierIdentificatie",
@@ -53,6 +56,7 @@ __all__ = [
     "Fase",
     "FoutOmschrijving",
     "InclusionProof",
+    "LedgerEntry",
     "Me",
     "Notification",
     "NotificationAccepted",

@@ -6,11 +6,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from burgerprofiel.audit.actors import cli_actor
+from burgerprofiel.audit.keys import signing_key_retire, signing_key_rotate
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.crypto import pins
 from burgerprofiel.crypto.models import SigningKey
 from burgerprofiel.crypto.services import data_keys_rewrap
-from burgerprofiel.crypto.signing import signing_key_retire, signing_key_rotate, signing_key_trusted
+from burgerprofiel.crypto.signing import signing_key_trusted
 
 
 class Command(BaseCommand):
