@@ -19,6 +19,7 @@ from joserfc import jws, jwt
 from joserfc.jwk import ECKey
 
 from burgerprofiel.audit import merkle
+from burgerprofiel.audit.keys import signing_key_rotate
 from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead
 from burgerprofiel.audit.services import HASHED_FIELDS, audit_seal, audit_verify, event_leaf_hash
 from burgerprofiel.audit.tests.factories import disable_append_only_guard, record_events
@@ -145,7 +146,7 @@ def test_a_key_added_to_the_table_neither_signs_nor_is_published_nor_verifies_ac
 def test_a_rotated_key_signs_only_once_it_is_pinned(agency):
     old = signing.current_signing_key()
     with override_settings(AUDIT_TRUSTED_KEYS=[pins.thumbprint(old.public_jwk)]):
-        new = signing.signing_key_rotate(actor=TEST_ACTOR)
+        new = signing_key_rotate(actor=TEST_ACTOR)
         assert signing.current_signing_key().kid == old.kid
     with override_settings(AUDIT_TRUSTED_KEYS=[pins.thumbprint(old.public_jwk), pins.thumbprint(new.public_jwk)]):
         assert signing.current_signing_key().kid == new.kid
