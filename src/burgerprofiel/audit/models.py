@@ -61,6 +61,21 @@ class AuditLeaf(models.Model):
         return f"leaf {self.index}"
 
 
+class AuditNode(models.Model):
+    """The hash of a perfect subtree of the Merkle tree (2^level leaves, level >= 1), written by the
+    sealing task when its last leaf is appended; append-only. Proofs read O(log n) of these instead of
+    every leaf (``merkle.proof_from_ranges``). Named by its flat-tree position (``merkle.position``)."""
+
+    position = models.BigIntegerField(primary_key=True)
+    node_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"node {self.position}"
+
+
 class TreeHead(models.Model):
     """A signed tree head: the root of the first ``tree_size`` leaves, signed by the platform."""
 

@@ -3,7 +3,8 @@
 Design note (charter 5, 8, 9; DESIGN rule 2): an event is written in the same transaction as the
 act it records, and costs one INSERT with its leaf hash computed in memory. Ordering events into
 the tree is done afterwards, in batches, by ``audit_seal``: it appends leaves in id order, extends
-the stored frontier (O(log n) per leaf) and signs a tree head. ``audit_verify`` streams the leaves,
+the stored frontier (O(log n) per leaf), stores each perfect subtree it completes (``AuditNode``, so
+that a proof reads O(log n) rows, not every leaf) and signs a tree head. ``audit_verify`` streams the leaves,
 recomputes each event's hash and every signed root, and names the first event that was altered,
 removed or moved. The database refuses UPDATE and DELETE on these tables, so tampering needs
 someone who can drop triggers, and even they cannot forge a signed tree head.
@@ -28,7 +29,7 @@ from joserfc import jwk, jws
 from burgerprofiel.audit import merkle
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
-from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead, WitnessedHead
+from burgerprofiel.audit.models import AuditEvent, AuditLeaf, AuditNode, TreeHead, WitnessedHead
 from burgerprofiel.common.copy import copy_rows
 from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.common.metrics import AUDIT_EVENTS
@@ -317,10 +318,13 @@ def audit_seal(*, batch_size: int = 5000) -> TreeHead | None:
         if not pending:
             return None
         leaves = []
+        nodes = []
         for event_id, leaf_hash in pending:
             leaves.append(AuditLeaf(index=frontier.size, event_id=event_id, leaf_hash=leaf_hash))
-            frontier.append(bytes.fromhex(leaf_hash))
+            for node_position, value in frontier.append(bytes.fromhex(leaf_hash)):
+                nodes.append(AuditNode(position=node_position, node_hash=value.hex()))
         AuditLeaf.objects.bulk_create(leaves)
+        AuditNode.objects.bulk_create(nodes, batch_size=2000)  # about one node per leaf
         signed_at = timezone.now()
         root_hash = frontier.root().hex()
         signature, kid = _sign_head(frontier.size, root_hash, signed_at)
@@ -565,11 +569,29 @@ def _witnessed_roots(keys: dict[str, _HeadKey], report: VerifyReport) -> dict[in
     return roots
 
 
-def _leaf_hashes(tree_size: int) -> list[bytes]:
-    return [
-        bytes.fromhex(h)
-        for h in AuditLeaf.objects.filter(index__lt=tree_size).order_by("index").values_list("leaf_hash", flat=True)
-    ]
+def _proof(ranges: list[tuple[int, int]]) -> list[bytes]:
+    """The roots of ``ranges`` from the stored perfect subtrees: O(log n) rows, never every leaf."""
+    wanted = merkle.nodes_of(ranges)
+    leaves = [start for level, start in wanted if level == 0]
+    inner = [merkle.position(level, start) for level, start in wanted if level > 0]
+    found: dict[tuple[int, int], bytes] = {
+        (0, index): bytes.fromhex(h)
+        for index, h in AuditLeaf.objects.filter(index__in=leaves).values_list("index", "leaf_hash")
+    }
+    by_position = dict(AuditNode.objects.filter(position__in=inner).values_list("position", "node_hash"))
+
+    def node(level: int, start: int) -> bytes:
+        if (level, start) in found:
+            return found[(level, start)]
+        stored = by_position.get(merkle.position(level, start)) if level > 0 else None
+        if stored is None:
+            # Not stored (a leaf removed by hand, a node lost): computed from the leaves, so the proof
+            # is still that of the tree as it is now, and simply fails to verify if it was altered.
+            hashes = AuditLeaf.objects.filter(index__gte=start, index__lt=start + (1 << level)).order_by("index")
+            return merkle.root([bytes.fromhex(h) for h in hashes.values_list("leaf_hash", flat=True)])
+        return bytes.fromhex(stored)
+
+    return merkle.proof_from_ranges(ranges, node)
 
 
 def tree_head_get(*, tree_size: int | None = None) -> TreeHead:
@@ -591,8 +613,7 @@ def inclusion_proof_for_agency(*, agency_id: int, event_id: int, tree_size: int 
     head = tree_head_get(tree_size=tree_size)
     if leaf.index >= head.tree_size:
         raise NotFound("Deze gebeurtenis valt buiten de gevraagde boomkop.")
-    leaves = _leaf_hashes(head.tree_size)
-    proof = merkle.inclusion_proof(leaf.index, leaves)
+    proof = _proof(merkle.inclusion_ranges(leaf.index, head.tree_size))
     return {
         "event_id": event.pk,
         "leaf_index": leaf.index,
@@ -609,8 +630,7 @@ def consistency_proof_between(*, first: int, second: int) -> dict[str, Any]:
         raise ValidationError("De eerste boomgrootte moet tussen 1 en de tweede liggen.")
     first_head = tree_head_get(tree_size=first)
     second_head = tree_head_get(tree_size=second)
-    leaves = _leaf_hashes(second)
-    proof = merkle.consistency_proof(first, leaves) if first != second else []
+    proof = _proof(merkle.consistency_ranges(first, second)) if first != second else []
     return {
         "first": {
             "tree_size": first,
