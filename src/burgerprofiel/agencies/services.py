@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -369,13 +370,22 @@ def api_client_create(
     return NewClient(client=client, client_secret=secret)
 
 
-def api_client_secret_matches(*, client: ApiClient, secret: str) -> bool:
-    if not client.secret_hash:
-        return False
+@functools.cache
+def _stand_in_hash() -> str:
+    """The argon2 hash of a random secret nobody knows, made with the parameters real secrets get."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def api_client_secret_matches(*, client: ApiClient | None, secret: str) -> bool:
+    """Whether ``secret`` is the client's. Always one argon2 verification, also for an unknown
+    client or one without a secret: otherwise how fast the refusal comes tells a caller which
+    client_ids exist (ASVS 6.3.8)."""
+    stored = client.secret_hash if client is not None else ""
     try:
-        return _hasher.verify(client.secret_hash, secret)
+        matched: bool = _hasher.verify(stored or _stand_in_hash(), secret)
     except Exception:  # argon2 raises VerifyMismatchError, InvalidHashError, ...
-        return False
+        matched = False
+    return bool(stored) and matched
 
 
 @dataclass

@@ -105,3 +105,21 @@ class ConsistencyProofOut(Schema):
     first: TreeRef
     second: TreeRef
     consistency_path: list[str]
+
+
+class WitnessHeadIn(Schema):
+    signed_tree_head: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="Een ondertekende boomkop (compacte JWS) zoals u hem van /audit/tree-heads/latest kreeg.",
+    )
+
+
+class WitnessedHeadOut(Schema):
+    tree_size: int
+    root_hash: str
+    signed_tree_head: str
+    recorded_at: dt.datetime
+    consistent: bool = Field(description="Of de boom van het platform deze kop nog bevat.")
+    latest: TreeRef | None = Field(description="De laatste ondertekende boomkop, waartegen het bewijs loopt.")
+    consistency_path: list[str] = Field(description="RFC 9162-consistentiebewijs van deze kop naar `latest`.")

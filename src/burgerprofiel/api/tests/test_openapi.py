@@ -144,6 +144,8 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/webhooks/endpoints"): "burgerprofiel_api_routers_webhooks_endpoints_list",
         ("get", "/api/v1/webhooks/endpoints/{endpoint_id}"): "burgerprofiel_api_routers_webhooks_endpoint_get",
         ("delete", "/api/v1/webhooks/endpoints/{endpoint_id}"): "burgerprofiel_api_routers_webhooks_endpoint_delete",
+        ("post", "/api/v1/audit/witness/heads"): "burgerprofiel_api_api_audit_witness_head_record",
+        ("get", "/api/v1/audit/witness/heads"): "burgerprofiel_api_api_audit_witness_heads",
         (
             "post",
             "/api/v1/webhooks/endpoints/{endpoint_id}/secret-rotation",
