@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.operation import Operation
 
 from burgerprofiel.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
+from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE
 
 # Problems any operation can answer, and those only a write can (body guards, idempotency).
@@ -22,8 +23,10 @@ ERROR_STATUSES = {
     "401": "Niet geauthenticeerd",
     "403": "Niet toegelaten door de verwerkingsopdracht",
     "404": "Niet gevonden",
+    "414": "Adres te lang (pad en querystring; de webserver weigert het voor de toepassing het ziet)",
     "422": "Ongeldige gegevens",
     "429": "Te veel aanvragen",
+    "431": "Te veel of te grote headers (de webserver weigert ze voor de toepassing ze ziet)",
 }
 WRITE_ERROR_STATUSES = {
     "409": "Een aanvraag met dezelfde Idempotency-Key is nog bezig",
@@ -82,6 +85,47 @@ HEADERS = {
 HEADERS_BY_STATUS = {"401": ["WWW-Authenticate"], "409": ["Retry-After"], "429": ["Retry-After"]}
 
 
+# No text the platform takes in may hold a NUL character: the guards refuse it (400 unstorable-text)
+# before any operation runs, as PostgreSQL cannot store it. Declared on every input string that has
+# no pattern of its own (those that have one exclude it already).
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def _input_strings_declared(schema: dict[str, Any]) -> None:
+    """Declare on every input string (parameters, request bodies and the schemas they use) what the
+    guards enforce around it: no NUL, and an INSZ's format."""
+    components = schema.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen and name in components:
+                seen.add(name)
+                visit(components[name])
+        if node.get("type") == "string" and "enum" not in node and "const" not in node:
+            if node.get("pattern") == INSZ_PATTERN:
+                node.setdefault("format", INSZ_SCHEMA["format"])
+            elif "pattern" not in node and "format" not in node and "contentMediaType" not in node:
+                node["pattern"] = NO_NUL_PATTERN
+        for key, value in node.items():
+            if key not in ("enum", "const", "default", "examples", "example"):
+                visit(value)
+
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                visit(parameter.get("schema"))
+            visit(operation.get("requestBody", {}).get("content"))
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -111,6 +155,7 @@ class BurgerprofielApi(NinjaAPI):
         """Declare what the guards around every operation add: problem+json errors (RFC 9457), the
         request id, Retry-After, and Idempotency-Key on POST."""
         schema = super().get_openapi_schema(*args, **kwargs)
+        _input_strings_declared(schema)
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         components.setdefault("headers", {}).update(HEADERS)

@@ -21,6 +21,7 @@ from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.common.text import UnstorableText
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.schemas import BulkAcceptedOut, DossierUploadIn, UploadAcceptedOut
 
@@ -57,9 +58,15 @@ class DosisV2Api(BurgerprofielApi):
                 responses = operation["responses"]
                 responses.pop("422", None)
                 if "400" in responses:
-                    responses["400"]["description"] = "Ongeldige upload (DOSIS-formaat); er werd niets opgeslagen"
+                    # Validation errors keep DOSIS's format; what the guards refuse before the upload is read
+                    # (a malformed Idempotency-Key, a NUL in the query) is problem+json, as everywhere.
+                    responses["400"]["description"] = (
+                        "Ongeldige upload (DOSIS-formaat, application/json); er werd niets opgeslagen. Een aanvraag "
+                        "die de API al weigert voor de upload gelezen wordt: application/problem+json."
+                    )
                     responses["400"]["content"] = {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/DosisError"}}
+                        "application/json": {"schema": {"$ref": "#/components/schemas/DosisError"}},
+                        **responses["400"]["content"],
                     }
         return schema
 
@@ -89,6 +96,16 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
 
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponseBase:
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnstorableText):
+        error = {
+            "code": "text_unstorable",
+            "message": "Tekst met een NUL-teken of een losse surrogaat wordt niet aanvaard.",
+            "description": "NUL characters and lone surrogates cannot be stored.",
+            "field": None,
+        }
+        return _dosis_400(
+            services.DosisValidationError([error], detail="De body bevat tekst die niet bewaard kan worden.")
+        )
     if exc.status_code == 400:  # a body that is no JSON at all: still DOSIS's format
         error = {"code": "json_invalid", "message": "Geen geldige JSON.", "description": "", "field": None}
         return _dosis_400(services.DosisValidationError([error], detail="De body is geen geldige JSON."))
@@ -112,7 +129,25 @@ def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
     "/dossiers/bulk",
     response=BulkAcceptedOut,
     summary="Veel dossierstatussen in één aanvraag (NDJSON, één upload per lijn)",
-    description="Inhoudstype application/x-ndjson; tot 10.000 lijnen; per lijn een resultaat.",
+    description=(
+        "Inhoudstype application/x-ndjson: per lijn één upload zoals de body van POST /api/v2/dosis/dossiers; "
+        "tot 10.000 lijnen. Elke lijn krijgt haar eigen resultaat (Resultaten): een ongeldige lijn weigert "
+        "alleen zichzelf."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "string",
+                        "contentMediaType": "application/x-ndjson",
+                        "description": "Eén DOSIS-upload (JSON) per lijn.",
+                    }
+                }
+            },
+        }
+    },
 )
 def upload_bulk(request: HttpRequest) -> dict[str, Any]:
     content_type = (request.content_type or "").lower()

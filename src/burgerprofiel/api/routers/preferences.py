@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
 from burgerprofiel.audit.actors import CITIZEN_OBJECT
 from burgerprofiel.audit.services import audit_record
-from burgerprofiel.citizens.insz import insz_normalise
+from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA, insz_normalise
 from burgerprofiel.citizens.selectors import citizen_by_insz
 from burgerprofiel.preferences.selectors import preferences_for_agency
 
@@ -50,7 +50,9 @@ class PreferencesOut(Schema):
     auth=AgencyAuth(component=Component.CONTACTVOORKEUREN, categories=("insz", "toestemming")),
     summary="Contactvoorkeuren en toestemmingen van een burger voor uw instantie",
 )
-def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
+def preferences_get(
+    request: HttpRequest, insz: Annotated[str, Path(pattern=INSZ_PATTERN, **INSZ_SCHEMA)]
+) -> dict[str, Any]:
     principal = principal_of(request)
     version = order_version_of(request)
     normalised = insz_normalise(insz)
