@@ -144,16 +144,36 @@ OPERATION_ID_PREFIXES = {
 }
 
 
+def component_of(operation: Operation) -> str | None:
+    """The component an operation's order check asks for (None: any active order will do)."""
+    from burgerprofiel.api.auth import AgencyAuth
+
+    for auth in operation.auth_callbacks or []:
+        if isinstance(auth, AgencyAuth):
+            return str(auth.component) if auth.component else None
+    return None
+
+
 class BurgerprofielApi(NinjaAPI):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._components_by_operation_id: dict[str, str | None] = {}
+
     def get_openapi_operation_id(self, operation: Operation) -> str:
         prefix = OPERATION_ID_PREFIXES.get(operation.view_func.__module__)
-        if prefix is None:
-            return super().get_openapi_operation_id(operation)
-        return f"{prefix}_{operation.view_func.__name__}"
+        operation_id = (
+            super().get_openapi_operation_id(operation)
+            if prefix is None
+            else f"{prefix}_{operation.view_func.__name__}"
+        )
+        # Seen here, as ninja builds each operation's part of the document; ``get_openapi_schema`` writes it in.
+        self._components_by_operation_id[operation_id] = component_of(operation)
+        return operation_id
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         """Declare what the guards around every operation add: problem+json errors (RFC 9457), the
         request id, Retry-After, and Idempotency-Key on POST."""
+        self._components_by_operation_id = {}
         schema = super().get_openapi_schema(*args, **kwargs)
         _input_strings_declared(schema)
         components = schema.setdefault("components", {})
@@ -175,6 +195,10 @@ class BurgerprofielApi(NinjaAPI):
                     response.setdefault("headers", {}).update(
                         {name: {"$ref": f"#/components/headers/{name}"} for name in names}
                     )
+                component = self._components_by_operation_id.get(operation.get("operationId", ""))
+                if component:
+                    # Which component of the processing order the operation needs (without it: 403).
+                    operation["x-component"] = component
                 if method == "post":
                     parameters = operation.setdefault("parameters", [])
                     if not any(p.get("name") == "Idempotency-Key" for p in parameters):
