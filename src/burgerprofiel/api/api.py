@@ -42,7 +42,6 @@ dosis_v2_api = dosis_v2.DosisV2Api(
         "met private_key_jwt op /oauth/token. Verwerking gebeurt asynchroon; resultaten op /api/v1/dosis/resultaten."
     ),
     urls_namespace="api-v2",
-    parser=StorableJsonParser(),  # a NUL reaches no database (PostgreSQL refuses it with an error)
     auth=AgencyAuth(component="dosis"),
 )
 dosis_v2.errors_install(dosis_v2_api)

@@ -21,7 +21,6 @@ from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError
-from burgerprofiel.common.text import UnstorableText
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.schemas import BulkAcceptedOut, DossierUploadIn, UploadAcceptedOut
 
@@ -96,16 +95,6 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
 
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponseBase:
-    if exc.status_code == 400 and isinstance(exc.__cause__, UnstorableText):
-        error = {
-            "code": "text_unstorable",
-            "message": "Tekst met een NUL-teken of een losse surrogaat wordt niet aanvaard.",
-            "description": "NUL characters and lone surrogates cannot be stored.",
-            "field": None,
-        }
-        return _dosis_400(
-            services.DosisValidationError([error], detail="De body bevat tekst die niet bewaard kan worden.")
-        )
     if exc.status_code == 400:  # a body that is no JSON at all: still DOSIS's format
         error = {"code": "json_invalid", "message": "Geen geldige JSON.", "description": "", "field": None}
         return _dosis_400(services.DosisValidationError([error], detail="De body is geen geldige JSON."))
@@ -122,6 +111,8 @@ def errors_install(api: NinjaAPI) -> None:
 
 @router.post("/dossiers", response=UploadAcceptedOut, summary="Een dossierstatus opladen (asynchroon)")
 def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
+    # A NUL in a field the upload keeps reaches no database (PostgreSQL refuses it with an error, a 500).
+    services.dosis_upload_storable(payload)
     return {"Status": "OK", "UploadId": services.dossier_upload_accept(caller=caller_of(request), upload=payload)}
 
 
