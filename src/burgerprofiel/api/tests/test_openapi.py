@@ -137,7 +137,7 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("post", "/api/v1/notifications/bulk"): "burgerprofiel_notifications_api_notification_push_bulk",
         ("get", "/api/v1/notifications/receipts"): "burgerprofiel_notifications_api_receipts_list",
         ("get", "/api/v1/notifications/{notification_id}"): "burgerprofiel_notifications_api_notification_status",
-        ("get", "/api/v1/preferences/{insz}"): "burgerprofiel_preferences_api_preferences_get",
+        ("post", "/api/v1/preferences/lookup"): "burgerprofiel_preferences_api_preferences_lookup",
         ("post", "/api/v2/dosis/dossiers"): "burgerprofiel_dossiers_api_v2_upload",
         ("post", "/api/v2/dosis/dossiers/bulk"): "burgerprofiel_dossiers_api_v2_upload_bulk",
         ("get", "/api/v2/dosis/bronnen/uris"): "burgerprofiel_dossiers_api_v2_sources",
@@ -170,14 +170,16 @@ def test_an_insz_is_declared_with_its_pattern_and_format(document):
     insz = document["components"]["schemas"]["NotificationIn"]["properties"]["insz"]
     assert insz["format"] == "insz"
     pattern = re.compile(insz["pattern"])
-    assert pattern.match("85073003328") and pattern.match("85.07.30-033.28") and pattern.match("85273003328")
-    assert not pattern.match("85--07--30--033--28") and not pattern.match("85573003328")
+    assert pattern.match("85073003328") and pattern.match("85.07.30-033.28") and pattern.match("85--07--30--033--28")
+    assert (
+        not pattern.match("85/07/30/033/28") and not pattern.match("8507300332") and not pattern.match("BE85073003328")
+    )
     recipients = document["paths"]["/api/v1/notifications/bulk"]["post"]["requestBody"]["content"]
     assert recipients["application/json"]["schema"]["properties"]["recipients"]["items"]["format"] == "insz"
 
 
 def test_an_insz_in_another_form_than_declared_is_refused_with_422(client, auth_headers):
-    body = {"insz": "85--07--30--033--28", "message": "Hallo", "ipdc_product": "1234"}
+    body = {"insz": "85/07/30/033/28", "message": "Hallo", "ipdc_product": "1234"}
     response = client.post("/api/v1/notifications", body, content_type="application/json", **auth_headers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "insz"

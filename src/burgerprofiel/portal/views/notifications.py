@@ -10,10 +10,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
-from burgerprofiel.notifications.services import notification_mark_read
+from burgerprofiel.notifications.services import notification_list_view_record, notification_mark_read
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 
 
@@ -21,6 +22,9 @@ from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen
 @citizen_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     items = selectors.notifications_for_citizen(citizen=citizen_of(request))
+    notification_list_view_record(
+        citizen=citizen_of(request), notifications=items, actor=citizen_request_actor(request)
+    )
     return render(
         request,
         "notifications/list.html",
@@ -47,10 +51,9 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     # Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
     audit_record(
         actor=citizen_request_actor(request),
-        action="notification.viewed",
+        action=AuditAction.NOTIFICATION_VIEWED,
         agency_id=notification.agency_id,
-        object_type="notifications.Notification",
-        object_id=str(notification.pk),
+        target=notification,
     )
     return render(request, "notifications/detail.html", {"notification": notification})
 

@@ -84,15 +84,16 @@ def _printable_ascii(value: str) -> bool:
     return all(" " <= c <= "~" for c in value)
 
 
-_INSZ = re.compile(r"^[0-9]{2}\.?[0-9]{2}\.?[0-9]{2}-?[0-9]{3}\.?[0-9]{2}$")
+_INSZ = re.compile(r"^[\s.-]*[0-9]([ .-]*[0-9]){10}[\s.-]*$")  # the documents' INSZ pattern
 _SEPARATORS = re.compile(r"[\s./-]")
 
 
 def _insz_checked(value: str) -> str:
-    """The same INSZ with the check digits of the birth year as 19xx (valid for every month the
-    pattern allows)."""
+    """The same INSZ, in the same layout, with a month that exists and the check digits of a birth
+    year 19xx."""
     digits = _SEPARATORS.sub("", value)
-    fixed = digits[:9] + f"{97 - int(digits[:9]) % 97:02d}"
+    base = f"{digits[:2]}{int(digits[2:4]) % 13:02d}{digits[4:9]}"
+    fixed = base + f"{97 - int(base) % 97:02d}"
     out, it = [], iter(fixed)
     for char in value:  # keep the separators where they were
         out.append(next(it) if char.isdigit() else char)
