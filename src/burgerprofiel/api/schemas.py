@@ -5,6 +5,13 @@ import datetime as dt
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+# Text the services accept, as patterns the documents declare and pydantic enforces: no control
+# characters but tab and line breaks, and (required text) at least one character that is not blank.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+REQUIRED_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+# An absolute http(s) address with a host name or IPv4 address (no user part, no IPv6 literal).
+HTTP_URL_PATTERN = r"^https?://[^\s/?#\[\]@]+([/?#][^\x00-\x1f]*)?$"
+
 
 class Strict(Schema):
     """Input schemas refuse unknown fields: a typo must not be silently dropped."""
