@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "burgerprofiel.preferences",
     "burgerprofiel.personal_data",
     "burgerprofiel.documents",
+    "burgerprofiel.corrections",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -274,6 +275,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # Retries, interrupted sends, message content past retention.
     "notifications-housekeeping": {
         "task": "burgerprofiel.notifications.tasks.notifications_housekeeping_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Error reports (with their attachment) past their order's retention of foutmeldingen.
+    "corrections-purge": {
+        "task": "burgerprofiel.corrections.tasks.error_reports_purge_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     # Webhook retries that came due, events past retention.

@@ -1,13 +1,21 @@
 """The citizen portal's URLs (Dutch paths): its own pages and those of each capability.
 
 Each area keeps its URL namespace (``portal:``, ``dossiers:``, ``notifications:``,
-``preferences:``, ``personal_data:``, ``documents:``), so ``reverse("dossiers:list")`` reads the
+``preferences:``, ``personal_data:``, ``documents:``, ``corrections:``), so ``reverse("dossiers:list")`` reads the
 same wherever it is called from.
 """
 
 from django.urls import include, path
 
-from burgerprofiel.portal.views import account, documents, dossiers, notifications, personal_data, preferences
+from burgerprofiel.portal.views import (
+    account,
+    corrections,
+    documents,
+    dossiers,
+    notifications,
+    personal_data,
+    preferences,
+)
 
 portal_patterns = [
     path("", account.home, name="home"),
@@ -54,6 +62,14 @@ document_patterns = [
     path("attesten/<int:source_id>/<int:year>/<str:language>/download", documents.certificate_file, name="download"),
 ]
 
+correction_patterns = [
+    path("uw-gegevens/fout-melden", corrections.report_on_item, name="report-item"),
+    path("mijn-dossiers/<int:dossier_id>/fout-melden", corrections.report_on_dossier, name="report-dossier"),
+    path("foutmeldingen/", corrections.report_list, name="list"),
+    path("foutmeldingen/<uuid:report_id>/", corrections.report_detail, name="detail"),
+    path("foutmeldingen/<uuid:report_id>/bericht", corrections.report_message, name="message"),
+]
+
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include((dossier_patterns, "dossiers"))),
@@ -61,4 +77,5 @@ urlpatterns = [
     path("", include((preference_patterns, "preferences"))),
     path("", include((personal_data_patterns, "personal_data"))),
     path("", include((document_patterns, "documents"))),
+    path("", include((correction_patterns, "corrections"))),
 ]

@@ -155,4 +155,18 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
             "/api/v1/webhooks/deliveries/{delivery_id}/replay",
         ): "burgerprofiel_api_routers_webhooks_delivery_replay",
         ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
+        ("get", "/api/v1/error-reports"): "burgerprofiel_api_routers_corrections_error_reports_list",
+        ("get", "/api/v1/error-reports/{report_id}"): "burgerprofiel_api_routers_corrections_error_report_get",
+        (
+            "get",
+            "/api/v1/error-reports/{report_id}/attachment",
+        ): "burgerprofiel_api_routers_corrections_error_report_attachment",
+        (
+            "post",
+            "/api/v1/error-reports/{report_id}/status",
+        ): "burgerprofiel_api_routers_corrections_error_report_status",
+        (
+            "post",
+            "/api/v1/error-reports/{report_id}/messages",
+        ): "burgerprofiel_api_routers_corrections_error_report_message",
     }

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
+from burgerprofiel.corrections.selectors import error_reports_accepted_by
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.selectors import DossierFilter
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
@@ -59,5 +60,6 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
             "history": history,
             "timeline": selectors.dossier_timeline(dossier=dossier, history=history),
             "manager": dossier.manager or {},
+            "can_report": bool(error_reports_accepted_by(agency_ids={dossier.agency_id})),
         },
     )
