@@ -51,7 +51,7 @@ EVENT_OBJECT = "foutmelding"
 TEXT_MAX = 2000
 # What a report carries to the agency (catalogue: foutmeldingen).
 CATEGORIES = ["insz", "gegeven", "toelichting", "status"]
-IPDC_PRODUCT = "foutmelding"  # the meldingen about a report: consent is per agency and product
+IPDC_PRODUCT = "Foutmelding"  # the meldingen about a report: consent is per agency and product
 
 
 class FieldErrors(ValidationError):

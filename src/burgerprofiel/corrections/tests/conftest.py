@@ -24,3 +24,7 @@ def other_fm_agency(db: Any) -> OnboardedAgency:
 @pytest.fixture
 def fm_headers(client: Any, fm_agency: OnboardedAgency) -> dict[str, str]:
     return bearer(client, fm_agency)
+
+
+# The portal's browser fixtures: the real OIDC provider and Debian's chromium.
+from burgerprofiel.portal.tests.conftest import browser_type_launch_args, oidc, oidc_provider  # noqa: E402, F401
