@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "burgerprofiel.personal_data",
     "burgerprofiel.documents",
     "burgerprofiel.corrections",
+    "burgerprofiel.service_requests",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -280,6 +281,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # Error reports (with their attachment) past their order's retention of foutmeldingen.
     "corrections-purge": {
         "task": "burgerprofiel.corrections.tasks.error_reports_purge_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Service requests past their order's retention of aanvragen.
+    "service-requests-purge": {
+        "task": "burgerprofiel.service_requests.tasks.service_requests_purge_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     # Webhook retries that came due, events past retention.

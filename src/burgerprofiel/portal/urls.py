@@ -1,8 +1,8 @@
 """The citizen portal's URLs (Dutch paths): its own pages and those of each capability.
 
 Each area keeps its URL namespace (``portal:``, ``dossiers:``, ``notifications:``,
-``preferences:``, ``personal_data:``, ``documents:``, ``corrections:``), so ``reverse("dossiers:list")`` reads the
-same wherever it is called from.
+``preferences:``, ``personal_data:``, ``documents:``, ``corrections:``, ``service_requests:``), so
+``reverse("dossiers:list")`` reads the same wherever it is called from.
 """
 
 from django.urls import include, path
@@ -15,6 +15,7 @@ from burgerprofiel.portal.views import (
     notifications,
     personal_data,
     preferences,
+    service_requests,
 )
 
 portal_patterns = [
@@ -70,6 +71,17 @@ correction_patterns = [
     path("foutmeldingen/<uuid:report_id>/bericht", corrections.report_message, name="message"),
 ]
 
+service_request_patterns = [
+    path("aanvragen/", service_requests.service_list, name="list"),
+    path("aanvragen/<uuid:service_id>/", service_requests.service_form, name="form"),
+    path("aanvragen/ingediend/<uuid:request_id>/", service_requests.request_submitted, name="submitted"),
+    path(
+        "aanvragen/ingediend/<uuid:request_id>/ontvangstbewijs.pdf",
+        service_requests.request_receipt,
+        name="receipt",
+    ),
+]
+
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include((dossier_patterns, "dossiers"))),
@@ -78,4 +90,5 @@ urlpatterns = [
     path("", include((personal_data_patterns, "personal_data"))),
     path("", include((document_patterns, "documents"))),
     path("", include((correction_patterns, "corrections"))),
+    path("", include((service_request_patterns, "service_requests"))),
 ]

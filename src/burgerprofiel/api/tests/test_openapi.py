@@ -169,4 +169,26 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
             "post",
             "/api/v1/error-reports/{report_id}/messages",
         ): "burgerprofiel_api_routers_corrections_error_report_message",
+        (
+            "post",
+            "/api/v1/requestable-services",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_publish",
+        ("get", "/api/v1/requestable-services"): "burgerprofiel_api_routers_service_requests_requestable_services_list",
+        (
+            "get",
+            "/api/v1/requestable-services/{service_id}",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_get",
+        (
+            "delete",
+            "/api/v1/requestable-services/{service_id}",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_withdraw",
+        ("get", "/api/v1/service-requests"): "burgerprofiel_api_routers_service_requests_service_requests_list",
+        (
+            "get",
+            "/api/v1/service-requests/{request_id}",
+        ): "burgerprofiel_api_routers_service_requests_service_request_get",
+        (
+            "post",
+            "/api/v1/service-requests/{request_id}/dossier",
+        ): "burgerprofiel_api_routers_service_requests_service_request_dossier",
     }

@@ -12,6 +12,7 @@ from burgerprofiel.corrections.selectors import error_reports_accepted_by
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.selectors import DossierFilter
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
+from burgerprofiel.service_requests.selectors import service_requests_for_citizen
 
 FILTER_LABELS = {DossierFilter.OPEN: "Lopend", DossierFilter.CLOSED: "Afgerond", DossierFilter.ALL: "Alle"}
 
@@ -24,6 +25,18 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         state = DossierFilter.OPEN
     dossiers = selectors.dossiers_for_citizen(citizen=citizen_of(request), state=state)
     services.dossier_list_view_record(citizen=citizen_of(request), dossiers=dossiers, detail={"filter": state})
+    # Requests the agency answered with a DOSIS dossier number (issue 12 item 3); linked to that
+    # dossier once the agency uploaded it.
+    answered = service_requests_for_citizen(citizen=citizen_of(request), with_dossier=True)
+    uploaded = {}
+    if answered:
+        every = (
+            dossiers
+            if state == DossierFilter.ALL
+            else selectors.dossiers_for_citizen(citizen=citizen_of(request), state=DossierFilter.ALL)
+        )
+        uploaded = {(d.agency_id, d.number): d.pk for d in every}
+    requests = [(r, uploaded.get((r.agency_id, r.dossier_number))) for r in answered]
     return render(
         request,
         "dossiers/list.html",
@@ -32,6 +45,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
             "filter": state,
             "filters": list(FILTER_LABELS.items()),
             "action_needed": [d for d in dossiers if d.action_needed],
+            "requests": requests,
         },
     )
 
