@@ -1,7 +1,7 @@
 """Reads of error reports, always scoped: to the owning agency or to the reporting citizen.
 
 Every read of a report by an agency is an access to the citizen's data: it is audited on the
-citizen (``CITIZEN_OBJECT``), so it shows in their "Wie bekeek mijn gegevens".
+citizen (the event's target is the ``Citizen``), so it shows in their "Wie bekeek mijn gegevens".
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from django.db.models import Q
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.selectors import current_order_version
-from burgerprofiel.audit.actors import CITIZEN_OBJECT, Actor, citizen_actor
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import NotFound
@@ -36,14 +37,14 @@ def _parse_id(value: Any) -> uuid.UUID | None:
         return None
 
 
-def _audit_read(*, actor: Actor, reports: list[ErrorReport], action: str, purpose: str) -> None:
+def _audit_read(*, actor: Actor, reports: list[ErrorReport], action: AuditAction, purpose: str) -> None:
     for citizen_id, agency_id in {(r.citizen_id, r.agency_id) for r in reports}:
         audit_record(
             actor=actor,
             action=action,
             agency_id=agency_id,
             order_version_id=actor.order_version_id,
-            object_type=CITIZEN_OBJECT,
+            target=Citizen,
             object_id=str(citizen_id),
             purpose=purpose,
             detail={"reports": sorted(str(r.pk) for r in reports if r.citizen_id == citizen_id)[:50]},
@@ -67,7 +68,7 @@ def error_reports_for_agency(
         )
     rows = list(reports.order_by("created_at", "pk")[: limit + 1])
     items = rows[:limit]
-    _audit_read(actor=actor, reports=items, action="error_report.listed", purpose="Foutmeldingen opgevraagd")
+    _audit_read(actor=actor, reports=items, action=AuditAction.ERROR_REPORT_LISTED, purpose="Foutmeldingen opgevraagd")
     return ReportPage(items=items, next=str(items[-1].pk) if items else (after or ""), has_more=len(rows) > limit)
 
 
@@ -80,7 +81,7 @@ def error_report_for_agency(*, agency_id: int, report_id: Any, actor: Actor) -> 
     )
     if report is None:  # another agency's report answers the same as none (DESIGN rule 6)
         raise NotFound("Deze foutmelding bestaat niet.")
-    _audit_read(actor=actor, reports=[report], action="error_report.viewed", purpose="Foutmelding gelezen")
+    _audit_read(actor=actor, reports=[report], action=AuditAction.ERROR_REPORT_VIEWED, purpose="Foutmelding gelezen")
     return report
 
 
@@ -91,10 +92,10 @@ def error_report_attachment_for_agency(*, agency_id: int, report_id: Any, actor:
         raise NotFound("Deze foutmelding heeft geen bijlage.")
     audit_record(
         actor=actor,
-        action="error_report.attachment_downloaded",
+        action=AuditAction.ERROR_REPORT_ATTACHMENT_DOWNLOADED,
         agency_id=agency_id,
         order_version_id=actor.order_version_id,
-        object_type=CITIZEN_OBJECT,
+        target=Citizen,
         object_id=str(report.citizen_id),
         purpose="Bijlage van een foutmelding gedownload",
         detail={"report": str(report.pk)},
@@ -111,9 +112,9 @@ def error_reports_for_citizen(*, citizen: Citizen) -> list[ErrorReport]:
     for agency_id in {r.agency_id for r in reports}:
         audit_record(
             actor=citizen_actor(citizen),
-            action="error_report.listed",
+            action=AuditAction.ERROR_REPORT_LISTED,
             agency_id=agency_id,
-            object_type=CITIZEN_OBJECT,
+            target=Citizen,
             object_id=str(citizen.pk),
             purpose="Mijn foutmeldingen",
         )
@@ -131,9 +132,9 @@ def error_report_for_citizen(*, citizen: Citizen, report_id: Any) -> ErrorReport
         raise NotFound("Deze foutmelding bestaat niet of is niet van u.")
     audit_record(
         actor=citizen_actor(citizen),
-        action="error_report.viewed",
+        action=AuditAction.ERROR_REPORT_VIEWED,
         agency_id=report.agency_id,
-        object_type=CITIZEN_OBJECT,
+        target=Citizen,
         object_id=str(citizen.pk),
         purpose="Mijn foutmelding",
         detail={"report": str(report.pk)},

@@ -25,6 +25,7 @@ from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
@@ -46,7 +47,6 @@ from burgerprofiel.webhooks.services import rfc3339, webhook_event_publish
 
 log = logging.getLogger(__name__)
 
-REPORT_OBJECT = "corrections.ErrorReport"
 EVENT_OBJECT = "foutmelding"
 TEXT_MAX = 2000
 # What a report carries to the agency (catalogue: foutmeldingen).
@@ -209,10 +209,10 @@ def error_report_submit(
         ).save(force_insert=True)
         audit_record(
             actor=actor,
-            action="error_report.submitted",
+            action=AuditAction.ERROR_REPORT_SUBMITTED,
             agency_id=agency.pk,
             order_version_id=version.pk,
-            object_type=REPORT_OBJECT,
+            target=ErrorReport,
             object_id=str(report.pk),
             purpose="Fout melden",
             detail={"subject": subject.kind, "attachment": content_type is not None},
@@ -289,10 +289,10 @@ def error_report_status_set(
         ).save(force_insert=True)
         audit_record(
             actor=actor,
-            action="error_report.status_changed",
+            action=AuditAction.ERROR_REPORT_STATUS_CHANGED,
             agency_id=agency_id,
             order_version_id=version.pk,
-            object_type=REPORT_OBJECT,
+            target=ErrorReport,
             object_id=str(report.pk),
             detail={"status": status},
         )
@@ -323,10 +323,10 @@ def error_report_message_from_agency(*, agency_id: int, report_id: Any, text: st
         entry.save(force_insert=True)
         audit_record(
             actor=actor,
-            action="error_report.message_written",
+            action=AuditAction.ERROR_REPORT_MESSAGE_WRITTEN,
             agency_id=agency_id,
             order_version_id=version.pk,
-            object_type=REPORT_OBJECT,
+            target=ErrorReport,
             object_id=str(report.pk),
             detail={"author": "instantie"},
         )
@@ -356,10 +356,10 @@ def error_report_message_from_citizen(*, citizen: Citizen, report_id: Any, text:
         entry.save(force_insert=True)
         audit_record(
             actor=actor,
-            action="error_report.message_written",
+            action=AuditAction.ERROR_REPORT_MESSAGE_WRITTEN,
             agency_id=report.agency_id,
             order_version_id=version.pk,
-            object_type=REPORT_OBJECT,
+            target=ErrorReport,
             object_id=str(report.pk),
             detail={"author": "burger"},
         )
@@ -389,9 +389,9 @@ def error_reports_purge_expired(*, now: dt.datetime | None = None, batch_size: i
         for agency_id, count in per_agency.items():
             audit_record(
                 actor=Actor(kind="system", id="retention"),
-                action="error_report.purged",
+                action=AuditAction.ERROR_REPORT_PURGED,
                 agency_id=agency_id,
-                object_type=REPORT_OBJECT,
+                target=ErrorReport,
                 detail={"count": count},
             )
     return len(ids)

@@ -1,6 +1,6 @@
 """Reads of requestable services and service requests, always scoped to the agency or the citizen.
 
-A read of a request is an access to the citizen's data: audited on the citizen (``CITIZEN_OBJECT``),
+A read of a request is an access to the citizen's data: audited on the citizen (the event's target is the ``Citizen``),
 so it shows in their "Wie bekeek mijn gegevens".
 """
 
@@ -14,7 +14,8 @@ from django.db.models import Q
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.selectors import current_order_version
-from burgerprofiel.audit.actors import CITIZEN_OBJECT, Actor, citizen_actor
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import NotFound
@@ -70,14 +71,14 @@ class RequestPage:
     has_more: bool
 
 
-def _audit_read(*, actor: Actor, requests: list[ServiceRequest], action: str, purpose: str) -> None:
+def _audit_read(*, actor: Actor, requests: list[ServiceRequest], action: AuditAction, purpose: str) -> None:
     for citizen_id, agency_id in {(r.citizen_id, r.agency_id) for r in requests}:
         audit_record(
             actor=actor,
             action=action,
             agency_id=agency_id,
             order_version_id=actor.order_version_id,
-            object_type=CITIZEN_OBJECT,
+            target=Citizen,
             object_id=str(citizen_id),
             purpose=purpose,
             detail={"requests": sorted(str(r.pk) for r in requests if r.citizen_id == citizen_id)[:50]},
@@ -98,7 +99,7 @@ def service_requests_for_agency(
         )
     rows = list(requests.order_by("created_at", "pk")[: limit + 1])
     items = rows[:limit]
-    _audit_read(actor=actor, requests=items, action="service_request.listed", purpose="Aanvragen opgevraagd")
+    _audit_read(actor=actor, requests=items, action=AuditAction.SERVICE_REQUEST_LISTED, purpose="Aanvragen opgevraagd")
     return RequestPage(items=items, next=str(items[-1].pk) if items else (after or ""), has_more=len(rows) > limit)
 
 
@@ -110,7 +111,7 @@ def service_request_for_agency(*, agency_id: int, request_id: Any, actor: Actor)
     )
     if request is None:  # another agency's request answers the same as none (DESIGN rule 6)
         raise NotFound("Deze aanvraag bestaat niet.")
-    _audit_read(actor=actor, requests=[request], action="service_request.viewed", purpose="Aanvraag gelezen")
+    _audit_read(actor=actor, requests=[request], action=AuditAction.SERVICE_REQUEST_VIEWED, purpose="Aanvraag gelezen")
     return request
 
 
@@ -122,9 +123,9 @@ def service_requests_for_citizen(*, citizen: Citizen, with_dossier: bool | None 
     for agency_id in {r.agency_id for r in found}:
         audit_record(
             actor=citizen_actor(citizen),
-            action="service_request.listed",
+            action=AuditAction.SERVICE_REQUEST_LISTED,
             agency_id=agency_id,
-            object_type=CITIZEN_OBJECT,
+            target=Citizen,
             object_id=str(citizen.pk),
             purpose="Mijn aanvragen",
         )
@@ -141,9 +142,9 @@ def service_request_for_citizen(*, citizen: Citizen, request_id: Any, purpose: s
         raise NotFound("Deze aanvraag bestaat niet of is niet van u.")
     audit_record(
         actor=citizen_actor(citizen),
-        action="service_request.viewed",
+        action=AuditAction.SERVICE_REQUEST_VIEWED,
         agency_id=request.agency_id,
-        object_type=CITIZEN_OBJECT,
+        target=Citizen,
         object_id=str(citizen.pk),
         purpose=purpose,
         detail={"request": str(request.pk)},

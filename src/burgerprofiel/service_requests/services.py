@@ -21,6 +21,7 @@ from django.utils import timezone
 from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
@@ -31,8 +32,6 @@ from burgerprofiel.service_requests.models import RequestableService, RequestSta
 from burgerprofiel.webhooks.events import EventType
 from burgerprofiel.webhooks.services import rfc3339, webhook_event_publish
 
-SERVICE_OBJECT = "service_requests.RequestableService"
-REQUEST_OBJECT = "service_requests.ServiceRequest"
 EVENT_OBJECT = "aanvraag"
 CATEGORIES = ["insz", "ipdc_product", "formuliergegevens", "status"]
 PUBLISH_CATEGORIES = ["ipdc_product"]
@@ -100,10 +99,10 @@ def requestable_service_publish(
         service.save(force_insert=True)
         audit_record(
             actor=actor,
-            action="requestable_service.published",
+            action=AuditAction.REQUESTABLE_SERVICE_PUBLISHED,
             agency_id=agency_id,
             order_version_id=version.pk,
-            object_type=SERVICE_OBJECT,
+            target=RequestableService,
             object_id=str(service.pk),
             detail={"ipdc_product": ipdc_product, "fields": len(schema["properties"])},
         )
@@ -122,10 +121,10 @@ def requestable_service_withdraw(*, agency_id: int, service_id: Any, actor: Acto
         service.save(update_fields=["active", "updated_at"])
         audit_record(
             actor=actor,
-            action="requestable_service.withdrawn",
+            action=AuditAction.REQUESTABLE_SERVICE_WITHDRAWN,
             agency_id=agency_id,
             order_version_id=version.pk,
-            object_type=SERVICE_OBJECT,
+            target=RequestableService,
             object_id=str(service.pk),
         )
 
@@ -182,10 +181,10 @@ def service_request_submit(
         request.save(force_insert=True)
         audit_record(
             actor=actor,
-            action="service_request.submitted",
+            action=AuditAction.SERVICE_REQUEST_SUBMITTED,
             agency_id=service.agency_id,
             order_version_id=version.pk,
-            object_type=REQUEST_OBJECT,
+            target=ServiceRequest,
             object_id=str(request.pk),
             purpose=f"Aanvraag: {service.title}"[:200],
             detail={"service": str(service.pk)},
@@ -235,10 +234,10 @@ def service_request_dossier_set(
         request.save(update_fields=["dossier_number", "status", "updated_at"])
         audit_record(
             actor=actor,
-            action="service_request.dossier_linked",
+            action=AuditAction.SERVICE_REQUEST_DOSSIER_LINKED,
             agency_id=agency_id,
             order_version_id=version.pk,
-            object_type=REQUEST_OBJECT,
+            target=ServiceRequest,
             object_id=str(request.pk),
             detail={"dossier_number": number},
         )
@@ -259,9 +258,9 @@ def service_requests_purge_expired(*, now: dt.datetime | None = None, batch_size
         for agency_id, count in per_agency.items():
             audit_record(
                 actor=Actor(kind="system", id="retention"),
-                action="service_request.purged",
+                action=AuditAction.SERVICE_REQUEST_PURGED,
                 agency_id=agency_id,
-                object_type=REQUEST_OBJECT,
+                target=ServiceRequest,
                 detail={"count": count},
             )
     return len(rows)

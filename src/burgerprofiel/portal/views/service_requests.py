@@ -16,8 +16,9 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from burgerprofiel.agencies.order_check import OrderRefused
-from burgerprofiel.audit.actors import CITIZEN_OBJECT
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.portal.auth import (
     SESSION_NAME,
@@ -126,9 +127,9 @@ def request_receipt(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse
         raise Http404(exc.detail) from exc
     audit_record(
         actor=citizen_request_actor(request),
-        action="service_request.receipt_downloaded",
+        action=AuditAction.SERVICE_REQUEST_RECEIPT_DOWNLOADED,
         agency_id=submitted.agency_id,
-        object_type=CITIZEN_OBJECT,
+        target=Citizen,
         object_id=str(submitted.citizen_id),
         detail={"request": str(submitted.pk)},
     )
