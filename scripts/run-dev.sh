@@ -77,6 +77,8 @@ cat <<MSG
     API-documentatie   http://$BIND/api/v1/docs
     backoffice         http://$BIND/backoffice/   (maak een account: .venv/bin/burgerprofiel staff create ...)
     demo-instantie     var/demo-agency.json (client_id en client_secret)
+                       foutmeldingen: /api/v1/error-reports, aanvragen: /api/v1/service-requests,
+                       gebeurtenissen: /api/v1/events (of registreer een webhook: /api/v1/webhooks/endpoints)
     aanmelddienst      $OIDC_ISSUER (dev OIDC-provider, log: var/oidc.log)
     demo-bronnen       http://127.0.0.1:$SOURCES_PORT (log: var/demo-sources.log)
     e-mail en sms      var/mail/ (elke verstuurde mail) en var/sms.log (elke verstuurde sms)
