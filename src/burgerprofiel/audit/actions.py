@@ -122,6 +122,11 @@ class AuditAction(StrEnum):
         "Ontvangstbewijzen van meldingen opgevraagd",
         "Notification receipts listed",
     )
+    NOTIFICATION_LIST_VIEWED = (
+        "notification.list_viewed",
+        "Lijst met meldingen bekeken",
+        "List of notifications viewed",
+    )
     NOTIFICATION_VIEWED = "notification.viewed", "Meldingen bekeken", "Notifications viewed"
     NOTIFICATION_MARKED_READ = "notification.marked_read", "Melding als gelezen gemarkeerd", "Notification marked read"
     NOTIFICATION_CONTENT_PURGED = (

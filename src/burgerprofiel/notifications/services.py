@@ -289,9 +289,9 @@ def notification_list_view_record(*, citizen: Citizen, notifications: Iterable[N
     for agency_id, count in shown.items() or [(None, 0)]:
         audit_record(
             actor=actor,
-            action="notification.list_viewed",
+            action=AuditAction.NOTIFICATION_LIST_VIEWED,
             agency_id=agency_id,
-            object_type="notifications.Notification",
+            target=Notification,
             detail={"count": count},
         )
 

@@ -39,6 +39,9 @@ def test_djangos_async_guard_is_on_in_a_test_that_drives_no_browser() -> None:
 
 
 # Transactional like the browser tests: pytest-django runs every plain database test before them.
+# Marked browser: the roles survive a flush through the snapshot that browser tests make the session
+# keep (``serialized_rollback``); in a run without browser tests there is no snapshot to reload.
+@pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_roles_created_by_migrations_are_in_the_database() -> None:
     assert set(Group.objects.values_list("name", flat=True)) >= {"operator", "auditor"}
