@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -75,3 +76,17 @@ def test_demo_seed_adds_the_new_components_to_an_agency_seeded_before_them():
     call_command("demo", "seed", stdout=io.StringIO())
     components = current_order_version(agency_id=agency.pk).components
     assert "foutmeldingen" in components and "aanvragen" in components
+
+
+def test_demo_seed_registers_the_demo_receiver_once_and_keeps_its_secret(settings, tmp_path):
+    from burgerprofiel.webhooks.models import Endpoint
+
+    settings.VAR_DIR = tmp_path
+    url = "http://127.0.0.1:8003/webhooks"
+    call_command("demo", "seed", "--webhook-url", url, stdout=io.StringIO())
+    kept = json.loads((tmp_path / "demo-webhook.json").read_text())
+    call_command("demo", "seed", "--webhook-url", url, stdout=io.StringIO())
+    assert json.loads((tmp_path / "demo-webhook.json").read_text()) == kept
+    endpoint = Endpoint.objects.get()
+    assert (str(endpoint.pk), endpoint.url, kept["secret"][:6]) == (kept["endpoint_id"], url, "whsec_")
+    assert {"foutmelding.ingediend", "aanvraag.ingediend"} <= set(endpoint.event_types)

@@ -22,6 +22,9 @@ from burgerprofiel.dossiers.services import (
 )
 from burgerprofiel.service_requests.selectors import requestable_services_for_agency
 from burgerprofiel.service_requests.services import requestable_service_publish
+from burgerprofiel.webhooks.events import event_types_for
+from burgerprofiel.webhooks.selectors import webhook_endpoints_list
+from burgerprofiel.webhooks.services import webhook_endpoint_register
 
 DEMO_KBO = "0316380841"  # Agentschap Digitaal Vlaanderen, from the charter's letterhead
 # Test national numbers (valid checksums, not real people).
@@ -73,9 +76,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("seed")
+        seed = sub.add_parser("seed")
+        seed.add_argument(
+            "--webhook-url",
+            default="",
+            help="register this receiver for the demo agency's events (once); its secret goes to var/demo-webhook.json",
+        )
 
-    def handle(self, *args: Any, action: str, **options: Any) -> None:
+    def handle(self, *args: Any, action: str, webhook_url: str = "", **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demogegevens horen niet in productie.")
         credentials_file = settings.VAR_DIR / "demo-agency.json"
@@ -109,6 +117,8 @@ class Command(BaseCommand):
         dosis_source_register(agency=agency, uri=DEMO_DOSIS_SOURCE, actor=cli_actor("demo"))
         self._demo_dossiers(agency)
         self._demo_request_form(agency)
+        if webhook_url:
+            self._demo_webhook(agency, webhook_url)
         for insz in DEMO_CITIZENS:
             citizen_get_or_create(insz=insz)
         self.stdout.write(
@@ -149,6 +159,26 @@ class Command(BaseCommand):
             dossier_follows=True,
             actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
         )
+
+    def _demo_webhook(self, agency: Agency, url: str) -> None:
+        """The demo agency's receiver (``make run`` starts it): its events arrive signed, and the
+        receiver verifies them with the secret kept in var/demo-webhook.json."""
+        secret_file = settings.VAR_DIR / "demo-webhook.json"
+        known = json.loads(secret_file.read_text()) if secret_file.exists() else {}
+        endpoints = webhook_endpoints_list(agency_id=agency.pk)
+        if known.get("url") == url and any(str(e.pk) == known.get("endpoint_id") for e in endpoints):
+            return
+        version = current_order_version(agency_id=agency.pk)
+        assert version is not None
+        endpoint, secret = webhook_endpoint_register(
+            agency_id=agency.pk,
+            url=url,
+            event_types=event_types_for(list(version.components)),
+            description="Demo-ontvanger (make run)",
+            actor=cli_actor("demo"),
+        )
+        secret_file.write_text(json.dumps({"url": url, "endpoint_id": str(endpoint.pk), "secret": secret}))
+        secret_file.chmod(0o600)
 
     def _demo_dossiers(self, agency: Agency) -> None:
         """Two dossiers for the first demo citizen, through the same path as an agency's upload."""
