@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "burgerprofiel.preferences",
     "burgerprofiel.personal_data",
     "burgerprofiel.documents",
+    "burgerprofiel.corrections",
+    "burgerprofiel.service_requests",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -310,6 +312,16 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # Retries, interrupted sends, message content past retention.
     "notifications-housekeeping": {
         "task": "burgerprofiel.notifications.tasks.notifications_housekeeping_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Error reports (with their attachment) past their order's retention of foutmeldingen.
+    "corrections-purge": {
+        "task": "burgerprofiel.corrections.tasks.error_reports_purge_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Service requests past their order's retention of aanvragen.
+    "service-requests-purge": {
+        "task": "burgerprofiel.service_requests.tasks.service_requests_purge_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     # Webhook retries that came due, events past retention.

@@ -157,6 +157,42 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
             "/api/v1/webhooks/deliveries/{delivery_id}/replay",
         ): "burgerprofiel_api_routers_webhooks_delivery_replay",
         ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
+        ("get", "/api/v1/error-reports"): "burgerprofiel_api_routers_corrections_error_reports_list",
+        ("get", "/api/v1/error-reports/{report_id}"): "burgerprofiel_api_routers_corrections_error_report_get",
+        (
+            "get",
+            "/api/v1/error-reports/{report_id}/attachment",
+        ): "burgerprofiel_api_routers_corrections_error_report_attachment",
+        (
+            "post",
+            "/api/v1/error-reports/{report_id}/status",
+        ): "burgerprofiel_api_routers_corrections_error_report_status",
+        (
+            "post",
+            "/api/v1/error-reports/{report_id}/messages",
+        ): "burgerprofiel_api_routers_corrections_error_report_message",
+        (
+            "post",
+            "/api/v1/requestable-services",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_publish",
+        ("get", "/api/v1/requestable-services"): "burgerprofiel_api_routers_service_requests_requestable_services_list",
+        (
+            "get",
+            "/api/v1/requestable-services/{service_id}",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_get",
+        (
+            "delete",
+            "/api/v1/requestable-services/{service_id}",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_withdraw",
+        ("get", "/api/v1/service-requests"): "burgerprofiel_api_routers_service_requests_service_requests_list",
+        (
+            "get",
+            "/api/v1/service-requests/{request_id}",
+        ): "burgerprofiel_api_routers_service_requests_service_request_get",
+        (
+            "post",
+            "/api/v1/service-requests/{request_id}/dossier",
+        ): "burgerprofiel_api_routers_service_requests_service_request_dossier",
     }
 
 
