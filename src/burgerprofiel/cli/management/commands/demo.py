@@ -148,7 +148,7 @@ class Command(BaseCommand):
         client = agency.api_clients.first()
         version = current_order_version(agency_id=agency.pk)
         if client is None or version is None:
-            raise CommandError("De demo-instantie heeft geen API-client of verwerkingsopdracht: begin met een lege var/.")
+            raise CommandError("De demo-instantie heeft geen API-client of opdracht: begin met een lege var/.")
         requestable_service_publish(
             agency_id=agency.pk,
             ipdc_product="1234",
