@@ -10,7 +10,7 @@ export BURGERPROFIEL_BASE_DIR := $(CURDIR)
 # node and npm for the dev OIDC provider and the SMS centre. `make run SYSTEM_PACKAGES=` skips them.
 SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm
 
-.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format audit bench clean
+.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format audit bench fuzz clean
 
 CLIENT := clients/python
 
@@ -83,6 +83,13 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python -m bench.mixed_load
 	$(BENCH_ENV) $(BIN)/python -m bench.sizing
 	$(BENCH_ENV) $(BIN)/python -m bench.report
+
+## make fuzz: schemathesis (every check) against a live server over both OpenAPI documents, long:
+## FUZZ_EXAMPLES examples per operation and phase (make test runs the same bounded). DATABASE_URL picks
+## the server's database server (its own database on it); default SQLite.
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	BURGERPROFIEL_PROFILE=test $(BIN)/python -m burgerprofiel.api.tests.contract.fuzz --max-examples $(FUZZ_EXAMPLES)
 
 ## make test-browser: only the browser tests (Playwright driving /usr/bin/chromium)
 test-browser: install

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -16,9 +17,16 @@ from burgerprofiel.api.auth import agency_request_actor, order_version_of, princ
 from burgerprofiel.api.schemas import ContactPersonOut, MeOut, OrderCheckOut
 from burgerprofiel.audit import services as audit
 from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.common.errors import ValidationError
 
 router = Router()
+
+# Every category of every component: the values ``category`` may take (which belong to which component
+# is the order check's question, answered with 403).
+ALL_CATEGORIES = sorted({code for categories in CATEGORIES.values() for code in categories})
+if TYPE_CHECKING:
+    CategoryCode = str
+else:
+    CategoryCode = StrEnum("CategoryCode", {code: code for code in ALL_CATEGORIES})
 
 
 @router.get("/me", response=MeOut, summary="De oproepende instantie en haar verwerkingsopdracht", tags=["instantie"])
@@ -65,15 +73,17 @@ def me(request: HttpRequest) -> dict[str, Any]:
 def me_order_check(
     request: HttpRequest,
     component: Component,
-    category: list[str] = Query([]),  # noqa: B008
+    category: Annotated[
+        list[CategoryCode],
+        Query(
+            description=(
+                "Gegevenscategorieën van die component (charter Bijlage 1). Een categorie die de verwerkingsopdracht "
+                "voor de component niet toelaat (ook een van een andere component): 403 category-not-allowed."
+            ),
+        ),
+    ] = [],  # noqa: B006
 ) -> dict[str, Any]:
-    categories = category or []
-    unknown = [c for c in categories if c not in CATEGORIES[component]]
-    if unknown:
-        raise ValidationError(
-            f"Onbekende gegevenscategorieën voor {component}: {', '.join(unknown)}.",
-            extra={"unknown": unknown},
-        )
+    categories = [str(c) for c in category or []]
     principal = principal_of(request)
     version = order_check(
         actor=agency_request_actor(request), agency_id=principal.agency_id, component=component, categories=categories

@@ -13,11 +13,10 @@ from django.db import transaction
 from burgerprofiel.agencies.models import ProcessingOrder
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.agencies.services import (
+    ORDER_TRANSITIONS,
     agency_onboard,
     contact_person_add,
-    processing_order_resume,
-    processing_order_suspend,
-    processing_order_terminate,
+    processing_order_transition,
 )
 from burgerprofiel.audit.actors import cli_actor
 from burgerprofiel.common.errors import ApplicationError
@@ -32,7 +31,9 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Agencies: onboard one, register its authorised contact persons, suspend/resume/terminate its order."
+    help = (
+        "Agencies: onboard one, register its authorised contact persons, activate/suspend/resume/terminate its order."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -68,10 +69,11 @@ class Command(BaseCommand):
         source.add_argument(
             "source_args", nargs=argparse.REMAINDER, help="e.g. add --agency ID --component uw_gegevens --url URL"
         )
-        for name in ("suspend", "resume", "terminate"):
+        # One subcommand per transition of the order's state machine (agencies.services.ORDER_TRANSITIONS).
+        for name, transition in ORDER_TRANSITIONS.items():
             p = sub.add_parser(name, help=f"{name.capitalize()} a processing order (a new version).")
             p.add_argument("--order", type=int, required=True, help="processing_order_id")
-            if name != "resume":
+            if transition.needs_reason:
                 p.add_argument("--reason", required=True)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -97,12 +99,9 @@ class Command(BaseCommand):
             order = ProcessingOrder.objects.filter(pk=options["order"]).first()
             if order is None:
                 raise CommandError(f"Verwerkingsopdracht {options['order']} bestaat niet")
-            if action == "suspend":
-                version = processing_order_suspend(order=order, reason=options["reason"], actor=actor)
-            elif action == "resume":
-                version = processing_order_resume(order=order, actor=actor)
-            else:
-                version = processing_order_terminate(order=order, reason=options["reason"], actor=actor)
+            version = processing_order_transition(
+                order=order, verb=action, actor=actor, reason=options.get("reason") or ""
+            )
             self.stdout.write(
                 json.dumps({"processing_order_id": order.pk, "version": version.number, "state": version.state})
             )
