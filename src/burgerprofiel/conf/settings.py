@@ -223,6 +223,8 @@ SESSION_COOKIE_AGE = 60 * 30
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# ASVS 5.0 3.3.1/3.3.3: over HTTPS every cookie is Secure and host-only (``__Host-`` prefix).
+CSRF_COOKIE_NAME = "__Host-bp_csrf" if PRODUCTION else "csrftoken"
 SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION, help="Redirect plain HTTP to HTTPS.")
@@ -230,9 +232,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# ASVS 5.0 3.4.3: an allowlist policy with object-src 'none' and base-uri 'none' (no page uses <base>).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 # Agency API limits.
@@ -402,7 +405,10 @@ PULL_PRIVATE_ALLOWLIST = env_list(
     "in these networks, so tests and `make run` can use loopback http. Empty in production.",
 )
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
-LANGUAGE_COOKIE_NAME = "bp_taal"
+LANGUAGE_COOKIE_NAME = "__Host-bp_taal" if PRODUCTION else "bp_taal"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True  # read by the server only
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The portal speaks Dutch unless the citizen chose English (a cookie); the browser's language is not guessed.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
