@@ -297,6 +297,12 @@ RETENTION_PURGE_INTERVAL_SECONDS = env_int(
 # Periodic work is data (as Sentry declares its beat schedule): ``burgerprofiel worker`` enqueues each
 # task (a dotted path to a django.tasks task in its own app's tasks.py) every ``seconds``, the first
 # time when it starts. Nothing low imports something high to schedule it (the layers in pyproject.toml).
+AUDIT_FAILURE_WINDOW_SECONDS = env_int(
+    "AUDIT_FAILURE_WINDOW_SECONDS",
+    300,
+    help="Failed authentications of one caller (client, or address) are one audit event per window of this "
+    "many seconds, and one more with the count of the rest: anonymous callers cannot grow the audit log at will.",
+)
 PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # The fallback to the worker's DOSIS loop (should it be stuck): file queued uploads, then their meldingen.
     "dosis-uploads": {
@@ -304,6 +310,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     "audit-seal": {"task": "burgerprofiel.audit.tasks.audit_seal_task", "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS},
+    # Failed authentications counted per caller and window: one event for the rest once the window closes.
+    "audit-failures-flush": {
+        "task": "burgerprofiel.audit.tasks.audit_failures_flush_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
     "oauth-assertions-purge": {
         "task": "burgerprofiel.oauth.tasks.used_assertions_purge_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
