@@ -10,7 +10,7 @@ export BURGERPROFIEL_BASE_DIR := $(CURDIR)
 # node and npm for the dev OIDC provider and the SMS centre. `make run SYSTEM_PACKAGES=` skips them.
 SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm
 
-.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format bench fuzz clean
+.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format audit bench fuzz clean
 
 CLIENT := clients/python
 
@@ -58,6 +58,12 @@ lint: install
 	BURGERPROFIEL_PROFILE=test $(BIN)/mypy src bench
 	cd $(CLIENT) && $(CURDIR)/$(BIN)/mypy
 	$(BIN)/lint-imports
+
+## make audit: ruff's security rules (S), pip-audit on requirements.lock, npm audit on package-lock.json.
+## pip-audit and npm audit ask their vulnerability databases over the network; when one cannot be asked the
+## target says so and exits 2 (AUDIT_ALLOW_OFFLINE=1: a warning). PIP_AUDIT_SERVICE=osv asks OSV instead of PyPI.
+audit: install
+	$(BIN)/python scripts/audit.py
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -86,12 +86,12 @@ def test_every_response_declares_the_request_id_header(document):
 
 
 def test_posts_declare_the_idempotency_key_header(document):
-    post = document["paths"]["/api/v1/contact-persons"]["post"]
+    post = document["paths"]["/api/v1/notifications"]["post"]
     (parameter,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
     assert parameter["in"] == "header"
     assert parameter["required"] is False
     assert parameter["schema"]["maxLength"] == 200
-    assert "Idempotent-Replayed" in post["responses"]["201"]["headers"]
+    assert "Idempotent-Replayed" in post["responses"]["202"]["headers"]
     get = document["paths"]["/api/v1/contact-persons"]["get"]
     assert not any(p["name"] == "Idempotency-Key" for p in get["parameters"])
 
@@ -124,7 +124,6 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/me"): "burgerprofiel_api_api_me",
         ("get", "/api/v1/me/order-check"): "burgerprofiel_api_api_me_order_check",
         ("get", "/api/v1/contact-persons"): "burgerprofiel_api_api_contact_persons_list",
-        ("post", "/api/v1/contact-persons"): "burgerprofiel_api_api_contact_persons_create",
         ("get", "/api/v1/audit/events"): "burgerprofiel_api_api_audit_events",
         ("get", "/api/v1/audit/tree-heads/latest"): "burgerprofiel_api_api_audit_tree_head_latest",
         ("get", "/api/v1/audit/events/{event_id}/inclusion-proof"): "burgerprofiel_api_api_audit_inclusion_proof",
@@ -146,6 +145,8 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/webhooks/endpoints"): "burgerprofiel_api_routers_webhooks_endpoints_list",
         ("get", "/api/v1/webhooks/endpoints/{endpoint_id}"): "burgerprofiel_api_routers_webhooks_endpoint_get",
         ("delete", "/api/v1/webhooks/endpoints/{endpoint_id}"): "burgerprofiel_api_routers_webhooks_endpoint_delete",
+        ("post", "/api/v1/audit/witness/heads"): "burgerprofiel_api_api_audit_witness_head_record",
+        ("get", "/api/v1/audit/witness/heads"): "burgerprofiel_api_api_audit_witness_heads",
         (
             "post",
             "/api/v1/webhooks/endpoints/{endpoint_id}/secret-rotation",
@@ -156,6 +157,42 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
             "/api/v1/webhooks/deliveries/{delivery_id}/replay",
         ): "burgerprofiel_api_routers_webhooks_delivery_replay",
         ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
+        ("get", "/api/v1/error-reports"): "burgerprofiel_api_routers_corrections_error_reports_list",
+        ("get", "/api/v1/error-reports/{report_id}"): "burgerprofiel_api_routers_corrections_error_report_get",
+        (
+            "get",
+            "/api/v1/error-reports/{report_id}/attachment",
+        ): "burgerprofiel_api_routers_corrections_error_report_attachment",
+        (
+            "post",
+            "/api/v1/error-reports/{report_id}/status",
+        ): "burgerprofiel_api_routers_corrections_error_report_status",
+        (
+            "post",
+            "/api/v1/error-reports/{report_id}/messages",
+        ): "burgerprofiel_api_routers_corrections_error_report_message",
+        (
+            "post",
+            "/api/v1/requestable-services",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_publish",
+        ("get", "/api/v1/requestable-services"): "burgerprofiel_api_routers_service_requests_requestable_services_list",
+        (
+            "get",
+            "/api/v1/requestable-services/{service_id}",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_get",
+        (
+            "delete",
+            "/api/v1/requestable-services/{service_id}",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_withdraw",
+        ("get", "/api/v1/service-requests"): "burgerprofiel_api_routers_service_requests_service_requests_list",
+        (
+            "get",
+            "/api/v1/service-requests/{request_id}",
+        ): "burgerprofiel_api_routers_service_requests_service_request_get",
+        (
+            "post",
+            "/api/v1/service-requests/{request_id}/dossier",
+        ): "burgerprofiel_api_routers_service_requests_service_request_dossier",
     }
 
 
