@@ -120,6 +120,26 @@ def agency_get(*, agency_id: int) -> Agency:
     return agency
 
 
+def agencies_ordering(*, component: str, category: str) -> list[Agency]:
+    """Agencies whose order in force today allows ``category`` of ``component`` (e.g. the IBAN of
+    contactvoorkeuren): those a citizen can give that data to. A handful of agencies, so per agency."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    found = []
+    for agency in Agency.objects.order_by("name"):
+        version = current_order_version(agency_id=agency.pk)
+        if (
+            version is not None
+            and version.state == ProcessingOrderVersion.State.ACTIVE
+            and version.is_valid_on(today)
+            and version.allows(component)
+            and category in version.categories_for(component)
+        ):
+            found.append(agency)
+    return found
+
+
 # -- what a citizen may still be shown of an agency (charter 2.3) --------------------------------
 
 SUSPENDED = "suspended"  # the order is suspended: the agency's data is temporarily not shown

@@ -7,9 +7,10 @@ issuer identifier as RFC 7523bis and openid-client have it; ``exp`` at most
 accepted once, and remembered until its ``exp`` so a replay is refused for the assertion's whole
 life). An assertion without ``kid`` (Authlib's default) is checked against each key the client
 registered. The access token is a short-lived JWT
-(RFC 9068, ``typ: at+jwt``) whose scopes are the components of the active order at issuance. The
-scopes are informative: every API request re-runs the order check against the database, so a
-suspension is not undone by a token that is still valid. Every success and every failure is
+(RFC 9068, ``typ: at+jwt``) whose scopes are the components asked for (all of the active order's
+when none are asked). The API refuses a component outside the token's scope (``api.auth.scope_check``)
+and re-runs the order check against the database on every request, so a suspension is not undone
+by a token that is still valid. Every success and every failure is
 audited; failures never say more than the caller needs to fix its own request.
 """
 
@@ -37,6 +38,7 @@ from burgerprofiel.agencies.models import ApiClient, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import api_client_by_client_id, api_client_for_call
 from burgerprofiel.agencies.services import api_client_secret_matches
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -84,9 +86,9 @@ def _fail(
 ) -> OAuthError:
     audit_record(
         actor=_client_actor(client, client_id),
-        action="oauth.authentication_failed",
+        action=AuditAction.OAUTH_AUTHENTICATION_FAILED,
         outcome=AuditEvent.Outcome.REFUSED,
-        object_type="agencies.ApiClient",
+        target=ApiClient,
         object_id=client_id[:128],
         detail={"reason": reason},
     )
@@ -252,7 +254,7 @@ def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     if unknown:
         audit_record(
             actor=actor,
-            action="oauth.scope_refused",
+            action=AuditAction.OAUTH_SCOPE_REFUSED,
             outcome=AuditEvent.Outcome.REFUSED,
             order_version_id=version.pk,
             detail={"scopes": unknown},
@@ -278,11 +280,12 @@ def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     token = signing.sign_jwt(claims, typ="at+jwt")
     audit_record(
         actor=actor,
-        action="oauth.token_issued",
+        action=AuditAction.OAUTH_TOKEN_ISSUED,
         order_version_id=version.pk,
-        object_type="oauth.AccessToken",
-        object_id=jti,
-        detail={"method": method, "scope": claims["scope"]},
+        # A token is not stored: the event names the client it was issued to, and the token's id.
+        target=client,
+        object_id=client.client_id,
+        detail={"method": method, "scope": claims["scope"], "jti": jti},
     )
     TOKENS_ISSUED.labels(method).inc()
     return IssuedToken(access_token=token, expires_in=ttl, scope=" ".join(scopes))
@@ -346,7 +349,7 @@ def access_token_verify(token: str) -> AgencyPrincipal:
     def fail(reason: str, detail: str, client_id: str = "") -> AuthenticationFailed:
         audit_record(
             actor=Actor(kind="agency_client", id=client_id) if client_id else ANONYMOUS,
-            action="api.authentication_failed",
+            action=AuditAction.API_AUTHENTICATION_FAILED,
             outcome=AuditEvent.Outcome.REFUSED,
             detail={"reason": reason},
         )
