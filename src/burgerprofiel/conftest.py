@@ -177,12 +177,14 @@ def _flush_past_audit_triggers() -> Any:
     from burgerprofiel.common.partitions import statement_triggers_sync
 
     triggers = importlib.import_module("burgerprofiel.audit.migrations.0002_append_only_triggers")
+    node_triggers = importlib.import_module("burgerprofiel.audit.migrations.0007_tree_nodes")
     original = flush.Command.handle
 
     def handle(self: Any, **options: Any) -> Any:
         connection = connections[options.get("database") or "default"]
         with connection.schema_editor(atomic=False) as editor:
             triggers.backwards(None, editor)
+            node_triggers.guard_drop(None, editor)
             if connection.vendor == "postgresql":  # the partitions' copies of the TRUNCATE guard go too
                 statement_triggers_sync(editor.connection.cursor())
         snapshot = getattr(connection, "_test_serialized_contents", None)
@@ -193,6 +195,7 @@ def _flush_past_audit_triggers() -> Any:
         finally:
             with connection.schema_editor(atomic=False) as editor:
                 triggers.forwards(None, editor)
+                node_triggers.guard_add(None, editor)
                 if connection.vendor == "postgresql":
                     statement_triggers_sync(editor.connection.cursor())
             if snapshot:

@@ -5,10 +5,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from burgerprofiel.agencies.models import Agency, ApiClient, ProcessingOrderVersion
+from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrderVersion
 from burgerprofiel.common.errors import ApplicationError, NotFound
 from burgerprofiel.common.queries import compiled_raw
 
@@ -123,8 +123,6 @@ def agency_get(*, agency_id: int) -> Agency:
 def agencies_ordering(*, component: str, category: str) -> list[Agency]:
     """Agencies whose order in force today allows ``category`` of ``component`` (e.g. the IBAN of
     contactvoorkeuren): those a citizen can give that data to. A handful of agencies, so per agency."""
-    from django.utils import timezone
-
     today = timezone.localdate()
     found = []
     for agency in Agency.objects.order_by("name"):
@@ -138,6 +136,17 @@ def agencies_ordering(*, component: str, category: str) -> list[Agency]:
         ):
             found.append(agency)
     return found
+
+
+def contact_persons_authorised(*, agency_id: int, on: dt.date | None = None) -> list[ContactPerson]:
+    """The people who may instruct the platform for the agency on ``on`` (today): charter 3.3. An
+    authorisation that has not started or has ended does not count."""
+    day = on or timezone.localdate()
+    return list(
+        ContactPerson.objects.filter(agency_id=agency_id, authorised_from__lte=day)
+        .filter(Q(authorised_until__isnull=True) | Q(authorised_until__gte=day))
+        .order_by("pk")
+    )
 
 
 # -- what a citizen may still be shown of an agency (charter 2.3) --------------------------------

@@ -30,7 +30,7 @@ from joserfc.jwk import KeySet
 from burgerprofiel.common.errors import ApplicationError
 
 SESSION_PENDING = "bp_oidc_pending"
-SESSION_ID_TOKEN = "bp_id_token"
+SESSION_ID_TOKEN = "bp_id_token"  # noqa: S105 - a session key name, not a token
 DISCOVERY_CACHE_SECONDS = 300
 
 

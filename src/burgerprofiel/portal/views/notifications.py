@@ -65,7 +65,12 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 @citizen_required
 def notification_read(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    notification_mark_read(citizen=citizen_of(request), notification_ids=[pk], actor=citizen_request_actor(request))
+    citizen = citizen_of(request)
+    try:  # another citizen's melding is not found, as one that does not exist (DESIGN rule 6)
+        selectors.notification_for_citizen(citizen=citizen, notification_id=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    notification_mark_read(citizen=citizen, notification_ids=[pk], actor=citizen_request_actor(request))
     return HttpResponseRedirect(reverse("notifications:list"))
 
 
