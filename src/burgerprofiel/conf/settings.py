@@ -469,6 +469,11 @@ NOTIFICATIONS_MESSAGE_MAX_LENGTH = env_int(
 NOTIFICATIONS_BULK_MAX_ITEMS = env_int(
     "NOTIFICATIONS_BULK_MAX_ITEMS", 10000, help="Most notifications in one bulk request."
 )
+NOTIFICATIONS_BULK_CHUNK_SIZE = env_int(
+    "NOTIFICATIONS_BULK_CHUNK_SIZE",
+    250,
+    help="Meldingen of a bulk request stored per transaction (short write transactions; all are validated first).",
+)
 NOTIFICATIONS_DEFAULT_RETENTION_DAYS = env_int(
     "NOTIFICATIONS_DEFAULT_RETENTION_DAYS", 90, help="Notification content retention when the order sets none."
 )
