@@ -24,7 +24,7 @@ from burgerprofiel.service_requests.selectors import requestable_services_for_ag
 from burgerprofiel.service_requests.services import requestable_service_publish
 from burgerprofiel.webhooks.events import event_types_for
 from burgerprofiel.webhooks.selectors import webhook_endpoints_list
-from burgerprofiel.webhooks.services import webhook_endpoint_register
+from burgerprofiel.webhooks.services import webhook_endpoint_delete, webhook_endpoint_register
 
 DEMO_KBO = "0316380841"  # Agentschap Digitaal Vlaanderen, from the charter's letterhead
 # Test national numbers (valid checksums, not real people).
@@ -168,6 +168,8 @@ class Command(BaseCommand):
         endpoints = webhook_endpoints_list(agency_id=agency.pk)
         if known.get("url") == url and any(str(e.pk) == known.get("endpoint_id") for e in endpoints):
             return
+        for stale in [e for e in endpoints if str(e.pk) == known.get("endpoint_id")]:  # the receiver moved
+            webhook_endpoint_delete(agency_id=agency.pk, endpoint_id=stale.pk, actor=cli_actor("demo"))
         version = current_order_version(agency_id=agency.pk)
         assert version is not None
         endpoint, secret = webhook_endpoint_register(
