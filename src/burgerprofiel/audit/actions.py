@@ -280,6 +280,18 @@ class AuditAction(StrEnum):
         "Signing key retired",
     )
 
+    # -- the audit trail's witnesses (audit.witness) ---------------------------------------------
+    AUDIT_WITNESS_RECORDED = (
+        "audit.witness_recorded",
+        "Ondertekende boomkop gemeld door een instantie (getuige)",
+        "Signed tree head reported by an agency (witness)",
+    )
+    AUDIT_WITNESS_MISMATCH = (
+        "audit.witness_mismatch",
+        "Gemelde boomkop verschilt van het auditlog",
+        "Reported tree head differs from the audit log",
+    )
+
     # -- the citizen's portal ------------------------------------------------------------------
     PORTAL_LOGIN = "portal.login", "Aanmelding", "Login"
 
@@ -378,6 +390,11 @@ class AuditAction(StrEnum):
         "backoffice.processingorder.suspended",
         "Verwerkingsopdracht opgeschort (back-office)",
         "Processing order suspended (back-office)",
+    )
+    BACKOFFICE_PROCESSINGORDER_ACTIVATED = (
+        "backoffice.processingorder.activated",
+        "Verwerkingsopdracht geactiveerd (back-office)",
+        "Processing order activated (back-office)",
     )
     BACKOFFICE_PROCESSINGORDER_RESUMED = (
         "backoffice.processingorder.resumed",

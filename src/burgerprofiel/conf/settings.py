@@ -56,6 +56,19 @@ BLIND_INDEX_KEY = env(
     help="HMAC key for blind indexes (INSZ lookups). Never rotate without re-indexing.",
     secret=True,
 )
+AUDIT_TRUSTED_KEYS = env_list(
+    "AUDIT_TRUSTED_KEYS",
+    "",
+    help="RFC 7638 thumbprints of the platform signing keys trusted to sign audit tree heads and access tokens, "
+    "comma-separated (`burgerprofiel keys trusted` prints them): pinned outside the database, so a key written "
+    "into the signing-key table is not believed. Required in production (system check crypto.E001). Empty in "
+    "development and tests: every key the platform made itself is pinned automatically.",
+)
+AUDIT_TRUSTED_KEYS_FILE = env(
+    "AUDIT_TRUSTED_KEYS_FILE",
+    "",
+    help="Path of a published JWKS of trusted signing keys (public parts), pinned in addition to AUDIT_TRUSTED_KEYS.",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -364,6 +364,6 @@ def _cache_read(citizen: Citizen, session_key: str) -> list[Theme] | None:
         return None
     try:
         # Authenticated encryption: only this platform can have written what unseals here.
-        return pickle.loads(decrypt_bytes(sealed))  # type: ignore[no-any-return]  # noqa: S301
+        return pickle.loads(decrypt_bytes(sealed))  # type: ignore[no-any-return]  # noqa: S301 - AES-GCM sealed by this platform: only it can have written what unpickles
     except (KeyUnavailable, ValueError):
         return None

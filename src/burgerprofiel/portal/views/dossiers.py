@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from burgerprofiel.agencies.selectors import AgencyDataSuspended
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
@@ -47,6 +48,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
             "filters": list(FILTER_LABELS.items()),
             "action_needed": [d for d in dossiers if d.action_needed],
             "requests": requests,
+            "suspended": selectors.dossier_agencies_suspended_for_citizen(citizen=citizen_of(request)),
         },
     )
 
@@ -56,6 +58,8 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     try:
         dossier = selectors.dossier_for_citizen(citizen=citizen_of(request), dossier_id=dossier_id)
+    except AgencyDataSuspended as exc:
+        return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     history = selectors.dossier_history(dossier=dossier)

@@ -147,7 +147,8 @@ class Command(BaseCommand):
             return
         client = agency.api_clients.first()
         version = current_order_version(agency_id=agency.pk)
-        assert client is not None and version is not None
+        if client is None or version is None:
+            raise CommandError("De demo-instantie heeft geen API-client of verwerkingsopdracht.")
         requestable_service_publish(
             agency_id=agency.pk,
             ipdc_product="1234",
@@ -171,7 +172,8 @@ class Command(BaseCommand):
         for stale in [e for e in endpoints if str(e.pk) == known.get("endpoint_id")]:  # the receiver moved
             webhook_endpoint_delete(agency_id=agency.pk, endpoint_id=stale.pk, actor=cli_actor("demo"))
         version = current_order_version(agency_id=agency.pk)
-        assert version is not None
+        if version is None:
+            raise CommandError("De demo-instantie heeft geen verwerkingsopdracht.")
         endpoint, secret = webhook_endpoint_register(
             agency_id=agency.pk,
             url=url,
@@ -188,7 +190,7 @@ class Command(BaseCommand):
             return
         client = agency.api_clients.first()
         version = current_order_version(agency_id=agency.pk)
-        assert client is not None and version is not None and api_client_by_client_id(client_id=client.client_id)
+        assert client is not None and version is not None and api_client_by_client_id(client_id=client.client_id)  # noqa: S101 - the demo data was just made; not a security check
         caller = Caller(
             actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
             client_id=client.client_id,
