@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from joserfc.jwk import KeySet
 from stdnum.be import vat as be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
+from burgerprofiel.agencies import catalogue
 from burgerprofiel.agencies.catalogue import CATEGORIES, DEFAULT_RETENTION_DAYS, Component, unknown_categories
 from burgerprofiel.agencies.models import (
     Agency,
@@ -21,7 +26,7 @@ from burgerprofiel.agencies.models import (
     ProcessingOrder,
     ProcessingOrderVersion,
 )
-from burgerprofiel.agencies.selectors import agency_get, contact_persons_for_agency
+from burgerprofiel.agencies.selectors import agency_get, contact_persons_authorised
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
@@ -53,11 +58,21 @@ def kbo_normalise(value: str) -> str:
 
 
 def components_validate(components: list[str]) -> list[str]:
+    """The components of an order: known, and built on this platform (``catalogue.BUILT_COMPONENTS``)."""
+    built = [c for c in Component.values if catalogue.is_built(c)]
     unknown = [c for c in components if c not in Component.values]
     if unknown:
         raise ValidationError(
-            f"Onbekende componenten: {', '.join(unknown)}. Mogelijk: {', '.join(Component.values)}.",
+            f"Onbekende componenten: {', '.join(unknown)}. Mogelijk: {', '.join(built)}.",
             extra={"field": "components", "unknown": unknown},
+        )
+    not_built = [c for c in components if not catalogue.is_built(c)]
+    if not_built:
+        labels = ", ".join(f"{Component(c).label} ({c})" for c in not_built)
+        raise ValidationError(
+            f"Nog niet beschikbaar op het platform: {labels}. Een verwerkingsopdracht kan alleen componenten "
+            f"bestellen die gebouwd zijn: {', '.join(built)}.",
+            extra={"field": "components", "not_built": not_built},
         )
     if not components:
         raise ValidationError("Een verwerkingsopdracht bestelt minstens één component.", extra={"field": "components"})
@@ -379,13 +394,22 @@ def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
     return secret
 
 
-def api_client_secret_matches(*, client: ApiClient, secret: str) -> bool:
-    if not client.secret_hash:
-        return False
+@functools.cache
+def _stand_in_hash() -> str:
+    """The argon2 hash of a random secret nobody knows, made with the parameters real secrets get."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def api_client_secret_matches(*, client: ApiClient | None, secret: str) -> bool:
+    """Whether ``secret`` is the client's. Always one argon2 verification, also for an unknown
+    client or one without a secret: otherwise how fast the refusal comes tells a caller which
+    client_ids exist (ASVS 6.3.8)."""
+    stored = client.secret_hash if client is not None else ""
     try:
-        return _hasher.verify(client.secret_hash, secret)
+        matched: bool = _hasher.verify(stored or _stand_in_hash(), secret)
     except Exception:  # argon2 raises VerifyMismatchError, InvalidHashError, ...
-        return False
+        matched = False
+    return bool(stored) and matched
 
 
 @dataclass
@@ -460,15 +484,49 @@ def agency_onboard(
 
 
 def contact_person_add(
-    *, agency: Agency, name: str, email: str, role: str, actor: Actor, phone: str = ""
+    *,
+    agency: Agency,
+    name: str,
+    email: str,
+    role: str,
+    actor: Actor,
+    phone: str = "",
+    authorised_from: dt.date | None = None,
+    authorised_until: dt.date | None = None,
 ) -> ContactPerson:
+    """Register a person authorised to instruct the platform for the agency (charter 3.3).
+
+    For operators only (onboarding, back-office, CLI): the agency API reads the list, it never adds
+    to it, or an agency system could authorise whoever it liked.
+    """
+    name, role, email = (name or "").strip(), (role or "").strip(), (email or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError("Geef de naam van de contactpersoon (hoogstens 200 tekens).", extra={"field": "name"})
+    if not role or len(role) > 100:
+        raise ValidationError("Geef de rol van de contactpersoon (hoogstens 100 tekens).", extra={"field": "role"})
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ValidationError("Dit is geen geldig e-mailadres.", extra={"field": "email"}) from exc
+    start = authorised_from or timezone.localdate()
+    if authorised_until is not None and authorised_until < start:
+        raise ValidationError("De machtiging eindigt voor ze begint.", extra={"field": "authorised_until"})
     with transaction.atomic():
-        person = ContactPerson.objects.create(agency=agency, name=name, email=email, phone=phone, role=role)
+        person = ContactPerson.objects.create(
+            agency=agency,
+            name=name,
+            email=email,
+            phone=(phone or "").strip(),
+            role=role,
+            authorised_from=start,
+            authorised_until=authorised_until,
+        )
         audit_record(
             actor=actor,
             action=AuditAction.CONTACT_PERSON_ADDED,
             agency_id=agency.pk,
             target=person,
+            detail={"authorised_from": start.isoformat(), "authorised_until": str(authorised_until or "")},
         )
     return person
 
@@ -484,8 +542,8 @@ def agency_read(*, agency_id: int, actor: Actor) -> Agency:
 
 
 def contact_persons_read(*, agency_id: int, actor: Actor) -> list[ContactPerson]:
-    """The agency's authorised contact persons (names and addresses: personal data)."""
-    people = contact_persons_for_agency(agency_id=agency_id)
+    """The agency's contact persons authorised today (charter 3.3; names and addresses: personal data)."""
+    people = contact_persons_authorised(agency_id=agency_id)
     audit_record(
         actor=actor, action=AuditAction.CONTACT_PERSON_LISTED, target=ContactPerson, detail={"count": len(people)}
     )

@@ -73,6 +73,11 @@ class AuditAction(StrEnum):
     )
     OAUTH_SCOPE_REFUSED = "oauth.scope_refused", "Gevraagde toegang geweigerd", "Requested scope refused"
     OAUTH_TOKEN_ISSUED = "oauth.token_issued", "Toegangstoken uitgereikt", "Access token issued"
+    API_SCOPE_REFUSED = (
+        "api.scope_refused",
+        "Geweigerd: het toegangstoken geldt niet voor deze component",
+        "Refused: the access token does not cover this component",
+    )
     API_AUTHENTICATION_FAILED = (
         "api.authentication_failed",
         "Toegangstoken geweigerd door de API",
@@ -117,6 +122,11 @@ class AuditAction(StrEnum):
         "Ontvangstbewijzen van meldingen opgevraagd",
         "Notification receipts listed",
     )
+    NOTIFICATION_LIST_VIEWED = (
+        "notification.list_viewed",
+        "Lijst met meldingen bekeken",
+        "List of notifications viewed",
+    )
     NOTIFICATION_VIEWED = "notification.viewed", "Meldingen bekeken", "Notifications viewed"
     NOTIFICATION_MARKED_READ = "notification.marked_read", "Melding als gelezen gemarkeerd", "Notification marked read"
     NOTIFICATION_CONTENT_PURGED = (
@@ -150,6 +160,16 @@ class AuditAction(StrEnum):
     PREFERENCES_IBAN_REMOVED = "preferences.iban_removed", "Rekeningnummer verwijderd", "Bank account number removed"
     PREFERENCES_CONSENT_GRANTED = "preferences.consent_granted", "Toestemming gegeven", "Consent given"
     PREFERENCES_CONSENT_WITHDRAWN = "preferences.consent_withdrawn", "Toestemming ingetrokken", "Consent withdrawn"
+    PREFERENCES_IBAN_CONSENT_GRANTED = (
+        "preferences.iban_consent_granted",
+        "Toestemming gegeven voor het rekeningnummer",
+        "Consent given for the bank account number",
+    )
+    PREFERENCES_IBAN_CONSENT_WITHDRAWN = (
+        "preferences.iban_consent_withdrawn",
+        "Toestemming ingetrokken voor het rekeningnummer",
+        "Consent withdrawn for the bank account number",
+    )
 
     # -- "Uw gegevens" and certificates (personal_data, documents) ---------------------------
     PULL_SOURCE_ADDED = "pull_source.added", "Gegevensbron toegevoegd", "Data source added"
@@ -192,6 +212,61 @@ class AuditAction(StrEnum):
     )
     WEBHOOK_EVENTS_READ = "webhook_events.read", "Webhookgebeurtenissen opgevraagd", "Webhook events read"
 
+    # -- fout melden (corrections) -------------------------------------------------------------
+    ERROR_REPORT_SUBMITTED = "error_report.submitted", "Fout gemeld", "Error reported"
+    ERROR_REPORT_LISTED = "error_report.listed", "Foutmeldingen opgevraagd", "Error reports listed"
+    ERROR_REPORT_VIEWED = "error_report.viewed", "Foutmelding bekeken", "Error report viewed"
+    ERROR_REPORT_ATTACHMENT_DOWNLOADED = (
+        "error_report.attachment_downloaded",
+        "Bijlage van een foutmelding gedownload",
+        "Error report attachment downloaded",
+    )
+    ERROR_REPORT_STATUS_CHANGED = (
+        "error_report.status_changed",
+        "Status van een foutmelding gewijzigd",
+        "Error report status changed",
+    )
+    ERROR_REPORT_MESSAGE_WRITTEN = (
+        "error_report.message_written",
+        "Bericht bij een foutmelding geschreven",
+        "Message on an error report written",
+    )
+    ERROR_REPORT_PURGED = (
+        "error_report.purged",
+        "Foutmeldingen gewist na de bewaartermijn",
+        "Error reports erased after their retention period",
+    )
+
+    # -- aanvragen (service_requests) ----------------------------------------------------------
+    REQUESTABLE_SERVICE_PUBLISHED = (
+        "requestable_service.published",
+        "Aan te vragen dienst gepubliceerd",
+        "Requestable service published",
+    )
+    REQUESTABLE_SERVICE_WITHDRAWN = (
+        "requestable_service.withdrawn",
+        "Aan te vragen dienst ingetrokken",
+        "Requestable service withdrawn",
+    )
+    SERVICE_REQUEST_SUBMITTED = "service_request.submitted", "Aanvraag ingediend", "Request submitted"
+    SERVICE_REQUEST_LISTED = "service_request.listed", "Aanvragen opgevraagd", "Requests listed"
+    SERVICE_REQUEST_VIEWED = "service_request.viewed", "Aanvraag bekeken", "Request viewed"
+    SERVICE_REQUEST_RECEIPT_DOWNLOADED = (
+        "service_request.receipt_downloaded",
+        "Ontvangstbewijs van een aanvraag gedownload",
+        "Request receipt downloaded",
+    )
+    SERVICE_REQUEST_DOSSIER_LINKED = (
+        "service_request.dossier_linked",
+        "Dossiernummer bij een aanvraag gegeven",
+        "Case number given for a request",
+    )
+    SERVICE_REQUEST_PURGED = (
+        "service_request.purged",
+        "Aanvragen gewist na de bewaartermijn",
+        "Requests erased after their retention period",
+    )
+
     # -- keys (crypto) -------------------------------------------------------------------------
     CRYPTO_DATA_KEY_DESTROYED = (
         "crypto.data_key.destroy",
@@ -203,6 +278,18 @@ class AuditAction(StrEnum):
         "crypto.signing_key.retired",
         "Ondertekeningssleutel buiten gebruik gesteld",
         "Signing key retired",
+    )
+
+    # -- the audit trail's witnesses (audit.witness) ---------------------------------------------
+    AUDIT_WITNESS_RECORDED = (
+        "audit.witness_recorded",
+        "Ondertekende boomkop gemeld door een instantie (getuige)",
+        "Signed tree head reported by an agency (witness)",
+    )
+    AUDIT_WITNESS_MISMATCH = (
+        "audit.witness_mismatch",
+        "Gemelde boomkop verschilt van het auditlog",
+        "Reported tree head differs from the audit log",
     )
 
     # -- the citizen's portal ------------------------------------------------------------------

@@ -120,6 +120,7 @@ class SourceResult:
     status: str  # ok | empty | unavailable
     message: str = ""
     items: list[Item] = field(default_factory=list)
+    agency_id: int = 0  # the owning agency (an error report on an item goes to it)
 
 
 @dataclass
@@ -275,7 +276,9 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
     with transaction.atomic():
         for entry in checked:
             source = entry.source
-            result = SourceResult(source.pk, source.agency.name, source.theme, source.loket_url, "unavailable")
+            result = SourceResult(
+                source.pk, source.agency.name, source.theme, source.loket_url, "unavailable", agency_id=source.agency_id
+            )
             outcome = outcomes.get(source.pk)
             kind = entry.refused
             if outcome is not None:

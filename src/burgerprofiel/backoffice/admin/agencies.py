@@ -44,7 +44,7 @@ from burgerprofiel.backoffice.admin.forms import (
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
 
-SECRET_ONCE = "Dit geheim wordt maar één keer getoond"
+SECRET_ONCE = "Dit geheim wordt maar één keer getoond"  # noqa: S105 - a Dutch sentence shown to the operator, not a password
 
 
 def _with_current_version(queryset: QuerySet[ProcessingOrder]) -> QuerySet[ProcessingOrder]:

@@ -11,9 +11,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from burgerprofiel.agencies.models import ProcessingOrder
+from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.agencies.services import (
     ORDER_TRANSITIONS,
     agency_onboard,
+    contact_person_add,
     processing_order_transition,
 )
 from burgerprofiel.audit.actors import cli_actor
@@ -29,7 +31,9 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Agencies: onboard one, activate/suspend/resume/terminate its processing order."
+    help = (
+        "Agencies: onboard one, register its authorised contact persons, activate/suspend/resume/terminate its order."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -51,6 +55,16 @@ class Command(BaseCommand):
             metavar="URI",
             help="A DOSIS Bron of the agency (repeatable).",
         )
+        contact = sub.add_parser(
+            "contact", help="Register a person authorised to instruct the platform for the agency (charter 3.3)."
+        )
+        contact.add_argument("--agency", type=int, required=True, help="agency_id")
+        contact.add_argument("--name", required=True)
+        contact.add_argument("--email", required=True)
+        contact.add_argument("--role", required=True)
+        contact.add_argument("--phone", default="")
+        contact.add_argument("--authorised-from", type=_date, help="Default: today.")
+        contact.add_argument("--authorised-until", type=_date, help="Default: until withdrawn.")
         source = sub.add_parser("source", help="Pull sources of an agency (Uw gegevens, attesten).")
         source.add_argument(
             "source_args", nargs=argparse.REMAINDER, help="e.g. add --agency ID --component uw_gegevens --url URL"
@@ -79,6 +93,9 @@ class Command(BaseCommand):
                     result = self._onboard(options, jwks, actor)
                 self.stdout.write(json.dumps(result.as_json()))
                 return
+            if action == "contact":
+                self.stdout.write(json.dumps(self._contact(options, actor)))
+                return
             order = ProcessingOrder.objects.filter(pk=options["order"]).first()
             if order is None:
                 raise CommandError(f"Verwerkingsopdracht {options['order']} bestaat niet")
@@ -90,6 +107,24 @@ class Command(BaseCommand):
             )
         except ApplicationError as error:
             raise CommandError(error.detail) from error
+
+    def _contact(self, options: dict[str, Any], actor: Any) -> dict[str, Any]:
+        person = contact_person_add(
+            agency=agency_get(agency_id=options["agency"]),
+            name=options["name"],
+            email=options["email"],
+            role=options["role"],
+            phone=options["phone"],
+            authorised_from=options["authorised_from"],
+            authorised_until=options["authorised_until"],
+            actor=actor,
+        )
+        until = person.authorised_until
+        return {
+            "contact_person_id": person.pk,
+            "authorised_from": person.authorised_from.isoformat(),
+            "authorised_until": until.isoformat() if until else None,
+        }
 
     def _onboard(self, options: dict[str, Any], jwks: dict[str, Any] | None, actor: Any) -> Any:
         result = agency_onboard(
