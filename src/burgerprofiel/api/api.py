@@ -11,7 +11,7 @@ from burgerprofiel.api.auth import AgencyAuth
 from burgerprofiel.api.errors import errors_install
 from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.parser import StorableJsonParser
-from burgerprofiel.api.routers import agency, audit, dosis, dosis_v2, notifications, preferences, webhooks
+from burgerprofiel.api.routers import agency, audit, dosis, dosis_v2, notifications, payments, preferences, webhooks
 
 api = BurgerprofielApi(
     title="Burgerprofiel agency API",
@@ -30,6 +30,7 @@ api.add_router("", agency.router)
 api.add_router("/audit", audit.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/payments", payments.router)
 api.add_router("/preferences", preferences.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/events", webhooks.events_router)

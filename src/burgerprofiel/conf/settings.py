@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "burgerprofiel.preferences",
     "burgerprofiel.personal_data",
     "burgerprofiel.documents",
+    "burgerprofiel.payments",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -464,6 +465,47 @@ WEBHOOKS_RETENTION_DAYS = env_int(
     help="How long events stay readable in the feed (/api/v1/events) and finished deliveries in the list.",
 )
 
+# --- payments (charter 1.1 "betalen"; issue 12) ---
+PAYMENTS_PROVIDER = env(
+    "PAYMENTS_PROVIDER",
+    "burgerprofiel.payments.providers.mollie.MollieProvider",
+    help="Dotted path of the payment-provider adapter the portal's checkout uses.",
+)
+MOLLIE_API_ENDPOINT = env(
+    "MOLLIE_API_ENDPOINT",
+    "https://api.mollie.com",
+    help="Mollie's API base URL. `make run` and the tests point it at the fake Mollie (payments/fake/mollie.py).",
+).rstrip("/")
+MOLLIE_API_KEY = env(
+    "MOLLIE_API_KEY",
+    help="Mollie API key (`live_...` or `test_...`); required in production.",
+    secret=True,
+    generate=lambda: "test_" + secrets.token_hex(16),
+)
+PAYMENTS_METHODS = env_list(
+    "PAYMENTS_METHODS",
+    "bancontact,kbc,belfius,creditcard,applepay",
+    help="Payment methods offered at the provider's checkout, in order (Mollie method ids); empty: all enabled ones.",
+)
+PAYMENTS_WEBHOOK_URL = env(
+    "PAYMENTS_WEBHOOK_URL",
+    f"{PUBLIC_URL}/betaaldienst/webhook",
+    help="Where the payment provider calls when a payment changes (reachable from the provider).",
+    shown="PUBLIC_URL + /betaaldienst/webhook",
+)
+PAYMENTS_CHECKOUT_ORIGIN = env(
+    "PAYMENTS_CHECKOUT_ORIGIN",
+    "https://www.mollie.com"
+    if MOLLIE_API_ENDPOINT == "https://api.mollie.com"
+    else "/".join(MOLLIE_API_ENDPOINT.split("/")[:3]),
+    help="Origin of the provider's hosted checkout page (the portal's pay button redirects there; CSP form-action).",
+    shown="https://www.mollie.com, or the origin of MOLLIE_API_ENDPOINT",
+)
+if PRODUCTION and not MOLLIE_API_ENDPOINT.startswith("https://"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MOLLIE_API_ENDPOINT must be an https URL in production")
+
 # --- dossiers ---
 DOSIS_BULK_MAX_BODY_BYTES = env_int(
     "DOSIS_BULK_MAX_BODY_BYTES",
@@ -489,6 +531,10 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("burgerprofiel.portal.conte
 # redirect of a form submission against form-action, so the provider's origin is allowed there.
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "form-action 'self'", f"form-action 'self' {'/'.join(OIDC_ISSUER.split('/')[:3])}"
+)
+# The pay button is a form whose answer redirects to the provider's hosted checkout: allowed the same way.
+CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "form-action 'self'", f"form-action 'self' {PAYMENTS_CHECKOUT_ORIGIN}"
 )
 INSTALLED_APPS.append("django_htmx")  # its static htmx file: progressive enhancement without a CDN
 

@@ -1,13 +1,21 @@
 """The citizen portal's URLs (Dutch paths): its own pages and those of each capability.
 
 Each area keeps its URL namespace (``portal:``, ``dossiers:``, ``notifications:``,
-``preferences:``, ``personal_data:``, ``documents:``), so ``reverse("dossiers:list")`` reads the
+``preferences:``, ``personal_data:``, ``documents:``, ``payments:``), so ``reverse("dossiers:list")`` reads the
 same wherever it is called from.
 """
 
 from django.urls import include, path
 
-from burgerprofiel.portal.views import account, documents, dossiers, notifications, personal_data, preferences
+from burgerprofiel.portal.views import (
+    account,
+    documents,
+    dossiers,
+    notifications,
+    payments,
+    personal_data,
+    preferences,
+)
 
 portal_patterns = [
     path("", account.home, name="home"),
@@ -54,6 +62,14 @@ document_patterns = [
     path("attesten/<int:source_id>/<int:year>/<str:language>/download", documents.certificate_file, name="download"),
 ]
 
+payment_patterns = [
+    path("betalingen", payments.payment_list, name="list"),
+    path("betalingen/<uuid:payment_id>", payments.payment_detail, name="detail"),
+    path("betalingen/<uuid:payment_id>/betalen", payments.payment_pay, name="pay"),
+    path("betalingen/<uuid:payment_id>/terug", payments.payment_returned, name="returned"),
+    path("betalingen/<uuid:payment_id>/betalingsbewijs.pdf", payments.payment_receipt, name="receipt"),
+]
+
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include((dossier_patterns, "dossiers"))),
@@ -61,4 +77,5 @@ urlpatterns = [
     path("", include((preference_patterns, "preferences"))),
     path("", include((personal_data_patterns, "personal_data"))),
     path("", include((document_patterns, "documents"))),
+    path("", include((payment_patterns, "payments"))),
 ]

@@ -155,4 +155,9 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
             "/api/v1/webhooks/deliveries/{delivery_id}/replay",
         ): "burgerprofiel_api_routers_webhooks_delivery_replay",
         ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
+        ("post", "/api/v1/payments"): "burgerprofiel_api_routers_payments_payment_request",
+        ("get", "/api/v1/payments"): "burgerprofiel_api_routers_payments_payment_list",
+        ("get", "/api/v1/payments/reconciliation"): "burgerprofiel_api_routers_payments_reconciliation",
+        ("get", "/api/v1/payments/{payment_id}"): "burgerprofiel_api_routers_payments_payment_detail",
+        ("post", "/api/v1/payments/{payment_id}/refunds"): "burgerprofiel_api_routers_payments_payment_refund",
     }
