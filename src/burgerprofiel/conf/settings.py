@@ -304,6 +304,8 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        # weasyprint logs every step of every PDF at INFO (receipts): only its warnings matter.
+        "weasyprint": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },
 }
 
