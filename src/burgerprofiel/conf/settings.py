@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import re
 import secrets
 
 import dj_database_url
@@ -535,9 +536,7 @@ CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "form-action 'self'", f"form-action 'self' {'/'.join(OIDC_ISSUER.split('/')[:3])}"
 )
 # The pay button is a form whose answer redirects to the provider's hosted checkout: allowed the same way.
-CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
-    "form-action 'self'", f"form-action 'self' {PAYMENTS_CHECKOUT_ORIGIN}"
-)
+CONTENT_SECURITY_POLICY = re.sub(r"form-action [^;]*", rf"\g<0> {PAYMENTS_CHECKOUT_ORIGIN}", CONTENT_SECURITY_POLICY)
 INSTALLED_APPS.append("django_htmx")  # its static htmx file: progressive enhancement without a CDN
 
 # --- back-office sessions and logins (ASVS 5.0 7.3.1 inactivity timeout; 6.3.1 brute force) ---

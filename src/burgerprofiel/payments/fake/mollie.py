@@ -64,6 +64,7 @@ class Store:
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, list[dict[str, Any]]] = {}
         self.idempotent: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        self.calls: list[tuple[str, str]] = []  # (method, path) of every API call, for tests to read
 
 
 class FakeMollie(ThreadingHTTPServer):
@@ -171,6 +172,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _authorised(self) -> bool:
+        with self.server.store.lock:
+            self.server.store.calls.append((self.command, self.path))
         header = self.headers.get("Authorization", "")
         key = header[7:].strip() if header.startswith("Bearer ") else ""
         ok = key == self.server.api_key if self.server.api_key else key.startswith("test_")

@@ -9,6 +9,9 @@ from burgerprofiel.conftest import OnboardedAgency, bearer, make_agency
 from burgerprofiel.payments.fake.mollie import FakeMollie, serve
 from burgerprofiel.payments.tests.support import PAY_COMPONENTS
 
+# The browser test logs in through the dev OIDC provider and drives Debian's Chromium, as the portal's do.
+from burgerprofiel.portal.tests.conftest import browser_type_launch_args, oidc, oidc_provider  # noqa: F401
+
 
 @pytest.fixture
 def fake_mollie(settings: Any) -> Iterator[FakeMollie]:
