@@ -17,6 +17,7 @@ from django.utils import timezone
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -46,12 +47,11 @@ def _refuse(
 ) -> OrderRefused:
     audit_record(
         actor=actor,
-        action="order_check.refused",
+        action=AuditAction.ORDER_CHECK_REFUSED,
         outcome=AuditEvent.Outcome.REFUSED,
         agency_id=agency_id,
         order_version_id=version.pk if version else None,
-        object_type="agencies.ProcessingOrderVersion",
-        object_id=str(version.pk) if version else "",
+        target=version or ProcessingOrderVersion,
         purpose=f"component {component}" if component else "",
         detail={"reason": reason, "component": component, **extra},
     )

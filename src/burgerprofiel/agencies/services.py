@@ -20,6 +20,7 @@ from burgerprofiel.agencies.models import (
     ProcessingOrder,
     ProcessingOrderVersion,
 )
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import Conflict, ValidationError
@@ -107,11 +108,10 @@ def _new_version(*, order: ProcessingOrder, fields: dict[str, Any], actor: Actor
     changed = [f for f in ORDER_FIELDS if previous is None or getattr(previous, f) != getattr(version, f)]
     audit_record(
         actor=actor,
-        action="processing_order.version_created",
+        action=AuditAction.PROCESSING_ORDER_VERSION_CREATED,
         agency_id=order.agency_id,
         order_version_id=version.pk,
-        object_type="agencies.ProcessingOrderVersion",
-        object_id=str(version.pk),
+        target=version,
         purpose=note[:200],
         detail={"order_id": order.pk, "number": version.number, "state": version.state, "changed": changed},
     )
@@ -228,9 +228,9 @@ def api_client_create(
     )
     audit_record(
         actor=actor,
-        action="api_client.created",
+        action=AuditAction.API_CLIENT_CREATED,
         agency_id=agency.pk,
-        object_type="agencies.ApiClient",
+        target=client,
         object_id=client.client_id,
         detail={"secret": bool(secret), "jwks": bool(jwks)},
     )
@@ -299,10 +299,9 @@ def agency_onboard(
         )
         audit_record(
             actor=actor,
-            action="agency.onboarded",
+            action=AuditAction.AGENCY_ONBOARDED,
             agency_id=agency.pk,
-            object_type="agencies.Agency",
-            object_id=str(agency.pk),
+            target=agency,
             detail={"components": components},
         )
         new_client = api_client_create(agency=agency, actor=actor, jwks=jwks)
@@ -325,9 +324,8 @@ def contact_person_add(
         person = ContactPerson.objects.create(agency=agency, name=name, email=email, phone=phone, role=role)
         audit_record(
             actor=actor,
-            action="contact_person.added",
+            action=AuditAction.CONTACT_PERSON_ADDED,
             agency_id=agency.pk,
-            object_type="agencies.ContactPerson",
-            object_id=str(person.pk),
+            target=person,
         )
     return person

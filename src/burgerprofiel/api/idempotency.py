@@ -30,6 +30,7 @@ from burgerprofiel.agencies.models import ApiClient
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import client_data_key_id
 from burgerprofiel.api.models import IdempotencyRecord
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError, Conflict
 from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
@@ -152,9 +153,8 @@ def idempotency_replay(*, record: IdempotencyRecord, principal: AgencyPrincipal)
         raise IdempotencyRecordGone("Het eerste antwoord op deze aanvraag kan niet meer gelezen worden.") from None
     audit_record(
         actor=principal.actor_under(version),
-        action="api.idempotent_replay",
-        object_type="api.IdempotencyRecord",
-        object_id=str(record.pk),
+        action=AuditAction.API_IDEMPOTENT_REPLAY,
+        target=record,
         detail={"path": record.path, "status": record.status_code},
     )
     return KeptAnswer(status_code=record.status_code or 200, content_type=record.content_type, body=body)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from joserfc import jwk, jws
 
 from burgerprofiel.audit import merkle
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead
 from burgerprofiel.common.copy import copy_rows
@@ -141,19 +142,30 @@ def _text(name: str, value: Any) -> str:
     return _clean(str(value))[: column.max_length]
 
 
+def object_type_of(target: models.Model | type[models.Model]) -> str:
+    """How an event names the kind of object it is about: the model's label (``"dossiers.Dossier"``)."""
+    return target._meta.label
+
+
 def audit_event_build(
     *,
     actor: Actor,
-    action: str,
-    object_type: str = "",
-    object_id: str = "",
+    action: AuditAction,
+    target: models.Model | type[models.Model] | None = None,
+    object_id: str | int | None = None,
     purpose: str = "",
     agency_id: int | None = None,
     order_version_id: int | None = None,
     outcome: str = AuditEvent.Outcome.SUCCESS,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """The event ``audit_record`` appends, not yet saved, with its leaf hash computed."""
+    """The event ``audit_record`` appends, not yet saved, with its leaf hash computed.
+
+    ``target`` is what the act touched: a saved instance (its label and pk are recorded) or a model
+    class with ``object_id`` (the row is gone, or only its id is at hand).
+    """
+    if object_id is None and isinstance(target, models.Model):
+        object_id = target.pk
     values: dict[str, Any] = {
         # Microsecond precision survives every backend, so the hash recomputes identically.
         "occurred_at": timezone.now(),
@@ -161,10 +173,11 @@ def audit_event_build(
         "actor_id": _text("actor_id", actor.id),
         "agency_id": agency_id if agency_id is not None else actor.agency_id,
         "order_version_id": order_version_id if order_version_id is not None else actor.order_version_id,
-        "action": _text("action", action),
+        # The stored code (the member's value), never the member's repr: the hash commits to it.
+        "action": _text("action", str(action)),
         "outcome": _text("outcome", outcome),
-        "object_type": _text("object_type", object_type),
-        "object_id": _text("object_id", object_id),
+        "object_type": _text("object_type", object_type_of(target) if target is not None else ""),
+        "object_id": _text("object_id", object_id if object_id is not None else ""),
         "purpose": _text("purpose", purpose),
         "request_id": _text("request_id", current_request_id() or ""),
         # Through JSON first: tuples become lists and keys strings, as the database will return them.
@@ -176,9 +189,9 @@ def audit_event_build(
 def audit_record(
     *,
     actor: Actor,
-    action: str,
-    object_type: str = "",
-    object_id: str = "",
+    action: AuditAction,
+    target: models.Model | type[models.Model] | None = None,
+    object_id: str | int | None = None,
     purpose: str = "",
     agency_id: int | None = None,
     order_version_id: int | None = None,
@@ -189,7 +202,7 @@ def audit_record(
     event = audit_event_build(
         actor=actor,
         action=action,
-        object_type=object_type,
+        target=target,
         object_id=object_id,
         purpose=purpose,
         agency_id=agency_id,

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from burgerprofiel.agencies.models import ApiClient, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.agencies.services import processing_order_resume, processing_order_suspend
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, Actor, staff_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -46,9 +47,9 @@ def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
         locked.save(update_fields=["secret_hash"])
         audit_record(
             actor=actor,
-            action="api_client.secret_rotated",
+            action=AuditAction.API_CLIENT_SECRET_ROTATED,
             agency_id=locked.agency_id,
-            object_type="agencies.ApiClient",
+            target=locked,
             object_id=locked.client_id,
         )
     client.secret_hash = locked.secret_hash
@@ -130,9 +131,8 @@ def staff_create(*, username: str, email: str, role: str, actor: Actor) -> NewSt
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
         audit_record(
             actor=actor,
-            action="backoffice.staff.created",
-            object_type="auth.User",
-            object_id=str(user.pk),
+            action=AuditAction.BACKOFFICE_STAFF_CREATED,
+            target=user,
             detail={"role": role},
         )
     return NewStaff(user=user, role=role, password=password, device=device)
@@ -154,9 +154,8 @@ def staff_deactivate(*, username: str, actor: Actor) -> AbstractUser:
             removed += 1
         audit_record(
             actor=actor,
-            action="backoffice.staff.deactivated",
-            object_type="auth.User",
-            object_id=str(user.pk),
+            action=AuditAction.BACKOFFICE_STAFF_DEACTIVATED,
+            target=user,
             detail={"devices_removed": removed},
         )
     return user
@@ -166,9 +165,8 @@ def staff_session_end_idle(*, user: Any, idle_seconds: int) -> None:
     """Record that a staff session ended for inactivity (ASVS 7.3.1); the caller logs the session out."""
     audit_record(
         actor=staff_actor(user),
-        action="backoffice.session_expired",
-        object_type="auth.User",
-        object_id=str(user.pk),
+        action=AuditAction.BACKOFFICE_SESSION_EXPIRED,
+        target=user,
         detail={"idle_seconds": idle_seconds},
     )
 
@@ -182,10 +180,9 @@ def staff_login_lock_record(*, username: str, failures: int, lockout_minutes: in
     user = get_user_model().objects.filter(username=username).only("pk").first()
     audit_record(
         actor=ANONYMOUS,
-        action="backoffice.login_locked",
+        action=AuditAction.BACKOFFICE_LOGIN_LOCKED,
         outcome=AuditEvent.Outcome.REFUSED,
-        object_type="auth.User",
-        object_id=str(user.pk) if user is not None else "",
+        target=user or get_user_model(),
         detail={"failures": failures, "lockout_minutes": lockout_minutes or None, "known_account": user is not None},
     )
 
@@ -200,9 +197,8 @@ def staff_login_locks_reset(*, usernames: list[str], actor: Actor) -> int:
             user = get_user_model().objects.filter(username=username).only("pk").first()
             audit_record(
                 actor=actor,
-                action="backoffice.login_lock_lifted",
-                object_type="auth.User",
-                object_id=str(user.pk) if user is not None else "",
+                action=AuditAction.BACKOFFICE_LOGIN_LOCK_LIFTED,
+                target=user or get_user_model(),
                 detail={"attempts_removed": removed, "known_account": user is not None},
             )
     return lifted

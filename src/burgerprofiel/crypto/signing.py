@@ -12,9 +12,11 @@ import time
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from joserfc import jws, jwt
 from joserfc.jwk import ECKey, KeySet
 
+from burgerprofiel.common.errors import Conflict, NotFound
 from burgerprofiel.crypto import keyring
 from burgerprofiel.crypto.models import SigningKey
 
@@ -100,38 +102,24 @@ def jwks() -> dict[str, Any]:
     return {"keys": [dict(r.public_jwk) for r in SigningKey.objects.filter(retired_at__isnull=True)]}
 
 
-def signing_key_rotate(*, actor: Any) -> SigningKey:
-    """Make a new signing key; it signs from now on, the old ones still verify until retired."""
-    from burgerprofiel.audit.services import audit_record
+def signing_key_retired_mark(*, kid: str) -> tuple[SigningKey, bool]:
+    """Stop trusting a key for access tokens; returns the row and whether this call retired it.
 
-    with transaction.atomic():
-        row = signing_key_create()
-        audit_record(
-            actor=actor, action="crypto.signing_key.created", object_type="crypto.SigningKey", object_id=row.kid
-        )
-    return row
-
-
-def signing_key_retire(*, kid: str, actor: Any) -> SigningKey:
-    """Stop trusting a key for access tokens. Tree heads it signed before now still verify."""
-    from django.utils import timezone
-
-    from burgerprofiel.audit.services import audit_record
-    from burgerprofiel.common.errors import Conflict, NotFound
-
+    Tree heads it signed before now still verify. Recording the act is the caller's
+    (``audit.keys.signing_key_retire``): crypto sits below audit.
+    """
     with transaction.atomic():
         row = SigningKey.objects.select_for_update().filter(kid=kid).first()
         if row is None:
             raise NotFound(f"Ondertekeningssleutel {kid} bestaat niet.")
         if row.retired_at is not None:
-            return row
+            return row, False
         if not SigningKey.objects.filter(retired_at__isnull=True).exclude(kid=kid).exists():
             raise Conflict("Dit is de enige actieve sleutel: maak eerst een nieuwe (keys rotate-signing).")
         row.retired_at = timezone.now()
         row.save(update_fields=["retired_at"])
-        audit_record(actor=actor, action="crypto.signing_key.retired", object_type="crypto.SigningKey", object_id=kid)
     forget_public_keys()
-    return row
+    return row, True
 
 
 def audit_jwks() -> dict[str, Any]:

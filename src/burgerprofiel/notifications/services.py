@@ -23,6 +23,7 @@ from django.utils import timezone
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_normalise
@@ -206,10 +207,9 @@ def notification_create(
         notification = _store(agency=agency, item=item, retention=retention, now=now)
         audit_record(
             actor=actor,
-            action="notification.created",
+            action=AuditAction.NOTIFICATION_CREATED,
             agency_id=agency.pk,
-            object_type="notifications.Notification",
-            object_id=str(notification.pk),
+            target=notification,
             detail={"deliveries": notification.deliveries.count(), "action_required": item.action_required},
         )
     return notification
@@ -238,9 +238,9 @@ def notifications_bulk_create(
         notifications = [_store(agency=agency, item=item, retention=retention, now=now) for item in cleaned]
         audit_record(
             actor=actor,
-            action="notification.bulk_created",
+            action=AuditAction.NOTIFICATION_BULK_CREATED,
             agency_id=agency.pk,
-            object_type="notifications.Notification",
+            target=Notification,
             object_id=str(batch_id),
             detail={"count": len(notifications)},
         )
@@ -255,10 +255,9 @@ def notification_for_agency(*, agency_id: int, notification_id: uuid.UUID, actor
         raise NotFound("Deze melding bestaat niet.")
     audit_record(
         actor=actor,
-        action="notification.status_read",
+        action=AuditAction.NOTIFICATION_STATUS_READ,
         agency_id=agency_id,
-        object_type="notifications.Notification",
-        object_id=str(notification.pk),
+        target=notification,
     )
     return notification
 
@@ -273,8 +272,8 @@ def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.
         if count:
             audit_record(
                 actor=actor,
-                action="notification.marked_read",
-                object_type="notifications.Notification",
+                action=AuditAction.NOTIFICATION_MARKED_READ,
+                target=Notification,
                 detail={"count": count},
             )
     return count
@@ -302,8 +301,8 @@ def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: i
             )
             audit_record(
                 actor=Actor(kind="system", id="notifications.purge"),
-                action="notification.content_purged",
-                object_type="notifications.Notification",
+                action=AuditAction.NOTIFICATION_CONTENT_PURGED,
+                target=Notification,
                 detail={"count": len(ids)},
             )
             purged += len(ids)

@@ -37,6 +37,7 @@ from burgerprofiel.agencies.models import ApiClient, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import api_client_by_client_id, api_client_for_call
 from burgerprofiel.agencies.services import api_client_secret_matches
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -84,9 +85,9 @@ def _fail(
 ) -> OAuthError:
     audit_record(
         actor=_client_actor(client, client_id),
-        action="oauth.authentication_failed",
+        action=AuditAction.OAUTH_AUTHENTICATION_FAILED,
         outcome=AuditEvent.Outcome.REFUSED,
-        object_type="agencies.ApiClient",
+        target=ApiClient,
         object_id=client_id[:128],
         detail={"reason": reason},
     )
@@ -252,7 +253,7 @@ def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     if unknown:
         audit_record(
             actor=actor,
-            action="oauth.scope_refused",
+            action=AuditAction.OAUTH_SCOPE_REFUSED,
             outcome=AuditEvent.Outcome.REFUSED,
             order_version_id=version.pk,
             detail={"scopes": unknown},
@@ -278,11 +279,12 @@ def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     token = signing.sign_jwt(claims, typ="at+jwt")
     audit_record(
         actor=actor,
-        action="oauth.token_issued",
+        action=AuditAction.OAUTH_TOKEN_ISSUED,
         order_version_id=version.pk,
-        object_type="oauth.AccessToken",
-        object_id=jti,
-        detail={"method": method, "scope": claims["scope"]},
+        # A token is not stored: the event names the client it was issued to, and the token's id.
+        target=client,
+        object_id=client.client_id,
+        detail={"method": method, "scope": claims["scope"], "jti": jti},
     )
     TOKENS_ISSUED.labels(method).inc()
     return IssuedToken(access_token=token, expires_in=ttl, scope=" ".join(scopes))
@@ -346,7 +348,7 @@ def access_token_verify(token: str) -> AgencyPrincipal:
     def fail(reason: str, detail: str, client_id: str = "") -> AuthenticationFailed:
         audit_record(
             actor=Actor(kind="agency_client", id=client_id) if client_id else ANONYMOUS,
-            action="api.authentication_failed",
+            action=AuditAction.API_AUTHENTICATION_FAILED,
             outcome=AuditEvent.Outcome.REFUSED,
             detail={"reason": reason},
         )

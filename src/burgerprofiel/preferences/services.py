@@ -23,6 +23,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
@@ -32,6 +33,11 @@ from burgerprofiel.preferences import consent_texts
 from burgerprofiel.preferences.models import Channel, Consent, ConsentEvent, ContactPreference, Verification
 
 MAX_CODE_ATTEMPTS = 5
+# What removing a verified contact channel records, per channel.
+REMOVED: dict[str, AuditAction] = {
+    Channel.EMAIL: AuditAction.PREFERENCES_EMAIL_REMOVED,
+    Channel.SMS: AuditAction.PREFERENCES_SMS_REMOVED,
+}
 
 
 class VerificationFailed(ValidationError):
@@ -104,7 +110,7 @@ def _verification_send(
     valid_for: dt.timedelta,
     kind: str,
     payload: dict[str, Any],
-    action: str,
+    action: AuditAction,
     actor: Actor,
 ) -> Verification:
     """Store a pending verification and queue the mail or SMS that carries its secret, audited, in one
@@ -120,7 +126,7 @@ def _verification_send(
             expires_at=timezone.now() + valid_for,
         )
         delivery_queue(citizen=citizen, channel=channel, kind=kind, recipient=address, payload=payload)
-        audit_record(actor=actor, action=action, object_type="preferences.Verification", object_id=str(verification.pk))
+        audit_record(actor=actor, action=action, target=verification)
     return verification
 
 
@@ -141,7 +147,7 @@ def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> V
             "url": settings.PUBLIC_URL.rstrip("/") + reverse("preferences:email_confirm", args=[token]),
             "hours": hours,
         },
-        action="preferences.email_verification_started",
+        action=AuditAction.PREFERENCES_EMAIL_VERIFICATION_STARTED,
         actor=actor,
     )
 
@@ -164,9 +170,8 @@ def email_verification_confirm(*, citizen: Citizen, token: str, actor: Actor) ->
         preference.save()
         audit_record(
             actor=actor,
-            action="preferences.email_verified",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=AuditAction.PREFERENCES_EMAIL_VERIFIED,
+            target=preference,
         )
     return preference
 
@@ -189,7 +194,7 @@ def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) ->
             valid_for=dt.timedelta(minutes=minutes),
             kind="verify_mobile",
             payload={"code": code, "minutes": minutes},
-            action="preferences.mobile_verification_started",
+            action=AuditAction.PREFERENCES_MOBILE_VERIFICATION_STARTED,
             actor=actor,
         )
 
@@ -221,9 +226,8 @@ def mobile_verification_confirm(*, citizen: Citizen, code: str, actor: Actor) ->
             preference.save()
             audit_record(
                 actor=actor,
-                action="preferences.mobile_verified",
-                object_type="preferences.ContactPreference",
-                object_id=str(preference.pk),
+                action=AuditAction.PREFERENCES_MOBILE_VERIFIED,
+                target=preference,
             )
     # The failed attempt is counted (committed) before the refusal is raised.
     if failed is not None:
@@ -243,9 +247,8 @@ def contact_remove(*, citizen: Citizen, channel: str, actor: Actor) -> ContactPr
         preference.save()
         audit_record(
             actor=actor,
-            action=f"preferences.{channel}_removed",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=REMOVED[channel],
+            target=preference,
         )
     return preference
 
@@ -258,9 +261,8 @@ def iban_set(*, citizen: Citizen, iban: str, actor: Actor) -> ContactPreference:
         preference.save()
         audit_record(
             actor=actor,
-            action="preferences.iban_set" if value else "preferences.iban_removed",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=AuditAction.PREFERENCES_IBAN_SET if value else AuditAction.PREFERENCES_IBAN_REMOVED,
+            target=preference,
         )
     return preference
 
@@ -309,10 +311,9 @@ def consent_set(
         )
         audit_record(
             actor=actor,
-            action="preferences.consent_granted" if granted else "preferences.consent_withdrawn",
+            action=AuditAction.PREFERENCES_CONSENT_GRANTED if granted else AuditAction.PREFERENCES_CONSENT_WITHDRAWN,
             agency_id=agency.pk,
-            object_type="preferences.ConsentEvent",
-            object_id=str(event.pk),
+            target=event,
             detail={"channel": channel, "text_version": text_version, "method": method},
         )
     return event

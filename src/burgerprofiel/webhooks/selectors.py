@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound, ValidationError
@@ -91,10 +92,10 @@ def webhook_events_read(*, agency_id: int, components: list[str], after: str | N
     if events:
         audit_record(
             actor=actor,
-            action="webhook_events.read",
+            action=AuditAction.WEBHOOK_EVENTS_READ,
             agency_id=agency_id,
             order_version_id=actor.order_version_id,
-            object_type="webhooks.Event",
+            target=Event,
             detail={"count": len(events), "from_position": events[0].position, "to_position": events[-1].position},
         )
     last = events[-1].position if events else start

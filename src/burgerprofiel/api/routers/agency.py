@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from burgerprofiel.agencies.catalogue import CATEGORIES, Component
+from burgerprofiel.agencies.models import ContactPerson
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.agencies.services import contact_person_add
@@ -15,6 +16,7 @@ from burgerprofiel.api import selectors
 from burgerprofiel.api.auth import agency_request_actor, order_version_of, principal_of
 from burgerprofiel.api.schemas import ContactPersonIn, ContactPersonOut, MeOut, OrderCheckOut
 from burgerprofiel.audit import services as audit
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.common.errors import ValidationError
 
 router = Router()
@@ -27,9 +29,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
     agency = agency_get(agency_id=principal.agency_id)
     audit.audit_record(
         actor=agency_request_actor(request),
-        action="agency.me_read",
-        object_type="agencies.Agency",
-        object_id=str(agency.pk),
+        action=AuditAction.AGENCY_ME_READ,
+        target=agency,
     )
     return {
         "agency_id": agency.pk,
@@ -97,8 +98,8 @@ def contact_persons_list(request: HttpRequest) -> list[Any]:
     people = selectors.contact_persons_for_agency(agency_id=principal.agency_id)
     audit.audit_record(
         actor=agency_request_actor(request),
-        action="contact_person.listed",
-        object_type="agencies.ContactPerson",
+        action=AuditAction.CONTACT_PERSON_LISTED,
+        target=ContactPerson,
         detail={"count": len(people)},
     )
     return people

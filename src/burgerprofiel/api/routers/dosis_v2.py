@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from burgerprofiel.api import errors as v1
 from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.dossiers import selectors, services
@@ -142,5 +143,5 @@ def upload_bulk(request: HttpRequest) -> dict[str, Any]:
 def sources(request: HttpRequest) -> list[str]:
     caller = caller_of(request)
     found = selectors.dosis_sources_for_agency(agency_id=caller.agency_id)
-    audit_record(actor=caller.actor, action="dosis_source.listed", detail={"count": len(found)})
+    audit_record(actor=caller.actor, action=AuditAction.DOSIS_SOURCE_LISTED, detail={"count": len(found)})
     return [s.uri for s in found]

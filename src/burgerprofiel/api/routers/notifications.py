@@ -14,11 +14,12 @@ from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.schemas import Strict
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
 from burgerprofiel.notifications import selectors
-from burgerprofiel.notifications.models import Notification
+from burgerprofiel.notifications.models import DeliveryReceipt, Notification
 from burgerprofiel.notifications.services import (
     NotificationInput,
     notification_create,
@@ -205,9 +206,9 @@ def receipts_list(
     receipts = selectors.receipts_for_agency(agency_id=agency_id, after_id=after_id, limit=limit)
     audit_record(
         actor=agency_request_actor(request),
-        action="notification.receipts_listed",
+        action=AuditAction.NOTIFICATION_RECEIPTS_LISTED,
         agency_id=agency_id,
-        object_type="notifications.DeliveryReceipt",
+        target=DeliveryReceipt,
         detail={"count": len(receipts)},
     )
     return [

@@ -9,9 +9,10 @@ from ninja import Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
-from burgerprofiel.audit.actors import CITIZEN_OBJECT
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_normalise
+from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.selectors import citizen_by_insz
 from burgerprofiel.preferences.selectors import preferences_for_agency
 
@@ -62,10 +63,9 @@ def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
     )
     audit_record(
         actor=agency_request_actor(request),
-        action="preferences.read_by_agency",
+        action=AuditAction.PREFERENCES_READ_BY_AGENCY,
         agency_id=principal.agency_id,
-        object_type=CITIZEN_OBJECT,
-        object_id=str(citizen.pk) if citizen else "",
+        target=citizen or Citizen,
         detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
     )
     return result

@@ -39,6 +39,7 @@ from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_event_build, audit_events_append, audit_record
@@ -126,9 +127,9 @@ def _orders_allowing(batch: list[DossierUpload]) -> list[DossierUpload]:
             ids = [u.pk for u in uploads]
             audit_record(
                 actor=actor,
-                action="dossier.upload_failed",
+                action=AuditAction.DOSSIER_UPLOAD_FAILED,
                 outcome="failure",
-                object_type="dossiers.DossierUpload",
+                target=DossierUpload,
                 detail={"reason": refused.reason, "uploads": ids},
             )
             _uploads_finish(ids, state=DossierUpload.State.FAILED, outcome="failed", errors=[reason])
@@ -153,9 +154,9 @@ def _processed_event(actor: Actor, *, outcome: str, filed: Sequence[tuple[int, i
     path covers a batch at one event per client and an upload filed alone gets the same event."""
     return audit_event_build(
         actor=actor,
-        action="dossier.upload_processed",
-        object_type="dossiers.Dossier",
-        object_id=str(filed[0][0]) if len(filed) == 1 else "",
+        action=AuditAction.DOSSIER_UPLOAD_PROCESSED,
+        target=Dossier,
+        object_id=filed[0][0] if len(filed) == 1 else "",
         detail={
             "outcome": outcome,
             "count": len(filed),
@@ -493,10 +494,9 @@ def _upload_file_carefully(upload: DossierUpload) -> None:
         with transaction.atomic():
             audit_record(
                 actor=_actor_of(upload),
-                action="dossier.upload_failed",
+                action=AuditAction.DOSSIER_UPLOAD_FAILED,
                 outcome="failure",
-                object_type="dossiers.DossierUpload",
-                object_id=str(upload.pk),
+                target=upload,
                 detail={"reason": reason},
             )
             _uploads_finish([upload.pk], state=DossierUpload.State.FAILED, outcome="failed", errors=[reason])

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_counted, audit_event_build, audit_insert_per_row
 from burgerprofiel.common.copy import copy_rows, next_ids
@@ -63,8 +64,8 @@ def _accepted_event(caller: Caller, *, object_id: str = "", detail: dict[str, An
     """The acceptance event, built alike for a single upload and a bulk request."""
     return audit_event_build(
         actor=caller.actor,
-        action="dossier.upload_accepted",
-        object_type="dossiers.DossierUpload",
+        action=AuditAction.DOSSIER_UPLOAD_ACCEPTED,
+        target=DossierUpload,
         object_id=object_id,
         detail=detail,
     )

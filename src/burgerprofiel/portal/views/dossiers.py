@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.dossiers import selectors, services
@@ -45,10 +46,9 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     history = selectors.dossier_history(dossier=dossier)
     audit_record(
         actor=citizen_request_actor(request),
-        action="dossier.viewed",
+        action=AuditAction.DOSSIER_VIEWED,
         agency_id=dossier.agency_id,
-        object_type="dossiers.Dossier",
-        object_id=str(dossier.pk),
+        target=dossier,
     )
     return render(
         request,

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
@@ -47,10 +48,9 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     # Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
     audit_record(
         actor=citizen_request_actor(request),
-        action="notification.viewed",
+        action=AuditAction.NOTIFICATION_VIEWED,
         agency_id=notification.agency_id,
-        object_type="notifications.Notification",
-        object_id=str(notification.pk),
+        target=notification,
     )
     return render(request, "notifications/detail.html", {"notification": notification})
 

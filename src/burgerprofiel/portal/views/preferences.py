@@ -12,7 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.audit.actors import CITIZEN_OBJECT, citizen_actor
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.actors import citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
@@ -64,9 +65,8 @@ def index(request: HttpRequest) -> HttpResponse:
     preference = selectors.preference_for_citizen(citizen=citizen)
     audit_record(
         actor=citizen_request_actor(request),
-        action="preferences.viewed",
-        object_type=CITIZEN_OBJECT,
-        object_id=str(citizen.pk),
+        action=AuditAction.PREFERENCES_VIEWED,
+        target=citizen,
         purpose="Contactvoorkeuren bekijken",
     )
     return render(

@@ -6,9 +6,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from burgerprofiel.audit.actors import cli_actor
+from burgerprofiel.audit.keys import signing_key_retire, signing_key_rotate
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.crypto.services import data_keys_rewrap
-from burgerprofiel.crypto.signing import signing_key_retire, signing_key_rotate
 
 
 class Command(BaseCommand):
