@@ -36,6 +36,7 @@ from stdnum.be import ogm_vcs
 from stdnum.exceptions import ValidationError as StdnumError
 
 from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_normalise
@@ -57,8 +58,6 @@ from burgerprofiel.webhooks.services import webhook_event_publish
 
 log = logging.getLogger(__name__)
 
-PAYMENT_OBJECT = "payments.Payment"
-REFUND_OBJECT = "payments.Refund"
 MAX_AMOUNT_CENTS = 100_000_000  # one million euro: more is no payment request a citizen pays online
 DESCRIPTION_MAX_LENGTH = 140  # the EPC QR code's unstructured remittance field
 CREDITOR_NAME_MAX_LENGTH = 70  # the EPC QR code's beneficiary name
@@ -230,11 +229,10 @@ def payment_create(*, agency_id: int, item: PaymentInput, actor: Actor) -> Payme
         payment.save(force_insert=True)
         audit_record(
             actor=actor,
-            action="payment.created",
+            action=AuditAction.PAYMENT_CREATED,
             agency_id=agency_id,
-            object_type=PAYMENT_OBJECT,
-            object_id=str(payment.pk),
-            detail={"citizen": str(citizen.pk), "amount_cents": payment.amount_cents},
+            target=citizen,  # the citizen's access log shows it (portal/access_log.py)
+            detail={"payment": str(payment.pk), "amount_cents": payment.amount_cents},
         )
         _publish_payment(payment, actor)
     return payment
@@ -268,10 +266,9 @@ def _transition(payment: Payment, *, remote: ProviderPayment | None, status: str
     payment.save()
     audit_record(
         actor=actor,
-        action="payment.status_changed",
+        action=AuditAction.PAYMENT_STATUS_CHANGED,
         agency_id=payment.agency_id,
-        object_type=PAYMENT_OBJECT,
-        object_id=str(payment.pk),
+        target=payment,
         detail={"from": previous, "to": status, "reason": payment.failure_reason},
     )
     _publish_payment(payment, actor)
@@ -345,10 +342,9 @@ def _refund_transition(refund: Refund, *, status: str, actor: Actor) -> bool:
     refund.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=actor,
-        action="payment.refund_status_changed",
+        action=AuditAction.PAYMENT_REFUND_STATUS_CHANGED,
         agency_id=refund.payment.agency_id,
-        object_type=REFUND_OBJECT,
-        object_id=str(refund.pk),
+        target=refund,
         detail={"payment": str(refund.payment_id), "from": previous, "to": status},
     )
     _publish_refund(refund, actor)
@@ -391,10 +387,9 @@ def refund_create(
         refund.save(update_fields=["provider_refund_id"])
         audit_record(
             actor=actor,
-            action="payment.refund_created",
+            action=AuditAction.PAYMENT_REFUND_CREATED,
             agency_id=agency_id,
-            object_type=REFUND_OBJECT,
-            object_id=str(refund.pk),
+            target=refund,
             detail={"payment": str(payment.pk), "amount_cents": amount_cents},
         )
         _publish_refund(refund, actor)

@@ -13,12 +13,13 @@ from pydantic import Field
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.schemas import Strict
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.payments import selectors
 from burgerprofiel.payments.models import Payment, PaymentStatus
 from burgerprofiel.payments.services import (
-    PAYMENT_OBJECT,
     PaymentInput,
     payment_create,
     refund_create,
@@ -148,9 +149,9 @@ def reconciliation(request: HttpRequest, date: dt.date) -> HttpResponse:
     text, count = selectors.reconciliation_csv(agency_id=agency_id, day=date)
     audit_record(
         actor=agency_request_actor(request),
-        action="payment.reconciliation_exported",
+        action=AuditAction.PAYMENT_RECONCILIATION_EXPORTED,
         agency_id=agency_id,
-        object_type=PAYMENT_OBJECT,
+        target=Payment,
         detail={"date": date.isoformat(), "rows": count},
     )
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
@@ -171,9 +172,9 @@ def payment_list(
     payments = selectors.payments_for_agency(agency_id=agency_id, status=status, limit=limit, offset=offset)
     audit_record(
         actor=agency_request_actor(request),
-        action="payment.listed",
+        action=AuditAction.PAYMENT_LISTED,
         agency_id=agency_id,
-        object_type=PAYMENT_OBJECT,
+        target=Payment,
         detail={"count": len(payments)},
     )
     return [_out(p) for p in payments]
@@ -185,10 +186,11 @@ def payment_detail(request: HttpRequest, payment_id: uuid.UUID) -> dict[str, Any
     payment = selectors.payment_for_agency(agency_id=agency_id, payment_id=payment_id)
     audit_record(
         actor=agency_request_actor(request),
-        action="payment.read",
+        action=AuditAction.PAYMENT_READ,
         agency_id=agency_id,
-        object_type=PAYMENT_OBJECT,
-        object_id=str(payment.pk),
+        target=Citizen,  # the citizen's access log shows it (portal/access_log.py)
+        object_id=payment.citizen_id,
+        detail={"payment": str(payment.pk)},
     )
     return _out(payment)
 

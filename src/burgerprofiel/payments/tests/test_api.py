@@ -75,7 +75,9 @@ def test_a_payment_request_gets_a_valid_generated_ogm_and_a_created_event(
     assert payment.citizen == Citizen.objects.get(pk=payment.citizen_id)
     events = _events(body["id"])
     assert [(e["type"], e["data"]["status"]) for e in events] == [("betaling.status_gewijzigd", "created")]
-    assert AuditEvent.objects.filter(action="payment.created", object_id=body["id"]).count() == 1
+    created = AuditEvent.objects.get(action="payment.created")
+    assert (created.object_type, created.object_id) == ("citizens.Citizen", str(payment.citizen_id))
+    assert created.detail["payment"] == body["id"]
 
 
 def test_a_given_ogm_is_kept_when_it_is_valid(client: Client, pay_headers: dict[str, str]) -> None:
@@ -154,7 +156,8 @@ def test_another_agencys_payment_answers_404(
 def test_reading_a_payment_is_audited(client: Client, pay_headers: dict[str, str]) -> None:
     payment_id = _create(client, pay_headers).json()["id"]
     client.get(f"/api/v1/payments/{payment_id}", **pay_headers)
-    assert AuditEvent.objects.filter(action="payment.read", object_id=payment_id).count() == 1
+    read = AuditEvent.objects.get(action="payment.read")
+    assert read.detail == {"payment": payment_id} and read.object_type == "citizens.Citizen"
 
 
 # -- the provider's word -------------------------------------------------------------------------

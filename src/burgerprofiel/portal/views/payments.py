@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import Conflict, NotFound
 from burgerprofiel.payments import selectors
@@ -24,7 +25,6 @@ from burgerprofiel.payments.models import OPEN_STATUSES, Payment, PaymentStatus
 from burgerprofiel.payments.providers import ProviderError
 from burgerprofiel.payments.receipts import epc_qr_svg_uri, euro_text, payment_receipt_pdf
 from burgerprofiel.payments.services import (
-    PAYMENT_OBJECT,
     payment_checkout_start,
     payment_provider_sync,
     structured_reference_format,
@@ -51,13 +51,12 @@ def _payment(request: HttpRequest, payment_id: uuid.UUID) -> Payment:
         raise Http404 from exc
 
 
-def _viewed(request: HttpRequest, payment: Payment, action: str = "payment.viewed") -> None:
+def _viewed(request: HttpRequest, payment: Payment, action: AuditAction = AuditAction.PAYMENT_VIEWED) -> None:
     audit_record(
         actor=citizen_request_actor(request),
         action=action,
         agency_id=payment.agency_id,
-        object_type=PAYMENT_OBJECT,
-        object_id=str(payment.pk),
+        target=payment,
     )
 
 
@@ -67,8 +66,8 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     payments = list(selectors.payments_for_citizen(citizen=citizen_of(request)).order_by("-created_at"))
     audit_record(
         actor=citizen_request_actor(request),
-        action="payment.listed",
-        object_type=PAYMENT_OBJECT,
+        action=AuditAction.PAYMENT_LISTED,
+        target=Payment,
         detail={"count": len(payments)},
     )
     rows = [_row(p) for p in payments]
@@ -136,7 +135,7 @@ def payment_returned(request: HttpRequest, payment_id: uuid.UUID) -> HttpRespons
 @citizen_required
 def payment_receipt(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
     payment = _payment(request, payment_id)
-    _viewed(request, payment, action="payment.receipt_downloaded")
+    _viewed(request, payment, action=AuditAction.PAYMENT_RECEIPT_DOWNLOADED)
     response = HttpResponse(payment_receipt_pdf(payment), content_type="application/pdf")
     name = "betalingsbewijs" if payment.status == PaymentStatus.SUCCESS else "betalingsuitnodiging"
     response["Content-Disposition"] = f'attachment; filename="{name}-{payment.structured_reference}.pdf"'
