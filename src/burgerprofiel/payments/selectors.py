@@ -68,6 +68,11 @@ RECONCILIATION_COLUMNS = [
 ]
 
 
+def _cell(text: str) -> str:
+    """Text an agency wrote, safe to open in a spreadsheet: a leading = + - @ would start a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """A calendar day in the platform's time zone (Europe/Brussels), as an aware half-open range."""
     zone = timezone.get_current_timezone()
@@ -91,7 +96,7 @@ def reconciliation_rows(*, agency_id: int, day: dt.date) -> Iterable[list[str]]:
             str(p.pk),
             str(p.pk),
             p.structured_reference,
-            p.dossier_id,
+            _cell(p.dossier_id),
             p.status,
             p.failure_reason,
             str(amount),
@@ -115,7 +120,7 @@ def reconciliation_rows(*, agency_id: int, day: dt.date) -> Iterable[list[str]]:
             str(r.pk),
             str(r.payment_id),
             r.payment.structured_reference,
-            r.payment.dossier_id,
+            _cell(r.payment.dossier_id),
             r.status,
             "",
             str(-r.amount_cents),

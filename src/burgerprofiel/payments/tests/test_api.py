@@ -245,6 +245,19 @@ def test_a_refund_above_what_was_paid_is_refused(
     assert len(fake_mollie.store.refunds[payment.provider_payment_id]) == 1
 
 
+def test_a_retried_refund_with_the_same_idempotency_key_refunds_once(
+    client: Client, pay_headers: dict[str, str], fake_mollie: FakeMollie
+) -> None:
+    payment = _paid(client, pay_headers)
+    url = f"/api/v1/payments/{payment.pk}/refunds"
+    headers = {**pay_headers, "HTTP_IDEMPOTENCY_KEY": "terugbetaling-1"}
+    first = client.post(url, {"amount_cents": 1000}, content_type="application/json", **headers)
+    second = client.post(url, {"amount_cents": 1000}, content_type="application/json", **headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert Refund.objects.count() == 1 and len(fake_mollie.store.refunds[payment.provider_payment_id]) == 1
+
+
 def test_an_unpaid_payment_cannot_be_refunded(client: Client, pay_headers: dict[str, str]) -> None:
     payment_id = _create(client, pay_headers).json()["id"]
     response = client.post(
@@ -295,6 +308,16 @@ def test_the_daily_reconciliation_lists_payments_refunds_and_fees(
     other = client.get(f"/api/v1/payments/reconciliation?date={today}", **bearer(client, other_pay_agency))
     assert other.content.decode().count("\r\n") == 1  # the header only: another agency's payments stay its own
     assert client.get("/api/v1/payments/reconciliation?date=gisteren", **pay_headers).status_code == 422
+
+
+def test_a_dossier_id_that_looks_like_a_formula_is_defused_in_the_csv(
+    client: Client, pay_headers: dict[str, str], fake_mollie: FakeMollie
+) -> None:
+    payment = _paid(client, pay_headers)
+    Payment.objects.filter(pk=payment.pk).update(dossier_id="=HYPERLINK(1)")
+    today = timezone.localdate().isoformat()
+    text = client.get(f"/api/v1/payments/reconciliation?date={today}", **pay_headers).content.decode()
+    assert ";'=HYPERLINK(1);" in text
 
 
 def test_the_payment_list_filters_by_status(client: Client, pay_headers: dict[str, str]) -> None:
