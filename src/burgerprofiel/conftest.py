@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -145,6 +147,11 @@ def _flush_past_audit_triggers() -> Any:
     The audit tables refuse DELETE and TRUNCATE in the database itself. Django's ``flush``,
     which transactional tests run on teardown, removes the triggers, empties every table and
     puts the triggers back. Production code has no such path.
+
+    The flush also empties what migrations put in the database (the back-office roles), which
+    every later test would then miss. When the session keeps Django's snapshot of the freshly
+    migrated database (some test asks for ``serialized_rollback``, as the browser tests do), it
+    is loaded again right after the flush.
     """
     import importlib
 
@@ -162,6 +169,9 @@ def _flush_past_audit_triggers() -> Any:
             triggers.backwards(None, editor)
             if connection.vendor == "postgresql":  # the partitions' copies of the TRUNCATE guard go too
                 statement_triggers_sync(editor.connection.cursor())
+        snapshot = getattr(connection, "_test_serialized_contents", None)
+        if snapshot:  # the snapshot holds the content types and permissions post_migrate would recreate
+            options["inhibit_post_migrate"] = True
         try:
             return original(self, **options)
         finally:
@@ -169,7 +179,42 @@ def _flush_past_audit_triggers() -> Any:
                 triggers.forwards(None, editor)
                 if connection.vendor == "postgresql":
                     statement_triggers_sync(editor.connection.cursor())
+            if snapshot:
+                connection.creation.deserialize_db_from_string(snapshot)
 
     flush.Command.handle = handle  # type: ignore[method-assign]
     yield
     flush.Command.handle = original  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Playwright's event loop belongs to the tests that drive a browser, and only to them.
+
+    Playwright's sync API (a session fixture, started by the first browser test) marks its event
+    loop as running in the main thread between its calls, and keeps it so until the session ends.
+    Every later test would run "inside" that loop: ``asyncio.run`` refuses to start, code that
+    checks for a running loop takes its async path, and Django's guard refuses ORM calls. So a test
+    that does not use Playwright runs with no loop marked, and only a test that does lifts
+    Django's guard (``DJANGO_ALLOW_ASYNC_UNSAFE``: its ORM calls are plain synchronous calls made
+    in the thread that also drives the browser). A hook around the whole test rather than a
+    fixture: the database's flush after a transactional test runs after every fixture's teardown.
+    """
+    guard = "DJANGO_ALLOW_ASYNC_UNSAFE"
+    before = os.environ.get(guard)
+    browser = "playwright" in getattr(item, "fixturenames", ())
+    left_behind = asyncio._get_running_loop()
+    if browser:
+        os.environ[guard] = "true"
+    else:
+        os.environ.pop(guard, None)
+        asyncio._set_running_loop(None)
+    try:
+        return (yield)
+    finally:
+        if before is None:
+            os.environ.pop(guard, None)
+        else:
+            os.environ[guard] = before
+        if not browser:
+            asyncio._set_running_loop(left_behind)

@@ -116,3 +116,23 @@ def agency_get(*, agency_id: int) -> Agency:
     if agency is None:
         raise NotFound(f"Instantie {agency_id} bestaat niet.")
     return agency
+
+
+def agencies_ordering(*, component: str, category: str) -> list[Agency]:
+    """Agencies whose order in force today allows ``category`` of ``component`` (e.g. the IBAN of
+    contactvoorkeuren): those a citizen can give that data to. A handful of agencies, so per agency."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    found = []
+    for agency in Agency.objects.order_by("name"):
+        version = current_order_version(agency_id=agency.pk)
+        if (
+            version is not None
+            and version.state == ProcessingOrderVersion.State.ACTIVE
+            and version.is_valid_on(today)
+            and version.allows(component)
+            and category in version.categories_for(component)
+        ):
+            found.append(agency)
+    return found

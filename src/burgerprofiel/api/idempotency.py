@@ -29,6 +29,7 @@ from django.utils import timezone
 from burgerprofiel.agencies.models import ApiClient
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import client_data_key_id
+from burgerprofiel.api.auth import scope_check
 from burgerprofiel.api.models import IdempotencyRecord
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
@@ -139,7 +140,8 @@ def idempotency_release(*, record: IdempotencyRecord) -> None:
 
 def idempotency_replay(*, record: IdempotencyRecord, principal: AgencyPrincipal) -> KeptAnswer:
     """The first answer again, while the order still allows what the first request did (else
-    ``OrderRefused``, audited by the order check); the replay itself is audited too."""
+    ``OrderRefused``, audited by the order check) and this token's scope covers it; the replay
+    itself is audited too."""
     version = order_check(
         actor=principal.actor,
         agency_id=principal.agency_id,
@@ -147,6 +149,7 @@ def idempotency_replay(*, record: IdempotencyRecord, principal: AgencyPrincipal)
         categories=record.categories or (),
         latest=principal.latest_order_versions,
     )
+    scope_check(principal, record.component or None)
     try:
         body = decrypt_bytes(bytes(record.body or b"").decode())
     except (KeyUnavailable, ValueError):

@@ -73,6 +73,11 @@ class AuditAction(StrEnum):
     )
     OAUTH_SCOPE_REFUSED = "oauth.scope_refused", "Gevraagde toegang geweigerd", "Requested scope refused"
     OAUTH_TOKEN_ISSUED = "oauth.token_issued", "Toegangstoken uitgereikt", "Access token issued"
+    API_SCOPE_REFUSED = (
+        "api.scope_refused",
+        "Geweigerd: het toegangstoken geldt niet voor deze component",
+        "Refused: the access token does not cover this component",
+    )
     API_AUTHENTICATION_FAILED = (
         "api.authentication_failed",
         "Toegangstoken geweigerd door de API",
@@ -117,6 +122,11 @@ class AuditAction(StrEnum):
         "Ontvangstbewijzen van meldingen opgevraagd",
         "Notification receipts listed",
     )
+    NOTIFICATION_LIST_VIEWED = (
+        "notification.list_viewed",
+        "Lijst met meldingen bekeken",
+        "List of notifications viewed",
+    )
     NOTIFICATION_VIEWED = "notification.viewed", "Meldingen bekeken", "Notifications viewed"
     NOTIFICATION_MARKED_READ = "notification.marked_read", "Melding als gelezen gemarkeerd", "Notification marked read"
     NOTIFICATION_CONTENT_PURGED = (
@@ -150,6 +160,16 @@ class AuditAction(StrEnum):
     PREFERENCES_IBAN_REMOVED = "preferences.iban_removed", "Rekeningnummer verwijderd", "Bank account number removed"
     PREFERENCES_CONSENT_GRANTED = "preferences.consent_granted", "Toestemming gegeven", "Consent given"
     PREFERENCES_CONSENT_WITHDRAWN = "preferences.consent_withdrawn", "Toestemming ingetrokken", "Consent withdrawn"
+    PREFERENCES_IBAN_CONSENT_GRANTED = (
+        "preferences.iban_consent_granted",
+        "Toestemming gegeven voor het rekeningnummer",
+        "Consent given for the bank account number",
+    )
+    PREFERENCES_IBAN_CONSENT_WITHDRAWN = (
+        "preferences.iban_consent_withdrawn",
+        "Toestemming ingetrokken voor het rekeningnummer",
+        "Consent withdrawn for the bank account number",
+    )
 
     # -- "Uw gegevens" and certificates (personal_data, documents) ---------------------------
     PULL_SOURCE_ADDED = "pull_source.added", "Gegevensbron toegevoegd", "Data source added"

@@ -31,7 +31,9 @@ class RequestIdMiddleware:
                 "request",
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    # The route pattern, never the path: a path can carry an identifier (a token, a
+                    # dossier number, once an INSZ), and the access log is kept and shipped.
+                    "route": _route(request),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "burgerprofiel.common.client_ip.TrustedProxyMiddleware",
     "burgerprofiel.common.middleware.RequestIdMiddleware",
     "burgerprofiel.common.middleware.MetricsMiddleware",
     "burgerprofiel.common.replica.ReplicaMiddleware",
@@ -232,8 +233,30 @@ OAUTH_RATE_LIMIT_PER_MINUTE = env_int(
     120,
     help="Token requests per minute per IP address before 429 (slows secret guessing).",
 )
+OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE = env_int(
+    "OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE",
+    30,
+    help="Token requests per minute per client_id before 429, from any address (a token lives "
+    "ACCESS_TOKEN_TTL_SECONDS; guessing one client's secret from many addresses is slowed down too).",
+)
+TRUSTED_PROXIES = env_list(
+    "TRUSTED_PROXIES",
+    "127.0.0.1/32,::1/128" if PRODUCTION else "",
+    help="CIDRs of the reverse proxies whose X-Forwarded-For is believed (rightmost untrusted hop = the "
+    "client); empty: the socket's address is the client. Production default: loopback, where `serve` listens.",
+)
 METRICS_ALLOWED_IPS = env_list(
-    "METRICS_ALLOWED_IPS", "127.0.0.1,::1", help="Addresses that may read /metrics; others get 404."
+    "METRICS_ALLOWED_IPS",
+    "127.0.0.1,::1",
+    help="Addresses or CIDRs (of the client, after TRUSTED_PROXIES) that may read /metrics; others get 404.",
+)
+METRICS_AUTH_REQUIRED = env_bool(
+    "METRICS_AUTH_REQUIRED", PRODUCTION, help="Whether /metrics also needs `Authorization: Bearer METRICS_TOKEN`."
+)
+METRICS_TOKEN = env(
+    "METRICS_TOKEN",
+    help="Bearer token the metrics scraper sends to /metrics (Prometheus `authorization: credentials:`).",
+    secret=True,
 )
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, help="How long an Idempotency-Key is remembered.")
 ACCESS_TOKEN_TTL_SECONDS = env_int(
@@ -307,6 +330,10 @@ LOGGING = {
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         # weasyprint logs every step of every PDF at INFO (receipts): only its warnings matter.
         "weasyprint": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        # httpx logs every request's URL at INFO ("HTTP Request: GET https://.../certificates/<INSZ>"):
+        # a certificate source's URL names the citizen. Warnings and errors carry no URL.
+        "httpx": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        "httpcore": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },
 }
 

@@ -279,6 +279,23 @@ def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.
     return count
 
 
+def notification_list_view_record(*, citizen: Citizen, notifications: Iterable[Notification], actor: Actor) -> None:
+    """A citizen saw their list of meldingen (DESIGN rule 2): one event per agency whose meldingen
+    were shown, so that each agency's DPO finds it, and one event for an empty list: that the
+    citizen looked is itself the fact recorded (as for the list of dossiers)."""
+    shown: dict[int | None, int] = {}
+    for notification in notifications:
+        shown[notification.agency_id] = shown.get(notification.agency_id, 0) + 1
+    for agency_id, count in shown.items() or [(None, 0)]:
+        audit_record(
+            actor=actor,
+            action=AuditAction.NOTIFICATION_LIST_VIEWED,
+            agency_id=agency_id,
+            target=Notification,
+            detail={"count": count},
+        )
+
+
 def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
     """Drop the content of meldingen past retention (charter: kept as long as relevant).
 
@@ -314,6 +331,7 @@ __all__ = [
     "delivery_queue",
     "notification_create",
     "notification_for_agency",
+    "notification_list_view_record",
     "notification_mark_read",
     "notifications_bulk_create",
     "notifications_purge_expired",

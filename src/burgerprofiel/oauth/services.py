@@ -7,9 +7,10 @@ issuer identifier as RFC 7523bis and openid-client have it; ``exp`` at most
 accepted once, and remembered until its ``exp`` so a replay is refused for the assertion's whole
 life). An assertion without ``kid`` (Authlib's default) is checked against each key the client
 registered. The access token is a short-lived JWT
-(RFC 9068, ``typ: at+jwt``) whose scopes are the components of the active order at issuance. The
-scopes are informative: every API request re-runs the order check against the database, so a
-suspension is not undone by a token that is still valid. Every success and every failure is
+(RFC 9068, ``typ: at+jwt``) whose scopes are the components asked for (all of the active order's
+when none are asked). The API refuses a component outside the token's scope (``api.auth.scope_check``)
+and re-runs the order check against the database on every request, so a suspension is not undone
+by a token that is still valid. Every success and every failure is
 audited; failures never say more than the caller needs to fix its own request.
 """
 

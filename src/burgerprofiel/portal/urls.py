@@ -49,6 +49,7 @@ preference_patterns = [
     path("contactvoorkeuren/gsm/bevestigen", preferences.mobile_confirm, name="mobile_confirm"),
     path("contactvoorkeuren/<str:channel>/verwijderen", preferences.contact_remove, name="remove"),
     path("contactvoorkeuren/rekeningnummer", preferences.iban, name="iban"),
+    path("contactvoorkeuren/rekeningnummer/toestemming", preferences.iban_consent, name="iban_consent"),
     path("contactvoorkeuren/toestemming", preferences.consent, name="consent"),
     path("contactvoorkeuren/uitschrijven/<str:token>", preferences.unsubscribe, name="unsubscribe"),
 ]

@@ -30,7 +30,15 @@ from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.requestid import current_request_id
 from burgerprofiel.preferences import consent_texts
-from burgerprofiel.preferences.models import Channel, Consent, ConsentEvent, ContactPreference, Verification
+from burgerprofiel.preferences.models import (
+    IBAN_SCOPE,
+    Channel,
+    Consent,
+    ConsentEvent,
+    ConsentSubject,
+    ContactPreference,
+    Verification,
+)
 
 MAX_CODE_ATTEMPTS = 5
 # What removing a verified contact channel records, per channel.
@@ -278,14 +286,65 @@ def consent_set(
     method: str,
     actor: Actor,
 ) -> ConsentEvent:
-    """Record a grant or a withdrawal: the current answer and a ledger entry, in one transaction."""
+    """Record a grant or a withdrawal of messages by e-mail or SMS for one agency × IPDC product."""
     product = (ipdc_product or "").strip()
     if not product or len(product) > 200:
         raise ValidationError("Geef een IPDC-product op (hoogstens 200 tekens).", extra={"field": "ipdc_product"})
     if channel not in Channel.values:
         raise ValidationError("Onbekend kanaal: kies e-mail of sms.", extra={"field": "channel"})
-    if text_version not in consent_texts.CONSENT_TEXTS:
+    if text_version not in consent_texts.CONSENT_TEXTS or consent_texts.is_iban_version(text_version):
         raise ValidationError("Onbekende versie van de toestemmingstekst.", extra={"field": "text_version"})
+    return _consent_record(
+        citizen=citizen,
+        agency=agency,
+        ipdc_product=product,
+        subject=channel,
+        granted=granted,
+        text_version=text_version,
+        method=method,
+        actor=actor,
+        action=AuditAction.PREFERENCES_CONSENT_GRANTED if granted else AuditAction.PREFERENCES_CONSENT_WITHDRAWN,
+    )
+
+
+def iban_consent_set(
+    *, citizen: Citizen, agency: Agency, granted: bool, text_version: str, method: str, actor: Actor
+) -> ConsentEvent:
+    """Record that the citizen gives (or withdraws) one agency access to their IBAN.
+
+    Bijlage 1 hands contact preferences to an agency only "met expliciete toestemming": without a
+    granted IBAN consent in the ledger the agency API answers as if there were no IBAN.
+    """
+    if not consent_texts.is_iban_version(text_version):
+        raise ValidationError("Onbekende versie van de toestemmingstekst.", extra={"field": "text_version"})
+    return _consent_record(
+        citizen=citizen,
+        agency=agency,
+        ipdc_product=IBAN_SCOPE,
+        subject=ConsentSubject.IBAN,
+        granted=granted,
+        text_version=text_version,
+        method=method,
+        actor=actor,
+        action=(
+            AuditAction.PREFERENCES_IBAN_CONSENT_GRANTED if granted else AuditAction.PREFERENCES_IBAN_CONSENT_WITHDRAWN
+        ),
+    )
+
+
+def _consent_record(
+    *,
+    citizen: Citizen,
+    agency: Agency,
+    ipdc_product: str,
+    subject: str,
+    granted: bool,
+    text_version: str,
+    method: str,
+    actor: Actor,
+    action: AuditAction,
+) -> ConsentEvent:
+    """The current answer and a ledger entry, audited, in one transaction."""
     if method not in ConsentEvent.Method.values:
         raise ValidationError("Onbekende manier van toestemmen.", extra={"field": "method"})
     now = timezone.now()
@@ -293,15 +352,15 @@ def consent_set(
         Consent.objects.update_or_create(
             citizen=citizen,
             agency=agency,
-            ipdc_product=product,
-            channel=channel,
+            ipdc_product=ipdc_product,
+            channel=subject,
             defaults={"granted": granted, "text_version": text_version, "updated_at": now},
         )
         event = ConsentEvent.objects.create(
             citizen=citizen,
             agency=agency,
-            ipdc_product=product,
-            channel=channel,
+            ipdc_product=ipdc_product,
+            channel=subject,
             action=ConsentEvent.Action.GRANTED if granted else ConsentEvent.Action.WITHDRAWN,
             text_version=text_version,
             text_sha256=consent_texts.consent_text_sha256(text_version),
@@ -311,10 +370,10 @@ def consent_set(
         )
         audit_record(
             actor=actor,
-            action=AuditAction.PREFERENCES_CONSENT_GRANTED if granted else AuditAction.PREFERENCES_CONSENT_WITHDRAWN,
+            action=action,
             agency_id=agency.pk,
             target=event,
-            detail={"channel": channel, "text_version": text_version, "method": method},
+            detail={"channel": subject, "text_version": text_version, "method": method},
         )
     return event
 

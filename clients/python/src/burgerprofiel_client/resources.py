@@ -1,4 +1,5 @@
-"""The parts of the agency API, one class each: DOSIS, notifications, the agency itself, the audit trail."""
+"""The parts of the agency API, one class each: DOSIS, notifications, contact preferences, the agency
+itself, the audit trail."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from burgerprofiel_client.models.notifications import (
     NotificationStatus,
     Receipt,
 )
+from burgerprofiel_client.models.preferences import ContactPreferences
 from burgerprofiel_client.ndjson import ndjson_chunks
 from burgerprofiel_client.parsing import parse
 
@@ -236,6 +238,19 @@ class Notifications:
                 raise ProofError(f"receipt {receipt.id} signs another notification or status")
             return claims
         raise ProofError(f"receipt {receipt.id} does not verify")  # pragma: no cover - the loop returns or raises
+
+
+class Preferences:
+    """Contactvoorkeuren: a citizen's verified addresses, IBAN and consents, as far as they concern us."""
+
+    def __init__(self, client: AgencyClient) -> None:
+        self._client = client
+
+    def lookup(self, insz: str) -> ContactPreferences:
+        """The citizen's preferences for us. The INSZ travels in the body of a POST, never in a URL
+        (URLs end up in logs and proxies); the platform keeps no copy of the answer."""
+        response = self._client.request("POST", "/api/v1/preferences/lookup", json={"insz": insz})
+        return parse(ContactPreferences, response)
 
 
 class Agency:

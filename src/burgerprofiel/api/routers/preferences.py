@@ -1,11 +1,16 @@
-"""The contactvoorkeuren component: an agency reads a citizen's preferences within its own scope."""
+"""The contactvoorkeuren component: an agency reads a citizen's preferences within its own scope.
+
+The citizen is named in the body of a POST (``/preferences/lookup``), never in the URL: paths end up
+in access logs, proxies and browser histories, and an INSZ must reach none of them. The earlier
+``GET /preferences/{insz}`` is gone (issue 11 item 6).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
@@ -37,6 +42,15 @@ class LedgerEntryOut(Schema):
     recorded_at: Any
 
 
+class PreferencesLookupIn(Schema):
+    insz: str = Field(
+        min_length=11,
+        max_length=32,
+        description="INSZ (rijksregister- of BIS-nummer) van de burger; spaties, punten en streepjes mogen.",
+        examples=["85073003328"],
+    )
+
+
 class PreferencesOut(Schema):
     email: str | None
     mobile: str | None
@@ -45,16 +59,21 @@ class PreferencesOut(Schema):
     ledger: list[LedgerEntryOut]
 
 
-@router.get(
-    "/{insz}",
+@router.post(
+    "/lookup",
     response=PreferencesOut,
     auth=AgencyAuth(component=Component.CONTACTVOORKEUREN, categories=("insz", "toestemming")),
     summary="Contactvoorkeuren en toestemmingen van een burger voor uw instantie",
+    description=(
+        "De INSZ staat in de body, nooit in het adres. Een burger die uw instantie geen enkele toestemming gaf, "
+        "krijgt hetzelfde antwoord als een onbekende INSZ: geen gegevens. Het rekeningnummer alleen met de "
+        "toestemming van de burger voor uw instantie en de categorie `rekeningnummer` in uw verwerkingsopdracht."
+    ),
 )
-def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
+def preferences_lookup(request: HttpRequest, payload: PreferencesLookupIn) -> dict[str, Any]:
     principal = principal_of(request)
     version = order_version_of(request)
-    normalised = insz_normalise(insz)
+    normalised = insz_normalise(payload.insz)
     citizen = citizen_by_insz(insz=normalised)
     result = preferences_for_agency(
         citizen=citizen,

@@ -136,7 +136,7 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("post", "/api/v1/notifications/bulk"): "burgerprofiel_notifications_api_notification_push_bulk",
         ("get", "/api/v1/notifications/receipts"): "burgerprofiel_notifications_api_receipts_list",
         ("get", "/api/v1/notifications/{notification_id}"): "burgerprofiel_notifications_api_notification_status",
-        ("get", "/api/v1/preferences/{insz}"): "burgerprofiel_preferences_api_preferences_get",
+        ("post", "/api/v1/preferences/lookup"): "burgerprofiel_preferences_api_preferences_lookup",
         ("post", "/api/v2/dosis/dossiers"): "burgerprofiel_dossiers_api_v2_upload",
         ("post", "/api/v2/dosis/dossiers/bulk"): "burgerprofiel_dossiers_api_v2_upload_bulk",
         ("get", "/api/v2/dosis/bronnen/uris"): "burgerprofiel_dossiers_api_v2_sources",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
+import re
 import sys
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from burgerprofiel.api.routers import agency as api_module
 from burgerprofiel.common.logging import JsonFormatter
@@ -18,6 +22,9 @@ PERSONAL_DATA = [
     ("85073003328", "[insz]"),
     ("85.07.30-033.28", "[insz]"),
     ("850730 033 28", "[insz]"),
+    ("85--07--30--033--28", "[insz]"),  # the INSZ validator drops any number of separators
+    ("8 5 0 7 3 0 0 3 3 2 8", "[insz]"),
+    (" 85.07.30.033.28 ", " [insz] "),
     ("jan.peeters@opgroeien.be", "[email]"),
     ("jürgen.müller@voorbeeld.be", "[email]"),
     ("BE71 0961 2345 6769", "[iban]"),
@@ -178,3 +185,28 @@ def test_every_log_line_written_while_answering_a_request_carries_its_request_id
     assert {line["message"] for line in lines} >= {"unexpected error in the agency API", "request"}
     assert any(line["logger"] == "django.db.backends" for line in lines)
     assert {line["request_id"] for line in lines} == {"agency-run-0002"}
+
+
+def _valid_insz(born: dt.date, serial: int) -> str:
+    first = f"{born:%y%m%d}{serial:03d}"
+    base = int(("2" if born.year >= 2000 else "") + first)
+    return f"{first}{97 - base % 97:02d}"
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    born=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2025, 12, 31)),
+    serial=st.integers(min_value=1, max_value=997),
+    separators=st.lists(st.sampled_from(["", "", " ", ".", "-", "--", " . ", "-.", "  "]), min_size=12, max_size=12),
+    before=st.sampled_from(["", "INSZ ", "dossier 42 van ", "/api/v1/preferences/"]),
+    after=st.sampled_from(["", " gezien", " 7", ".", "?page=0"]),
+)
+def test_every_form_the_insz_validator_accepts_is_masked(born, serial, separators, before, after):
+    from burgerprofiel.citizens.insz import insz_normalise
+
+    insz = _valid_insz(born, serial)
+    form = separators[0] + "".join(d + s for d, s in zip(insz, separators[1:], strict=True))
+    assert insz_normalise(form) == insz  # the validator takes it, so the logs must not show it
+    redacted = redact(before + form + after)
+    assert insz not in re.sub(r"[ .-]", "", redacted)
+    assert "[insz]" in redacted or "[phone]" in redacted  # "00..." (born in 2000) also reads as a phone number

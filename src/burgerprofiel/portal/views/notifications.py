@@ -14,7 +14,7 @@ from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
-from burgerprofiel.notifications.services import notification_mark_read
+from burgerprofiel.notifications.services import notification_list_view_record, notification_mark_read
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 
 
@@ -22,6 +22,9 @@ from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen
 @citizen_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     items = selectors.notifications_for_citizen(citizen=citizen_of(request))
+    notification_list_view_record(
+        citizen=citizen_of(request), notifications=items, actor=citizen_request_actor(request)
+    )
     return render(
         request,
         "notifications/list.html",

@@ -27,6 +27,7 @@ from burgerprofiel_client.models.notifications import (
     NotificationStatus,
     Receipt,
 )
+from burgerprofiel_client.models.preferences import Consent, ContactPreferences, LedgerEntry
 
 __all__ = [
     "Agent",
@@ -36,8 +37,10 @@ __all__ = [
     "BulkAccepted",
     "BulkLine",
     "BulkResult",
+    "Consent",
     "ConsistencyProof",
     "ContactPerson",
+    "ContactPreferences",
     "Delivery",
     "DossierActie",
     "DossierIdentificatie",
@@ -46,6 +49,7 @@ __all__ = [
     "Fase",
     "FoutOmschrijving",
     "InclusionProof",
+    "LedgerEntry",
     "Me",
     "Notification",
     "NotificationAccepted",
