@@ -531,6 +531,16 @@ PAYMENTS_CHECKOUT_ORIGIN = env(
     help="Origin of the provider's hosted checkout page (the portal's pay button redirects there; CSP form-action).",
     shown="https://www.mollie.com, or the origin of MOLLIE_API_ENDPOINT",
 )
+PAYMENTS_SYNC_AFTER_SECONDS = env_int(
+    "PAYMENTS_SYNC_AFTER_SECONDS",
+    600,
+    help="A payment or refund under way that no provider webhook moved for this long is fetched from the provider "
+    "by the worker's periodic check (a lost webhook never leaves a payment open).",
+)
+PERIODIC_TASKS["payments-provider-sync"] = {
+    "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
+    "seconds": 300,
+}
 if PRODUCTION and not MOLLIE_API_ENDPOINT.startswith("https://"):
     from django.core.exceptions import ImproperlyConfigured
 

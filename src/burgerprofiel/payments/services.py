@@ -52,12 +52,13 @@ from burgerprofiel.payments.models import (
     Refund,
     RefundStatus,
 )
-from burgerprofiel.payments.providers import ProviderPayment, ProviderRefund, provider_get
+from burgerprofiel.payments.providers import ProviderError, ProviderPayment, ProviderRefund, provider_get
 from burgerprofiel.webhooks.events import EventType
 from burgerprofiel.webhooks.services import webhook_event_publish
 
 log = logging.getLogger(__name__)
 
+SYNC_ACTOR = Actor(kind="system", id="betalingen:periodieke-controle")
 MAX_AMOUNT_CENTS = 100_000_000  # one million euro: more is no payment request a citizen pays online
 DESCRIPTION_MAX_LENGTH = 140  # the EPC QR code's unstructured remittance field
 CREDITOR_NAME_MAX_LENGTH = 70  # the EPC QR code's beneficiary name
@@ -349,6 +350,33 @@ def _refund_transition(refund: Refund, *, status: str, actor: Actor) -> bool:
     )
     _publish_refund(refund, actor)
     return True
+
+
+def payments_stale_sync(*, unchanged_for: dt.timedelta, limit: int = 200) -> dict[str, int]:
+    """Ask the provider about payments and refunds still under way that no webhook moved for a while.
+
+    A lost webhook (the platform was down, the provider gave up) must not leave a payment open for
+    ever: the periodic sweep fetches each such payment, as a webhook would have made us do.
+    """
+    cutoff = timezone.now() - unchanged_for
+    under_way = Payment.objects.filter(
+        status__in=[PaymentStatus.STARTED, PaymentStatus.SUBMITTED], updated_at__lt=cutoff
+    ).exclude(provider_payment_id="")
+    refunding = Payment.objects.filter(refunds__status=RefundStatus.SUBMITTED, refunds__updated_at__lt=cutoff).exclude(
+        provider_payment_id=""
+    )
+    pairs = list(under_way.values_list("provider", "provider_payment_id")[:limit])
+    pairs += [p for p in refunding.values_list("provider", "provider_payment_id")[:limit] if p not in pairs]
+    totals = {"checked": 0, "unreachable": 0}
+    for provider, provider_payment_id in pairs:
+        try:
+            payment_provider_sync(provider=provider, provider_payment_id=provider_payment_id, actor=SYNC_ACTOR)
+            totals["checked"] += 1
+        except ProviderError:
+            totals["unreachable"] += 1
+    if totals["unreachable"]:
+        log.warning("payment provider unreachable during the periodic check", extra=totals)
+    return totals
 
 
 # -- refunds ----------------------------------------------------------------------------------

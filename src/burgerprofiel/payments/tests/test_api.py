@@ -228,6 +228,27 @@ def test_a_double_click_makes_one_checkout(
     assert len(fake_mollie.store.payments) == 1
 
 
+def test_a_lost_webhook_is_made_good_by_the_periodic_check(
+    client: Client, pay_headers: dict[str, str], fake_mollie: FakeMollie
+) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    from burgerprofiel.payments.tasks import payments_stale_sync_task
+
+    payment = _started(client, pay_headers)
+    checkout_choose(payment.checkout_url, "paid")  # and the provider's webhook never arrives
+    assert payments_stale_sync_task.call()["checked"] == 0  # not stale yet: the webhook may still come
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+        assert payments_stale_sync_task.call() == {"checked": 1, "unreachable": 0}
+        assert payments_stale_sync_task.call() == {"checked": 0, "unreachable": 0}
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCESS
+    moved = AuditEvent.objects.get(action="payment.status_changed", detail__to="success")
+    assert moved.actor_id == "betalingen:periodieke-controle"
+
+
 # -- refunds -------------------------------------------------------------------------------------
 
 
