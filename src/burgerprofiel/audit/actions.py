@@ -229,6 +229,11 @@ class AuditAction(StrEnum):
         "Betalingsbewijs gedownload",
         "Payment receipt downloaded",
     )
+    PAYMENT_PURGED = (
+        "payment.purged",
+        "Betaling gewist na de bewaartermijn",
+        "Payment erased after its retention period",
+    )
     PAYMENT_RECONCILIATION_EXPORTED = (
         "payment.reconciliation_exported",
         "Afstemming van betalingen gedownload",

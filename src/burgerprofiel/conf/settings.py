@@ -541,6 +541,10 @@ PERIODIC_TASKS["payments-provider-sync"] = {
     "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
     "seconds": 300,
 }
+PERIODIC_TASKS["payments-retention"] = {
+    "task": "burgerprofiel.payments.tasks.payments_retention_purge_task",
+    "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+}
 if PRODUCTION and not MOLLIE_API_ENDPOINT.startswith("https://"):
     from django.core.exceptions import ImproperlyConfigured
 

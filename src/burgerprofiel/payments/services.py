@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from schwifty import IBAN
@@ -35,9 +35,10 @@ from schwifty.exceptions import SchwiftyException
 from stdnum.be import ogm_vcs
 from stdnum.exceptions import ValidationError as StdnumError
 
-from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
+from burgerprofiel.agencies.selectors import agency_get, current_order_version
 from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.actors import Actor
+from burgerprofiel.audit.actors import SYSTEM, Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.models import Citizen
@@ -423,6 +424,52 @@ def refund_create(
         _publish_refund(refund, actor)
         _refund_transition(refund, status=remote.status, actor=actor)
     return refund
+
+
+# -- retention --------------------------------------------------------------------------------
+
+
+def payments_retention_days(*, agency_id: int) -> int:
+    """Days a finished payment is kept: the agency's order, else the default (seven years, bookkeeping law)."""
+    version = current_order_version(agency_id=agency_id)
+    if version is not None and Component.BETALINGEN in version.retention_days:
+        return version.retention_for(Component.BETALINGEN)
+    return DEFAULT_RETENTION_DAYS[Component.BETALINGEN]
+
+
+def payments_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Remove finished payments (and their refunds) past the order's retention (DESIGN rule 7); the
+    audit event that stays names only ids, dates and the amount. Open payments are never purged."""
+    now = now or timezone.now()
+    purged = 0
+    agency_ids = Payment.objects.filter(finished_at__isnull=False).values_list("agency_id", flat=True).distinct()
+    for agency_id in list(agency_ids.order_by()):
+        days = payments_retention_days(agency_id=agency_id)
+        cutoff = now - dt.timedelta(days=days)
+        actor = Actor(kind=SYSTEM.kind, id=SYSTEM.id, agency_id=agency_id)
+        while True:
+            with transaction.atomic():
+                due = Payment.objects.filter(agency_id=agency_id, finished_at__lte=cutoff).order_by("pk")
+                if connection.features.has_select_for_update_skip_locked:
+                    due = due.select_for_update(skip_locked=True)
+                batch = list(due[:batch_size])
+                for payment in batch:
+                    payment_id, citizen_id = payment.pk, payment.citizen_id
+                    finished = payment.finished_at.isoformat() if payment.finished_at else None
+                    payment.refunds.all().delete()
+                    payment.delete()
+                    audit_record(
+                        actor=actor,
+                        action=AuditAction.PAYMENT_PURGED,
+                        agency_id=agency_id,
+                        target=Payment,
+                        object_id=str(payment_id),
+                        detail={"citizen": str(citizen_id), "finished_at": finished, "retention_days": days},
+                    )
+            purged += len(batch)
+            if len(batch) < batch_size:
+                break
+    return purged
 
 
 def refunded_cents(payment: Payment) -> int:

@@ -42,6 +42,7 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("dosis_retention_purge", hourly),
             ("partitions_ensure_task", 3600),  # the coming months' partitions (PostgreSQL), months ahead of need
             ("payments_stale_sync_task", 300),  # payments no provider webhook moved: asked of the provider
+            ("payments_retention_purge_task", hourly),  # finished payments past their order's retention
         ]
     )
 

@@ -40,6 +40,13 @@ from typing import Any
 
 OUTCOMES = ("paid", "failed", "canceled", "expired")
 METHODS = ("bancontact", "kbc", "belfius", "creditcard", "applepay")
+METHOD_LABELS = {
+    "bancontact": "Bancontact",
+    "kbc": "KBC/CBC-betaalknop",
+    "belfius": "Belfius Pay-knop",
+    "creditcard": "Kredietkaart",
+    "applepay": "Apple Pay",
+}
 FEE = Decimal("0.39")  # what the fake keeps of a paid payment (settlementAmount = amount - FEE)
 ALPHABET = string.ascii_letters + string.digits
 
@@ -331,7 +338,7 @@ class Handler(BaseHTTPRequestHandler):
             description = html.escape(payment["description"])
         method_inputs = "".join(
             f'<label><input type="radio" name="method" value="{html.escape(m)}"{" checked" if i == 0 else ""}> '
-            f"{html.escape(m.capitalize())}</label>"
+            f"{html.escape(METHOD_LABELS.get(m, m))}</label>"
             for i, m in enumerate(methods)
         )
         outcome_inputs = "".join(

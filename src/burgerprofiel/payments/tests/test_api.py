@@ -351,3 +351,26 @@ def test_the_payment_list_filters_by_status(client: Client, pay_headers: dict[st
 def test_the_insz_never_reaches_the_agencys_event(client: Client, pay_headers: dict[str, str]) -> None:
     _create(client, pay_headers)
     assert INSZ not in Event.objects.get().body
+
+
+# -- retention -----------------------------------------------------------------------------------
+
+
+def test_finished_payments_past_the_orders_retention_are_erased_with_audit_evidence(
+    client: Client, pay_headers: dict[str, str], fake_mollie: FakeMollie
+) -> None:
+    import datetime as dt
+
+    from burgerprofiel.payments.services import payments_purge_expired
+
+    paid = _paid(client, pay_headers)
+    client.post(
+        f"/api/v1/payments/{paid.pk}/refunds", {"amount_cents": 100}, content_type="application/json", **pay_headers
+    )
+    still_open = Payment.objects.get(pk=_create(client, pay_headers).json()["id"])
+    seven_years = timezone.now() + dt.timedelta(days=365 * 7 + 2)
+    assert payments_purge_expired(now=timezone.now()) == 0
+    assert payments_purge_expired(now=seven_years) == 1
+    assert list(Payment.objects.all()) == [still_open] and not Refund.objects.exists()
+    purged = AuditEvent.objects.get(action="payment.purged")
+    assert purged.object_id == str(paid.pk) and purged.detail["retention_days"] == 365 * 7
