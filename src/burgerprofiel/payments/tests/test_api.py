@@ -176,6 +176,27 @@ def test_a_forged_webhook_leaves_the_payment_open(
     assert [e["data"]["status"] for e in _events(str(payment.pk))] == ["created", "started"]
 
 
+def test_a_provider_that_reports_another_amount_puts_the_payment_in_error_never_success(
+    client: Client, pay_headers: dict[str, str], fake_mollie: FakeMollie
+) -> None:
+    payment = _started(client, pay_headers)
+    checkout_choose(payment.checkout_url, "paid")
+    fake_mollie.store.payments[payment.provider_payment_id]["amount"]["value"] = "0.01"
+    _webhook(client, payment.provider_payment_id)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.ERROR and payment.paid_at is None
+
+
+def test_an_unreachable_provider_answers_503_so_the_webhook_comes_again(
+    client: Client, pay_headers: dict[str, str], fake_mollie: FakeMollie, settings: Any
+) -> None:
+    payment = _started(client, pay_headers)
+    settings.MOLLIE_API_ENDPOINT = "http://127.0.0.1:9"  # nothing listens on the discard port
+    assert _webhook(client, payment.provider_payment_id).status_code == 503
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.STARTED
+
+
 def test_a_webhook_for_an_unknown_payment_changes_nothing(client: Client, fake_mollie: FakeMollie) -> None:
     assert _webhook(client, "tr_unknown123").status_code == 200
     assert _webhook(client, "tr_<script>").status_code == 400
