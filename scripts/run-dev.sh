@@ -10,7 +10,8 @@ export BURGERPROFIEL_BASE_DIR="${BURGERPROFIEL_BASE_DIR:-$PWD}"
 BIND="${BIND:-127.0.0.1:8000}"
 OIDC_PORT="${OIDC_PORT:-8001}"
 SOURCES_PORT="${SOURCES_PORT:-8002}"
-MOLLIE_PORT="${MOLLIE_PORT:-8003}"
+WEBHOOK_PORT="${WEBHOOK_PORT:-8003}"
+MOLLIE_PORT="${MOLLIE_PORT:-8004}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
 # Payments go to the FAKE Mollie started below (no money moves); it calls the platform's webhook back.
 export MOLLIE_API_ENDPOINT="${MOLLIE_API_ENDPOINT:-http://127.0.0.1:$MOLLIE_PORT}"
@@ -20,7 +21,7 @@ mkdir -p "$VAR"
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
 
 "$BIN/burgerprofiel" migrate --no-input -v 0
-"$BIN/burgerprofiel" demo seed
+"$BIN/burgerprofiel" demo seed --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks"
 
 # The portal's client secret at the dev provider: the development secret of this checkout.
 export DJANGO_SETTINGS_MODULE=burgerprofiel.conf.settings
@@ -66,6 +67,12 @@ OIDC_PORT="$OIDC_PORT" OIDC_REDIRECT_URIS="http://$BIND/oidc/callback" \
 start "$BIN/python" -m burgerprofiel.personal_data.devpeers --port "$SOURCES_PORT" \
   --jwks-url "http://$BIND/oauth/jwks" > "$VAR/demo-sources.log" 2>&1
 
+# The demo agency's webhook receiver: each event it gets (error reports, requests), verified with the
+# endpoint's Standard Webhooks secret, is one line in var/webhooks.log.
+WEBHOOK_SECRET=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-webhook.json'))['secret'])")
+start "$BIN/python" -m burgerprofiel.webhooks.devpeers --port "$WEBHOOK_PORT" --secret "$WEBHOOK_SECRET" \
+  > "$VAR/webhooks.log" 2>&1
+
 # The FAKE payment provider (Mollie's API, a hosted checkout where one picks the outcome, the webhook call).
 start "$BIN/python" -m burgerprofiel.payments.fake.mollie --port "$MOLLIE_PORT" > "$VAR/fake-mollie.log" 2>&1
 
@@ -85,6 +92,8 @@ cat <<MSG
     API-documentatie   http://$BIND/api/v1/docs
     backoffice         http://$BIND/backoffice/   (maak een account: .venv/bin/burgerprofiel staff create ...)
     demo-instantie     var/demo-agency.json (client_id en client_secret)
+                       foutmeldingen: /api/v1/error-reports, aanvragen: /api/v1/service-requests,
+                       gebeurtenissen: /api/v1/events en als webhook naar de demo-ontvanger (var/webhooks.log)
     aanmelddienst      $OIDC_ISSUER (dev OIDC-provider, log: var/oidc.log)
     demo-bronnen       http://127.0.0.1:$SOURCES_PORT (log: var/demo-sources.log)
     e-mail en sms      var/mail/ (elke verstuurde mail) en var/sms.log (elke verstuurde sms)

@@ -140,6 +140,23 @@ def login_citizen(client: Client, insz: str, *, acr: str = "eid") -> Any:
     return citizen
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """pytest-django's test databases, with Django's snapshot of what migrations put in them.
+
+    Django keeps that snapshot only when a test of the session asks for ``serialized_rollback``;
+    the flush below needs it always (it is small: content types, permissions, the back-office
+    roles).
+    """
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            if not getattr(connection, "_test_serialized_contents", None):
+                connection._test_serialized_contents = connection.creation.serialize_db_to_string()  # type: ignore[attr-defined]
+    yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _flush_past_audit_triggers() -> Any:
     """Let transactional tests (live servers, browsers) empty the database between tests.
@@ -149,9 +166,8 @@ def _flush_past_audit_triggers() -> Any:
     puts the triggers back. Production code has no such path.
 
     The flush also empties what migrations put in the database (the back-office roles), which
-    every later test would then miss. When the session keeps Django's snapshot of the freshly
-    migrated database (some test asks for ``serialized_rollback``, as the browser tests do), it
-    is loaded again right after the flush.
+    every later test would then miss: Django's snapshot of the freshly migrated database (see
+    ``django_db_setup``) is loaded again right after the flush.
     """
     import importlib
 
@@ -161,12 +177,14 @@ def _flush_past_audit_triggers() -> Any:
     from burgerprofiel.common.partitions import statement_triggers_sync
 
     triggers = importlib.import_module("burgerprofiel.audit.migrations.0002_append_only_triggers")
+    node_triggers = importlib.import_module("burgerprofiel.audit.migrations.0007_tree_nodes")
     original = flush.Command.handle
 
     def handle(self: Any, **options: Any) -> Any:
         connection = connections[options.get("database") or "default"]
         with connection.schema_editor(atomic=False) as editor:
             triggers.backwards(None, editor)
+            node_triggers.guard_drop(None, editor)
             if connection.vendor == "postgresql":  # the partitions' copies of the TRUNCATE guard go too
                 statement_triggers_sync(editor.connection.cursor())
         snapshot = getattr(connection, "_test_serialized_contents", None)
@@ -177,6 +195,7 @@ def _flush_past_audit_triggers() -> Any:
         finally:
             with connection.schema_editor(atomic=False) as editor:
                 triggers.forwards(None, editor)
+                node_triggers.guard_add(None, editor)
                 if connection.vendor == "postgresql":
                     statement_triggers_sync(editor.connection.cursor())
             if snapshot:

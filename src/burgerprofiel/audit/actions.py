@@ -240,6 +240,61 @@ class AuditAction(StrEnum):
         "Payment reconciliation downloaded",
     )
 
+    # -- fout melden (corrections) -------------------------------------------------------------
+    ERROR_REPORT_SUBMITTED = "error_report.submitted", "Fout gemeld", "Error reported"
+    ERROR_REPORT_LISTED = "error_report.listed", "Foutmeldingen opgevraagd", "Error reports listed"
+    ERROR_REPORT_VIEWED = "error_report.viewed", "Foutmelding bekeken", "Error report viewed"
+    ERROR_REPORT_ATTACHMENT_DOWNLOADED = (
+        "error_report.attachment_downloaded",
+        "Bijlage van een foutmelding gedownload",
+        "Error report attachment downloaded",
+    )
+    ERROR_REPORT_STATUS_CHANGED = (
+        "error_report.status_changed",
+        "Status van een foutmelding gewijzigd",
+        "Error report status changed",
+    )
+    ERROR_REPORT_MESSAGE_WRITTEN = (
+        "error_report.message_written",
+        "Bericht bij een foutmelding geschreven",
+        "Message on an error report written",
+    )
+    ERROR_REPORT_PURGED = (
+        "error_report.purged",
+        "Foutmeldingen gewist na de bewaartermijn",
+        "Error reports erased after their retention period",
+    )
+
+    # -- aanvragen (service_requests) ----------------------------------------------------------
+    REQUESTABLE_SERVICE_PUBLISHED = (
+        "requestable_service.published",
+        "Aan te vragen dienst gepubliceerd",
+        "Requestable service published",
+    )
+    REQUESTABLE_SERVICE_WITHDRAWN = (
+        "requestable_service.withdrawn",
+        "Aan te vragen dienst ingetrokken",
+        "Requestable service withdrawn",
+    )
+    SERVICE_REQUEST_SUBMITTED = "service_request.submitted", "Aanvraag ingediend", "Request submitted"
+    SERVICE_REQUEST_LISTED = "service_request.listed", "Aanvragen opgevraagd", "Requests listed"
+    SERVICE_REQUEST_VIEWED = "service_request.viewed", "Aanvraag bekeken", "Request viewed"
+    SERVICE_REQUEST_RECEIPT_DOWNLOADED = (
+        "service_request.receipt_downloaded",
+        "Ontvangstbewijs van een aanvraag gedownload",
+        "Request receipt downloaded",
+    )
+    SERVICE_REQUEST_DOSSIER_LINKED = (
+        "service_request.dossier_linked",
+        "Dossiernummer bij een aanvraag gegeven",
+        "Case number given for a request",
+    )
+    SERVICE_REQUEST_PURGED = (
+        "service_request.purged",
+        "Aanvragen gewist na de bewaartermijn",
+        "Requests erased after their retention period",
+    )
+
     # -- keys (crypto) -------------------------------------------------------------------------
     CRYPTO_DATA_KEY_DESTROYED = (
         "crypto.data_key.destroy",
@@ -251,6 +306,18 @@ class AuditAction(StrEnum):
         "crypto.signing_key.retired",
         "Ondertekeningssleutel buiten gebruik gesteld",
         "Signing key retired",
+    )
+
+    # -- the audit trail's witnesses (audit.witness) ---------------------------------------------
+    AUDIT_WITNESS_RECORDED = (
+        "audit.witness_recorded",
+        "Ondertekende boomkop gemeld door een instantie (getuige)",
+        "Signed tree head reported by an agency (witness)",
+    )
+    AUDIT_WITNESS_MISMATCH = (
+        "audit.witness_mismatch",
+        "Gemelde boomkop verschilt van het auditlog",
+        "Reported tree head differs from the audit log",
     )
 
     # -- the citizen's portal ------------------------------------------------------------------
@@ -351,6 +418,11 @@ class AuditAction(StrEnum):
         "backoffice.processingorder.suspended",
         "Verwerkingsopdracht opgeschort (back-office)",
         "Processing order suspended (back-office)",
+    )
+    BACKOFFICE_PROCESSINGORDER_ACTIVATED = (
+        "backoffice.processingorder.activated",
+        "Verwerkingsopdracht geactiveerd (back-office)",
+        "Processing order activated (back-office)",
     )
     BACKOFFICE_PROCESSINGORDER_RESUMED = (
         "backoffice.processingorder.resumed",

@@ -1,5 +1,7 @@
-"""Writes that only the back-office (and its CLI) makes: staff accounts, secret rotation, and the
-state guards around suspending and resuming a processing order from the back-office."""
+"""Writes that only the back-office (and its CLI) makes: staff accounts and secret rotation.
+
+A processing order's state changes are not here: they go through the state machine in
+``agencies.services`` (``ORDER_TRANSITIONS``), whichever surface asks."""
 
 from __future__ import annotations
 
@@ -17,8 +19,7 @@ from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from burgerprofiel.agencies.models import ApiClient, ProcessingOrder, ProcessingOrderVersion
-from burgerprofiel.agencies.services import processing_order_resume, processing_order_suspend
+from burgerprofiel.agencies.models import ApiClient
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, Actor, staff_actor
 from burgerprofiel.audit.models import AuditEvent
@@ -54,32 +55,6 @@ def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
         )
     client.secret_hash = locked.secret_hash
     return secret
-
-
-def _current_locked(order: ProcessingOrder) -> ProcessingOrderVersion | None:
-    return order.versions.select_for_update().order_by("-number").first()
-
-
-def processing_order_suspend_active(*, order: ProcessingOrder, reason: str, actor: Actor) -> ProcessingOrderVersion:
-    """Charter 2.3: suspend an order that is active now; anything else is refused, not versioned."""
-    if not reason.strip():
-        raise ValidationError("Een opschorting vraagt een reden (charter 2.3).", extra={"field": "reason"})
-    with transaction.atomic():
-        current = _current_locked(order)
-        if current is None or current.state != ProcessingOrderVersion.State.ACTIVE:
-            state = current.get_state_display() if current else "zonder versie"
-            raise Conflict(f"{order} is niet actief ({state}) en kan dus niet opgeschort worden.")
-        return processing_order_suspend(order=order, reason=reason.strip(), actor=actor)
-
-
-def processing_order_resume_suspended(*, order: ProcessingOrder, actor: Actor) -> ProcessingOrderVersion:
-    """Lift a suspension. Only a suspended order resumes: a draft is not activated by the back door."""
-    with transaction.atomic():
-        current = _current_locked(order)
-        if current is None or current.state != ProcessingOrderVersion.State.SUSPENDED:
-            state = current.get_state_display() if current else "zonder versie"
-            raise Conflict(f"{order} is niet opgeschort ({state}).")
-        return processing_order_resume(order=order, actor=actor)
 
 
 @dataclass

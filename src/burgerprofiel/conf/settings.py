@@ -57,6 +57,19 @@ BLIND_INDEX_KEY = env(
     help="HMAC key for blind indexes (INSZ lookups). Never rotate without re-indexing.",
     secret=True,
 )
+AUDIT_TRUSTED_KEYS = env_list(
+    "AUDIT_TRUSTED_KEYS",
+    "",
+    help="RFC 7638 thumbprints of the platform signing keys trusted to sign audit tree heads and access tokens, "
+    "comma-separated (`burgerprofiel keys trusted` prints them): pinned outside the database, so a key written "
+    "into the signing-key table is not believed. Required in production (system check crypto.E001). Empty in "
+    "development and tests: every key the platform made itself is pinned automatically.",
+)
+AUDIT_TRUSTED_KEYS_FILE = env(
+    "AUDIT_TRUSTED_KEYS_FILE",
+    "",
+    help="Path of a published JWKS of trusted signing keys (public parts), pinned in addition to AUDIT_TRUSTED_KEYS.",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -85,6 +98,8 @@ INSTALLED_APPS = [
     "burgerprofiel.preferences",
     "burgerprofiel.personal_data",
     "burgerprofiel.documents",
+    "burgerprofiel.corrections",
+    "burgerprofiel.service_requests",
     "burgerprofiel.payments",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
@@ -299,6 +314,16 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # Retries, interrupted sends, message content past retention.
     "notifications-housekeeping": {
         "task": "burgerprofiel.notifications.tasks.notifications_housekeeping_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Error reports (with their attachment) past their order's retention of foutmeldingen.
+    "corrections-purge": {
+        "task": "burgerprofiel.corrections.tasks.error_reports_purge_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Service requests past their order's retention of aanvragen.
+    "service-requests-purge": {
+        "task": "burgerprofiel.service_requests.tasks.service_requests_purge_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     # Webhook retries that came due, events past retention.

@@ -1,7 +1,8 @@
 """The platform's JWS signing: access tokens (RFC 9068) and signed audit tree heads.
 
-The newest unretired key signs; every unretired key is published at ``/oauth/jwks`` so tokens
-signed just before a rotation still verify.
+The newest unretired *trusted* key signs; every unretired trusted key is published at
+``/oauth/jwks`` so tokens signed just before a rotation still verify. Trusted means pinned outside
+the database (``crypto.pins``): a row written into the table by hand neither signs nor verifies.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import threading
 import time
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from joserfc import jws, jwt
 from joserfc.jwk import ECKey, KeySet
 
 from burgerprofiel.common.errors import Conflict, NotFound
-from burgerprofiel.crypto import keyring
+from burgerprofiel.crypto import keyring, pins
 from burgerprofiel.crypto.models import SigningKey
 
 _loaded: dict[str, ECKey] = {}
@@ -56,12 +58,37 @@ def _private_key(row: SigningKey) -> ECKey:
     return key
 
 
+def signing_key_trusted(row: SigningKey) -> bool:
+    """Whether the key in ``row`` is pinned: by the operator's configuration, or (development and
+    tests without one) because the platform made it: its private half unwraps under our KEK and
+    belongs to the public half in the row."""
+    if not pins.pinned_automatically():
+        return pins.is_pinned(row.public_jwk)
+    try:
+        return _private_key(row).thumbprint() == pins.thumbprint(row.public_jwk)
+    except Exception:  # unwrapping or importing fails in many ways; any failure means not ours
+        return False
+
+
+def trusted_signing_keys(*, include_retired: bool = False) -> list[SigningKey]:
+    rows = SigningKey.objects.order_by("created_at")
+    if not include_retired:
+        rows = rows.filter(retired_at__isnull=True)
+    return [row for row in rows if signing_key_trusted(row)]
+
+
 def current_signing_key() -> SigningKey:
-    row = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
-    if row is None:
-        with transaction.atomic():
-            row = signing_key_create()
-    return row
+    """The newest unretired trusted key. A rotated key takes over only once it is pinned."""
+    for row in SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at"):
+        if signing_key_trusted(row):
+            return row
+    if not pins.pinned_automatically():
+        raise ImproperlyConfigured(
+            "No active signing key is pinned: make one (`burgerprofiel keys rotate-signing`) and add its "
+            "thumbprint (`burgerprofiel keys trusted`) to AUDIT_TRUSTED_KEYS."
+        )
+    with transaction.atomic():
+        return signing_key_create()
 
 
 def sign_jwt(claims: dict[str, Any], *, typ: str = "JWT") -> str:
@@ -87,8 +114,7 @@ def public_keyset() -> KeySet:
     cached = _keyset
     if cached is not None and cached[1] > now:
         return cached[0]
-    rows = SigningKey.objects.filter(retired_at__isnull=True)
-    keyset = KeySet([ECKey.import_key(dict(r.public_jwk)) for r in rows])
+    keyset = KeySet([ECKey.import_key(dict(r.public_jwk)) for r in trusted_signing_keys()])
     _keyset = (keyset, now + KEYSET_CACHE_SECONDS)
     return keyset
 
@@ -99,7 +125,7 @@ def forget_public_keys() -> None:
 
 
 def jwks() -> dict[str, Any]:
-    return {"keys": [dict(r.public_jwk) for r in SigningKey.objects.filter(retired_at__isnull=True)]}
+    return {"keys": [dict(r.public_jwk) for r in trusted_signing_keys()]}
 
 
 def signing_key_retired_mark(*, kid: str) -> tuple[SigningKey, bool]:
@@ -114,7 +140,7 @@ def signing_key_retired_mark(*, kid: str) -> tuple[SigningKey, bool]:
             raise NotFound(f"Ondertekeningssleutel {kid} bestaat niet.")
         if row.retired_at is not None:
             return row, False
-        if not SigningKey.objects.filter(retired_at__isnull=True).exclude(kid=kid).exists():
+        if not any(other.kid != kid for other in trusted_signing_keys()):
             raise Conflict("Dit is de enige actieve sleutel: maak eerst een nieuwe (keys rotate-signing).")
         row.retired_at = timezone.now()
         row.save(update_fields=["retired_at"])
@@ -123,9 +149,9 @@ def signing_key_retired_mark(*, kid: str) -> tuple[SigningKey, bool]:
 
 
 def audit_jwks() -> dict[str, Any]:
-    """Every key that ever signed, retired ones with their retirement time: for tree-head checks."""
+    """Every trusted key that ever signed, retired ones with their retirement time: for tree-head checks."""
     keys = []
-    for row in SigningKey.objects.order_by("created_at"):
+    for row in trusted_signing_keys(include_retired=True):
         jwk = dict(row.public_jwk)
         jwk["iat"] = int(row.created_at.timestamp())
         if row.retired_at is not None:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.agencies.selectors import agencies_not_processing, current_order_version
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
@@ -266,6 +266,9 @@ def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.
     """Mark the citizen's own meldingen read (all unread ones when ``notification_ids`` is None)."""
     with transaction.atomic():
         qs = Notification.objects.filter(citizen=citizen, read_at__isnull=True)
+        # Meldingen the citizen is not shown (their agency's order is suspended or ended) stay as they are.
+        stopped = agencies_not_processing(agency_ids=qs.values_list("agency_id", flat=True).distinct())
+        qs = qs.exclude(agency_id__in=list(stopped))
         if notification_ids is not None:
             qs = qs.filter(pk__in=list(notification_ids))
         count = qs.update(read_at=timezone.now())

@@ -188,7 +188,8 @@ def _authenticate_assertion(assertion: str, form_client_id: str) -> ApiClient:
 
 def _authenticate_secret(client_id: str, secret: str) -> ApiClient:
     client = api_client_by_client_id(client_id=client_id)
-    if client is None or not api_client_secret_matches(client=client, secret=secret):
+    # Asked also without a client: an unknown client_id costs the same argon2 work as a wrong secret.
+    if not api_client_secret_matches(client=client, secret=secret) or client is None:
         raise _fail(
             error="invalid_client",
             detail="Ongeldige client-gegevens.",

@@ -119,6 +119,7 @@ class SourceResult:
     status: str  # ok | empty | unavailable
     message: str = ""
     items: list[Item] = field(default_factory=list)
+    agency_id: int = 0  # the owning agency (an error report on an item goes to it)
 
 
 @dataclass
@@ -274,7 +275,9 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
     with transaction.atomic():
         for entry in checked:
             source = entry.source
-            result = SourceResult(source.pk, source.agency.name, source.theme, source.loket_url, "unavailable")
+            result = SourceResult(
+                source.pk, source.agency.name, source.theme, source.loket_url, "unavailable", agency_id=source.agency_id
+            )
             outcome = outcomes.get(source.pk)
             kind = entry.refused
             if outcome is not None:
@@ -361,6 +364,6 @@ def _cache_read(citizen: Citizen, session_key: str) -> list[Theme] | None:
         return None
     try:
         # Authenticated encryption: only this platform can have written what unseals here.
-        return pickle.loads(decrypt_bytes(sealed))  # type: ignore[no-any-return]  # noqa: S301
+        return pickle.loads(decrypt_bytes(sealed))  # type: ignore[no-any-return]  # noqa: S301 - AES-GCM sealed by this platform: only it can have written what unpickles
     except (KeyUnavailable, ValueError):
         return None

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
-from burgerprofiel.citizens.insz import insz_normalise
+from burgerprofiel.citizens.insz import Insz, insz_normalise
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.selectors import citizen_by_insz
 from burgerprofiel.preferences.selectors import preferences_for_agency
@@ -43,12 +43,7 @@ class LedgerEntryOut(Schema):
 
 
 class PreferencesLookupIn(Schema):
-    insz: str = Field(
-        min_length=11,
-        max_length=32,
-        description="INSZ (rijksregister- of BIS-nummer) van de burger; spaties, punten en streepjes mogen.",
-        examples=["85073003328"],
-    )
+    insz: Insz  # spaces, dots and dashes may separate the digits; the pattern and format say how
 
 
 class PreferencesOut(Schema):

@@ -14,7 +14,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from burgerprofiel.api.routers import agency as api_module
+from burgerprofiel.api.routers import notifications as api_module
 from burgerprofiel.common.logging import JsonFormatter
 from burgerprofiel.common.redaction import redact
 
@@ -138,17 +138,18 @@ def captured_log():
 
 
 @pytest.mark.django_db
-def test_posting_a_contact_person_leaves_no_email_or_phone_in_any_log_line(client, auth_headers, captured_log):
-    body = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO", "phone": "+32 470 12 34 56"}
+def test_posting_a_notification_leaves_no_insz_or_message_text_in_any_log_line(client, auth_headers, captured_log):
+    # The contact-person POST that served here is gone (issue 11 item 10): a melding carries an INSZ
+    # and a free text, the two things a log must never hold.
+    body = {"insz": "85.07.30-033.28", "message": "Uw premie van Jan Peeters is goedgekeurd.", "ipdc_product": "1502"}
     response = client.post(
-        "/api/v1/contact-persons",
+        "/api/v1/notifications",
         body,
         content_type="application/json",
         HTTP_X_REQUEST_ID="agency-run-0001",
         **auth_headers,
     )
-    assert response.status_code == 201, response.content
-    assert response.json()["email"] == "jan.peeters@opgroeien.be"  # it was there to be leaked
+    assert response.status_code == 202, response.content
 
     lines = captured_log.lines()
     request_lines = [line for line in lines if line["request_id"] == "agency-run-0001"]
@@ -156,9 +157,8 @@ def test_posting_a_contact_person_leaves_no_email_or_phone_in_any_log_line(clien
     assert any(line["logger"] == "django.db.backends" for line in request_lines)  # the SQL was logged too
     for line in lines:
         raw = json.dumps(line, ensure_ascii=False)
-        assert "jan.peeters" not in raw
-        assert "opgroeien.be" not in raw
-        assert "470 12 34 56" not in raw
+        assert "85073003328" not in raw and "85.07.30-033.28" not in raw
+        assert "premie" not in raw
         assert "Peeters" not in raw  # names have no pattern to mask: they must simply never be logged
 
 
@@ -169,10 +169,10 @@ def test_every_log_line_written_while_answering_a_request_carries_its_request_id
     def explode(**kwargs):
         raise RuntimeError("kapot")
 
-    monkeypatch.setattr(api_module, "contact_person_add", explode)
-    body = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO"}
+    monkeypatch.setattr(api_module, "notification_create", explode)
+    body = {"insz": "85073003328", "message": "Uw dossier is afgerond.", "ipdc_product": "1502"}
     response = client.post(
-        "/api/v1/contact-persons",
+        "/api/v1/notifications",
         body,
         content_type="application/json",
         HTTP_X_REQUEST_ID="agency-run-0002",

@@ -166,7 +166,7 @@ def _single_statement(prepared: PreparedUpload) -> tuple[str, list[Any]]:
     values = _row_values(caller, prepared.queued, source_id=None, now=prepared.received_at, ref=prepared.ref)
     select = ", ".join("source.id" if column == "source_id" else "%s" for column in _COLUMNS)
     sql = (
-        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s), "  # noqa: S608
+        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s), "  # noqa: S608 - table names from the models; values are parameters
         f"queued AS (INSERT INTO {table} ({', '.join(_COLUMNS)}) SELECT {select} FROM source RETURNING id), "
         f"audited AS ({audit_sql}) "
         "SELECT id FROM queued"

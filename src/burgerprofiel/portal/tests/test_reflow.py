@@ -28,6 +28,8 @@ from burgerprofiel.agencies.models import Agency
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.cli.management.commands.demo import DEMO_CITIZENS, DEMO_KBO
+from burgerprofiel.corrections.services import error_report_submit
+from burgerprofiel.corrections.subjects import subject_for_dossier
 from burgerprofiel.dossiers.models import Dossier
 from burgerprofiel.notifications.models import Notification
 from burgerprofiel.notifications.services import notification_create
@@ -42,6 +44,8 @@ from burgerprofiel.portal.auth import (
     session_seal,
 )
 from burgerprofiel.portal.tests.conftest import REPO
+from burgerprofiel.service_requests.selectors import requestable_services_offered
+from burgerprofiel.service_requests.services import service_request_submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ARTIFACTS = REPO / "var" / "test-artifacts"
@@ -107,11 +111,36 @@ def citizen_data(live_server: Any) -> Iterator[dict[str, Any]]:
             responsible_org="Departement Omgeving, afdeling Vergunningsbeleid",
             actor=actor,
         )
+    # Issue 12: a report on a demo dossier and a request on the demo form, with long words.
+    dossier = Dossier.objects.filter(agency=demo).order_by("pk").first()
+    report = error_report_submit(
+        citizen=citizen,
+        subject=subject_for_dossier(citizen=citizen, dossier_id=dossier.pk),
+        what_is_wrong="De naam van de aanvrager is verkeerd gespeld: Vandenbroucke-Vanderschuerenstraat.",
+        should_be="Peeters-Vandenbroucke",
+    )
+    (form,) = requestable_services_offered()
+    request = service_request_submit(
+        citizen=citizen,
+        service=form,
+        answers={
+            "nummerplaat": "1-ABC-123",
+            "startdatum": "2026-12-01",
+            "voertuig": "Personenwagen",
+            "aantal_bewoners": 2,
+            "akkoord": True,
+            "opmerking": "Mijn oprit is niet bruikbaar door de verbouwingswerkzaamheden aan de voorgevel.",
+        },
+        applicant_name="An Peeters-Vandenbroucke",
+    )
     try:
         yield {
             "citizen": citizen,
-            "dossier": Dossier.objects.filter(agency=demo).order_by("pk").first(),
+            "dossier": dossier,
             "notification": Notification.objects.filter(citizen=citizen).order_by("created_at").first(),
+            "report": report,
+            "form": form,
+            "request": request,
         }
     finally:
         server.stop()
@@ -144,6 +173,12 @@ def _portal_pages(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("attesten", "/attesten"),
         ("wie-bekeek-mijn-gegevens", "/wie-bekeek-mijn-gegevens"),
         ("contactvoorkeuren", "/contactvoorkeuren"),
+        ("fout-melden", f"/mijn-dossiers/{data['dossier'].pk}/fout-melden"),
+        ("foutmeldingen", "/foutmeldingen/"),
+        ("foutmelding", f"/foutmeldingen/{data['report'].pk}/"),
+        ("aanvragen", "/aanvragen/"),
+        ("aanvraagformulier", f"/aanvragen/{data['form'].pk}/"),
+        ("aanvraag", f"/aanvragen/ingediend/{data['request'].pk}/"),
     ]
 
 

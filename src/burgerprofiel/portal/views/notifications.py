@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from burgerprofiel.agencies.selectors import AgencyDataSuspended
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
@@ -32,6 +33,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "active": [n for n in items if n.action_required],
             "passive": [n for n in items if not n.action_required],
             "unread": sum(1 for n in items if n.read_at is None),
+            "suspended": selectors.notification_agencies_suspended_for_citizen(citizen=citizen_of(request)),
         },
     )
 
@@ -42,6 +44,8 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     citizen = citizen_of(request)
     try:
         notification = selectors.notification_for_citizen(citizen=citizen, notification_id=pk)
+    except AgencyDataSuspended as exc:
+        return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404 from exc
     if notification.read_at is None:
@@ -61,7 +65,12 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 @citizen_required
 def notification_read(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    notification_mark_read(citizen=citizen_of(request), notification_ids=[pk], actor=citizen_request_actor(request))
+    citizen = citizen_of(request)
+    try:  # another citizen's melding is not found, as one that does not exist (DESIGN rule 6)
+        selectors.notification_for_citizen(citizen=citizen, notification_id=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    notification_mark_read(citizen=citizen, notification_ids=[pk], actor=citizen_request_actor(request))
     return HttpResponseRedirect(reverse("notifications:list"))
 
 

@@ -1,7 +1,14 @@
 """Typed models of what the agency API sends and answers."""
 
 from burgerprofiel_client.models.agency import ContactPerson, Me, OrderCheck, OrderComponent, ProcessingOrder
-from burgerprofiel_client.models.audit import AuditEvent, ConsistencyProof, InclusionProof, TreeHead, TreeRef
+from burgerprofiel_client.models.audit import (
+    AuditEvent,
+    ConsistencyProof,
+    InclusionProof,
+    TreeHead,
+    TreeRef,
+    WitnessedHead,
+)
 from burgerprofiel_client.models.dosis import (
     Agent,
     Beheerder,
@@ -64,4 +71,5 @@ __all__ = [
     "TreeRef",
     "UploadAccepted",
     "UploadResult",
+    "WitnessedHead",
 ]

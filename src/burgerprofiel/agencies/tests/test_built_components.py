@@ -1,0 +1,72 @@
+"""An order may name only the components this platform has built (catalogue.BUILT_COMPONENTS)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from burgerprofiel.agencies import catalogue
+from burgerprofiel.agencies.catalogue import Component
+from burgerprofiel.agencies.models import Agency, ProcessingOrder
+from burgerprofiel.agencies.services import agency_onboard, components_validate, processing_order_change
+from burgerprofiel.common.errors import ValidationError
+from burgerprofiel.conftest import TEST_ACTOR
+
+pytestmark = pytest.mark.django_db
+
+NOT_BUILT = [Component.FOUTMELDINGEN, Component.AANVRAGEN, Component.BETALINGEN]
+# The registry before any citizen-action component was built: a component outside it stands for
+# one not built yet, whichever of them have been built since.
+FIRST_FIVE = (
+    Component.UW_GEGEVENS,
+    Component.ATTESTEN,
+    Component.DOSIS,
+    Component.NOTIFICATIES,
+    Component.CONTACTVOORKEUREN,
+)
+
+
+@pytest.mark.parametrize("component", NOT_BUILT)
+def test_an_order_naming_a_component_not_built_yet_is_refused(component):
+    if catalogue.is_built(component):
+        pytest.skip(f"{component} has been built since")
+    with pytest.raises(ValidationError) as refused:
+        components_validate(["dosis", component])
+    assert refused.value.extra == {"field": "components", "not_built": [component]}
+    assert "Nog niet beschikbaar" in refused.value.detail
+
+
+def test_onboarding_with_a_component_not_built_stores_nothing(monkeypatch):
+    monkeypatch.setattr(catalogue, "BUILT_COMPONENTS", FIRST_FIVE)
+    with pytest.raises(ValidationError):
+        agency_onboard(name="Agentschap", kbo="0316380841", components=["dosis", "betalingen"], actor=TEST_ACTOR)
+    assert not Agency.objects.exists()
+
+
+def test_the_cli_says_which_component_is_not_available(db, monkeypatch):
+    monkeypatch.setattr(catalogue, "BUILT_COMPONENTS", FIRST_FIVE)
+    with pytest.raises(CommandError, match="Nog niet beschikbaar op het platform: Betalingen"):
+        call_command(
+            "agency", "onboard", "--name", "A", "--kbo", "0316380841", "--components", "dosis,betalingen",
+            stdout=io.StringIO(),
+        )  # fmt: skip
+
+
+def test_an_order_cannot_be_changed_to_add_a_component_not_built(agency):
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    with pytest.raises(ValidationError):
+        processing_order_change(order=order, actor=TEST_ACTOR, note="uitbreiding", components=["dosis", "aanvragen"])
+    assert order.versions.count() == 1
+
+
+def test_a_component_added_to_the_registry_can_be_ordered(monkeypatch):
+    monkeypatch.setattr(catalogue, "BUILT_COMPONENTS", (*FIRST_FIVE, Component.BETALINGEN))
+    assert components_validate(["betalingen", "dosis"]) == ["dosis", "betalingen"]
+
+
+def test_betalingen_is_built_and_orderable():
+    assert catalogue.is_built(Component.BETALINGEN)
+    assert components_validate(["betalingen"]) == ["betalingen"]
