@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, settings
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
@@ -23,6 +24,12 @@ from burgerprofiel.crypto.signing import forget_public_keys
 from burgerprofiel.oauth.services import ASSERTION_TYPE, token_url
 
 TEST_ACTOR = Actor(kind="staff", id="test-operator")
+
+# Hypothesis: modest in `make test` (every property still meets dozens of examples), thorough on demand
+# (HYPOTHESIS_PROFILE=thorough). No deadline: the machines that run the suite are shared and slow.
+settings.register_profile("suite", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @dataclass

@@ -28,16 +28,23 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from burgerprofiel.agencies import catalogue
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer, login_citizen, make_agency
+from burgerprofiel.corrections.attachments import AttachmentIn
+from burgerprofiel.corrections.models import ErrorReport
+from burgerprofiel.corrections.services import error_report_submit
+from burgerprofiel.corrections.subjects import subject_for_dossier
 from burgerprofiel.dossiers.models import Dossier
 from burgerprofiel.dossiers.services import dosis_source_register
 from burgerprofiel.notifications.models import Notification
 from burgerprofiel.preferences.consent_texts import CURRENT_VERSION
 from burgerprofiel.preferences.services import consent_set, iban_set
+from burgerprofiel.service_requests.models import RequestableService, ServiceRequest
+from burgerprofiel.service_requests.services import service_request_submit
 from burgerprofiel.webhooks.dispatch import webhook_deliveries_dispatch
 from burgerprofiel.webhooks.events import EventType
 from burgerprofiel.webhooks.services import webhook_event_publish
@@ -45,13 +52,18 @@ from burgerprofiel.webhooks.services import webhook_event_publish
 pytestmark = pytest.mark.django_db
 
 COMPONENTS = ["uw_gegevens", "attesten", "dosis", "notificaties", "contactvoorkeuren"]
-# The components webhook events come from (they need no endpoint of their own here).
-EVENT_COMPONENTS = ["foutmeldingen", "aanvragen", "betalingen"]
+# The components webhook events come from, as far as they are built (betalingen is on its way).
+EVENT_COMPONENTS = [c for c in ("foutmeldingen", "aanvragen", "betalingen") if catalogue.is_built(c)]
 FIRST_BRON = "https://eerste.example/dosis/isolatie"
 SECOND_BRON = "https://tweede.example/dosis/isolatie"
 CITIZEN = "85073003328"
 OTHER_CITIZEN = "90020199704"
 MISSING_UUID = "00000000-0000-4000-8000-000000000000"
+ISOLATION_FORM = {
+    "type": "object",
+    "properties": {"reden": {"type": "string", "title": "Reden", "maxLength": 200}},
+    "required": ["reden"],
+}
 
 
 def kbo(n: int) -> str:
@@ -209,6 +221,37 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
     )
     world.markers.update({"BE71096123456769", "BE71 0961 2345 6769"})
 
+    # An error report and a request to the first agency, and the form the request was made on.
+    report = error_report_submit(
+        citizen=citizen,
+        subject=subject_for_dossier(citizen=citizen, dossier_id=world.ids["dossier"]),
+        what_is_wrong="Fout volgens het eerste agentschap",
+        should_be="Juist",
+        attachment=AttachmentIn("bewijs.pdf", b"%PDF-1.4 eerste"),
+    )
+    world.ids["report"] = str(report.pk)
+    world.markers.update({str(report.pk), "Fout volgens het eerste agentschap"})
+    service = _ok(
+        client.post(
+            "/api/v1/requestable-services",
+            {"ipdc_product": "1234", "title": "Dienst van het eerste", "form_schema": ISOLATION_FORM},
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
+    world.ids["service"] = service["id"]
+    request = service_request_submit(
+        citizen=citizen,
+        service=RequestableService.objects.get(pk=service["id"]),
+        answers={"reden": "Aanvraag bij het eerste agentschap"},
+        applicant_name="Burger Eerste",
+    )
+    world.ids["request"] = str(request.pk)
+    world.markers.update(
+        {service["id"], "Dienst van het eerste", str(request.pk), "Aanvraag bij het eerste agentschap"}
+    )
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
@@ -232,12 +275,28 @@ def _delivery_still_failed(world: World) -> None:
     assert [d["id"] for d in failed["deliveries"]] == [world.ids["delivery"]]
 
 
+def _report_unchanged(world: World) -> None:
+    report = ErrorReport.objects.get(pk=world.ids["report"])
+    assert report.status == "ingediend" and report.entries.count() == 1
+
+
+def _service_still_offered(world: World) -> None:
+    assert RequestableService.objects.get(pk=world.ids["service"]).active
+
+
+def _request_unanswered(world: World) -> None:
+    assert ServiceRequest.objects.get(pk=world.ids["request"]).dossier_number == ""
+
+
 def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
     """An operation that names no object: it acts on (or lists) the caller's own data."""
     return lambda world: Case(Call(method, path, **kwargs))
 
 
 ENDPOINTS = "/api/v1/webhooks/endpoints"
+REPORTS = "/api/v1/error-reports"
+FORMS = "/api/v1/requestable-services"
+REQUESTS = "/api/v1/service-requests"
 CASES: dict[tuple[str, str], Callable[[World], Case]] = {
     ("get", "/api/v1/me"): _own("get", "/api/v1/me"),
     ("get", "/api/v1/me/order-check"): _own("get", "/api/v1/me/order-check", query={"component": "dosis"}),
@@ -341,6 +400,42 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
         _dossier_still_there,
     ),
     ("get", "/api/v2/dosis/bronnen/uris"): _own("get", "/api/v2/dosis/bronnen/uris"),
+    ("get", REPORTS): _own("get", REPORTS),
+    ("get", REPORTS + "/{report_id}"): lambda w: Case(
+        Call("get", f"{REPORTS}/{w.ids['report']}"), Call("get", f"{REPORTS}/{MISSING_UUID}")
+    ),
+    ("get", REPORTS + "/{report_id}/attachment"): lambda w: Case(
+        Call("get", f"{REPORTS}/{w.ids['report']}/attachment"), Call("get", f"{REPORTS}/{MISSING_UUID}/attachment")
+    ),
+    ("post", REPORTS + "/{report_id}/status"): lambda w: Case(
+        Call("post", f"{REPORTS}/{w.ids['report']}/status", body={"status": "gecorrigeerd"}),
+        Call("post", f"{REPORTS}/{MISSING_UUID}/status", body={"status": "gecorrigeerd"}),
+        _report_unchanged,
+    ),
+    ("post", REPORTS + "/{report_id}/messages"): lambda w: Case(
+        Call("post", f"{REPORTS}/{w.ids['report']}/messages", body={"text": "Van het tweede"}),
+        Call("post", f"{REPORTS}/{MISSING_UUID}/messages", body={"text": "Van het tweede"}),
+        _report_unchanged,
+    ),
+    ("post", FORMS): _own(
+        "post", FORMS, body={"ipdc_product": "9", "title": "Dienst van het tweede", "form_schema": ISOLATION_FORM}
+    ),
+    ("get", FORMS): _own("get", FORMS),
+    ("get", FORMS + "/{service_id}"): lambda w: Case(
+        Call("get", f"{FORMS}/{w.ids['service']}"), Call("get", f"{FORMS}/{MISSING_UUID}")
+    ),
+    ("delete", FORMS + "/{service_id}"): lambda w: Case(
+        Call("delete", f"{FORMS}/{w.ids['service']}"), Call("delete", f"{FORMS}/{MISSING_UUID}"), _service_still_offered
+    ),
+    ("get", REQUESTS): _own("get", REQUESTS),
+    ("get", REQUESTS + "/{request_id}"): lambda w: Case(
+        Call("get", f"{REQUESTS}/{w.ids['request']}"), Call("get", f"{REQUESTS}/{MISSING_UUID}")
+    ),
+    ("post", REQUESTS + "/{request_id}/dossier"): lambda w: Case(
+        Call("post", f"{REQUESTS}/{w.ids['request']}/dossier", body={"dossier_number": "DOS-TWEEDE-1"}),
+        Call("post", f"{REQUESTS}/{MISSING_UUID}/dossier", body={"dossier_number": "DOS-TWEEDE-1"}),
+        _request_unanswered,
+    ),
 }
 
 
@@ -503,7 +598,9 @@ class PortalCase:
 
 
 def _portal_world(client: Client) -> dict[str, Any]:
-    agency = make_agency(name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties")
+    agency = make_agency(
+        name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties,foutmeldingen,aanvragen"
+    )
     dosis_source_register(agency=Agency.objects.get(pk=agency.agency_id), uri=FIRST_BRON, actor=TEST_ACTOR)
     headers = bearer(client, agency)
     _ok(
@@ -522,9 +619,34 @@ def _portal_world(client: Client) -> dict[str, Any]:
             **headers,
         )
     )
+    other = citizen_get_or_create(insz=OTHER_CITIZEN)
+    dossier = Dossier.objects.get(number="DOS-PORTAAL-1")
+    report = error_report_submit(
+        citizen=other,
+        subject=subject_for_dossier(citizen=other, dossier_id=dossier.pk),
+        what_is_wrong="fout",
+        should_be="juist",
+    )
+    service = _ok(
+        client.post(
+            "/api/v1/requestable-services",
+            {"ipdc_product": "1", "title": "Dienst", "form_schema": ISOLATION_FORM, "min_acr": "sms"},
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
+    request = service_request_submit(
+        citizen=other,
+        service=RequestableService.objects.get(pk=service["id"]),
+        answers={"reden": "de mijne"},
+        applicant_name="Iemand Anders",
+    )
     return {
-        "dossier": Dossier.objects.get(number="DOS-PORTAAL-1").pk,
+        "dossier": dossier.pk,
         "notification": str(Notification.objects.get().pk),
+        "report": str(report.pk),
+        "request": str(request.pk),
     }
 
 
@@ -537,6 +659,8 @@ NOT_AN_OBJECT = {
     "preferences:remove": "channel",
     # A certificate is fetched live from the source for the logged-in citizen's own INSZ (never by id).
     "documents:download": "source, year and language",
+    # A published form is offered to every citizen: no citizen's object (their request is, below).
+    "service_requests:form": "a requestable service",
 }
 PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
     "dossiers:detail": lambda w: PortalCase("get", f"/mijn-dossiers/{w['dossier']}/", "/mijn-dossiers/999999999/"),
@@ -545,6 +669,23 @@ PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
     ),
     "notifications:read": lambda w: PortalCase(
         "post", f"/meldingen/{w['notification']}/gelezen", f"/meldingen/{MISSING_UUID}/gelezen"
+    ),
+    "corrections:report-dossier": lambda w: PortalCase(
+        "get", f"/mijn-dossiers/{w['dossier']}/fout-melden", "/mijn-dossiers/999999999/fout-melden"
+    ),
+    "corrections:detail": lambda w: PortalCase(
+        "get", f"/foutmeldingen/{w['report']}/", f"/foutmeldingen/{MISSING_UUID}/"
+    ),
+    "corrections:message": lambda w: PortalCase(
+        "post", f"/foutmeldingen/{w['report']}/bericht", f"/foutmeldingen/{MISSING_UUID}/bericht"
+    ),
+    "service_requests:submitted": lambda w: PortalCase(
+        "get", f"/aanvragen/ingediend/{w['request']}/", f"/aanvragen/ingediend/{MISSING_UUID}/"
+    ),
+    "service_requests:receipt": lambda w: PortalCase(
+        "get",
+        f"/aanvragen/ingediend/{w['request']}/ontvangstbewijs.pdf",
+        f"/aanvragen/ingediend/{MISSING_UUID}/ontvangstbewijs.pdf",
     ),
 }
 

@@ -35,6 +35,7 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
         [
             ("dosis_uploads_process", often),  # uploads still queued, then their meldingen
             ("audit_seal_task", often),
+            ("audit_failures_flush_task", often),  # failed authentications, aggregated per window
             ("used_assertions_purge_task", often),
             ("idempotency_records_purge_task", often),
             ("notifications_housekeeping_task", often),
