@@ -95,7 +95,8 @@ def _fail(
 
 def _failure_record(failure: OAuthError, *, address: str) -> None:
     """Record a failed client authentication, aggregated per client (or address) and window."""
-    assert failure.failed_client is not None
+    if failure.failed_client is None:  # not a failure of client authentication: nothing to aggregate
+        return
     client, client_id = failure.failed_client
     audit_failure_record(
         actor=_client_actor(client, client_id),
