@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import re
 import secrets
 
 import dj_database_url
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
     "burgerprofiel.documents",
     "burgerprofiel.corrections",
     "burgerprofiel.service_requests",
+    "burgerprofiel.payments",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -370,6 +372,8 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        # weasyprint logs every step of every PDF at INFO (receipts): only its warnings matter.
+        "weasyprint": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         # httpx logs every request's URL at INFO ("HTTP Request: GET https://.../certificates/<INSZ>"):
         # a certificate source's URL names the citizen. Warnings and errors carry no URL.
         "httpx": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
@@ -543,6 +547,61 @@ WEBHOOKS_RETENTION_DAYS = env_int(
     help="How long events stay readable in the feed (/api/v1/events) and finished deliveries in the list.",
 )
 
+# --- payments (charter 1.1 "betalen"; issue 12) ---
+PAYMENTS_PROVIDER = env(
+    "PAYMENTS_PROVIDER",
+    "burgerprofiel.payments.providers.mollie.MollieProvider",
+    help="Dotted path of the payment-provider adapter the portal's checkout uses.",
+)
+MOLLIE_API_ENDPOINT = env(
+    "MOLLIE_API_ENDPOINT",
+    "https://api.mollie.com",
+    help="Mollie's API base URL. `make run` and the tests point it at the fake Mollie (payments/fake/mollie.py).",
+).rstrip("/")
+MOLLIE_API_KEY = env(
+    "MOLLIE_API_KEY",
+    help="Mollie API key (`live_...` or `test_...`); required in production.",
+    secret=True,
+    generate=lambda: "test_" + secrets.token_hex(16),
+)
+PAYMENTS_METHODS = env_list(
+    "PAYMENTS_METHODS",
+    "bancontact,kbc,belfius,creditcard,applepay",
+    help="Payment methods offered at the provider's checkout, in order (Mollie method ids); empty: all enabled ones.",
+)
+PAYMENTS_WEBHOOK_URL = env(
+    "PAYMENTS_WEBHOOK_URL",
+    f"{PUBLIC_URL}/betaaldienst/webhook",
+    help="Where the payment provider calls when a payment changes (reachable from the provider).",
+    shown="PUBLIC_URL + /betaaldienst/webhook",
+)
+PAYMENTS_CHECKOUT_ORIGIN = env(
+    "PAYMENTS_CHECKOUT_ORIGIN",
+    "https://www.mollie.com"
+    if MOLLIE_API_ENDPOINT == "https://api.mollie.com"
+    else "/".join(MOLLIE_API_ENDPOINT.split("/")[:3]),
+    help="Origin of the provider's hosted checkout page (the portal's pay button redirects there; CSP form-action).",
+    shown="https://www.mollie.com, or the origin of MOLLIE_API_ENDPOINT",
+)
+PAYMENTS_SYNC_AFTER_SECONDS = env_int(
+    "PAYMENTS_SYNC_AFTER_SECONDS",
+    600,
+    help="A payment or refund under way that no provider webhook moved for this long is fetched from the provider "
+    "by the worker's periodic check (a lost webhook never leaves a payment open).",
+)
+PERIODIC_TASKS["payments-provider-sync"] = {
+    "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
+    "seconds": 300,
+}
+PERIODIC_TASKS["payments-retention"] = {
+    "task": "burgerprofiel.payments.tasks.payments_retention_purge_task",
+    "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+}
+if PRODUCTION and not MOLLIE_API_ENDPOINT.startswith("https://"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MOLLIE_API_ENDPOINT must be an https URL in production")
+
 # --- dossiers ---
 DOSIS_BULK_MAX_BODY_BYTES = env_int(
     "DOSIS_BULK_MAX_BODY_BYTES",
@@ -569,6 +628,8 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("burgerprofiel.portal.conte
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "form-action 'self'", f"form-action 'self' {'/'.join(OIDC_ISSUER.split('/')[:3])}"
 )
+# The pay button is a form whose answer redirects to the provider's hosted checkout: allowed the same way.
+CONTENT_SECURITY_POLICY = re.sub(r"form-action [^;]*", rf"\g<0> {PAYMENTS_CHECKOUT_ORIGIN}", CONTENT_SECURITY_POLICY)
 INSTALLED_APPS.append("django_htmx")  # its static htmx file: progressive enhancement without a CDN
 
 # --- back-office sessions and logins (ASVS 5.0 7.3.1 inactivity timeout; 6.3.1 brute force) ---

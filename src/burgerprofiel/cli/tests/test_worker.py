@@ -40,12 +40,17 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
         [
             ("dosis_uploads_process", often),  # uploads still queued, then their meldingen
             ("audit_seal_task", often),
+            ("audit_failures_flush_task", often),  # failed authentications, aggregated per window
             ("used_assertions_purge_task", often),
             ("idempotency_records_purge_task", often),
             ("notifications_housekeeping_task", often),
             ("webhooks_housekeeping_task", often),  # webhook retries that came due, events past retention
             ("dosis_retention_purge", hourly),
             ("partitions_ensure_task", 3600),  # the coming months' partitions (PostgreSQL), months ahead of need
+            ("error_reports_purge_task", often),  # error reports past their order's retention
+            ("service_requests_purge_task", often),  # requests past their order's retention
+            ("payments_stale_sync_task", 300),  # payments no provider webhook moved: asked of the provider
+            ("payments_retention_purge_task", hourly),  # finished payments past their order's retention
         ]
     )
 
