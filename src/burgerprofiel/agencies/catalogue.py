@@ -34,6 +34,8 @@ BUILT_COMPONENTS: tuple[str, ...] = (
     Component.DOSIS,
     Component.NOTIFICATIES,
     Component.CONTACTVOORKEUREN,
+    Component.FOUTMELDINGEN,  # corrections
+    Component.AANVRAGEN,  # service_requests
 )
 
 
