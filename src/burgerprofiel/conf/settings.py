@@ -207,6 +207,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # ASVS 5.0 6.2.11: the documented context-specific words (backoffice/passwords.py).
+    {"NAME": "burgerprofiel.backoffice.passwords.ContextWordsValidator"},
 ]
 
 LANGUAGE_CODE = "nl-be"
@@ -230,6 +232,9 @@ CSRF_COOKIE_NAME = "__Host-bp_csrf" if PRODUCTION else "csrftoken"
 SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION, help="Redirect plain HTTP to HTTPS.")
+# ASVS 5.0 4.1.2: only pages people open in a browser are redirected; an API or token request over
+# plain HTTP is refused (api.middleware), so a client that leaks its credentials in clear finds out.
+SECURE_REDIRECT_EXEMPT = [r"^api/", r"^oauth/"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
