@@ -28,21 +28,35 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from burgerprofiel.agencies import catalogue
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer, login_citizen, make_agency
+from burgerprofiel.corrections.models import ErrorReport
+from burgerprofiel.corrections.tests.factories import make_report
 from burgerprofiel.dossiers.models import Dossier
 from burgerprofiel.dossiers.services import dosis_source_register
 from burgerprofiel.notifications.models import Notification
 from burgerprofiel.preferences.consent_texts import CURRENT_VERSION
 from burgerprofiel.preferences.services import consent_set, iban_set
+from burgerprofiel.service_requests.models import RequestableService, ServiceRequest
+from burgerprofiel.service_requests.tests.factories import FORM, make_request, make_service
 from burgerprofiel.webhooks.dispatch import webhook_deliveries_dispatch
 from burgerprofiel.webhooks.events import EventType
 from burgerprofiel.webhooks.services import webhook_event_publish
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _every_component_orderable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first agency owns an object of every kind, also of components not yet in BUILT_COMPONENTS
+    (error reports, service requests: issue 12 adds them there when they land)."""
+    monkeypatch.setattr(catalogue, "BUILT_COMPONENTS", tuple(catalogue.Component.values))
+
 
 COMPONENTS = ["uw_gegevens", "attesten", "dosis", "notificaties", "contactvoorkeuren"]
 # The components webhook events come from (they need no endpoint of their own here).
@@ -104,6 +118,9 @@ class Case:
     missing: Call | None = None
     # What must still hold for the first agency after the second one's call (writes).
     unchanged: Callable[[World], None] | None = None
+    # A listing of what the caller recorded itself, whose items any agency may hold alike (the signed
+    # tree heads are the platform's): the second agency, having recorded nothing, gets an empty list.
+    empty: bool = False
 
 
 def _upload(bron: str, number: str, upload_id: str, insz: str = CITIZEN) -> dict[str, Any]:
@@ -156,17 +173,14 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
     world.ids["notification"] = notification["id"]
     world.markers.update({notification["id"], "Bericht van het eerste agentschap"})
 
-    person = _ok(
-        client.post(
-            "/api/v1/contact-persons",
-            {"name": "Eerste Contactpersoon", "email": "eerste@isolatie.example", "role": "DPO"},
-            "application/json",
-            **headers,
-        ),
-        201,
-        403,  # the API may only read contact persons (issue 11 item 10): then onboarding's DPO is the marker
+    contact_person_add(
+        agency=Agency.objects.get(pk=first.agency_id),
+        name="Eerste Contactpersoon",
+        email="eerste@isolatie.example",
+        role="DPO",
+        actor=TEST_ACTOR,
     )
-    world.markers.add("eerste@isolatie.example" if person else "Isolatie Eerste Agentschap")
+    world.markers.add("eerste@isolatie.example")
 
     receiver.script.append(Answer(422))
     endpoint = _ok(
@@ -209,9 +223,23 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
     )
     world.markers.update({"BE71096123456769", "BE71 0961 2345 6769"})
 
+    report = make_report(first.agency_id, what_is_wrong="Fout gemeld bij het eerste agentschap")
+    world.ids["report"] = str(report.pk)
+    service = make_service(first.agency_id, title="Dienst van het eerste agentschap")
+    world.ids["service"] = str(service.pk)
+    request = make_request(service, insz=CITIZEN)
+    world.ids["request"] = str(request.pk)
+    world.markers.update(
+        {str(report.pk), "Fout gemeld bij het eerste agentschap", str(service.pk), "Dienst van het eerste agentschap"}
+    )
+    world.markers.add(str(request.pk))
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
+    head = _ok(client.get("/api/v1/audit/tree-heads/latest", **headers))
+    world.ids["signed_tree_head"] = head["signed_tree_head"]
+    _ok(client.post(WITNESS, {"signed_tree_head": head["signed_tree_head"]}, "application/json", **headers))
     return world
 
 
@@ -237,14 +265,37 @@ def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
     return lambda world: Case(Call(method, path, **kwargs))
 
 
+def _report_unchanged(world: World) -> None:
+    report = ErrorReport.objects.get(pk=world.ids["report"])
+    assert report.status == "ingediend" and report.entries.count() == 1
+
+
+def _service_still_published(world: World) -> None:
+    assert RequestableService.objects.get(pk=world.ids["service"]).active
+
+
+def _request_without_dossier(world: World) -> None:
+    assert ServiceRequest.objects.get(pk=world.ids["request"]).dossier_number == ""
+
+
+def _on(kind: str, method: str, path: str, unchanged: Callable[[World], None] | None = None, **kwargs: Any) -> Any:
+    """A case aimed at the first agency's object of ``kind`` (``{id}`` in ``path``), and at a missing one."""
+    return lambda w: Case(
+        Call(method, path.format(id=w.ids[kind]), **kwargs),
+        Call(method, path.format(id=MISSING_UUID), **kwargs),
+        unchanged,
+    )
+
+
 ENDPOINTS = "/api/v1/webhooks/endpoints"
+WITNESS = "/api/v1/audit/witness/heads"
+REPORTS = "/api/v1/error-reports"
+SERVICES = "/api/v1/requestable-services"
+REQUESTS = "/api/v1/service-requests"
 CASES: dict[tuple[str, str], Callable[[World], Case]] = {
     ("get", "/api/v1/me"): _own("get", "/api/v1/me"),
     ("get", "/api/v1/me/order-check"): _own("get", "/api/v1/me/order-check", query={"component": "dosis"}),
     ("get", "/api/v1/contact-persons"): _own("get", "/api/v1/contact-persons"),
-    ("post", "/api/v1/contact-persons"): _own(
-        "post", "/api/v1/contact-persons", body={"name": "Tweede", "email": "tweede@isolatie.example", "role": "DPO"}
-    ),
     ("get", "/api/v1/audit/events"): _own("get", "/api/v1/audit/events"),
     # The signed tree heads and their consistency cover the whole log (every agency's events, as
     # leaf hashes only): shared by design, they hold no agency's data.
@@ -341,6 +392,28 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
         _dossier_still_there,
     ),
     ("get", "/api/v2/dosis/bronnen/uris"): _own("get", "/api/v2/dosis/bronnen/uris"),
+    ("get", WITNESS): lambda w: Case(Call("get", WITNESS), empty=True),
+    ("post", WITNESS): lambda w: Case(Call("post", WITNESS, body={"signed_tree_head": w.ids["signed_tree_head"]})),
+    ("get", REPORTS): _own("get", REPORTS),
+    ("get", REPORTS + "/{report_id}"): _on("report", "get", REPORTS + "/{id}"),
+    ("get", REPORTS + "/{report_id}/attachment"): _on("report", "get", REPORTS + "/{id}/attachment"),
+    ("post", REPORTS + "/{report_id}/status"): _on(
+        "report", "post", REPORTS + "/{id}/status", _report_unchanged, body={"status": "gecorrigeerd"}
+    ),
+    ("post", REPORTS + "/{report_id}/messages"): _on(
+        "report", "post", REPORTS + "/{id}/messages", _report_unchanged, body={"text": "Van het tweede."}
+    ),
+    ("post", SERVICES): _own(
+        "post", SERVICES, body={"ipdc_product": "9", "title": "Dienst van het tweede", "form_schema": FORM}
+    ),
+    ("get", SERVICES): _own("get", SERVICES),
+    ("get", SERVICES + "/{service_id}"): _on("service", "get", SERVICES + "/{id}"),
+    ("delete", SERVICES + "/{service_id}"): _on("service", "delete", SERVICES + "/{id}", _service_still_published),
+    ("get", REQUESTS): _own("get", REQUESTS),
+    ("get", REQUESTS + "/{request_id}"): _on("request", "get", REQUESTS + "/{id}"),
+    ("post", REQUESTS + "/{request_id}/dossier"): _on(
+        "request", "post", REQUESTS + "/{id}/dossier", _request_without_dossier, body={"dossier_number": "X-2"}
+    ),
 }
 
 
@@ -415,7 +488,8 @@ def test_another_agency_gets_what_it_gets_for_nothing_and_never_the_first_agency
     world = world_build(client, receiver)
     failures: list[str] = []
     known: dict[tuple[str, str], list[str]] = {}
-    operations = published_operations(client)
+    # Reads first: what the second agency then writes for itself cannot blur what it read.
+    operations = sorted(published_operations(client), key=lambda op: op[0] != "get")
     for method, path, _ in operations:
         case = CASES[(method, path)](world)
         answer = case.target.send(client, world.second_headers)
@@ -438,6 +512,8 @@ def test_another_agency_gets_what_it_gets_for_nothing_and_never_the_first_agency
                 failures.append(f"{method.upper()} {path}: {status}, neither 404 nor an empty answer")
         if case.unchanged is not None:
             case.unchanged(world)
+        if case.empty and body != []:
+            failures.append(f"{method.upper()} {path}: {text[:200]} instead of nothing")
         if (method, path) in KNOWN_LEAKS:
             known[(method, path)] = [f for f in failures if f.startswith(f"{method.upper()} {path}:")]
             failures = [f for f in failures if f not in known[(method, path)]]
@@ -503,7 +579,9 @@ class PortalCase:
 
 
 def _portal_world(client: Client) -> dict[str, Any]:
-    agency = make_agency(name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties")
+    agency = make_agency(
+        name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties,foutmeldingen,aanvragen"
+    )
     dosis_source_register(agency=Agency.objects.get(pk=agency.agency_id), uri=FIRST_BRON, actor=TEST_ACTOR)
     headers = bearer(client, agency)
     _ok(
@@ -525,6 +603,8 @@ def _portal_world(client: Client) -> dict[str, Any]:
     return {
         "dossier": Dossier.objects.get(number="DOS-PORTAAL-1").pk,
         "notification": str(Notification.objects.get().pk),
+        "report": str(make_report(agency.agency_id, insz=OTHER_CITIZEN).pk),
+        "request": str(make_request(make_service(agency.agency_id), insz=OTHER_CITIZEN).pk),
     }
 
 
@@ -537,6 +617,8 @@ NOT_AN_OBJECT = {
     "preferences:remove": "channel",
     # A certificate is fetched live from the source for the logged-in citizen's own INSZ (never by id).
     "documents:download": "source, year and language",
+    # A requestable service is published to every citizen: its form is no citizen's object.
+    "service_requests:form": "a published service",
 }
 PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
     "dossiers:detail": lambda w: PortalCase("get", f"/mijn-dossiers/{w['dossier']}/", "/mijn-dossiers/999999999/"),
@@ -545,6 +627,23 @@ PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
     ),
     "notifications:read": lambda w: PortalCase(
         "post", f"/meldingen/{w['notification']}/gelezen", f"/meldingen/{MISSING_UUID}/gelezen"
+    ),
+    "corrections:report-dossier": lambda w: PortalCase(
+        "get", f"/mijn-dossiers/{w['dossier']}/fout-melden", "/mijn-dossiers/999999999/fout-melden"
+    ),
+    "corrections:detail": lambda w: PortalCase(
+        "get", f"/foutmeldingen/{w['report']}/", f"/foutmeldingen/{MISSING_UUID}/"
+    ),
+    "corrections:message": lambda w: PortalCase(
+        "post", f"/foutmeldingen/{w['report']}/bericht", f"/foutmeldingen/{MISSING_UUID}/bericht"
+    ),
+    "service_requests:submitted": lambda w: PortalCase(
+        "get", f"/aanvragen/ingediend/{w['request']}/", f"/aanvragen/ingediend/{MISSING_UUID}/"
+    ),
+    "service_requests:receipt": lambda w: PortalCase(
+        "get",
+        f"/aanvragen/ingediend/{w['request']}/ontvangstbewijs.pdf",
+        f"/aanvragen/ingediend/{MISSING_UUID}/ontvangstbewijs.pdf",
     ),
 }
 
@@ -569,6 +668,7 @@ def test_another_citizens_object_in_a_portal_url_is_not_found(client: Client) ->
         if theirs.status_code != 404 or nothing.status_code != 404:
             failures.append(f"{name}: {theirs.status_code} for another citizen's, {nothing.status_code} for none")
     assert Notification.objects.get().read_at is None  # and nothing happened to theirs
+    assert ErrorReport.objects.get(pk=world["report"]).entries.count() == 1
     print(f"\nportal isolation: {len(PORTAL_CASES)} URLs x another citizen's object")
     assert not failures, "\n".join(failures)
 
