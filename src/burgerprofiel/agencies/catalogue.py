@@ -34,6 +34,8 @@ BUILT_COMPONENTS: tuple[str, ...] = (
     Component.DOSIS,
     Component.NOTIFICATIES,
     Component.CONTACTVOORKEUREN,
+    Component.FOUTMELDINGEN,  # corrections (issue 12 item 2)
+    Component.AANVRAGEN,  # service_requests (issue 12 item 3)
 )
 
 

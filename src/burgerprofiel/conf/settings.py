@@ -223,6 +223,8 @@ SESSION_COOKIE_AGE = 60 * 30
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# ASVS 5.0 3.3.1/3.3.3: over HTTPS every cookie is Secure and host-only (``__Host-`` prefix).
+CSRF_COOKIE_NAME = "__Host-bp_csrf" if PRODUCTION else "csrftoken"
 SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION, help="Redirect plain HTTP to HTTPS.")
@@ -230,9 +232,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# ASVS 5.0 3.4.3: an allowlist policy with object-src 'none' and base-uri 'none' (no page uses <base>).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 # Agency API limits.
@@ -294,6 +297,12 @@ RETENTION_PURGE_INTERVAL_SECONDS = env_int(
 # Periodic work is data (as Sentry declares its beat schedule): ``burgerprofiel worker`` enqueues each
 # task (a dotted path to a django.tasks task in its own app's tasks.py) every ``seconds``, the first
 # time when it starts. Nothing low imports something high to schedule it (the layers in pyproject.toml).
+AUDIT_FAILURE_WINDOW_SECONDS = env_int(
+    "AUDIT_FAILURE_WINDOW_SECONDS",
+    300,
+    help="Failed authentications of one caller (client, or address) are one audit event per window of this "
+    "many seconds, and one more with the count of the rest: anonymous callers cannot grow the audit log at will.",
+)
 PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # The fallback to the worker's DOSIS loop (should it be stuck): file queued uploads, then their meldingen.
     "dosis-uploads": {
@@ -301,6 +310,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     "audit-seal": {"task": "burgerprofiel.audit.tasks.audit_seal_task", "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS},
+    # Failed authentications counted per caller and window: one event for the rest once the window closes.
+    "audit-failures-flush": {
+        "task": "burgerprofiel.audit.tasks.audit_failures_flush_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
     "oauth-assertions-purge": {
         "task": "burgerprofiel.oauth.tasks.used_assertions_purge_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
@@ -402,7 +416,10 @@ PULL_PRIVATE_ALLOWLIST = env_list(
     "in these networks, so tests and `make run` can use loopback http. Empty in production.",
 )
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
-LANGUAGE_COOKIE_NAME = "bp_taal"
+LANGUAGE_COOKIE_NAME = "__Host-bp_taal" if PRODUCTION else "bp_taal"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True  # read by the server only
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The portal speaks Dutch unless the citizen chose English (a cookie); the browser's language is not guessed.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
@@ -451,6 +468,11 @@ NOTIFICATIONS_MESSAGE_MAX_LENGTH = env_int(
 )
 NOTIFICATIONS_BULK_MAX_ITEMS = env_int(
     "NOTIFICATIONS_BULK_MAX_ITEMS", 10000, help="Most notifications in one bulk request."
+)
+NOTIFICATIONS_BULK_CHUNK_SIZE = env_int(
+    "NOTIFICATIONS_BULK_CHUNK_SIZE",
+    250,
+    help="Meldingen of a bulk request stored per transaction (short write transactions; all are validated first).",
 )
 NOTIFICATIONS_DEFAULT_RETENTION_DAYS = env_int(
     "NOTIFICATIONS_DEFAULT_RETENTION_DAYS", 90, help="Notification content retention when the order sets none."

@@ -17,7 +17,7 @@ from burgerprofiel.conftest import TEST_ACTOR
 
 pytestmark = pytest.mark.django_db
 
-NOT_BUILT = [Component.FOUTMELDINGEN, Component.AANVRAGEN, Component.BETALINGEN]
+NOT_BUILT = [Component.BETALINGEN]
 
 
 @pytest.mark.parametrize("component", NOT_BUILT)
@@ -47,7 +47,7 @@ def test_the_cli_says_which_component_is_not_available(db):
 def test_an_order_cannot_be_changed_to_add_a_component_not_built(agency):
     order = ProcessingOrder.objects.get(pk=agency.order_id)
     with pytest.raises(ValidationError):
-        processing_order_change(order=order, actor=TEST_ACTOR, note="uitbreiding", components=["dosis", "aanvragen"])
+        processing_order_change(order=order, actor=TEST_ACTOR, note="uitbreiding", components=["dosis", "betalingen"])
     assert order.versions.count() == 1
 
 

@@ -47,8 +47,8 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
             "filter": state,
             "filters": list(FILTER_LABELS.items()),
             "action_needed": [d for d in dossiers if d.action_needed],
-            "suspended": selectors.dossier_agencies_suspended_for_citizen(citizen=citizen_of(request)),
             "requests": requests,
+            "suspended": selectors.dossier_agencies_suspended_for_citizen(citizen=citizen_of(request)),
         },
     )
 

@@ -24,7 +24,7 @@ from burgerprofiel.service_requests.selectors import requestable_services_for_ag
 from burgerprofiel.service_requests.services import requestable_service_publish
 from burgerprofiel.webhooks.events import event_types_for
 from burgerprofiel.webhooks.selectors import webhook_endpoints_list
-from burgerprofiel.webhooks.services import webhook_endpoint_register
+from burgerprofiel.webhooks.services import webhook_endpoint_delete, webhook_endpoint_register
 
 DEMO_KBO = "0316380841"  # Agentschap Digitaal Vlaanderen, from the charter's letterhead
 # Test national numbers (valid checksums, not real people).
@@ -148,7 +148,7 @@ class Command(BaseCommand):
         client = agency.api_clients.first()
         version = current_order_version(agency_id=agency.pk)
         if client is None or version is None:
-            raise CommandError("De demo-instantie heeft geen API-client of opdracht: begin met een lege var/.")
+            raise CommandError("De demo-instantie heeft geen API-client of verwerkingsopdracht.")
         requestable_service_publish(
             agency_id=agency.pk,
             ipdc_product="1234",
@@ -169,9 +169,11 @@ class Command(BaseCommand):
         endpoints = webhook_endpoints_list(agency_id=agency.pk)
         if known.get("url") == url and any(str(e.pk) == known.get("endpoint_id") for e in endpoints):
             return
+        for stale in [e for e in endpoints if str(e.pk) == known.get("endpoint_id")]:  # the receiver moved
+            webhook_endpoint_delete(agency_id=agency.pk, endpoint_id=stale.pk, actor=cli_actor("demo"))
         version = current_order_version(agency_id=agency.pk)
         if version is None:
-            raise CommandError("De demo-instantie heeft geen verwerkingsopdracht: begin met een lege var/.")
+            raise CommandError("De demo-instantie heeft geen verwerkingsopdracht.")
         endpoint, secret = webhook_endpoint_register(
             agency_id=agency.pk,
             url=url,
