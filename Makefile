@@ -9,7 +9,7 @@ export BURGERPROFIEL_BASE_DIR := $(CURDIR)
 # Chromium for the browser tests, the PostgreSQL client (pg_isready) for the PostgreSQL suite's check,
 # node and npm for the dev OIDC provider and the SMS centre, zbar and poppler (pdftoppm) for the receipt
 # tests (they read a PDF's EPC QR code). `make run SYSTEM_PACKAGES=` skips them.
-SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm libzbar0 poppler-utils:pdftoppm
+SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm libzbar0 poppler-utils:pdftoppm libpangoft2-1.0-0
 
 .PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format audit bench fuzz clean
 
