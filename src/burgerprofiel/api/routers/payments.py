@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -143,19 +143,30 @@ def payment_request(request: HttpRequest, payload: PaymentIn) -> Status[Any]:
     summary="Dagelijkse afstemming (CSV): betalingen, terugbetalingen en kosten van één dag",
     openapi_extra={"responses": {200: {"description": "CSV (;)", "content": {"text/csv": {}}}}},
 )
-def reconciliation(request: HttpRequest, date: dt.date) -> HttpResponse:
+def reconciliation(
+    request: HttpRequest,
+    date: Annotated[
+        str,
+        # A string with the date's own pattern: a lax date would also take `0` (the epoch) or a timestamp.
+        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="De dag (JJJJ-MM-DD).", format="date"),
+    ],
+) -> HttpResponse:
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise ValidationError("date is geen bestaande dag (JJJJ-MM-DD).", extra={"field": "date"}) from None
     text = payments_reconciliation_export(
-        agency_id=principal_of(request).agency_id, day=date, actor=agency_request_actor(request)
+        agency_id=principal_of(request).agency_id, day=day, actor=agency_request_actor(request)
     )
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="afstemming-{date.isoformat()}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="afstemming-{day.isoformat()}.csv"'
     return response
 
 
 @router.get("", response=list[PaymentOut], auth=READ_AUTH, summary="Uw betaalverzoeken")
 def payment_list(
     request: HttpRequest,
-    status: str | None = None,
+    status: Literal["created", "started", "submitted", "success", "failed", "error"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
