@@ -34,8 +34,9 @@ BUILT_COMPONENTS: tuple[str, ...] = (
     Component.DOSIS,
     Component.NOTIFICATIES,
     Component.CONTACTVOORKEUREN,
-    Component.FOUTMELDINGEN,  # corrections
-    Component.AANVRAGEN,  # service_requests
+    Component.FOUTMELDINGEN,  # corrections (issue 12 item 2)
+    Component.AANVRAGEN,  # service_requests (issue 12 item 3)
+    Component.BETALINGEN,  # issue 12 item 4: the payments app
 )
 
 

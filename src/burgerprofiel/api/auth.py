@@ -120,7 +120,7 @@ class AgencyAuth(HttpBearer):
         notes = _notes.of(request)
         principal = notes.principal
         if principal is None:
-            principal = notes.principal = access_token_verify(token)
+            principal = notes.principal = access_token_verify(token, address=str(request.META.get("REMOTE_ADDR", "")))
         notes.order_version = order_check(
             actor=principal.actor,
             agency_id=principal.agency_id,

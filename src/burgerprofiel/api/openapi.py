@@ -13,7 +13,9 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
+from burgerprofiel.api.auth import AgencyAuth
 from burgerprofiel.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
+from burgerprofiel.api.middleware import READ_ONLY_POSTS
 from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA
 from burgerprofiel.common.problem import PROBLEM_CONTENT_TYPE
 
@@ -146,8 +148,6 @@ OPERATION_ID_PREFIXES = {
 
 def component_of(operation: Operation) -> str | None:
     """The component an operation's order check asks for (None: any active order will do)."""
-    from burgerprofiel.api.auth import AgencyAuth
-
     for auth in operation.auth_callbacks or []:
         if isinstance(auth, AgencyAuth):
             return str(auth.component) if auth.component else None
@@ -179,8 +179,10 @@ class BurgerprofielApi(NinjaAPI):
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         components.setdefault("headers", {}).update(HEADERS)
-        for path_item in schema.get("paths", {}).values():
+        for path, path_item in schema.get("paths", {}).items():
             for method, operation in path_item.items():
+                # A POST that only reads ignores an Idempotency-Key (nothing to repeat safely, no answer kept).
+                idempotent_post = method == "post" and path.rstrip("/") not in READ_ONLY_POSTS
                 # ninja keys its own responses by int; JSON keys are strings, and a status must appear once.
                 responses = operation["responses"] = {str(k): v for k, v in operation.get("responses", {}).items()}
                 statuses = dict(ERROR_STATUSES)
@@ -190,7 +192,7 @@ class BurgerprofielApi(NinjaAPI):
                     responses[status] = _problem_response(description)
                 for status, response in responses.items():
                     names = ["X-Request-ID", *HEADERS_BY_STATUS.get(status, [])]
-                    if method == "post" and status.startswith("2"):
+                    if idempotent_post and status.startswith("2"):
                         names.append("Idempotent-Replayed")
                     response.setdefault("headers", {}).update(
                         {name: {"$ref": f"#/components/headers/{name}"} for name in names}
@@ -199,7 +201,7 @@ class BurgerprofielApi(NinjaAPI):
                 if component:
                     # Which component of the processing order the operation needs (without it: 403).
                     operation["x-component"] = component
-                if method == "post":
+                if idempotent_post:
                     parameters = operation.setdefault("parameters", [])
                     if not any(p.get("name") == "Idempotency-Key" for p in parameters):
                         parameters.append(IDEMPOTENCY_KEY_PARAMETER)

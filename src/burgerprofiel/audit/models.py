@@ -120,3 +120,22 @@ class WitnessedHead(models.Model):
 
     def __str__(self) -> str:
         return f"agency {self.agency_id} saw size {self.tree_size} root {self.root_hash[:12]}"
+
+
+class FailureTally(models.Model):
+    """Repeated failed authentications of one caller in one window, counted instead of recorded one
+    by one (``audit.failures``). A working table, not evidence: the first failure of a window is an
+    audit event at once, the count of the rest becomes one more when the window closes."""
+
+    key = models.CharField(max_length=64, unique=True)  # a digest of action, caller and window
+    window_start = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=80)
+    actor_type = models.CharField(max_length=20)
+    actor_id = models.CharField(max_length=128, blank=True)
+    agency_id = models.BigIntegerField(null=True, blank=True)
+    address = models.CharField(max_length=64, blank=True)  # a keyed hash of the caller's address, never the address
+    count = models.PositiveIntegerField(default=1)
+    reasons = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.action} x{self.count} from {self.window_start:%H:%M}"

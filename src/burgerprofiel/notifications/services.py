@@ -10,6 +10,7 @@ a wake-up: if it is lost, the periodic sweep finds the due rows anyway.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,9 +31,15 @@ from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import NotFound, ValidationError
-from burgerprofiel.notifications.models import Delivery, DeliveryStatus, Notification
-from burgerprofiel.preferences.models import Channel
+from burgerprofiel.notifications import selectors
+from burgerprofiel.notifications.models import Delivery, DeliveryReceipt, DeliveryStatus, Notification
+from burgerprofiel.preferences.models import Channel, Verification
 from burgerprofiel.preferences.selectors import consented_channels, verified_address
+from burgerprofiel.preferences.services import (
+    VerificationMessage,
+    email_verification_create,
+    mobile_verification_create,
+)
 
 
 @dataclass(frozen=True)
@@ -114,32 +121,59 @@ def delivery_queue(
     return delivery
 
 
+def verification_message_queue(*, citizen: Citizen, message: VerificationMessage) -> Delivery:
+    """Queue the mail or SMS that carries a contact verification's secret (``preferences``)."""
+    return delivery_queue(
+        citizen=citizen,
+        channel=message.channel,
+        kind=message.kind,
+        recipient=message.recipient,
+        payload=message.payload,
+    )
+
+
+def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> Verification:
+    """Send a link to the address; it becomes the citizen's address only when the link is used.
+    The pending verification, its audit event and the mail's outbox row commit together."""
+    with transaction.atomic():
+        message = email_verification_create(citizen=citizen, email=email, actor=actor)
+        verification_message_queue(citizen=citizen, message=message)
+    return message.verification
+
+
+def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) -> Verification:
+    """Send a code to the number by SMS; as ``email_verification_start``."""
+    with transaction.atomic():
+        message = mobile_verification_create(citizen=citizen, mobile=mobile, actor=actor)
+        verification_message_queue(citizen=citizen, message=message)
+    return message.verification
+
+
 # Wake-ups waiting in the task queue beyond which another adds nothing: a dispatch run keeps claiming
 # until nothing is due, so a waiting one will see every row committed before it starts.
 PENDING_WAKEUPS_ENOUGH = 2
 
 
 def _wake_dispatcher() -> None:
-    from burgerprofiel.notifications.tasks import deliveries_dispatch_task
+    from burgerprofiel.notifications.tasks import deliveries_dispatch_task  # lazy: tasks imports this module
 
     try:
         if _pending_wakeups(deliveries_dispatch_task) >= PENDING_WAKEUPS_ENOUGH:
             return
         deliveries_dispatch_task.enqueue()
     except Exception:  # the rows are committed; the periodic sweep dispatches them if this wake-up is lost
-        import logging
-
         logging.getLogger(__name__).exception("could not enqueue the delivery dispatch")
 
 
 def _pending_wakeups(task: Any) -> int:
     """Dispatch tasks queued and not yet started (database backend only; 0 for any other backend)."""
+    # lazy: the database task backend is one choice (TASKS_BACKEND); its models exist only when installed
     from django_tasks_db.backend import DatabaseBackend
 
     if not isinstance(task.get_backend(), DatabaseBackend):
         return 0
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks.base import TaskResultStatus  # lazy: as above
+    from django_tasks_db.models import DBTaskResult  # lazy: as above
 
     return DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task.module_path).count()
 
@@ -218,7 +252,19 @@ def notification_create(
 def notifications_bulk_create(
     *, agency: Agency, items: Sequence[NotificationInput], actor: Actor
 ) -> list[Notification]:
-    """A campaign: all items are validated first, then stored in one transaction (all or nothing)."""
+    """A campaign: every item is validated first (one bad item refuses the whole request and stores
+    nothing), then the meldingen are stored in chunks of ``NOTIFICATIONS_BULK_CHUNK_SIZE``, each in
+    a transaction of its own with its own audit event (the batch id, the chunk's first index, its
+    count).
+
+    Why chunks: one transaction for 10,000 meldingen held the database's write lock for tens of
+    seconds (on SQLite every other writer waits: logins, audit events, other agencies' calls).
+    What that costs: should the database fail half-way (not the input: that was checked), the
+    chunks before the failure stay stored and queued, and their audit events say which; the
+    request answers with an error. A request under an ``Idempotency-Key`` runs inside the
+    idempotency middleware's one transaction (the act and its kept answer commit together), so
+    there the chunks are savepoints and the request stays all or nothing.
+    """
     if not items:
         raise ValidationError("Een bulkaanvraag bevat minstens één melding.", extra={"field": "items"})
     if len(items) > settings.NOTIFICATIONS_BULK_MAX_ITEMS:
@@ -234,16 +280,22 @@ def notifications_bulk_create(
     now = timezone.now()
     retention = dt.timedelta(days=_retention_days(agency.pk))
     batch_id = uuid.uuid4()
-    with transaction.atomic():
-        notifications = [_store(agency=agency, item=item, retention=retention, now=now) for item in cleaned]
-        audit_record(
-            actor=actor,
-            action=AuditAction.NOTIFICATION_BULK_CREATED,
-            agency_id=agency.pk,
-            target=Notification,
-            object_id=str(batch_id),
-            detail={"count": len(notifications)},
-        )
+    size = max(1, settings.NOTIFICATIONS_BULK_CHUNK_SIZE)
+    notifications: list[Notification] = []
+    for start in range(0, len(cleaned), size):
+        with transaction.atomic():
+            chunk = [
+                _store(agency=agency, item=item, retention=retention, now=now) for item in cleaned[start : start + size]
+            ]
+            audit_record(
+                actor=actor,
+                action=AuditAction.NOTIFICATION_BULK_CREATED,
+                agency_id=agency.pk,
+                target=Notification,
+                object_id=str(batch_id),
+                detail={"count": len(chunk), "first_index": start, "total": len(cleaned)},
+            )
+        notifications.extend(chunk)
     return notifications
 
 
@@ -260,6 +312,34 @@ def notification_for_agency(*, agency_id: int, notification_id: uuid.UUID, actor
         target=notification,
     )
     return notification
+
+
+def notification_open(*, citizen: Citizen, notification_id: uuid.UUID, actor: Actor) -> Notification:
+    """The citizen opens one of their meldingen: marked read if it was not, and the view recorded.
+
+    Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
+    """
+    notification = selectors.notification_for_citizen(citizen=citizen, notification_id=notification_id)
+    with transaction.atomic():
+        if notification.read_at is None:
+            notification_mark_read(citizen=citizen, notification_ids=[notification.pk], actor=actor)
+        audit_record(
+            actor=actor, action=AuditAction.NOTIFICATION_VIEWED, agency_id=notification.agency_id, target=notification
+        )
+    return notification
+
+
+def receipts_read(*, agency_id: int, after_id: int, limit: int, actor: Actor) -> list[DeliveryReceipt]:
+    """The agency's signed delivery receipts after ``after_id`` (which channel reached whom, when)."""
+    receipts = selectors.receipts_for_agency(agency_id=agency_id, after_id=after_id, limit=limit)
+    audit_record(
+        actor=actor,
+        action=AuditAction.NOTIFICATION_RECEIPTS_LISTED,
+        agency_id=agency_id,
+        target=DeliveryReceipt,
+        detail={"count": len(receipts)},
+    )
+    return receipts
 
 
 def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.UUID] | None, actor: Actor) -> int:
@@ -282,10 +362,12 @@ def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.
     return count
 
 
-def notification_list_view_record(*, citizen: Citizen, notifications: Iterable[Notification], actor: Actor) -> None:
-    """A citizen saw their list of meldingen (DESIGN rule 2): one event per agency whose meldingen
-    were shown, so that each agency's DPO finds it, and one event for an empty list: that the
-    citizen looked is itself the fact recorded (as for the list of dossiers)."""
+def notification_list_read(*, citizen: Citizen, actor: Actor) -> list[Notification]:
+    """The citizen's meldingen (``selectors.notifications_for_citizen``), their view recorded (DESIGN
+    rule 2): one event per agency whose meldingen were shown, so that each agency's DPO finds it, and
+    one event for an empty list: that the citizen looked is itself the fact recorded (as for the
+    list of dossiers)."""
+    notifications = selectors.notifications_for_citizen(citizen=citizen)
     shown: dict[int | None, int] = {}
     for notification in notifications:
         shown[notification.agency_id] = shown.get(notification.agency_id, 0) + 1
@@ -297,6 +379,7 @@ def notification_list_view_record(*, citizen: Citizen, notifications: Iterable[N
             target=Notification,
             detail={"count": count},
         )
+    return notifications
 
 
 def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
@@ -332,10 +415,15 @@ __all__ = [
     "DeliveryStatus",
     "NotificationInput",
     "delivery_queue",
+    "email_verification_start",
+    "mobile_verification_start",
     "notification_create",
     "notification_for_agency",
-    "notification_list_view_record",
+    "notification_list_read",
     "notification_mark_read",
+    "notification_open",
     "notifications_bulk_create",
     "notifications_purge_expired",
+    "receipts_read",
+    "verification_message_queue",
 ]

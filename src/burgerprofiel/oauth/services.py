@@ -40,6 +40,7 @@ from burgerprofiel.agencies.selectors import api_client_by_client_id, api_client
 from burgerprofiel.agencies.services import api_client_secret_matches
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, Actor
+from burgerprofiel.audit.failures import audit_failure_record
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import AuthenticationFailed
@@ -61,6 +62,8 @@ class OAuthError(AuthenticationFailed):
         self.code = f"oauth-{error.replace('_', '-')}"
         self.error = error
         self.reason = reason or error
+        # Set by ``_fail`` on a failed client authentication, which ``token_issue`` records.
+        self.failed_client: tuple[ApiClient | None, str] | None = None
 
 
 def token_url() -> str:
@@ -84,16 +87,26 @@ def _client_actor(client: ApiClient | None, client_id: str = "") -> Actor:
 def _fail(
     *, error: str, detail: str, reason: str, client: ApiClient | None, client_id: str, status: int = 401
 ) -> OAuthError:
-    audit_record(
+    AUTH_FAILURES.labels(reason).inc()
+    failure = OAuthError(error, detail, status=status, reason=reason)
+    failure.failed_client = (client, client_id)
+    return failure
+
+
+def _failure_record(failure: OAuthError, *, address: str) -> None:
+    """Record a failed client authentication, aggregated per client (or address) and window."""
+    if failure.failed_client is None:  # not a failure of client authentication: nothing to aggregate
+        return
+    client, client_id = failure.failed_client
+    audit_failure_record(
         actor=_client_actor(client, client_id),
         action=AuditAction.OAUTH_AUTHENTICATION_FAILED,
-        outcome=AuditEvent.Outcome.REFUSED,
+        reason=failure.reason,
+        address=address,
+        caller=client.client_id if client is not None else "",  # an unknown client_id is the caller's choice
         target=ApiClient,
         object_id=client_id[:128],
-        detail={"reason": reason},
     )
-    AUTH_FAILURES.labels(reason).inc()
-    return OAuthError(error, detail, status=status, reason=reason)
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:
@@ -215,8 +228,18 @@ class IssuedToken:
         }
 
 
-def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
-    """Authenticate the client (secret or assertion) and issue an access token."""
+def token_issue(*, form: dict[str, str], authorization: str, address: str = "") -> IssuedToken:
+    """Authenticate the client (secret or assertion) and issue an access token. ``address`` is the
+    caller's (after trusted proxies): failures are recorded per client, or address, and window."""
+    try:
+        return _token_issue(form=form, authorization=authorization)
+    except OAuthError as error:
+        if error.failed_client is not None:
+            _failure_record(error, address=address)
+        raise
+
+
+def _token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     form_client_id = form.get("client_id", "")
     if form.get("grant_type") != "client_credentials":
         raise OAuthError(
@@ -344,15 +367,17 @@ def access_token_decode(token: str) -> AgencyPrincipal | None:
     )
 
 
-def access_token_verify(token: str) -> AgencyPrincipal:
-    """Check an access token's signature, type, issuer, audience and lifetime, and its client."""
+def access_token_verify(token: str, *, address: str = "") -> AgencyPrincipal:
+    """Check an access token's signature, type, issuer, audience and lifetime, and its client.
+    A failure is recorded per client named by a genuine token, or per ``address``, and window."""
 
     def fail(reason: str, detail: str, client_id: str = "") -> AuthenticationFailed:
-        audit_record(
+        audit_failure_record(
             actor=Actor(kind="agency_client", id=client_id) if client_id else ANONYMOUS,
             action=AuditAction.API_AUTHENTICATION_FAILED,
-            outcome=AuditEvent.Outcome.REFUSED,
-            detail={"reason": reason},
+            reason=reason,
+            address=address,
+            caller=client_id,  # only read from a token whose signature verified
         )
         AUTH_FAILURES.labels(reason).inc()
         return AuthenticationFailed(detail, extra={"reason": reason})

@@ -28,16 +28,24 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from burgerprofiel.agencies import catalogue
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer, login_citizen, make_agency
+from burgerprofiel.corrections.attachments import AttachmentIn
+from burgerprofiel.corrections.models import ErrorReport
+from burgerprofiel.corrections.services import error_report_submit
+from burgerprofiel.corrections.subjects import subject_for_dossier
 from burgerprofiel.dossiers.models import Dossier
 from burgerprofiel.dossiers.services import dosis_source_register
 from burgerprofiel.notifications.models import Notification
 from burgerprofiel.preferences.consent_texts import CURRENT_VERSION
 from burgerprofiel.preferences.services import consent_set, iban_set
+from burgerprofiel.service_requests.models import RequestableService, ServiceRequest
+from burgerprofiel.service_requests.services import service_request_submit
 from burgerprofiel.webhooks.dispatch import webhook_deliveries_dispatch
 from burgerprofiel.webhooks.events import EventType
 from burgerprofiel.webhooks.services import webhook_event_publish
@@ -45,13 +53,18 @@ from burgerprofiel.webhooks.services import webhook_event_publish
 pytestmark = pytest.mark.django_db
 
 COMPONENTS = ["uw_gegevens", "attesten", "dosis", "notificaties", "contactvoorkeuren"]
-# The components webhook events come from (they need no endpoint of their own here).
-EVENT_COMPONENTS = ["foutmeldingen", "aanvragen", "betalingen"]
+# The components webhook events come from, as far as they are built.
+EVENT_COMPONENTS = [c for c in ("foutmeldingen", "aanvragen", "betalingen") if catalogue.is_built(c)]
 FIRST_BRON = "https://eerste.example/dosis/isolatie"
 SECOND_BRON = "https://tweede.example/dosis/isolatie"
 CITIZEN = "85073003328"
 OTHER_CITIZEN = "90020199704"
 MISSING_UUID = "00000000-0000-4000-8000-000000000000"
+ISOLATION_FORM = {
+    "type": "object",
+    "properties": {"reden": {"type": "string", "title": "Reden", "maxLength": 200}},
+    "required": ["reden"],
+}
 
 
 def kbo(n: int) -> str:
@@ -104,6 +117,9 @@ class Case:
     missing: Call | None = None
     # What must still hold for the first agency after the second one's call (writes).
     unchanged: Callable[[World], None] | None = None
+    # A listing of what the caller recorded itself, whose items any agency may hold alike (the signed
+    # tree heads are the platform's): the second agency, having recorded nothing, gets an empty list.
+    empty: bool = False
 
 
 def _upload(bron: str, number: str, upload_id: str, insz: str = CITIZEN) -> dict[str, Any]:
@@ -156,17 +172,14 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
     world.ids["notification"] = notification["id"]
     world.markers.update({notification["id"], "Bericht van het eerste agentschap"})
 
-    person = _ok(
-        client.post(
-            "/api/v1/contact-persons",
-            {"name": "Eerste Contactpersoon", "email": "eerste@isolatie.example", "role": "DPO"},
-            "application/json",
-            **headers,
-        ),
-        201,
-        403,  # the API may only read contact persons (issue 11 item 10): then onboarding's DPO is the marker
+    contact_person_add(
+        agency=Agency.objects.get(pk=first.agency_id),
+        name="Eerste Contactpersoon",
+        email="eerste@isolatie.example",
+        role="DPO",
+        actor=TEST_ACTOR,
     )
-    world.markers.add("eerste@isolatie.example" if person else "Isolatie Eerste Agentschap")
+    world.markers.add("eerste@isolatie.example")
 
     receiver.script.append(Answer(422))
     endpoint = _ok(
@@ -209,9 +222,64 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
     )
     world.markers.update({"BE71096123456769", "BE71 0961 2345 6769"})
 
+    # An error report and a request to the first agency, and the form the request was made on.
+    report = error_report_submit(
+        citizen=citizen,
+        subject=subject_for_dossier(citizen=citizen, dossier_id=world.ids["dossier"]),
+        what_is_wrong="Fout volgens het eerste agentschap",
+        should_be="Juist",
+        attachment=AttachmentIn("bewijs.pdf", b"%PDF-1.4 eerste"),
+    )
+    world.ids["report"] = str(report.pk)
+    world.markers.update({str(report.pk), "Fout volgens het eerste agentschap"})
+    service = _ok(
+        client.post(
+            "/api/v1/requestable-services",
+            {"ipdc_product": "1234", "title": "Dienst van het eerste", "form_schema": ISOLATION_FORM},
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
+    world.ids["service"] = service["id"]
+    request = service_request_submit(
+        citizen=citizen,
+        service=RequestableService.objects.get(pk=service["id"]),
+        answers={"reden": "Aanvraag bij het eerste agentschap"},
+        applicant_name="Burger Eerste",
+    )
+    world.ids["request"] = str(request.pk)
+    world.markers.update(
+        {service["id"], "Dienst van het eerste", str(request.pk), "Aanvraag bij het eerste agentschap"}
+    )
+
+    # A payment request of the first agency (betalingen).
+    if catalogue.is_built("betalingen"):
+        payment = _ok(
+            client.post(
+                PAYMENTS,
+                {
+                    "insz": CITIZEN,
+                    "amount_cents": 1234,
+                    "description": "Betaling van het eerste agentschap",
+                    "due_date": "2099-01-01",
+                    "creditor_iban": "BE71096123456769",
+                    "dossier_id": "DOS-EERSTE-1",
+                },
+                "application/json",
+                **headers,
+            ),
+            201,
+        )
+        world.ids["payment"] = payment["id"]
+        world.markers.update({payment["id"], "Betaling van het eerste agentschap", payment["structured_reference"]})
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
+    head = _ok(client.get("/api/v1/audit/tree-heads/latest", **headers))
+    world.ids["signed_tree_head"] = head["signed_tree_head"]
+    _ok(client.post(WITNESS, {"signed_tree_head": head["signed_tree_head"]}, "application/json", **headers))
     return world
 
 
@@ -232,19 +300,41 @@ def _delivery_still_failed(world: World) -> None:
     assert [d["id"] for d in failed["deliveries"]] == [world.ids["delivery"]]
 
 
+def _report_unchanged(world: World) -> None:
+    report = ErrorReport.objects.get(pk=world.ids["report"])
+    assert report.status == "ingediend" and report.entries.count() == 1
+
+
+def _service_still_offered(world: World) -> None:
+    assert RequestableService.objects.get(pk=world.ids["service"]).active
+
+
+def _request_unanswered(world: World) -> None:
+    assert ServiceRequest.objects.get(pk=world.ids["request"]).dossier_number == ""
+
+
+def _payment_unrefunded(world: World) -> None:
+    from burgerprofiel.payments.models import Payment
+
+    payment = Payment.objects.get(pk=world.ids["payment"])
+    assert payment.status == "created" and not payment.refunds.exists()
+
+
 def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
     """An operation that names no object: it acts on (or lists) the caller's own data."""
     return lambda world: Case(Call(method, path, **kwargs))
 
 
 ENDPOINTS = "/api/v1/webhooks/endpoints"
+WITNESS = "/api/v1/audit/witness/heads"
+REPORTS = "/api/v1/error-reports"
+FORMS = "/api/v1/requestable-services"
+REQUESTS = "/api/v1/service-requests"
+PAYMENTS = "/api/v1/payments"
 CASES: dict[tuple[str, str], Callable[[World], Case]] = {
     ("get", "/api/v1/me"): _own("get", "/api/v1/me"),
     ("get", "/api/v1/me/order-check"): _own("get", "/api/v1/me/order-check", query={"component": "dosis"}),
     ("get", "/api/v1/contact-persons"): _own("get", "/api/v1/contact-persons"),
-    ("post", "/api/v1/contact-persons"): _own(
-        "post", "/api/v1/contact-persons", body={"name": "Tweede", "email": "tweede@isolatie.example", "role": "DPO"}
-    ),
     ("get", "/api/v1/audit/events"): _own("get", "/api/v1/audit/events"),
     # The signed tree heads and their consistency cover the whole log (every agency's events, as
     # leaf hashes only): shared by design, they hold no agency's data.
@@ -341,6 +431,66 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
         _dossier_still_there,
     ),
     ("get", "/api/v2/dosis/bronnen/uris"): _own("get", "/api/v2/dosis/bronnen/uris"),
+    ("get", WITNESS): lambda w: Case(Call("get", WITNESS), empty=True),
+    ("post", WITNESS): lambda w: Case(Call("post", WITNESS, body={"signed_tree_head": w.ids["signed_tree_head"]})),
+    ("get", REPORTS): _own("get", REPORTS),
+    ("get", REPORTS + "/{report_id}"): lambda w: Case(
+        Call("get", f"{REPORTS}/{w.ids['report']}"), Call("get", f"{REPORTS}/{MISSING_UUID}")
+    ),
+    ("get", REPORTS + "/{report_id}/attachment"): lambda w: Case(
+        Call("get", f"{REPORTS}/{w.ids['report']}/attachment"), Call("get", f"{REPORTS}/{MISSING_UUID}/attachment")
+    ),
+    ("post", REPORTS + "/{report_id}/status"): lambda w: Case(
+        Call("post", f"{REPORTS}/{w.ids['report']}/status", body={"status": "gecorrigeerd"}),
+        Call("post", f"{REPORTS}/{MISSING_UUID}/status", body={"status": "gecorrigeerd"}),
+        _report_unchanged,
+    ),
+    ("post", REPORTS + "/{report_id}/messages"): lambda w: Case(
+        Call("post", f"{REPORTS}/{w.ids['report']}/messages", body={"text": "Van het tweede"}),
+        Call("post", f"{REPORTS}/{MISSING_UUID}/messages", body={"text": "Van het tweede"}),
+        _report_unchanged,
+    ),
+    ("post", FORMS): _own(
+        "post", FORMS, body={"ipdc_product": "9", "title": "Dienst van het tweede", "form_schema": ISOLATION_FORM}
+    ),
+    ("get", FORMS): _own("get", FORMS),
+    ("get", FORMS + "/{service_id}"): lambda w: Case(
+        Call("get", f"{FORMS}/{w.ids['service']}"), Call("get", f"{FORMS}/{MISSING_UUID}")
+    ),
+    ("delete", FORMS + "/{service_id}"): lambda w: Case(
+        Call("delete", f"{FORMS}/{w.ids['service']}"), Call("delete", f"{FORMS}/{MISSING_UUID}"), _service_still_offered
+    ),
+    ("get", REQUESTS): _own("get", REQUESTS),
+    ("get", REQUESTS + "/{request_id}"): lambda w: Case(
+        Call("get", f"{REQUESTS}/{w.ids['request']}"), Call("get", f"{REQUESTS}/{MISSING_UUID}")
+    ),
+    ("post", REQUESTS + "/{request_id}/dossier"): lambda w: Case(
+        Call("post", f"{REQUESTS}/{w.ids['request']}/dossier", body={"dossier_number": "DOS-TWEEDE-1"}),
+        Call("post", f"{REQUESTS}/{MISSING_UUID}/dossier", body={"dossier_number": "DOS-TWEEDE-1"}),
+        _request_unanswered,
+    ),
+    ("post", PAYMENTS): _own(
+        "post",
+        PAYMENTS,
+        body={
+            "insz": CITIZEN,
+            "amount_cents": 500,
+            "description": "Betaling van het tweede",
+            "due_date": "2099-01-01",
+            "creditor_iban": "BE68539007547034",
+        },
+    ),
+    ("get", PAYMENTS): _own("get", PAYMENTS),
+    # The CSV of the caller's own day: another agency's payments are not in it.
+    ("get", PAYMENTS + "/reconciliation"): _own("get", PAYMENTS + "/reconciliation", query={"date": "2026-01-05"}),
+    ("get", PAYMENTS + "/{payment_id}"): lambda w: Case(
+        Call("get", f"{PAYMENTS}/{w.ids['payment']}"), Call("get", f"{PAYMENTS}/{MISSING_UUID}")
+    ),
+    ("post", PAYMENTS + "/{payment_id}/refunds"): lambda w: Case(
+        Call("post", f"{PAYMENTS}/{w.ids['payment']}/refunds", body={"amount_cents": 100}),
+        Call("post", f"{PAYMENTS}/{MISSING_UUID}/refunds", body={"amount_cents": 100}),
+        _payment_unrefunded,
+    ),
 }
 
 
@@ -415,7 +565,8 @@ def test_another_agency_gets_what_it_gets_for_nothing_and_never_the_first_agency
     world = world_build(client, receiver)
     failures: list[str] = []
     known: dict[tuple[str, str], list[str]] = {}
-    operations = published_operations(client)
+    # Reads first: what the second agency then writes for itself cannot blur what it read.
+    operations = sorted(published_operations(client), key=lambda op: op[0] != "get")
     for method, path, _ in operations:
         case = CASES[(method, path)](world)
         answer = case.target.send(client, world.second_headers)
@@ -438,6 +589,8 @@ def test_another_agency_gets_what_it_gets_for_nothing_and_never_the_first_agency
                 failures.append(f"{method.upper()} {path}: {status}, neither 404 nor an empty answer")
         if case.unchanged is not None:
             case.unchanged(world)
+        if case.empty and body != []:
+            failures.append(f"{method.upper()} {path}: {text[:200]} instead of nothing")
         if (method, path) in KNOWN_LEAKS:
             known[(method, path)] = [f for f in failures if f.startswith(f"{method.upper()} {path}:")]
             failures = [f for f in failures if f not in known[(method, path)]]
@@ -503,7 +656,9 @@ class PortalCase:
 
 
 def _portal_world(client: Client) -> dict[str, Any]:
-    agency = make_agency(name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties")
+    agency = make_agency(
+        name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties,foutmeldingen,aanvragen,betalingen"
+    )
     dosis_source_register(agency=Agency.objects.get(pk=agency.agency_id), uri=FIRST_BRON, actor=TEST_ACTOR)
     headers = bearer(client, agency)
     _ok(
@@ -522,9 +677,50 @@ def _portal_world(client: Client) -> dict[str, Any]:
             **headers,
         )
     )
+    other = citizen_get_or_create(insz=OTHER_CITIZEN)
+    dossier = Dossier.objects.get(number="DOS-PORTAAL-1")
+    report = error_report_submit(
+        citizen=other,
+        subject=subject_for_dossier(citizen=other, dossier_id=dossier.pk),
+        what_is_wrong="fout",
+        should_be="juist",
+    )
+    service = _ok(
+        client.post(
+            "/api/v1/requestable-services",
+            {"ipdc_product": "1", "title": "Dienst", "form_schema": ISOLATION_FORM, "min_acr": "sms"},
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
+    request = service_request_submit(
+        citizen=other,
+        service=RequestableService.objects.get(pk=service["id"]),
+        answers={"reden": "de mijne"},
+        applicant_name="Iemand Anders",
+    )
+    payment = _ok(
+        client.post(
+            PAYMENTS,
+            {
+                "insz": OTHER_CITIZEN,
+                "amount_cents": 700,
+                "description": "Betaling van iemand anders",
+                "due_date": "2099-01-01",
+                "creditor_iban": "BE71096123456769",
+            },
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
     return {
-        "dossier": Dossier.objects.get(number="DOS-PORTAAL-1").pk,
+        "dossier": dossier.pk,
         "notification": str(Notification.objects.get().pk),
+        "report": str(report.pk),
+        "request": str(request.pk),
+        "payment": payment["id"],
     }
 
 
@@ -537,6 +733,8 @@ NOT_AN_OBJECT = {
     "preferences:remove": "channel",
     # A certificate is fetched live from the source for the logged-in citizen's own INSZ (never by id).
     "documents:download": "source, year and language",
+    # A published form is offered to every citizen: no citizen's object (their request is, below).
+    "service_requests:form": "a requestable service",
 }
 PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
     "dossiers:detail": lambda w: PortalCase("get", f"/mijn-dossiers/{w['dossier']}/", "/mijn-dossiers/999999999/"),
@@ -545,6 +743,35 @@ PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
     ),
     "notifications:read": lambda w: PortalCase(
         "post", f"/meldingen/{w['notification']}/gelezen", f"/meldingen/{MISSING_UUID}/gelezen"
+    ),
+    "corrections:report-dossier": lambda w: PortalCase(
+        "get", f"/mijn-dossiers/{w['dossier']}/fout-melden", "/mijn-dossiers/999999999/fout-melden"
+    ),
+    "corrections:detail": lambda w: PortalCase(
+        "get", f"/foutmeldingen/{w['report']}/", f"/foutmeldingen/{MISSING_UUID}/"
+    ),
+    "corrections:message": lambda w: PortalCase(
+        "post", f"/foutmeldingen/{w['report']}/bericht", f"/foutmeldingen/{MISSING_UUID}/bericht"
+    ),
+    "service_requests:submitted": lambda w: PortalCase(
+        "get", f"/aanvragen/ingediend/{w['request']}/", f"/aanvragen/ingediend/{MISSING_UUID}/"
+    ),
+    "service_requests:receipt": lambda w: PortalCase(
+        "get",
+        f"/aanvragen/ingediend/{w['request']}/ontvangstbewijs.pdf",
+        f"/aanvragen/ingediend/{MISSING_UUID}/ontvangstbewijs.pdf",
+    ),
+    "payments:detail": lambda w: PortalCase("get", f"/betalingen/{w['payment']}", f"/betalingen/{MISSING_UUID}"),
+    "payments:pay": lambda w: PortalCase(
+        "post", f"/betalingen/{w['payment']}/betalen", f"/betalingen/{MISSING_UUID}/betalen"
+    ),
+    "payments:returned": lambda w: PortalCase(
+        "get", f"/betalingen/{w['payment']}/terug", f"/betalingen/{MISSING_UUID}/terug"
+    ),
+    "payments:receipt": lambda w: PortalCase(
+        "get",
+        f"/betalingen/{w['payment']}/betalingsbewijs.pdf",
+        f"/betalingen/{MISSING_UUID}/betalingsbewijs.pdf",
     ),
 }
 

@@ -90,3 +90,5 @@ def test_demo_seed_registers_the_demo_receiver_once_and_keeps_its_secret(setting
     endpoint = Endpoint.objects.get()
     assert (str(endpoint.pk), endpoint.url, kept["secret"][:6]) == (kept["endpoint_id"], url, "whsec_")
     assert {"foutmelding.ingediend", "aanvraag.ingediend"} <= set(endpoint.event_types)
+    call_command("demo", "seed", "--webhook-url", "http://127.0.0.1:9003/webhooks", stdout=io.StringIO())
+    assert Endpoint.objects.get(state=Endpoint.State.ACTIVE).url == "http://127.0.0.1:9003/webhooks"

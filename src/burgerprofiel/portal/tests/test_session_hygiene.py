@@ -39,9 +39,8 @@ def test_djangos_async_guard_is_on_in_a_test_that_drives_no_browser() -> None:
 
 
 # Transactional like the browser tests: pytest-django runs every plain database test before them.
-# Marked browser: the roles survive a flush through the snapshot that browser tests make the session
-# keep (``serialized_rollback``); in a run without browser tests there is no snapshot to reload.
-@pytest.mark.browser
+# Not marked browser: every session keeps the snapshot the flush reloads (conftest's django_db_setup),
+# so the roles are there after any transactional test, with or without browser tests in the run.
 @pytest.mark.django_db(transaction=True)
 def test_the_roles_created_by_migrations_are_in_the_database() -> None:
     assert set(Group.objects.values_list("name", flat=True)) >= {"operator", "auditor"}
