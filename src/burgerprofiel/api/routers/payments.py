@@ -137,6 +137,12 @@ def payment_request(request: HttpRequest, payload: PaymentIn) -> Status[Any]:
     return Status(201, _out(payment))
 
 
+DAY_PATTERN = (
+    r"^(?:(?:19|20)\d\d-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2[0-8]))|(?:19|20)(?:0[48]|[2468][048]|[13579][26])-02-29|2000-02-29)$"
+)
+
+
 @router.get(
     "/reconciliation",
     auth=READ_AUTH,
@@ -147,8 +153,9 @@ def reconciliation(
     request: HttpRequest,
     date: Annotated[
         str,
-        # A string with the date's own pattern: a lax date would also take `0` (the epoch) or a timestamp.
-        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="De dag (JJJJ-MM-DD).", format="date"),
+        # A string with an existing day's own pattern (1900-2099, leap years included): a lax date would also
+        # take `0` (the epoch) or a timestamp, and a pattern of digits alone would promise `2026-02-30`.
+        Query(pattern=DAY_PATTERN, description="De dag (JJJJ-MM-DD).", format="date"),
     ],
 ) -> HttpResponse:
     try:
