@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -13,15 +13,14 @@ from pydantic import Field
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.schemas import Strict
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
-from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
-from burgerprofiel.payments import selectors
 from burgerprofiel.payments.models import Payment, PaymentStatus
 from burgerprofiel.payments.services import (
     PaymentInput,
     payment_create,
+    payment_read_for_agency,
+    payments_read_for_agency,
+    payments_reconciliation_export,
     refund_create,
     structured_reference_format,
 )
@@ -144,53 +143,49 @@ def payment_request(request: HttpRequest, payload: PaymentIn) -> Status[Any]:
     summary="Dagelijkse afstemming (CSV): betalingen, terugbetalingen en kosten van één dag",
     openapi_extra={"responses": {200: {"description": "CSV (;)", "content": {"text/csv": {}}}}},
 )
-def reconciliation(request: HttpRequest, date: dt.date) -> HttpResponse:
-    agency_id = principal_of(request).agency_id
-    text, count = selectors.reconciliation_csv(agency_id=agency_id, day=date)
-    audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.PAYMENT_RECONCILIATION_EXPORTED,
-        agency_id=agency_id,
-        target=Payment,
-        detail={"date": date.isoformat(), "rows": count},
+def reconciliation(
+    request: HttpRequest,
+    date: Annotated[
+        str,
+        # A string with the date's own pattern: a lax date would also take `0` (the epoch) or a timestamp.
+        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="De dag (JJJJ-MM-DD).", format="date"),
+    ],
+) -> HttpResponse:
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise ValidationError("date is geen bestaande dag (JJJJ-MM-DD).", extra={"field": "date"}) from None
+    text = payments_reconciliation_export(
+        agency_id=principal_of(request).agency_id, day=day, actor=agency_request_actor(request)
     )
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="afstemming-{date.isoformat()}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="afstemming-{day.isoformat()}.csv"'
     return response
 
 
 @router.get("", response=list[PaymentOut], auth=READ_AUTH, summary="Uw betaalverzoeken")
 def payment_list(
     request: HttpRequest,
-    status: str | None = None,
+    status: Literal["created", "started", "submitted", "success", "failed", "error"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
     if status is not None and status not in PaymentStatus.values:
         raise ValidationError(f"status is een van {', '.join(PaymentStatus.values)}.", extra={"field": "status"})
-    agency_id = principal_of(request).agency_id
-    payments = selectors.payments_for_agency(agency_id=agency_id, status=status, limit=limit, offset=offset)
-    audit_record(
+    payments = payments_read_for_agency(
+        agency_id=principal_of(request).agency_id,
+        status=status,
+        limit=limit,
+        offset=offset,
         actor=agency_request_actor(request),
-        action=AuditAction.PAYMENT_LISTED,
-        agency_id=agency_id,
-        target=Payment,
-        detail={"count": len(payments)},
     )
     return [_out(p) for p in payments]
 
 
 @router.get("/{payment_id}", response=PaymentOut, auth=READ_AUTH, summary="Eén betaalverzoek en zijn status")
 def payment_detail(request: HttpRequest, payment_id: uuid.UUID) -> dict[str, Any]:
-    agency_id = principal_of(request).agency_id
-    payment = selectors.payment_for_agency(agency_id=agency_id, payment_id=payment_id)
-    audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.PAYMENT_READ,
-        agency_id=agency_id,
-        target=Citizen,  # the citizen's access log shows it (portal/access_log.py)
-        object_id=payment.citizen_id,
-        detail={"payment": str(payment.pk)},
+    payment = payment_read_for_agency(
+        agency_id=principal_of(request).agency_id, payment_id=payment_id, actor=agency_request_actor(request)
     )
     return _out(payment)
 
