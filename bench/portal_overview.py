@@ -80,10 +80,10 @@ class Seeder:
         from burgerprofiel.agencies.services import agency_onboard
         from burgerprofiel.audit.actors import SYSTEM
         from burgerprofiel.citizens.models import Citizen
-        from burgerprofiel.crypto.fields import encrypt_bytes
+        from burgerprofiel.crypto.fields import encrypt_bytes, encrypted_field
         from burgerprofiel.crypto.models import DataKey
         from burgerprofiel.crypto.services import data_key_create
-        from burgerprofiel.dossiers.models import DosisSource
+        from burgerprofiel.dossiers.models import DosisSource, Dossier
 
         onboarded = agency_onboard(name="Bench-agentschap", kbo="0316380841", components=["dosis"], actor=SYSTEM)
         agency = onboarded.agency
@@ -95,8 +95,14 @@ class Seeder:
             source_id=source.pk,
             kek_id=template_key.kek_id,
             wrapped="\\\\x" + bytes(template_key.wrapped_key).hex(),
-            name=encrypt_bytes(b"Omgevingsvergunning voor een verbouwing", key_id=agency.data_key_id),
-            insz_cipher=encrypt_bytes(b"85073003328", key_id=template_key.id),
+            name=encrypt_bytes(
+                b"Omgevingsvergunning voor een verbouwing",
+                key_id=agency.data_key_id,
+                context=encrypted_field(Dossier, "name").seal_context,  # bound to the column it is copied into
+            ),
+            insz_cipher=encrypt_bytes(
+                b"85073003328", key_id=template_key.id, context=encrypted_field(Citizen, "insz").seal_context
+            ),
             stamp=timezone.now().isoformat(),
             first_citizen=(Citizen.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1,
         )

@@ -122,7 +122,7 @@ def idempotency_complete(
 ) -> None:
     """Keep the answer (encrypted with the agency's key) and what the order check allowed; call it
     inside the transaction of the act, so that both commit or neither does."""
-    sealed = encrypt_bytes(answer.body, key_id=client_data_key_id(client))
+    sealed = encrypt_bytes(answer.body, key_id=client_data_key_id(client), context=_body_context(record))
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         status_code=answer.status_code,
         content_type=answer.content_type,
@@ -131,6 +131,11 @@ def idempotency_complete(
         categories=sorted(set(categories)),
         completed_at=timezone.now(),
     )
+
+
+def _body_context(record: IdempotencyRecord) -> str:
+    """The kept answer is bound to its own record: moved to another record, it does not decrypt."""
+    return f"{IdempotencyRecord._meta.db_table}.body:{record.pk}"
 
 
 def idempotency_release(*, record: IdempotencyRecord) -> None:
@@ -151,7 +156,7 @@ def idempotency_replay(*, record: IdempotencyRecord, principal: AgencyPrincipal)
     )
     scope_check(principal, record.component or None)
     try:
-        body = decrypt_bytes(bytes(record.body or b"").decode())
+        body = decrypt_bytes(bytes(record.body or b"").decode(), context=_body_context(record))
     except (KeyUnavailable, ValueError):
         raise IdempotencyRecordGone("Het eerste antwoord op deze aanvraag kan niet meer gelezen worden.") from None
     audit_record(

@@ -12,6 +12,7 @@ agency's data key: shredding that key erases the reports with the rest of the ag
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 
@@ -95,6 +96,11 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"Bijlage bij {self.report_id}"
+
+    @staticmethod
+    def seal_context(report_id: Any) -> str:
+        """What the sealed bytes are bound to (crypto.fields): this column of this report's attachment."""
+        return f"corrections_attachment.content:{report_id}"
 
 
 class ReportEntry(models.Model):

@@ -106,7 +106,7 @@ def error_report_attachment_for_agency(*, agency_id: int, report_id: Any, actor:
         purpose="Bijlage van een foutmelding gedownload",
         detail={"report": str(report.pk)},
     )
-    return attachment, decrypt_bytes(attachment.content)
+    return attachment, decrypt_bytes(attachment.content, context=Attachment.seal_context(report.pk))
 
 
 def error_report_entries(*, report: ErrorReport) -> list[ReportEntry]:

@@ -195,7 +195,9 @@ def error_report_submit(
                 filename=safe_filename(attachment.filename, content_type),
                 content_type=content_type,
                 size=len(attachment.content),
-                content=encrypt_bytes(attachment.content, key_id=agency.data_key_id),
+                content=encrypt_bytes(
+                    attachment.content, key_id=agency.data_key_id, context=Attachment.seal_context(report.pk)
+                ),
                 created_at=now,
             ).save(force_insert=True)
         ReportEntry(

@@ -1,9 +1,14 @@
 """Model fields that encrypt with a data key (DESIGN rule 3).
 
-A value is stored as ``bp1:<data key id>:<base64(nonce || AES-256-GCM ciphertext)>``. The field
+A value is stored as ``bp2:<data key id>:<base64(nonce || AES-256-GCM ciphertext)>``. The field
 names where its key comes from (``key_from="agency.data_key_id"``); the key id travels with the
-ciphertext, so reading needs nothing but the value. A value whose key was destroyed reads as
-``UNREADABLE``. Encrypted fields cannot be filtered on: use a blind index.
+ciphertext. A value whose key was destroyed reads as ``UNREADABLE``. Encrypted fields cannot be
+filtered on: use a blind index.
+
+The associated data binds the ciphertext to where it belongs: the data key and the *context*, for a
+field its table and column (``seal_context``). A ciphertext moved to another column or table does not
+decrypt (issue 11 item 12e). ``bp1:`` values bound only the key id; migration ``crypto.0002``
+re-sealed them, and reading one now fails like any tampered value.
 
 One function turns a field's value into what its column stores: ``EncryptedTextField.stored``.
 The ORM reaches it through ``pre_save``; code that writes rows without the ORM (COPY, a statement
@@ -28,7 +33,17 @@ from django.db import models
 from burgerprofiel.common.randomness import random_bytes
 from burgerprofiel.crypto.services import KeyUnavailable, data_key_material
 
-PREFIX = "bp1:"
+PREFIX = "bp2:"
+LEGACY_PREFIX = "bp1:"  # bound the key id only; read by the re-sealing migration, nowhere else
+
+
+def _aad(key_uuid: uuid.UUID, context: str) -> bytes:
+    """The associated data: the format, the data key and the context (table.column, or a caller's own)."""
+    return f"bp2|{key_uuid}|{context}".encode()
+
+
+def _legacy_aad(key_uuid: uuid.UUID) -> bytes:
+    return str(key_uuid).encode()
 
 
 class _Unreadable:
@@ -57,20 +72,22 @@ def sealed(ciphertext: str) -> Any:
     return _Ciphertext(ciphertext)
 
 
-def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str) -> str:
-    return Sealer(key_id).seal(plaintext)
+def encrypt_bytes(plaintext: bytes, *, key_id: uuid.UUID | str, context: str) -> str:
+    """Encrypt ``plaintext`` bound to ``context`` (where the value lives: decrypt with the same)."""
+    return Sealer(key_id, context).seal(plaintext)
 
 
 class Sealer:
-    """Encrypts many values with one data key, looking the key up once (``encrypt_bytes`` per value
-    costs a key lookup and a cipher setup each time, which shows in a 10,000-line bulk upload)."""
+    """Encrypts many values with one data key for one context, looking the key up once
+    (``encrypt_bytes`` per value costs a key lookup and a cipher setup each time, which shows in a
+    10,000-line bulk upload)."""
 
-    def __init__(self, key_id: uuid.UUID | str) -> None:
-        # The associated data is the key id's canonical text: a hex id (as SQLite hands it back)
-        # seals exactly as the UUID does, so decryption (which starts from the UUID) always matches.
+    def __init__(self, key_id: uuid.UUID | str, context: str = "") -> None:
+        # The key id's canonical text goes into the associated data: a hex id (as SQLite hands it
+        # back) seals exactly as the UUID does, so decryption (which starts from the UUID) matches.
         key_uuid = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(str(key_id))
         self._cipher = AESGCM(data_key_material(key_uuid))
-        self._aad = str(key_uuid).encode()
+        self._aad = _aad(key_uuid, context)
         self._prefix = f"{PREFIX}{key_uuid.hex}:"
 
     def seal(self, plaintext: bytes) -> str:
@@ -86,10 +103,10 @@ class Sealers:
     def __init__(self) -> None:
         self._by_key: dict[Any, Sealer] = {}
 
-    def __call__(self, key_id: uuid.UUID | str) -> Sealer:
-        sealer = self._by_key.get(key_id)
+    def __call__(self, key_id: uuid.UUID | str, context: str = "") -> Sealer:
+        sealer = self._by_key.get((key_id, context))
         if sealer is None:
-            sealer = self._by_key[key_id] = Sealer(key_id)
+            sealer = self._by_key[(key_id, context)] = Sealer(key_id, context)
         return sealer
 
 
@@ -98,13 +115,26 @@ class JSONText(str):
     an ``EncryptedJSONField`` encrypts its text as it is. It reads back as the document's value."""
 
 
-def decrypt_bytes(stored: str) -> bytes:
+def decrypt_bytes(stored: str, *, context: str) -> bytes:
+    """Decrypt a value sealed for ``context``; a value moved from elsewhere fails (InvalidTag)."""
     if not stored.startswith(PREFIX):
-        raise ValueError("not an encrypted value")
+        raise ValueError("not an encrypted value (or a bp1 value that was never re-sealed)")
     key_hex, _, payload = stored[len(PREFIX) :].partition(":")
     key_id = uuid.UUID(key_hex)
     raw = base64.b64decode(payload)
-    return AESGCM(data_key_material(key_id)).decrypt(raw[:12], raw[12:], str(key_id).encode())
+    return AESGCM(data_key_material(key_id)).decrypt(raw[:12], raw[12:], _aad(key_id, context))
+
+
+def legacy_reseal(stored: str, *, context: str) -> str:
+    """A ``bp1:`` value (bound to its key only) sealed again for ``context``; other values unchanged.
+    For the re-sealing migration: nothing else reads ``bp1:``."""
+    if not stored.startswith(LEGACY_PREFIX):
+        return stored
+    key_hex, _, payload = stored[len(LEGACY_PREFIX) :].partition(":")
+    key_id = uuid.UUID(key_hex)
+    raw = base64.b64decode(payload)
+    plaintext = AESGCM(data_key_material(key_id)).decrypt(raw[:12], raw[12:], _legacy_aad(key_id))
+    return Sealer(key_id, context).seal(plaintext)
 
 
 def key_id_of(stored: str) -> uuid.UUID:
@@ -134,6 +164,11 @@ class EncryptedTextField(models.TextField):
         kwargs["key_from"] = self.key_from
         return name, path, args, kwargs
 
+    @functools.cached_property
+    def seal_context(self) -> str:
+        """What this field's ciphertexts are bound to: its table and column."""
+        return f"{self.model._meta.db_table}.{self.column}"
+
     def to_plain(self, value: Any) -> bytes:
         return str(value).encode()
 
@@ -160,7 +195,7 @@ class EncryptedTextField(models.TextField):
             raise ValueError(f"{self.model.__name__}.{self.name}: no data key at {self.key_from}")
         if isinstance(key_id, models.Model):
             key_id = key_id.pk
-        sealer = sealers(key_id) if sealers is not None else Sealer(key_id)
+        sealer = sealers(key_id, self.seal_context) if sealers is not None else Sealer(key_id, self.seal_context)
         return sealer.seal(self.to_plain(value))
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
@@ -175,10 +210,12 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return None
-        if value == "":
+        if value == "" or value.startswith(LEGACY_PREFIX):
+            # A bp1 value left is one whose key was destroyed before the re-sealing migration (an
+            # intruder's copy of an old value reads no better): unreadable either way.
             return UNREADABLE
         try:
-            return self.from_plain(decrypt_bytes(value))
+            return self.from_plain(decrypt_bytes(value, context=self.seal_context))
         except KeyUnavailable:
             return UNREADABLE
 

@@ -4,6 +4,7 @@ import os
 import threading
 import time
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -105,3 +106,64 @@ def _signing_keys_rewrap(current: keyring.Kek) -> int:
             row.save(update_fields=["kek_id", "wrapped_private_key"])
             moved += 1
     return moved
+
+
+def ciphertexts_reseal_column(*, connection: Any, table: str, pk_column: str, column: str, chunk: int = 1000) -> int:
+    """Seal every ``bp1:`` value of one encrypted column again, bound to its table and column
+    (``crypto.fields``). Values whose data key was destroyed stay as they are (they read as
+    unreadable either way). Safe to run twice; returns how many values it re-sealed."""
+    from burgerprofiel.crypto.fields import legacy_reseal
+
+    quote = connection.ops.quote_name
+    context = f"{table}.{column}"
+    # Identifiers come from the models; every value is a parameter.
+    first_page = (
+        f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {quote(column)} LIKE %s ORDER BY {quote(pk_column)} LIMIT %s"
+    )
+    next_page = (
+        f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {quote(column)} LIKE %s AND {quote(pk_column)} > %s ORDER BY {quote(pk_column)} LIMIT %s"
+    )
+    update = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk_column)} = %s AND {quote(column)} = %s"  # noqa: S608
+    resealed = 0
+    last: Any = None
+    while True:
+        with connection.cursor() as cursor:
+            if last is None:
+                cursor.execute(first_page, ["bp1:%", chunk])
+            else:
+                cursor.execute(next_page, ["bp1:%", last, chunk])
+            rows = cursor.fetchall()
+        if not rows:
+            return resealed
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            for pk, value in rows:
+                try:
+                    new = legacy_reseal(value, context=context)
+                except KeyUnavailable:
+                    continue
+                cursor.execute(update, [new, pk, value])
+                resealed += 1
+        last = rows[-1][0]
+
+
+def ciphertexts_reseal() -> int:
+    """Re-seal every ``bp1:`` value of every encrypted field (after a rolling upgrade, for values old
+    processes wrote after the migration ran): ``burgerprofiel keys reseal``."""
+    from django.apps import apps
+    from django.db import connection
+
+    from burgerprofiel.crypto.fields import EncryptedTextField
+
+    resealed = 0
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                resealed += ciphertexts_reseal_column(
+                    connection=connection,
+                    table=model._meta.db_table,
+                    pk_column=model._meta.pk.column,
+                    column=field.column,
+                )
+    return resealed

@@ -376,11 +376,18 @@ def _themes_from_json(data: bytes) -> list[Theme]:
     return [Theme(name=raw["name"], results=[result(r) for r in raw["results"]]) for raw in json.loads(data)]
 
 
+def _cache_context(citizen: Citizen, session_key: str) -> str:
+    """A cached answer is bound to its citizen and session: moved to another entry, it does not decrypt."""
+    return f"personal_data.pull_cache:{citizen.pk}:{_cache_key(session_key)}"
+
+
 def _cache_write(citizen: Citizen, session_key: str, grouped: list[Theme]) -> None:
     """The short per-session cache holds the answers as JSON sealed with the citizen's key (it may
     be Redis): data only, never pickle, so a cache whose contents someone could change can at worst
     show wrong answers, never run code."""
-    sealed = encrypt_bytes(_themes_json(grouped), key_id=citizen.data_key_id)
+    sealed = encrypt_bytes(
+        _themes_json(grouped), key_id=citizen.data_key_id, context=_cache_context(citizen, session_key)
+    )
     cache.set(_cache_key(session_key), sealed, settings.PULL_CACHE_SECONDS)
 
 
@@ -389,6 +396,6 @@ def _cache_read(citizen: Citizen, session_key: str) -> list[Theme] | None:
     if not isinstance(sealed, str):
         return None
     try:
-        return _themes_from_json(decrypt_bytes(sealed))
+        return _themes_from_json(decrypt_bytes(sealed, context=_cache_context(citizen, session_key)))
     except (KeyUnavailable, ValueError, KeyError, TypeError):  # unreadable or of an older shape: ask again
         return None

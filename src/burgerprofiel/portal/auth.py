@@ -92,15 +92,18 @@ def citizen_login(request: HttpRequest, *, citizen: Citizen, acr: str, display_n
     )
 
 
+SESSION_SEAL_CONTEXT = "portal.session"  # sealed for a session only: no database column decrypts it
+
+
 def session_seal(citizen: Citizen, value: str) -> str:
-    return encrypt_bytes(value.encode(), key_id=citizen.data_key_id) if value else ""
+    return encrypt_bytes(value.encode(), key_id=citizen.data_key_id, context=SESSION_SEAL_CONTEXT) if value else ""
 
 
 def session_unseal(value: Any) -> str:
     if not isinstance(value, str) or not value:
         return ""
     try:
-        return decrypt_bytes(value).decode()
+        return decrypt_bytes(value, context=SESSION_SEAL_CONTEXT).decode()
     except (KeyUnavailable, ValueError):
         return ""
 

@@ -130,7 +130,7 @@ def test_the_kept_answer_is_encrypted_and_its_replay_is_audited(client, auth_hea
     first = _post(client, auth_headers, "versleuteld-1")
     assert first.status_code == 202
     stored = bytes(IdempotencyRecord.objects.get(key="versleuteld-1").body)
-    assert b"85073003328" not in stored and stored.startswith(b"bp1:")  # nothing personal in clear
+    assert b"85073003328" not in stored and stored.startswith(b"bp2:")  # nothing personal in clear
     replay = _post(client, auth_headers, "versleuteld-1")
     assert replay.content == first.content
     assert AuditEvent.objects.filter(action="api.idempotent_replay").count() == 1

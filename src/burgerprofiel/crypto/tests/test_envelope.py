@@ -37,7 +37,7 @@ def test_personal_data_is_stored_encrypted_and_reads_back_in_clear(agency):
     person = _person(agency.agency_id, "An Peeters", "an.peeters@example.be")
     stored = _raw("agencies_contactperson", "email", person.pk)
     assert "an.peeters" not in stored
-    assert stored.startswith("bp1:")
+    assert stored.startswith("bp2:")
     agency_key = Agency.objects.get(pk=agency.agency_id).data_key_id
     assert stored.split(":")[1] == agency_key.hex
     assert ContactPerson.objects.get(pk=person.pk).email == "an.peeters@example.be"

@@ -22,7 +22,7 @@ from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
 from burgerprofiel.personal_data import pull
 from burgerprofiel.personal_data.devpeers import DemoServer, Spec
 from burgerprofiel.personal_data.models import PullSource
-from burgerprofiel.personal_data.services import _cache_key, personal_data_pull, pull_source_add
+from burgerprofiel.personal_data.services import _cache_context, _cache_key, personal_data_pull, pull_source_add
 from burgerprofiel.personal_data.tests.factories import make_pull_agency, register
 
 AN = "85073003328"
@@ -208,13 +208,14 @@ def test_the_kept_answer_is_sealed_json_and_a_pickle_in_the_cache_is_never_loade
     citizen = login_citizen(client, AN)
     first = _without_csrf(_page(client))
     key = _cache_key(client.session.session_key)
-    kept = json.loads(decrypt_bytes(cache.get(key)))  # plain JSON under the citizen's key
+    context = _cache_context(citizen, client.session.session_key)  # bound to this citizen's session
+    kept = json.loads(decrypt_bytes(cache.get(key), context=context))  # plain JSON under the citizen's key
     assert kept[0]["name"] == "U en uw gezin"
     assert any(item["label"] == "Gezinssamenstelling" for item in kept[0]["results"][0]["items"])
     assert _without_csrf(_page(client)) == first and server.requests == ["gezin"]  # read back from JSON as it was
 
     # Whatever else sits under the key (an older pickle, a tampered value) is asked again, never unpickled.
-    cache.set(key, encrypt_bytes(pickle.dumps([]), key_id=citizen.data_key_id))
+    cache.set(key, encrypt_bytes(pickle.dumps([]), key_id=citizen.data_key_id, context=context))
     assert "Gezinssamenstelling" in _page(client)
     assert server.requests == ["gezin", "gezin"]
 

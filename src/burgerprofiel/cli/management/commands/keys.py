@@ -10,7 +10,7 @@ from burgerprofiel.audit.keys import signing_key_retire, signing_key_rotate
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.crypto import pins
 from burgerprofiel.crypto.models import SigningKey
-from burgerprofiel.crypto.services import data_keys_rewrap
+from burgerprofiel.crypto.services import ciphertexts_reseal, data_keys_rewrap
 from burgerprofiel.crypto.signing import signing_key_trusted
 
 
@@ -28,6 +28,7 @@ class Command(BaseCommand):
         )
         retire = sub.add_parser("retire-signing", help="Stop trusting a signing key for access tokens.")
         retire.add_argument("--kid", required=True)
+        sub.add_parser("reseal", help="Seal bp1 values again, bound to their table and column (after an upgrade).")
         sub.add_parser(
             "trusted",
             help="Every signing key with its RFC 7638 thumbprint and whether it is pinned (AUDIT_TRUSTED_KEYS).",
@@ -42,6 +43,8 @@ class Command(BaseCommand):
                 row = signing_key_rotate(actor=actor)
                 # With pins configured the new key signs only once its thumbprint is added and processes restart.
                 self.stdout.write(json.dumps(self._described(row)))
+            elif action == "reseal":
+                self.stdout.write(json.dumps({"values_resealed": ciphertexts_reseal()}))
             elif action == "trusted":
                 keys = [self._described(row) for row in SigningKey.objects.order_by("created_at")]
                 self.stdout.write(json.dumps({"keys": keys}))
