@@ -80,6 +80,7 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python -m bench.notifications $(if $(QUICK),--rate 40 --seconds 15 --campaign 3000)
 	$(BENCH_ENV) $(BIN)/python -m bench.notifications --faults $(if $(QUICK),200 --outage 10,1000)
 	$(BENCH_ENV) $(BIN)/python -m bench.portal_overview
+	$(BENCH_ENV) $(BIN)/python -m bench.seed
 	$(BENCH_ENV) $(BIN)/python -m bench.webhooks $(if $(QUICK),--deliveries 2000 --notifications 2000)
 	$(BENCH_ENV) $(BIN)/python -m bench.mixed_load
 	$(BENCH_ENV) $(BIN)/python -m bench.sizing
