@@ -1,0 +1,182 @@
+"""The demo agency: an agency's side of the exchange, as its own small web service.
+
+It uses only the agency client library (``burgerprofiel_client``) and the platform's public
+contracts, as a real agency would:
+
+- at start it pushes, through the API, a dossier (DOSIS v2) and a melding for the first demo
+  citizen (with fixed ``Idempotency-Key``s and a fixed dossier number: a restart does nothing twice);
+- it receives the platform's webhooks (error reports, service requests, payments) at ``/webhooks``,
+  verifies each with the endpoint's Standard Webhooks secret (401 when it does not verify), and
+- shows on ``/`` what it pushed and which events it received (in memory; one JSON line per event on
+  standard output too, which ``make run`` keeps in var/webhooks.log).
+
+    python examples/demo_agency/app.py --platform http://127.0.0.1:8000 --port 8003 \
+        --credentials var/demo-agency.json --webhook-secret-file var/demo-webhook.json \
+        --bron https://demo.burgerprofiel.example/dosis/omgevingsloket
+
+Standard library server: for a demo, not for production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIServer, make_server
+
+from burgerprofiel_client import AgencyClient, BurgerprofielError, ClientSecret
+from burgerprofiel_client.models import (
+    Agent,
+    DossierIdentificatie,
+    DossierStatus,
+    DossierUpload,
+    Fase,
+    Notification,
+    Product,
+)
+from burgerprofiel_client.webhooks import WebhookVerificationFailed, WebhookVerifier
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+DEMO_CITIZEN = "85073003328"  # the first demo citizen (a test number, not a real person)
+
+
+@dataclass
+class Received:
+    id: str
+    type: str
+    time: str
+    received_at: str
+
+
+@dataclass
+class State:
+    """What the page shows; filled by the pusher thread and the webhook handler."""
+
+    pushed: list[str] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note_push(self, line: str) -> None:
+        with self.lock:
+            self.pushed.append(f"{dt.datetime.now(dt.UTC):%H:%M:%S} {line}")
+
+
+def push_demo_data(client: AgencyClient, *, bron: str, state: State, attempts: int = 60) -> None:
+    """The dossier and the melding, once the platform answers (``make run`` starts it last)."""
+    upload = DossierUpload(
+        Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="DEMO-AGENT-0001"),
+        Naam="Aanvraag bewonerskaart parkeren (verstuurd door de demo-instantie)",
+        WijzigingsDatum=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
+        Status=DossierStatus(VlaamsCode="Aanvraag ontvangen", VlaamsFase=Fase.BEHANDELING),
+        Producten=[Product(Id="1234")],
+        Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
+    )
+    melding = Notification(
+        insz=DEMO_CITIZEN,
+        message="De demo-instantie heeft uw aanvraag voor een bewonerskaart ontvangen.",
+        ipdc_product="1234",
+    )
+    for attempt in range(attempts):
+        try:
+            accepted = client.dosis.upload(upload, idempotency_key="demo-agency-dossier-0001")
+            state.note_push(f"dossier DEMO-AGENT-0001 aanvaard (upload {accepted.UploadId})")
+            pushed = client.notifications.push(melding, idempotency_key="demo-agency-melding-0001")
+            state.note_push(f"melding {pushed.id} aanvaard")
+            return
+        except BurgerprofielError as error:
+            if attempt == attempts - 1:
+                state.note_push(f"versturen mislukt: {type(error).__name__}")
+                return
+            time.sleep(1.0)
+
+
+def make_app(*, verifier: WebhookVerifier, state: State) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
+        if method == "POST" and path == "/webhooks":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+            try:
+                event = verifier.verify(body, headers)
+            except WebhookVerificationFailed:
+                start_response("401 Unauthorized", [("Content-Length", "0")])
+                return [b""]
+            received = Received(
+                id=event.id,
+                type=event.type,
+                time=event.time.isoformat(),
+                received_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            )
+            with state.lock:
+                if all(r.id != event.id for r in state.received):  # a redelivery is one event
+                    state.received.append(received)
+            print(json.dumps(received.__dict__), flush=True)
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
+        if method == "GET" and path == "/":
+            body = page(state).encode()
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+            return [body]
+        start_response("404 Not Found", [("Content-Length", "0")])
+        return [b""]
+
+    return app
+
+
+def page(state: State) -> str:
+    with state.lock:
+        pushed = [html.escape(line) for line in state.pushed]
+        received = list(reversed(state.received))
+    rows = "".join(
+        f"<tr><td>{html.escape(r.received_at)}</td><td>{html.escape(r.type)}</td><td><code>{html.escape(r.id)}</code>"
+        f"</td></tr>"
+        for r in received
+    )
+    return (
+        '<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">'
+        "<title>Demo-instantie</title></head><body><main><h1>Demo-instantie</h1>"
+        "<h2>Verstuurd naar het platform</h2>"
+        f"<ul>{''.join(f'<li>{line}</li>' for line in pushed) or '<li>nog niets</li>'}</ul>"
+        f"<h2>Ontvangen webhooks ({len(received)})</h2>"
+        "<p>Elke gebeurtenis is gecontroleerd met het geheim van het webhook-eindpunt (Standard Webhooks).</p>"
+        "<table><thead><tr><th>ontvangen</th><th>type</th><th>id</th></tr></thead>"
+        f"<tbody>{rows or '<tr><td colspan=3>nog geen</td></tr>'}</tbody></table></main></body></html>"
+    )
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--platform", default="http://127.0.0.1:8000")
+    parser.add_argument("--port", type=int, default=8003)
+    parser.add_argument("--credentials", type=Path, default=Path("var/demo-agency.json"))
+    parser.add_argument("--webhook-secret-file", type=Path, default=Path("var/demo-webhook.json"))
+    parser.add_argument("--bron", default="https://demo.burgerprofiel.example/dosis/omgevingsloket")
+    args = parser.parse_args()
+    credentials = json.loads(args.credentials.read_text())
+    secret = json.loads(args.webhook_secret_file.read_text())["secret"]
+    state = State()
+    client = AgencyClient(args.platform, ClientSecret(credentials["client_id"], credentials["client_secret"]))
+    threading.Thread(
+        target=push_demo_data, kwargs={"client": client, "bron": args.bron, "state": state}, daemon=True
+    ).start()
+    app = make_app(verifier=WebhookVerifier(secret), state=state)
+    with make_server("127.0.0.1", args.port, app, server_class=_ThreadingServer) as server:
+        print(json.dumps({"listening": args.port}), file=sys.stderr, flush=True)
+        server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
