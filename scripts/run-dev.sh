@@ -86,6 +86,10 @@ register --component uw_gegevens --url "$S/gezin" --theme "U en uw gezin" --loke
 register --component uw_gegevens --url "$S/mobiliteit" --theme "Mobiliteit" --loket https://www.vlaanderen.be
 register --component uw_gegevens --url "$S/groeipakket" --theme "Groeipakket" --loket https://www.groeipakket.be
 register --component attesten --url "$S/attesten" --theme "U en uw gezin" --loket https://www.vlaanderen.be
+# ... and the demo agency's own source (examples/demo_agency): "Uw gegevens" and its certificates.
+D="http://127.0.0.1:$WEBHOOK_PORT/bron"
+register --component uw_gegevens --url "$D" --theme "Mobiliteit" --loket https://www.vlaanderen.be
+register --component attesten --url "$D" --theme "Mobiliteit" --loket https://www.vlaanderen.be
 
 cat <<MSG
 

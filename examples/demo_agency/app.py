@@ -7,6 +7,8 @@ contracts, as a real agency would:
   citizen (with fixed ``Idempotency-Key``s and a fixed dossier number: a restart does nothing twice);
 - it receives the platform's webhooks (error reports, service requests, payments) at ``/webhooks``,
   verifies each with the endpoint's Standard Webhooks secret (401 when it does not verify), and
+- serves "Uw gegevens" and certificates (PDFs it makes, in the certificates contract) under
+  ``/bron``, answering only the platform's signed token for that URL and that citizen;
 - shows on ``/`` what it pushed and which events it received (in memory; one JSON line per event on
   standard output too, which ``make run`` keeps in var/webhooks.log).
 
@@ -43,10 +45,73 @@ from burgerprofiel_client.models import (
     Notification,
     Product,
 )
+from burgerprofiel_client.sources import CertificateEntry, PersonalDataItem, PullSource, SourceTokenVerifier
 from burgerprofiel_client.webhooks import WebhookVerificationFailed, WebhookVerifier
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 DEMO_CITIZEN = "85073003328"  # the first demo citizen (a test number, not a real person)
+SOURCE_PATH = "/bron"  # registered as this agency's uw_gegevens and attesten source
+
+# What this agency knows about the demo citizens: in a real agency, a lookup in its own systems.
+PEOPLE: dict[str, list[PersonalDataItem]] = {
+    DEMO_CITIZEN: [
+        PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Zone Centrum, geldig tot 31/12/2026"),
+        PersonalDataItem("nummerplaat", "Ingeschreven nummerplaat", "1-ABC-123", updated_at=dt.date(2026, 11, 2)),
+    ],
+    "90022742191": [PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Geen lopende kaart")],
+}
+CERTIFICATES = [CertificateEntry(2026, "nl", "Attest bewonerskaart parkeren")]
+
+
+def certificate_pdf(insz: str, year: int, language: str) -> bytes | None:
+    """The certificate as a one-page PDF, or None when this agency has none for the person."""
+    if insz not in PEOPLE or not any(c.year == year and c.language == language for c in CERTIFICATES):
+        return None
+    return minimal_pdf(
+        [
+            "Demo-instantie - Attest bewonerskaart parkeren",
+            f"Jaar {year}. Zone Centrum.",
+            f"Opgemaakt op {dt.date.today():%d/%m/%Y} voor de aanvrager.",
+        ]
+    )
+
+
+def minimal_pdf(lines: list[str]) -> bytes:
+    """A valid one-page PDF with a few lines of Helvetica (a real agency renders its own layout)."""
+
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    text = "BT /F1 14 Tf 72 770 Td 18 TL " + " ".join(f"({escaped(line)}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(text.encode('latin-1'))} >>\nstream\n{text}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def make_source(*, platform_url: str, source_url: str) -> PullSource:
+    """The pull source: the platform's token must name ``source_url`` as audience (and, for
+    certificates, the citizen of the path); its signature is checked with the platform's JWKS."""
+    return PullSource(
+        SourceTokenVerifier(jwks_url=f"{platform_url}/oauth/jwks", audience=source_url),
+        personal_data=PEOPLE.get,  # None: nothing known about this person (404)
+        certificates=lambda insz: CERTIFICATES if insz in PEOPLE else [],
+        certificate_file=certificate_pdf,
+    )
 
 
 @dataclass
@@ -99,9 +164,21 @@ def push_demo_data(client: AgencyClient, *, bron: str, state: State, attempts: i
             time.sleep(1.0)
 
 
-def make_app(*, verifier: WebhookVerifier, state: State) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+def make_app(
+    *, verifier: WebhookVerifier, state: State, source: PullSource | None = None
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
+        if source is not None and (path == SOURCE_PATH or path.startswith(SOURCE_PATH + "/")):
+            reply = source.handle(
+                method=method,
+                path=path[len(SOURCE_PATH) :],
+                query=environ.get("QUERY_STRING", ""),
+                authorization=environ.get("HTTP_AUTHORIZATION"),
+            )
+            status = f"{reply.status} {'OK' if reply.status == 200 else 'Error'}"
+            start_response(status, [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))])
+            return [reply.body]
         if method == "POST" and path == "/webhooks":
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
@@ -172,7 +249,8 @@ def main() -> None:
     threading.Thread(
         target=push_demo_data, kwargs={"client": client, "bron": args.bron, "state": state}, daemon=True
     ).start()
-    app = make_app(verifier=WebhookVerifier(secret), state=state)
+    source = make_source(platform_url=args.platform, source_url=f"http://127.0.0.1:{args.port}{SOURCE_PATH}")
+    app = make_app(verifier=WebhookVerifier(secret), state=state, source=source)
     with make_server("127.0.0.1", args.port, app, server_class=_ThreadingServer) as server:
         print(json.dumps({"listening": args.port}), file=sys.stderr, flush=True)
         server.serve_forever()

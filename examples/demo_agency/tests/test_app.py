@@ -66,3 +66,22 @@ def test_a_webhook_signed_with_another_secret_is_refused_and_not_listed() -> Non
     body, headers = _signed("evt_2", "payment.paid", secret="whsec_" + "c2VjcmV0LW9mLXNvbWVvbmUtZWxzZS0zMmJ5dGVz")
     assert _call(app, "POST", "/webhooks", body, headers)[0].startswith("401")
     assert not state.received
+
+
+def test_the_source_refuses_a_call_without_the_platforms_token() -> None:
+    from app import SOURCE_PATH, make_source
+
+    source = make_source(platform_url="http://127.0.0.1:9", source_url="http://127.0.0.1:8003/bron")
+    app = make_app(verifier=WebhookVerifier(SECRET), state=State(), source=source)
+    assert _call(app, "GET", SOURCE_PATH)[0].startswith("403")
+    assert _call(app, "GET", f"{SOURCE_PATH}/v1/certificates/85073003328")[0].startswith("403")
+
+
+def test_a_certificate_is_a_pdf_for_a_known_person_only() -> None:
+    from app import certificate_pdf
+
+    pdf = certificate_pdf("85073003328", 2026, "nl")
+    assert pdf is not None and pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    assert b"Attest bewonerskaart parkeren" in pdf
+    assert certificate_pdf("90022742191", 2025, "nl") is None
+    assert certificate_pdf("01010100126", 2026, "nl") is None
