@@ -49,9 +49,11 @@ postgres-ready: install
 test-postgres: install postgres-ready
 	BURGERPROFIEL_PROFILE=test DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
-## make test-client: the agency client library (clients/python) against a live platform it starts itself
+## make test-client: the agency client library (clients/python) against a live platform it starts itself,
+## and the demo agency built on it (examples/demo_agency)
 test-client: install
 	cd $(CLIENT) && $(CURDIR)/$(BIN)/pytest -q
+	cd examples/demo_agency && $(CURDIR)/$(BIN)/pytest -q -p no:django tests
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ contracts, as a real agency would:
   verifies each with the endpoint's Standard Webhooks secret (401 when it does not verify), and
 - serves "Uw gegevens" and certificates (PDFs it makes, in the certificates contract) under
   ``/bron``, answering only the platform's signed token for that URL and that citizen;
+- answers a citizen's request (``aanvraag.ingediend``) with a dossier for it, pushed through the API;
 - shows on ``/`` what it pushed and which events it received (in memory; one JSON line per event on
   standard output too, which ``make run`` keeps in var/webhooks.log).
 
@@ -46,7 +47,7 @@ from burgerprofiel_client.models import (
     Product,
 )
 from burgerprofiel_client.sources import CertificateEntry, PersonalDataItem, PullSource, SourceTokenVerifier
-from burgerprofiel_client.webhooks import WebhookVerificationFailed, WebhookVerifier
+from burgerprofiel_client.webhooks import WebhookEvent, WebhookVerificationFailed, WebhookVerifier
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 DEMO_CITIZEN = "85073003328"  # the first demo citizen (a test number, not a real person)
@@ -164,8 +165,36 @@ def push_demo_data(client: AgencyClient, *, bron: str, state: State, attempts: i
             time.sleep(1.0)
 
 
+def answer_request(client: AgencyClient, *, bron: str, state: State, event: WebhookEvent) -> None:
+    """A citizen's request gets a dossier, as the agency's case system would open one: under a number
+    of its own, owned by the applicant (the event's ``insz``)."""
+    data = event.data if isinstance(event.data, dict) else {}
+    request_id, insz = str(data.get("id", "")), str(data.get("insz", ""))
+    if not request_id or not insz:
+        return
+    number = f"AANVRAAG-{request_id}"[:200]
+    upload = DossierUpload(
+        Identificatie=DossierIdentificatie(Bron=bron, DossierNummer=number),
+        Naam="Uw aanvraag bij de demo-instantie",
+        WijzigingsDatum=dt.datetime.now(dt.UTC),
+        Status=DossierStatus(VlaamsCode="Aanvraag ontvangen", VlaamsFase=Fase.BEHANDELING),
+        Producten=[Product(Id=str(data.get("ipdc_product") or "1234"))],
+        Agenten=[Agent.raadpleger(insz)],
+    )
+    try:
+        client.dosis.upload(upload, idempotency_key=f"demo-agency-{number}")
+    except BurgerprofielError as error:
+        state.note_push(f"dossier voor aanvraag {request_id} mislukt: {type(error).__name__}")
+        return
+    state.note_push(f"dossier {number} aanvaard (antwoord op aanvraag {request_id})")
+
+
 def make_app(
-    *, verifier: WebhookVerifier, state: State, source: PullSource | None = None
+    *,
+    verifier: WebhookVerifier,
+    state: State,
+    source: PullSource | None = None,
+    on_event: Callable[[WebhookEvent], None] | None = None,
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
@@ -194,8 +223,11 @@ def make_app(
                 received_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             )
             with state.lock:
-                if all(r.id != event.id for r in state.received):  # a redelivery is one event
+                first = all(r.id != event.id for r in state.received)  # a redelivery is one event
+                if first:
                     state.received.append(received)
+            if first and on_event is not None:  # after the answer's work, not in the platform's wait
+                threading.Thread(target=on_event, args=(event,), daemon=True).start()
             print(json.dumps(received.__dict__), flush=True)
             start_response("204 No Content", [("Content-Length", "0")])
             return [b""]
@@ -250,7 +282,12 @@ def main() -> None:
         target=push_demo_data, kwargs={"client": client, "bron": args.bron, "state": state}, daemon=True
     ).start()
     source = make_source(platform_url=args.platform, source_url=f"http://127.0.0.1:{args.port}{SOURCE_PATH}")
-    app = make_app(verifier=WebhookVerifier(secret), state=state, source=source)
+
+    def on_event(event: WebhookEvent) -> None:
+        if event.type == "aanvraag.ingediend":
+            answer_request(client, bron=args.bron, state=state, event=event)
+
+    app = make_app(verifier=WebhookVerifier(secret), state=state, source=source, on_event=on_event)
     with make_server("127.0.0.1", args.port, app, server_class=_ThreadingServer) as server:
         print(json.dumps({"listening": args.port}), file=sys.stderr, flush=True)
         server.serve_forever()

@@ -85,3 +85,21 @@ def test_a_certificate_is_a_pdf_for_a_known_person_only() -> None:
     assert b"Attest bewonerskaart parkeren" in pdf
     assert certificate_pdf("90022742191", 2025, "nl") is None
     assert certificate_pdf("01010100126", 2026, "nl") is None
+
+
+def test_each_new_event_is_handed_on_once() -> None:
+    import threading
+
+    seen: list[str] = []
+    done = threading.Event()
+
+    def on_event(event: Any) -> None:
+        seen.append(event.type)
+        done.set()
+
+    app = make_app(verifier=WebhookVerifier(SECRET), state=State(), on_event=on_event)
+    body, headers = _signed("evt_3", "aanvraag.ingediend")
+    _call(app, "POST", "/webhooks", body, headers)
+    _call(app, "POST", "/webhooks", body, headers)
+    assert done.wait(5)
+    assert seen == ["aanvraag.ingediend"]
