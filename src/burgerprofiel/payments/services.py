@@ -44,6 +44,7 @@ from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
+from burgerprofiel.payments import selectors
 from burgerprofiel.payments.models import (
     FINAL_STATUSES,
     REFUND_FINAL_STATUSES,
@@ -424,6 +425,64 @@ def refund_create(
         _publish_refund(refund, actor)
         _refund_transition(refund, status=remote.status, actor=actor)
     return refund
+
+
+# -- audited reads (DESIGN rule 2: every access to a payment leaves an event) --------------------
+
+
+def payments_read_for_agency(
+    *, agency_id: int, actor: Actor, status: str | None = None, limit: int = 100, offset: int = 0
+) -> list[Payment]:
+    payments = selectors.payments_for_agency(agency_id=agency_id, status=status, limit=limit, offset=offset)
+    audit_record(
+        actor=actor,
+        action=AuditAction.PAYMENT_LISTED,
+        agency_id=agency_id,
+        target=Payment,
+        detail={"count": len(payments)},
+    )
+    return payments
+
+
+def payment_read_for_agency(*, agency_id: int, payment_id: uuid.UUID, actor: Actor) -> Payment:
+    """The agency's own payment (another agency's: NotFound), recorded as a read of the citizen's data."""
+    payment = selectors.payment_for_agency(agency_id=agency_id, payment_id=payment_id)
+    audit_record(
+        actor=actor,
+        action=AuditAction.PAYMENT_READ,
+        agency_id=agency_id,
+        target=Citizen,  # the citizen's access log shows it (portal/access_log.py)
+        object_id=payment.citizen_id,
+        detail={"payment": str(payment.pk)},
+    )
+    return payment
+
+
+def payments_reconciliation_export(*, agency_id: int, day: dt.date, actor: Actor) -> str:
+    text, count = selectors.reconciliation_csv(agency_id=agency_id, day=day)
+    audit_record(
+        actor=actor,
+        action=AuditAction.PAYMENT_RECONCILIATION_EXPORTED,
+        agency_id=agency_id,
+        target=Payment,
+        detail={"date": day.isoformat(), "rows": count},
+    )
+    return text
+
+
+def payments_read_for_citizen(*, citizen: Citizen, actor: Actor) -> list[Payment]:
+    payments = list(selectors.payments_for_citizen(citizen=citizen).order_by("-created_at"))
+    audit_record(actor=actor, action=AuditAction.PAYMENT_LISTED, target=Payment, detail={"count": len(payments)})
+    return payments
+
+
+def payment_read_for_citizen(
+    *, citizen: Citizen, payment_id: uuid.UUID, actor: Actor, action: AuditAction = AuditAction.PAYMENT_VIEWED
+) -> Payment:
+    """The citizen's own payment (another's: NotFound), its viewing or its PDF recorded."""
+    payment = selectors.payment_for_citizen(citizen=citizen, payment_id=payment_id)
+    audit_record(actor=actor, action=action, agency_id=payment.agency_id, target=payment)
+    return payment
 
 
 # -- retention --------------------------------------------------------------------------------

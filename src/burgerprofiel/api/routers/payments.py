@@ -13,15 +13,14 @@ from pydantic import Field
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.schemas import Strict
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
-from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
-from burgerprofiel.payments import selectors
 from burgerprofiel.payments.models import Payment, PaymentStatus
 from burgerprofiel.payments.services import (
     PaymentInput,
     payment_create,
+    payment_read_for_agency,
+    payments_read_for_agency,
+    payments_reconciliation_export,
     refund_create,
     structured_reference_format,
 )
@@ -145,14 +144,8 @@ def payment_request(request: HttpRequest, payload: PaymentIn) -> Status[Any]:
     openapi_extra={"responses": {200: {"description": "CSV (;)", "content": {"text/csv": {}}}}},
 )
 def reconciliation(request: HttpRequest, date: dt.date) -> HttpResponse:
-    agency_id = principal_of(request).agency_id
-    text, count = selectors.reconciliation_csv(agency_id=agency_id, day=date)
-    audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.PAYMENT_RECONCILIATION_EXPORTED,
-        agency_id=agency_id,
-        target=Payment,
-        detail={"date": date.isoformat(), "rows": count},
+    text = payments_reconciliation_export(
+        agency_id=principal_of(request).agency_id, day=date, actor=agency_request_actor(request)
     )
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="afstemming-{date.isoformat()}.csv"'
@@ -168,29 +161,20 @@ def payment_list(
 ) -> list[dict[str, Any]]:
     if status is not None and status not in PaymentStatus.values:
         raise ValidationError(f"status is een van {', '.join(PaymentStatus.values)}.", extra={"field": "status"})
-    agency_id = principal_of(request).agency_id
-    payments = selectors.payments_for_agency(agency_id=agency_id, status=status, limit=limit, offset=offset)
-    audit_record(
+    payments = payments_read_for_agency(
+        agency_id=principal_of(request).agency_id,
+        status=status,
+        limit=limit,
+        offset=offset,
         actor=agency_request_actor(request),
-        action=AuditAction.PAYMENT_LISTED,
-        agency_id=agency_id,
-        target=Payment,
-        detail={"count": len(payments)},
     )
     return [_out(p) for p in payments]
 
 
 @router.get("/{payment_id}", response=PaymentOut, auth=READ_AUTH, summary="Eén betaalverzoek en zijn status")
 def payment_detail(request: HttpRequest, payment_id: uuid.UUID) -> dict[str, Any]:
-    agency_id = principal_of(request).agency_id
-    payment = selectors.payment_for_agency(agency_id=agency_id, payment_id=payment_id)
-    audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.PAYMENT_READ,
-        agency_id=agency_id,
-        target=Citizen,  # the citizen's access log shows it (portal/access_log.py)
-        object_id=payment.citizen_id,
-        detail={"payment": str(payment.pk)},
+    payment = payment_read_for_agency(
+        agency_id=principal_of(request).agency_id, payment_id=payment_id, actor=agency_request_actor(request)
     )
     return _out(payment)
 

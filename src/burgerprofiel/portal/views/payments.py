@@ -18,15 +18,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import Conflict, NotFound
-from burgerprofiel.payments import selectors
 from burgerprofiel.payments.models import OPEN_STATUSES, Payment, PaymentStatus
 from burgerprofiel.payments.providers import ProviderError
 from burgerprofiel.payments.receipts import epc_qr_svg_uri, euro_text, payment_receipt_pdf
 from burgerprofiel.payments.services import (
     payment_checkout_start,
     payment_provider_sync,
+    payment_read_for_citizen,
+    payments_read_for_citizen,
     structured_reference_format,
 )
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
@@ -44,32 +44,19 @@ def _row(payment: Payment) -> dict[str, object]:
     }
 
 
-def _payment(request: HttpRequest, payment_id: uuid.UUID) -> Payment:
+def _payment(request: HttpRequest, payment_id: uuid.UUID, action: AuditAction = AuditAction.PAYMENT_VIEWED) -> Payment:
     try:
-        return selectors.payment_for_citizen(citizen=citizen_of(request), payment_id=payment_id)
+        return payment_read_for_citizen(
+            citizen=citizen_of(request), payment_id=payment_id, actor=citizen_request_actor(request), action=action
+        )
     except NotFound as exc:
         raise Http404 from exc
-
-
-def _viewed(request: HttpRequest, payment: Payment, action: AuditAction = AuditAction.PAYMENT_VIEWED) -> None:
-    audit_record(
-        actor=citizen_request_actor(request),
-        action=action,
-        agency_id=payment.agency_id,
-        target=payment,
-    )
 
 
 @require_GET
 @citizen_required
 def payment_list(request: HttpRequest) -> HttpResponse:
-    payments = list(selectors.payments_for_citizen(citizen=citizen_of(request)).order_by("-created_at"))
-    audit_record(
-        actor=citizen_request_actor(request),
-        action=AuditAction.PAYMENT_LISTED,
-        target=Payment,
-        detail={"count": len(payments)},
-    )
+    payments = payments_read_for_citizen(citizen=citizen_of(request), actor=citizen_request_actor(request))
     rows = [_row(p) for p in payments]
     return render(
         request,
@@ -82,7 +69,6 @@ def payment_list(request: HttpRequest) -> HttpResponse:
 @citizen_required
 def payment_detail(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
     payment = _payment(request, payment_id)
-    _viewed(request, payment)
     return render(request, "payments/detail.html", {**_row(payment), "qr": epc_qr_svg_uri(payment, scale=4)})
 
 
@@ -121,7 +107,7 @@ def payment_returned(request: HttpRequest, payment_id: uuid.UUID) -> HttpRespons
             )
         except ProviderError:
             log.warning("payment provider unreachable on the citizen's return", extra={"payment": str(payment.pk)})
-        payment = _payment(request, payment_id)
+        payment.refresh_from_db()
     if payment.status == PaymentStatus.SUCCESS:
         messages.success(request, "Bedankt, uw betaling is ontvangen.")
     elif payment.status == PaymentStatus.FAILED:
@@ -134,8 +120,7 @@ def payment_returned(request: HttpRequest, payment_id: uuid.UUID) -> HttpRespons
 @require_GET
 @citizen_required
 def payment_receipt(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
-    payment = _payment(request, payment_id)
-    _viewed(request, payment, action=AuditAction.PAYMENT_RECEIPT_DOWNLOADED)
+    payment = _payment(request, payment_id, action=AuditAction.PAYMENT_RECEIPT_DOWNLOADED)
     response = HttpResponse(payment_receipt_pdf(payment), content_type="application/pdf")
     name = "betalingsbewijs" if payment.status == PaymentStatus.SUCCESS else "betalingsuitnodiging"
     response["Content-Disposition"] = f'attachment; filename="{name}-{payment.structured_reference}.pdf"'
