@@ -49,9 +49,11 @@ postgres-ready: install
 test-postgres: install postgres-ready
 	BURGERPROFIEL_PROFILE=test DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
-## make test-client: the agency client library (clients/python) against a live platform it starts itself
+## make test-client: the agency client library (clients/python) against a live platform it starts itself,
+## and the demo agency built on it (examples/demo_agency)
 test-client: install
 	cd $(CLIENT) && $(CURDIR)/$(BIN)/pytest -q
+	cd examples/demo_agency && $(CURDIR)/$(BIN)/pytest -q -p no:django tests
 
 lint: install
 	$(BIN)/ruff check .
@@ -80,6 +82,7 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python -m bench.notifications $(if $(QUICK),--rate 40 --seconds 15 --campaign 3000)
 	$(BENCH_ENV) $(BIN)/python -m bench.notifications --faults $(if $(QUICK),200 --outage 10,1000)
 	$(BENCH_ENV) $(BIN)/python -m bench.portal_overview
+	$(BENCH_ENV) $(BIN)/python -m bench.seed
 	$(BENCH_ENV) $(BIN)/python -m bench.webhooks $(if $(QUICK),--deliveries 2000 --notifications 2000)
 	$(BENCH_ENV) $(BIN)/python -m bench.mixed_load
 	$(BENCH_ENV) $(BIN)/python -m bench.sizing

@@ -67,11 +67,13 @@ OIDC_PORT="$OIDC_PORT" OIDC_REDIRECT_URIS="http://$BIND/oidc/callback" \
 start "$BIN/python" -m burgerprofiel.personal_data.devpeers --port "$SOURCES_PORT" \
   --jwks-url "http://$BIND/oauth/jwks" > "$VAR/demo-sources.log" 2>&1
 
-# The demo agency's webhook receiver: each event it gets (error reports, requests), verified with the
-# endpoint's Standard Webhooks secret, is one line in var/webhooks.log.
-WEBHOOK_SECRET=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-webhook.json'))['secret'])")
-start "$BIN/python" -m burgerprofiel.webhooks.devpeers --port "$WEBHOOK_PORT" --secret "$WEBHOOK_SECRET" \
-  > "$VAR/webhooks.log" 2>&1
+# The demo agency (examples/demo_agency), its own process on the agency client library only: it pushes
+# a dossier and a melding through the API, receives the platform's webhooks (error reports, requests,
+# payments) verified with the endpoint's Standard Webhooks secret (one line each in var/webhooks.log),
+# and shows both on its own page.
+start "$BIN/python" examples/demo_agency/app.py --platform "http://$BIND" --port "$WEBHOOK_PORT" \
+  --credentials "$VAR/demo-agency.json" --webhook-secret-file "$VAR/demo-webhook.json" \
+  > "$VAR/webhooks.log" 2> "$VAR/demo-agency.log"
 
 # The FAKE payment provider (Mollie's API, a hosted checkout where one picks the outcome, the webhook call).
 start "$BIN/python" -m burgerprofiel.payments.fake.mollie --port "$MOLLIE_PORT" > "$VAR/fake-mollie.log" 2>&1
@@ -84,6 +86,10 @@ register --component uw_gegevens --url "$S/gezin" --theme "U en uw gezin" --loke
 register --component uw_gegevens --url "$S/mobiliteit" --theme "Mobiliteit" --loket https://www.vlaanderen.be
 register --component uw_gegevens --url "$S/groeipakket" --theme "Groeipakket" --loket https://www.groeipakket.be
 register --component attesten --url "$S/attesten" --theme "U en uw gezin" --loket https://www.vlaanderen.be
+# ... and the demo agency's own source (examples/demo_agency): "Uw gegevens" and its certificates.
+D="http://127.0.0.1:$WEBHOOK_PORT/bron"
+register --component uw_gegevens --url "$D" --theme "Mobiliteit" --loket https://www.vlaanderen.be
+register --component attesten --url "$D" --theme "Mobiliteit" --loket https://www.vlaanderen.be
 
 cat <<MSG
 
@@ -93,7 +99,8 @@ cat <<MSG
     backoffice         http://$BIND/backoffice/   (maak een account: .venv/bin/burgerprofiel staff create ...)
     demo-instantie     var/demo-agency.json (client_id en client_secret)
                        foutmeldingen: /api/v1/error-reports, aanvragen: /api/v1/service-requests,
-                       gebeurtenissen: /api/v1/events en als webhook naar de demo-ontvanger (var/webhooks.log)
+                       gebeurtenissen: /api/v1/events en als webhook naar de demo-instantie (var/webhooks.log)
+    demo-instantie     http://127.0.0.1:$WEBHOOK_PORT/ (eigen proces: wat ze verstuurde en welke webhooks ze ontving)
     aanmelddienst      $OIDC_ISSUER (dev OIDC-provider, log: var/oidc.log)
     demo-bronnen       http://127.0.0.1:$SOURCES_PORT (log: var/demo-sources.log)
     e-mail en sms      var/mail/ (elke verstuurde mail) en var/sms.log (elke verstuurde sms)

@@ -103,6 +103,11 @@ class AuditAction(StrEnum):
     DOSSIER_LIST_VIEWED = "dossier.list_viewed", "Uw dossiers bekeken", "Your dossiers viewed"
     DOSSIER_VIEWED = "dossier.viewed", "Dossier bekeken", "Dossier viewed"
     DOSSIER_DELETED = "dossier.deleted", "Dossier verwijderd door de instantie", "Dossier deleted by the agency"
+    DOSSIERS_SEEDED = (
+        "dossier.seeded",
+        "Testdossiers aangemaakt (niet in productie)",
+        "Test dossiers seeded (never in production)",
+    )
     DOSSIER_PURGED = (
         "dossier.purged",
         "Dossier gewist na de bewaartermijn",

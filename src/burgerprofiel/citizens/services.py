@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from collections.abc import Sequence
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from burgerprofiel.citizens.insz import insz_index, insz_normalise
 from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.common.copy import copy_rows, next_ids
+from burgerprofiel.crypto.fields import Sealers, blind_index, encrypted_field, sealed
 from burgerprofiel.crypto.models import DataKey
-from burgerprofiel.crypto.services import data_key_create
+from burgerprofiel.crypto.services import data_key_create, data_keys_create_many
 
 
 def citizen_get_or_create(*, insz: str) -> Citizen:
@@ -24,3 +29,50 @@ def citizen_get_or_create(*, insz: str) -> Citizen:
             )
     except IntegrityError:  # created concurrently by another request
         return Citizen.objects.get(insz_index=index)
+
+
+def citizens_create_many(*, insz_values: Sequence[str]) -> dict[str, int]:
+    """Create the citizens of ``insz_values`` not known yet, in one write per table (COPY on
+    PostgreSQL, multi-row INSERTs elsewhere): for bulk loads such as ``burgerprofiel seed``.
+
+    Each citizen is stored as ``citizen_get_or_create`` stores one: the INSZ checked and normalised,
+    its blind index, and the value sealed by the field's own ``stored`` with a data key of the
+    citizen's own. Every value is checked before anything is written (a bad INSZ raises
+    ``ValidationError`` and writes nothing). Returns the blind index of every given INSZ -> citizen id.
+    """
+    # The index as ``insz_index`` makes it, without checking each value a second time.
+    normalised = {blind_index(n, purpose="insz"): n for n in (insz_normalise(v) for v in insz_values)}
+    known = dict(Citizen.objects.filter(insz_index__in=list(normalised)).values_list("insz_index", "pk"))
+    new = [(index, value) for index, value in normalised.items() if index not in known]
+    if not new:
+        return known
+    field = encrypted_field(Citizen, "insz")
+    sealers = Sealers()
+    now = timezone.now()
+    with transaction.atomic():
+        key_ids = data_keys_create_many(owner_type=DataKey.OwnerType.CITIZEN, count=len(new))
+        sealed_values = [
+            field.stored(value, row={"data_key_id": key_id}, sealers=sealers)
+            for (_, value), key_id in zip(new, key_ids, strict=True)
+        ]
+        if connection.vendor == "postgresql":
+            ids = next_ids(Citizen, len(new))
+            copy_rows(
+                Citizen,
+                ("id", "insz_index", "insz", "data_key_id", "created_at"),
+                (
+                    (pk, index, cipher, key_id, now)
+                    for pk, (index, _), cipher, key_id in zip(ids, new, sealed_values, key_ids, strict=True)
+                ),
+            )
+        else:
+            created = Citizen.objects.bulk_create(
+                [
+                    Citizen(insz_index=index, insz=sealed(cipher), data_key_id=key_id)
+                    for (index, _), cipher, key_id in zip(new, sealed_values, key_ids, strict=True)
+                ],
+                batch_size=1000,
+            )
+            ids = [c.pk for c in created]
+    known.update({index: pk for (index, _), pk in zip(new, ids, strict=True)})
+    return known

@@ -7,9 +7,10 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from burgerprofiel.common.copy import copy_rows
 from burgerprofiel.crypto import keyring
 from burgerprofiel.crypto.models import DataKey, SigningKey
 
@@ -26,6 +27,37 @@ def data_key_create(*, owner_type: str) -> DataKey:
     key_id = uuid.uuid4()
     kek_id, wrapped = keyring.wrap(data_key=os.urandom(32), key_id=str(key_id))
     return DataKey.objects.create(id=key_id, owner_type=owner_type, kek_id=kek_id, wrapped_key=wrapped)
+
+
+def data_keys_create_many(*, owner_type: str, count: int) -> list[uuid.UUID]:
+    """``count`` new data keys in one write (COPY on PostgreSQL), for bulk creation (``burgerprofiel
+    seed``): each is wrapped as ``data_key_create`` wraps it. The unwrapped keys go straight into this
+    process's short cache, so sealing with them right after costs no lookup per key."""
+    now_dt = timezone.now()
+    created: list[tuple[uuid.UUID, bytes, str, bytes]] = []
+    for _ in range(count):
+        key_id, material = uuid.uuid4(), os.urandom(32)
+        kek_id, wrapped = keyring.wrap(data_key=material, key_id=str(key_id))
+        created.append((key_id, material, kek_id, wrapped))
+    if connection.vendor == "postgresql":
+        copy_rows(
+            DataKey,
+            ("id", "owner_type", "kek_id", "wrapped_key", "created_at", "destroyed_reason"),
+            ((key_id, owner_type, kek_id, wrapped, now_dt, "") for key_id, _, kek_id, wrapped in created),
+        )
+    else:
+        DataKey.objects.bulk_create(
+            [
+                DataKey(id=key_id, owner_type=owner_type, kek_id=kek_id, wrapped_key=wrapped, created_at=now_dt)
+                for key_id, _, kek_id, wrapped in created
+            ],
+            batch_size=1000,
+        )
+    expires = time.monotonic() + settings.DATA_KEY_CACHE_SECONDS
+    with _cache_lock:
+        for key_id, material, _, _ in created:
+            _cache[key_id] = (material, expires)
+    return [key_id for key_id, _, _, _ in created]
 
 
 def data_key_material(key_id: uuid.UUID | str) -> bytes:

@@ -49,6 +49,7 @@ from burgerprofiel.dossiers.services.reads import (
     upload_results_read,
 )
 from burgerprofiel.dossiers.services.retention import dosis_retention_days, dossier_delete, dossiers_purge_expired
+from burgerprofiel.dossiers.services.seed import SeedDossier, SeedRefused, SeedStatus, dossiers_seed_many
 from burgerprofiel.dossiers.services.sources import UnknownSource, dosis_source_register
 
 __all__ = [
@@ -61,6 +62,9 @@ __all__ = [
     "DosisValidationError",
     "DossierOverview",
     "PendingChange",
+    "SeedDossier",
+    "SeedRefused",
+    "SeedStatus",
     "UnknownSource",
     "dosis_after_filing",
     "dosis_errors",
@@ -80,6 +84,7 @@ __all__ = [
     "dossier_uploads_process",
     "dossier_uploads_process_all",
     "dossiers_purge_expired",
+    "dossiers_seed_many",
     "ndjson_lines",
     "status_changes_claim",
     "status_changes_processed",

@@ -1,0 +1,297 @@
+"""The demo agency: an agency's side of the exchange, as its own small web service.
+
+It uses only the agency client library (``burgerprofiel_client``) and the platform's public
+contracts, as a real agency would:
+
+- at start it pushes, through the API, a dossier (DOSIS v2) and a melding for the first demo
+  citizen (with fixed ``Idempotency-Key``s and a fixed dossier number: a restart does nothing twice);
+- it receives the platform's webhooks (error reports, service requests, payments) at ``/webhooks``,
+  verifies each with the endpoint's Standard Webhooks secret (401 when it does not verify), and
+- serves "Uw gegevens" and certificates (PDFs it makes, in the certificates contract) under
+  ``/bron``, answering only the platform's signed token for that URL and that citizen;
+- answers a citizen's request (``aanvraag.ingediend``) with a dossier for it, pushed through the API;
+- shows on ``/`` what it pushed and which events it received (in memory; one JSON line per event on
+  standard output too, which ``make run`` keeps in var/webhooks.log).
+
+    python examples/demo_agency/app.py --platform http://127.0.0.1:8000 --port 8003 \
+        --credentials var/demo-agency.json --webhook-secret-file var/demo-webhook.json \
+        --bron https://demo.burgerprofiel.example/dosis/omgevingsloket
+
+Standard library server: for a demo, not for production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIServer, make_server
+
+from burgerprofiel_client import AgencyClient, BurgerprofielError, ClientSecret
+from burgerprofiel_client.models import (
+    Agent,
+    DossierIdentificatie,
+    DossierStatus,
+    DossierUpload,
+    Fase,
+    Notification,
+    Product,
+)
+from burgerprofiel_client.sources import CertificateEntry, PersonalDataItem, PullSource, SourceTokenVerifier
+from burgerprofiel_client.webhooks import WebhookEvent, WebhookVerificationFailed, WebhookVerifier
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+DEMO_CITIZEN = "85073003328"  # the first demo citizen (a test number, not a real person)
+SOURCE_PATH = "/bron"  # registered as this agency's uw_gegevens and attesten source
+
+# What this agency knows about the demo citizens: in a real agency, a lookup in its own systems.
+PEOPLE: dict[str, list[PersonalDataItem]] = {
+    DEMO_CITIZEN: [
+        PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Zone Centrum, geldig tot 31/12/2026"),
+        PersonalDataItem("nummerplaat", "Ingeschreven nummerplaat", "1-ABC-123", updated_at=dt.date(2026, 11, 2)),
+    ],
+    "90022742191": [PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Geen lopende kaart")],
+}
+CERTIFICATES = [CertificateEntry(2026, "nl", "Attest bewonerskaart parkeren")]
+
+
+def certificate_pdf(insz: str, year: int, language: str) -> bytes | None:
+    """The certificate as a one-page PDF, or None when this agency has none for the person."""
+    if insz not in PEOPLE or not any(c.year == year and c.language == language for c in CERTIFICATES):
+        return None
+    return minimal_pdf(
+        [
+            "Demo-instantie - Attest bewonerskaart parkeren",
+            f"Jaar {year}. Zone Centrum.",
+            f"Opgemaakt op {dt.date.today():%d/%m/%Y} voor de aanvrager.",
+        ]
+    )
+
+
+def minimal_pdf(lines: list[str]) -> bytes:
+    """A valid one-page PDF with a few lines of Helvetica (a real agency renders its own layout)."""
+
+    def escaped(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    text = "BT /F1 14 Tf 72 770 Td 18 TL " + " ".join(f"({escaped(line)}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(text.encode('latin-1'))} >>\nstream\n{text}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def make_source(*, platform_url: str, source_url: str) -> PullSource:
+    """The pull source: the platform's token must name ``source_url`` as audience (and, for
+    certificates, the citizen of the path); its signature is checked with the platform's JWKS."""
+    return PullSource(
+        SourceTokenVerifier(jwks_url=f"{platform_url}/oauth/jwks", audience=source_url),
+        personal_data=PEOPLE.get,  # None: nothing known about this person (404)
+        certificates=lambda insz: CERTIFICATES if insz in PEOPLE else [],
+        certificate_file=certificate_pdf,
+    )
+
+
+@dataclass
+class Received:
+    id: str
+    type: str
+    time: str
+    received_at: str
+
+
+@dataclass
+class State:
+    """What the page shows; filled by the pusher thread and the webhook handler."""
+
+    pushed: list[str] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note_push(self, line: str) -> None:
+        with self.lock:
+            self.pushed.append(f"{dt.datetime.now(dt.UTC):%H:%M:%S} {line}")
+
+
+def push_demo_data(client: AgencyClient, *, bron: str, state: State, attempts: int = 60) -> None:
+    """The dossier and the melding, once the platform answers (``make run`` starts it last)."""
+    upload = DossierUpload(
+        Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="DEMO-AGENT-0001"),
+        Naam="Aanvraag bewonerskaart parkeren (verstuurd door de demo-instantie)",
+        WijzigingsDatum=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
+        Status=DossierStatus(VlaamsCode="Aanvraag ontvangen", VlaamsFase=Fase.BEHANDELING),
+        Producten=[Product(Id="1234")],
+        Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
+    )
+    melding = Notification(
+        insz=DEMO_CITIZEN,
+        message="De demo-instantie heeft uw aanvraag voor een bewonerskaart ontvangen.",
+        ipdc_product="1234",
+    )
+    for attempt in range(attempts):
+        try:
+            accepted = client.dosis.upload(upload, idempotency_key="demo-agency-dossier-0001")
+            state.note_push(f"dossier DEMO-AGENT-0001 aanvaard (upload {accepted.UploadId})")
+            pushed = client.notifications.push(melding, idempotency_key="demo-agency-melding-0001")
+            state.note_push(f"melding {pushed.id} aanvaard")
+            return
+        except BurgerprofielError as error:
+            if attempt == attempts - 1:
+                state.note_push(f"versturen mislukt: {type(error).__name__}")
+                return
+            time.sleep(1.0)
+
+
+def answer_request(client: AgencyClient, *, bron: str, state: State, event: WebhookEvent) -> None:
+    """A citizen's request gets a dossier, as the agency's case system would open one: under a number
+    of its own, owned by the applicant (the event's ``insz``)."""
+    data = event.data if isinstance(event.data, dict) else {}
+    request_id, insz = str(data.get("id", "")), str(data.get("insz", ""))
+    if not request_id or not insz:
+        return
+    number = f"AANVRAAG-{request_id}"[:200]
+    upload = DossierUpload(
+        Identificatie=DossierIdentificatie(Bron=bron, DossierNummer=number),
+        Naam="Uw aanvraag bij de demo-instantie",
+        WijzigingsDatum=dt.datetime.now(dt.UTC),
+        Status=DossierStatus(VlaamsCode="Aanvraag ontvangen", VlaamsFase=Fase.BEHANDELING),
+        Producten=[Product(Id=str(data.get("ipdc_product") or "1234"))],
+        Agenten=[Agent.raadpleger(insz)],
+    )
+    try:
+        client.dosis.upload(upload, idempotency_key=f"demo-agency-{number}")
+    except BurgerprofielError as error:
+        state.note_push(f"dossier voor aanvraag {request_id} mislukt: {type(error).__name__}")
+        return
+    state.note_push(f"dossier {number} aanvaard (antwoord op aanvraag {request_id})")
+
+
+def make_app(
+    *,
+    verifier: WebhookVerifier,
+    state: State,
+    source: PullSource | None = None,
+    on_event: Callable[[WebhookEvent], None] | None = None,
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
+        if source is not None and (path == SOURCE_PATH or path.startswith(SOURCE_PATH + "/")):
+            reply = source.handle(
+                method=method,
+                path=path[len(SOURCE_PATH) :],
+                query=environ.get("QUERY_STRING", ""),
+                authorization=environ.get("HTTP_AUTHORIZATION"),
+            )
+            status = f"{reply.status} {'OK' if reply.status == 200 else 'Error'}"
+            start_response(status, [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))])
+            return [reply.body]
+        if method == "POST" and path == "/webhooks":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+            try:
+                event = verifier.verify(body, headers)
+            except WebhookVerificationFailed:
+                start_response("401 Unauthorized", [("Content-Length", "0")])
+                return [b""]
+            received = Received(
+                id=event.id,
+                type=event.type,
+                time=event.time.isoformat(),
+                received_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            )
+            with state.lock:
+                first = all(r.id != event.id for r in state.received)  # a redelivery is one event
+                if first:
+                    state.received.append(received)
+            if first and on_event is not None:  # after the answer's work, not in the platform's wait
+                threading.Thread(target=on_event, args=(event,), daemon=True).start()
+            print(json.dumps(received.__dict__), flush=True)
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
+        if method == "GET" and path == "/":
+            body = page(state).encode()
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+            return [body]
+        start_response("404 Not Found", [("Content-Length", "0")])
+        return [b""]
+
+    return app
+
+
+def page(state: State) -> str:
+    with state.lock:
+        pushed = [html.escape(line) for line in state.pushed]
+        received = list(reversed(state.received))
+    rows = "".join(
+        f"<tr><td>{html.escape(r.received_at)}</td><td>{html.escape(r.type)}</td><td><code>{html.escape(r.id)}</code>"
+        f"</td></tr>"
+        for r in received
+    )
+    return (
+        '<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">'
+        "<title>Demo-instantie</title></head><body><main><h1>Demo-instantie</h1>"
+        "<h2>Verstuurd naar het platform</h2>"
+        f"<ul>{''.join(f'<li>{line}</li>' for line in pushed) or '<li>nog niets</li>'}</ul>"
+        f"<h2>Ontvangen webhooks ({len(received)})</h2>"
+        "<p>Elke gebeurtenis is gecontroleerd met het geheim van het webhook-eindpunt (Standard Webhooks).</p>"
+        "<table><thead><tr><th>ontvangen</th><th>type</th><th>id</th></tr></thead>"
+        f"<tbody>{rows or '<tr><td colspan=3>nog geen</td></tr>'}</tbody></table></main></body></html>"
+    )
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--platform", default="http://127.0.0.1:8000")
+    parser.add_argument("--port", type=int, default=8003)
+    parser.add_argument("--credentials", type=Path, default=Path("var/demo-agency.json"))
+    parser.add_argument("--webhook-secret-file", type=Path, default=Path("var/demo-webhook.json"))
+    parser.add_argument("--bron", default="https://demo.burgerprofiel.example/dosis/omgevingsloket")
+    args = parser.parse_args()
+    credentials = json.loads(args.credentials.read_text())
+    secret = json.loads(args.webhook_secret_file.read_text())["secret"]
+    state = State()
+    client = AgencyClient(args.platform, ClientSecret(credentials["client_id"], credentials["client_secret"]))
+    threading.Thread(
+        target=push_demo_data, kwargs={"client": client, "bron": args.bron, "state": state}, daemon=True
+    ).start()
+    source = make_source(platform_url=args.platform, source_url=f"http://127.0.0.1:{args.port}{SOURCE_PATH}")
+
+    def on_event(event: WebhookEvent) -> None:
+        if event.type == "aanvraag.ingediend":
+            answer_request(client, bron=args.bron, state=state, event=event)
+
+    app = make_app(verifier=WebhookVerifier(secret), state=state, source=source, on_event=on_event)
+    with make_server("127.0.0.1", args.port, app, server_class=_ThreadingServer) as server:
+        print(json.dumps({"listening": args.port}), file=sys.stderr, flush=True)
+        server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
