@@ -53,7 +53,7 @@ from burgerprofiel.webhooks.services import webhook_event_publish
 pytestmark = pytest.mark.django_db
 
 COMPONENTS = ["uw_gegevens", "attesten", "dosis", "notificaties", "contactvoorkeuren"]
-# The components webhook events come from, as far as they are built (betalingen is on its way).
+# The components webhook events come from, as far as they are built.
 EVENT_COMPONENTS = [c for c in ("foutmeldingen", "aanvragen", "betalingen") if catalogue.is_built(c)]
 FIRST_BRON = "https://eerste.example/dosis/isolatie"
 SECOND_BRON = "https://tweede.example/dosis/isolatie"
@@ -253,6 +253,27 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
         {service["id"], "Dienst van het eerste", str(request.pk), "Aanvraag bij het eerste agentschap"}
     )
 
+    # A payment request of the first agency (betalingen).
+    if catalogue.is_built("betalingen"):
+        payment = _ok(
+            client.post(
+                PAYMENTS,
+                {
+                    "insz": CITIZEN,
+                    "amount_cents": 1234,
+                    "description": "Betaling van het eerste agentschap",
+                    "due_date": "2099-01-01",
+                    "creditor_iban": "BE71096123456769",
+                    "dossier_id": "DOS-EERSTE-1",
+                },
+                "application/json",
+                **headers,
+            ),
+            201,
+        )
+        world.ids["payment"] = payment["id"]
+        world.markers.update({payment["id"], "Betaling van het eerste agentschap", payment["structured_reference"]})
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
@@ -292,6 +313,13 @@ def _request_unanswered(world: World) -> None:
     assert ServiceRequest.objects.get(pk=world.ids["request"]).dossier_number == ""
 
 
+def _payment_unrefunded(world: World) -> None:
+    from burgerprofiel.payments.models import Payment
+
+    payment = Payment.objects.get(pk=world.ids["payment"])
+    assert payment.status == "created" and not payment.refunds.exists()
+
+
 def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
     """An operation that names no object: it acts on (or lists) the caller's own data."""
     return lambda world: Case(Call(method, path, **kwargs))
@@ -302,6 +330,7 @@ WITNESS = "/api/v1/audit/witness/heads"
 REPORTS = "/api/v1/error-reports"
 FORMS = "/api/v1/requestable-services"
 REQUESTS = "/api/v1/service-requests"
+PAYMENTS = "/api/v1/payments"
 CASES: dict[tuple[str, str], Callable[[World], Case]] = {
     ("get", "/api/v1/me"): _own("get", "/api/v1/me"),
     ("get", "/api/v1/me/order-check"): _own("get", "/api/v1/me/order-check", query={"component": "dosis"}),
@@ -439,6 +468,28 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
         Call("post", f"{REQUESTS}/{w.ids['request']}/dossier", body={"dossier_number": "DOS-TWEEDE-1"}),
         Call("post", f"{REQUESTS}/{MISSING_UUID}/dossier", body={"dossier_number": "DOS-TWEEDE-1"}),
         _request_unanswered,
+    ),
+    ("post", PAYMENTS): _own(
+        "post",
+        PAYMENTS,
+        body={
+            "insz": CITIZEN,
+            "amount_cents": 500,
+            "description": "Betaling van het tweede",
+            "due_date": "2099-01-01",
+            "creditor_iban": "BE68539007547034",
+        },
+    ),
+    ("get", PAYMENTS): _own("get", PAYMENTS),
+    # The CSV of the caller's own day: another agency's payments are not in it.
+    ("get", PAYMENTS + "/reconciliation"): _own("get", PAYMENTS + "/reconciliation", query={"date": "2026-01-05"}),
+    ("get", PAYMENTS + "/{payment_id}"): lambda w: Case(
+        Call("get", f"{PAYMENTS}/{w.ids['payment']}"), Call("get", f"{PAYMENTS}/{MISSING_UUID}")
+    ),
+    ("post", PAYMENTS + "/{payment_id}/refunds"): lambda w: Case(
+        Call("post", f"{PAYMENTS}/{w.ids['payment']}/refunds", body={"amount_cents": 100}),
+        Call("post", f"{PAYMENTS}/{MISSING_UUID}/refunds", body={"amount_cents": 100}),
+        _payment_unrefunded,
     ),
 }
 
@@ -606,7 +657,7 @@ class PortalCase:
 
 def _portal_world(client: Client) -> dict[str, Any]:
     agency = make_agency(
-        name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties,foutmeldingen,aanvragen"
+        name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties,foutmeldingen,aanvragen,betalingen"
     )
     dosis_source_register(agency=Agency.objects.get(pk=agency.agency_id), uri=FIRST_BRON, actor=TEST_ACTOR)
     headers = bearer(client, agency)
@@ -649,11 +700,27 @@ def _portal_world(client: Client) -> dict[str, Any]:
         answers={"reden": "de mijne"},
         applicant_name="Iemand Anders",
     )
+    payment = _ok(
+        client.post(
+            PAYMENTS,
+            {
+                "insz": OTHER_CITIZEN,
+                "amount_cents": 700,
+                "description": "Betaling van iemand anders",
+                "due_date": "2099-01-01",
+                "creditor_iban": "BE71096123456769",
+            },
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
     return {
         "dossier": dossier.pk,
         "notification": str(Notification.objects.get().pk),
         "report": str(report.pk),
         "request": str(request.pk),
+        "payment": payment["id"],
     }
 
 
@@ -693,6 +760,18 @@ PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
         "get",
         f"/aanvragen/ingediend/{w['request']}/ontvangstbewijs.pdf",
         f"/aanvragen/ingediend/{MISSING_UUID}/ontvangstbewijs.pdf",
+    ),
+    "payments:detail": lambda w: PortalCase("get", f"/betalingen/{w['payment']}", f"/betalingen/{MISSING_UUID}"),
+    "payments:pay": lambda w: PortalCase(
+        "post", f"/betalingen/{w['payment']}/betalen", f"/betalingen/{MISSING_UUID}/betalen"
+    ),
+    "payments:returned": lambda w: PortalCase(
+        "get", f"/betalingen/{w['payment']}/terug", f"/betalingen/{MISSING_UUID}/terug"
+    ),
+    "payments:receipt": lambda w: PortalCase(
+        "get",
+        f"/betalingen/{w['payment']}/betalingsbewijs.pdf",
+        f"/betalingen/{MISSING_UUID}/betalingsbewijs.pdf",
     ),
 }
 
