@@ -8,12 +8,11 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.schemas import Strict
-from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.payments.models import Payment, PaymentStatus
 from burgerprofiel.payments.services import (
     PaymentInput,
@@ -24,6 +23,16 @@ from burgerprofiel.payments.services import (
     refund_create,
     structured_reference_format,
 )
+
+
+def _iso_date_only(value: Any) -> Any:
+    # The document says format: date (YYYY-MM-DD); pydantic alone would also take "0" (a Unix timestamp).
+    if isinstance(value, str) and not (len(value) == 10 and value[4] == "-" and value[7] == "-"):
+        raise ValueError("Een datum als JJJJ-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 
 router = Router(tags=["betalingen"])
 
@@ -143,7 +152,7 @@ def payment_request(request: HttpRequest, payload: PaymentIn) -> Status[Any]:
     summary="Dagelijkse afstemming (CSV): betalingen, terugbetalingen en kosten van één dag",
     openapi_extra={"responses": {200: {"description": "CSV (;)", "content": {"text/csv": {}}}}},
 )
-def reconciliation(request: HttpRequest, date: dt.date) -> HttpResponse:
+def reconciliation(request: HttpRequest, date: IsoDate) -> HttpResponse:
     text = payments_reconciliation_export(
         agency_id=principal_of(request).agency_id, day=date, actor=agency_request_actor(request)
     )
@@ -155,12 +164,10 @@ def reconciliation(request: HttpRequest, date: dt.date) -> HttpResponse:
 @router.get("", response=list[PaymentOut], auth=READ_AUTH, summary="Uw betaalverzoeken")
 def payment_list(
     request: HttpRequest,
-    status: str | None = None,
+    status: PaymentStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
-    if status is not None and status not in PaymentStatus.values:
-        raise ValidationError(f"status is een van {', '.join(PaymentStatus.values)}.", extra={"field": "status"})
     payments = payments_read_for_agency(
         agency_id=principal_of(request).agency_id,
         status=status,

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 # Every component that exists today; the fuzzed agency orders them all so that no operation is 403 only.
-COMPONENTS = "uw_gegevens,attesten,dosis,notificaties,contactvoorkeuren,foutmeldingen,aanvragen"
+COMPONENTS = "uw_gegevens,attesten,dosis,notificaties,contactvoorkeuren,foutmeldingen,aanvragen,betalingen"
 DOSIS_SOURCE = "https://contract.example/dosis"
 
 
