@@ -13,7 +13,13 @@ from typing import Any
 from django.db.models import Q
 
 from burgerprofiel.agencies.catalogue import Component
-from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.agencies.selectors import (
+    SUSPENDED,
+    AgencyDataSuspended,
+    agencies_not_processing,
+    agency_names,
+    current_order_version,
+)
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.audit.services import audit_record
@@ -107,8 +113,28 @@ def error_report_entries(*, report: ErrorReport) -> list[ReportEntry]:
     return list(ReportEntry.objects.filter(report=report).order_by("created_at", "pk"))
 
 
+def _not_processing(citizen: Citizen) -> dict[int, str]:
+    """The agencies with reports of this citizen that may not be shown now (charter 2.3)."""
+    return agencies_not_processing(
+        agency_ids=ErrorReport.objects.filter(citizen=citizen).values_list("agency_id", flat=True).distinct()
+    )
+
+
+def error_report_agencies_suspended_for_citizen(*, citizen: Citizen) -> list[str]:
+    """The names of the agencies whose reports of this citizen are withheld while their order is suspended."""
+    stopped = _not_processing(citizen)
+    return agency_names(agency_ids=[agency_id for agency_id, why in stopped.items() if why == SUSPENDED])
+
+
 def error_reports_for_citizen(*, citizen: Citizen) -> list[ErrorReport]:
-    reports = list(ErrorReport.objects.filter(citizen=citizen).select_related("agency").order_by("-created_at"))
+    """The citizen's reports, newest first; without those of an agency whose order is suspended or
+    ended (showing them is processing, charter 2.3)."""
+    reports = list(
+        ErrorReport.objects.filter(citizen=citizen)
+        .exclude(agency_id__in=list(_not_processing(citizen)))
+        .select_related("agency")
+        .order_by("-created_at")
+    )
     for agency_id in {r.agency_id for r in reports}:
         audit_record(
             actor=citizen_actor(citizen),
@@ -130,6 +156,11 @@ def error_report_for_citizen(*, citizen: Citizen, report_id: Any) -> ErrorReport
     )
     if report is None:
         raise NotFound("Deze foutmelding bestaat niet of is niet van u.")
+    stopped = agencies_not_processing(agency_ids=[report.agency_id]).get(report.agency_id)
+    if stopped == SUSPENDED:
+        raise AgencyDataSuspended(report.agency.name)
+    if stopped is not None:
+        raise NotFound("Deze foutmelding bestaat niet of is niet van u.")
     audit_record(
         actor=citizen_actor(citizen),
         action=AuditAction.ERROR_REPORT_VIEWED,
@@ -145,9 +176,10 @@ def error_report_for_citizen(*, citizen: Citizen, report_id: Any) -> ErrorReport
 def error_reports_accepted_by(*, agency_ids: set[int]) -> set[int]:
     """Which of these agencies take error reports now (their current order includes foutmeldingen);
     for showing "Meld een fout" only where it can work. The order check runs again on submit."""
+    stopped = agencies_not_processing(agency_ids=agency_ids)
     accepted = set()
-    for agency_id in agency_ids:
+    for agency_id in set(agency_ids) - set(stopped):
         version = current_order_version(agency_id=agency_id)
-        if version is not None and version.state == version.State.ACTIVE and version.allows(Component.FOUTMELDINGEN):
+        if version is not None and version.allows(Component.FOUTMELDINGEN):
             accepted.add(agency_id)
     return accepted

@@ -13,7 +13,13 @@ from typing import Any
 from django.db.models import Q
 
 from burgerprofiel.agencies.catalogue import Component
-from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.agencies.selectors import (
+    SUSPENDED,
+    AgencyDataSuspended,
+    agencies_not_processing,
+    agency_names,
+    current_order_version,
+)
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.audit.services import audit_record
@@ -31,12 +37,27 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 def _agencies_offering(agency_ids: set[int]) -> set[int]:
+    """Which of these agencies take requests now: an order in force (charter 2.3) that has aanvragen."""
+    stopped = agencies_not_processing(agency_ids=agency_ids)
     offering = set()
-    for agency_id in agency_ids:
+    for agency_id in agency_ids - set(stopped):
         version = current_order_version(agency_id=agency_id)
-        if version is not None and version.state == version.State.ACTIVE and version.allows(Component.AANVRAGEN):
+        if version is not None and version.allows(Component.AANVRAGEN):
             offering.add(agency_id)
     return offering
+
+
+def _not_processing(citizen: Citizen) -> dict[int, str]:
+    """The agencies with requests of this citizen that may not be shown now (charter 2.3)."""
+    return agencies_not_processing(
+        agency_ids=ServiceRequest.objects.filter(citizen=citizen).values_list("agency_id", flat=True).distinct()
+    )
+
+
+def service_request_agencies_suspended_for_citizen(*, citizen: Citizen) -> list[str]:
+    """The names of the agencies whose requests of this citizen are withheld while their order is suspended."""
+    stopped = _not_processing(citizen)
+    return agency_names(agency_ids=[agency_id for agency_id, why in stopped.items() if why == SUSPENDED])
 
 
 def requestable_services_for_agency(*, agency_id: int) -> list[RequestableService]:
@@ -116,7 +137,13 @@ def service_request_for_agency(*, agency_id: int, request_id: Any, actor: Actor)
 
 
 def service_requests_for_citizen(*, citizen: Citizen, with_dossier: bool | None = None) -> list[ServiceRequest]:
-    requests = ServiceRequest.objects.filter(citizen=citizen).select_related("service", "agency")
+    """The citizen's requests, newest first; without those of an agency whose order is suspended or
+    ended (showing them is processing, charter 2.3)."""
+    requests = (
+        ServiceRequest.objects.filter(citizen=citizen)
+        .exclude(agency_id__in=list(_not_processing(citizen)))
+        .select_related("service", "agency")
+    )
     if with_dossier is not None:
         requests = requests.exclude(dossier_number="") if with_dossier else requests.filter(dossier_number="")
     found = list(requests.order_by("-created_at"))
@@ -139,6 +166,11 @@ def service_request_for_citizen(*, citizen: Citizen, request_id: Any, purpose: s
         .first()
     )
     if request is None:
+        raise NotFound("Deze aanvraag bestaat niet of is niet van u.")
+    stopped = agencies_not_processing(agency_ids=[request.agency_id]).get(request.agency_id)
+    if stopped == SUSPENDED:
+        raise AgencyDataSuspended(request.agency.name)
+    if stopped is not None:
         raise NotFound("Deze aanvraag bestaat niet of is niet van u.")
     audit_record(
         actor=citizen_actor(citizen),

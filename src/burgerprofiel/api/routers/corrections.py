@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
@@ -77,7 +78,13 @@ class ReportPageOut(Schema):
     has_more: bool
 
 
-class StatusIn(Strict):
+class StrictTypes(Strict):
+    """No coercion: the body's types are the document's."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class StatusIn(StrictTypes):
     status: Literal["in_behandeling", "gecorrigeerd", "afgewezen", "doorgestuurd"] = Field(
         description=(
             "Ingediend → in_behandeling → gecorrigeerd | afgewezen | doorgestuurd (ook rechtstreeks vanuit "
@@ -89,7 +96,7 @@ class StatusIn(Strict):
     )
 
 
-class MessageIn(Strict):
+class MessageIn(StrictTypes):
     text: str = Field(min_length=1, max_length=services.TEXT_MAX, description="Platte tekst voor de burger.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.schemas import Strict
-from burgerprofiel.payments.models import Payment, PaymentStatus
+from burgerprofiel.payments.models import Payment
 from burgerprofiel.payments.services import (
     PaymentInput,
     payment_create,
@@ -164,7 +164,7 @@ def reconciliation(request: HttpRequest, date: IsoDate) -> HttpResponse:
 @router.get("", response=list[PaymentOut], auth=READ_AUTH, summary="Uw betaalverzoeken")
 def payment_list(
     request: HttpRequest,
-    status: PaymentStatus | None = None,
+    status: Literal["created", "started", "submitted", "success", "failed", "error"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:

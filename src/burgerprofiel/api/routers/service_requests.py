@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
@@ -47,7 +48,13 @@ NO_NUL = r"^[^\x00]*$"
 FIELD_NAME = r"^[a-z][a-z0-9_]{0,49}$"
 
 
-class FieldSchemaIn(Strict):
+class StrictTypes(Strict):
+    """No coercion: ``0`` is no boolean and ``"3"`` no number here, as the document says."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class FieldSchemaIn(StrictTypes):
     """One field of the form: the JSON Schema keywords the portal renders (anything else: 422)."""
 
     type: Literal["string", "integer", "number", "boolean"]
@@ -66,7 +73,7 @@ class FieldSchemaIn(Strict):
     default: Annotated[str, Field(max_length=200, pattern=NO_NUL)] | bool | float | None = None
 
 
-class FormSchemaIn(Strict):
+class FormSchemaIn(StrictTypes):
     """A form as JSON Schema (draft 2020-12): an object of flat fields."""
 
     schema_: str | None = Field(
@@ -79,12 +86,17 @@ class FormSchemaIn(Strict):
     type: Literal["object"]
     title: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     description: str | None = Field(default=None, max_length=1000, pattern=NO_NUL)
-    properties: dict[Annotated[str, Field(pattern=FIELD_NAME)], FieldSchemaIn] = Field(min_length=1, max_length=50)
+    properties: dict[Annotated[str, Field(pattern=FIELD_NAME)], FieldSchemaIn] = Field(
+        min_length=1,
+        max_length=50,
+        # Field names follow the pattern; any other name is refused (422), and the document says so.
+        json_schema_extra={"additionalProperties": False},
+    )
     required: list[Annotated[str, Field(pattern=FIELD_NAME)]] = Field(default_factory=list, max_length=50)
     additionalProperties: bool | None = None
 
 
-class ServiceIn(Strict):
+class ServiceIn(StrictTypes):
     ipdc_product: str = Field(min_length=1, max_length=100, pattern=TRIMMED, description="Het IPDC-product.")
     title: str = Field(min_length=1, max_length=200, pattern=TRIMMED)
     description: str = Field(default="", max_length=5000, pattern=NO_NUL)
@@ -127,7 +139,7 @@ class RequestPageOut(Schema):
     has_more: bool
 
 
-class DossierIn(Strict):
+class DossierIn(StrictTypes):
     dossier_number: str = Field(
         min_length=1,
         max_length=200,

@@ -124,3 +124,22 @@ def test_a_dossier_offers_meld_een_fout(client: Client, db: Any, fm_agency: Onbo
     assert answer.status_code == 302
     report = ErrorReport.objects.get()
     assert report.subject_kind == "dossier" and report.dossier_id == dossier_id
+
+
+def test_a_suspended_agencys_reports_are_withheld_while_the_order_is_suspended(
+    client: Client, fm_agency: OnboardedAgency, source: tuple[DemoServer, int]
+) -> None:
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_suspend
+    from burgerprofiel.conftest import TEST_ACTOR
+
+    login_citizen(client, AN)
+    client.post(form_url(source[1]), {"wat_is_fout": "a", "wat_moet_het_zijn": "b"})
+    report = ErrorReport.objects.get()
+    processing_order_suspend(order=ProcessingOrder.objects.get(pk=fm_agency.order_id), reason="audit", actor=TEST_ACTOR)
+    listed = client.get("/foutmeldingen/").content.decode()
+    assert "Domicilieadres" not in listed
+    assert "De foutmeldingen bij Agentschap Opgroeien zijn tijdelijk niet beschikbaar." in listed
+    detail = client.get(f"/foutmeldingen/{report.pk}/")
+    assert detail.status_code == 503 and "Domicilieadres" not in detail.content.decode()
+    assert "Meld een fout" not in client.get("/uw-gegevens").content.decode()

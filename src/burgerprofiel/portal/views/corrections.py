@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from burgerprofiel.agencies.order_check import OrderRefused
+from burgerprofiel.agencies.selectors import AgencyDataSuspended
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.corrections import selectors, services, subjects
 from burgerprofiel.corrections.attachments import MAX_BYTES, AttachmentIn
@@ -98,6 +99,8 @@ def report_on_item(request: HttpRequest) -> HttpResponse:
 def report_on_dossier(request: HttpRequest, dossier_id: int) -> HttpResponse:
     try:
         subject = subjects.subject_for_dossier(citizen=citizen_of(request), dossier_id=dossier_id)
+    except AgencyDataSuspended as exc:
+        return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     return _report_form(request, subject, reverse("dossiers:detail", args=[dossier_id]))
@@ -107,12 +110,15 @@ def report_on_dossier(request: HttpRequest, dossier_id: int) -> HttpResponse:
 @citizen_required
 def report_list(request: HttpRequest) -> HttpResponse:
     reports = selectors.error_reports_for_citizen(citizen=citizen_of(request))
-    return render(request, "corrections/list.html", {"reports": reports})
+    suspended = selectors.error_report_agencies_suspended_for_citizen(citizen=citizen_of(request))
+    return render(request, "corrections/list.html", {"reports": reports, "suspended": suspended})
 
 
 def _detail(request: HttpRequest, report_id: uuid.UUID, errors: dict[str, str], text: str = "") -> HttpResponse:
     try:
         report = selectors.error_report_for_citizen(citizen=citizen_of(request), report_id=report_id)
+    except AgencyDataSuspended as exc:
+        return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     return render(

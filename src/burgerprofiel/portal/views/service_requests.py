@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from burgerprofiel.agencies.order_check import OrderRefused
+from burgerprofiel.agencies.selectors import AgencyDataSuspended
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.portal.auth import (
     SESSION_NAME,
@@ -49,6 +50,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
         {
             "services": selectors.requestable_services_offered(),
             "submitted": selectors.service_requests_for_citizen(citizen=citizen_of(request)),
+            "suspended": selectors.service_request_agencies_suspended_for_citizen(citizen=citizen_of(request)),
         },
     )
 
@@ -104,6 +106,8 @@ def service_form(request: HttpRequest, service_id: uuid.UUID) -> HttpResponse:
 def request_submitted(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     try:
         submitted = selectors.service_request_for_citizen(citizen=citizen_of(request), request_id=request_id)
+    except AgencyDataSuspended as exc:
+        return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     return render(
@@ -120,6 +124,8 @@ def request_receipt(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse
         submitted, pdf = services.service_request_receipt_read(
             citizen=citizen_of(request), request_id=request_id, actor=citizen_request_actor(request)
         )
+    except AgencyDataSuspended as exc:
+        return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -96,3 +96,12 @@ def test_an_agency_without_aanvragen_in_its_order_is_refused_403(client: Client,
     headers = bearer(client, make_agency(components="dosis"))
     for answer in [client.get(REQUESTS, **headers), client.get(SERVICES, **headers)]:
         assert answer.status_code == 403 and answer.json()["reason"] == "component-not-ordered"
+
+
+def test_types_are_not_coerced(client: Client, ar_headers: dict[str, str]) -> None:
+    body = {"ipdc_product": "1", "title": "T", "form_schema": FORM, "dossier_follows": 0}
+    assert post(client, SERVICES, body, ar_headers).status_code == 422
+    field = {"type": "string", "title": "A", "maxLength": "10"}
+    body = {"ipdc_product": "1", "title": "T", "form_schema": {"type": "object", "properties": {"a": field}}}
+    assert post(client, SERVICES, body, ar_headers).status_code == 422
+    assert not RequestableService.objects.exists()

@@ -105,3 +105,20 @@ def test_the_request_shows_in_mijn_dossiers_once_the_agency_gave_its_dossier_num
         f'<a href="/mijn-dossiers/{dossier_id}/">Startbedrag groeipakket</a>'
         in client.get("/mijn-dossiers/").content.decode()
     )
+
+
+def test_a_suspended_agencys_forms_and_requests_are_withheld(client: Client, ar_agency: OnboardedAgency) -> None:
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_suspend
+
+    service = make_service(ar_agency.agency_id)
+    login_citizen(client, AN)
+    client.post(f"/aanvragen/{service.pk}/", FILLED)
+    request = ServiceRequest.objects.get()
+    processing_order_suspend(order=ProcessingOrder.objects.get(pk=ar_agency.order_id), reason="audit", actor=TEST_ACTOR)
+    listed = client.get("/aanvragen/").content.decode()
+    assert "Startbedrag groeipakket" not in listed
+    assert "De aanvragen bij Agentschap Opgroeien zijn tijdelijk niet beschikbaar." in listed
+    assert client.get(f"/aanvragen/{service.pk}/").status_code == 404
+    assert client.get(f"/aanvragen/ingediend/{request.pk}/").status_code == 503
+    assert client.get(f"/aanvragen/ingediend/{request.pk}/ontvangstbewijs.pdf").status_code == 503
