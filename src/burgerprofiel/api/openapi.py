@@ -31,7 +31,10 @@ ERROR_STATUSES = {
     "431": "Te veel of te grote headers (de webserver weigert ze voor de toepassing ze ziet)",
 }
 WRITE_ERROR_STATUSES = {
-    "409": "Een aanvraag met dezelfde Idempotency-Key is nog bezig",
+    "409": (
+        "Conflict: de toestand van het object laat dit niet (meer) toe, of een aanvraag met dezelfde "
+        "Idempotency-Key is nog bezig (dan met Retry-After)"
+    ),
     "413": "Aanvraag te groot",
     "415": "Niet ondersteund inhoudstype",
 }
@@ -84,7 +87,10 @@ HEADERS = {
     "WWW-Authenticate": WWW_AUTHENTICATE_HEADER,
     "Idempotent-Replayed": IDEMPOTENT_REPLAYED_HEADER,
 }
-HEADERS_BY_STATUS = {"401": ["WWW-Authenticate"], "409": ["Retry-After"], "429": ["Retry-After"]}
+# A 409 carries Retry-After only when an Idempotency-Key is still in progress (a state conflict has none).
+RETRY_AFTER_WHEN_IN_PROGRESS = {**RETRY_AFTER_HEADER, "required": False}
+HEADERS = {**HEADERS, "Retry-After-When-In-Progress": RETRY_AFTER_WHEN_IN_PROGRESS}
+HEADERS_BY_STATUS = {"401": ["WWW-Authenticate"], "409": ["Retry-After-When-In-Progress"], "429": ["Retry-After"]}
 
 
 # No text the platform takes in may hold a NUL character: the guards refuse it (400 unstorable-text)
@@ -195,7 +201,10 @@ class BurgerprofielApi(NinjaAPI):
                     if idempotent_post and status.startswith("2"):
                         names.append("Idempotent-Replayed")
                     response.setdefault("headers", {}).update(
-                        {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+                        {
+                            name.removesuffix("-When-In-Progress"): {"$ref": f"#/components/headers/{name}"}
+                            for name in names
+                        }
                     )
                 component = self._components_by_operation_id.get(operation.get("operationId", ""))
                 if component:

@@ -171,7 +171,8 @@ class ContractServer:
         return str(response.json()["access_token"])
 
     def seed(self, agency: Agency) -> None:
-        """A little of everything the documents let an agency read back: a DOSIS upload, a notification, a form."""
+        """A little of everything the documents let an agency read back: a DOSIS upload, a notification, a
+        published form with a citizen's request on it, and a citizen's error report on the dossier."""
         headers = {"Authorization": f"Bearer {self.token(agency)}"}
         with httpx.Client(base_url=self.url, headers=headers, timeout=30) as client:
             upload = client.post(
@@ -195,7 +196,7 @@ class ContractServer:
                 "/api/v1/requestable-services",
                 json={
                     "ipdc_product": "1234",
-                    "title": "Bewonerskaart",
+                    "title": "Contracttest",
                     "form_schema": {
                         "type": "object",
                         "properties": {"reden": {"type": "string", "title": "Reden", "maxLength": 200}},
@@ -204,6 +205,31 @@ class ContractServer:
                 },
             )
             form.raise_for_status()
+        # What citizens do in the portal, done by the platform's own services (``burgerprofiel shell``).
+        code = CITIZEN_ACTIONS.replace("INSZ", repr(valid_insz(1))).replace("SERVICE", repr(form.json()["id"]))
+        self.cli_json(self.cli("shell", "-c", code))
+
+
+CITIZEN_ACTIONS = """
+import json
+from burgerprofiel.citizens.services import citizen_get_or_create
+from burgerprofiel.corrections.services import error_report_submit
+from burgerprofiel.corrections.subjects import subject_for_dossier
+from burgerprofiel.dossiers.models import Dossier
+from burgerprofiel.service_requests.models import RequestableService
+from burgerprofiel.service_requests.services import service_request_submit
+citizen = citizen_get_or_create(insz=INSZ)
+dossier = Dossier.objects.get(number="D-1")
+report = error_report_submit(
+    citizen=citizen, subject=subject_for_dossier(citizen=citizen, dossier_id=dossier.pk),
+    what_is_wrong="De status klopt niet.", should_be="Afgerond",
+)
+request = service_request_submit(
+    citizen=citizen, service=RequestableService.objects.get(pk=SERVICE), answers={"reden": "Contracttest"},
+    applicant_name="Burger Contracttest",
+)
+print(json.dumps({"report": str(report.pk), "request": str(request.pk)}))
+"""
 
 
 def _database_name(url: str) -> str:
