@@ -10,7 +10,7 @@ export BURGERPROFIEL_BASE_DIR := $(CURDIR)
 # node and npm for the dev OIDC provider and the SMS centre. `make run SYSTEM_PACKAGES=` skips them.
 SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm
 
-.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format bench clean
+.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format audit bench fuzz clean
 
 CLIENT := clients/python
 
@@ -59,6 +59,12 @@ lint: install
 	cd $(CLIENT) && $(CURDIR)/$(BIN)/mypy
 	$(BIN)/lint-imports
 
+## make audit: ruff's security rules (S), pip-audit on requirements.lock, npm audit on package-lock.json.
+## pip-audit and npm audit ask their vulnerability databases over the network; when one cannot be asked the
+## target says so and exits 2 (AUDIT_ALLOW_OFFLINE=1: a warning). PIP_AUDIT_SERVICE=osv asks OSV instead of PyPI.
+audit: install
+	$(BIN)/python scripts/audit.py
+
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -77,6 +83,13 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python -m bench.mixed_load
 	$(BENCH_ENV) $(BIN)/python -m bench.sizing
 	$(BENCH_ENV) $(BIN)/python -m bench.report
+
+## make fuzz: schemathesis (every check) against a live server over both OpenAPI documents, long:
+## FUZZ_EXAMPLES examples per operation and phase (make test runs the same bounded). DATABASE_URL picks
+## the server's database server (its own database on it); default SQLite.
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	BURGERPROFIEL_PROFILE=test $(BIN)/python -m burgerprofiel.api.tests.contract.fuzz --max-examples $(FUZZ_EXAMPLES)
 
 ## make test-browser: only the browser tests (Playwright driving /usr/bin/chromium)
 test-browser: install

@@ -98,20 +98,20 @@ class MixedUser(FastHttpUser):
     @task(5)
     def dosis_single(self) -> None:
         number = f"L-{os.getpid()}-{next(_numbers)}"
-        body = json.dumps(_upload(random.choice(CONFIG["inszs"]), number))  # noqa: S311
+        body = json.dumps(_upload(random.choice(CONFIG["inszs"]), number))  # noqa: S311 - load spread, not a secret
         self._agency("/api/v2/dosis/dossiers", "agency: DOSIS single", body, "application/json", 200)
 
     @task(1)
     def dosis_bulk(self) -> None:
         lines = []
         for _ in range(CONFIG["bulk_lines"]):
-            lines.append(json.dumps(_upload(random.choice(CONFIG["inszs"]), f"LB-{os.getpid()}-{next(_numbers)}")))  # noqa: S311
+            lines.append(json.dumps(_upload(random.choice(CONFIG["inszs"]), f"LB-{os.getpid()}-{next(_numbers)}")))  # noqa: S311 - load spread, not a secret
         body = "\n".join(lines)
         self._agency("/api/v2/dosis/dossiers/bulk", "agency: DOSIS bulk", body, "application/x-ndjson", 200)
 
     @task(4)
     def melding(self) -> None:
-        insz = random.choice(CONFIG["inszs"])  # noqa: S311
+        insz = random.choice(CONFIG["inszs"])  # noqa: S311 - load spread, not a secret
         body = json.dumps({"insz": insz, "message": "Uw aanvraag is ontvangen.", "ipdc_product": CONFIG["product"]})
         self._agency("/api/v1/notifications", "agency: melding", body, "application/json", 202)
 

@@ -208,7 +208,7 @@ def run_locust(
     ]  # fmt: skip
     if not base.startswith("http://127.0.0.1:"):
         raise BenchError("the load test targets loopback only")
-    subprocess.run(command, env=env, check=True, timeout=seconds + 120, stdout=subprocess.DEVNULL)  # noqa: S603
+    subprocess.run(command, env=env, check=True, timeout=seconds + 120, stdout=subprocess.DEVNULL)  # noqa: S603 - locust from our own venv, fixed arguments, loopback only
     with (prefix.parent / f"{prefix.name}_stats.csv").open() as f:
         return list(csv.DictReader(f))
 

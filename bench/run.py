@@ -256,17 +256,13 @@ class Fixture:
 
 
 def record_events(fixture: Fixture, n: int, *, in_transaction: bool) -> None:
+    from burgerprofiel.audit.actions import AuditAction
     from burgerprofiel.audit.services import audit_record
 
     with atomic_or_not(in_transaction):
         for i in range(n):
-            audit_record(
-                actor=fixture.actor,
-                action="bench.event",
-                object_type="agencies.Agency",
-                object_id=str(fixture.agency.pk),
-                detail={"i": i},
-            )
+            # A typical agency read event (same width as before the actions became an enum).
+            audit_record(actor=fixture.actor, action=AuditAction.AGENCY_ME_READ, target=fixture.agency, detail={"i": i})
 
 
 _idempotency_keys = itertools.count()
@@ -309,6 +305,7 @@ def audit_events(fixture: Fixture, *, in_transaction: bool) -> Factory:
 
 def bench_audit_append(fixture: Fixture) -> dict[str, Any]:
     # lazy: needs Django set up, which configure_django() does at run time, after this module loaded
+    from burgerprofiel.audit.actions import AuditAction
     from burgerprofiel.audit.services import audit_append, audit_event_build
 
     def event_insert_prehashed(in_transaction: bool) -> Factory:
@@ -317,11 +314,7 @@ def bench_audit_append(fixture: Fixture) -> dict[str, Any]:
         def prepare(n: int) -> Callable[[], None]:
             events = [
                 audit_event_build(
-                    actor=fixture.actor,
-                    action="bench.event",
-                    object_type="agencies.Agency",
-                    object_id=str(fixture.agency.pk),
-                    detail={"i": i},
+                    actor=fixture.actor, action=AuditAction.AGENCY_ME_READ, target=fixture.agency, detail={"i": i}
                 )
                 for i in range(n)
             ]

@@ -9,13 +9,14 @@ export BURGERPROFIEL_BASE_DIR="${BURGERPROFIEL_BASE_DIR:-$PWD}"
 BIND="${BIND:-127.0.0.1:8000}"
 OIDC_PORT="${OIDC_PORT:-8001}"
 SOURCES_PORT="${SOURCES_PORT:-8002}"
+WEBHOOK_PORT="${WEBHOOK_PORT:-8003}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
 VAR="$BURGERPROFIEL_BASE_DIR/var"  # the logs, the mail and the database live with the checkout's data
 mkdir -p "$VAR"
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
 
 "$BIN/burgerprofiel" migrate --no-input -v 0
-"$BIN/burgerprofiel" demo seed
+"$BIN/burgerprofiel" demo seed --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks"
 
 # The portal's client secret at the dev provider: the development secret of this checkout.
 export DJANGO_SETTINGS_MODULE=burgerprofiel.conf.settings
@@ -61,6 +62,12 @@ OIDC_PORT="$OIDC_PORT" OIDC_REDIRECT_URIS="http://$BIND/oidc/callback" \
 start "$BIN/python" -m burgerprofiel.personal_data.devpeers --port "$SOURCES_PORT" \
   --jwks-url "http://$BIND/oauth/jwks" > "$VAR/demo-sources.log" 2>&1
 
+# The demo agency's webhook receiver: each event it gets (error reports, requests), verified with the
+# endpoint's Standard Webhooks secret, is one line in var/webhooks.log.
+WEBHOOK_SECRET=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-webhook.json'))['secret'])")
+start "$BIN/python" -m burgerprofiel.webhooks.devpeers --port "$WEBHOOK_PORT" --secret "$WEBHOOK_SECRET" \
+  > "$VAR/webhooks.log" 2>&1
+
 # Register the demo sources with the demo agency (once; a second run finds them registered).
 AGENCY_ID=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-agency.json'))['agency_id'])")
 S="http://127.0.0.1:$SOURCES_PORT"
@@ -77,6 +84,8 @@ cat <<MSG
     API-documentatie   http://$BIND/api/v1/docs
     backoffice         http://$BIND/backoffice/   (maak een account: .venv/bin/burgerprofiel staff create ...)
     demo-instantie     var/demo-agency.json (client_id en client_secret)
+                       foutmeldingen: /api/v1/error-reports, aanvragen: /api/v1/service-requests,
+                       gebeurtenissen: /api/v1/events en als webhook naar de demo-ontvanger (var/webhooks.log)
     aanmelddienst      $OIDC_ISSUER (dev OIDC-provider, log: var/oidc.log)
     demo-bronnen       http://127.0.0.1:$SOURCES_PORT (log: var/demo-sources.log)
     e-mail en sms      var/mail/ (elke verstuurde mail) en var/sms.log (elke verstuurde sms)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -11,6 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, settings
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
@@ -21,6 +24,12 @@ from burgerprofiel.crypto.signing import forget_public_keys
 from burgerprofiel.oauth.services import ASSERTION_TYPE, token_url
 
 TEST_ACTOR = Actor(kind="staff", id="test-operator")
+
+# Hypothesis: modest in `make test` (every property still meets dozens of examples), thorough on demand
+# (HYPOTHESIS_PROFILE=thorough). No deadline: the machines that run the suite are shared and slow.
+settings.register_profile("suite", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @dataclass
@@ -138,6 +147,23 @@ def login_citizen(client: Client, insz: str, *, acr: str = "eid") -> Any:
     return citizen
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """pytest-django's test databases, with Django's snapshot of what migrations put in them.
+
+    Django keeps that snapshot only when a test of the session asks for ``serialized_rollback``;
+    the flush below needs it always (it is small: content types, permissions, the back-office
+    roles).
+    """
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            if not getattr(connection, "_test_serialized_contents", None):
+                connection._test_serialized_contents = connection.creation.serialize_db_to_string()  # type: ignore[attr-defined]
+    yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _flush_past_audit_triggers() -> Any:
     """Let transactional tests (live servers, browsers) empty the database between tests.
@@ -145,6 +171,10 @@ def _flush_past_audit_triggers() -> Any:
     The audit tables refuse DELETE and TRUNCATE in the database itself. Django's ``flush``,
     which transactional tests run on teardown, removes the triggers, empties every table and
     puts the triggers back. Production code has no such path.
+
+    The flush also empties what migrations put in the database (the back-office roles), which
+    every later test would then miss: Django's snapshot of the freshly migrated database (see
+    ``django_db_setup``) is loaded again right after the flush.
     """
     import importlib
 
@@ -154,22 +184,63 @@ def _flush_past_audit_triggers() -> Any:
     from burgerprofiel.common.partitions import statement_triggers_sync
 
     triggers = importlib.import_module("burgerprofiel.audit.migrations.0002_append_only_triggers")
+    node_triggers = importlib.import_module("burgerprofiel.audit.migrations.0007_tree_nodes")
     original = flush.Command.handle
 
     def handle(self: Any, **options: Any) -> Any:
         connection = connections[options.get("database") or "default"]
         with connection.schema_editor(atomic=False) as editor:
             triggers.backwards(None, editor)
+            node_triggers.guard_drop(None, editor)
             if connection.vendor == "postgresql":  # the partitions' copies of the TRUNCATE guard go too
                 statement_triggers_sync(editor.connection.cursor())
+        snapshot = getattr(connection, "_test_serialized_contents", None)
+        if snapshot:  # the snapshot holds the content types and permissions post_migrate would recreate
+            options["inhibit_post_migrate"] = True
         try:
             return original(self, **options)
         finally:
             with connection.schema_editor(atomic=False) as editor:
                 triggers.forwards(None, editor)
+                node_triggers.guard_add(None, editor)
                 if connection.vendor == "postgresql":
                     statement_triggers_sync(editor.connection.cursor())
+            if snapshot:
+                connection.creation.deserialize_db_from_string(snapshot)
 
     flush.Command.handle = handle  # type: ignore[method-assign]
     yield
     flush.Command.handle = original  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Playwright's event loop belongs to the tests that drive a browser, and only to them.
+
+    Playwright's sync API (a session fixture, started by the first browser test) marks its event
+    loop as running in the main thread between its calls, and keeps it so until the session ends.
+    Every later test would run "inside" that loop: ``asyncio.run`` refuses to start, code that
+    checks for a running loop takes its async path, and Django's guard refuses ORM calls. So a test
+    that does not use Playwright runs with no loop marked, and only a test that does lifts
+    Django's guard (``DJANGO_ALLOW_ASYNC_UNSAFE``: its ORM calls are plain synchronous calls made
+    in the thread that also drives the browser). A hook around the whole test rather than a
+    fixture: the database's flush after a transactional test runs after every fixture's teardown.
+    """
+    guard = "DJANGO_ALLOW_ASYNC_UNSAFE"
+    before = os.environ.get(guard)
+    browser = "playwright" in getattr(item, "fixturenames", ())
+    left_behind = asyncio._get_running_loop()
+    if browser:
+        os.environ[guard] = "true"
+    else:
+        os.environ.pop(guard, None)
+        asyncio._set_running_loop(None)
+    try:
+        return (yield)
+    finally:
+        if before is None:
+            os.environ.pop(guard, None)
+        else:
+            os.environ[guard] = before
+        if not browser:
+            asyncio._set_running_loop(left_behind)

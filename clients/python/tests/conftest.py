@@ -1,7 +1,7 @@
 """One live platform for the whole session, with two onboarded agencies.
 
-- ``secret_agency``: authenticates with its client secret; orders DOSIS, notificaties, Uw gegevens
-  and attesten; has a DOSIS source.
+- ``secret_agency``: authenticates with its client secret; orders DOSIS, notificaties, Uw gegevens,
+  attesten and contactvoorkeuren; has a DOSIS source.
 - ``jwt_agency``: authenticates with ``private_key_jwt``; its registered JWKS holds an old RS256
   key and a newer ES256 key (a rotation in progress); orders DOSIS and notificaties only.
 
@@ -66,6 +66,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory, mail: MailSink) -> Iterat
         extra_env={
             "ACCESS_TOKEN_TTL_SECONDS": str(ACCESS_TOKEN_TTL),
             "OAUTH_RATE_LIMIT_PER_MINUTE": "10000",
+            "OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE": "10000",  # tokens live 2 s here
             "WORKER_SCHEDULE_INTERVAL_SECONDS": "1",
             "DOSIS_DRAIN_INTERVAL_MS": "50",
             "NOTIFICATIONS_SMTP_PORT": str(mail.port),
@@ -94,7 +95,7 @@ def agencies(
         *onboard,
         "--name", "Clienttest Secret",
         "--kbo", "0202239951",
-        "--components", "dosis,notificaties,uw_gegevens,attesten",
+        "--components", "dosis,notificaties,uw_gegevens,attesten,contactvoorkeuren",
         "--dosis-source", DOSIS_SOURCE,
     )  # fmt: skip
     signed = platform.cli(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from burgerprofiel_client import AgencyClient
+import pytest
+
+from burgerprofiel_client import AgencyClient, ApiError
 from conftest import Onboarded
+from live_platform import Platform
 
 
 def test_me_names_the_agency_and_its_order(client: AgencyClient, secret_agency: Onboarded) -> None:
@@ -21,14 +24,26 @@ def test_the_order_check_allows_what_was_ordered(client: AgencyClient) -> None:
     assert check.data_categories == ["insz", "boodschap"]
 
 
-def test_contact_persons_are_read_back_typed(client: AgencyClient) -> None:
-    # Registering one is not part of the library (the back-office's job); the API does allow it.
-    client.request(
-        "POST",
-        "/api/v1/contact-persons",
-        json={"name": "Els Peeters", "email": "els.peeters@agency.example", "role": "DPO"},
-    )
+def test_contact_persons_are_read_back_typed(
+    client: AgencyClient, platform: Platform, secret_agency: Onboarded
+) -> None:
+    # The operators keep the list (charter 3.3): the platform's CLI adds, the agency API only reads.
+    platform.cli_json(
+        "agency", "contact",
+        "--agency", str(secret_agency.agency_id),
+        "--name", "Els Peeters",
+        "--email", "els.peeters@agency.example",
+        "--role", "DPO",
+    )  # fmt: skip
 
     people = client.agency.contact_persons()
 
     assert [(p.name, p.role) for p in people if p.email == "els.peeters@agency.example"] == [("Els Peeters", "DPO")]
+
+
+def test_an_agency_cannot_add_contact_persons_itself(client: AgencyClient) -> None:
+    with pytest.raises(ApiError) as refused:
+        client.request(
+            "POST", "/api/v1/contact-persons", json={"name": "Mallory", "email": "m@x.example", "role": "DPO"}
+        )
+    assert refused.value.status == 405

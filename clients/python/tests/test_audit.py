@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from burgerprofiel_client import AgencyClient, NotFound, ProofError
+from burgerprofiel_client import AgencyClient, NotFound, ProofError, WitnessStore
 from burgerprofiel_client.models import AuditEvent, TreeHead
 
 T = TypeVar("T")
@@ -29,6 +31,11 @@ def tree_head(client: AgencyClient) -> TreeHead | None:
         return client.audit.tree_head()
     except NotFound:  # nothing sealed yet
         return None
+
+
+def head_larger_than(client: AgencyClient, size: int) -> TreeHead | None:
+    head = tree_head(client)
+    return head if head is not None and head.tree_size > size else None
 
 
 def sealed_event(client: AgencyClient) -> AuditEvent | None:
@@ -85,3 +92,37 @@ def test_a_root_we_did_not_keep_is_refused_by_the_consistency_check(client: Agen
 
     with pytest.raises(ProofError):
         client.audit.verify_consistency(head.tree_size, head.tree_size, first_root="ab" * 32)
+
+
+def test_witnessing_keeps_our_own_copy_and_checks_each_new_head_against_it(
+    client: AgencyClient, tmp_path: Path
+) -> None:
+    store = WitnessStore(tmp_path / "witnessed-heads.json")
+    first = eventually(lambda: tree_head(client))
+    assert client.audit.witness(store).checked_against is None
+    kept = store.newest()
+    assert kept is not None
+    client.agency.me()
+    eventually(lambda: head_larger_than(client, kept["tree_size"]))
+    second = client.audit.witness(store)
+
+    assert second.checked_against == kept["tree_size"] >= first.tree_size
+    assert store.jwks is not None  # the platform's keys, pinned on first use
+    reported = {h.tree_size: h for h in client.audit.witnessed_heads()}
+    assert reported[kept["tree_size"]].consistent
+    assert reported[second.latest.tree_size].root_hash == second.latest.root_hash
+
+
+def test_witnessing_catches_a_log_that_no_longer_extends_the_head_we_kept(client: AgencyClient, tmp_path: Path) -> None:
+    store = WitnessStore(tmp_path / "witnessed-heads.json")
+    eventually(lambda: tree_head(client))
+    client.audit.witness(store)
+    # As if the platform's history had been rewritten since: the root we kept is not the one it extends.
+    data = json.loads(store.path.read_text())
+    data["heads"][-1]["root_hash"] = "ab" * 32
+    store.path.write_text(json.dumps(data))
+    client.agency.me()
+    eventually(lambda: head_larger_than(client, data["heads"][-1]["tree_size"]))
+
+    with pytest.raises(ProofError):
+        client.audit.witness(store)

@@ -35,6 +35,7 @@ def test_the_readme_has_an_example_for_every_part() -> None:
         "dosis.upload_bulk(",
         "push_bulk(",
         "verify_receipt(",
+        "preferences.lookup(",
         "verify_inclusion(",
         "verify_consistency(",
         "PullSource(",

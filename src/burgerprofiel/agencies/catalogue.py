@@ -23,6 +23,27 @@ class Component(models.TextChoices):
     BETALINGEN = "betalingen", "Betalingen"
 
 
+# The components this platform has built: the one registry an order is checked against. An order
+# naming a component that does not exist yet would promise processing nobody performs (charter 1.2:
+# the order describes the processing), so ``components_validate`` refuses the others. The app that
+# builds foutmeldingen (corrections), aanvragen (service_requests) or betalingen (payments) adds its
+# component here when it lands, in the same change.
+BUILT_COMPONENTS: tuple[str, ...] = (
+    Component.UW_GEGEVENS,
+    Component.ATTESTEN,
+    Component.DOSIS,
+    Component.NOTIFICATIES,
+    Component.CONTACTVOORKEUREN,
+    Component.FOUTMELDINGEN,  # corrections (issue 12 item 2)
+    Component.AANVRAGEN,  # service_requests (issue 12 item 3)
+)
+
+
+def is_built(component: str) -> bool:
+    # Read at call time, so that a test may extend the registry for one test (webhooks of components to come).
+    return component in BUILT_COMPONENTS
+
+
 # category code -> Dutch label as in Bijlage 1
 CATEGORIES: dict[str, dict[str, str]] = {
     Component.UW_GEGEVENS: {

@@ -37,7 +37,12 @@ class Agency(models.Model):
 
 
 class ContactPerson(models.Model):
-    """A person authorised to instruct the processor on the agency's behalf (charter 3.3)."""
+    """A person authorised to instruct the processor on the agency's behalf (charter 3.3).
+
+    The list is the platform operators' to keep (onboarding, back-office, CLI): instructions are taken
+    only from the people on it, so an agency system must not be able to add itself new ones. An
+    authorisation counts from ``authorised_from`` up to and including ``authorised_until``.
+    """
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="contact_persons")
     name = EncryptedTextField("naam", key_from="agency.data_key_id")
@@ -54,6 +59,9 @@ class ContactPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} ({self.agency})"
+
+    def is_authorised_on(self, day: dt.date) -> bool:
+        return self.authorised_from <= day and (self.authorised_until is None or day <= self.authorised_until)
 
 
 class ApiClient(models.Model):

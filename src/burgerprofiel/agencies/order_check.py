@@ -5,6 +5,14 @@ order that is active, valid today, orders the component, and allows every data c
 carries. The check reads the order from the database on every request, so a suspension
 (charter 2.3) takes effect on the very next request, whatever tokens were issued before it.
 Each refusal is audited and answered 403 problem+json naming what is missing.
+
+``order_check`` is the only entry point; nothing else decides whether an order allows processing.
+Its callers: the API's authentication (``api.auth.AgencyAuth``, and ``order_check_categories`` for
+categories known only from the input), idempotent replays (``api.idempotency``), DOSIS uploads and
+their filing (``dossiers.services.accept``/``filing``), the DOSIS melding consumer
+(``notifications.dosis``), pulls for "Uw gegevens" and certificates (``personal_data.services``),
+webhook subscriptions and deliveries (``webhooks.services``/``dispatch``). Batch callers check once
+per agency and batch (a batch is one moment).
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from django.utils import timezone
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.agencies.services import ORDER_PROCESSING_STATES
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -46,12 +56,11 @@ def _refuse(
 ) -> OrderRefused:
     audit_record(
         actor=actor,
-        action="order_check.refused",
+        action=AuditAction.ORDER_CHECK_REFUSED,
         outcome=AuditEvent.Outcome.REFUSED,
         agency_id=agency_id,
         order_version_id=version.pk if version else None,
-        object_type="agencies.ProcessingOrderVersion",
-        object_id=str(version.pk) if version else "",
+        target=version or ProcessingOrderVersion,
         purpose=f"component {component}" if component else "",
         detail={"reason": reason, "component": component, **extra},
     )
@@ -67,16 +76,22 @@ def order_check(
     categories: Iterable[str] = (),
     on: dt.date | None = None,
     latest: Sequence[ProcessingOrderVersion] | None = None,
+    audit_unordered: bool = True,
 ) -> ProcessingOrderVersion:
     """Return the order version that allows this call, or raise ``OrderRefused`` (audited).
 
     ``latest``: the agency's latest order versions as this same request read them along with its
     client (see ``current_order_version``); never versions kept from an earlier request.
+    ``audit_unordered=False``: for the platform's own batch work on behalf of agencies that may not
+    have ordered ``component`` at all (a DOSIS agency without meldingen), where that is a normal
+    choice rather than a refused call: still refused, but not recorded as a refusal.
     """
     day = on or timezone.localdate()
     version = current_order_version(agency_id=agency_id, latest=latest)
 
     def refuse(reason: str, detail: str, **extra: object) -> OrderRefused:
+        if reason == "component-not-ordered" and not audit_unordered:
+            return OrderRefused(reason, detail, component=component, **extra)
         return _refuse(
             actor=actor,
             agency_id=agency_id,
@@ -90,15 +105,15 @@ def order_check(
     if version is None:
         raise refuse("no-order", "Uw instantie heeft geen verwerkingsopdracht.")
     state = version.state
-    if state == ProcessingOrderVersion.State.SUSPENDED:
-        raise refuse(
-            "order-suspended",
-            f"De verwerkingsopdracht is opgeschort: {version.state_reason or 'geen reden opgegeven'}.",
-            order_version=version.number,
-        )
-    if state == ProcessingOrderVersion.State.TERMINATED:
-        raise refuse("order-terminated", "De verwerkingsopdracht is beëindigd.", order_version=version.number)
-    if state != ProcessingOrderVersion.State.ACTIVE:
+    if state not in ORDER_PROCESSING_STATES:  # the state machine's table (agencies.services)
+        if state == ProcessingOrderVersion.State.SUSPENDED:
+            raise refuse(
+                "order-suspended",
+                f"De verwerkingsopdracht is opgeschort: {version.state_reason or 'geen reden opgegeven'}.",
+                order_version=version.number,
+            )
+        if state == ProcessingOrderVersion.State.TERMINATED:
+            raise refuse("order-terminated", "De verwerkingsopdracht is beëindigd.", order_version=version.number)
         raise refuse("order-not-active", "De verwerkingsopdracht is nog niet actief.", order_version=version.number)
     if version.valid_from and day < version.valid_from:
         raise refuse(

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from burgerprofiel.agencies.models import Agency, ApiClient, ProcessingOrderVersion
-from burgerprofiel.common.errors import NotFound
+from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrderVersion
+from burgerprofiel.common.errors import ApplicationError, NotFound
 from burgerprofiel.common.queries import compiled_raw
 
 
@@ -116,3 +118,80 @@ def agency_get(*, agency_id: int) -> Agency:
     if agency is None:
         raise NotFound(f"Instantie {agency_id} bestaat niet.")
     return agency
+
+
+def agencies_ordering(*, component: str, category: str) -> list[Agency]:
+    """Agencies whose order in force today allows ``category`` of ``component`` (e.g. the IBAN of
+    contactvoorkeuren): those a citizen can give that data to. A handful of agencies, so per agency."""
+    today = timezone.localdate()
+    found = []
+    for agency in Agency.objects.order_by("name"):
+        version = current_order_version(agency_id=agency.pk)
+        if (
+            version is not None
+            and version.state == ProcessingOrderVersion.State.ACTIVE
+            and version.is_valid_on(today)
+            and version.allows(component)
+            and category in version.categories_for(component)
+        ):
+            found.append(agency)
+    return found
+
+
+def contact_persons_authorised(*, agency_id: int, on: dt.date | None = None) -> list[ContactPerson]:
+    """The people who may instruct the platform for the agency on ``on`` (today): charter 3.3. An
+    authorisation that has not started or has ended does not count."""
+    day = on or timezone.localdate()
+    return list(
+        ContactPerson.objects.filter(agency_id=agency_id, authorised_from__lte=day)
+        .filter(Q(authorised_until__isnull=True) | Q(authorised_until__gte=day))
+        .order_by("pk")
+    )
+
+
+# -- what a citizen may still be shown of an agency (charter 2.3) --------------------------------
+
+SUSPENDED = "suspended"  # the order is suspended: the agency's data is temporarily not shown
+ENDED = "ended"  # terminated, expired or never in force: the agency's data is not shown at all
+
+
+class AgencyDataSuspended(ApplicationError):
+    """A citizen asked for something of an agency whose processing order is suspended."""
+
+    code = "agency-suspended"
+    status = 503
+    title = "Tijdelijk niet beschikbaar"
+
+    def __init__(self, agency_name: str) -> None:
+        super().__init__(f"De gegevens van {agency_name} zijn tijdelijk niet beschikbaar.")
+        self.agency_name = agency_name
+
+
+def agencies_not_processing(*, agency_ids: Iterable[int], today: dt.date | None = None) -> dict[int, str]:
+    """Which of these agencies' data may not be processed now, showing to a citizen included.
+
+    Charter 2.3: a suspended order suspends the processing, and showing stored dossiers or
+    meldingen to the citizen is processing. Each agency is judged by the order version that
+    governs it (``current_order_version``): ``SUSPENDED`` when that is suspended, ``ENDED`` when
+    it is terminated, not (or no longer) valid today, or when there is no order in force at all.
+    Agencies not in the answer may be shown.
+    """
+    ids = set(agency_ids)
+    if not ids:
+        return {}
+    today = today or timezone.localdate()
+    latest: dict[int, list[ProcessingOrderVersion]] = {agency_id: [] for agency_id in ids}
+    for row in _latest_versions_query().filter(order__agency_id__in=ids).select_related("order"):
+        latest[row.order.agency_id].append(row)
+    stopped = {}
+    for agency_id, versions in latest.items():
+        version = current_order_version(agency_id=agency_id, latest=versions)
+        if version is not None and version.state == ProcessingOrderVersion.State.SUSPENDED:
+            stopped[agency_id] = SUSPENDED
+        elif version is None or version.state != ProcessingOrderVersion.State.ACTIVE or not version.is_valid_on(today):
+            stopped[agency_id] = ENDED
+    return stopped
+
+
+def agency_names(*, agency_ids: Iterable[int]) -> list[str]:
+    return sorted(Agency.objects.filter(pk__in=set(agency_ids)).values_list("name", flat=True))

@@ -11,7 +11,17 @@ from burgerprofiel.api.auth import AgencyAuth
 from burgerprofiel.api.errors import errors_install
 from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.parser import StorableJsonParser
-from burgerprofiel.api.routers import agency, audit, dosis, dosis_v2, notifications, preferences, webhooks
+from burgerprofiel.api.routers import (
+    agency,
+    audit,
+    corrections,
+    dosis,
+    dosis_v2,
+    notifications,
+    preferences,
+    service_requests,
+    webhooks,
+)
 
 api = BurgerprofielApi(
     title="Burgerprofiel agency API",
@@ -29,8 +39,11 @@ errors_install(api)
 api.add_router("", agency.router)
 api.add_router("/audit", audit.router)
 api.add_router("/dosis", dosis.router)
+api.add_router("/error-reports", corrections.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/preferences", preferences.router)
+api.add_router("/requestable-services", service_requests.services_router)
+api.add_router("/service-requests", service_requests.requests_router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/events", webhooks.events_router)
 

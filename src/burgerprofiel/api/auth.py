@@ -18,8 +18,11 @@ from ninja.security import HttpBearer
 
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import order_check
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
-from burgerprofiel.common.errors import AuthenticationFailed
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.services import audit_record
+from burgerprofiel.common.errors import AuthenticationFailed, PermissionDenied
 from burgerprofiel.common.request_notes import RequestNotes
 from burgerprofiel.oauth.services import AgencyPrincipal, access_token_decode, access_token_verify
 
@@ -67,6 +70,36 @@ def bearer_principal(request: HttpRequest) -> AgencyPrincipal | None:
     return notes.principal
 
 
+class InsufficientScope(PermissionDenied):
+    """RFC 6750 §3.1: the token is valid, but was not issued for this component."""
+
+    code = "insufficient-scope"
+    title = "Toegangstoken niet uitgegeven voor deze component"
+
+    def __init__(self, component: str, scopes: tuple[str, ...]) -> None:
+        super().__init__(
+            f"Dit toegangstoken geldt voor {', '.join(scopes) or 'geen enkele component'}, niet voor {component}. "
+            f"Vraag een token aan met scope={component}.",
+            extra={"reason": "insufficient_scope", "required_scope": component},
+        )
+        self.www_authenticate = f'Bearer realm="burgerprofiel", error="insufficient_scope", scope="{component}"'
+
+
+def scope_check(principal: AgencyPrincipal, component: str | None) -> None:
+    """A token reaches only the components it was issued for (its ``scope``); the order check
+    then decides whether the agency may use them today. Least privilege for a leaked token."""
+    if component is None or component in principal.scopes:
+        return
+    audit_record(
+        actor=principal.actor,
+        action=AuditAction.API_SCOPE_REFUSED,
+        outcome=AuditEvent.Outcome.REFUSED,
+        object_id=principal.token_id,
+        detail={"component": component, "scope": " ".join(principal.scopes)},
+    )
+    raise InsufficientScope(component, principal.scopes)
+
+
 class AgencyAuth(HttpBearer):
     openapi_scheme = "bearer"
 
@@ -87,7 +120,7 @@ class AgencyAuth(HttpBearer):
         notes = _notes.of(request)
         principal = notes.principal
         if principal is None:
-            principal = notes.principal = access_token_verify(token)
+            principal = notes.principal = access_token_verify(token, address=str(request.META.get("REMOTE_ADDR", "")))
         notes.order_version = order_check(
             actor=principal.actor,
             agency_id=principal.agency_id,
@@ -95,6 +128,8 @@ class AgencyAuth(HttpBearer):
             categories=self.categories,
             latest=principal.latest_order_versions,
         )
+        # After the order check, so that a component the agency did not order is named as such.
+        scope_check(principal, self.component)
         notes.component = self.component
         notes.categories.update(self.categories)
         return principal
@@ -110,6 +145,7 @@ def order_check_categories(request: HttpRequest, *, component: str, categories: 
         component=component,
         categories=wanted,
     )
+    scope_check(principal_of(request), component)
     _notes.of(request).categories.update(wanted)
 
 

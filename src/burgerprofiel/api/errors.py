@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="burgerprofiel"'} if exc.status == 401 else None
+    if challenge := getattr(exc, "www_authenticate", None):  # RFC 6750 §3: insufficient_scope
+        headers = {"WWW-Authenticate": challenge}
     return problem_from_error(exc, headers=headers)
 
 

@@ -29,7 +29,9 @@ from django.utils import timezone
 from burgerprofiel.agencies.models import ApiClient
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import client_data_key_id
+from burgerprofiel.api.auth import scope_check
 from burgerprofiel.api.models import IdempotencyRecord
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError, Conflict
 from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
@@ -138,7 +140,8 @@ def idempotency_release(*, record: IdempotencyRecord) -> None:
 
 def idempotency_replay(*, record: IdempotencyRecord, principal: AgencyPrincipal) -> KeptAnswer:
     """The first answer again, while the order still allows what the first request did (else
-    ``OrderRefused``, audited by the order check); the replay itself is audited too."""
+    ``OrderRefused``, audited by the order check) and this token's scope covers it; the replay
+    itself is audited too."""
     version = order_check(
         actor=principal.actor,
         agency_id=principal.agency_id,
@@ -146,15 +149,15 @@ def idempotency_replay(*, record: IdempotencyRecord, principal: AgencyPrincipal)
         categories=record.categories or (),
         latest=principal.latest_order_versions,
     )
+    scope_check(principal, record.component or None)
     try:
         body = decrypt_bytes(bytes(record.body or b"").decode())
     except (KeyUnavailable, ValueError):
         raise IdempotencyRecordGone("Het eerste antwoord op deze aanvraag kan niet meer gelezen worden.") from None
     audit_record(
         actor=principal.actor_under(version),
-        action="api.idempotent_replay",
-        object_type="api.IdempotencyRecord",
-        object_id=str(record.pk),
+        action=AuditAction.API_IDEMPOTENT_REPLAY,
+        target=record,
         detail={"path": record.path, "status": record.status_code},
     )
     return KeptAnswer(status_code=record.status_code or 200, content_type=record.content_type, body=body)

@@ -7,11 +7,16 @@ problem+json like the API itself. Whatever else leaves the API as an error (Djan
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import io
+import json
 import math
 import time
 from collections.abc import Callable
 from http import HTTPStatus
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,6 +45,9 @@ from burgerprofiel.oauth.services import AgencyPrincipal
 API_PREFIX = "/api/"
 JSON_TYPES = {"application/json", "application/x-ndjson"}
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
+# POSTs that only read (the citizen is named in the body to keep the INSZ out of URLs): safe to repeat,
+# so an Idempotency-Key is ignored and no copy of the answer (personal data) is kept.
+READ_ONLY_POSTS = {"/api/v1/preferences/lookup"}
 
 # What an error answered by Django itself (no route, wrong method, a crash outside the API's own
 # handlers) becomes when it leaves the API: the API speaks problem+json only (RFC 9457).
@@ -60,6 +68,7 @@ def clock() -> float:
 
 
 def _client_ip(request: HttpRequest) -> str:
+    """The caller's address: behind TRUSTED_PROXIES, ``common.client_ip`` already put the client's here."""
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
@@ -146,7 +155,12 @@ class ApiGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path.startswith((API_PREFIX, "/oauth/")):
             return self.get_response(request)
-        refused = self._rate_limit(request) or self._query_guard(request) or self._body_guard(request)
+        refused = (
+            self._rate_limit(request)
+            or self._query_guard(request)
+            or self._body_guard(request)
+            or self._token_client_limit(request)
+        )
         if refused is not None:
             return refused
         return _as_problem(self.get_response(request))
@@ -199,36 +213,77 @@ class ApiGuardMiddleware:
 
     def _rate_limit(self, request: HttpRequest) -> HttpResponse | None:
         if request.path.startswith("/oauth/token"):
-            # Per address: the token endpoint is where client secrets could be guessed.
-            limit = settings.OAUTH_RATE_LIMIT_PER_MINUTE
-            subject = f"token-ip:{_client_ip(request)}"
-        elif request.path.startswith(API_PREFIX) and not request.path.startswith("/api/v1/openapi"):
-            limit = settings.API_RATE_LIMIT_PER_MINUTE
+            # Per address (the client's, behind TRUSTED_PROXIES): where client secrets could be guessed.
+            return _limited(f"token-ip:{_client_ip(request)}", settings.OAUTH_RATE_LIMIT_PER_MINUTE)
+        if request.path.startswith(API_PREFIX) and not request.path.startswith("/api/v1/openapi"):
             principal = bearer_principal(request)
             subject = f"client:{principal.client.client_id}" if principal else f"ip:{_client_ip(request)}"
-        else:
-            return None
-        if limit <= 0:
-            return None
-        now = clock()
-        window = int(now // 60)
-        key = f"bp:ratelimit:{subject}:{window}"
-        cache.add(key, 0, timeout=120)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=120)
-            count = 1
-        if count > limit:
-            retry_after = max(1, math.ceil((window + 1) * 60 - now))
-            return problem_response(
-                status=429,
-                code="rate-limited",
-                title="Te veel aanvragen",
-                detail=f"Meer dan {limit} aanvragen per minuut; probeer opnieuw over {retry_after} seconden.",
-                headers={"Retry-After": str(retry_after)},
-            )
+            return _limited(subject, settings.API_RATE_LIMIT_PER_MINUTE)
         return None
+
+    def _token_client_limit(self, request: HttpRequest) -> HttpResponse | None:
+        """Token requests per client_id as well, from whatever address: many addresses guessing one
+        client's secret, or one proxy's worth of callers, still meet a bound per client."""
+        if not request.path.startswith("/oauth/token") or request.method != "POST":
+            return None
+        try:
+            client_id = token_request_client_id(request)
+        except (TooManyFieldsSent, RequestDataTooBig) as exception:
+            return _unreadable(exception)
+        if not client_id:
+            return None
+        digest = hashlib.sha256(client_id.encode()).hexdigest()[:32]  # any length, any bytes: a fixed key
+        return _limited(f"token-client:{digest}", settings.OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE)
+
+
+def token_request_client_id(request: HttpRequest) -> str:
+    """The client_id a token request claims (not yet verified): HTTP Basic's user, the form's
+    ``client_id``, or the client assertion's ``iss``."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic" and encoded:
+        try:
+            user = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            user = ""
+        if user:
+            return unquote(user)
+    if request.content_type != "application/x-www-form-urlencoded":
+        return ""
+    form = request.POST
+    if form.get("client_id"):
+        return str(form["client_id"])
+    assertion = str(form.get("client_assertion", ""))
+    try:
+        part = assertion.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (IndexError, ValueError, TypeError):
+        return ""
+    return str(claims.get("iss", "")) if isinstance(claims, dict) else ""
+
+
+def _limited(subject: str, limit: int) -> HttpResponse | None:
+    """Count one request for ``subject`` in this minute's window; 429 once it passes ``limit``."""
+    if limit <= 0:
+        return None
+    now = clock()
+    window = int(now // 60)
+    key = f"bp:ratelimit:{subject}:{window}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > limit:
+        retry_after = max(1, math.ceil((window + 1) * 60 - now))
+        return problem_response(
+            status=429,
+            code="rate-limited",
+            title="Te veel aanvragen",
+            detail=f"Meer dan {limit} aanvragen per minuut; probeer opnieuw over {retry_after} seconden.",
+            headers={"Retry-After": str(retry_after)},
+        )
+    return None
 
 
 class IdempotencyMiddleware:
@@ -243,7 +298,12 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         key = request.headers.get("Idempotency-Key")
-        if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
+        if (
+            request.method != "POST"
+            or key is None
+            or not request.path.startswith(API_PREFIX)
+            or request.path.rstrip("/") in READ_ONLY_POSTS
+        ):
             return self.get_response(request)
         try:
             idempotency_key_check(key)

@@ -23,7 +23,11 @@ def token(request: HttpRequest) -> HttpResponse:
         )
     form = {key: request.POST.get(key, "") for key in request.POST}
     try:
-        issued = token_issue(form=form, authorization=request.headers.get("Authorization", ""))
+        issued = token_issue(
+            form=form,
+            authorization=request.headers.get("Authorization", ""),
+            address=str(request.META.get("REMOTE_ADDR", "")),  # the client's, behind TRUSTED_PROXIES
+        )
     except OAuthError as error:
         headers = {"WWW-Authenticate": 'Basic realm="burgerprofiel"'} if error.status == 401 else None
         return problem_from_error(error, headers=headers)

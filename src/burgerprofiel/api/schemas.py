@@ -3,7 +3,14 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, Field
+
+# Text the services accept, as patterns the documents declare and pydantic enforces: no control
+# characters but tab and line breaks, and (required text) at least one character that is not blank.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+REQUIRED_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+# An absolute http(s) address with a host name or IPv4 address (no user part, no IPv6 literal).
+HTTP_URL_PATTERN = r"^https?://[^\s/?#\[\]@]+([/?#][^\x00-\x1f]*)?$"
 
 
 class Strict(Schema):
@@ -50,13 +57,6 @@ class OrderCheckOut(Schema):
     component: str
     data_categories: list[str]
     order_version: int
-
-
-class ContactPersonIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
-    role: str = Field(min_length=1, max_length=100)
-    phone: str = Field(default="", max_length=40)
 
 
 class ContactPersonOut(Schema):
@@ -112,3 +112,21 @@ class ConsistencyProofOut(Schema):
     first: TreeRef
     second: TreeRef
     consistency_path: list[str]
+
+
+class WitnessHeadIn(Schema):
+    signed_tree_head: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="Een ondertekende boomkop (compacte JWS) zoals u hem van /audit/tree-heads/latest kreeg.",
+    )
+
+
+class WitnessedHeadOut(Schema):
+    tree_size: int
+    root_hash: str
+    signed_tree_head: str
+    recorded_at: dt.datetime
+    consistent: bool = Field(description="Of de boom van het platform deze kop nog bevat.")
+    latest: TreeRef | None = Field(description="De laatste ondertekende boomkop, waartegen het bewijs loopt.")
+    consistency_path: list[str] = Field(description="RFC 9162-consistentiebewijs van deze kop naar `latest`.")

@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from burgerprofiel.agencies.models import ContactPerson
+from burgerprofiel.agencies.selectors import contact_persons_authorised
 from burgerprofiel.audit.models import AuditEvent, AuditLeaf
 
 
 def contact_persons_for_agency(*, agency_id: int) -> list[ContactPerson]:
-    return list(ContactPerson.objects.filter(agency_id=agency_id).order_by("pk"))
+    """Those authorised today (charter 3.3): an expired authorisation is not shown as one."""
+    return contact_persons_authorised(agency_id=agency_id)
 
 
 def audit_events_for_agency(*, agency_id: int, after_id: int, limit: int) -> list[dict[str, Any]]:

@@ -18,10 +18,6 @@ SYSTEM = Actor(kind="system", id="burgerprofiel")
 ANONYMOUS = Actor(kind="anonymous", id="")
 
 
-# How every audit event names the citizen whose data it touched ("Wie bekeek mijn gegevens" reads these).
-CITIZEN_OBJECT = "citizens.Citizen"
-
-
 def citizen_actor(citizen: Any) -> Actor:
     return Actor(kind="citizen", id=str(citizen.pk))
 

@@ -61,6 +61,21 @@ class AuditLeaf(models.Model):
         return f"leaf {self.index}"
 
 
+class AuditNode(models.Model):
+    """The hash of a perfect subtree of the Merkle tree (2^level leaves, level >= 1), written by the
+    sealing task when its last leaf is appended; append-only. Proofs read O(log n) of these instead of
+    every leaf (``merkle.proof_from_ranges``). Named by its flat-tree position (``merkle.position``)."""
+
+    position = models.BigIntegerField(primary_key=True)
+    node_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"node {self.position}"
+
+
 class TreeHead(models.Model):
     """A signed tree head: the root of the first ``tree_size`` leaves, signed by the platform."""
 
@@ -78,3 +93,49 @@ class TreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"size {self.tree_size} root {self.root_hash[:12]}"
+
+
+class WitnessedHead(models.Model):
+    """A signed tree head an agency has seen and reported: the agency keeps its own copy (a witness).
+
+    The platform keeps what was reported too, so that ``audit verify`` checks the tree against heads
+    signed before any later rewrite, and so that an agency can fetch back what it reported.
+    """
+
+    agency_id = models.BigIntegerField()
+    tree_size = models.BigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    signed_tree_head = models.TextField()  # the compact JWS as the agency holds it
+    recorded_at = models.DateTimeField()
+    # Whether the platform's own head of that size had this root when the agency reported it.
+    matched = models.BooleanField()
+
+    class Meta:
+        ordering = ["agency_id", "tree_size"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency_id", "tree_size", "root_hash"], name="audit_witnessed_head_once"),
+        ]
+        verbose_name = "door een instantie geziene boomkop"
+        verbose_name_plural = "door instanties geziene boomkoppen"
+
+    def __str__(self) -> str:
+        return f"agency {self.agency_id} saw size {self.tree_size} root {self.root_hash[:12]}"
+
+
+class FailureTally(models.Model):
+    """Repeated failed authentications of one caller in one window, counted instead of recorded one
+    by one (``audit.failures``). A working table, not evidence: the first failure of a window is an
+    audit event at once, the count of the rest becomes one more when the window closes."""
+
+    key = models.CharField(max_length=64, unique=True)  # a digest of action, caller and window
+    window_start = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=80)
+    actor_type = models.CharField(max_length=20)
+    actor_id = models.CharField(max_length=128, blank=True)
+    agency_id = models.BigIntegerField(null=True, blank=True)
+    address = models.CharField(max_length=64, blank=True)  # a keyed hash of the caller's address, never the address
+    count = models.PositiveIntegerField(default=1)
+    reasons = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.action} x{self.count} from {self.window_start:%H:%M}"

@@ -3,7 +3,8 @@
 Design note (charter 5, 8, 9; DESIGN rule 2): an event is written in the same transaction as the
 act it records, and costs one INSERT with its leaf hash computed in memory. Ordering events into
 the tree is done afterwards, in batches, by ``audit_seal``: it appends leaves in id order, extends
-the stored frontier (O(log n) per leaf) and signs a tree head. ``audit_verify`` streams the leaves,
+the stored frontier (O(log n) per leaf), stores each perfect subtree it completes (``AuditNode``, so
+that a proof reads O(log n) rows, not every leaf) and signs a tree head. ``audit_verify`` streams the leaves,
 recomputes each event's hash and every signed root, and names the first event that was altered,
 removed or moved. The database refuses UPDATE and DELETE on these tables, so tampering needs
 someone who can drop triggers, and even they cannot forge a signed tree head.
@@ -26,14 +27,14 @@ from django.utils import timezone
 from joserfc import jwk, jws
 
 from burgerprofiel.audit import merkle
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
-from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead
+from burgerprofiel.audit.models import AuditEvent, AuditLeaf, AuditNode, TreeHead, WitnessedHead
 from burgerprofiel.common.copy import copy_rows
 from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.common.metrics import AUDIT_EVENTS
 from burgerprofiel.common.requestid import current_request_id
 from burgerprofiel.crypto import signing
-from burgerprofiel.crypto.models import SigningKey
 
 # What the hash commits to: every column except the id (given by the database) and the hash itself.
 HASHED_FIELDS = (
@@ -137,23 +138,34 @@ def _storable(value: Any) -> Any:
 def _text(name: str, value: Any) -> str:
     """A text column's value cut to the column's size (SQLite would keep more, PostgreSQL would fail)."""
     column = AuditEvent._meta.get_field(name)
-    assert isinstance(column, models.CharField)
+    assert isinstance(column, models.CharField)  # noqa: S101 - an invariant of our own model, for mypy; no input reaches it
     return _clean(str(value))[: column.max_length]
+
+
+def object_type_of(target: models.Model | type[models.Model]) -> str:
+    """How an event names the kind of object it is about: the model's label (``"dossiers.Dossier"``)."""
+    return target._meta.label
 
 
 def audit_event_build(
     *,
     actor: Actor,
-    action: str,
-    object_type: str = "",
-    object_id: str = "",
+    action: AuditAction,
+    target: models.Model | type[models.Model] | None = None,
+    object_id: str | int | None = None,
     purpose: str = "",
     agency_id: int | None = None,
     order_version_id: int | None = None,
     outcome: str = AuditEvent.Outcome.SUCCESS,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """The event ``audit_record`` appends, not yet saved, with its leaf hash computed."""
+    """The event ``audit_record`` appends, not yet saved, with its leaf hash computed.
+
+    ``target`` is what the act touched: a saved instance (its label and pk are recorded) or a model
+    class with ``object_id`` (the row is gone, or only its id is at hand).
+    """
+    if object_id is None and isinstance(target, models.Model):
+        object_id = target.pk
     values: dict[str, Any] = {
         # Microsecond precision survives every backend, so the hash recomputes identically.
         "occurred_at": timezone.now(),
@@ -161,10 +173,11 @@ def audit_event_build(
         "actor_id": _text("actor_id", actor.id),
         "agency_id": agency_id if agency_id is not None else actor.agency_id,
         "order_version_id": order_version_id if order_version_id is not None else actor.order_version_id,
-        "action": _text("action", action),
+        # The stored code (the member's value), never the member's repr: the hash commits to it.
+        "action": _text("action", str(action)),
         "outcome": _text("outcome", outcome),
-        "object_type": _text("object_type", object_type),
-        "object_id": _text("object_id", object_id),
+        "object_type": _text("object_type", object_type_of(target) if target is not None else ""),
+        "object_id": _text("object_id", object_id if object_id is not None else ""),
         "purpose": _text("purpose", purpose),
         "request_id": _text("request_id", current_request_id() or ""),
         # Through JSON first: tuples become lists and keys strings, as the database will return them.
@@ -176,9 +189,9 @@ def audit_event_build(
 def audit_record(
     *,
     actor: Actor,
-    action: str,
-    object_type: str = "",
-    object_id: str = "",
+    action: AuditAction,
+    target: models.Model | type[models.Model] | None = None,
+    object_id: str | int | None = None,
     purpose: str = "",
     agency_id: int | None = None,
     order_version_id: int | None = None,
@@ -189,7 +202,7 @@ def audit_record(
     event = audit_event_build(
         actor=actor,
         action=action,
-        object_type=object_type,
+        target=target,
         object_id=object_id,
         purpose=purpose,
         agency_id=agency_id,
@@ -242,7 +255,7 @@ def audit_insert_per_row(event: AuditEvent, *, rows_of: str) -> tuple[str, list[
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     # Identifiers come from the model and the caller's own CTE name; every value is a parameter.
-    sql = f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) SELECT {placeholders} FROM {rows_of}"  # noqa: S608
+    sql = f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) SELECT {placeholders} FROM {rows_of}"  # noqa: S608 - quoted model identifiers; values are parameters
     return sql, _event_row(event)
 
 
@@ -305,10 +318,13 @@ def audit_seal(*, batch_size: int = 5000) -> TreeHead | None:
         if not pending:
             return None
         leaves = []
+        nodes = []
         for event_id, leaf_hash in pending:
             leaves.append(AuditLeaf(index=frontier.size, event_id=event_id, leaf_hash=leaf_hash))
-            frontier.append(bytes.fromhex(leaf_hash))
+            for node_position, value in frontier.append(bytes.fromhex(leaf_hash)):
+                nodes.append(AuditNode(position=node_position, node_hash=value.hex()))
         AuditLeaf.objects.bulk_create(leaves)
+        AuditNode.objects.bulk_create(nodes, batch_size=2000)  # about one node per leaf
         signed_at = timezone.now()
         root_hash = frontier.root().hex()
         signature, kid = _sign_head(frontier.size, root_hash, signed_at)
@@ -384,28 +400,65 @@ class _HeadKey:
 
 
 def _head_keys() -> dict[str, _HeadKey]:
-    """Every key that ever signed, retired ones too: rotating the key must not void older heads."""
+    """Every pinned key that ever signed, retired ones too: rotating the key must not void older
+    heads. A key in the table that is not pinned outside the database is no key at all here
+    (``crypto.pins``): whoever can write the table could otherwise re-sign a rewritten history."""
     return {
         row.kid: _HeadKey(key=jwk.import_key(dict(row.public_jwk)), algorithm=row.algorithm, retired_at=row.retired_at)
-        for row in SigningKey.objects.all()
+        for row in signing.trusted_signing_keys(include_retired=True)
     }
+
+
+class BadTreeHeadSignature(ValueError):
+    """A signed tree head that does not verify against the pinned keys; the message says why."""
+
+
+@dataclass(frozen=True)
+class SignedTreeHead:
+    """What a valid signed tree head vouches for."""
+
+    tree_size: int
+    root_hash: str
+    signed_at: datetime
+    key_id: str
+
+
+def signed_tree_head_read(token: str, keys: dict[str, _HeadKey] | None = None) -> SignedTreeHead:
+    """The tree a compact JWS tree head signs, verified against the pinned keys (``crypto.pins``)."""
+    keys = _head_keys() if keys is None else keys
+    try:
+        kid = str(jws.extract_compact(token.encode()).headers().get("kid"))
+    except Exception:  # any failure to parse is a bad signature, whatever joserfc calls it
+        raise BadTreeHeadSignature("has an invalid signature") from None
+    if kid not in keys:
+        raise BadTreeHeadSignature(f"is signed by key {kid}, which is not pinned (AUDIT_TRUSTED_KEYS)")
+    signer = keys[kid]
+    try:
+        claimed = json.loads(jws.deserialize_compact(token, signer.key, algorithms=[signer.algorithm]).payload)
+        head = SignedTreeHead(
+            tree_size=claimed["tree_size"],
+            root_hash=claimed["root_hash"],
+            signed_at=datetime.fromisoformat(claimed["timestamp"]),
+            key_id=kid,
+        )
+    except Exception:  # any failure to parse or verify is a bad signature, whatever joserfc calls it
+        raise BadTreeHeadSignature("has an invalid signature") from None
+    if not isinstance(head.tree_size, int) or not isinstance(head.root_hash, str):
+        raise BadTreeHeadSignature("has an invalid signature")
+    if signer.retired_at is not None and head.signed_at >= signer.retired_at:
+        raise BadTreeHeadSignature("has a signature made after its key was retired")
+    return head
 
 
 def _head_signature_problem(head: TreeHead, keys: dict[str, _HeadKey]) -> str | None:
     try:
-        kid = jws.extract_compact(head.signature.encode()).headers().get("kid")
-        signer = keys[str(kid)]
-        verified = jws.deserialize_compact(head.signature, signer.key, algorithms=[signer.algorithm])
-        claimed = json.loads(verified.payload)
-        signed_at = datetime.fromisoformat(claimed["timestamp"])
-    except Exception:  # any failure to parse or verify is a bad signature, whatever joserfc calls it
-        return "has an invalid signature"
-    if claimed.get("tree_size") != head.tree_size or claimed.get("root_hash") != head.root_hash:
+        signed = signed_tree_head_read(head.signature, keys)
+    except BadTreeHeadSignature as bad:
+        return str(bad)
+    if signed.tree_size != head.tree_size or signed.root_hash != head.root_hash:
         return "has a signature over another tree"
-    if signed_at != head.signed_at:
+    if signed.signed_at != head.signed_at:
         return "has a signature with another timestamp"
-    if signer.retired_at is not None and signed_at >= signer.retired_at:
-        return "has a signature made after its key was retired"
     return None
 
 
@@ -418,6 +471,7 @@ def audit_verify() -> VerifyReport:
     report = VerifyReport()
     keys = _head_keys()
     signed_size = TreeHead.objects.aggregate(size=Max("tree_size"))["size"] or 0
+    witnessed = _witnessed_roots(keys, report)
     duplicated = set(
         AuditLeaf.objects.filter(index__lt=signed_size)
         .values("event_id")
@@ -460,6 +514,12 @@ def audit_verify() -> VerifyReport:
         frontier.append(bytes.fromhex(leaf.leaf_hash))
         expected_index += 1
         report.events_checked += 1
+        if frontier.size in witnessed:
+            root_hash = frontier.root().hex()
+            for root_witnessed, agencies in sorted(witnessed.pop(frontier.size).items()):
+                if root_witnessed != root_hash:
+                    names = ", ".join(str(a) for a in sorted(agencies))
+                    report.fail(f"the tree of size {frontier.size} differs from the head agency {names} witnessed")
         if head is not None and head.tree_size == frontier.size:
             if frontier.root().hex() != head.root_hash:
                 report.fail(f"signed tree head of size {head.tree_size} does not match the leaves")
@@ -471,6 +531,9 @@ def audit_verify() -> VerifyReport:
             previous = before_previous = None  # the next seal starts here
     if head is not None:
         report.fail(f"signed tree head of size {head.tree_size} covers leaves that are missing")
+    for size, roots in sorted(witnessed.items()):
+        names = ", ".join(str(a) for agencies in roots.values() for a in sorted(agencies))
+        report.fail(f"the signed tree no longer reaches size {size}, which agency {names} witnessed")
     # A seal writes its leaves and its head in one transaction, so a leaf beyond every head was put
     # there by hand. Leaves are read before heads: a seal committing in between shows its head.
     last_leaf = AuditLeaf.objects.order_by("-index").first()
@@ -482,11 +545,53 @@ def audit_verify() -> VerifyReport:
     return report
 
 
-def _leaf_hashes(tree_size: int) -> list[bytes]:
-    return [
-        bytes.fromhex(h)
-        for h in AuditLeaf.objects.filter(index__lt=tree_size).order_by("index").values_list("leaf_hash", flat=True)
-    ]
+def _witnessed_roots(keys: dict[str, _HeadKey], report: VerifyReport) -> dict[int, dict[str, set[int]]]:
+    """Every head an agency reported (``audit.witness``), by size and root, with the agencies that saw it.
+
+    Each carries the platform's signature from when the agency saw it, so the tree must still have
+    that root at that size, whoever has written to the database since. A reported head whose
+    signature does not verify was not stored by the platform (it checks before storing)."""
+    roots: dict[int, dict[str, set[int]]] = {}
+    checked: dict[str, bool] = {}
+    for agency_id, tree_size, root_hash, token in WitnessedHead.objects.order_by("tree_size").values_list(
+        "agency_id", "tree_size", "root_hash", "signed_tree_head"
+    ):
+        if token not in checked:
+            try:
+                signed = signed_tree_head_read(token, keys)
+                checked[token] = (signed.tree_size, signed.root_hash) == (tree_size, root_hash)
+            except BadTreeHeadSignature:
+                checked[token] = False
+        if not checked[token]:
+            report.fail(f"a head of size {tree_size} that agency {agency_id} witnessed does not verify")
+            continue
+        roots.setdefault(tree_size, {}).setdefault(root_hash, set()).add(agency_id)
+    return roots
+
+
+def _proof(ranges: list[tuple[int, int]]) -> list[bytes]:
+    """The roots of ``ranges`` from the stored perfect subtrees: O(log n) rows, never every leaf."""
+    wanted = merkle.nodes_of(ranges)
+    leaves = [start for level, start in wanted if level == 0]
+    inner = [merkle.position(level, start) for level, start in wanted if level > 0]
+    found: dict[tuple[int, int], bytes] = {
+        (0, index): bytes.fromhex(h)
+        for index, h in AuditLeaf.objects.filter(index__in=leaves).values_list("index", "leaf_hash")
+    }
+    by_position = dict(AuditNode.objects.filter(position__in=inner).values_list("position", "node_hash"))
+
+    def node(level: int, start: int) -> bytes:
+        if (level, start) in found:
+            return found[(level, start)]
+        stored = by_position.get(merkle.position(level, start)) if level > 0 else None
+        if stored is None:
+            # Not stored (a leaf removed by hand, a node lost): computed from the leaves, so the proof
+            # is still that of the tree as it is now, and simply fails to verify if it was altered.
+            hashes = AuditLeaf.objects.filter(index__gte=start, index__lt=start + (1 << level)).order_by("index")
+            return merkle.root([bytes.fromhex(h) for h in hashes.values_list("leaf_hash", flat=True)])
+        return bytes.fromhex(stored)
+
+    return merkle.proof_from_ranges(ranges, node)
 
 
 def tree_head_get(*, tree_size: int | None = None) -> TreeHead:
@@ -508,8 +613,7 @@ def inclusion_proof_for_agency(*, agency_id: int, event_id: int, tree_size: int 
     head = tree_head_get(tree_size=tree_size)
     if leaf.index >= head.tree_size:
         raise NotFound("Deze gebeurtenis valt buiten de gevraagde boomkop.")
-    leaves = _leaf_hashes(head.tree_size)
-    proof = merkle.inclusion_proof(leaf.index, leaves)
+    proof = _proof(merkle.inclusion_ranges(leaf.index, head.tree_size))
     return {
         "event_id": event.pk,
         "leaf_index": leaf.index,
@@ -526,8 +630,7 @@ def consistency_proof_between(*, first: int, second: int) -> dict[str, Any]:
         raise ValidationError("De eerste boomgrootte moet tussen 1 en de tweede liggen.")
     first_head = tree_head_get(tree_size=first)
     second_head = tree_head_get(tree_size=second)
-    leaves = _leaf_hashes(second)
-    proof = merkle.consistency_proof(first, leaves) if first != second else []
+    proof = _proof(merkle.consistency_ranges(first, second)) if first != second else []
     return {
         "first": {
             "tree_size": first,

@@ -1,5 +1,7 @@
-"""Writes that only the back-office (and its CLI) makes: staff accounts, secret rotation, and the
-state guards around suspending and resuming a processing order from the back-office."""
+"""Writes that only the back-office (and its CLI) makes: staff accounts and secret rotation.
+
+A processing order's state changes are not here: they go through the state machine in
+``agencies.services`` (``ORDER_TRANSITIONS``), whichever surface asks."""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from burgerprofiel.agencies.models import ApiClient, ProcessingOrder, ProcessingOrderVersion
-from burgerprofiel.agencies.services import processing_order_resume, processing_order_suspend
+from burgerprofiel.agencies.models import ApiClient
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, Actor, staff_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -46,39 +48,13 @@ def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
         locked.save(update_fields=["secret_hash"])
         audit_record(
             actor=actor,
-            action="api_client.secret_rotated",
+            action=AuditAction.API_CLIENT_SECRET_ROTATED,
             agency_id=locked.agency_id,
-            object_type="agencies.ApiClient",
+            target=locked,
             object_id=locked.client_id,
         )
     client.secret_hash = locked.secret_hash
     return secret
-
-
-def _current_locked(order: ProcessingOrder) -> ProcessingOrderVersion | None:
-    return order.versions.select_for_update().order_by("-number").first()
-
-
-def processing_order_suspend_active(*, order: ProcessingOrder, reason: str, actor: Actor) -> ProcessingOrderVersion:
-    """Charter 2.3: suspend an order that is active now; anything else is refused, not versioned."""
-    if not reason.strip():
-        raise ValidationError("Een opschorting vraagt een reden (charter 2.3).", extra={"field": "reason"})
-    with transaction.atomic():
-        current = _current_locked(order)
-        if current is None or current.state != ProcessingOrderVersion.State.ACTIVE:
-            state = current.get_state_display() if current else "zonder versie"
-            raise Conflict(f"{order} is niet actief ({state}) en kan dus niet opgeschort worden.")
-        return processing_order_suspend(order=order, reason=reason.strip(), actor=actor)
-
-
-def processing_order_resume_suspended(*, order: ProcessingOrder, actor: Actor) -> ProcessingOrderVersion:
-    """Lift a suspension. Only a suspended order resumes: a draft is not activated by the back door."""
-    with transaction.atomic():
-        current = _current_locked(order)
-        if current is None or current.state != ProcessingOrderVersion.State.SUSPENDED:
-            state = current.get_state_display() if current else "zonder versie"
-            raise Conflict(f"{order} is niet opgeschort ({state}).")
-        return processing_order_resume(order=order, actor=actor)
 
 
 @dataclass
@@ -130,9 +106,8 @@ def staff_create(*, username: str, email: str, role: str, actor: Actor) -> NewSt
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
         audit_record(
             actor=actor,
-            action="backoffice.staff.created",
-            object_type="auth.User",
-            object_id=str(user.pk),
+            action=AuditAction.BACKOFFICE_STAFF_CREATED,
+            target=user,
             detail={"role": role},
         )
     return NewStaff(user=user, role=role, password=password, device=device)
@@ -154,9 +129,8 @@ def staff_deactivate(*, username: str, actor: Actor) -> AbstractUser:
             removed += 1
         audit_record(
             actor=actor,
-            action="backoffice.staff.deactivated",
-            object_type="auth.User",
-            object_id=str(user.pk),
+            action=AuditAction.BACKOFFICE_STAFF_DEACTIVATED,
+            target=user,
             detail={"devices_removed": removed},
         )
     return user
@@ -166,9 +140,8 @@ def staff_session_end_idle(*, user: Any, idle_seconds: int) -> None:
     """Record that a staff session ended for inactivity (ASVS 7.3.1); the caller logs the session out."""
     audit_record(
         actor=staff_actor(user),
-        action="backoffice.session_expired",
-        object_type="auth.User",
-        object_id=str(user.pk),
+        action=AuditAction.BACKOFFICE_SESSION_EXPIRED,
+        target=user,
         detail={"idle_seconds": idle_seconds},
     )
 
@@ -182,10 +155,9 @@ def staff_login_lock_record(*, username: str, failures: int, lockout_minutes: in
     user = get_user_model().objects.filter(username=username).only("pk").first()
     audit_record(
         actor=ANONYMOUS,
-        action="backoffice.login_locked",
+        action=AuditAction.BACKOFFICE_LOGIN_LOCKED,
         outcome=AuditEvent.Outcome.REFUSED,
-        object_type="auth.User",
-        object_id=str(user.pk) if user is not None else "",
+        target=user or get_user_model(),
         detail={"failures": failures, "lockout_minutes": lockout_minutes or None, "known_account": user is not None},
     )
 
@@ -200,9 +172,8 @@ def staff_login_locks_reset(*, usernames: list[str], actor: Actor) -> int:
             user = get_user_model().objects.filter(username=username).only("pk").first()
             audit_record(
                 actor=actor,
-                action="backoffice.login_lock_lifted",
-                object_type="auth.User",
-                object_id=str(user.pk) if user is not None else "",
+                action=AuditAction.BACKOFFICE_LOGIN_LOCK_LIFTED,
+                target=user or get_user_model(),
                 detail={"attempts_removed": removed, "known_account": user is not None},
             )
     return lifted

@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django_otp.admin import OTPAdminSite
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, staff_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -38,9 +39,8 @@ def _audit_login(request: HttpRequest, response: HttpResponse) -> None:
         device = getattr(user, "otp_device", None)
         audit_record(
             actor=staff_actor(user),
-            action="backoffice.login",
-            object_type="auth.User",
-            object_id=str(user.pk),
+            action=AuditAction.BACKOFFICE_LOGIN,
+            target=user,
             detail={"device": device.persistent_id if device is not None else None},
         )
         return
@@ -52,7 +52,7 @@ def _audit_login(request: HttpRequest, response: HttpResponse) -> None:
     )
     audit_record(
         actor=ANONYMOUS,
-        action="backoffice.login",
+        action=AuditAction.BACKOFFICE_LOGIN,
         outcome=AuditEvent.Outcome.REFUSED,
         detail={"reasons": codes},
     )

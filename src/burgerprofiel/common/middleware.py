@@ -31,7 +31,9 @@ class RequestIdMiddleware:
                 "request",
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    # The route pattern, never the path: a path can carry an identifier (a token, a
+                    # dossier number, once an INSZ), and the access log is kept and shipped.
+                    "route": _route(request),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
@@ -88,6 +90,8 @@ class SecurityHeadersMiddleware:
             response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.path.startswith(("/api/", "/oauth/")):
-            response.setdefault("Cache-Control", "no-store")
+        # Every dynamic answer may carry personal data (portal pages, API answers): no browser or shared
+        # cache keeps it (ASVS 5.0 14.2.2, 14.3.2). Static files are answered by WhiteNoise before this;
+        # a view that may be cached says so itself (the JWKS).
+        response.setdefault("Cache-Control", "no-store")
         return response

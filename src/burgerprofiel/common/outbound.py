@@ -231,7 +231,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
                 )
             except httpcore.ConnectError as exc:  # the next address, as socket.create_connection does
                 failure = exc
-        assert failure is not None
+        assert failure is not None  # noqa: S101 - the loop ran at least once (addresses were checked non-empty), for mypy
         raise failure
 
     def connect_unix_socket(self, path: str, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
@@ -266,7 +266,7 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
                 )
             except httpcore.ConnectError as exc:
                 failure = exc
-        assert failure is not None
+        assert failure is not None  # noqa: S101 - the loop ran at least once (addresses were checked non-empty), for mypy
         raise failure
 
     async def connect_unix_socket(self, path: str, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:

@@ -11,7 +11,49 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_SEP = r"[ ./-]?"
+from stdnum.be import bis, nn
+from stdnum.exceptions import ValidationError as StdnumError
+
+# The INSZ validator (python-stdnum's ``compact``) drops every space, dot and hyphen anywhere, so
+# "85--07--30--033--28" and "8 5 0 7 3 0 0 3 3 2 8" are INSZ numbers as much as "85073003328". A run of
+# digits joined by any number of those separators is read as a whole: eleven digits are an INSZ; in a
+# longer run, each eleven-digit stretch that passes the INSZ check (mod 97, as a national or BIS
+# number) is one, so an INSZ followed by another number is still caught.
+_DIGIT_RUN = re.compile(r"\d(?:[ .-]*\d)*")
+_INSZ_DIGITS = 11
+
+
+def _is_insz(digits: str) -> bool:
+    for module in (nn, bis):
+        try:
+            module.validate(digits)
+        except StdnumError:
+            continue
+        return True
+    return False
+
+
+def _insz_in_run(match: re.Match[str]) -> str:
+    text = match.group(0)
+    positions = [i for i, char in enumerate(text) if "0" <= char <= "9"]
+    if len(positions) < _INSZ_DIGITS:
+        return text
+    if len(positions) == _INSZ_DIGITS:
+        return "[insz]"
+    digits = "".join(text[i] for i in positions)
+    # Every stretch that checks out, overlapping ones merged: a chance match next to a real INSZ
+    # must not leave part of the real one in clear.
+    spans: list[list[int]] = []
+    for k in range(len(digits) - _INSZ_DIGITS + 1):
+        if _is_insz(digits[k : k + _INSZ_DIGITS]):
+            start, end = positions[k], positions[k + _INSZ_DIGITS - 1] + 1
+            if spans and start < spans[-1][1]:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end])
+    for start, end in reversed(spans):
+        text = text[:start] + "[insz]" + text[end:]
+    return text
 
 
 # IBAN length per country (ISO 13616 registry).
@@ -55,8 +97,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"\b[a-z]{2}\d{2}(?:\s?[a-z0-9]{4}){2,7}(?:\s?[a-z0-9]{1,4})?\b"), _lower_case_iban),
     # international phone: +32 470 12 34 56, 0032 470/12.34.56, +32 (0)470 12 34 56
     (re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}(?:[ ./-]?(?:\(0\))?[ ./-]?\d){7,13}(?!\d)"), "[phone]"),
-    # INSZ (or BIS): 85073003328, 85.07.30-033.28, 850730 033 28
-    (re.compile(rf"(?<!\d)\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{3}}{_SEP}\d{{2}}(?!\d)"), "[insz]"),
+    # INSZ (or BIS): 85073003328, 85.07.30-033.28, 850730 033 28, 85--07--30--033--28 (see _DIGIT_RUN)
+    (_DIGIT_RUN, _insz_in_run),
     # Belgian mobile: 0470 12 34 56, 0470/12.34.56, 0470123456
     (re.compile(r"(?<![\w-])04\d{2}[ /.]?\d{2}[ .]?\d{2}[ .]?\d{2}(?!\d)"), "[phone]"),
     # Belgian landline: 02 553 12 34, 09/123 45 67 (nine digits; dots are left to dates)

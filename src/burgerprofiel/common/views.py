@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import hmac
+
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from burgerprofiel.common.client_ip import address_in, networks_parse
 
 
 @require_GET
@@ -38,8 +42,20 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    if request.META.get("REMOTE_ADDR") not in settings.METRICS_ALLOWED_IPS:
+    """Prometheus metrics: only for allowed addresses (the client's, see ``common.client_ip``), and in
+    production only with the scraper's bearer token: behind a proxy an address alone proves little."""
+    allowed = networks_parse(settings.METRICS_ALLOWED_IPS, setting="METRICS_ALLOWED_IPS")
+    if not address_in(str(request.META.get("REMOTE_ADDR", "")), allowed):
         raise Http404
+    if settings.METRICS_AUTH_REQUIRED:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        expected = settings.METRICS_TOKEN
+        if scheme.lower() != "bearer" or not expected or not hmac.compare_digest(token.strip(), expected):
+            response = HttpResponse(
+                "Geen geldige aanmeldgegevens voor /metrics.\n", status=401, content_type="text/plain"
+            )
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -56,6 +56,19 @@ BLIND_INDEX_KEY = env(
     help="HMAC key for blind indexes (INSZ lookups). Never rotate without re-indexing.",
     secret=True,
 )
+AUDIT_TRUSTED_KEYS = env_list(
+    "AUDIT_TRUSTED_KEYS",
+    "",
+    help="RFC 7638 thumbprints of the platform signing keys trusted to sign audit tree heads and access tokens, "
+    "comma-separated (`burgerprofiel keys trusted` prints them): pinned outside the database, so a key written "
+    "into the signing-key table is not believed. Required in production (system check crypto.E001). Empty in "
+    "development and tests: every key the platform made itself is pinned automatically.",
+)
+AUDIT_TRUSTED_KEYS_FILE = env(
+    "AUDIT_TRUSTED_KEYS_FILE",
+    "",
+    help="Path of a published JWKS of trusted signing keys (public parts), pinned in addition to AUDIT_TRUSTED_KEYS.",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,11 +97,14 @@ INSTALLED_APPS = [
     "burgerprofiel.preferences",
     "burgerprofiel.personal_data",
     "burgerprofiel.documents",
+    "burgerprofiel.corrections",
+    "burgerprofiel.service_requests",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
 
 MIDDLEWARE = [
+    "burgerprofiel.common.client_ip.TrustedProxyMiddleware",
     "burgerprofiel.common.middleware.RequestIdMiddleware",
     "burgerprofiel.common.middleware.MetricsMiddleware",
     "burgerprofiel.common.replica.ReplicaMiddleware",
@@ -207,6 +223,8 @@ SESSION_COOKIE_AGE = 60 * 30
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# ASVS 5.0 3.3.1/3.3.3: over HTTPS every cookie is Secure and host-only (``__Host-`` prefix).
+CSRF_COOKIE_NAME = "__Host-bp_csrf" if PRODUCTION else "csrftoken"
 SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION, help="Redirect plain HTTP to HTTPS.")
@@ -214,9 +232,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# ASVS 5.0 3.4.3: an allowlist policy with object-src 'none' and base-uri 'none' (no page uses <base>).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 # Agency API limits.
@@ -230,8 +249,30 @@ OAUTH_RATE_LIMIT_PER_MINUTE = env_int(
     120,
     help="Token requests per minute per IP address before 429 (slows secret guessing).",
 )
+OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE = env_int(
+    "OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE",
+    30,
+    help="Token requests per minute per client_id before 429, from any address (a token lives "
+    "ACCESS_TOKEN_TTL_SECONDS; guessing one client's secret from many addresses is slowed down too).",
+)
+TRUSTED_PROXIES = env_list(
+    "TRUSTED_PROXIES",
+    "127.0.0.1/32,::1/128" if PRODUCTION else "",
+    help="CIDRs of the reverse proxies whose X-Forwarded-For is believed (rightmost untrusted hop = the "
+    "client); empty: the socket's address is the client. Production default: loopback, where `serve` listens.",
+)
 METRICS_ALLOWED_IPS = env_list(
-    "METRICS_ALLOWED_IPS", "127.0.0.1,::1", help="Addresses that may read /metrics; others get 404."
+    "METRICS_ALLOWED_IPS",
+    "127.0.0.1,::1",
+    help="Addresses or CIDRs (of the client, after TRUSTED_PROXIES) that may read /metrics; others get 404.",
+)
+METRICS_AUTH_REQUIRED = env_bool(
+    "METRICS_AUTH_REQUIRED", PRODUCTION, help="Whether /metrics also needs `Authorization: Bearer METRICS_TOKEN`."
+)
+METRICS_TOKEN = env(
+    "METRICS_TOKEN",
+    help="Bearer token the metrics scraper sends to /metrics (Prometheus `authorization: credentials:`).",
+    secret=True,
 )
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, help="How long an Idempotency-Key is remembered.")
 ACCESS_TOKEN_TTL_SECONDS = env_int(
@@ -256,6 +297,12 @@ RETENTION_PURGE_INTERVAL_SECONDS = env_int(
 # Periodic work is data (as Sentry declares its beat schedule): ``burgerprofiel worker`` enqueues each
 # task (a dotted path to a django.tasks task in its own app's tasks.py) every ``seconds``, the first
 # time when it starts. Nothing low imports something high to schedule it (the layers in pyproject.toml).
+AUDIT_FAILURE_WINDOW_SECONDS = env_int(
+    "AUDIT_FAILURE_WINDOW_SECONDS",
+    300,
+    help="Failed authentications of one caller (client, or address) are one audit event per window of this "
+    "many seconds, and one more with the count of the rest: anonymous callers cannot grow the audit log at will.",
+)
 PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # The fallback to the worker's DOSIS loop (should it be stuck): file queued uploads, then their meldingen.
     "dosis-uploads": {
@@ -263,6 +310,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     "audit-seal": {"task": "burgerprofiel.audit.tasks.audit_seal_task", "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS},
+    # Failed authentications counted per caller and window: one event for the rest once the window closes.
+    "audit-failures-flush": {
+        "task": "burgerprofiel.audit.tasks.audit_failures_flush_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
     "oauth-assertions-purge": {
         "task": "burgerprofiel.oauth.tasks.used_assertions_purge_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
@@ -274,6 +326,16 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # Retries, interrupted sends, message content past retention.
     "notifications-housekeeping": {
         "task": "burgerprofiel.notifications.tasks.notifications_housekeeping_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Error reports (with their attachment) past their order's retention of foutmeldingen.
+    "corrections-purge": {
+        "task": "burgerprofiel.corrections.tasks.error_reports_purge_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # Service requests past their order's retention of aanvragen.
+    "service-requests-purge": {
+        "task": "burgerprofiel.service_requests.tasks.service_requests_purge_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     # Webhook retries that came due, events past retention.
@@ -303,6 +365,10 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        # httpx logs every request's URL at INFO ("HTTP Request: GET https://.../certificates/<INSZ>"):
+        # a certificate source's URL names the citizen. Warnings and errors carry no URL.
+        "httpx": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        "httpcore": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },
 }
 
@@ -350,7 +416,10 @@ PULL_PRIVATE_ALLOWLIST = env_list(
     "in these networks, so tests and `make run` can use loopback http. Empty in production.",
 )
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
-LANGUAGE_COOKIE_NAME = "bp_taal"
+LANGUAGE_COOKIE_NAME = "__Host-bp_taal" if PRODUCTION else "bp_taal"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True  # read by the server only
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The portal speaks Dutch unless the citizen chose English (a cookie); the browser's language is not guessed.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
@@ -416,6 +485,11 @@ NOTIFICATIONS_MESSAGE_MAX_LENGTH = env_int(
 )
 NOTIFICATIONS_BULK_MAX_ITEMS = env_int(
     "NOTIFICATIONS_BULK_MAX_ITEMS", 10000, help="Most notifications in one bulk request."
+)
+NOTIFICATIONS_BULK_CHUNK_SIZE = env_int(
+    "NOTIFICATIONS_BULK_CHUNK_SIZE",
+    250,
+    help="Meldingen of a bulk request stored per transaction (short write transactions; all are validated first).",
 )
 NOTIFICATIONS_DEFAULT_RETENTION_DAYS = env_int(
     "NOTIFICATIONS_DEFAULT_RETENTION_DAYS", 90, help="Notification content retention when the order sets none."

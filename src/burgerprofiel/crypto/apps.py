@@ -8,6 +8,11 @@ class CryptoConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.core.checks import register
+
+        from burgerprofiel.crypto.checks import signing_keys_pinned
+
+        register(signing_keys_pinned)
 
         if getattr(settings, "PRODUCTION", False):
             # Fail at start-up, not at the first encrypted write, when a KEK is malformed.

@@ -4,7 +4,6 @@ import os
 import threading
 import time
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -50,27 +49,24 @@ def forget_cached_keys() -> None:
         _cache.clear()
 
 
-def data_key_destroy(*, key: DataKey, reason: str, actor: Any) -> DataKey:
-    """Crypto-shred: drop the wrapped key so every value it encrypted is unreadable everywhere."""
-    from burgerprofiel.audit.services import audit_record
+def data_key_shred(*, key: DataKey, reason: str) -> tuple[DataKey, bool]:
+    """Crypto-shred: drop the wrapped key so every value it encrypted is unreadable everywhere.
 
+    Returns the row and whether this call destroyed it (False: it was already gone). Recording the
+    act is the caller's: ``audit.keys.data_key_destroy`` does both in one transaction (crypto sits
+    below audit, so it records nothing itself).
+    """
     with transaction.atomic():
         locked = DataKey.objects.select_for_update().get(pk=key.pk)
-        if locked.destroyed_at is None:
+        destroyed = locked.destroyed_at is None
+        if destroyed:
             locked.wrapped_key = None
             locked.destroyed_at = timezone.now()
             locked.destroyed_reason = reason[:200]
             locked.save(update_fields=["wrapped_key", "destroyed_at", "destroyed_reason"])
-            audit_record(
-                actor=actor,
-                action="crypto.data_key.destroy",
-                object_type="crypto.DataKey",
-                object_id=str(locked.pk),
-                purpose=reason[:200],
-            )
     with _cache_lock:
         _cache.pop(locked.pk, None)
-    return locked
+    return locked, destroyed
 
 
 def data_keys_rewrap(*, batch_size: int = 500) -> int:

@@ -1,7 +1,8 @@
 """The platform's JWS signing: access tokens (RFC 9068) and signed audit tree heads.
 
-The newest unretired key signs; every unretired key is published at ``/oauth/jwks`` so tokens
-signed just before a rotation still verify.
+The newest unretired *trusted* key signs; every unretired trusted key is published at
+``/oauth/jwks`` so tokens signed just before a rotation still verify. Trusted means pinned outside
+the database (``crypto.pins``): a row written into the table by hand neither signs nor verifies.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import threading
 import time
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 from joserfc import jws, jwt
 from joserfc.jwk import ECKey, KeySet
 
-from burgerprofiel.crypto import keyring
+from burgerprofiel.common.errors import Conflict, NotFound
+from burgerprofiel.crypto import keyring, pins
 from burgerprofiel.crypto.models import SigningKey
 
 _loaded: dict[str, ECKey] = {}
@@ -54,12 +58,37 @@ def _private_key(row: SigningKey) -> ECKey:
     return key
 
 
+def signing_key_trusted(row: SigningKey) -> bool:
+    """Whether the key in ``row`` is pinned: by the operator's configuration, or (development and
+    tests without one) because the platform made it: its private half unwraps under our KEK and
+    belongs to the public half in the row."""
+    if not pins.pinned_automatically():
+        return pins.is_pinned(row.public_jwk)
+    try:
+        return _private_key(row).thumbprint() == pins.thumbprint(row.public_jwk)
+    except Exception:  # unwrapping or importing fails in many ways; any failure means not ours
+        return False
+
+
+def trusted_signing_keys(*, include_retired: bool = False) -> list[SigningKey]:
+    rows = SigningKey.objects.order_by("created_at")
+    if not include_retired:
+        rows = rows.filter(retired_at__isnull=True)
+    return [row for row in rows if signing_key_trusted(row)]
+
+
 def current_signing_key() -> SigningKey:
-    row = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
-    if row is None:
-        with transaction.atomic():
-            row = signing_key_create()
-    return row
+    """The newest unretired trusted key. A rotated key takes over only once it is pinned."""
+    for row in SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at"):
+        if signing_key_trusted(row):
+            return row
+    if not pins.pinned_automatically():
+        raise ImproperlyConfigured(
+            "No active signing key is pinned: make one (`burgerprofiel keys rotate-signing`) and add its "
+            "thumbprint (`burgerprofiel keys trusted`) to AUDIT_TRUSTED_KEYS."
+        )
+    with transaction.atomic():
+        return signing_key_create()
 
 
 def sign_jwt(claims: dict[str, Any], *, typ: str = "JWT") -> str:
@@ -85,8 +114,7 @@ def public_keyset() -> KeySet:
     cached = _keyset
     if cached is not None and cached[1] > now:
         return cached[0]
-    rows = SigningKey.objects.filter(retired_at__isnull=True)
-    keyset = KeySet([ECKey.import_key(dict(r.public_jwk)) for r in rows])
+    keyset = KeySet([ECKey.import_key(dict(r.public_jwk)) for r in trusted_signing_keys()])
     _keyset = (keyset, now + KEYSET_CACHE_SECONDS)
     return keyset
 
@@ -97,47 +125,33 @@ def forget_public_keys() -> None:
 
 
 def jwks() -> dict[str, Any]:
-    return {"keys": [dict(r.public_jwk) for r in SigningKey.objects.filter(retired_at__isnull=True)]}
+    return {"keys": [dict(r.public_jwk) for r in trusted_signing_keys()]}
 
 
-def signing_key_rotate(*, actor: Any) -> SigningKey:
-    """Make a new signing key; it signs from now on, the old ones still verify until retired."""
-    from burgerprofiel.audit.services import audit_record
+def signing_key_retired_mark(*, kid: str) -> tuple[SigningKey, bool]:
+    """Stop trusting a key for access tokens; returns the row and whether this call retired it.
 
-    with transaction.atomic():
-        row = signing_key_create()
-        audit_record(
-            actor=actor, action="crypto.signing_key.created", object_type="crypto.SigningKey", object_id=row.kid
-        )
-    return row
-
-
-def signing_key_retire(*, kid: str, actor: Any) -> SigningKey:
-    """Stop trusting a key for access tokens. Tree heads it signed before now still verify."""
-    from django.utils import timezone
-
-    from burgerprofiel.audit.services import audit_record
-    from burgerprofiel.common.errors import Conflict, NotFound
-
+    Tree heads it signed before now still verify. Recording the act is the caller's
+    (``audit.keys.signing_key_retire``): crypto sits below audit.
+    """
     with transaction.atomic():
         row = SigningKey.objects.select_for_update().filter(kid=kid).first()
         if row is None:
             raise NotFound(f"Ondertekeningssleutel {kid} bestaat niet.")
         if row.retired_at is not None:
-            return row
-        if not SigningKey.objects.filter(retired_at__isnull=True).exclude(kid=kid).exists():
+            return row, False
+        if not any(other.kid != kid for other in trusted_signing_keys()):
             raise Conflict("Dit is de enige actieve sleutel: maak eerst een nieuwe (keys rotate-signing).")
         row.retired_at = timezone.now()
         row.save(update_fields=["retired_at"])
-        audit_record(actor=actor, action="crypto.signing_key.retired", object_type="crypto.SigningKey", object_id=kid)
     forget_public_keys()
-    return row
+    return row, True
 
 
 def audit_jwks() -> dict[str, Any]:
-    """Every key that ever signed, retired ones with their retirement time: for tree-head checks."""
+    """Every trusted key that ever signed, retired ones with their retirement time: for tree-head checks."""
     keys = []
-    for row in SigningKey.objects.order_by("created_at"):
+    for row in trusted_signing_keys(include_retired=True):
         jwk = dict(row.public_jwk)
         jwk["iat"] = int(row.created_at.timestamp())
         if row.retired_at is not None:

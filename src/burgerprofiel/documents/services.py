@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from burgerprofiel.audit.actors import CITIZEN_OBJECT, citizen_actor
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.actors import citizen_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
@@ -143,12 +144,11 @@ def certificates_list(
             if entry.refused != "order":
                 audit_record(
                     actor=actor,
-                    action="documents.listed",
+                    action=AuditAction.DOCUMENTS_LISTED,
                     outcome=AuditEvent.Outcome.SUCCESS if ok else AuditEvent.Outcome.FAILURE,
                     agency_id=source.agency_id,
                     order_version_id=entry.order_version_id,
-                    object_type=CITIZEN_OBJECT,
-                    object_id=str(citizen.pk),
+                    target=citizen,
                     purpose="Attesten: lijst opgevraagd",
                     detail={
                         "source_id": source.pk,
@@ -219,12 +219,11 @@ def certificate_download(*, citizen: Citizen, source_id: int, year: int, languag
     with transaction.atomic():
         audit_record(
             actor=citizen_actor(citizen),
-            action="documents.downloaded",
+            action=AuditAction.DOCUMENTS_DOWNLOADED,
             outcome=AuditEvent.Outcome.SUCCESS if download else AuditEvent.Outcome.FAILURE,
             agency_id=source.agency_id,
             order_version_id=entry.order_version_id,
-            object_type=CITIZEN_OBJECT,
-            object_id=str(citizen.pk),
+            target=citizen,
             purpose="Attesten: document gedownload",
             detail={"source_id": source.pk, "year": year, "language": language, "problem": problem_kind},
         )

@@ -24,7 +24,9 @@ from burgerprofiel.dossiers.models import Phase
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 RAADPLEGER = "Raadpleger"
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# An http(s) address, or nothing (declared in the documents, enforced by pydantic as the pattern).
+URL_PATTERN = r"^([Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#][^\s]*)?$"
+_URL = re.compile(URL_PATTERN)
 
 
 def _url(value: str | None) -> str | None:
@@ -33,7 +35,7 @@ def _url(value: str | None) -> str | None:
     return value
 
 
-Url = Annotated[str, Field(max_length=2000), AfterValidator(_url)]
+Url = Annotated[str, Field(max_length=2000, pattern=URL_PATTERN), AfterValidator(_url)]
 
 
 class IdentificatieIn(BaseModel):
@@ -77,8 +79,23 @@ class ToegangsrechtIn(BaseModel):
     Code: str = Field(min_length=1, max_length=50)
 
 
+# An agent is a person (INSZ, 11 digits) or an enterprise (KBO, 10 digits, or 9 as before 2003, with or
+# without "BE"), written with or without separators (space . - /), as DOSIS connectors send them. The
+# check digits are the format "insz-of-kbo": a JSON Schema cannot compute mod 97.
+AGENT_ID_PATTERN = r"^[\s./-]*([Bb][Ee])?[\s./-]*([0-9][\s./-]*){9,11}$"
+
+
 class AgentIn(BaseModel):
-    Identificatie: str = Field(min_length=1, max_length=40)
+    Identificatie: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=AGENT_ID_PATTERN,
+        json_schema_extra={
+            "format": "insz-of-kbo",
+            "description": "INSZ (11 cijfers) of KBO-nummer (10 cijfers), met of zonder scheidingstekens; "
+            "met een geldig controlegetal (97 - ... mod 97).",
+        },
+    )
     Toegangsrechten: list[ToegangsrechtIn] = Field(default_factory=list, max_length=20)
 
     @field_validator("Identificatie")
@@ -118,7 +135,27 @@ class DossierUploadIn(BaseModel):
     TypeDossierCode: str | None = Field(default=None, max_length=100)
     Producten: list[ProductIn] = Field(default_factory=list, max_length=20)
     DossierBeheerder: DossierBeheerderIn | None = None
-    Agenten: list[AgentIn] = Field(min_length=1, max_length=50)
+    Agenten: list[AgentIn] = Field(
+        min_length=1,
+        max_length=50,
+        # The relation between the agents, stated in the schema: at least one may consult the dossier.
+        json_schema_extra={
+            "contains": {
+                "type": "object",
+                "required": ["Toegangsrechten"],
+                "properties": {
+                    "Toegangsrechten": {
+                        "type": "array",
+                        "contains": {
+                            "type": "object",
+                            "required": ["Code"],
+                            "properties": {"Code": {"const": RAADPLEGER}},
+                        },
+                    }
+                },
+            }
+        },
+    )
 
     @field_validator("WijzigingsDatum")
     @classmethod

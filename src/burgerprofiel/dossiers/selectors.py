@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
 
+from burgerprofiel.agencies.selectors import SUSPENDED, AgencyDataSuspended, agencies_not_processing, agency_names
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.dossiers.models import DosisSource, Dossier, DossierOwner, DossierStatus, DossierUpload, Phase
@@ -104,9 +105,18 @@ def _for_citizen(citizen: Citizen) -> QuerySet[Dossier]:
     return Dossier.objects.filter(pk__in=Dossier.objects.filter(owned).values("pk")).select_related("agency")
 
 
+def _not_processing(citizen: Citizen) -> dict[int, str]:
+    """The agencies with dossiers of this citizen that may not be shown now (charter 2.3)."""
+    return agencies_not_processing(agency_ids=_for_citizen(citizen).values_list("agency_id", flat=True).distinct())
+
+
 def dossiers_for_citizen(*, citizen: Citizen, state: str = DossierFilter.OPEN) -> list[Dossier]:
-    """The citizen's dossiers: those needing an action first, then the most recently changed."""
-    dossiers = _for_citizen(citizen)
+    """The citizen's dossiers: those needing an action first, then the most recently changed.
+
+    Without the dossiers of an agency whose order is suspended or ended: showing them is
+    processing (charter 2.3). ``dossier_agencies_suspended_for_citizen`` names the suspended ones.
+    """
+    dossiers = _for_citizen(citizen).exclude(agency_id__in=list(_not_processing(citizen)))
     if state == DossierFilter.OPEN:
         dossiers = dossiers.exclude(current_phase=Phase.AFGEROND)
     elif state == DossierFilter.CLOSED:
@@ -114,9 +124,21 @@ def dossiers_for_citizen(*, citizen: Citizen, state: str = DossierFilter.OPEN) -
     return list(dossiers.order_by("-action_needed", "-current_modified_at", "-pk"))
 
 
+def dossier_agencies_suspended_for_citizen(*, citizen: Citizen) -> list[str]:
+    """The names of the agencies whose dossiers of this citizen are withheld while their order is suspended."""
+    stopped = _not_processing(citizen)
+    return agency_names(agency_ids=[agency_id for agency_id, why in stopped.items() if why == SUSPENDED])
+
+
 def dossier_for_citizen(*, citizen: Citizen, dossier_id: int) -> Dossier:
+    """One of the citizen's dossiers; ``AgencyDataSuspended`` while its agency's order is suspended."""
     dossier = _for_citizen(citizen).filter(pk=dossier_id).first()
     if dossier is None:
+        raise NotFound("Dit dossier bestaat niet of is niet van u.")
+    stopped = agencies_not_processing(agency_ids=[dossier.agency_id]).get(dossier.agency_id)
+    if stopped == SUSPENDED:
+        raise AgencyDataSuspended(dossier.agency.name)
+    if stopped is not None:
         raise NotFound("Dit dossier bestaat niet of is niet van u.")
     return dossier
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
-from burgerprofiel.agencies.selectors import current_order_version
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ApplicationError
@@ -48,18 +47,18 @@ def _actor(agency_id: int, version: ProcessingOrderVersion) -> Actor:
 
 
 def _order_for(agency_id: int) -> ProcessingOrderVersion | None:
-    """The order version that lets this agency send meldingen now, or None (refusals audited)."""
-    version = current_order_version(agency_id=agency_id)
-    if version is None or not version.allows(Component.NOTIFICATIES):
-        return None  # the agency did not order meldingen: a normal choice, not a refusal
+    """The order version that lets this agency send meldingen now, or None.
+
+    The order check, as for any call; an agency that did not order meldingen is a normal choice,
+    not a refusal, so only the other refusals (suspended, expired, categories) are audited.
+    """
     try:
-        # The full order check (state, validity, categories) on the version just read, audited when it refuses.
         return order_check(
-            actor=_actor(agency_id, version),
+            actor=Actor(kind="system", id="dosis", agency_id=agency_id),
             agency_id=agency_id,
             component=Component.NOTIFICATIES,
             categories=CATEGORIES,
-            latest=[version],
+            audit_unordered=False,
         )
     except OrderRefused:
         return None

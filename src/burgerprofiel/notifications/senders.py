@@ -48,7 +48,7 @@ class SmtpSender:
         self.connection = connection
 
     def send(self, message: Message) -> str:
-        assert self.connection is not None
+        assert self.connection is not None  # noqa: S101 - send() runs inside the opened connection (for mypy)
         try:
             refused = self.connection.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:

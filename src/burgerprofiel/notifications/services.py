@@ -23,7 +23,8 @@ from django_tasks.backends.immediate import ImmediateBackend
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
-from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.agencies.selectors import agencies_not_processing, current_order_version
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_normalise
@@ -222,10 +223,9 @@ def notification_create(
         notification, queued = _store(agency=agency, item=item, retention=retention, now=now)
         audit_record(
             actor=actor,
-            action="notification.created",
+            action=AuditAction.NOTIFICATION_CREATED,
             agency_id=agency.pk,
-            object_type="notifications.Notification",
-            object_id=str(notification.pk),
+            target=notification,
             detail={"deliveries": queued, "action_required": item.action_required},
         )
     return notification
@@ -234,7 +234,19 @@ def notification_create(
 def notifications_bulk_create(
     *, agency: Agency, items: Sequence[NotificationInput], actor: Actor
 ) -> list[Notification]:
-    """A campaign: all items are validated first, then stored in one transaction (all or nothing)."""
+    """A campaign: every item is validated first (one bad item refuses the whole request and stores
+    nothing), then the meldingen are stored in chunks of ``NOTIFICATIONS_BULK_CHUNK_SIZE``, each in
+    a transaction of its own with its own audit event (the batch id, the chunk's first index, its
+    count).
+
+    Why chunks: one transaction for 10,000 meldingen held the database's write lock for tens of
+    seconds (on SQLite every other writer waits: logins, audit events, other agencies' calls).
+    What that costs: should the database fail half-way (not the input: that was checked), the
+    chunks before the failure stay stored and queued, and their audit events say which; the
+    request answers with an error. A request under an ``Idempotency-Key`` runs inside the
+    idempotency middleware's one transaction (the act and its kept answer commit together), so
+    there the chunks are savepoints and the request stays all or nothing.
+    """
     if not items:
         raise ValidationError("Een bulkaanvraag bevat minstens één melding.", extra={"field": "items"})
     if len(items) > settings.NOTIFICATIONS_BULK_MAX_ITEMS:
@@ -250,16 +262,23 @@ def notifications_bulk_create(
     now = timezone.now()
     retention = dt.timedelta(days=_retention_days(agency.pk))
     batch_id = uuid.uuid4()
-    with transaction.atomic():
-        notifications = [_store(agency=agency, item=item, retention=retention, now=now)[0] for item in cleaned]
-        audit_record(
-            actor=actor,
-            action="notification.bulk_created",
-            agency_id=agency.pk,
-            object_type="notifications.Notification",
-            object_id=str(batch_id),
-            detail={"count": len(notifications)},
-        )
+    size = max(1, settings.NOTIFICATIONS_BULK_CHUNK_SIZE)
+    notifications: list[Notification] = []
+    for start in range(0, len(cleaned), size):
+        with transaction.atomic():
+            chunk = [
+                _store(agency=agency, item=item, retention=retention, now=now)[0]
+                for item in cleaned[start : start + size]
+            ]
+            audit_record(
+                actor=actor,
+                action=AuditAction.NOTIFICATION_BULK_CREATED,
+                agency_id=agency.pk,
+                target=Notification,
+                object_id=str(batch_id),
+                detail={"count": len(chunk), "first_index": start, "total": len(cleaned)},
+            )
+        notifications.extend(chunk)
     return notifications
 
 
@@ -271,10 +290,9 @@ def notification_for_agency(*, agency_id: int, notification_id: uuid.UUID, actor
         raise NotFound("Deze melding bestaat niet.")
     audit_record(
         actor=actor,
-        action="notification.status_read",
+        action=AuditAction.NOTIFICATION_STATUS_READ,
         agency_id=agency_id,
-        object_type="notifications.Notification",
-        object_id=str(notification.pk),
+        target=notification,
     )
     return notification
 
@@ -283,17 +301,37 @@ def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.
     """Mark the citizen's own meldingen read (all unread ones when ``notification_ids`` is None)."""
     with transaction.atomic():
         qs = Notification.objects.filter(citizen=citizen, read_at__isnull=True)
+        # Meldingen the citizen is not shown (their agency's order is suspended or ended) stay as they are.
+        stopped = agencies_not_processing(agency_ids=qs.values_list("agency_id", flat=True).distinct())
+        qs = qs.exclude(agency_id__in=list(stopped))
         if notification_ids is not None:
             qs = qs.filter(pk__in=list(notification_ids))
         count = qs.update(read_at=timezone.now())
         if count:
             audit_record(
                 actor=actor,
-                action="notification.marked_read",
-                object_type="notifications.Notification",
+                action=AuditAction.NOTIFICATION_MARKED_READ,
+                target=Notification,
                 detail={"count": count},
             )
     return count
+
+
+def notification_list_view_record(*, citizen: Citizen, notifications: Iterable[Notification], actor: Actor) -> None:
+    """A citizen saw their list of meldingen (DESIGN rule 2): one event per agency whose meldingen
+    were shown, so that each agency's DPO finds it, and one event for an empty list: that the
+    citizen looked is itself the fact recorded (as for the list of dossiers)."""
+    shown: dict[int | None, int] = {}
+    for notification in notifications:
+        shown[notification.agency_id] = shown.get(notification.agency_id, 0) + 1
+    for agency_id, count in shown.items() or [(None, 0)]:
+        audit_record(
+            actor=actor,
+            action=AuditAction.NOTIFICATION_LIST_VIEWED,
+            agency_id=agency_id,
+            target=Notification,
+            detail={"count": count},
+        )
 
 
 def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
@@ -318,8 +356,8 @@ def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: i
             )
             audit_record(
                 actor=Actor(kind="system", id="notifications.purge"),
-                action="notification.content_purged",
-                object_type="notifications.Notification",
+                action=AuditAction.NOTIFICATION_CONTENT_PURGED,
+                target=Notification,
                 detail={"count": len(ids)},
             )
             purged += len(ids)
@@ -331,6 +369,7 @@ __all__ = [
     "delivery_queue",
     "notification_create",
     "notification_for_agency",
+    "notification_list_view_record",
     "notification_mark_read",
     "notifications_bulk_create",
     "notifications_purge_expired",

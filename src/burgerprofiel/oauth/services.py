@@ -7,9 +7,10 @@ issuer identifier as RFC 7523bis and openid-client have it; ``exp`` at most
 accepted once, and remembered until its ``exp`` so a replay is refused for the assertion's whole
 life). An assertion without ``kid`` (Authlib's default) is checked against each key the client
 registered. The access token is a short-lived JWT
-(RFC 9068, ``typ: at+jwt``) whose scopes are the components of the active order at issuance. The
-scopes are informative: every API request re-runs the order check against the database, so a
-suspension is not undone by a token that is still valid. Every success and every failure is
+(RFC 9068, ``typ: at+jwt``) whose scopes are the components asked for (all of the active order's
+when none are asked). The API refuses a component outside the token's scope (``api.auth.scope_check``)
+and re-runs the order check against the database on every request, so a suspension is not undone
+by a token that is still valid. Every success and every failure is
 audited; failures never say more than the caller needs to fix its own request.
 """
 
@@ -37,7 +38,9 @@ from burgerprofiel.agencies.models import ApiClient, ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.agencies.selectors import api_client_by_client_id, api_client_for_call
 from burgerprofiel.agencies.services import api_client_secret_matches
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, Actor
+from burgerprofiel.audit.failures import audit_failure_record
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import AuthenticationFailed
@@ -59,6 +62,8 @@ class OAuthError(AuthenticationFailed):
         self.code = f"oauth-{error.replace('_', '-')}"
         self.error = error
         self.reason = reason or error
+        # Set by ``_fail`` on a failed client authentication, which ``token_issue`` records.
+        self.failed_client: tuple[ApiClient | None, str] | None = None
 
 
 def token_url() -> str:
@@ -82,16 +87,26 @@ def _client_actor(client: ApiClient | None, client_id: str = "") -> Actor:
 def _fail(
     *, error: str, detail: str, reason: str, client: ApiClient | None, client_id: str, status: int = 401
 ) -> OAuthError:
-    audit_record(
-        actor=_client_actor(client, client_id),
-        action="oauth.authentication_failed",
-        outcome=AuditEvent.Outcome.REFUSED,
-        object_type="agencies.ApiClient",
-        object_id=client_id[:128],
-        detail={"reason": reason},
-    )
     AUTH_FAILURES.labels(reason).inc()
-    return OAuthError(error, detail, status=status, reason=reason)
+    failure = OAuthError(error, detail, status=status, reason=reason)
+    failure.failed_client = (client, client_id)
+    return failure
+
+
+def _failure_record(failure: OAuthError, *, address: str) -> None:
+    """Record a failed client authentication, aggregated per client (or address) and window."""
+    if failure.failed_client is None:  # not a failure of client authentication: nothing to aggregate
+        return
+    client, client_id = failure.failed_client
+    audit_failure_record(
+        actor=_client_actor(client, client_id),
+        action=AuditAction.OAUTH_AUTHENTICATION_FAILED,
+        reason=failure.reason,
+        address=address,
+        caller=client.client_id if client is not None else "",  # an unknown client_id is the caller's choice
+        target=ApiClient,
+        object_id=client_id[:128],
+    )
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:
@@ -186,7 +201,8 @@ def _authenticate_assertion(assertion: str, form_client_id: str) -> ApiClient:
 
 def _authenticate_secret(client_id: str, secret: str) -> ApiClient:
     client = api_client_by_client_id(client_id=client_id)
-    if client is None or not api_client_secret_matches(client=client, secret=secret):
+    # Asked also without a client: an unknown client_id costs the same argon2 work as a wrong secret.
+    if not api_client_secret_matches(client=client, secret=secret) or client is None:
         raise _fail(
             error="invalid_client",
             detail="Ongeldige client-gegevens.",
@@ -212,8 +228,18 @@ class IssuedToken:
         }
 
 
-def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
-    """Authenticate the client (secret or assertion) and issue an access token."""
+def token_issue(*, form: dict[str, str], authorization: str, address: str = "") -> IssuedToken:
+    """Authenticate the client (secret or assertion) and issue an access token. ``address`` is the
+    caller's (after trusted proxies): failures are recorded per client, or address, and window."""
+    try:
+        return _token_issue(form=form, authorization=authorization)
+    except OAuthError as error:
+        if error.failed_client is not None:
+            _failure_record(error, address=address)
+        raise
+
+
+def _token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     form_client_id = form.get("client_id", "")
     if form.get("grant_type") != "client_credentials":
         raise OAuthError(
@@ -252,7 +278,7 @@ def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     if unknown:
         audit_record(
             actor=actor,
-            action="oauth.scope_refused",
+            action=AuditAction.OAUTH_SCOPE_REFUSED,
             outcome=AuditEvent.Outcome.REFUSED,
             order_version_id=version.pk,
             detail={"scopes": unknown},
@@ -278,11 +304,12 @@ def token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     token = signing.sign_jwt(claims, typ="at+jwt")
     audit_record(
         actor=actor,
-        action="oauth.token_issued",
+        action=AuditAction.OAUTH_TOKEN_ISSUED,
         order_version_id=version.pk,
-        object_type="oauth.AccessToken",
-        object_id=jti,
-        detail={"method": method, "scope": claims["scope"]},
+        # A token is not stored: the event names the client it was issued to, and the token's id.
+        target=client,
+        object_id=client.client_id,
+        detail={"method": method, "scope": claims["scope"], "jti": jti},
     )
     TOKENS_ISSUED.labels(method).inc()
     return IssuedToken(access_token=token, expires_in=ttl, scope=" ".join(scopes))
@@ -340,15 +367,17 @@ def access_token_decode(token: str) -> AgencyPrincipal | None:
     )
 
 
-def access_token_verify(token: str) -> AgencyPrincipal:
-    """Check an access token's signature, type, issuer, audience and lifetime, and its client."""
+def access_token_verify(token: str, *, address: str = "") -> AgencyPrincipal:
+    """Check an access token's signature, type, issuer, audience and lifetime, and its client.
+    A failure is recorded per client named by a genuine token, or per ``address``, and window."""
 
     def fail(reason: str, detail: str, client_id: str = "") -> AuthenticationFailed:
-        audit_record(
+        audit_failure_record(
             actor=Actor(kind="agency_client", id=client_id) if client_id else ANONYMOUS,
-            action="api.authentication_failed",
-            outcome=AuditEvent.Outcome.REFUSED,
-            detail={"reason": reason},
+            action=AuditAction.API_AUTHENTICATION_FAILED,
+            reason=reason,
+            address=address,
+            caller=client_id,  # only read from a token whose signature verified
         )
         AUTH_FAILURES.labels(reason).inc()
         return AuthenticationFailed(detail, extra={"reason": reason})

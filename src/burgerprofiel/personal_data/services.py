@@ -25,7 +25,8 @@ from django.db import transaction
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
-from burgerprofiel.audit.actors import CITIZEN_OBJECT, Actor, citizen_actor
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.actors import Actor, citizen_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
@@ -89,10 +90,9 @@ def pull_source_add(
         )
         audit_record(
             actor=actor,
-            action="pull_source.added",
+            action=AuditAction.PULL_SOURCE_ADDED,
             agency_id=agency.pk,
-            object_type="personal_data.PullSource",
-            object_id=str(source.pk),
+            target=source,
             detail={"component": component, "theme": theme, "timeout_seconds": timeout},
         )
     return source
@@ -119,6 +119,7 @@ class SourceResult:
     status: str  # ok | empty | unavailable
     message: str = ""
     items: list[Item] = field(default_factory=list)
+    agency_id: int = 0  # the owning agency (an error report on an item goes to it)
 
 
 @dataclass
@@ -255,9 +256,8 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
             _cached_withdraw_refused(citizen, cached)
             audit_record(
                 actor=citizen_actor(citizen),
-                action="personal_data.viewed_again",
-                object_type=CITIZEN_OBJECT,
-                object_id=str(citizen.pk),
+                action=AuditAction.PERSONAL_DATA_VIEWED_AGAIN,
+                target=citizen,
                 purpose="Uw gegevens (kort bewaard antwoord)",
                 detail={"themes": len(cached)},
             )
@@ -275,7 +275,9 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
     with transaction.atomic():
         for entry in checked:
             source = entry.source
-            result = SourceResult(source.pk, source.agency.name, source.theme, source.loket_url, "unavailable")
+            result = SourceResult(
+                source.pk, source.agency.name, source.theme, source.loket_url, "unavailable", agency_id=source.agency_id
+            )
             outcome = outcomes.get(source.pk)
             kind = entry.refused
             if outcome is not None:
@@ -296,26 +298,24 @@ def personal_data_pull(*, citizen: Citizen, session_key: str = "", refresh: bool
                 log.error("pull source answered about another person", extra={"source_id": source.pk})
                 audit_record(
                     actor=actor,
-                    action="pull.incident",
+                    action=AuditAction.PULL_INCIDENT,
                     outcome=AuditEvent.Outcome.FAILURE,
                     agency_id=source.agency_id,
                     order_version_id=entry.order_version_id,
-                    object_type=CITIZEN_OBJECT,
-                    object_id=str(citizen.pk),
+                    target=citizen,
                     purpose="Uw gegevens: antwoord over een andere persoon geweigerd",
                     detail={"source_id": source.pk, "kind": kind},
                 )
             if entry.refused != "order":  # a refusal by the order check is audited by the check itself
                 audit_record(
                     actor=actor,
-                    action="personal_data.pulled",
+                    action=AuditAction.PERSONAL_DATA_PULLED,
                     outcome=AuditEvent.Outcome.SUCCESS
                     if result.status != "unavailable"
                     else AuditEvent.Outcome.FAILURE,
                     agency_id=source.agency_id,
                     order_version_id=entry.order_version_id,
-                    object_type=CITIZEN_OBJECT,
-                    object_id=str(citizen.pk),
+                    target=citizen,
                     purpose=f"Uw gegevens: {source.theme}",
                     detail={
                         "source_id": source.pk,
@@ -364,6 +364,6 @@ def _cache_read(citizen: Citizen, session_key: str) -> list[Theme] | None:
         return None
     try:
         # Authenticated encryption: only this platform can have written what unseals here.
-        return pickle.loads(decrypt_bytes(sealed))  # type: ignore[no-any-return]  # noqa: S301
+        return pickle.loads(decrypt_bytes(sealed))  # type: ignore[no-any-return]  # noqa: S301 - AES-GCM sealed by this platform: only it can have written what unpickles
     except (KeyUnavailable, ValueError):
         return None

@@ -1,8 +1,9 @@
 """ "Wie bekeek mijn gegevens": every access to a citizen's data, read from the audit trail.
 
 Convention (for every app that touches a citizen's data): the audit event names the citizen as
-``object_type="citizens.Citizen"`` (``audit.actors.CITIZEN_OBJECT``), ``object_id=str(citizen.pk)``, with the agency in
-``agency_id`` and the purpose in ``purpose``. The citizen sees agency reads and pulls, platform
+its object (``audit_record(..., target=citizen)``), with the agency in ``agency_id`` and the
+purpose in ``purpose``. What happened is shown by the action's label (``audit/actions.py``) in the
+citizen's language, never the stored code. The citizen sees agency reads and pulls, platform
 staff's accesses and their own logins; never another citizen's events.
 """
 
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.audit.actors import CITIZEN_OBJECT
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.selectors import audit_events_about
 from burgerprofiel.citizens.models import Citizen
 
 MAX_ENTRIES = 200
@@ -40,21 +42,8 @@ def _who(event: AuditEvent) -> str:
     }.get(event.actor_type, event.actor_type)
 
 
-def _action(event: AuditEvent) -> str:
-    known = {
-        "portal.login": _("Aanmelding"),
-        "personal_data.pulled": _("Uw gegevens opgevraagd bij de bron"),
-        "pull.incident": _("Antwoord over een andere persoon geweigerd"),
-        "documents.listed": _("Lijst van attesten opgevraagd"),
-        "documents.downloaded": _("Attest gedownload"),
-    }
-    return known.get(event.action, event.action)
-
-
 def access_log_for_citizen(*, citizen: Citizen) -> list[AccessEntry]:
-    events = list(
-        AuditEvent.objects.filter(object_type=CITIZEN_OBJECT, object_id=str(citizen.pk)).order_by("-id")[:MAX_ENTRIES]
-    )
+    events = audit_events_about(target=citizen, limit=MAX_ENTRIES)
     agencies = dict(
         Agency.objects.filter(pk__in={e.agency_id for e in events if e.agency_id}).values_list("pk", "name")
     )
@@ -63,7 +52,7 @@ def access_log_for_citizen(*, citizen: Citizen) -> list[AccessEntry]:
             occurred_at=e.occurred_at,
             who=_who(e),
             agency=agencies.get(e.agency_id, "") if e.agency_id else "",
-            action=_action(e),
+            action=AuditAction.label_for(e.action),
             purpose=e.purpose,
             outcome=e.get_outcome_display(),
         )

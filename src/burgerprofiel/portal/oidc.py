@@ -4,8 +4,8 @@ Design note: the provider is ACM/IDM in production and ``devpeers/oidc`` in deve
 tests; both are found through discovery at ``OIDC_ISSUER``. The portal keeps no user table for
 citizens, so the relying party is this small module rather than an auth backend: ``state``,
 ``nonce`` and the PKCE verifier live in the session for one round trip; the ID token is verified
-(RS256 against the provider's JWKS, issuer, audience, expiry, nonce) before its ``rrn`` claim is
-trusted. A demanded ``acr`` level (step-up) travels as ``acr_values`` with ``prompt=login`` and
+(RS256 against the provider's JWKS, issuer, audience and authorized party, expiry, nonce) before
+its ``rrn`` claim is trusted. A demanded ``acr`` level (step-up) travels as ``acr_values`` with ``prompt=login`` and
 is checked again on return. Nothing of the token is kept but the ``acr``, the display name and
 the ID token itself (the hint for RP-initiated logout).
 """
@@ -30,7 +30,7 @@ from joserfc.jwk import KeySet
 from burgerprofiel.common.errors import ApplicationError
 
 SESSION_PENDING = "bp_oidc_pending"
-SESSION_ID_TOKEN = "bp_id_token"
+SESSION_ID_TOKEN = "bp_id_token"  # noqa: S105 - a session key name, not a token
 DISCOVERY_CACHE_SECONDS = 300
 
 
@@ -164,9 +164,22 @@ def verify_id_token(id_token: str, *, nonce: str) -> dict[str, Any]:
             nonce={"essential": True, "value": nonce},
             rrn={"essential": True},
         ).validate(token.claims)
+        _check_authorized_party(token.claims)
     except (JoseError, ValueError) as exc:
         raise LoginFailed(_("Het identiteitsbewijs van de aanmelddienst is ongeldig.")) from exc
     return dict(token.claims)
+
+
+def _check_authorized_party(claims: dict[str, Any]) -> None:
+    """OpenID Connect Core 1.0, 3.1.3.7 (4, 5): a token for several audiences was issued to its
+    ``azp``, which must then be present; whenever ``azp`` is present it must be us. Otherwise a
+    token issued to another client that also lists us would log its subject in here."""
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    azp = claims.get("azp")
+    if len(audiences) > 1 and azp is None:
+        raise ValueError("several audiences without azp")
+    if azp is not None and azp != settings.OIDC_CLIENT_ID:
+        raise ValueError("azp is another client")
 
 
 def logout_url(*, id_token: str | None, post_logout_redirect_uri: str) -> str | None:

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from burgerprofiel.audit.actors import CITIZEN_OBJECT
-from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.selectors import audit_events_about_count
 from burgerprofiel.citizens.models import Citizen
 
 
@@ -77,9 +76,7 @@ def _meldingen(citizen: Citizen) -> Section | None:
 
 def _access(citizen: Citizen) -> Section:
     since = timezone.now() - dt.timedelta(days=30)
-    count = AuditEvent.objects.filter(
-        object_type=CITIZEN_OBJECT, object_id=str(citizen.pk), occurred_at__gte=since
-    ).count()
+    count = audit_events_about_count(target=citizen, since=since)
     return Section(key="toegang", title=_("Raadplegingen van uw gegevens (30 dagen)"), count=count)
 
 

@@ -1,13 +1,22 @@
 """The citizen portal's URLs (Dutch paths): its own pages and those of each capability.
 
 Each area keeps its URL namespace (``portal:``, ``dossiers:``, ``notifications:``,
-``preferences:``, ``personal_data:``, ``documents:``), so ``reverse("dossiers:list")`` reads the
-same wherever it is called from.
+``preferences:``, ``personal_data:``, ``documents:``, ``corrections:``, ``service_requests:``), so
+``reverse("dossiers:list")`` reads the same wherever it is called from.
 """
 
 from django.urls import include, path
 
-from burgerprofiel.portal.views import account, documents, dossiers, notifications, personal_data, preferences
+from burgerprofiel.portal.views import (
+    account,
+    corrections,
+    documents,
+    dossiers,
+    notifications,
+    personal_data,
+    preferences,
+    service_requests,
+)
 
 portal_patterns = [
     path("", account.home, name="home"),
@@ -41,6 +50,7 @@ preference_patterns = [
     path("contactvoorkeuren/gsm/bevestigen", preferences.mobile_confirm, name="mobile_confirm"),
     path("contactvoorkeuren/<str:channel>/verwijderen", preferences.contact_remove, name="remove"),
     path("contactvoorkeuren/rekeningnummer", preferences.iban, name="iban"),
+    path("contactvoorkeuren/rekeningnummer/toestemming", preferences.iban_consent, name="iban_consent"),
     path("contactvoorkeuren/toestemming", preferences.consent, name="consent"),
     path("contactvoorkeuren/uitschrijven/<str:token>", preferences.unsubscribe, name="unsubscribe"),
 ]
@@ -54,6 +64,25 @@ document_patterns = [
     path("attesten/<int:source_id>/<int:year>/<str:language>/download", documents.certificate_file, name="download"),
 ]
 
+correction_patterns = [
+    path("uw-gegevens/fout-melden", corrections.report_on_item, name="report-item"),
+    path("mijn-dossiers/<int:dossier_id>/fout-melden", corrections.report_on_dossier, name="report-dossier"),
+    path("foutmeldingen/", corrections.report_list, name="list"),
+    path("foutmeldingen/<uuid:report_id>/", corrections.report_detail, name="detail"),
+    path("foutmeldingen/<uuid:report_id>/bericht", corrections.report_message, name="message"),
+]
+
+service_request_patterns = [
+    path("aanvragen/", service_requests.service_list, name="list"),
+    path("aanvragen/<uuid:service_id>/", service_requests.service_form, name="form"),
+    path("aanvragen/ingediend/<uuid:request_id>/", service_requests.request_submitted, name="submitted"),
+    path(
+        "aanvragen/ingediend/<uuid:request_id>/ontvangstbewijs.pdf",
+        service_requests.request_receipt,
+        name="receipt",
+    ),
+]
+
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include((dossier_patterns, "dossiers"))),
@@ -61,4 +90,6 @@ urlpatterns = [
     path("", include((preference_patterns, "preferences"))),
     path("", include((personal_data_patterns, "personal_data"))),
     path("", include((document_patterns, "documents"))),
+    path("", include((correction_patterns, "corrections"))),
+    path("", include((service_request_patterns, "service_requests"))),
 ]

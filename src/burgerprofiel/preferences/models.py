@@ -21,6 +21,22 @@ class Channel(models.TextChoices):
     SMS = "sms", "Sms"
 
 
+class ConsentSubject(models.TextChoices):
+    """What a consent is about: a delivery channel for one IPDC product, or the IBAN for an agency.
+
+    E-mail and SMS consent is per agency × IPDC product (which messages may be sent); the IBAN is
+    consented per agency (``ipdc_product`` is empty): Bijlage 1 gives contact preferences to an
+    agency only "met expliciete toestemming" of the citizen.
+    """
+
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "Sms"
+    IBAN = "iban", "Rekeningnummer"
+
+
+IBAN_SCOPE = ""  # the ``ipdc_product`` of an IBAN consent: it holds for the whole agency
+
+
 class ContactPreference(models.Model):
     citizen = models.OneToOneField(Citizen, on_delete=models.CASCADE, related_name="contact_preference")
     email = EncryptedTextField("e-mailadres", key_from="citizen.data_key_id", null=True, blank=True)
@@ -61,8 +77,8 @@ class Verification(models.Model):
 class Consent(models.Model):
     citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consents")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consents")
-    ipdc_product = models.CharField(max_length=200)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    ipdc_product = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=8, choices=ConsentSubject.choices)
     granted = models.BooleanField()
     text_version = models.CharField(max_length=40)
     updated_at = models.DateTimeField()
@@ -93,8 +109,8 @@ class ConsentEvent(models.Model):
 
     citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consent_events")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consent_events")
-    ipdc_product = models.CharField(max_length=200)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    ipdc_product = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=8, choices=ConsentSubject.choices)
     action = models.CharField(max_length=10, choices=Action.choices)
     text_version = models.CharField(max_length=40)
     text_sha256 = models.CharField(max_length=64)

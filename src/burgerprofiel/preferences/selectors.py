@@ -3,7 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.preferences.models import Channel, Consent, ConsentEvent, ContactPreference
+from burgerprofiel.preferences.models import (
+    IBAN_SCOPE,
+    Channel,
+    Consent,
+    ConsentEvent,
+    ConsentSubject,
+    ContactPreference,
+)
 
 
 def preference_for_citizen(*, citizen: Citizen) -> ContactPreference | None:
@@ -30,8 +37,20 @@ def consented_channels(*, citizen: Citizen, agency_id: int, ipdc_product: str) -
 
 
 def consents_for_citizen(*, citizen: Citizen) -> list[Consent]:
+    """The citizen's answers on messages by e-mail and SMS (the IBAN consents: ``iban_consents_for_citizen``)."""
     return list(
-        Consent.objects.filter(citizen=citizen).select_related("agency").order_by("agency__name", "ipdc_product")
+        Consent.objects.filter(citizen=citizen, channel__in=Channel.values)
+        .select_related("agency")
+        .order_by("agency__name", "ipdc_product")
+    )
+
+
+def iban_consents_for_citizen(*, citizen: Citizen) -> dict[int, bool]:
+    """Agency id -> whether the citizen currently lets that agency read their IBAN."""
+    return dict(
+        Consent.objects.filter(citizen=citizen, channel=ConsentSubject.IBAN, ipdc_product=IBAN_SCOPE).values_list(
+            "agency_id", "granted"
+        )
     )
 
 
@@ -43,7 +62,9 @@ def preferences_for_agency(*, citizen: Citizen | None, agency_id: int, categorie
     """What one agency may see: its own consents and ledger, and contact data only as its order allows.
 
     An address is shown only when it is verified and the citizen consented to that channel for
-    this agency; the IBAN only with the ``rekeningnummer`` category (Bijlage 1).
+    this agency; the IBAN only with the ``rekeningnummer`` category and the citizen's IBAN consent for
+    this agency (Bijlage 1: "met expliciete toestemming"). A citizen who gave this agency no consent
+    at all is answered exactly like an unknown one: nothing, so INSZ numbers can't be walked for data.
     """
     result: dict[str, Any] = {"email": None, "mobile": None, "iban": None, "consents": [], "ledger": []}
     if citizen is None:
@@ -71,12 +92,13 @@ def preferences_for_agency(*, citizen: Citizen | None, agency_id: int, categorie
         }
         for e in ConsentEvent.objects.filter(citizen=citizen, agency_id=agency_id).order_by("recorded_at", "pk")
     ]
-    granted = {c.channel for c in consents if c.granted}
-    if "email" in categories and Channel.EMAIL in granted:
+    granted = {(c.channel, c.ipdc_product) for c in consents if c.granted}
+    channels = {channel for channel, _ in granted}
+    if "email" in categories and Channel.EMAIL in channels:
         result["email"] = verified_address(citizen=citizen, channel=Channel.EMAIL)
-    if "gsm" in categories and Channel.SMS in granted:
+    if "gsm" in categories and Channel.SMS in channels:
         result["mobile"] = verified_address(citizen=citizen, channel=Channel.SMS)
-    if "rekeningnummer" in categories:
+    if "rekeningnummer" in categories and (ConsentSubject.IBAN, IBAN_SCOPE) in granted:
         preference = preference_for_citizen(citizen=citizen)
         result["iban"] = str(preference.iban) if preference and preference.iban else None
     return result

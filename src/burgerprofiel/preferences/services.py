@@ -23,15 +23,29 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.requestid import current_request_id
 from burgerprofiel.preferences import consent_texts
-from burgerprofiel.preferences.models import Channel, Consent, ConsentEvent, ContactPreference, Verification
+from burgerprofiel.preferences.models import (
+    IBAN_SCOPE,
+    Channel,
+    Consent,
+    ConsentEvent,
+    ConsentSubject,
+    ContactPreference,
+    Verification,
+)
 
 MAX_CODE_ATTEMPTS = 5
+# What removing a verified contact channel records, per channel.
+REMOVED: dict[str, AuditAction] = {
+    Channel.EMAIL: AuditAction.PREFERENCES_EMAIL_REMOVED,
+    Channel.SMS: AuditAction.PREFERENCES_SMS_REMOVED,
+}
 
 
 class VerificationFailed(ValidationError):
@@ -104,7 +118,7 @@ def _verification_send(
     valid_for: dt.timedelta,
     kind: str,
     payload: dict[str, Any],
-    action: str,
+    action: AuditAction,
     actor: Actor,
 ) -> Verification:
     """Store a pending verification and queue the mail or SMS that carries its secret, audited, in one
@@ -120,7 +134,7 @@ def _verification_send(
             expires_at=timezone.now() + valid_for,
         )
         delivery_queue(citizen=citizen, channel=channel, kind=kind, recipient=address, payload=payload)
-        audit_record(actor=actor, action=action, object_type="preferences.Verification", object_id=str(verification.pk))
+        audit_record(actor=actor, action=action, target=verification)
     return verification
 
 
@@ -141,7 +155,7 @@ def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> V
             "url": settings.PUBLIC_URL.rstrip("/") + reverse("preferences:email_confirm", args=[token]),
             "hours": hours,
         },
-        action="preferences.email_verification_started",
+        action=AuditAction.PREFERENCES_EMAIL_VERIFICATION_STARTED,
         actor=actor,
     )
 
@@ -164,9 +178,8 @@ def email_verification_confirm(*, citizen: Citizen, token: str, actor: Actor) ->
         preference.save()
         audit_record(
             actor=actor,
-            action="preferences.email_verified",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=AuditAction.PREFERENCES_EMAIL_VERIFIED,
+            target=preference,
         )
     return preference
 
@@ -189,7 +202,7 @@ def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) ->
             valid_for=dt.timedelta(minutes=minutes),
             kind="verify_mobile",
             payload={"code": code, "minutes": minutes},
-            action="preferences.mobile_verification_started",
+            action=AuditAction.PREFERENCES_MOBILE_VERIFICATION_STARTED,
             actor=actor,
         )
 
@@ -221,9 +234,8 @@ def mobile_verification_confirm(*, citizen: Citizen, code: str, actor: Actor) ->
             preference.save()
             audit_record(
                 actor=actor,
-                action="preferences.mobile_verified",
-                object_type="preferences.ContactPreference",
-                object_id=str(preference.pk),
+                action=AuditAction.PREFERENCES_MOBILE_VERIFIED,
+                target=preference,
             )
     # The failed attempt is counted (committed) before the refusal is raised.
     if failed is not None:
@@ -243,9 +255,8 @@ def contact_remove(*, citizen: Citizen, channel: str, actor: Actor) -> ContactPr
         preference.save()
         audit_record(
             actor=actor,
-            action=f"preferences.{channel}_removed",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=REMOVED[channel],
+            target=preference,
         )
     return preference
 
@@ -258,9 +269,8 @@ def iban_set(*, citizen: Citizen, iban: str, actor: Actor) -> ContactPreference:
         preference.save()
         audit_record(
             actor=actor,
-            action="preferences.iban_set" if value else "preferences.iban_removed",
-            object_type="preferences.ContactPreference",
-            object_id=str(preference.pk),
+            action=AuditAction.PREFERENCES_IBAN_SET if value else AuditAction.PREFERENCES_IBAN_REMOVED,
+            target=preference,
         )
     return preference
 
@@ -276,14 +286,65 @@ def consent_set(
     method: str,
     actor: Actor,
 ) -> ConsentEvent:
-    """Record a grant or a withdrawal: the current answer and a ledger entry, in one transaction."""
+    """Record a grant or a withdrawal of messages by e-mail or SMS for one agency × IPDC product."""
     product = (ipdc_product or "").strip()
     if not product or len(product) > 200:
         raise ValidationError("Geef een IPDC-product op (hoogstens 200 tekens).", extra={"field": "ipdc_product"})
     if channel not in Channel.values:
         raise ValidationError("Onbekend kanaal: kies e-mail of sms.", extra={"field": "channel"})
-    if text_version not in consent_texts.CONSENT_TEXTS:
+    if text_version not in consent_texts.CONSENT_TEXTS or consent_texts.is_iban_version(text_version):
         raise ValidationError("Onbekende versie van de toestemmingstekst.", extra={"field": "text_version"})
+    return _consent_record(
+        citizen=citizen,
+        agency=agency,
+        ipdc_product=product,
+        subject=channel,
+        granted=granted,
+        text_version=text_version,
+        method=method,
+        actor=actor,
+        action=AuditAction.PREFERENCES_CONSENT_GRANTED if granted else AuditAction.PREFERENCES_CONSENT_WITHDRAWN,
+    )
+
+
+def iban_consent_set(
+    *, citizen: Citizen, agency: Agency, granted: bool, text_version: str, method: str, actor: Actor
+) -> ConsentEvent:
+    """Record that the citizen gives (or withdraws) one agency access to their IBAN.
+
+    Bijlage 1 hands contact preferences to an agency only "met expliciete toestemming": without a
+    granted IBAN consent in the ledger the agency API answers as if there were no IBAN.
+    """
+    if not consent_texts.is_iban_version(text_version):
+        raise ValidationError("Onbekende versie van de toestemmingstekst.", extra={"field": "text_version"})
+    return _consent_record(
+        citizen=citizen,
+        agency=agency,
+        ipdc_product=IBAN_SCOPE,
+        subject=ConsentSubject.IBAN,
+        granted=granted,
+        text_version=text_version,
+        method=method,
+        actor=actor,
+        action=(
+            AuditAction.PREFERENCES_IBAN_CONSENT_GRANTED if granted else AuditAction.PREFERENCES_IBAN_CONSENT_WITHDRAWN
+        ),
+    )
+
+
+def _consent_record(
+    *,
+    citizen: Citizen,
+    agency: Agency,
+    ipdc_product: str,
+    subject: str,
+    granted: bool,
+    text_version: str,
+    method: str,
+    actor: Actor,
+    action: AuditAction,
+) -> ConsentEvent:
+    """The current answer and a ledger entry, audited, in one transaction."""
     if method not in ConsentEvent.Method.values:
         raise ValidationError("Onbekende manier van toestemmen.", extra={"field": "method"})
     now = timezone.now()
@@ -291,15 +352,15 @@ def consent_set(
         Consent.objects.update_or_create(
             citizen=citizen,
             agency=agency,
-            ipdc_product=product,
-            channel=channel,
+            ipdc_product=ipdc_product,
+            channel=subject,
             defaults={"granted": granted, "text_version": text_version, "updated_at": now},
         )
         event = ConsentEvent.objects.create(
             citizen=citizen,
             agency=agency,
-            ipdc_product=product,
-            channel=channel,
+            ipdc_product=ipdc_product,
+            channel=subject,
             action=ConsentEvent.Action.GRANTED if granted else ConsentEvent.Action.WITHDRAWN,
             text_version=text_version,
             text_sha256=consent_texts.consent_text_sha256(text_version),
@@ -309,11 +370,10 @@ def consent_set(
         )
         audit_record(
             actor=actor,
-            action="preferences.consent_granted" if granted else "preferences.consent_withdrawn",
+            action=action,
             agency_id=agency.pk,
-            object_type="preferences.ConsentEvent",
-            object_id=str(event.pk),
-            detail={"channel": channel, "text_version": text_version, "method": method},
+            target=event,
+            detail={"channel": subject, "text_version": text_version, "method": method},
         )
     return event
 

@@ -54,7 +54,12 @@ class Receiver:
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                line = {"id": headers.get("webhook-id", ""), "status": status, "received_at": time.time()}
+                line = {
+                    "id": headers.get("webhook-id", ""),
+                    "type": _event_type(body),
+                    "status": status,
+                    "received_at": time.time(),
+                }
                 with receiver.lock:
                     sys.stdout.write(json.dumps(line) + "\n")
                     sys.stdout.flush()
@@ -63,6 +68,13 @@ class Receiver:
                 pass
 
         return Handler
+
+
+def _event_type(body: bytes) -> str:
+    try:
+        return str(json.loads(body).get("type", ""))
+    except (ValueError, AttributeError):
+        return ""
 
 
 def main() -> None:

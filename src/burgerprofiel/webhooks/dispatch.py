@@ -37,8 +37,10 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from burgerprofiel.audit.actors import SYSTEM
+from burgerprofiel.agencies.order_check import OrderRefused, order_check
+from burgerprofiel.audit.actors import SYSTEM, Actor
 from burgerprofiel.common.outbound import UnsafeAddress, UnsafeUrl, guarded_client, url_check
+from burgerprofiel.webhooks.events import FAMILY_COMPONENTS
 from burgerprofiel.webhooks.models import OPEN_STATUSES, Delivery, DeliveryStatus
 from burgerprofiel.webhooks.services import webhook_delivery_dead_letter, webhook_endpoint_disable
 from burgerprofiel.webhooks.signing import headers_signed
@@ -186,8 +188,44 @@ def _record(attempts: list[Attempt], worker: str) -> dict[str, int]:
     return counts
 
 
+def _orders_allowing(batch: list[Delivery]) -> tuple[list[Delivery], list[Attempt]]:
+    """The deliveries the agency's order allows sending now, and an unsent attempt for each other.
+
+    Sending an agency its events is processing under its order like any call (charter 2.3): while
+    the order is suspended, or no longer orders the event's component, nothing goes out; the
+    delivery waits as a retry (and is dead-lettered if the order stays shut past its window). One
+    order check per agency and component and batch, audited when it refuses. The processor's own
+    notices (no component) are the processor's duty to the agency and go out whatever the order's
+    state.
+    """
+    verdicts: dict[tuple[int, str], str] = {}
+    allowed: list[Delivery] = []
+    held: list[Attempt] = []
+    at = timezone.now()
+    for delivery in batch:
+        agency_id = delivery.event.agency_id
+        component = FAMILY_COMPONENTS[delivery.event.type.partition(".")[0]]
+        if component is None:
+            allowed.append(delivery)
+            continue
+        if (agency_id, component) not in verdicts:
+            actor = Actor(kind="system", id="webhooks", agency_id=agency_id)
+            try:
+                order_check(actor=actor, agency_id=agency_id, component=component)
+                verdicts[agency_id, component] = ""
+            except OrderRefused as refused:
+                verdicts[agency_id, component] = refused.reason
+        refusal = verdicts[agency_id, component]
+        if refusal:
+            held.append(Attempt(delivery, at, error=f"order-refused: {refusal}"))
+        else:
+            allowed.append(delivery)
+    return allowed, held
+
+
 def _send_batch(client: httpx.Client, batch: list[Delivery], executor: ThreadPoolExecutor) -> list[Attempt]:
-    return list(executor.map(lambda delivery: delivery_send(client, delivery), batch))
+    allowed, held = _orders_allowing(batch)
+    return held + list(executor.map(lambda delivery: delivery_send(client, delivery), allowed))
 
 
 def webhook_deliveries_dispatch(

@@ -2,39 +2,40 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.webhooks.events import event_types_for
 from burgerprofiel.webhooks.models import Delivery, DeliveryStatus, Endpoint, Event
 
-# An opaque cursor: base64url of a tagged number, so a client cannot mistake it for an id.
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
-CURSOR_MAX_LENGTH = 40
+# A cursor is the list's tag and the position to read after ("e1234"): any such position is a place to
+# resume, so the documents can state the whole grammar (a pattern per list) and every string that
+# matches it is accepted. Up to 18 digits: every position fits a 64-bit column.
+CURSOR_MAX_LENGTH = 19
+
+
+def cursor_pattern(tag: str) -> str:
+    return rf"^{tag}(0|[1-9][0-9]{{0,17}})$"
 
 
 def cursor_encode(tag: str, number: int) -> str:
-    return base64.urlsafe_b64encode(f"{tag}{number}".encode()).decode().rstrip("=")
+    return f"{tag}{number}"
 
 
 def cursor_decode(cursor: str, *, tag: str, field: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith(tag) or not text[len(tag) :].isdigit():
-            raise ValueError(text)
-        return int(text[len(tag) :])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    number = cursor[len(tag) :] if cursor.startswith(tag) else ""
+    if not (number.isascii() and number.isdigit() and len(number) <= CURSOR_MAX_LENGTH - 1):
         detail = "Onbekende cursor: gebruik de waarde 'next' van een vorig antwoord."
         raise ValidationError(
             detail, extra={"errors": [{"in": "query", "field": field, "message": detail, "code": "invalid-cursor"}]}
-        ) from None
+        )
+    return int(number)
 
 
 def webhook_endpoints_list(*, agency_id: int) -> list[Endpoint]:
@@ -91,10 +92,10 @@ def webhook_events_read(*, agency_id: int, components: list[str], after: str | N
     if events:
         audit_record(
             actor=actor,
-            action="webhook_events.read",
+            action=AuditAction.WEBHOOK_EVENTS_READ,
             agency_id=agency_id,
             order_version_id=actor.order_version_id,
-            object_type="webhooks.Event",
+            target=Event,
             detail={"count": len(events), "from_position": events[0].position, "to_position": events[-1].position},
         )
     last = events[-1].position if events else start

@@ -38,6 +38,7 @@ from django_tasks_db.models import DBTaskResult
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
@@ -56,8 +57,6 @@ from burgerprofiel.webhooks.signing import secret_new
 
 log = logging.getLogger(__name__)
 
-ENDPOINT_OBJECT = "webhooks.Endpoint"
-DELIVERY_OBJECT = "webhooks.Delivery"
 URL_MAX_LENGTH = 2000
 DESCRIPTION_MAX_LENGTH = 200
 OVERLAP_MAX_SECONDS = 7 * 86400
@@ -260,11 +259,10 @@ def webhook_endpoint_register(
         endpoint.save(force_insert=True)
         audit_record(
             actor=actor,
-            action="webhook_endpoint.registered",
+            action=AuditAction.WEBHOOK_ENDPOINT_REGISTERED,
             agency_id=agency_id,
             order_version_id=actor.order_version_id,
-            object_type=ENDPOINT_OBJECT,
-            object_id=str(endpoint.pk),
+            target=endpoint,
             detail={"event_types": types, "host": urlsplit(url).hostname or ""},
         )
     return endpoint, secret
@@ -293,11 +291,10 @@ def webhook_endpoint_delete(*, agency_id: int, endpoint_id: uuid.UUID, actor: Ac
         )
         audit_record(
             actor=actor,
-            action="webhook_endpoint.deleted",
+            action=AuditAction.WEBHOOK_ENDPOINT_DELETED,
             agency_id=agency_id,
             order_version_id=actor.order_version_id,
-            object_type=ENDPOINT_OBJECT,
-            object_id=str(endpoint.pk),
+            target=endpoint,
             detail={"deliveries_cancelled": cancelled},
         )
 
@@ -322,11 +319,10 @@ def webhook_endpoint_secret_rotate(
         endpoint.save(update_fields=["previous_secret", "previous_secret_until", "secret", "updated_at"])
         audit_record(
             actor=actor,
-            action="webhook_endpoint.secret_rotated",
+            action=AuditAction.WEBHOOK_ENDPOINT_SECRET_ROTATED,
             agency_id=agency_id,
             order_version_id=actor.order_version_id,
-            object_type=ENDPOINT_OBJECT,
-            object_id=str(endpoint.pk),
+            target=endpoint,
             detail={"overlap_seconds": overlap},
         )
     return endpoint, secret
@@ -348,10 +344,9 @@ def webhook_endpoint_disable(*, endpoint_id: uuid.UUID, reason: str, actor: Acto
         )
         audit_record(
             actor=actor,
-            action="webhook_endpoint.disabled",
+            action=AuditAction.WEBHOOK_ENDPOINT_DISABLED,
             agency_id=endpoint.agency_id,
-            object_type=ENDPOINT_OBJECT,
-            object_id=str(endpoint.pk),
+            target=endpoint,
             detail={"reason": reason[:200], "deliveries_dead_lettered": failed},
         )
     return failed
@@ -376,10 +371,10 @@ def webhook_delivery_dead_letter(
         if changed:
             audit_record(
                 actor=actor,
-                action="webhook_delivery.dead_lettered",
+                action=AuditAction.WEBHOOK_DELIVERY_DEAD_LETTERED,
                 outcome=AuditEvent.Outcome.FAILURE,
                 agency_id=delivery.agency_id,
-                object_type=DELIVERY_OBJECT,
+                target=delivery,
                 object_id=str(delivery.uuid),
                 detail={
                     "endpoint_id": str(delivery.endpoint_id),
@@ -415,10 +410,10 @@ def webhook_delivery_replay(*, delivery_uuid: uuid.UUID, actor: Actor, agency_id
         delivery.save(update_fields=["status", "next_attempt_at", "retry_until", "failed_at", "lease_until"])
         audit_record(
             actor=actor,
-            action="webhook_delivery.replayed",
+            action=AuditAction.WEBHOOK_DELIVERY_REPLAYED,
             agency_id=delivery.agency_id,
             order_version_id=actor.order_version_id,
-            object_type=DELIVERY_OBJECT,
+            target=delivery,
             object_id=str(delivery.uuid),
             detail={"endpoint_id": str(delivery.endpoint_id), "attempts_before": delivery.attempts},
         )

@@ -15,7 +15,7 @@ import secrets
 
 from standardwebhooks import Webhook
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks secret prefix, not a secret
 SECRET_BYTES = 32
 
 

@@ -34,6 +34,7 @@ from burgerprofiel_client.errors import (
 )
 from burgerprofiel_client.keys import KeyRing, SigningKey
 from burgerprofiel_client.retry import NO_RETRIES, RetryPolicy
+from burgerprofiel_client.witness import WitnessReport, WitnessStore
 
 __version__ = "0.1.0"
 
@@ -66,4 +67,6 @@ __all__ = [
     "UnexpectedResponse",
     "UnsupportedMediaType",
     "ValidationFailed",
+    "WitnessReport",
+    "WitnessStore",
 ]

@@ -5,7 +5,8 @@ before expiry, and once more on a 401), an ``Idempotency-Key`` on every POST (th
 retry), and an ``X-Request-ID`` (the same on each retry, so the platform's logs tie the attempts
 together); it retries what :class:`~burgerprofiel_client.retry.RetryPolicy` allows and turns every
 error answer into a typed :class:`~burgerprofiel_client.errors.ApiError`. The parts of the API are
-attributes: ``client.dosis``, ``client.notifications``, ``client.agency``, ``client.audit``.
+attributes: ``client.dosis``, ``client.notifications``, ``client.preferences``, ``client.agency``,
+``client.audit``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import httpx
 from burgerprofiel_client.auth import Credentials, TokenManager
 from burgerprofiel_client.errors import TransportError, UnexpectedResponse, error_for
 from burgerprofiel_client.parsing import parse
-from burgerprofiel_client.resources import Agency, Audit, Dosis, Notifications
+from burgerprofiel_client.resources import Agency, Audit, Dosis, Notifications, Preferences
 from burgerprofiel_client.retry import RETRYABLE_EXCEPTIONS, RetryPolicy
 
 __all__ = ["AgencyClient"]
@@ -76,6 +77,7 @@ class AgencyClient:
         )
         self.dosis = Dosis(self)
         self.notifications = Notifications(self)
+        self.preferences = Preferences(self)
         self.agency = Agency(self)
         self.audit = Audit(self)
 

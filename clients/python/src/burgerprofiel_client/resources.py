@@ -1,10 +1,11 @@
-"""The parts of the agency API, one class each: DOSIS, notifications, the agency itself, the audit trail."""
+"""The parts of the agency API, one class each: DOSIS, notifications, contact preferences, the agency
+itself, the audit trail."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from joserfc import jwt
@@ -14,7 +15,7 @@ from joserfc.jwk import KeySet
 from burgerprofiel_client import merkle
 from burgerprofiel_client.errors import ProofError
 from burgerprofiel_client.models.agency import ContactPerson, Me, OrderCheck
-from burgerprofiel_client.models.audit import AuditEvent, ConsistencyProof, InclusionProof, TreeHead
+from burgerprofiel_client.models.audit import AuditEvent, ConsistencyProof, InclusionProof, TreeHead, WitnessedHead
 from burgerprofiel_client.models.dosis import BulkAnswer, BulkResult, DossierUpload, UploadAccepted, UploadResult
 from burgerprofiel_client.models.notifications import (
     BulkAccepted,
@@ -23,8 +24,10 @@ from burgerprofiel_client.models.notifications import (
     NotificationStatus,
     Receipt,
 )
+from burgerprofiel_client.models.preferences import ContactPreferences
 from burgerprofiel_client.ndjson import ndjson_chunks
 from burgerprofiel_client.parsing import parse
+from burgerprofiel_client.witness import WitnessReport, WitnessStore, witness
 
 if TYPE_CHECKING:
     from burgerprofiel_client.client import AgencyClient
@@ -238,6 +241,19 @@ class Notifications:
         raise ProofError(f"receipt {receipt.id} does not verify")  # pragma: no cover - the loop returns or raises
 
 
+class Preferences:
+    """Contactvoorkeuren: a citizen's verified addresses, IBAN and consents, as far as they concern us."""
+
+    def __init__(self, client: AgencyClient) -> None:
+        self._client = client
+
+    def lookup(self, insz: str) -> ContactPreferences:
+        """The citizen's preferences for us. The INSZ travels in the body of a POST, never in a URL
+        (URLs end up in logs and proxies); the platform keeps no copy of the answer."""
+        response = self._client.request("POST", "/api/v1/preferences/lookup", json={"insz": insz})
+        return parse(ContactPreferences, response)
+
+
 class Agency:
     """The calling agency: who it is, what its processing order allows, its contact persons."""
 
@@ -312,3 +328,20 @@ class Audit:
         for ref in (proof.first, proof.second):
             merkle.verify_tree_head(ref.signed_tree_head, jwks=jwks, tree_size=ref.tree_size, root_hash=ref.root_hash)
         return proof
+
+    def report_head(self, signed_tree_head: str) -> WitnessedHead:
+        """Tell the platform we have seen this signed tree head (we keep our own copy: a witness)."""
+        return self._client.post(
+            "/api/v1/audit/witness/heads", WitnessedHead, json={"signed_tree_head": signed_tree_head}
+        )
+
+    def witnessed_heads(self, *, after_size: int = 0, limit: int = 100) -> list[WitnessedHead]:
+        """The heads we reported, each with a consistency proof to the latest head (check it against your
+        own copy of the root, as :func:`~burgerprofiel_client.witness.witness` does)."""
+        return self._client.get(
+            "/api/v1/audit/witness/heads", list[WitnessedHead], params={"after_size": after_size, "limit": limit}
+        )
+
+    def witness(self, store: WitnessStore, *, jwks: Mapping[str, Any] | None = None) -> WitnessReport:
+        """One round of witnessing: see :func:`burgerprofiel_client.witness.witness`."""
+        return witness(self, store, jwks=jwks)

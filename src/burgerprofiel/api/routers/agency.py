@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from burgerprofiel.agencies.catalogue import CATEGORIES, Component
+from burgerprofiel.agencies.models import ContactPerson
 from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
-from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.api import selectors
 from burgerprofiel.api.auth import agency_request_actor, order_version_of, principal_of
-from burgerprofiel.api.schemas import ContactPersonIn, ContactPersonOut, MeOut, OrderCheckOut
+from burgerprofiel.api.schemas import ContactPersonOut, MeOut, OrderCheckOut
 from burgerprofiel.audit import services as audit
-from burgerprofiel.common.errors import ValidationError
+from burgerprofiel.audit.actions import AuditAction
 
 router = Router()
+
+# Every category of every component: the values ``category`` may take (which belong to which component
+# is the order check's question, answered with 403).
+ALL_CATEGORIES = sorted({code for categories in CATEGORIES.values() for code in categories})
+if TYPE_CHECKING:
+    CategoryCode = str
+else:
+    CategoryCode = StrEnum("CategoryCode", {code: code for code in ALL_CATEGORIES})
 
 
 @router.get("/me", response=MeOut, summary="De oproepende instantie en haar verwerkingsopdracht", tags=["instantie"])
@@ -27,9 +36,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
     agency = agency_get(agency_id=principal.agency_id)
     audit.audit_record(
         actor=agency_request_actor(request),
-        action="agency.me_read",
-        object_type="agencies.Agency",
-        object_id=str(agency.pk),
+        action=AuditAction.AGENCY_ME_READ,
+        target=agency,
     )
     return {
         "agency_id": agency.pk,
@@ -65,15 +73,17 @@ def me(request: HttpRequest) -> dict[str, Any]:
 def me_order_check(
     request: HttpRequest,
     component: Component,
-    category: list[str] = Query([]),  # noqa: B008
+    category: Annotated[
+        list[CategoryCode],
+        Query(
+            description=(
+                "Gegevenscategorieën van die component (charter Bijlage 1). Een categorie die de verwerkingsopdracht "
+                "voor de component niet toelaat (ook een van een andere component): 403 category-not-allowed."
+            ),
+        ),
+    ] = [],  # noqa: B006
 ) -> dict[str, Any]:
-    categories = category or []
-    unknown = [c for c in categories if c not in CATEGORIES[component]]
-    if unknown:
-        raise ValidationError(
-            f"Onbekende gegevenscategorieën voor {component}: {', '.join(unknown)}.",
-            extra={"unknown": unknown},
-        )
+    categories = [str(c) for c in category or []]
     principal = principal_of(request)
     version = order_check(
         actor=agency_request_actor(request), agency_id=principal.agency_id, component=component, categories=categories
@@ -90,6 +100,11 @@ def me_order_check(
     "/contact-persons",
     response=list[ContactPersonOut],
     summary="Gemachtigde contactpersonen",
+    description=(
+        "De personen die vandaag namens uw instantie instructies mogen geven (charter 3.3). De lijst wordt "
+        "bijgehouden door de beheerders van het platform (onboarding, back-office); de API leest ze alleen. "
+        "Een verlopen machtiging telt niet meer mee."
+    ),
     tags=["instantie"],
 )
 def contact_persons_list(request: HttpRequest) -> list[Any]:
@@ -97,27 +112,8 @@ def contact_persons_list(request: HttpRequest) -> list[Any]:
     people = selectors.contact_persons_for_agency(agency_id=principal.agency_id)
     audit.audit_record(
         actor=agency_request_actor(request),
-        action="contact_person.listed",
-        object_type="agencies.ContactPerson",
+        action=AuditAction.CONTACT_PERSON_LISTED,
+        target=ContactPerson,
         detail={"count": len(people)},
     )
     return people
-
-
-@router.post(
-    "/contact-persons",
-    response={201: ContactPersonOut},
-    summary="Een gemachtigde contactpersoon registreren (charter 3.3)",
-    tags=["instantie"],
-)
-def contact_persons_create(request: HttpRequest, payload: ContactPersonIn) -> Status[Any]:
-    principal = principal_of(request)
-    person = contact_person_add(
-        agency=agency_get(agency_id=principal.agency_id),
-        name=payload.name,
-        email=str(payload.email),
-        role=payload.role,
-        phone=payload.phone,
-        actor=agency_request_actor(request),
-    )
-    return Status(201, person)

@@ -8,9 +8,17 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router
 
 from burgerprofiel.api import selectors
-from burgerprofiel.api.auth import principal_of
-from burgerprofiel.api.schemas import AuditEventOut, ConsistencyProofOut, InclusionProofOut, TreeHeadOut
+from burgerprofiel.api.auth import agency_request_actor, principal_of
+from burgerprofiel.api.schemas import (
+    AuditEventOut,
+    ConsistencyProofOut,
+    InclusionProofOut,
+    TreeHeadOut,
+    WitnessedHeadOut,
+    WitnessHeadIn,
+)
 from burgerprofiel.audit import services as audit
+from burgerprofiel.audit import witness
 
 # Identifiers are 64-bit in the database: the schema says so, and a larger number is refused as input (422).
 ID_MAX = 2**63 - 1
@@ -77,3 +85,41 @@ def audit_consistency_proof(
     second: Annotated[int, Query(ge=1, le=ID_MAX)],
 ) -> dict[str, Any]:
     return audit.consistency_proof_between(first=first, second=second)
+
+
+@router.post(
+    "/witness/heads",
+    response=WitnessedHeadOut,
+    summary="Een ondertekende boomkop melden die uw instantie gezien heeft (getuige)",
+    description=(
+        "Bewaar zelf elke boomkop die u ziet en meld hem hier. Het antwoord zegt of de boom van het platform "
+        "hem nog bevat, met een consistentiebewijs naar de laatste kop. Een kop die niet ondertekend is met een "
+        "vastgepinde sleutel van het platform wordt geweigerd (422)."
+    ),
+    tags=["audit"],
+)
+def audit_witness_head_record(request: HttpRequest, payload: WitnessHeadIn) -> dict[str, Any]:
+    return witness.witness_head_record(
+        agency_id=principal_of(request).agency_id,
+        actor=agency_request_actor(request),
+        signed_tree_head=payload.signed_tree_head,
+    )
+
+
+@router.get(
+    "/witness/heads",
+    response=list[WitnessedHeadOut],
+    summary="De boomkoppen die uw instantie meldde, elk getoetst aan de huidige boom",
+    description=(
+        "Controleer elk `consistency_path` tegen uw eigen kopie van de wortel: zo ziet u herschreven geschiedenis."
+    ),
+    tags=["audit"],
+)
+def audit_witness_heads(
+    request: HttpRequest,
+    after_size: Annotated[int, Query(ge=0, le=ID_MAX, description="Alleen koppen groter dan deze boomgrootte.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> list[dict[str, Any]]:
+    return witness.witnessed_heads_for_agency(
+        agency_id=principal_of(request).agency_id, after_size=after_size, limit=limit
+    )

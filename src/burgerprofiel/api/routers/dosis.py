@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from burgerprofiel.api.auth import AgencyAuth, order_version_of, principal_of
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.models import DossierUpload
@@ -28,8 +29,8 @@ def caller_of(request: HttpRequest) -> services.Caller:
 def _results(request: HttpRequest, uploads: list[DossierUpload], **detail: Any) -> list[dict[str, Any]]:
     audit_record(
         actor=caller_of(request).actor,
-        action="dossier.results_read",
-        object_type="dossiers.DossierUpload",
+        action=AuditAction.DOSSIER_RESULTS_READ,
+        target=DossierUpload,
         detail={"count": len(uploads), **detail},
     )
     return [selectors.upload_result_out(u) for u in uploads]

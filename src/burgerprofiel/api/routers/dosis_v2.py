@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from burgerprofiel.api import errors as v1
 from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.dossiers import selectors, services
@@ -57,9 +58,15 @@ class DosisV2Api(BurgerprofielApi):
                 responses = operation["responses"]
                 responses.pop("422", None)
                 if "400" in responses:
-                    responses["400"]["description"] = "Ongeldige upload (DOSIS-formaat); er werd niets opgeslagen"
+                    # Validation errors keep DOSIS's format; what the guards refuse before the upload is read
+                    # (a malformed Idempotency-Key, a NUL in the query) is problem+json, as everywhere.
+                    responses["400"]["description"] = (
+                        "Ongeldige upload (DOSIS-formaat, application/json); er werd niets opgeslagen. Een aanvraag "
+                        "die de API al weigert voor de upload gelezen wordt: application/problem+json."
+                    )
                     responses["400"]["content"] = {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/DosisError"}}
+                        "application/json": {"schema": {"$ref": "#/components/schemas/DosisError"}},
+                        **responses["400"]["content"],
                     }
         return schema
 
@@ -105,6 +112,8 @@ def errors_install(api: NinjaAPI) -> None:
 
 @router.post("/dossiers", response=UploadAcceptedOut, summary="Een dossierstatus opladen (asynchroon)")
 def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
+    # A NUL in a field the upload keeps reaches no database (PostgreSQL refuses it with an error, a 500).
+    services.dosis_upload_storable(payload)
     return {"Status": "OK", "UploadId": services.dossier_upload_accept(caller=caller_of(request), upload=payload)}
 
 
@@ -112,7 +121,25 @@ def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
     "/dossiers/bulk",
     response=BulkAcceptedOut,
     summary="Veel dossierstatussen in één aanvraag (NDJSON, één upload per lijn)",
-    description="Inhoudstype application/x-ndjson; tot 10.000 lijnen; per lijn een resultaat.",
+    description=(
+        "Inhoudstype application/x-ndjson: per lijn één upload zoals de body van POST /api/v2/dosis/dossiers; "
+        "tot 10.000 lijnen. Elke lijn krijgt haar eigen resultaat (Resultaten): een ongeldige lijn weigert "
+        "alleen zichzelf."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "string",
+                        "contentMediaType": "application/x-ndjson",
+                        "description": "Eén DOSIS-upload (JSON) per lijn.",
+                    }
+                }
+            },
+        }
+    },
 )
 def upload_bulk(request: HttpRequest) -> dict[str, Any]:
     content_type = (request.content_type or "").lower()
@@ -142,5 +169,5 @@ def upload_bulk(request: HttpRequest) -> dict[str, Any]:
 def sources(request: HttpRequest) -> list[str]:
     caller = caller_of(request)
     found = selectors.dosis_sources_for_agency(agency_id=caller.agency_id)
-    audit_record(actor=caller.actor, action="dosis_source.listed", detail={"count": len(found)})
+    audit_record(actor=caller.actor, action=AuditAction.DOSIS_SOURCE_LISTED, detail={"count": len(found)})
     return [s.uri for s in found]

@@ -6,6 +6,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -19,12 +20,14 @@ from burgerprofiel.api.auth import (
     order_version_of,
     principal_of,
 )
-from burgerprofiel.api.schemas import Strict
+from burgerprofiel.api.schemas import HTTP_URL_PATTERN, REQUIRED_TEXT_PATTERN, TEXT_PATTERN, Strict
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA, Insz
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
 from burgerprofiel.notifications import selectors
-from burgerprofiel.notifications.models import Notification
+from burgerprofiel.notifications.models import DeliveryReceipt, Notification
 from burgerprofiel.notifications.services import (
     NotificationInput,
     notification_create,
@@ -40,13 +43,39 @@ READ_AUTH = AgencyAuth(component=Component.NOTIFICATIES, categories=("notificati
 
 
 class NotificationIn(Strict):
-    insz: str = Field(min_length=1, max_length=32)
-    message: str = Field(min_length=1, max_length=20000, description="Platte tekst; de limiet is instelbaar.")
-    ipdc_product: str = Field(min_length=1, max_length=200)
-    dossier_id: str | None = Field(default=None, max_length=200)
-    action_required: bool = False
-    action_url: str | None = Field(default=None, max_length=2000)
-    responsible_org: str | None = Field(default=None, max_length=200)
+    insz: Insz
+    message: str = Field(
+        min_length=1,
+        max_length=settings.NOTIFICATIONS_MESSAGE_MAX_LENGTH,
+        pattern=REQUIRED_TEXT_PATTERN,
+        description="Platte tekst; de limiet is instelbaar.",
+    )
+    ipdc_product: str = Field(min_length=1, max_length=200, pattern=REQUIRED_TEXT_PATTERN)
+    dossier_id: str | None = Field(default=None, max_length=200, pattern=TEXT_PATTERN)
+    action_required: bool = Field(default=False, strict=True)
+    action_url: str | None = Field(
+        default=None, max_length=2000, pattern=f"({HTTP_URL_PATTERN})|^$", description="Een http(s)-adres."
+    )
+    responsible_org: str | None = Field(default=None, max_length=200, pattern=TEXT_PATTERN)
+
+
+def _bulk_schema() -> dict[str, Any]:
+    """The campaign body: one notification's fields (as ``NotificationIn`` declares them), with
+    ``recipients`` in the place of ``insz``."""
+    single = NotificationIn.model_json_schema()
+    properties = {k: v for k, v in single["properties"].items() if k != "insz"}
+    recipients = {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": settings.NOTIFICATIONS_BULK_MAX_ITEMS,
+        "items": {"type": "string", "pattern": INSZ_PATTERN, **INSZ_SCHEMA},
+    }
+    return {
+        "type": "object",
+        "required": ["recipients", *(r for r in single["required"] if r != "insz")],
+        "properties": {"recipients": recipients, **properties},
+        "additionalProperties": False,
+    }
 
 
 class DeliveryOut(Schema):
@@ -154,23 +183,17 @@ def notification_push(request: HttpRequest, payload: NotificationIn) -> Status[A
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {
+                "application/json": {"schema": _bulk_schema()},
+                "application/x-ndjson": {
                     "schema": {
-                        "type": "object",
-                        "required": ["recipients", "message", "ipdc_product"],
-                        "properties": {
-                            "recipients": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                            "message": {"type": "string"},
-                            "ipdc_product": {"type": "string"},
-                            "dossier_id": {"type": "string"},
-                            "action_required": {"type": "boolean"},
-                            "action_url": {"type": "string"},
-                            "responsible_org": {"type": "string"},
-                        },
-                        "additionalProperties": False,
+                        "type": "string",
+                        "contentMediaType": "application/x-ndjson",
+                        "description": (
+                            "Eén melding per regel: elk een JSON-object zoals de body van POST /api/v1/notifications. "
+                            "Eén ongeldige regel weigert de hele aanvraag (422, met het regelnummer als index)."
+                        ),
                     }
                 },
-                "application/x-ndjson": {"schema": {"type": "string", "description": "Eén melding per regel."}},
             },
         }
     },
@@ -212,9 +235,9 @@ def receipts_list(
     receipts = selectors.receipts_for_agency(agency_id=agency_id, after_id=after_id, limit=limit)
     audit_record(
         actor=agency_request_actor(request),
-        action="notification.receipts_listed",
+        action=AuditAction.NOTIFICATION_RECEIPTS_LISTED,
         agency_id=agency_id,
-        object_type="notifications.DeliveryReceipt",
+        target=DeliveryReceipt,
         detail={"count": len(receipts)},
     )
     return [

@@ -1,4 +1,9 @@
-"""The contactvoorkeuren component: an agency reads a citizen's preferences within its own scope."""
+"""The contactvoorkeuren component: an agency reads a citizen's preferences within its own scope.
+
+The citizen is named in the body of a POST (``/preferences/lookup``), never in the URL: paths end up
+in access logs, proxies and browser histories, and an INSZ must reach none of them. The earlier
+``GET /preferences/{insz}`` is gone (issue 11 item 6).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from ninja import Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
-from burgerprofiel.audit.actors import CITIZEN_OBJECT
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
-from burgerprofiel.citizens.insz import insz_normalise
+from burgerprofiel.citizens.insz import Insz, insz_normalise
+from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.selectors import citizen_by_insz
 from burgerprofiel.preferences.selectors import preferences_for_agency
 
@@ -36,6 +42,10 @@ class LedgerEntryOut(Schema):
     recorded_at: Any
 
 
+class PreferencesLookupIn(Schema):
+    insz: Insz  # spaces, dots and dashes may separate the digits; the pattern and format say how
+
+
 class PreferencesOut(Schema):
     email: str | None
     mobile: str | None
@@ -44,16 +54,21 @@ class PreferencesOut(Schema):
     ledger: list[LedgerEntryOut]
 
 
-@router.get(
-    "/{insz}",
+@router.post(
+    "/lookup",
     response=PreferencesOut,
     auth=AgencyAuth(component=Component.CONTACTVOORKEUREN, categories=("insz", "toestemming")),
     summary="Contactvoorkeuren en toestemmingen van een burger voor uw instantie",
+    description=(
+        "De INSZ staat in de body, nooit in het adres. Een burger die uw instantie geen enkele toestemming gaf, "
+        "krijgt hetzelfde antwoord als een onbekende INSZ: geen gegevens. Het rekeningnummer alleen met de "
+        "toestemming van de burger voor uw instantie en de categorie `rekeningnummer` in uw verwerkingsopdracht."
+    ),
 )
-def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
+def preferences_lookup(request: HttpRequest, payload: PreferencesLookupIn) -> dict[str, Any]:
     principal = principal_of(request)
     version = order_version_of(request)
-    normalised = insz_normalise(insz)
+    normalised = insz_normalise(payload.insz)
     citizen = citizen_by_insz(insz=normalised)
     result = preferences_for_agency(
         citizen=citizen,
@@ -62,10 +77,9 @@ def preferences_get(request: HttpRequest, insz: str) -> dict[str, Any]:
     )
     audit_record(
         actor=agency_request_actor(request),
-        action="preferences.read_by_agency",
+        action=AuditAction.PREFERENCES_READ_BY_AGENCY,
         agency_id=principal.agency_id,
-        object_type=CITIZEN_OBJECT,
-        object_id=str(citizen.pk) if citizen else "",
+        target=citizen or Citizen,
         detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
     )
     return result

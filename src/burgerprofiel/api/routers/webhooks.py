@@ -19,7 +19,7 @@ from burgerprofiel.api.schemas import Strict
 from burgerprofiel.webhooks import selectors, services
 from burgerprofiel.webhooks.events import EventType
 from burgerprofiel.webhooks.models import Delivery, DeliveryStatus, Endpoint
-from burgerprofiel.webhooks.selectors import CURSOR_MAX_LENGTH, CURSOR_PATTERN
+from burgerprofiel.webhooks.selectors import CURSOR_MAX_LENGTH, DELIVERY_CURSOR, EVENT_CURSOR, cursor_pattern
 
 router = Router(tags=["webhooks"])
 events_router = Router(tags=["webhooks"])
@@ -125,14 +125,25 @@ class EventPage(Schema):
     has_more: bool
 
 
-Cursor = Annotated[
+CURSOR_HELP = "De cursor 'next' van een vorig antwoord; zonder: vanaf het begin."
+DeliveryCursor = Annotated[
     str | None,
     Query(
         default=None,
-        min_length=1,
+        min_length=2,
         max_length=CURSOR_MAX_LENGTH,
-        pattern=CURSOR_PATTERN,
-        description="De cursor 'next' van een vorig antwoord; zonder: vanaf het begin.",
+        pattern=cursor_pattern(DELIVERY_CURSOR),
+        description=CURSOR_HELP,
+    ),
+]
+EventCursor = Annotated[
+    str | None,
+    Query(
+        default=None,
+        min_length=2,
+        max_length=CURSOR_MAX_LENGTH,
+        pattern=cursor_pattern(EVENT_CURSOR),
+        description=CURSOR_HELP,
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -234,7 +245,7 @@ def endpoint_secret_rotate(
     summary="Uw webhook-leveringen; status=failed: de dode brieven (opnieuw te versturen)",
 )
 def deliveries_list(
-    request: HttpRequest, status: DeliveryStatus | None = None, after: Cursor = None, limit: Limit = 100
+    request: HttpRequest, status: DeliveryStatus | None = None, after: DeliveryCursor = None, limit: Limit = 100
 ) -> dict[str, Any]:
     page = selectors.webhook_deliveries_list(
         agency_id=principal_of(request).agency_id, status=status, after=after, limit=limit
@@ -264,7 +275,7 @@ def delivery_replay(request: HttpRequest, delivery_id: Annotated[uuid.UUID, Path
         "om later verder te gaan. Alleen gebeurtenissen van componenten die uw verwerkingsopdracht nu bevat."
     ),
 )
-def events_read(request: HttpRequest, after: Cursor = None, limit: Limit = 100) -> dict[str, Any]:
+def events_read(request: HttpRequest, after: EventCursor = None, limit: Limit = 100) -> dict[str, Any]:
     version = order_version_of(request)
     page = selectors.webhook_events_read(
         agency_id=principal_of(request).agency_id,

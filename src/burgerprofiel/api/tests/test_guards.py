@@ -7,15 +7,16 @@ import json
 import pytest
 from django.test import override_settings
 
-from burgerprofiel.agencies.models import ContactPerson
-from burgerprofiel.api.routers import agency as api_module
+from burgerprofiel.api.routers import notifications as api_module
 from burgerprofiel.api.tests.helpers import assert_problem
 from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/contact-persons"
-VALID = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO", "phone": "+32 470 12 34 56"}
+# A write endpoint every test agency may use (the contact-person POST that served here is gone: issue 11 item 10).
+URL = "/api/v1/notifications"
+VALID = {"insz": "85073003328", "message": "Uw dossier is afgerond.", "ipdc_product": "Groeipakket"}
 
 
 def _post(client, headers, body, content_type="application/json"):
@@ -23,12 +24,11 @@ def _post(client, headers, body, content_type="application/json"):
     return client.post(URL, data, content_type=content_type, **headers)
 
 
-def test_a_valid_contact_person_is_stored(client, auth_headers):
+def test_a_valid_notification_is_stored(client, auth_headers):
     # The control for every refusal below: the same endpoint does store good input.
     response = _post(client, auth_headers, VALID)
-    assert response.status_code == 201, response.content
-    assert response.json()["email"] == VALID["email"]
-    assert ContactPerson.objects.count() == 1
+    assert response.status_code == 202, response.content
+    assert Notification.objects.count() == 1
 
 
 @override_settings(API_MAX_BODY_BYTES=64)
@@ -37,24 +37,24 @@ def test_a_body_larger_than_the_limit_is_refused_with_413_and_nothing_is_stored(
     assert len(body) > 64
     body_problem = assert_problem(_post(client, auth_headers, body), 413, "payload-too-large")
     assert body_problem["max_bytes"] == 64
-    assert ContactPerson.objects.count() == 0
+    assert Notification.objects.count() == 0
 
 
 def test_malformed_json_is_refused_with_400_and_nothing_is_stored(client, auth_headers):
-    assert_problem(_post(client, auth_headers, '{"name": "Jan", "email": '), 400, "malformed-request")
-    assert ContactPerson.objects.count() == 0
+    assert_problem(_post(client, auth_headers, '{"insz": "85073003328", "message": '), 400, "malformed-request")
+    assert Notification.objects.count() == 0
 
 
 def test_a_body_that_is_not_utf8_is_refused_with_400_and_nothing_is_stored(client, auth_headers):
     assert_problem(_post(client, auth_headers, b"\xff\xfe{}"), 400, "malformed-request")
-    assert ContactPerson.objects.count() == 0
+    assert Notification.objects.count() == 0
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
 def test_a_body_that_is_not_json_is_refused_with_415_and_nothing_is_stored(client, auth_headers, content_type):
-    response = _post(client, auth_headers, "name=Jan&email=jan%40opgroeien.be&role=DPO", content_type)
+    response = _post(client, auth_headers, "insz=85073003328&message=Hallo&ipdc_product=Groeipakket", content_type)
     assert_problem(response, 415, "unsupported-media-type")
-    assert ContactPerson.objects.count() == 0
+    assert Notification.objects.count() == 0
 
 
 def test_an_unknown_field_is_refused_with_422_and_nothing_is_stored(client, auth_headers):
@@ -62,25 +62,25 @@ def test_an_unknown_field_is_refused_with_422_and_nothing_is_stored(client, auth
     assert body["errors"] == [
         {"in": "body", "field": "nickname", "message": "Extra inputs are not permitted", "code": "extra_forbidden"}
     ]
-    assert ContactPerson.objects.count() == 0
+    assert Notification.objects.count() == 0
 
 
 def test_a_wrongly_typed_field_is_refused_with_422_and_nothing_is_stored(client, auth_headers):
-    body = assert_problem(_post(client, auth_headers, {**VALID, "name": 42}), 422, "validation-error")
-    assert [(e["field"], e["code"]) for e in body["errors"]] == [("name", "string_type")]
-    assert ContactPerson.objects.count() == 0
+    body = assert_problem(_post(client, auth_headers, {**VALID, "message": 42}), 422, "validation-error")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("message", "string_type")]
+    assert Notification.objects.count() == 0
 
 
 def test_a_validation_error_does_not_echo_the_submitted_values(client, auth_headers):
-    response = _post(client, auth_headers, {**VALID, "email": "jan.peeters-at-opgroeien.be"})
+    response = _post(client, auth_headers, {**VALID, "dossier_id": ["jan.peeters-at-opgroeien.be"]})
     assert_problem(response, 422, "validation-error")
     assert b"jan.peeters-at-opgroeien.be" not in response.content
-    assert ContactPerson.objects.count() == 0
+    assert Notification.objects.count() == 0
 
 
 def test_a_json_body_that_is_not_an_object_is_refused_with_422_and_nothing_is_stored(client, auth_headers):
     assert_problem(_post(client, auth_headers, "[1, 2]"), 422, "validation-error")
-    assert ContactPerson.objects.count() == 0
+    assert Notification.objects.count() == 0
 
 
 def test_an_unexpected_failure_is_a_500_problem_that_reveals_nothing_and_stores_nothing(
@@ -89,12 +89,12 @@ def test_an_unexpected_failure_is_a_500_problem_that_reveals_nothing_and_stores_
     def explode(**kwargs):
         raise RuntimeError("secret internals: dsn=postgres://admin:hunter2@db")
 
-    monkeypatch.setattr(api_module, "contact_person_add", explode)
+    monkeypatch.setattr(api_module, "notification_create", explode)
     response = _post(client, auth_headers, VALID)
     assert_problem(response, 500, "internal-error")
     assert b"hunter2" not in response.content
-    assert ContactPerson.objects.count() == 0
-    assert not AuditEvent.objects.filter(action="contact_person.added").exists()
+    assert Notification.objects.count() == 0
+    assert not AuditEvent.objects.filter(action__startswith="notification.").exists()
 
 
 def test_an_unknown_api_path_is_a_404_problem(client, auth_headers):
@@ -104,7 +104,7 @@ def test_an_unknown_api_path_is_a_404_problem(client, auth_headers):
 def test_a_method_the_operation_does_not_have_is_a_405_problem_naming_the_allowed_ones(client, auth_headers):
     response = client.delete(URL, **auth_headers)
     assert_problem(response, 405, "method-not-allowed")
-    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"POST"}
 
 
 def test_an_identifier_beyond_64_bits_is_refused_with_422(client, auth_headers):
@@ -122,14 +122,12 @@ def test_a_limit_outside_its_range_is_refused_with_422(client, auth_headers):
 def test_text_a_database_cannot_store_is_refused_400_and_nothing_is_stored(client, auth_headers, bad):
     import json as _json
 
-    from burgerprofiel.agencies.models import ContactPerson
-
-    body = _json.dumps({"name": "An", "email": "an@example.be", "role": bad})
-    response = client.post("/api/v1/contact-persons", body, content_type="application/json", **auth_headers)
+    body = _json.dumps({**VALID, "ipdc_product": bad})
+    response = client.post(URL, body, content_type="application/json", **auth_headers)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"].endswith("/unstorable-text")
-    assert ContactPerson.objects.count() == 0
+    assert Notification.objects.count() == 0
 
 
 def test_a_query_string_holding_a_nul_character_is_refused_400_not_a_500(client, auth_headers):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from jsonschema_rs import Draft202012Validator
@@ -10,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 VALIDATOR = Draft202012Validator(OPENAPI_31)
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-EVERY_OPERATION = {"400", "401", "403", "404", "422", "429"}
+EVERY_OPERATION = {"400", "401", "403", "404", "414", "422", "429", "431"}
 WRITES_TOO = {"409", "413", "415"}
 
 
@@ -85,12 +86,12 @@ def test_every_response_declares_the_request_id_header(document):
 
 
 def test_posts_declare_the_idempotency_key_header(document):
-    post = document["paths"]["/api/v1/contact-persons"]["post"]
+    post = document["paths"]["/api/v1/notifications"]["post"]
     (parameter,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
     assert parameter["in"] == "header"
     assert parameter["required"] is False
     assert parameter["schema"]["maxLength"] == 200
-    assert "Idempotent-Replayed" in post["responses"]["201"]["headers"]
+    assert "Idempotent-Replayed" in post["responses"]["202"]["headers"]
     get = document["paths"]["/api/v1/contact-persons"]["get"]
     assert not any(p["name"] == "Idempotency-Key" for p in get["parameters"])
 
@@ -123,7 +124,6 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/me"): "burgerprofiel_api_api_me",
         ("get", "/api/v1/me/order-check"): "burgerprofiel_api_api_me_order_check",
         ("get", "/api/v1/contact-persons"): "burgerprofiel_api_api_contact_persons_list",
-        ("post", "/api/v1/contact-persons"): "burgerprofiel_api_api_contact_persons_create",
         ("get", "/api/v1/audit/events"): "burgerprofiel_api_api_audit_events",
         ("get", "/api/v1/audit/tree-heads/latest"): "burgerprofiel_api_api_audit_tree_head_latest",
         ("get", "/api/v1/audit/events/{event_id}/inclusion-proof"): "burgerprofiel_api_api_audit_inclusion_proof",
@@ -136,7 +136,7 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("post", "/api/v1/notifications/bulk"): "burgerprofiel_notifications_api_notification_push_bulk",
         ("get", "/api/v1/notifications/receipts"): "burgerprofiel_notifications_api_receipts_list",
         ("get", "/api/v1/notifications/{notification_id}"): "burgerprofiel_notifications_api_notification_status",
-        ("get", "/api/v1/preferences/{insz}"): "burgerprofiel_preferences_api_preferences_get",
+        ("post", "/api/v1/preferences/lookup"): "burgerprofiel_preferences_api_preferences_lookup",
         ("post", "/api/v2/dosis/dossiers"): "burgerprofiel_dossiers_api_v2_upload",
         ("post", "/api/v2/dosis/dossiers/bulk"): "burgerprofiel_dossiers_api_v2_upload_bulk",
         ("get", "/api/v2/dosis/bronnen/uris"): "burgerprofiel_dossiers_api_v2_sources",
@@ -145,6 +145,8 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/webhooks/endpoints"): "burgerprofiel_api_routers_webhooks_endpoints_list",
         ("get", "/api/v1/webhooks/endpoints/{endpoint_id}"): "burgerprofiel_api_routers_webhooks_endpoint_get",
         ("delete", "/api/v1/webhooks/endpoints/{endpoint_id}"): "burgerprofiel_api_routers_webhooks_endpoint_delete",
+        ("post", "/api/v1/audit/witness/heads"): "burgerprofiel_api_api_audit_witness_head_record",
+        ("get", "/api/v1/audit/witness/heads"): "burgerprofiel_api_api_audit_witness_heads",
         (
             "post",
             "/api/v1/webhooks/endpoints/{endpoint_id}/secret-rotation",
@@ -155,4 +157,66 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
             "/api/v1/webhooks/deliveries/{delivery_id}/replay",
         ): "burgerprofiel_api_routers_webhooks_delivery_replay",
         ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
+        ("get", "/api/v1/error-reports"): "burgerprofiel_api_routers_corrections_error_reports_list",
+        ("get", "/api/v1/error-reports/{report_id}"): "burgerprofiel_api_routers_corrections_error_report_get",
+        (
+            "get",
+            "/api/v1/error-reports/{report_id}/attachment",
+        ): "burgerprofiel_api_routers_corrections_error_report_attachment",
+        (
+            "post",
+            "/api/v1/error-reports/{report_id}/status",
+        ): "burgerprofiel_api_routers_corrections_error_report_status",
+        (
+            "post",
+            "/api/v1/error-reports/{report_id}/messages",
+        ): "burgerprofiel_api_routers_corrections_error_report_message",
+        (
+            "post",
+            "/api/v1/requestable-services",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_publish",
+        ("get", "/api/v1/requestable-services"): "burgerprofiel_api_routers_service_requests_requestable_services_list",
+        (
+            "get",
+            "/api/v1/requestable-services/{service_id}",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_get",
+        (
+            "delete",
+            "/api/v1/requestable-services/{service_id}",
+        ): "burgerprofiel_api_routers_service_requests_requestable_service_withdraw",
+        ("get", "/api/v1/service-requests"): "burgerprofiel_api_routers_service_requests_service_requests_list",
+        (
+            "get",
+            "/api/v1/service-requests/{request_id}",
+        ): "burgerprofiel_api_routers_service_requests_service_request_get",
+        (
+            "post",
+            "/api/v1/service-requests/{request_id}/dossier",
+        ): "burgerprofiel_api_routers_service_requests_service_request_dossier",
     }
+
+
+def test_every_input_string_declares_what_the_guards_refuse(document):
+    # A NUL never gets past the guards (400): every input string without a pattern of its own says so.
+    bron = {p["name"]: p["schema"] for p in document["paths"]["/api/v1/dosis/resultaten"]["get"]["parameters"]}
+    assert bron["bron"]["pattern"] == "^[^\\u0000]*$"
+    assert (bron["bron"]["minLength"], bron["bron"]["maxLength"]) == (1, 500)
+
+
+def test_an_insz_is_declared_with_its_pattern_and_format(document):
+    insz = document["components"]["schemas"]["NotificationIn"]["properties"]["insz"]
+    assert insz["format"] == "insz"
+    pattern = re.compile(insz["pattern"])
+    assert pattern.match("85073003328") and pattern.match("85.07.30-033.28") and pattern.match("85--07--30--033--28")
+    assert (
+        not pattern.match("85/07/30/033/28") and not pattern.match("8507300332") and not pattern.match("BE85073003328")
+    )
+    recipients = document["paths"]["/api/v1/notifications/bulk"]["post"]["requestBody"]["content"]
+    assert recipients["application/json"]["schema"]["properties"]["recipients"]["items"]["format"] == "insz"
+
+
+def test_an_insz_in_another_form_than_declared_is_refused_with_422(client, auth_headers):
+    body = {"insz": "85/07/30/033/28", "message": "Hallo", "ipdc_product": "1234"}
+    response = client.post("/api/v1/notifications", body, content_type="application/json", **auth_headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "insz"

@@ -74,7 +74,7 @@ def test_requests_without_a_valid_token_are_limited_per_address(client, db):
 @override_settings(API_RATE_LIMIT_PER_MINUTE=3)
 def test_a_refused_body_counts_against_the_limit(client, auth_headers):
     for _ in range(3):
-        client.post("/api/v1/contact-persons", "x", content_type="text/plain", **auth_headers)
+        client.post("/api/v1/notifications", "x", content_type="text/plain", **auth_headers)
 
     assert client.get("/api/v1/me", **auth_headers).status_code == 429
 

@@ -16,7 +16,7 @@ from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 
-TABLES = ("audit_auditevent", "audit_auditleaf", "audit_treehead")
+TABLES = ("audit_auditevent", "audit_auditleaf", "audit_treehead", "audit_auditnode")
 TESTER = Actor(kind="system", id="audit-tests", agency_id=None)
 
 

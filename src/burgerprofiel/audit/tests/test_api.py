@@ -277,13 +277,13 @@ def test_a_refused_token_request_is_audited_with_its_request_id(client, agency):
 
 def test_a_write_event_carries_the_request_id_of_the_write(client, agency, auth_headers):
     response = client.post(
-        "/api/v1/contact-persons",
-        {"name": "An Peeters", "email": "an@example.be", "role": "DPO"},
+        "/api/v1/notifications",
+        {"insz": "85073003328", "message": "Uw dossier is afgerond.", "ipdc_product": "1502"},
         content_type="application/json",
         **auth_headers,
     )
-    assert response.status_code == 201, response.content
-    event = AuditEvent.objects.get(action="contact_person.added")
+    assert response.status_code == 202, response.content
+    event = AuditEvent.objects.get(action="notification.created")
     assert event.request_id == response["X-Request-ID"]
 
 

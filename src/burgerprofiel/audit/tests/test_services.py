@@ -5,6 +5,7 @@ import io
 import itertools
 import json
 from datetime import UTC, timedelta
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -17,6 +18,7 @@ from joserfc import jws
 from joserfc.jwk import KeySet
 
 from burgerprofiel.audit import merkle
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead
 from burgerprofiel.audit.services import (
@@ -34,6 +36,7 @@ from burgerprofiel.audit.tests.factories import TESTER, record_events, skip_unle
 from burgerprofiel.common.requestid import clear_request_id, new_request_id
 from burgerprofiel.crypto import signing
 from burgerprofiel.crypto.models import SigningKey
+from burgerprofiel.dossiers.models import Dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +66,8 @@ def _call_audit(*args: str) -> dict:
 def test_an_event_hashes_its_fields_as_an_rfc_9162_leaf_over_canonical_json():
     event = audit_record(
         actor=Actor(kind="agency_client", id="client-1", agency_id=7, order_version_id=3),
-        action="dossier.read",
-        object_type="dossiers.Dossier",
+        action=AuditAction.DOSSIER_VIEWED,
+        target=Dossier,
         object_id=42,
         purpose="opvolging dossier",
         detail={"b": 2, "a": "é"},
@@ -75,7 +78,7 @@ def test_an_event_hashes_its_fields_as_an_rfc_9162_leaf_over_canonical_json():
         "actor_id": "client-1",
         "agency_id": 7,
         "order_version_id": 3,
-        "action": "dossier.read",
+        "action": "dossier.viewed",
         "outcome": "success",
         "object_type": "dossiers.Dossier",
         "object_id": "42",
@@ -171,7 +174,7 @@ def test_an_event_with_over_long_fields_is_stored_cut_to_size_and_still_verifies
     event = audit_record(
         actor=Actor(kind="agency_client", id="c" * 300),
         action="x" * 300,
-        object_type="t" * 300,
+        target=SimpleNamespace(_meta=SimpleNamespace(label="t" * 300)),
         object_id="9" * 300,
         purpose="p" * 300,
     )

@@ -18,10 +18,12 @@ from django.template.response import TemplateResponse
 from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.agencies.services import (
     ORDER_FIELDS,
+    ORDER_TRANSITIONS,
     agency_onboard,
     api_client_create,
     processing_order_change,
     processing_order_create,
+    processing_order_transition,
 )
 from burgerprofiel.backoffice.admin.base import (
     AuditedModelAdmin,
@@ -38,15 +40,11 @@ from burgerprofiel.backoffice.admin.forms import (
     ProcessingOrderForm,
     SuspendForm,
 )
-from burgerprofiel.backoffice.services import (
-    api_client_secret_rotate,
-    processing_order_resume_suspended,
-    processing_order_suspend_active,
-)
+from burgerprofiel.backoffice.services import api_client_secret_rotate
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
 
-SECRET_ONCE = "Dit geheim wordt maar één keer getoond"
+SECRET_ONCE = "Dit geheim wordt maar één keer getoond"  # noqa: S105 - a Dutch sentence shown to the operator, not a password
 
 
 def _with_current_version(queryset: QuerySet[ProcessingOrder]) -> QuerySet[ProcessingOrder]:
@@ -323,7 +321,7 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
     search_fields = ["agency__name", "agency__kbo"]
     list_select_related = ["agency"]
     inlines = [VersionInline]
-    actions = ["suspend_orders", "resume_orders"]
+    actions = ["activate_orders", "suspend_orders", "resume_orders"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessingOrder]:
         return _with_current_version(super().get_queryset(request))
@@ -419,26 +417,30 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
             }
             request.current_app = self.admin_site.name
             return TemplateResponse(request, "backoffice/order_suspend.html", context)
-        reason = form.cleaned_data["reason"]
-        for order in queryset:
-            try:
-                with transaction.atomic():
-                    version = processing_order_suspend_active(order=order, reason=reason, actor=request_actor(request))
-                    self.audit(request, order, "suspended", fields=["state", "state_reason"])
-            except ApplicationError as error:
-                self.message_user(request, error.detail, messages.WARNING)
-                continue
-            self.message_user(request, f"{order} is opgeschort (versie {version.number}).", messages.SUCCESS)
+        self._transition(request, queryset, "suspend", audit_verb="suspended", reason=form.cleaned_data["reason"])
         return None
 
     @admin.action(description="Hervatten (opschorting opheffen)", permissions=["change"])
     def resume_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> None:
+        self._transition(request, queryset, "resume", audit_verb="resumed")
+
+    @admin.action(description="Activeren (een ontwerp laten ingaan)", permissions=["change"])
+    def activate_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> None:
+        self._transition(request, queryset, "activate", audit_verb="activated")
+
+    def _transition(
+        self, request: HttpRequest, queryset: QuerySet[ProcessingOrder], verb: str, *, audit_verb: str, reason: str = ""
+    ) -> None:
+        """Each selected order through the state machine (agencies.services); a refusal is a warning."""
         for order in queryset:
             try:
                 with transaction.atomic():
-                    version = processing_order_resume_suspended(order=order, actor=request_actor(request))
-                    self.audit(request, order, "resumed", fields=["state", "state_reason"])
+                    version = processing_order_transition(
+                        order=order, verb=verb, actor=request_actor(request), reason=reason
+                    )
+                    self.audit(request, order, audit_verb, fields=["state", "state_reason"])
             except ApplicationError as error:
                 self.message_user(request, error.detail, messages.WARNING)
                 continue
-            self.message_user(request, f"{order} is hervat (versie {version.number}).", messages.SUCCESS)
+            label = ORDER_TRANSITIONS[verb].label
+            self.message_user(request, f"{order} is {label} (versie {version.number}).", messages.SUCCESS)

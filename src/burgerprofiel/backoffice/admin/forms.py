@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 
-from burgerprofiel.agencies.catalogue import CATEGORIES, DEFAULT_RETENTION_DAYS, Component
+from burgerprofiel.agencies.catalogue import CATEGORIES, DEFAULT_RETENTION_DAYS, Component, is_built
 from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.agencies.services import (
     components_validate,
@@ -34,8 +34,11 @@ ORDER_FORM_FIELDS = (
 
 
 def _components_field() -> forms.MultipleChoiceField:
+    # Only what is built can be ordered (catalogue.BUILT_COMPONENTS); components_validate says so too.
     return forms.MultipleChoiceField(
-        label="componenten", choices=Component.choices, widget=forms.CheckboxSelectMultiple
+        label="componenten",
+        choices=lambda: [(value, label) for value, label in Component.choices if is_built(value)],
+        widget=forms.CheckboxSelectMultiple,
     )
 
 

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.be import nn
 
+from burgerprofiel.audit.keys import data_key_destroy
 from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.selectors import citizen_by_insz
@@ -13,7 +14,7 @@ from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.conftest import TEST_ACTOR
 from burgerprofiel.crypto.fields import UNREADABLE
-from burgerprofiel.crypto.services import data_key_destroy, forget_cached_keys
+from burgerprofiel.crypto.services import forget_cached_keys
 
 pytestmark = pytest.mark.django_db
 

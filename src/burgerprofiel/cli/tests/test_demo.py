@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -24,3 +25,70 @@ def test_demo_seed_is_repeatable_and_gives_the_first_demo_citizen_two_dossiers()
     dossiers = list(dossiers_for_citizen(citizen=citizen))
     assert len(dossiers) == 2
     assert dossiers[0].action_needed  # the dossier waiting for the citizen comes first
+
+
+def test_demo_seed_lets_a_demo_citizen_report_an_error_and_request_a_service():
+    from burgerprofiel.agencies.selectors import current_order_version
+    from burgerprofiel.citizens.selectors import citizen_by_insz
+    from burgerprofiel.cli.management.commands.demo import DEMO_CITIZENS
+    from burgerprofiel.corrections.selectors import error_reports_accepted_by
+    from burgerprofiel.service_requests.selectors import requestable_services_offered
+    from burgerprofiel.service_requests.services import service_request_submit
+
+    call_command("demo", "seed", stdout=io.StringIO())
+    call_command("demo", "seed", stdout=io.StringIO())
+    agency = Agency.objects.get()
+    assert error_reports_accepted_by(agency_ids={agency.pk}) == {agency.pk}
+    (form,) = requestable_services_offered()
+    request = service_request_submit(
+        citizen=citizen_by_insz(insz=DEMO_CITIZENS[0]),
+        service=form,
+        answers={
+            "nummerplaat": "1-ABC-123",
+            "startdatum": "2026-12-01",
+            "voertuig": "Personenwagen",
+            "aantal_bewoners": 2,
+            "akkoord": True,
+        },
+        applicant_name="An Peeters",
+    )
+    assert request.service == form
+    assert current_order_version(agency_id=agency.pk).number == 1  # a fresh seed needs no second version
+
+
+def test_demo_seed_adds_the_new_components_to_an_agency_seeded_before_them():
+    from burgerprofiel.agencies.selectors import current_order_version
+    from burgerprofiel.agencies.services import processing_order_change
+    from burgerprofiel.conftest import TEST_ACTOR
+
+    call_command("demo", "seed", stdout=io.StringIO())
+    agency = Agency.objects.get()
+    version = current_order_version(agency_id=agency.pk)
+    before = ["uw_gegevens", "attesten", "dosis", "notificaties", "contactvoorkeuren"]
+    processing_order_change(
+        order=version.order,
+        actor=TEST_ACTOR,
+        note="as before issue 12",
+        components=before,
+        data_categories={c: v for c, v in version.data_categories.items() if c in before},
+        retention_days={c: v for c, v in version.retention_days.items() if c in before},
+    )
+    call_command("demo", "seed", stdout=io.StringIO())
+    components = current_order_version(agency_id=agency.pk).components
+    assert "foutmeldingen" in components and "aanvragen" in components
+
+
+def test_demo_seed_registers_the_demo_receiver_once_and_keeps_its_secret(settings, tmp_path):
+    from burgerprofiel.webhooks.models import Endpoint
+
+    settings.VAR_DIR = tmp_path
+    url = "http://127.0.0.1:8003/webhooks"
+    call_command("demo", "seed", "--webhook-url", url, stdout=io.StringIO())
+    kept = json.loads((tmp_path / "demo-webhook.json").read_text())
+    call_command("demo", "seed", "--webhook-url", url, stdout=io.StringIO())
+    assert json.loads((tmp_path / "demo-webhook.json").read_text()) == kept
+    endpoint = Endpoint.objects.get()
+    assert (str(endpoint.pk), endpoint.url, kept["secret"][:6]) == (kept["endpoint_id"], url, "whsec_")
+    assert {"foutmelding.ingediend", "aanvraag.ingediend"} <= set(endpoint.event_types)
+    call_command("demo", "seed", "--webhook-url", "http://127.0.0.1:9003/webhooks", stdout=io.StringIO())
+    assert Endpoint.objects.get(state=Endpoint.State.ACTIVE).url == "http://127.0.0.1:9003/webhooks"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
+import re
 import sys
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from burgerprofiel.api.routers import agency as api_module
+from burgerprofiel.api.routers import notifications as api_module
 from burgerprofiel.common.logging import JsonFormatter
 from burgerprofiel.common.redaction import redact
 
@@ -18,6 +22,9 @@ PERSONAL_DATA = [
     ("85073003328", "[insz]"),
     ("85.07.30-033.28", "[insz]"),
     ("850730 033 28", "[insz]"),
+    ("85--07--30--033--28", "[insz]"),  # the INSZ validator drops any number of separators
+    ("8 5 0 7 3 0 0 3 3 2 8", "[insz]"),
+    (" 85.07.30.033.28 ", " [insz] "),
     ("jan.peeters@opgroeien.be", "[email]"),
     ("jürgen.müller@voorbeeld.be", "[email]"),
     ("BE71 0961 2345 6769", "[iban]"),
@@ -131,17 +138,18 @@ def captured_log():
 
 
 @pytest.mark.django_db
-def test_posting_a_contact_person_leaves_no_email_or_phone_in_any_log_line(client, auth_headers, captured_log):
-    body = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO", "phone": "+32 470 12 34 56"}
+def test_posting_a_notification_leaves_no_insz_or_message_text_in_any_log_line(client, auth_headers, captured_log):
+    # The contact-person POST that served here is gone (issue 11 item 10): a melding carries an INSZ
+    # and a free text, the two things a log must never hold.
+    body = {"insz": "85.07.30-033.28", "message": "Uw premie van Jan Peeters is goedgekeurd.", "ipdc_product": "1502"}
     response = client.post(
-        "/api/v1/contact-persons",
+        "/api/v1/notifications",
         body,
         content_type="application/json",
         HTTP_X_REQUEST_ID="agency-run-0001",
         **auth_headers,
     )
-    assert response.status_code == 201, response.content
-    assert response.json()["email"] == "jan.peeters@opgroeien.be"  # it was there to be leaked
+    assert response.status_code == 202, response.content
 
     lines = captured_log.lines()
     request_lines = [line for line in lines if line["request_id"] == "agency-run-0001"]
@@ -149,9 +157,8 @@ def test_posting_a_contact_person_leaves_no_email_or_phone_in_any_log_line(clien
     assert any(line["logger"] == "django.db.backends" for line in request_lines)  # the SQL was logged too
     for line in lines:
         raw = json.dumps(line, ensure_ascii=False)
-        assert "jan.peeters" not in raw
-        assert "opgroeien.be" not in raw
-        assert "470 12 34 56" not in raw
+        assert "85073003328" not in raw and "85.07.30-033.28" not in raw
+        assert "premie" not in raw
         assert "Peeters" not in raw  # names have no pattern to mask: they must simply never be logged
 
 
@@ -162,10 +169,10 @@ def test_every_log_line_written_while_answering_a_request_carries_its_request_id
     def explode(**kwargs):
         raise RuntimeError("kapot")
 
-    monkeypatch.setattr(api_module, "contact_person_add", explode)
-    body = {"name": "Jan Peeters", "email": "jan.peeters@opgroeien.be", "role": "DPO"}
+    monkeypatch.setattr(api_module, "notification_create", explode)
+    body = {"insz": "85073003328", "message": "Uw dossier is afgerond.", "ipdc_product": "1502"}
     response = client.post(
-        "/api/v1/contact-persons",
+        "/api/v1/notifications",
         body,
         content_type="application/json",
         HTTP_X_REQUEST_ID="agency-run-0002",
@@ -178,3 +185,28 @@ def test_every_log_line_written_while_answering_a_request_carries_its_request_id
     assert {line["message"] for line in lines} >= {"unexpected error in the agency API", "request"}
     assert any(line["logger"] == "django.db.backends" for line in lines)
     assert {line["request_id"] for line in lines} == {"agency-run-0002"}
+
+
+def _valid_insz(born: dt.date, serial: int) -> str:
+    first = f"{born:%y%m%d}{serial:03d}"
+    base = int(("2" if born.year >= 2000 else "") + first)
+    return f"{first}{97 - base % 97:02d}"
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    born=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2025, 12, 31)),
+    serial=st.integers(min_value=1, max_value=997),
+    separators=st.lists(st.sampled_from(["", "", " ", ".", "-", "--", " . ", "-.", "  "]), min_size=12, max_size=12),
+    before=st.sampled_from(["", "INSZ ", "dossier 42 van ", "/api/v1/preferences/"]),
+    after=st.sampled_from(["", " gezien", " 7", ".", "?page=0"]),
+)
+def test_every_form_the_insz_validator_accepts_is_masked(born, serial, separators, before, after):
+    from burgerprofiel.citizens.insz import insz_normalise
+
+    insz = _valid_insz(born, serial)
+    form = separators[0] + "".join(d + s for d, s in zip(insz, separators[1:], strict=True))
+    assert insz_normalise(form) == insz  # the validator takes it, so the logs must not show it
+    redacted = redact(before + form + after)
+    assert insz not in re.sub(r"[ .-]", "", redacted)
+    assert "[insz]" in redacted or "[phone]" in redacted  # "00..." (born in 2000) also reads as a phone number

@@ -66,9 +66,9 @@ def test_metrics_count_requests_by_route_not_by_raw_path(client, auth_headers):
 
 
 def test_a_request_refused_by_a_guard_is_counted_under_its_route(client, auth_headers):
-    client.post("/api/v1/contact-persons", "x", content_type="text/plain", **auth_headers)
+    client.post("/api/v1/notifications", "x", content_type="text/plain", **auth_headers)
     labels = [s.labels for s in _requests_total(client)]
-    assert {"method": "POST", "route": "api/v1/contact-persons", "status": "415"} in labels
+    assert {"method": "POST", "route": "api/v1/notifications", "status": "415"} in labels
 
 
 def test_paths_that_match_no_route_share_one_label(client):

@@ -14,7 +14,7 @@ def _responses(client, auth_headers):
         "api 401": client.get("/api/v1/me"),
         "api 404": client.get("/api/v1/no-such-thing", **auth_headers),
         "api 415 (refused before any view)": client.post(
-            "/api/v1/contact-persons", "x", content_type="text/plain", **auth_headers
+            "/api/v1/notifications", "x", content_type="text/plain", **auth_headers
         ),
         "openapi": client.get("/api/v1/openapi.json"),
         "docs": client.get("/api/v1/docs"),

@@ -60,6 +60,20 @@ def test_production_refuses_to_start_without(missing, tmp_path):
     assert missing in result.stderr
 
 
+def test_production_refuses_to_start_without_a_metrics_token(tmp_path, monkeypatch):
+    """Behind the reverse proxy every scrape comes from the proxy's address: /metrics needs credentials."""
+    monkeypatch.setattr(sys.modules[__name__], "_other_secrets", lambda: {**_secrets(), "METRICS_TOKEN": ""})
+    result = _start(COMPLETE, tmp_path)
+    assert result.returncode != 0
+    assert "METRICS_TOKEN" in result.stderr
+
+
+def _secrets() -> dict[str, str]:
+    from burgerprofiel.conf.env import REGISTRY
+
+    return {name: "z" * 40 for name, var in REGISTRY.items() if var.secret and name not in COMPLETE}
+
+
 def test_production_refuses_debug(tmp_path):
     result = _start({**COMPLETE, "DEBUG": "true"}, tmp_path)
     assert result.returncode != 0

@@ -10,12 +10,13 @@ from django.test import override_settings
 
 from burgerprofiel.agencies.models import Agency, ContactPerson
 from burgerprofiel.agencies.services import contact_person_add
+from burgerprofiel.audit.keys import data_key_destroy
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import TEST_ACTOR
 from burgerprofiel.crypto import keyring, signing
 from burgerprofiel.crypto.fields import UNREADABLE, Sealers, blind_index, encrypted_field, key_id_of
 from burgerprofiel.crypto.models import DataKey, SigningKey
-from burgerprofiel.crypto.services import data_key_destroy, data_keys_rewrap, forget_cached_keys
+from burgerprofiel.crypto.services import data_keys_rewrap, forget_cached_keys
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ import json
 import pytest
 from joserfc.jwk import KeySet
 
+from burgerprofiel.audit import keys
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_seal_all, audit_verify
 from burgerprofiel.conftest import TEST_ACTOR, token_with_assertion
@@ -16,13 +17,13 @@ pytestmark = pytest.mark.django_db
 def test_after_rotation_the_new_key_signs_and_old_tokens_still_verify_until_retired(client, agency):
     old_token = token_with_assertion(client, agency).json()["access_token"]
     old_kid = signing.current_signing_key().kid
-    new = signing.signing_key_rotate(actor=TEST_ACTOR)
+    new = keys.signing_key_rotate(actor=TEST_ACTOR)
     new_token = token_with_assertion(client, agency).json()["access_token"]
     assert json.loads(__import__("base64").urlsafe_b64decode(new_token.split(".")[0] + "=="))["kid"] == new.kid
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {old_token}").status_code == 200
     assert {k["kid"] for k in client.get("/oauth/jwks").json()["keys"]} == {old_kid, new.kid}
 
-    signing.signing_key_retire(kid=old_kid, actor=TEST_ACTOR)
+    keys.signing_key_retire(kid=old_kid, actor=TEST_ACTOR)
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {old_token}").status_code == 401
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {new_token}").status_code == 200
     assert {k["kid"] for k in client.get("/oauth/jwks").json()["keys"]} == {new.kid}
@@ -32,8 +33,8 @@ def test_after_rotation_the_new_key_signs_and_old_tokens_still_verify_until_reti
 def test_tree_heads_signed_by_a_retired_key_still_verify_and_its_key_stays_published(client, agency):
     audit_seal_all()
     old_kid = signing.current_signing_key().kid
-    signing.signing_key_rotate(actor=TEST_ACTOR)
-    signing.signing_key_retire(kid=old_kid, actor=TEST_ACTOR)
+    keys.signing_key_rotate(actor=TEST_ACTOR)
+    keys.signing_key_retire(kid=old_kid, actor=TEST_ACTOR)
     token_with_assertion(client, agency)
     audit_seal_all()
     assert audit_verify().ok
@@ -46,7 +47,7 @@ def test_tree_heads_signed_by_a_retired_key_still_verify_and_its_key_stays_publi
 def test_the_only_active_key_cannot_be_retired(agency):
     only = signing.current_signing_key()
     with pytest.raises(Exception) as error:
-        signing.signing_key_retire(kid=only.kid, actor=TEST_ACTOR)
+        keys.signing_key_retire(kid=only.kid, actor=TEST_ACTOR)
     assert "enige actieve sleutel" in str(error.value)
 
 

@@ -114,15 +114,11 @@ def dosis_errors(raw_errors: Iterable[dict[str, Any]], *, strip: int = 0) -> lis
     return result
 
 
-def dosis_upload_parse(raw: bytes | str) -> DossierUploadIn:
-    """One upload from JSON text, or ``DosisValidationError`` in DOSIS's format."""
+def dosis_upload_storable(upload: DossierUploadIn) -> None:
+    """``DosisValidationError`` when a field the upload keeps holds a NUL or a lone surrogate (no
+    database stores those; the fields DOSIS ignores may hold anything)."""
     try:
-        upload = DossierUploadIn.model_validate_json(raw)
-    except PydanticValidationError as exc:
-        raise DosisValidationError(dosis_errors([dict(e) for e in exc.errors(include_input=False)])) from None
-    try:
-        if may_hold_unstorable(raw if isinstance(raw, bytes) else raw.encode()):
-            check_storable(upload.model_dump(mode="json"))
+        check_storable(upload.model_dump(mode="json"))
     except UnstorableText:
         raise DosisValidationError(
             [
@@ -134,6 +130,16 @@ def dosis_upload_parse(raw: bytes | str) -> DossierUploadIn:
                 }
             ]
         ) from None
+
+
+def dosis_upload_parse(raw: bytes | str) -> DossierUploadIn:
+    """One upload from JSON text, or ``DosisValidationError`` in DOSIS's format."""
+    try:
+        upload = DossierUploadIn.model_validate_json(raw)
+    except PydanticValidationError as exc:
+        raise DosisValidationError(dosis_errors([dict(e) for e in exc.errors(include_input=False)])) from None
+    if may_hold_unstorable(raw if isinstance(raw, bytes) else raw.encode()):
+        dosis_upload_storable(upload)
     return upload
 
 

@@ -32,6 +32,7 @@ from django.db import IntegrityError, connection, transaction
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_event_build, audit_events_append, audit_record
 from burgerprofiel.crypto.fields import encrypted_field
@@ -147,9 +148,9 @@ def _orders_allowing(batch: list[Claimed]) -> list[Claimed]:
             ids = [u.pk for u in uploads]
             audit_record(
                 actor=actor,
-                action="dossier.upload_failed",
+                action=AuditAction.DOSSIER_UPLOAD_FAILED,
                 outcome="failure",
-                object_type="dossiers.DossierUpload",
+                target=DossierUpload,
                 detail={"reason": refused.reason, "uploads": ids},
             )
             uploads_finish(ids, state=DossierUpload.State.FAILED, outcome="failed", errors=[reason])
@@ -178,10 +179,10 @@ def _read_back(batch: list[Claimed]) -> list[tuple[Claimed, FilingValues]]:
 def _failed_event(upload: Claimed, reason: str) -> AuditEvent:
     return audit_event_build(
         actor=actor_of(upload),
-        action="dossier.upload_failed",
+        action=AuditAction.DOSSIER_UPLOAD_FAILED,
         outcome="failure",
-        object_type="dossiers.DossierUpload",
-        object_id=str(upload.pk),
+        target=DossierUpload,
+        object_id=upload.pk,
         detail={"reason": reason},
     )
 

@@ -20,13 +20,14 @@ from django.db import connection
 from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_event_build
 from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.common.copy import copy_rows
 from burgerprofiel.crypto.fields import blind_index
-from burgerprofiel.dossiers.models import DossierOwner, DossierStatusChange, DossierUpload, Phase
+from burgerprofiel.dossiers.models import Dossier, DossierOwner, DossierStatusChange, DossierUpload, Phase
 from burgerprofiel.dossiers.schemas import RAADPLEGER, DossierUploadIn
 
 
@@ -69,9 +70,9 @@ def processed_event(actor: Actor, *, outcome: str, filed: Sequence[tuple[int, in
     batch is covered at one event per client and outcome, and an upload filed alone gets the same event."""
     return audit_event_build(
         actor=actor,
-        action="dossier.upload_processed",
-        object_type="dossiers.Dossier",
-        object_id=str(filed[0][0]) if len(filed) == 1 else "",
+        action=AuditAction.DOSSIER_UPLOAD_PROCESSED,
+        target=Dossier,
+        object_id=filed[0][0] if len(filed) == 1 else "",
         detail={
             "outcome": outcome,
             "count": len(filed),

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_counted, audit_event_build, audit_insert_per_row
 from burgerprofiel.common.copy import copy_rows, next_ids
@@ -63,8 +64,8 @@ def _accepted_event(caller: Caller, *, object_id: str = "", detail: dict[str, An
     """The acceptance event, built alike for a single upload and a bulk request."""
     return audit_event_build(
         actor=caller.actor,
-        action="dossier.upload_accepted",
-        object_type="dossiers.DossierUpload",
+        action=AuditAction.DOSSIER_UPLOAD_ACCEPTED,
+        target=DossierUpload,
         object_id=object_id,
         detail=detail,
     )
@@ -165,7 +166,7 @@ def _single_statement(prepared: PreparedUpload) -> tuple[str, list[Any]]:
     values = _row_values(caller, prepared.queued, source_id=None, now=prepared.received_at, ref=prepared.ref)
     select = ", ".join("source.id" if column == "source_id" else "%s" for column in _COLUMNS)
     sql = (
-        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s), "  # noqa: S608
+        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s), "  # noqa: S608 - table names from the models; values are parameters
         f"queued AS (INSERT INTO {table} ({', '.join(_COLUMNS)}) SELECT {select} FROM source RETURNING id), "
         f"audited AS ({audit_sql}) "
         "SELECT id FROM queued"

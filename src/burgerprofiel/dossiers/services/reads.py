@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.dossiers.models import Dossier
@@ -23,8 +24,8 @@ def dossier_list_view_record(*, citizen: Any, dossiers: Iterable[Dossier], detai
     for agency_id, count in shown.items() or [(None, 0)]:
         audit_record(
             actor=citizen_actor(citizen),
-            action="dossier.list_viewed",
+            action=AuditAction.DOSSIER_LIST_VIEWED,
             agency_id=agency_id,
-            object_type="dossiers.Dossier",
+            target=Dossier,
             detail={**detail, "count": count},
         )

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS
 from burgerprofiel.agencies.selectors import current_order_version
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import SYSTEM, Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
@@ -34,7 +35,9 @@ def dossier_delete(*, caller: Caller, bron: str, number: str) -> None:
         dossier = Dossier.objects.select_for_update(of=("self",)).filter(source_id=source.pk, number=number).first()
         if dossier is None:
             raise NotFound("Dit dossier bestaat niet.")
-        _dossier_erase(dossier=dossier, actor=caller.actor, action="dossier.deleted", detail={"reason": "agency"})
+        _dossier_erase(
+            dossier=dossier, actor=caller.actor, action=AuditAction.DOSSIER_DELETED, detail={"reason": "agency"}
+        )
 
 
 def dosis_retention_days(*, agency_id: int) -> int:
@@ -66,7 +69,7 @@ def dossiers_purge_expired(*, now: dt.datetime | None = None, batch_size: int | 
                     _dossier_erase(
                         dossier=dossier,
                         actor=Actor(kind=SYSTEM.kind, id=SYSTEM.id, agency_id=agency_id),
-                        action="dossier.purged",
+                        action=AuditAction.DOSSIER_PURGED,
                         detail={
                             "reason": "retention",
                             "retention_days": days,
@@ -79,7 +82,7 @@ def dossiers_purge_expired(*, now: dt.datetime | None = None, batch_size: int | 
     return purged
 
 
-def _dossier_erase(*, dossier: Dossier, actor: Actor, action: str, detail: dict[str, Any]) -> None:
+def _dossier_erase(*, dossier: Dossier, actor: Actor, action: AuditAction, detail: dict[str, Any]) -> None:
     """Remove a dossier with everything that names it; the audit event keeps only ids and dates."""
     dossier_id = dossier.pk
     DossierUpload.objects.filter(source_id=dossier.source_id, dossier_number=dossier.number).delete()
@@ -88,7 +91,7 @@ def _dossier_erase(*, dossier: Dossier, actor: Actor, action: str, detail: dict[
         actor=actor,
         action=action,
         agency_id=dossier.agency_id,
-        object_type="dossiers.Dossier",
-        object_id=str(dossier_id),
+        target=Dossier,
+        object_id=dossier_id,
         detail={"source_id": dossier.source_id, **detail},
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound, ValidationError
@@ -33,10 +34,9 @@ def dosis_source_register(*, agency: Agency, uri: str, actor: Actor) -> DosisSou
         source = DosisSource.objects.create(agency=agency, uri=uri)
         audit_record(
             actor=actor,
-            action="dosis_source.registered",
+            action=AuditAction.DOSIS_SOURCE_REGISTERED,
             agency_id=agency.pk,
-            object_type="dossiers.DosisSource",
-            object_id=str(source.pk),
+            target=source,
             detail={"uri": uri},
         )
     return source

@@ -406,3 +406,22 @@ def test_an_upload_reads_its_client_and_order_once_and_is_queued_in_one_statemen
     if connection.vendor == "postgresql":
         # The client with its order versions; then source check, queue row and audit event together.
         assert len(queries) == 2, [q["sql"][:120] for q in queries]
+
+
+def test_an_upload_with_a_nul_character_is_refused_in_dosis_format_and_stores_nothing(
+    client: Client, agency_headers: dict[str, str]
+) -> None:
+    # Found by schemathesis on PostgreSQL: the NUL reached the database and the upload answered 500.
+    before = counts()
+    body = {
+        "Identificatie": {"Bron": BRON, "DossierNummer": "D-1"},
+        "UploadId": "U\u00001",
+        "Naam": "Groeipakket",
+        "WijzigingsDatum": "2026-01-05T10:00:00+01:00",
+        "Status": {"VlaamsCode": "ontvangen", "VlaamsFase": "Behandeling"},
+        "Agenten": [{"Identificatie": "85073003328", "Toegangsrechten": [{"Code": "Raadpleger"}]}],
+    }
+    response = client.post("/api/v2/dosis/dossiers", body, content_type="application/json", **agency_headers)
+    body = assert_dosis_400(response, None)
+    assert body["errors"][0]["code"] == "text_unstorable"
+    assert counts() == before

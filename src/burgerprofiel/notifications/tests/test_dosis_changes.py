@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import TEST_ACTOR, login_citizen
 from burgerprofiel.dossiers.models import DossierStatusChange
 from burgerprofiel.dossiers.tests.conftest import PARENT_1, PARENT_2, full_payload, status
@@ -70,6 +71,8 @@ def test_an_agency_without_notificaties_in_its_order_sends_no_meldingen(client, 
     assert upload(full_payload()).status_code == 200
     assert Notification.objects.count() == 0
     assert not DossierStatusChange.objects.filter(processed_at__isnull=True).exists()
+    # Not ordering meldingen is the agency's choice, not a refused call: no refusal in its trail.
+    assert not AuditEvent.objects.filter(action="order_check.refused").exists()
 
 
 def test_the_consumer_turns_pending_changes_into_meldingen_in_batches(client, upload):

@@ -232,3 +232,52 @@ def test_api_refuses_a_request_without_token(client, agency):
 def test_an_assertion_whose_exp_is_not_a_finite_number_is_refused_not_a_500(client, agency):
     _assert_problem_401(token_with_assertion(client, agency, exp=float("nan")))
     assert _refusals("no_exp") == 1
+
+
+class _CountingHasher:
+    """argon2's PasswordHasher, counting verifications and the hash parameters each one used."""
+
+    def __init__(self, real):
+        self.real = real
+        self.verified: list[str] = []
+
+    def verify(self, stored: str, secret: str) -> bool:
+        self.verified.append(stored.rsplit("$", 2)[0])  # "$argon2id$v=19$m=...,t=...,p=..." without salt and hash
+        return self.real.verify(stored, secret)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def _basic(client_id: str, secret: str) -> dict[str, str]:
+    import base64
+
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+def test_an_unknown_client_id_costs_the_same_argon2_work_as_a_wrong_secret(client, agency, monkeypatch):
+    from burgerprofiel.agencies import services as agency_services
+
+    hasher = _CountingHasher(agency_services._hasher)
+    monkeypatch.setattr(agency_services, "_hasher", hasher)
+
+    wrong_secret = post_form(client, {"grant_type": "client_credentials"}, **_basic(agency.client_id, "wrong"))
+    unknown = post_form(client, {"grant_type": "client_credentials"}, **_basic("bp-nobody", "wrong"))
+
+    assert _assert_problem_401(wrong_secret)["detail"] == _assert_problem_401(unknown)["detail"]
+    assert len(hasher.verified) == 2  # one verification each, the unknown client's against a stand-in hash
+    assert hasher.verified[0] == hasher.verified[1]  # with the same argon2 parameters
+    assert _refusals("bad_secret") == 1
+    assert _refusals("unknown_client") == 1
+
+
+def test_a_client_without_a_secret_costs_an_argon2_verification_and_is_refused(client, agency, monkeypatch):
+    from burgerprofiel.agencies import services as agency_services
+    from burgerprofiel.agencies.models import ApiClient
+
+    ApiClient.objects.filter(client_id=agency.client_id).update(secret_hash="")
+    hasher = _CountingHasher(agency_services._hasher)
+    monkeypatch.setattr(agency_services, "_hasher", hasher)
+
+    _assert_problem_401(post_form(client, {"grant_type": "client_credentials"}, **_basic(agency.client_id, "")))
+    assert len(hasher.verified) == 1

@@ -7,9 +7,7 @@ page go to var/test-artifacts/.
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,13 +20,10 @@ from burgerprofiel.personal_data.devpeers import DemoServer, Spec
 from burgerprofiel.personal_data.tests.factories import make_pull_agency, register
 from burgerprofiel.portal.tests.conftest import REPO
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after each test would otherwise also remove what migrations put in
+# the database (the back-office roles), and every later test would run without it.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ARTIFACTS = REPO / "var" / "test-artifacts"
-SOURCE_TIMEOUT = 2.0  # the default per-source timeout
-
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls the test and its
-# fixtures make there are still plain synchronous calls, so Django's async guard is lifted.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
@@ -81,11 +76,10 @@ def test_a_citizen_logs_in_sees_their_data_and_certificates_and_logs_out(
     expect(page.get_by_role("heading", name="Wat vraagt uw aandacht")).to_be_visible()
     check(page, "overzicht")
 
-    started = time.perf_counter()
+    # One source hangs: the page still comes, with that source's part marked unavailable (no
+    # wall-clock bound here; the pull's own tests check that the timeout is applied).
     page.get_by_role("navigation").get_by_role("link", name="Uw gegevens").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Uw gegevens")
-    elapsed = time.perf_counter() - started
-    assert elapsed < SOURCE_TIMEOUT + 0.5, f"page took {elapsed:.2f} s"
     expect(page.get_by_text("Gezinssamenstelling")).to_be_visible()
     expect(page.get_by_text("Tijdelijk niet beschikbaar.")).to_be_visible()
     expect(page.get_by_role("link", name="Naar het loket van Agentschap Opgroeien")).to_have_attribute(

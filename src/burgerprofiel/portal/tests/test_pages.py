@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.conftest import OnboardedAgency, login_citizen
 
 AN = "85073003328"
@@ -19,9 +21,9 @@ pytestmark = pytest.mark.django_db
 def _read_by(agency: OnboardedAgency, citizen_pk: int, purpose: str = "Dossier opvolgen") -> None:
     audit_record(
         actor=Actor(kind="agency_client", id=agency.client_id, agency_id=agency.agency_id),
-        action="dossiers.read",
-        object_type="citizens.Citizen",
-        object_id=str(citizen_pk),
+        action=AuditAction.PREFERENCES_READ_BY_AGENCY,
+        target=Citizen,
+        object_id=citizen_pk,
         purpose=purpose,
     )
 
@@ -33,9 +35,8 @@ def test_the_access_log_lists_agency_and_staff_accesses_with_agency_and_purpose(
     _read_by(agency, citizen.pk, purpose="Groeipakket berekenen")
     audit_record(
         actor=Actor(kind="staff", id="7"),
-        action="backoffice.citizen_viewed",
-        object_type="citizens.Citizen",
-        object_id=str(citizen.pk),
+        action=AuditAction.BACKOFFICE_AGENCY_VIEWED,
+        target=citizen,
         purpose="Vraag van de burger",
     )
     page = client.get("/wie-bekeek-mijn-gegevens").content.decode()
@@ -43,6 +44,21 @@ def test_the_access_log_lists_agency_and_staff_accesses_with_agency_and_purpose(
     assert "Groeipakket berekenen" in page
     assert "Systeem van de instantie" in page
     assert "Medewerker van het platform" in page and "Vraag van de burger" in page
+
+
+def test_the_access_log_names_each_act_in_words_in_the_citizens_language_never_by_its_code(
+    client: Client, agency: OnboardedAgency
+) -> None:
+    citizen = login_citizen(client, AN)
+    _read_by(agency, citizen.pk)
+    dutch = client.get("/wie-bekeek-mijn-gegevens").content.decode()
+    assert "Contactvoorkeuren opgevraagd door de instantie" in dutch
+    assert "preferences.read_by_agency" not in dutch and "portal.login" not in dutch
+
+    client.cookies["bp_taal"] = "en"
+    english = client.get("/wie-bekeek-mijn-gegevens").content.decode()
+    assert "Contact preferences read by the agency" in english
+    assert "preferences.read_by_agency" not in english and "Contactvoorkeuren opgevraagd" not in english
 
 
 def test_the_access_log_never_shows_another_citizens_events(client: Client, agency: OnboardedAgency) -> None:
@@ -119,6 +135,7 @@ def test_production_sends_hsts_and_uses_secure_host_only_session_cookies(tmp_pat
         KEY_ENCRYPTION_KEYS="p1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         BLIND_INDEX_KEY="y" * 40,
         OIDC_CLIENT_SECRET="z" * 30,
+        METRICS_TOKEN="m" * 32,
         OIDC_ISSUER="https://idp.example",
         ALLOWED_HOSTS="burgerprofiel.example",
         DATABASE_URL="sqlite:///:memory:",

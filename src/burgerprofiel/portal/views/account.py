@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from burgerprofiel.audit.actors import CITIZEN_OBJECT, citizen_actor
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.actors import citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import ValidationError
@@ -98,9 +99,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     request.session[oidc.SESSION_ID_TOKEN] = session_seal(citizen, id_token)
     audit_record(
         actor=citizen_actor(citizen),
-        action="portal.login",
-        object_type=CITIZEN_OBJECT,
-        object_id=str(citizen.pk),
+        action=AuditAction.PORTAL_LOGIN,
+        target=citizen,
         purpose=_("Aanmelding"),
         detail={"acr": acr},
     )

@@ -6,11 +6,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from burgerprofiel.agencies.selectors import AgencyDataSuspended
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
+from burgerprofiel.corrections.selectors import error_reports_accepted_by
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.selectors import DossierFilter
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
+from burgerprofiel.service_requests.selectors import service_requests_for_citizen
 
 FILTER_LABELS = {DossierFilter.OPEN: "Lopend", DossierFilter.CLOSED: "Afgerond", DossierFilter.ALL: "Alle"}
 
@@ -23,6 +27,18 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         state = DossierFilter.OPEN
     dossiers = selectors.dossiers_for_citizen(citizen=citizen_of(request), state=state)
     services.dossier_list_view_record(citizen=citizen_of(request), dossiers=dossiers, detail={"filter": state})
+    # Requests the agency answered with a DOSIS dossier number (issue 12 item 3); linked to that
+    # dossier once the agency uploaded it.
+    answered = service_requests_for_citizen(citizen=citizen_of(request), with_dossier=True)
+    uploaded = {}
+    if answered:
+        every = (
+            dossiers
+            if state == DossierFilter.ALL
+            else selectors.dossiers_for_citizen(citizen=citizen_of(request), state=DossierFilter.ALL)
+        )
+        uploaded = {(d.agency_id, d.number): d.pk for d in every}
+    requests = [(r, uploaded.get((r.agency_id, r.dossier_number))) for r in answered]
     return render(
         request,
         "dossiers/list.html",
@@ -31,6 +47,8 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
             "filter": state,
             "filters": list(FILTER_LABELS.items()),
             "action_needed": [d for d in dossiers if d.action_needed],
+            "requests": requests,
+            "suspended": selectors.dossier_agencies_suspended_for_citizen(citizen=citizen_of(request)),
         },
     )
 
@@ -40,15 +58,16 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     try:
         dossier = selectors.dossier_for_citizen(citizen=citizen_of(request), dossier_id=dossier_id)
+    except AgencyDataSuspended as exc:
+        return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     history = selectors.dossier_history(dossier=dossier)
     audit_record(
         actor=citizen_request_actor(request),
-        action="dossier.viewed",
+        action=AuditAction.DOSSIER_VIEWED,
         agency_id=dossier.agency_id,
-        object_type="dossiers.Dossier",
-        object_id=str(dossier.pk),
+        target=dossier,
     )
     return render(
         request,
@@ -59,5 +78,6 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
             "history": history,
             "timeline": selectors.dossier_timeline(dossier=dossier, history=history),
             "manager": dossier.manager or {},
+            "can_report": bool(error_reports_accepted_by(agency_ids={dossier.agency_id})),
         },
     )

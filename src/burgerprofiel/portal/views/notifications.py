@@ -10,10 +10,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from burgerprofiel.agencies.selectors import AgencyDataSuspended
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
-from burgerprofiel.notifications.services import notification_mark_read
+from burgerprofiel.notifications.services import notification_list_view_record, notification_mark_read
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 
 
@@ -21,6 +23,9 @@ from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen
 @citizen_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     items = selectors.notifications_for_citizen(citizen=citizen_of(request))
+    notification_list_view_record(
+        citizen=citizen_of(request), notifications=items, actor=citizen_request_actor(request)
+    )
     return render(
         request,
         "notifications/list.html",
@@ -28,6 +33,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "active": [n for n in items if n.action_required],
             "passive": [n for n in items if not n.action_required],
             "unread": sum(1 for n in items if n.read_at is None),
+            "suspended": selectors.notification_agencies_suspended_for_citizen(citizen=citizen_of(request)),
         },
     )
 
@@ -38,6 +44,8 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     citizen = citizen_of(request)
     try:
         notification = selectors.notification_for_citizen(citizen=citizen, notification_id=pk)
+    except AgencyDataSuspended as exc:
+        return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404 from exc
     if notification.read_at is None:
@@ -47,10 +55,9 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     # Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
     audit_record(
         actor=citizen_request_actor(request),
-        action="notification.viewed",
+        action=AuditAction.NOTIFICATION_VIEWED,
         agency_id=notification.agency_id,
-        object_type="notifications.Notification",
-        object_id=str(notification.pk),
+        target=notification,
     )
     return render(request, "notifications/detail.html", {"notification": notification})
 
@@ -58,7 +65,12 @@ def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 @citizen_required
 def notification_read(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    notification_mark_read(citizen=citizen_of(request), notification_ids=[pk], actor=citizen_request_actor(request))
+    citizen = citizen_of(request)
+    try:  # another citizen's melding is not found, as one that does not exist (DESIGN rule 6)
+        selectors.notification_for_citizen(citizen=citizen, notification_id=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    notification_mark_read(citizen=citizen, notification_ids=[pk], actor=citizen_request_actor(request))
     return HttpResponseRedirect(reverse("notifications:list"))
 
 

@@ -11,8 +11,11 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from burgerprofiel.agencies import selectors as agency_selectors
+from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.audit.actors import CITIZEN_OBJECT, citizen_actor
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.actors import citizen_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
@@ -57,6 +60,26 @@ def _consent_rows(citizen: Citizen) -> list[dict[str, Any]]:
     return rows
 
 
+def _iban_rows(citizen: Citizen) -> list[dict[str, Any]]:
+    """Every agency that may ask for the IBAN (its order has the category), and every agency the
+    citizen answered before, with the current answer: the IBAN goes to an agency only with consent."""
+    answers = selectors.iban_consents_for_citizen(citizen=citizen)
+    agencies = {
+        a.pk: a
+        for a in agency_selectors.agencies_ordering(component=Component.CONTACTVOORKEUREN, category="rekeningnummer")
+    }
+    for agency in Agency.objects.filter(pk__in=[pk for pk in answers if pk not in agencies]):
+        agencies[agency.pk] = agency
+    return [
+        {
+            "agency": agency,
+            "granted": answers.get(agency.pk, False),
+            "text": consent_texts.consent_text(version=consent_texts.IBAN_CURRENT_VERSION, agency=agency.name),
+        }
+        for agency in sorted(agencies.values(), key=lambda a: a.name)
+    ]
+
+
 @require_http_methods(["GET"])
 @citizen_required
 def index(request: HttpRequest) -> HttpResponse:
@@ -64,9 +87,8 @@ def index(request: HttpRequest) -> HttpResponse:
     preference = selectors.preference_for_citizen(citizen=citizen)
     audit_record(
         actor=citizen_request_actor(request),
-        action="preferences.viewed",
-        object_type=CITIZEN_OBJECT,
-        object_id=str(citizen.pk),
+        action=AuditAction.PREFERENCES_VIEWED,
+        target=citizen,
         purpose="Contactvoorkeuren bekijken",
     )
     return render(
@@ -75,6 +97,8 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "preference": preference,
             "rows": _consent_rows(citizen),
+            "iban_rows": _iban_rows(citizen),
+            "iban_text_version": consent_texts.IBAN_CURRENT_VERSION,
             "ledger": selectors.consent_ledger_for_citizen(citizen=citizen),
             "text_version": consent_texts.CURRENT_VERSION,
         },
@@ -191,6 +215,32 @@ def consent(request: HttpRequest) -> HttpResponse:
             actor=citizen_request_actor(request),
         ),
         "Uw toestemming is geregistreerd." if granted else "Uw toestemming is ingetrokken.",
+    )
+
+
+@require_POST
+@citizen_required
+def iban_consent(request: HttpRequest) -> HttpResponse:
+    citizen = citizen_of(request)
+    agency_id = request.POST.get("agency", "")
+    agency = Agency.objects.filter(pk=int(agency_id)).first() if agency_id.isdigit() and len(agency_id) < 18 else None
+    if agency is None:
+        messages.error(request, "Onbekende instantie.")
+        return _back()
+    granted = request.POST.get("granted") == "1"
+    return _run(
+        request,
+        lambda: services.iban_consent_set(
+            citizen=citizen,
+            agency=agency,
+            granted=granted,
+            text_version=request.POST.get("text_version", ""),
+            method=ConsentEvent.Method.PORTAL,
+            actor=citizen_request_actor(request),
+        ),
+        f"{agency.name} mag uw rekeningnummer nu opvragen."
+        if granted
+        else f"{agency.name} mag uw rekeningnummer niet langer opvragen.",
     )
 
 

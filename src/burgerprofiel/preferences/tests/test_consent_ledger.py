@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import DatabaseError, transaction
 from django.test import Client
@@ -30,6 +32,12 @@ def _portal_consent(portal: Client, agency_id: int, granted: bool, version: str 
     )
 
 
+def _lookup(client: Client, insz: str, headers: dict[str, str]):
+    return client.post(
+        "/api/v1/preferences/lookup", json.dumps({"insz": insz}), content_type="application/json", **headers
+    )
+
+
 @pytest.fixture
 def prefs_agency(db):
     return make_agency(name="Agentschap Opgroeien", kbo="0316380841", components="notificaties,contactvoorkeuren")
@@ -47,7 +55,7 @@ def test_grant_withdraw_and_grant_again_are_three_ledger_entries_with_their_text
     assert Consent.objects.get(citizen=citizen).granted is True
     assert AuditEvent.objects.filter(action__startswith="preferences.consent_").count() == 3
 
-    body = client.get(f"/api/v1/preferences/{INSZ}", **bearer(client, prefs_agency)).json()
+    body = _lookup(client, INSZ, bearer(client, prefs_agency)).json()
     assert [(e["action"], e["text_version"], e["method"]) for e in body["ledger"]] == [
         ("granted", consent_texts.CURRENT_VERSION, "portal"),
         ("withdrawn", consent_texts.CURRENT_VERSION, "portal"),
@@ -80,11 +88,11 @@ def test_an_agency_sees_only_its_own_consents_and_contact_data(client, prefs_age
     consent(citizen, other.agency_id, "email")
     consent(citizen, other.agency_id, "sms")
 
-    own = client.get(f"/api/v1/preferences/{INSZ}", **bearer(client, prefs_agency)).json()
+    own = _lookup(client, INSZ, bearer(client, prefs_agency)).json()
     assert own["consents"] == [] and own["ledger"] == []
     assert own["email"] is None and own["mobile"] is None  # no consent for this agency: no address
 
-    theirs = client.get(f"/api/v1/preferences/{INSZ}", **bearer(client, other)).json()
+    theirs = _lookup(client, INSZ, bearer(client, other)).json()
     assert {c["channel"] for c in theirs["consents"]} == {"email", "sms"}
     assert theirs["email"] == "burger@example.org" and theirs["mobile"] == "+32470123456"
     assert AuditEvent.objects.filter(action="preferences.read_by_agency").count() == 2
@@ -92,25 +100,27 @@ def test_an_agency_sees_only_its_own_consents_and_contact_data(client, prefs_age
 
 def test_the_iban_is_shown_only_when_the_order_allows_the_rekeningnummer_category(client, prefs_agency):
     from burgerprofiel.preferences.services import iban_set
+    from burgerprofiel.preferences.tests.test_iban_consent import iban_consent
 
     citizen = citizen_with_contact()
     iban_set(citizen=citizen, iban="BE68 5390 0754 7034", actor=TEST_ACTOR)
+    iban_consent(citizen, prefs_agency.agency_id)
     headers = bearer(client, prefs_agency)
-    assert client.get(f"/api/v1/preferences/{INSZ}", **headers).json()["iban"] == "BE68539007547034"
+    assert _lookup(client, INSZ, headers).json()["iban"] == "BE68539007547034"
 
     order = ProcessingOrder.objects.get(pk=prefs_agency.order_id)
     categories = dict(order.current.data_categories)
     categories["contactvoorkeuren"] = [c for c in categories["contactvoorkeuren"] if c != "rekeningnummer"]
     processing_order_change(order=order, actor=TEST_ACTOR, note="zonder IBAN", data_categories=categories)
-    assert client.get(f"/api/v1/preferences/{INSZ}", **headers).json()["iban"] is None
+    assert _lookup(client, INSZ, headers).json()["iban"] is None
 
 
 def test_an_agency_without_contactvoorkeuren_gets_403(client, agency):
-    response = client.get(f"/api/v1/preferences/{INSZ}", **bearer(client, agency))
+    response = _lookup(client, INSZ, bearer(client, agency))
     assert response.status_code == 403
     assert response.json()["type"].endswith("component-not-ordered")
 
 
 def test_an_invalid_insz_is_refused_with_422(client, prefs_agency):
-    response = client.get("/api/v1/preferences/12345678901", **bearer(client, prefs_agency))
+    response = _lookup(client, "12345678901", bearer(client, prefs_agency))
     assert response.status_code == 422

@@ -280,3 +280,26 @@ def test_a_batch_is_leased_for_at_least_its_slowest_case(settings: Any) -> None:
     settings.WEBHOOKS_TIMEOUT_SECONDS = 10
     assert lease_length(100).total_seconds() >= 13 * 10  # 13 rounds of 8, each up to the timeout
     assert lease_length(1).total_seconds() == 120
+
+
+def test_nothing_is_sent_while_the_agencys_order_is_suspended_and_it_goes_out_once_resumed(
+    wh_agency: OnboardedAgency, receiver: HttpPeer
+) -> None:
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_resume, processing_order_suspend
+
+    register(wh_agency, receiver.url("/hooks"))
+    event = publish(wh_agency, "melding-1")
+    order = ProcessingOrder.objects.get(pk=wh_agency.order_id)
+    processing_order_suspend(order=order, reason="Rechtsgrond in herziening", actor=TEST_ACTOR)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert webhook_deliveries_dispatch() == {"delivered": 0, "retry": 1, "failed": 0}
+        assert receiver.requests == []
+        delivery = Delivery.objects.get()
+        assert (delivery.status, delivery.last_error) == (DeliveryStatus.RETRYING, "order-refused: order-suspended")
+        refusal = AuditEvent.objects.get(action="order_check.refused")
+        assert (refusal.agency_id, refusal.detail["reason"]) == (wh_agency.agency_id, "order-suspended")
+        processing_order_resume(order=order, actor=TEST_ACTOR)
+        clock.shift(dt.timedelta(hours=1))
+        assert webhook_deliveries_dispatch()["delivered"] == 1
+    assert accepted_ids(receiver, lambda r: True) == [str(event.event_id)]

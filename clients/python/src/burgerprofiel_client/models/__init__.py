@@ -1,7 +1,14 @@
 """Typed models of what the agency API sends and answers."""
 
 from burgerprofiel_client.models.agency import ContactPerson, Me, OrderCheck, OrderComponent, ProcessingOrder
-from burgerprofiel_client.models.audit import AuditEvent, ConsistencyProof, InclusionProof, TreeHead, TreeRef
+from burgerprofiel_client.models.audit import (
+    AuditEvent,
+    ConsistencyProof,
+    InclusionProof,
+    TreeHead,
+    TreeRef,
+    WitnessedHead,
+)
 from burgerprofiel_client.models.dosis import (
     Agent,
     Beheerder,
@@ -27,6 +34,7 @@ from burgerprofiel_client.models.notifications import (
     NotificationStatus,
     Receipt,
 )
+from burgerprofiel_client.models.preferences import Consent, ContactPreferences, LedgerEntry
 
 __all__ = [
     "Agent",
@@ -36,8 +44,10 @@ __all__ = [
     "BulkAccepted",
     "BulkLine",
     "BulkResult",
+    "Consent",
     "ConsistencyProof",
     "ContactPerson",
+    "ContactPreferences",
     "Delivery",
     "DossierActie",
     "DossierIdentificatie",
@@ -46,6 +56,7 @@ __all__ = [
     "Fase",
     "FoutOmschrijving",
     "InclusionProof",
+    "LedgerEntry",
     "Me",
     "Notification",
     "NotificationAccepted",
@@ -60,4 +71,5 @@ __all__ = [
     "TreeRef",
     "UploadAccepted",
     "UploadResult",
+    "WitnessedHead",
 ]

@@ -78,3 +78,16 @@ class ConsistencyProof(_Out):
             second_root=bytes.fromhex(self.second.root_hash),
             proof=[bytes.fromhex(p) for p in self.consistency_path],
         )
+
+
+class WitnessedHead(_Out):
+    """A tree head this agency reported, as the platform answers it: whether its tree still holds it,
+    and the consistency proof from it to the latest head (check it against *your own* copy)."""
+
+    tree_size: int
+    root_hash: str
+    signed_tree_head: str
+    recorded_at: dt.datetime
+    consistent: bool
+    latest: TreeRef | None
+    consistency_path: list[str]

@@ -11,11 +11,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from burgerprofiel.agencies.models import ProcessingOrder
+from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.agencies.services import (
+    ORDER_TRANSITIONS,
     agency_onboard,
-    processing_order_resume,
-    processing_order_suspend,
-    processing_order_terminate,
+    contact_person_add,
+    processing_order_transition,
 )
 from burgerprofiel.audit.actors import cli_actor
 from burgerprofiel.common.errors import ApplicationError
@@ -30,7 +31,9 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Agencies: onboard one, suspend/resume/terminate its processing order."
+    help = (
+        "Agencies: onboard one, register its authorised contact persons, activate/suspend/resume/terminate its order."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -52,14 +55,25 @@ class Command(BaseCommand):
             metavar="URI",
             help="A DOSIS Bron of the agency (repeatable).",
         )
+        contact = sub.add_parser(
+            "contact", help="Register a person authorised to instruct the platform for the agency (charter 3.3)."
+        )
+        contact.add_argument("--agency", type=int, required=True, help="agency_id")
+        contact.add_argument("--name", required=True)
+        contact.add_argument("--email", required=True)
+        contact.add_argument("--role", required=True)
+        contact.add_argument("--phone", default="")
+        contact.add_argument("--authorised-from", type=_date, help="Default: today.")
+        contact.add_argument("--authorised-until", type=_date, help="Default: until withdrawn.")
         source = sub.add_parser("source", help="Pull sources of an agency (Uw gegevens, attesten).")
         source.add_argument(
             "source_args", nargs=argparse.REMAINDER, help="e.g. add --agency ID --component uw_gegevens --url URL"
         )
-        for name in ("suspend", "resume", "terminate"):
+        # One subcommand per transition of the order's state machine (agencies.services.ORDER_TRANSITIONS).
+        for name, transition in ORDER_TRANSITIONS.items():
             p = sub.add_parser(name, help=f"{name.capitalize()} a processing order (a new version).")
             p.add_argument("--order", type=int, required=True, help="processing_order_id")
-            if name != "resume":
+            if transition.needs_reason:
                 p.add_argument("--reason", required=True)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -79,20 +93,38 @@ class Command(BaseCommand):
                     result = self._onboard(options, jwks, actor)
                 self.stdout.write(json.dumps(result.as_json()))
                 return
+            if action == "contact":
+                self.stdout.write(json.dumps(self._contact(options, actor)))
+                return
             order = ProcessingOrder.objects.filter(pk=options["order"]).first()
             if order is None:
                 raise CommandError(f"Verwerkingsopdracht {options['order']} bestaat niet")
-            if action == "suspend":
-                version = processing_order_suspend(order=order, reason=options["reason"], actor=actor)
-            elif action == "resume":
-                version = processing_order_resume(order=order, actor=actor)
-            else:
-                version = processing_order_terminate(order=order, reason=options["reason"], actor=actor)
+            version = processing_order_transition(
+                order=order, verb=action, actor=actor, reason=options.get("reason") or ""
+            )
             self.stdout.write(
                 json.dumps({"processing_order_id": order.pk, "version": version.number, "state": version.state})
             )
         except ApplicationError as error:
             raise CommandError(error.detail) from error
+
+    def _contact(self, options: dict[str, Any], actor: Any) -> dict[str, Any]:
+        person = contact_person_add(
+            agency=agency_get(agency_id=options["agency"]),
+            name=options["name"],
+            email=options["email"],
+            role=options["role"],
+            phone=options["phone"],
+            authorised_from=options["authorised_from"],
+            authorised_until=options["authorised_until"],
+            actor=actor,
+        )
+        until = person.authorised_until
+        return {
+            "contact_person_id": person.pk,
+            "authorised_from": person.authorised_from.isoformat(),
+            "authorised_until": until.isoformat() if until else None,
+        }
 
     def _onboard(self, options: dict[str, Any], jwks: dict[str, Any] | None, actor: Any) -> Any:
         result = agency_onboard(

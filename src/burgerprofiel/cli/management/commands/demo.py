@@ -6,9 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.catalogue import CATEGORIES, DEFAULT_RETENTION_DAYS
+from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
 from burgerprofiel.agencies.selectors import api_client_by_client_id, current_order_version
-from burgerprofiel.agencies.services import agency_onboard, contact_person_add
+from burgerprofiel.agencies.services import agency_onboard, contact_person_add, processing_order_change
 from burgerprofiel.audit.actors import Actor, cli_actor
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.dossiers.models import Dossier
@@ -19,11 +20,55 @@ from burgerprofiel.dossiers.services import (
     dossier_upload_accept,
     dossier_uploads_process_all,
 )
+from burgerprofiel.service_requests.selectors import requestable_services_for_agency
+from burgerprofiel.service_requests.services import requestable_service_publish
+from burgerprofiel.webhooks.events import event_types_for
+from burgerprofiel.webhooks.selectors import webhook_endpoints_list
+from burgerprofiel.webhooks.services import webhook_endpoint_delete, webhook_endpoint_register
 
 DEMO_KBO = "0316380841"  # Agentschap Digitaal Vlaanderen, from the charter's letterhead
 # Test national numbers (valid checksums, not real people).
 DEMO_DOSIS_SOURCE = "https://demo.burgerprofiel.example/dosis/omgevingsloket"
 DEMO_CITIZENS = ["85073003328", "90022742191", "01010100126"]
+DEMO_COMPONENTS = [
+    "uw_gegevens",
+    "attesten",
+    "dosis",
+    "notificaties",
+    "contactvoorkeuren",
+    "foutmeldingen",  # issue 12: "Meld een fout" on every item of Uw gegevens and on the dossiers
+    "aanvragen",  # issue 12: the demo request form below
+]
+# The demo agency's request form (issue 12): every kind of field the portal renders from a schema.
+DEMO_FORM = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "nummerplaat": {
+            "type": "string",
+            "title": "Nummerplaat",
+            "description": "Zoals op uw inschrijvingsbewijs, bijvoorbeeld 1-ABC-123.",
+            "pattern": "^[0-9]-?[A-Z]{3}-?[0-9]{3}$",
+            "maxLength": 9,
+        },
+        "startdatum": {"type": "string", "format": "date", "title": "Vanaf wanneer"},
+        "voertuig": {
+            "type": "string",
+            "title": "Soort voertuig",
+            "enum": ["Personenwagen", "Bestelwagen", "Motorfiets"],
+        },
+        "aantal_bewoners": {
+            "type": "integer",
+            "title": "Aantal bewoners op uw adres",
+            "minimum": 1,
+            "maximum": 20,
+        },
+        "opmerking": {"type": "string", "title": "Opmerking", "maxLength": 500},
+        "akkoord": {"type": "boolean", "title": "Ik verklaar dit naar waarheid ingevuld te hebben", "const": True},
+    },
+    "required": ["nummerplaat", "startdatum", "voertuig", "aantal_bewoners", "akkoord"],
+    "additionalProperties": False,
+}
 
 
 class Command(BaseCommand):
@@ -31,9 +76,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("seed")
+        seed = sub.add_parser("seed")
+        seed.add_argument(
+            "--webhook-url",
+            default="",
+            help="register this receiver for the demo agency's events (once); its secret goes to var/demo-webhook.json",
+        )
 
-    def handle(self, *args: Any, action: str, **options: Any) -> None:
+    def handle(self, *args: Any, action: str, webhook_url: str = "", **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demogegevens horen niet in productie.")
         credentials_file = settings.VAR_DIR / "demo-agency.json"
@@ -43,7 +93,7 @@ class Command(BaseCommand):
             result = agency_onboard(
                 name="Demo-agentschap Digitaal Vlaanderen",
                 kbo=DEMO_KBO,
-                components=["uw_gegevens", "attesten", "dosis", "notificaties", "contactvoorkeuren"],
+                components=DEMO_COMPONENTS,
                 dpo_name="Functionaris voor gegevensbescherming",
                 dpo_email="dpo@demo.burgerprofiel.example",
                 street="Havenlaan 88",
@@ -63,13 +113,76 @@ class Command(BaseCommand):
             credentials_file.write_text(json.dumps(result.as_json(), indent=2))
             credentials_file.chmod(0o600)
         agency = Agency.objects.get(kbo=DEMO_KBO)
+        self._demo_components(agency)
         dosis_source_register(agency=agency, uri=DEMO_DOSIS_SOURCE, actor=cli_actor("demo"))
         self._demo_dossiers(agency)
+        self._demo_request_form(agency)
+        if webhook_url:
+            self._demo_webhook(agency, webhook_url)
         for insz in DEMO_CITIZENS:
             citizen_get_or_create(insz=insz)
         self.stdout.write(
             json.dumps({"demo_agency_credentials": str(credentials_file), "demo_citizens": len(DEMO_CITIZENS)})
         )
+
+    def _demo_components(self, agency: Agency) -> None:
+        """A demo agency seeded before a component existed gets it in a new version of its order."""
+        version = current_order_version(agency_id=agency.pk)
+        if version is None or all(c in version.components for c in DEMO_COMPONENTS):
+            return
+        missing = [c for c in DEMO_COMPONENTS if c not in version.components]
+        processing_order_change(
+            order=version.order,
+            actor=cli_actor("demo"),
+            note=f"Demo: {', '.join(missing)} toegevoegd",
+            components=[*version.components, *missing],
+            data_categories={**version.data_categories, **{c: list(CATEGORIES[c]) for c in missing}},
+            retention_days={**version.retention_days, **{c: DEFAULT_RETENTION_DAYS[c] for c in missing}},
+            state=ProcessingOrderVersion.State.ACTIVE,
+        )
+
+    def _demo_request_form(self, agency: Agency) -> None:
+        """One form a demo citizen can fill in under Aanvragen (published as the agency would, by API)."""
+        if requestable_services_for_agency(agency_id=agency.pk):
+            return
+        client = agency.api_clients.first()
+        version = current_order_version(agency_id=agency.pk)
+        if client is None or version is None:
+            raise CommandError("De demo-instantie heeft geen API-client of verwerkingsopdracht.")
+        requestable_service_publish(
+            agency_id=agency.pk,
+            ipdc_product="1234",
+            title="Bewonerskaart parkeren",
+            description="Vraag een bewonerskaart aan om in uw straat te parkeren. U krijgt binnen vijf werkdagen "
+            "een dossier in Mijn dossiers.",
+            form_schema=DEMO_FORM,
+            min_acr="sms",
+            dossier_follows=True,
+            actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
+        )
+
+    def _demo_webhook(self, agency: Agency, url: str) -> None:
+        """The demo agency's receiver (``make run`` starts it): its events arrive signed, and the
+        receiver verifies them with the secret kept in var/demo-webhook.json."""
+        secret_file = settings.VAR_DIR / "demo-webhook.json"
+        known = json.loads(secret_file.read_text()) if secret_file.exists() else {}
+        endpoints = webhook_endpoints_list(agency_id=agency.pk)
+        if known.get("url") == url and any(str(e.pk) == known.get("endpoint_id") for e in endpoints):
+            return
+        for stale in [e for e in endpoints if str(e.pk) == known.get("endpoint_id")]:  # the receiver moved
+            webhook_endpoint_delete(agency_id=agency.pk, endpoint_id=stale.pk, actor=cli_actor("demo"))
+        version = current_order_version(agency_id=agency.pk)
+        if version is None:
+            raise CommandError("De demo-instantie heeft geen verwerkingsopdracht.")
+        endpoint, secret = webhook_endpoint_register(
+            agency_id=agency.pk,
+            url=url,
+            event_types=event_types_for(list(version.components)),
+            description="Demo-ontvanger (make run)",
+            actor=cli_actor("demo"),
+        )
+        secret_file.write_text(json.dumps({"url": url, "endpoint_id": str(endpoint.pk), "secret": secret}))
+        secret_file.chmod(0o600)
 
     def _demo_dossiers(self, agency: Agency) -> None:
         """Two dossiers for the first demo citizen, through the same path as an agency's upload."""
@@ -77,7 +190,7 @@ class Command(BaseCommand):
             return
         client = agency.api_clients.first()
         version = current_order_version(agency_id=agency.pk)
-        assert client is not None and version is not None and api_client_by_client_id(client_id=client.client_id)
+        assert client is not None and version is not None and api_client_by_client_id(client_id=client.client_id)  # noqa: S101 - the demo data was just made; not a security check
         caller = Caller(
             actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
             client_id=client.client_id,

@@ -1,0 +1,48 @@
+"""System checks of the key configuration, run when any command starts (``serve``, ``worker``, ``migrate``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
+
+FRESH_HINT = "After `burgerprofiel migrate`: `burgerprofiel keys rotate-signing`, then pin the thumbprint it prints."
+HINT = "`burgerprofiel keys trusted` prints the thumbprints of the keys in the table; pin the platform's own."
+
+
+def signing_keys_pinned(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Production refuses to start unless the signing keys are pinned outside the database, and one
+    of the active keys in the table is among them (else nothing could sign, or verify would fail)."""
+    from burgerprofiel.crypto import pins, signing
+    from burgerprofiel.crypto.models import SigningKey
+
+    try:
+        configured = pins.configured_pins()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="crypto.E003")]
+    if not configured and not settings.PRODUCTION:
+        return []  # development and tests pin the platform's own keys automatically
+    try:
+        active = list(SigningKey.objects.filter(retired_at__isnull=True))
+    except DatabaseError:  # no tables yet: a fresh install, before its first migrate
+        active = None
+    if not configured:
+        if not active:
+            # A fresh install has no key to pin yet, and must still be able to migrate and make one.
+            # Nothing signs until a pinned key exists (``current_signing_key`` refuses).
+            return [Warning("No signing key is pinned yet (AUDIT_TRUSTED_KEYS).", hint=FRESH_HINT, id="crypto.W001")]
+        return [
+            Error(
+                "AUDIT_TRUSTED_KEYS (or AUDIT_TRUSTED_KEYS_FILE) must be set in production.",
+                hint=HINT,
+                id="crypto.E001",
+            )
+        ]
+    if active and not any(signing.signing_key_trusted(row) for row in active):
+        message = f"None of the {len(active)} active signing keys is pinned in AUDIT_TRUSTED_KEYS."
+        level = Error if settings.PRODUCTION else Warning
+        return [level(message, hint=HINT, id="crypto.E002" if settings.PRODUCTION else "crypto.W002")]
+    return []
