@@ -7,8 +7,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/burgerprofiel
 export BURGERPROFIEL_BASE_DIR := $(CURDIR)
 # Debian packages the first run needs (PACKAGE[:COMMAND]: a COMMAND on PATH stands for the package):
 # Chromium for the browser tests, the PostgreSQL client (pg_isready) for the PostgreSQL suite's check,
-# node and npm for the dev OIDC provider and the SMS centre. `make run SYSTEM_PACKAGES=` skips them.
-SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm
+# node and npm for the dev OIDC provider and the SMS centre, zbar and poppler (pdftoppm) for the receipt
+# tests (they read a PDF's EPC QR code). `make run SYSTEM_PACKAGES=` skips them.
+SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm libzbar0 poppler-utils:pdftoppm libpangoft2-1.0-0
 
 .PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format audit bench fuzz clean
 

@@ -17,26 +17,33 @@ from typing import Any
 
 import django
 
-django.setup()
 
-from burgerprofiel.agencies.order_check import order_check  # noqa: E402 - after django.setup()
-from burgerprofiel.dossiers.schemas import DossierUploadIn  # noqa: E402
-from burgerprofiel.dossiers.services import COMPONENT, Caller, dossier_upload_accept  # noqa: E402
-from burgerprofiel.oauth.services import access_token_verify  # noqa: E402
+def _accept_function() -> Callable[[dict[str, Any]], bytes]:
+    """Set Django up, then build the handler from the platform's own functions."""
+    django.setup()
+    # lazy: the platform's modules may load only after django.setup()
+    from burgerprofiel.agencies.order_check import order_check
+    from burgerprofiel.dossiers.schemas import DossierUploadIn
+    from burgerprofiel.dossiers.services import COMPONENT, Caller, dossier_upload_accept
+    from burgerprofiel.oauth.services import access_token_verify
+
+    def accept(environ: dict[str, Any]) -> bytes:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        principal = access_token_verify(environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer "))
+        version = order_check(
+            actor=principal.actor,
+            agency_id=principal.agency_id,
+            component=COMPONENT,
+            latest=principal.latest_order_versions,
+        )
+        upload = DossierUploadIn.model_validate_json(body)
+        upload_id = dossier_upload_accept(caller=Caller.of(principal, version), upload=upload)
+        return json.dumps({"Status": "OK", "UploadId": upload_id}).encode()
+
+    return accept
 
 
-def _accept(environ: dict[str, Any]) -> bytes:
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    principal = access_token_verify(environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer "))
-    version = order_check(
-        actor=principal.actor,
-        agency_id=principal.agency_id,
-        component=COMPONENT,
-        latest=principal.latest_order_versions,
-    )
-    upload = DossierUploadIn.model_validate_json(body)
-    upload_id = dossier_upload_accept(caller=Caller.of(principal, version), upload=upload)
-    return json.dumps({"Status": "OK", "UploadId": upload_id}).encode()
+_accept = _accept_function()
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -164,14 +164,9 @@ def main(argv: list[str] | None = None) -> int:
             from django.core.management import call_command
 
             call_command("migrate", verbosity=0)
-            from burgerprofiel.agencies import catalogue
             from burgerprofiel.agencies.models import Agency
             from burgerprofiel.agencies.services import agency_onboard
             from burgerprofiel.audit.actors import Actor
-
-            # The bench publishes foutmelding events; until the corrections app registers its component
-            # as built (issue 12), the bench's own agency may order it.
-            catalogue.BUILT_COMPONENTS = (*catalogue.BUILT_COMPONENTS, catalogue.Component.FOUTMELDINGEN)
 
             onboarded = agency_onboard(
                 name="Agentschap Opgroeien",

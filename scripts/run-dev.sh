@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The embedded default: SQLite under var/, a task worker, a demo agency and demo citizens, the dev
-# OIDC provider (citizen login) and the demo agency's pull sources ("Uw gegevens", certificates).
+# OIDC provider (citizen login), the demo agency's pull sources ("Uw gegevens", certificates) and a
+# FAKE payment provider (Mollie's API) for "Betalingen".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -10,7 +11,11 @@ BIND="${BIND:-127.0.0.1:8000}"
 OIDC_PORT="${OIDC_PORT:-8001}"
 SOURCES_PORT="${SOURCES_PORT:-8002}"
 WEBHOOK_PORT="${WEBHOOK_PORT:-8003}"
+MOLLIE_PORT="${MOLLIE_PORT:-8004}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
+# Payments go to the FAKE Mollie started below (no money moves); it calls the platform's webhook back.
+export MOLLIE_API_ENDPOINT="${MOLLIE_API_ENDPOINT:-http://127.0.0.1:$MOLLIE_PORT}"
+export PAYMENTS_WEBHOOK_URL="${PAYMENTS_WEBHOOK_URL:-http://$BIND/betaaldienst/webhook}"
 VAR="$BURGERPROFIEL_BASE_DIR/var"  # the logs, the mail and the database live with the checkout's data
 mkdir -p "$VAR"
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
@@ -68,6 +73,9 @@ WEBHOOK_SECRET=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-w
 start "$BIN/python" -m burgerprofiel.webhooks.devpeers --port "$WEBHOOK_PORT" --secret "$WEBHOOK_SECRET" \
   > "$VAR/webhooks.log" 2>&1
 
+# The FAKE payment provider (Mollie's API, a hosted checkout where one picks the outcome, the webhook call).
+start "$BIN/python" -m burgerprofiel.payments.fake.mollie --port "$MOLLIE_PORT" > "$VAR/fake-mollie.log" 2>&1
+
 # Register the demo sources with the demo agency (once; a second run finds them registered).
 AGENCY_ID=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-agency.json'))['agency_id'])")
 S="http://127.0.0.1:$SOURCES_PORT"
@@ -89,6 +97,8 @@ cat <<MSG
     aanmelddienst      $OIDC_ISSUER (dev OIDC-provider, log: var/oidc.log)
     demo-bronnen       http://127.0.0.1:$SOURCES_PORT (log: var/demo-sources.log)
     e-mail en sms      var/mail/ (elke verstuurde mail) en var/sms.log (elke verstuurde sms)
+    betalingen         nep-betaaldienst (fake Mollie) op $MOLLIE_API_ENDPOINT (log: var/fake-mollie.log);
+                       An heeft een openstaande betaling onder "Betalingen"
     worker-log         var/worker.log
   Stoppen: Ctrl-C
 

@@ -9,6 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
+from burgerprofiel.agencies import services as agency_services
 from burgerprofiel.agencies.services import agency_onboard
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.crypto.services import forget_cached_keys
@@ -57,6 +59,45 @@ class OnboardedAgency:
         return jwt.encode({"alg": alg, "kid": signing_key.kid}, claims, signing_key)
 
 
+# What makes onboarding slow in a test is key material: an RSA key (2048 bits) and an EC key per
+# agency, and the argon2 hash of its client secret. They are made once per session and handed out
+# in order: the n-th agency a test onboards gets the session's n-th keys and secret, so agencies of
+# one test never share them, and later tests reuse them (each test has a fresh database).
+_KEYS: list[tuple[RSAKey, ECKey]] = []
+_SECRETS: list[tuple[str, str]] = []  # (client secret, its argon2 hash)
+_handed_out = 0
+
+
+def _session_material(n: int) -> tuple[RSAKey, ECKey, str, str]:
+    while len(_KEYS) <= n:
+        _KEYS.append(
+            (
+                RSAKey.generate_key(2048, parameters={"kid": "rsa-1"}, private=True),
+                ECKey.generate_key("P-256", parameters={"kid": "ec-1"}, private=True),
+            )
+        )
+        secret = secrets.token_urlsafe(32)
+        _SECRETS.append((secret, agency_services._hasher.hash(secret)))
+    return (*_KEYS[n], *_SECRETS[n])
+
+
+class _PresetSecret:
+    """Stands in for ``secrets`` and the argon2 hasher in ``agencies.services`` while one agency is
+    onboarded: its client secret is the session's, already hashed. Everything else is the real thing."""
+
+    def __init__(self, secret: str, hashed: str) -> None:
+        self.secret, self.hashed = secret, hashed
+
+    def token_urlsafe(self, nbytes: int | None = None) -> str:
+        return self.secret
+
+    def hash(self, password: str) -> str:
+        return self.hashed if password == self.secret else agency_services._hasher.hash(password)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(secrets, name)
+
+
 def make_agency(
     *,
     name: str = "Agentschap Opgroeien",
@@ -64,11 +105,16 @@ def make_agency(
     components: str = "dosis,notificaties",
     **kwargs: Any,
 ) -> OnboardedAgency:
-    rsa_key = RSAKey.generate_key(2048, parameters={"kid": "rsa-1"}, private=True)
-    ec_key = ECKey.generate_key("P-256", parameters={"kid": "ec-1"}, private=True)
+    global _handed_out
+    rsa_key, ec_key, secret, hashed = _session_material(_handed_out)
+    _handed_out += 1
     jwks = {"keys": [rsa_key.as_dict(private=False), ec_key.as_dict(private=False)]}
-    result = agency_onboard(name=name, kbo=kbo, components=components.split(","), jwks=jwks, actor=TEST_ACTOR, **kwargs)
-    assert result.client_secret
+    preset = _PresetSecret(secret, hashed)
+    with mock.patch.object(agency_services, "secrets", preset), mock.patch.object(agency_services, "_hasher", preset):
+        result = agency_onboard(
+            name=name, kbo=kbo, components=components.split(","), jwks=jwks, actor=TEST_ACTOR, **kwargs
+        )
+    assert result.client_secret == secret
     return OnboardedAgency(
         agency_id=result.agency.pk,
         client_id=result.client.client_id,
@@ -77,6 +123,13 @@ def make_agency(
         rsa_key=rsa_key,
         ec_key=ec_key,
     )
+
+
+@pytest.fixture(autouse=True)
+def _session_material_from_the_start() -> None:
+    """Each test hands out the session's keys and secrets from the first again."""
+    global _handed_out
+    _handed_out = 0
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,7 @@ BUILT_COMPONENTS: tuple[str, ...] = (
     Component.CONTACTVOORKEUREN,
     Component.FOUTMELDINGEN,  # corrections (issue 12 item 2)
     Component.AANVRAGEN,  # service_requests (issue 12 item 3)
+    Component.BETALINGEN,  # issue 12 item 4: the payments app
 )
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from joserfc.jwk import KeySet
 from stdnum.be import vat as be_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -25,6 +26,7 @@ from burgerprofiel.agencies.models import (
     ProcessingOrder,
     ProcessingOrderVersion,
 )
+from burgerprofiel.agencies.selectors import agency_get, contact_persons_authorised
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
@@ -322,8 +324,6 @@ def processing_order_terminate(*, order: ProcessingOrder, reason: str, actor: Ac
 
 
 def jwks_validate(jwks: dict[str, Any]) -> dict[str, Any]:
-    from joserfc.jwk import KeySet
-
     try:
         keyset = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
     except Exception as exc:  # joserfc raises several types for malformed key sets
@@ -368,6 +368,30 @@ def api_client_create(
         detail={"secret": bool(secret), "jwks": bool(jwks)},
     )
     return NewClient(client=client, client_secret=secret)
+
+
+def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
+    """Replace a client's secret; the new one is returned once and stored only as an argon2 hash.
+
+    The old secret stops working at once. Clients that authenticate with ``private_key_jwt`` only
+    have no secret to rotate: giving them one would silently add an authentication method.
+    """
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        if not locked.secret_hash:
+            raise Conflict(f"API-client {locked.client_id} gebruikt geen client secret (enkel private_key_jwt).")
+        secret = secrets.token_urlsafe(32)
+        locked.secret_hash = _hasher.hash(secret)
+        locked.save(update_fields=["secret_hash"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.API_CLIENT_SECRET_ROTATED,
+            agency_id=locked.agency_id,
+            target=locked,
+            object_id=locked.client_id,
+        )
+    client.secret_hash = locked.secret_hash
+    return secret
 
 
 @functools.cache
@@ -505,3 +529,22 @@ def contact_person_add(
             detail={"authorised_from": start.isoformat(), "authorised_until": str(authorised_until or "")},
         )
     return person
+
+
+# -- audited reads: each reads and records in one call (DESIGN rule 2) ---------------------------
+
+
+def agency_read(*, agency_id: int, actor: Actor) -> Agency:
+    """The agency's own record, as the agency asks for it (``GET /api/v1/me``)."""
+    agency = agency_get(agency_id=agency_id)
+    audit_record(actor=actor, action=AuditAction.AGENCY_ME_READ, target=agency)
+    return agency
+
+
+def contact_persons_read(*, agency_id: int, actor: Actor) -> list[ContactPerson]:
+    """The agency's contact persons authorised today (charter 3.3; names and addresses: personal data)."""
+    people = contact_persons_authorised(agency_id=agency_id)
+    audit_record(
+        actor=actor, action=AuditAction.CONTACT_PERSON_LISTED, target=ContactPerson, detail={"count": len(people)}
+    )
+    return people

@@ -155,6 +155,14 @@ class ApiGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path.startswith((API_PREFIX, "/oauth/")):
             return self.get_response(request)
+        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            # Not redirected (ASVS 5.0 4.1.2): a redirect would hide that the token or secret went in clear.
+            return problem_response(
+                status=403,
+                code="https-required",
+                title="HTTPS vereist",
+                detail="De API en het tokeneindpunt antwoorden alleen over HTTPS.",
+            )
         refused = (
             self._rate_limit(request)
             or self._query_guard(request)

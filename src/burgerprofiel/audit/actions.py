@@ -212,6 +212,34 @@ class AuditAction(StrEnum):
     )
     WEBHOOK_EVENTS_READ = "webhook_events.read", "Webhookgebeurtenissen opgevraagd", "Webhook events read"
 
+    # -- payments ------------------------------------------------------------------------------
+    PAYMENT_CREATED = "payment.created", "Betaalverzoek ontvangen", "Payment request received"
+    PAYMENT_STATUS_CHANGED = "payment.status_changed", "Status van een betaling gewijzigd", "Payment status changed"
+    PAYMENT_REFUND_CREATED = "payment.refund_created", "Terugbetaling aangevraagd", "Refund requested"
+    PAYMENT_REFUND_STATUS_CHANGED = (
+        "payment.refund_status_changed",
+        "Status van een terugbetaling gewijzigd",
+        "Refund status changed",
+    )
+    PAYMENT_LISTED = "payment.listed", "Betalingen opgevraagd", "Payments listed"
+    PAYMENT_READ = "payment.read", "Betaling opgevraagd", "Payment read"
+    PAYMENT_VIEWED = "payment.viewed", "Betaling bekeken", "Payment viewed"
+    PAYMENT_RECEIPT_DOWNLOADED = (
+        "payment.receipt_downloaded",
+        "Betalingsbewijs gedownload",
+        "Payment receipt downloaded",
+    )
+    PAYMENT_PURGED = (
+        "payment.purged",
+        "Betaling gewist na de bewaartermijn",
+        "Payment erased after its retention period",
+    )
+    PAYMENT_RECONCILIATION_EXPORTED = (
+        "payment.reconciliation_exported",
+        "Afstemming van betalingen gedownload",
+        "Payment reconciliation downloaded",
+    )
+
     # -- fout melden (corrections) -------------------------------------------------------------
     ERROR_REPORT_SUBMITTED = "error_report.submitted", "Fout gemeld", "Error reported"
     ERROR_REPORT_LISTED = "error_report.listed", "Foutmeldingen opgevraagd", "Error reports listed"

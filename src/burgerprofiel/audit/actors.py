@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +29,6 @@ def staff_actor(user: Any) -> Actor:
 
 def cli_actor(name: str = "cli") -> Actor:
     """An operator acting through the command line; the OS user is the best identity there is."""
-    import getpass
-
     try:
         who = getpass.getuser()
     except OSError:

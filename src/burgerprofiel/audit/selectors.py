@@ -1,13 +1,14 @@
-"""Reads of the audit trail by what an event is about ("Wie bekeek mijn gegevens")."""
+"""Reads of the audit trail: by what an event is about ("Wie bekeek mijn gegevens"), by agency."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import QuerySet
 
-from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.models import AuditEvent, AuditLeaf
 from burgerprofiel.audit.services import object_type_of
 
 
@@ -23,3 +24,25 @@ def audit_events_about(*, target: models.Model, limit: int) -> list[AuditEvent]:
 
 def audit_events_about_count(*, target: models.Model, since: dt.datetime) -> int:
     return _about(target).filter(occurred_at__gte=since).count()
+
+
+def audit_events_for_agency(*, agency_id: int, after_id: int, limit: int) -> list[dict[str, Any]]:
+    events = list(AuditEvent.objects.filter(agency_id=agency_id, pk__gt=after_id).order_by("pk")[:limit])
+    leaves = dict(AuditLeaf.objects.filter(event_id__in=[e.pk for e in events]).values_list("event_id", "index"))
+    return [
+        {
+            "id": e.pk,
+            "occurred_at": e.occurred_at,
+            "actor_type": e.actor_type,
+            "actor_id": e.actor_id,
+            "action": e.action,
+            "outcome": e.outcome,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+            "purpose": e.purpose,
+            "request_id": e.request_id,
+            "order_version_id": e.order_version_id,
+            "leaf_index": leaves.get(e.pk),
+        }
+        for e in events
+    ]

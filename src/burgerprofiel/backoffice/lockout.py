@@ -20,8 +20,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from burgerprofiel.backoffice.services import staff_login_lock_record
 from burgerprofiel.backoffice.site import site
+from burgerprofiel.staff.services import staff_login_lock_record
 
 
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: Any) -> HttpResponse:

@@ -18,7 +18,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from burgerprofiel.backoffice.services import staff_session_end_idle
+from burgerprofiel.staff.services import staff_session_end_idle
 
 SESSION_SEEN_AT = "bp_staff_seen_at"
 TOUCH_EVERY_SECONDS = 30

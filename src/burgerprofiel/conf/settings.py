@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import re
 import secrets
 
 import dj_database_url
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
     "burgerprofiel.documents",
     "burgerprofiel.corrections",
     "burgerprofiel.service_requests",
+    "burgerprofiel.payments",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -205,6 +207,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # ASVS 5.0 6.2.11: the documented context-specific words (backoffice/passwords.py).
+    {"NAME": "burgerprofiel.backoffice.passwords.ContextWordsValidator"},
 ]
 
 LANGUAGE_CODE = "nl-be"
@@ -228,6 +232,9 @@ CSRF_COOKIE_NAME = "__Host-bp_csrf" if PRODUCTION else "csrftoken"
 SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION, help="Redirect plain HTTP to HTTPS.")
+# ASVS 5.0 4.1.2: only pages people open in a browser are redirected; an API or token request over
+# plain HTTP is refused (api.middleware), so a client that leaks its credentials in clear finds out.
+SECURE_REDIRECT_EXEMPT = [r"^api/", r"^oauth/"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -297,6 +304,11 @@ RETENTION_PURGE_INTERVAL_SECONDS = env_int(
 # Periodic work is data (as Sentry declares its beat schedule): ``burgerprofiel worker`` enqueues each
 # task (a dotted path to a django.tasks task in its own app's tasks.py) every ``seconds``, the first
 # time when it starts. Nothing low imports something high to schedule it (the layers in pyproject.toml).
+# What follows the filing of DOSIS uploads: dotted paths of tasks, run inline and in order by whoever
+# filed (the worker's DOSIS loop, the dosis-uploads task). Filing records status changes in an outbox
+# of the dossiers app; the notifications app consumes it. Declared here, as the periodic tasks are,
+# so that dossiers names nothing above it (the layers in pyproject.toml).
+DOSIS_AFTER_FILING_TASKS = ["burgerprofiel.notifications.tasks.dosis_status_changes_task"]
 AUDIT_FAILURE_WINDOW_SECONDS = env_int(
     "AUDIT_FAILURE_WINDOW_SECONDS",
     300,
@@ -365,6 +377,8 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        # weasyprint logs every step of every PDF at INFO (receipts): only its warnings matter.
+        "weasyprint": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         # httpx logs every request's URL at INFO ("HTTP Request: GET https://.../certificates/<INSZ>"):
         # a certificate source's URL names the citizen. Warnings and errors carry no URL.
         "httpx": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
@@ -555,6 +569,61 @@ WEBHOOKS_RETENTION_DAYS = env_int(
     help="How long events stay readable in the feed (/api/v1/events) and finished deliveries in the list.",
 )
 
+# --- payments (charter 1.1 "betalen"; issue 12) ---
+PAYMENTS_PROVIDER = env(
+    "PAYMENTS_PROVIDER",
+    "burgerprofiel.payments.providers.mollie.MollieProvider",
+    help="Dotted path of the payment-provider adapter the portal's checkout uses.",
+)
+MOLLIE_API_ENDPOINT = env(
+    "MOLLIE_API_ENDPOINT",
+    "https://api.mollie.com",
+    help="Mollie's API base URL. `make run` and the tests point it at the fake Mollie (payments/fake/mollie.py).",
+).rstrip("/")
+MOLLIE_API_KEY = env(
+    "MOLLIE_API_KEY",
+    help="Mollie API key (`live_...` or `test_...`); required in production.",
+    secret=True,
+    generate=lambda: "test_" + secrets.token_hex(16),
+)
+PAYMENTS_METHODS = env_list(
+    "PAYMENTS_METHODS",
+    "bancontact,kbc,belfius,creditcard,applepay",
+    help="Payment methods offered at the provider's checkout, in order (Mollie method ids); empty: all enabled ones.",
+)
+PAYMENTS_WEBHOOK_URL = env(
+    "PAYMENTS_WEBHOOK_URL",
+    f"{PUBLIC_URL}/betaaldienst/webhook",
+    help="Where the payment provider calls when a payment changes (reachable from the provider).",
+    shown="PUBLIC_URL + /betaaldienst/webhook",
+)
+PAYMENTS_CHECKOUT_ORIGIN = env(
+    "PAYMENTS_CHECKOUT_ORIGIN",
+    "https://www.mollie.com"
+    if MOLLIE_API_ENDPOINT == "https://api.mollie.com"
+    else "/".join(MOLLIE_API_ENDPOINT.split("/")[:3]),
+    help="Origin of the provider's hosted checkout page (the portal's pay button redirects there; CSP form-action).",
+    shown="https://www.mollie.com, or the origin of MOLLIE_API_ENDPOINT",
+)
+PAYMENTS_SYNC_AFTER_SECONDS = env_int(
+    "PAYMENTS_SYNC_AFTER_SECONDS",
+    600,
+    help="A payment or refund under way that no provider webhook moved for this long is fetched from the provider "
+    "by the worker's periodic check (a lost webhook never leaves a payment open).",
+)
+PERIODIC_TASKS["payments-provider-sync"] = {
+    "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
+    "seconds": 300,
+}
+PERIODIC_TASKS["payments-retention"] = {
+    "task": "burgerprofiel.payments.tasks.payments_retention_purge_task",
+    "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+}
+if PRODUCTION and not MOLLIE_API_ENDPOINT.startswith("https://"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MOLLIE_API_ENDPOINT must be an https URL in production")
+
 # --- dossiers ---
 DOSIS_BULK_MAX_BODY_BYTES = env_int(
     "DOSIS_BULK_MAX_BODY_BYTES",
@@ -581,6 +650,8 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("burgerprofiel.portal.conte
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "form-action 'self'", f"form-action 'self' {'/'.join(OIDC_ISSUER.split('/')[:3])}"
 )
+# The pay button is a form whose answer redirects to the provider's hosted checkout: allowed the same way.
+CONTENT_SECURITY_POLICY = re.sub(r"form-action [^;]*", rf"\g<0> {PAYMENTS_CHECKOUT_ORIGIN}", CONTENT_SECURITY_POLICY)
 INSTALLED_APPS.append("django_htmx")  # its static htmx file: progressive enhancement without a CDN
 
 # --- back-office sessions and logins (ASVS 5.0 7.3.1 inactivity timeout; 6.3.1 brute force) ---

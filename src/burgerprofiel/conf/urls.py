@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from burgerprofiel.api import oauth
+from burgerprofiel.api import oauth, provider_webhooks
 from burgerprofiel.api.api import api, dosis_v2_api
 from burgerprofiel.backoffice.site import site as backoffice_site
 from burgerprofiel.common import views as ops
@@ -13,6 +13,7 @@ urlpatterns = [
     path("oauth/token", oauth.token, name="oauth-token"),
     path("oauth/jwks", oauth.jwks, name="oauth-jwks"),
     path("audit/jwks", oauth.audit_jwks, name="audit-jwks"),
+    path("betaaldienst/webhook", provider_webhooks.payment_provider_webhook, name="payment-provider-webhook"),
     path("api/v2/", dosis_v2_api.urls),
     path("api/v1/", api.urls),
     path("backoffice/", backoffice_site.urls),

@@ -16,8 +16,9 @@ HINT = "`burgerprofiel keys trusted` prints the thumbprints of the keys in the t
 def signing_keys_pinned(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Production refuses to start unless the signing keys are pinned outside the database, and one
     of the active keys in the table is among them (else nothing could sign, or verify would fail)."""
+    # lazy: apps.py imports this module before the app registry (and so the models) is ready
     from burgerprofiel.crypto import pins, signing
-    from burgerprofiel.crypto.models import SigningKey
+    from burgerprofiel.crypto.models import SigningKey  # lazy: as above
 
     try:
         configured = pins.configured_pins()

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from burgerprofiel.crypto import keyring
-from burgerprofiel.crypto.models import DataKey
+from burgerprofiel.crypto.models import DataKey, SigningKey
 
 
 class KeyUnavailable(Exception):
@@ -96,8 +96,6 @@ def data_keys_rewrap(*, batch_size: int = 500) -> int:
 
 
 def _signing_keys_rewrap(current: keyring.Kek) -> int:
-    from burgerprofiel.crypto.models import SigningKey
-
     moved = 0
     with transaction.atomic():
         for row in SigningKey.objects.select_for_update().exclude(kek_id=current.id):

@@ -6,21 +6,20 @@ from typing import Any
 
 from django_tasks import task
 
+# From the modules, not the package: the package's accept module imports this one (for the kick).
+from burgerprofiel.dossiers.services.filing import dosis_after_filing, dossier_uploads_process_all
+from burgerprofiel.dossiers.services.retention import dossiers_purge_expired
+
 
 @task()
 def dosis_uploads_process() -> dict[str, Any]:
-    """Work through the queue of accepted uploads, a batch at a time."""
-    from burgerprofiel.dossiers.services import dossier_uploads_process_all
-    from burgerprofiel.notifications.dosis import dosis_status_changes_consume_all
-
-    processed = dossier_uploads_process_all()
-    # Status changes become meldingen right away rather than at the next housekeeping round.
-    return {"processed": processed, "meldingen": dosis_status_changes_consume_all()}
+    """Work through the queue of accepted uploads, a batch at a time, then what follows filing
+    (``settings.DOSIS_AFTER_FILING_TASKS``: their status changes become meldingen right away
+    rather than at the next housekeeping round)."""
+    return {"processed": dossier_uploads_process_all(), **dosis_after_filing()}
 
 
 @task()
 def dosis_retention_purge() -> dict[str, Any]:
     """Purge closed dossiers past their order's retention (schedule daily)."""
-    from burgerprofiel.dossiers.services import dossiers_purge_expired
-
     return {"purged": dossiers_purge_expired()}

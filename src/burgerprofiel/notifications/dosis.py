@@ -1,7 +1,8 @@
 """DOSIS status changes become meldingen (issue 3 point 6, charter 1.1).
 
 The DOSIS capability writes one ``DossierStatusChange`` row per owner for every real status
-change, in the transaction of the change. This consumer claims a batch, turns each into a melding
+change, in the transaction of the change, and publishes them through ``dossiers.services.outbox``
+(this app never touches the dossiers app's tables). This consumer claims a batch, turns each into a melding
 through ``notification_create`` (which stores it, audits it and queues the e-mail/SMS the citizen
 consented to), and marks the row processed, all in one transaction: a crash before commit leaves
 the rows for the next run, so nothing is lost and nothing is sent twice.
@@ -13,10 +14,11 @@ marked processed without one — they see the change in "Mijn dossiers".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import ProcessingOrderVersion
@@ -25,7 +27,11 @@ from burgerprofiel.audit.actors import Actor
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.crypto.fields import UNREADABLE
-from burgerprofiel.dossiers.models import DossierOwner, DossierStatusChange
+from burgerprofiel.dossiers.services import status_changes_claim, status_changes_processed, status_changes_read
+from burgerprofiel.notifications.services import notification_create
+
+if TYPE_CHECKING:
+    from burgerprofiel.dossiers.models import DossierStatusChange
 
 MESSAGE_MAX = 500
 # What a melding made from a status change carries (Bijlage 1, Notificaties): the dossier's name is free text.
@@ -65,8 +71,6 @@ def _order_for(agency_id: int) -> ProcessingOrderVersion | None:
 
 
 def _notify(change: DossierStatusChange, version: ProcessingOrderVersion, citizen: Citizen) -> None:
-    from burgerprofiel.notifications.services import notification_create
-
     actor = _actor(change.agency_id, version)
     dossier = change.dossier
     notification_create(
@@ -90,22 +94,17 @@ def dosis_status_changes_consume(*, batch_size: int = 1000) -> dict[str, int]:
     """
     notified = 0
     with transaction.atomic():
-        pending = DossierStatusChange.objects.filter(processed_at__isnull=True).order_by("id")
-        if connection.vendor == "postgresql":
-            pending = pending.select_for_update(skip_locked=True, of=("self",))
-        batch = list(pending.values_list("id", "agency_id", "owner__kind", "owner__key")[:batch_size])
+        batch = status_changes_claim(batch_size=batch_size)
         if not batch:
             return {"notified": 0, "skipped": 0}
-        insz_owned = [(pk, agency_id, key) for pk, agency_id, kind, key in batch if kind == DossierOwner.Kind.INSZ]
+        insz_owned = [change for change in batch if change.insz_index is not None]
         # Once per agency and batch (a batch is one moment); organisation owners need no order check.
-        orders = {agency_id: _order_for(agency_id) for agency_id in {agency_id for _, agency_id, _ in insz_owned}}
+        orders = {agency_id: _order_for(agency_id) for agency_id in {change.agency_id for change in insz_owned}}
         allowed = {agency_id: version for agency_id, version in orders.items() if version is not None}
-        candidates = {pk: key for pk, agency_id, key in insz_owned if agency_id in allowed}
+        candidates = {change.id: change.insz_index for change in insz_owned if change.agency_id in allowed}
         citizens = {c.insz_index: c for c in Citizen.objects.filter(insz_index__in=set(candidates.values()))}
         wanted = [pk for pk, key in candidates.items() if key in citizens]
-        for change in DossierStatusChange.objects.filter(pk__in=wanted).select_related(
-            "dossier", "owner", "status", "agency"
-        ):
+        for change in status_changes_read(ids=wanted):
             citizen = citizens[change.owner.key]
             if citizen.insz is UNREADABLE:  # its key destroyed: nothing to send to
                 continue
@@ -115,7 +114,7 @@ def dosis_status_changes_consume(*, batch_size: int = 1000) -> dict[str, int]:
             except ApplicationError:  # a change the notification rules refuse is not retried forever
                 continue
             notified += 1
-        DossierStatusChange.objects.filter(pk__in=[pk for pk, *_ in batch]).update(processed_at=timezone.now())
+        status_changes_processed(ids=[change.id for change in batch])
     return {"notified": notified, "skipped": len(batch) - notified}
 
 

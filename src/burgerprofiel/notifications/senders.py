@@ -13,7 +13,12 @@ import smtplib
 from email.message import Message
 from typing import Any
 
+import smpplib.client
+import smpplib.consts
+import smpplib.exceptions
+import smpplib.gsm
 from django.conf import settings
+from smpplib import smpp
 
 
 class TemporaryFailure(Exception):
@@ -83,8 +88,6 @@ class SmppSender:
         self.client: Any = None
 
     def open(self) -> None:
-        import smpplib.client
-
         client = smpplib.client.Client(
             settings.NOTIFICATIONS_SMPP_HOST,
             settings.NOTIFICATIONS_SMPP_PORT,
@@ -103,10 +106,6 @@ class SmppSender:
         self.client = client
 
     def send(self, *, to: str, text: str) -> str:
-        import smpplib.consts
-        import smpplib.exceptions
-        import smpplib.gsm
-
         parts, coding, msg_type = smpplib.gsm.make_parts(text)
         reference = ""
         for part in parts:
@@ -137,8 +136,6 @@ class SmppSender:
         return reference
 
     def _response_to(self, sequence: int) -> Any:
-        import smpplib.exceptions
-
         while True:
             pdu = self.client.read_pdu()
             if pdu.is_error():
@@ -146,8 +143,6 @@ class SmppSender:
             if pdu.command == "submit_sm_resp" and pdu.sequence == sequence:
                 return pdu
             if pdu.command == "enquire_link":
-                from smpplib import smpp
-
                 self.client.send_pdu(smpp.make_pdu("enquire_link_resp", client=self.client, sequence=pdu.sequence))
 
     def close(self) -> None:

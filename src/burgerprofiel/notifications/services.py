@@ -10,6 +10,7 @@ a wake-up: if it is lost, the periodic sweep finds the due rows anyway.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,9 +32,15 @@ from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import NotFound, ValidationError
-from burgerprofiel.notifications.models import Delivery, DeliveryStatus, Notification
-from burgerprofiel.preferences.models import Channel
+from burgerprofiel.notifications import selectors
+from burgerprofiel.notifications.models import Delivery, DeliveryReceipt, DeliveryStatus, Notification
+from burgerprofiel.preferences.models import Channel, Verification
 from burgerprofiel.preferences.selectors import consented_channels, verified_address
+from burgerprofiel.preferences.services import (
+    VerificationMessage,
+    email_verification_create,
+    mobile_verification_create,
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,34 @@ def delivery_queue(
     return delivery
 
 
+def verification_message_queue(*, citizen: Citizen, message: VerificationMessage) -> Delivery:
+    """Queue the mail or SMS that carries a contact verification's secret (``preferences``)."""
+    return delivery_queue(
+        citizen=citizen,
+        channel=message.channel,
+        kind=message.kind,
+        recipient=message.recipient,
+        payload=message.payload,
+    )
+
+
+def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> Verification:
+    """Send a link to the address; it becomes the citizen's address only when the link is used.
+    The pending verification, its audit event and the mail's outbox row commit together."""
+    with transaction.atomic():
+        message = email_verification_create(citizen=citizen, email=email, actor=actor)
+        verification_message_queue(citizen=citizen, message=message)
+    return message.verification
+
+
+def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) -> Verification:
+    """Send a code to the number by SMS; as ``email_verification_start``."""
+    with transaction.atomic():
+        message = mobile_verification_create(citizen=citizen, mobile=mobile, actor=actor)
+        verification_message_queue(citizen=citizen, message=message)
+    return message.verification
+
+
 # Wake-ups waiting in the task queue beyond which another adds nothing: a dispatch run keeps claiming
 # until nothing is due, so a waiting one will see every row committed before it starts.
 PENDING_WAKEUPS_ENOUGH = 2
@@ -126,7 +161,7 @@ def _wake_dispatcher() -> None:
     (every NOTIFICATIONS_DRAIN_INTERVAL_MS when idle), so with a task backend whose tasks it runs
     nothing is enqueued per request (NOTIFICATIONS_WAKE_TASKS off, the default); otherwise (tasks run
     inline, or workers that only run tasks) a wake-up task is queued, at most two waiting."""
-    from burgerprofiel.notifications.tasks import deliveries_dispatch_task
+    from burgerprofiel.notifications.tasks import deliveries_dispatch_task  # lazy: tasks imports this module
 
     try:
         inline = isinstance(deliveries_dispatch_task.get_backend(), ImmediateBackend)
@@ -136,19 +171,18 @@ def _wake_dispatcher() -> None:
             return
         deliveries_dispatch_task.enqueue()
     except Exception:  # the rows are committed; the periodic sweep dispatches them if this wake-up is lost
-        import logging
-
         logging.getLogger(__name__).exception("could not enqueue the delivery dispatch")
 
 
 def _pending_wakeups(task: Any) -> int:
     """Dispatch tasks queued and not yet started (database backend only; 0 for any other backend)."""
+    # lazy: the database task backend is one choice (TASKS_BACKEND); its models exist only when installed
     from django_tasks_db.backend import DatabaseBackend
 
     if not isinstance(task.get_backend(), DatabaseBackend):
         return 0
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks.base import TaskResultStatus  # lazy: as above
+    from django_tasks_db.models import DBTaskResult  # lazy: as above
 
     return DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task.module_path).count()
 
@@ -297,6 +331,34 @@ def notification_for_agency(*, agency_id: int, notification_id: uuid.UUID, actor
     return notification
 
 
+def notification_open(*, citizen: Citizen, notification_id: uuid.UUID, actor: Actor) -> Notification:
+    """The citizen opens one of their meldingen: marked read if it was not, and the view recorded.
+
+    Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
+    """
+    notification = selectors.notification_for_citizen(citizen=citizen, notification_id=notification_id)
+    with transaction.atomic():
+        if notification.read_at is None:
+            notification_mark_read(citizen=citizen, notification_ids=[notification.pk], actor=actor)
+        audit_record(
+            actor=actor, action=AuditAction.NOTIFICATION_VIEWED, agency_id=notification.agency_id, target=notification
+        )
+    return notification
+
+
+def receipts_read(*, agency_id: int, after_id: int, limit: int, actor: Actor) -> list[DeliveryReceipt]:
+    """The agency's signed delivery receipts after ``after_id`` (which channel reached whom, when)."""
+    receipts = selectors.receipts_for_agency(agency_id=agency_id, after_id=after_id, limit=limit)
+    audit_record(
+        actor=actor,
+        action=AuditAction.NOTIFICATION_RECEIPTS_LISTED,
+        agency_id=agency_id,
+        target=DeliveryReceipt,
+        detail={"count": len(receipts)},
+    )
+    return receipts
+
+
 def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.UUID] | None, actor: Actor) -> int:
     """Mark the citizen's own meldingen read (all unread ones when ``notification_ids`` is None)."""
     with transaction.atomic():
@@ -317,10 +379,12 @@ def notification_mark_read(*, citizen: Citizen, notification_ids: Iterable[uuid.
     return count
 
 
-def notification_list_view_record(*, citizen: Citizen, notifications: Iterable[Notification], actor: Actor) -> None:
-    """A citizen saw their list of meldingen (DESIGN rule 2): one event per agency whose meldingen
-    were shown, so that each agency's DPO finds it, and one event for an empty list: that the
-    citizen looked is itself the fact recorded (as for the list of dossiers)."""
+def notification_list_read(*, citizen: Citizen, actor: Actor) -> list[Notification]:
+    """The citizen's meldingen (``selectors.notifications_for_citizen``), their view recorded (DESIGN
+    rule 2): one event per agency whose meldingen were shown, so that each agency's DPO finds it, and
+    one event for an empty list: that the citizen looked is itself the fact recorded (as for the
+    list of dossiers)."""
+    notifications = selectors.notifications_for_citizen(citizen=citizen)
     shown: dict[int | None, int] = {}
     for notification in notifications:
         shown[notification.agency_id] = shown.get(notification.agency_id, 0) + 1
@@ -332,6 +396,7 @@ def notification_list_view_record(*, citizen: Citizen, notifications: Iterable[N
             target=Notification,
             detail={"count": count},
         )
+    return notifications
 
 
 def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
@@ -367,10 +432,15 @@ __all__ = [
     "DeliveryStatus",
     "NotificationInput",
     "delivery_queue",
+    "email_verification_start",
+    "mobile_verification_start",
     "notification_create",
     "notification_for_agency",
-    "notification_list_view_record",
+    "notification_list_read",
     "notification_mark_read",
+    "notification_open",
     "notifications_bulk_create",
     "notifications_purge_expired",
+    "receipts_read",
+    "verification_message_queue",
 ]

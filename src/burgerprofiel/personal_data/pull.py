@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -91,8 +92,6 @@ async def get_json(
             if len(body) > max_bytes:
                 raise problem("oversized")
     try:
-        import json
-
         return 200, json.loads(bytes(body))
     except ValueError as exc:
         raise problem("malformed") from exc

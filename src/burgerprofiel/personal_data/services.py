@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
-import pickle
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from burgerprofiel.agencies.models import Agency
@@ -352,9 +353,34 @@ def _cached_withdraw_refused(citizen: Citizen, cached: list[Theme]) -> None:
             result.items, result.status, result.message = [], "unavailable", UNAVAILABLE
 
 
+def _themes_json(grouped: list[Theme]) -> bytes:
+    return json.dumps([asdict(theme) for theme in grouped], cls=DjangoJSONEncoder).encode()
+
+
+def _themes_from_json(data: bytes) -> list[Theme]:
+    """The inverse of ``_themes_json``: plain JSON in, the dataclasses out (no code runs on load)."""
+
+    def item(raw: dict[str, Any]) -> Item:
+        updated = raw["updated_at"]
+        return Item(
+            id=raw["id"],
+            label=raw["label"],
+            value=raw["value"],
+            category=raw["category"],
+            updated_at=dt.date.fromisoformat(updated) if updated else None,
+        )
+
+    def result(raw: dict[str, Any]) -> SourceResult:
+        return SourceResult(**{**raw, "items": [item(i) for i in raw["items"]]})
+
+    return [Theme(name=raw["name"], results=[result(r) for r in raw["results"]]) for raw in json.loads(data)]
+
+
 def _cache_write(citizen: Citizen, session_key: str, grouped: list[Theme]) -> None:
-    """The short per-session cache holds the answers sealed with the citizen's key (it may be Redis)."""
-    sealed = encrypt_bytes(pickle.dumps(grouped), key_id=citizen.data_key_id)
+    """The short per-session cache holds the answers as JSON sealed with the citizen's key (it may
+    be Redis): data only, never pickle, so a cache whose contents someone could change can at worst
+    show wrong answers, never run code."""
+    sealed = encrypt_bytes(_themes_json(grouped), key_id=citizen.data_key_id)
     cache.set(_cache_key(session_key), sealed, settings.PULL_CACHE_SECONDS)
 
 
@@ -363,7 +389,6 @@ def _cache_read(citizen: Citizen, session_key: str) -> list[Theme] | None:
     if not isinstance(sealed, str):
         return None
     try:
-        # Authenticated encryption: only this platform can have written what unseals here.
-        return pickle.loads(decrypt_bytes(sealed))  # type: ignore[no-any-return]  # noqa: S301 - AES-GCM sealed by this platform: only it can have written what unpickles
-    except (KeyUnavailable, ValueError):
+        return _themes_from_json(decrypt_bytes(sealed))
+    except (KeyUnavailable, ValueError, KeyError, TypeError):  # unreadable or of an older shape: ask again
         return None

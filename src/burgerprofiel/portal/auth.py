@@ -25,8 +25,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
+from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.request_notes import RequestNotes
 from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
@@ -69,6 +72,7 @@ def page_citizen(request: HttpRequest) -> Citizen | None:
 
 
 def citizen_login(request: HttpRequest, *, citizen: Citizen, acr: str, display_name: str = "") -> None:
+    """Start the citizen's session, and record the login (it shows in their access log)."""
     request.session.cycle_key()
     now = int(time.time())
     request.session[SESSION_CITIZEN] = citizen.pk
@@ -79,6 +83,13 @@ def citizen_login(request: HttpRequest, *, citizen: Citizen, acr: str, display_n
     request.session[SESSION_NAME] = session_seal(citizen, display_name)
     notes = _notes.of(request)
     notes.session_read, notes.session_citizen = True, citizen
+    audit_record(
+        actor=citizen_actor(citizen),
+        action=AuditAction.PORTAL_LOGIN,
+        target=citizen,
+        purpose=_("Aanmelding"),
+        detail={"acr": acr},
+    )
 
 
 def session_seal(citizen: Citizen, value: str) -> str:

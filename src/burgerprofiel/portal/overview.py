@@ -2,8 +2,8 @@
 
 Each capability contributes a ``Section`` through a provider registered with
 ``overview_register`` (from its AppConfig.ready); the portal itself contributes the dossiers and
-meldingen sections below for as long as those apps expose the selectors it reads. A provider
-reads only through its app's citizen-scoped selectors and returns at most a handful of rows.
+meldingen sections below. A provider reads only through its app's citizen-scoped selectors (or
+an audited read, when it shows personal data) and returns at most a handful of rows.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from burgerprofiel.audit.selectors import audit_events_about_count
 from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.dossiers.services import dossier_overview_read
+from burgerprofiel.notifications.selectors import unread_count
 
 
 @dataclass
@@ -46,30 +48,20 @@ def overview_register(provider: Provider) -> Provider:
     return provider
 
 
-def _dossiers(citizen: Citizen) -> Section | None:
-    try:
-        from burgerprofiel.dossiers.selectors import DossierFilter, dossiers_for_citizen
-        from burgerprofiel.dossiers.services import dossier_list_view_record
-    except ImportError:
-        return None
-    dossiers = dossiers_for_citizen(citizen=citizen, state=DossierFilter.OPEN)
-    needing = [d for d in dossiers if d.action_needed]
-    recent = sorted(dossiers, key=lambda d: d.current_modified_at, reverse=True)[:5]
-    dossier_list_view_record(citizen=citizen, dossiers=recent, detail={"where": "overview"})
+def _dossiers(citizen: Citizen) -> Section:
+    overview = dossier_overview_read(citizen=citizen)
     return Section(
         key="dossiers",
         title=_("Uw dossiers"),
-        count=len(dossiers),
-        action_needed=len(needing),
-        entries=[Entry(d.name, note=_("Actie vereist") if d.action_needed else d.current_code) for d in recent],
+        count=overview.count,
+        action_needed=overview.action_needed,
+        entries=[
+            Entry(d.name, note=_("Actie vereist") if d.action_needed else d.current_code) for d in overview.recent
+        ],
     )
 
 
-def _meldingen(citizen: Citizen) -> Section | None:
-    try:
-        from burgerprofiel.notifications.selectors import unread_count
-    except ImportError:
-        return None
+def _meldingen(citizen: Citizen) -> Section:
     unread = unread_count(citizen=citizen)
     return Section(key="meldingen", title=_("Ongelezen meldingen"), count=unread, action_needed=unread)
 
@@ -81,7 +73,7 @@ def _access(citizen: Citizen) -> Section:
 
 
 def overview_for_citizen(*, citizen: Citizen) -> list[Section]:
-    sections = [s for s in (_dossiers(citizen), _meldingen(citizen)) if s is not None]
+    sections = [_dossiers(citizen), _meldingen(citizen)]
     for provider in PROVIDERS:
         section = provider(citizen)
         if section is not None:

@@ -1,8 +1,8 @@
 """The citizen portal's URLs (Dutch paths): its own pages and those of each capability.
 
 Each area keeps its URL namespace (``portal:``, ``dossiers:``, ``notifications:``,
-``preferences:``, ``personal_data:``, ``documents:``, ``corrections:``, ``service_requests:``), so
-``reverse("dossiers:list")`` reads the same wherever it is called from.
+``preferences:``, ``personal_data:``, ``documents:``, ``corrections:``, ``service_requests:``,
+``payments:``), so ``reverse("dossiers:list")`` reads the same wherever it is called from.
 """
 
 from django.urls import include, path
@@ -13,6 +13,7 @@ from burgerprofiel.portal.views import (
     documents,
     dossiers,
     notifications,
+    payments,
     personal_data,
     preferences,
     service_requests,
@@ -83,6 +84,14 @@ service_request_patterns = [
     ),
 ]
 
+payment_patterns = [
+    path("betalingen", payments.payment_list, name="list"),
+    path("betalingen/<uuid:payment_id>", payments.payment_detail, name="detail"),
+    path("betalingen/<uuid:payment_id>/betalen", payments.payment_pay, name="pay"),
+    path("betalingen/<uuid:payment_id>/terug", payments.payment_returned, name="returned"),
+    path("betalingen/<uuid:payment_id>/betalingsbewijs.pdf", payments.payment_receipt, name="receipt"),
+]
+
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include((dossier_patterns, "dossiers"))),
@@ -92,4 +101,5 @@ urlpatterns = [
     path("", include((document_patterns, "documents"))),
     path("", include((correction_patterns, "corrections"))),
     path("", include((service_request_patterns, "service_requests"))),
+    path("", include((payment_patterns, "payments"))),
 ]

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -26,10 +28,12 @@ from burgerprofiel.agencies.models import Agency
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
+from burgerprofiel.citizens.insz import insz_normalise
 from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.citizens.selectors import citizen_by_insz
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.requestid import current_request_id
-from burgerprofiel.preferences import consent_texts
+from burgerprofiel.preferences import consent_texts, selectors
 from burgerprofiel.preferences.models import (
     IBAN_SCOPE,
     Channel,
@@ -109,7 +113,23 @@ def _verification_limit_check(*, citizen: Citizen, channel: str) -> None:
         )
 
 
-def _verification_send(
+@dataclass(frozen=True)
+class VerificationMessage:
+    """A stored pending verification and the mail or SMS that must carry its secret.
+
+    Sending it is the notifications app's (``notifications.services.email_verification_start``),
+    in the same transaction: this app sits below notifications and sends nothing itself. The
+    message is the only place the secret goes; only its hash is kept.
+    """
+
+    verification: Verification
+    channel: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+
+
+def _verification_create(
     *,
     citizen: Citizen,
     channel: str,
@@ -120,11 +140,7 @@ def _verification_send(
     payload: dict[str, Any],
     action: AuditAction,
     actor: Actor,
-) -> Verification:
-    """Store a pending verification and queue the mail or SMS that carries its secret, audited, in one
-    transaction. Only the secret's hash is kept; the message is the only place the secret goes."""
-    from burgerprofiel.notifications.services import delivery_queue
-
+) -> VerificationMessage:
     with transaction.atomic():
         verification = Verification.objects.create(
             citizen=citizen,
@@ -133,18 +149,18 @@ def _verification_send(
             secret_hash=secret_hash,
             expires_at=timezone.now() + valid_for,
         )
-        delivery_queue(citizen=citizen, channel=channel, kind=kind, recipient=address, payload=payload)
         audit_record(actor=actor, action=action, target=verification)
-    return verification
+    return VerificationMessage(verification, channel, kind, address, payload)
 
 
-def email_verification_start(*, citizen: Citizen, email: str, actor: Actor) -> Verification:
-    """Send a link to the address; it becomes the citizen's address only when the link is used."""
+def email_verification_create(*, citizen: Citizen, email: str, actor: Actor) -> VerificationMessage:
+    """A link for the address; it becomes the citizen's address only when the link is used.
+    Call inside the transaction that queues the returned message."""
     address = email_normalise(email)
     _verification_limit_check(citizen=citizen, channel=Channel.EMAIL)
     token = secrets.token_urlsafe(32)
     hours = settings.PREFERENCES_EMAIL_LINK_HOURS
-    return _verification_send(
+    return _verification_create(
         citizen=citizen,
         channel=Channel.EMAIL,
         address=address,
@@ -184,7 +200,9 @@ def email_verification_confirm(*, citizen: Citizen, token: str, actor: Actor) ->
     return preference
 
 
-def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) -> Verification:
+def mobile_verification_create(*, citizen: Citizen, mobile: str, actor: Actor) -> VerificationMessage:
+    """A six-digit code for the number (a new one replaces any open one). Call inside the
+    transaction that queues the returned message."""
     number = mobile_normalise(mobile)
     _verification_limit_check(citizen=citizen, channel=Channel.SMS)
     code = f"{secrets.randbelow(10**6):06d}"
@@ -194,7 +212,7 @@ def mobile_verification_start(*, citizen: Citizen, mobile: str, actor: Actor) ->
         Verification.objects.filter(citizen=citizen, channel=Channel.SMS, used_at__isnull=True).update(
             used_at=timezone.now()
         )
-        return _verification_send(
+        return _verification_create(
             citizen=citizen,
             channel=Channel.SMS,
             address=number,
@@ -379,16 +397,39 @@ def _consent_record(
 
 
 def unsubscribe_token(*, citizen_id: int, agency_id: int, ipdc_product: str, channel: str) -> str:
-    from django.core import signing
-
     return signing.dumps([citizen_id, agency_id, ipdc_product, channel], salt="preferences.unsubscribe")
 
 
 def unsubscribe_token_read(token: str) -> dict[str, Any]:
-    from django.core import signing
-
     try:
         citizen_id, agency_id, product, channel = signing.loads(token, salt="preferences.unsubscribe")
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise ValidationError("Deze uitschrijflink is ongeldig.") from exc
     return {"citizen_id": citizen_id, "agency_id": agency_id, "ipdc_product": product, "channel": channel}
+
+
+# -- audited reads: each reads and records in one call (DESIGN rule 2) ---------------------------
+
+
+def preference_read(*, citizen: Citizen, actor: Actor) -> ContactPreference | None:
+    """The citizen's own contact preferences, as the portal shows them."""
+    preference = selectors.preference_for_citizen(citizen=citizen)
+    audit_record(
+        actor=actor, action=AuditAction.PREFERENCES_VIEWED, target=citizen, purpose="Contactvoorkeuren bekijken"
+    )
+    return preference
+
+
+def preferences_read_by_agency(*, insz: str, agency_id: int, categories: set[str], actor: Actor) -> dict[str, Any]:
+    """What one agency may see of a citizen's preferences (``selectors.preferences_for_agency``),
+    recorded with the fields it was shown; an unknown INSZ is read (and recorded) as an empty answer."""
+    citizen = citizen_by_insz(insz=insz_normalise(insz))
+    result = selectors.preferences_for_agency(citizen=citizen, agency_id=agency_id, categories=categories)
+    audit_record(
+        actor=actor,
+        action=AuditAction.PREFERENCES_READ_BY_AGENCY,
+        agency_id=agency_id,
+        target=citizen or Citizen,
+        detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
+    )
+    return result

@@ -68,6 +68,11 @@ def schema_problems(schema: Any) -> list[str]:
             problems.append(f"Veld '{name}': format is date of email.")
         if "enum" in prop and not all(isinstance(v, str) and v for v in prop["enum"]):
             problems.append(f"Veld '{name}': enum bevat niet-lege teksten.")
+        if "pattern" in prop:
+            try:
+                re.compile(str(prop["pattern"]))
+            except re.error:
+                problems.append(f"Veld '{name}': pattern is geen geldige reguliere expressie.")
     unknown = [r for r in schema.get("required", []) if r not in properties]
     if unknown:
         problems.append(f"Verplichte velden die niet bestaan: {', '.join(unknown)}.")

@@ -27,8 +27,10 @@ from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
+from burgerprofiel.service_requests import selectors
 from burgerprofiel.service_requests.forms import answers_validate, schema_problems
 from burgerprofiel.service_requests.models import RequestableService, RequestStatus, ServiceRequest
+from burgerprofiel.service_requests.receipts import receipt_pdf
 from burgerprofiel.webhooks.events import EventType
 from burgerprofiel.webhooks.services import rfc3339, webhook_event_publish
 
@@ -242,6 +244,23 @@ def service_request_dossier_set(
             detail={"dossier_number": number},
         )
     return request
+
+
+def service_request_receipt_read(*, citizen: Citizen, request_id: Any, actor: Actor) -> tuple[ServiceRequest, bytes]:
+    """The receipt (PDF) of one of the citizen's requests, its download recorded (DESIGN rule 2)."""
+    submitted = selectors.service_request_for_citizen(
+        citizen=citizen, request_id=request_id, purpose="Ontvangstbewijs van mijn aanvraag"
+    )
+    pdf = receipt_pdf(submitted)
+    audit_record(
+        actor=actor,
+        action=AuditAction.SERVICE_REQUEST_RECEIPT_DOWNLOADED,
+        agency_id=submitted.agency_id,
+        target=Citizen,
+        object_id=str(submitted.citizen_id),
+        detail={"request": str(submitted.pk)},
+    )
+    return submitted, pdf
 
 
 def service_requests_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:

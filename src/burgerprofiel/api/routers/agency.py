@@ -9,14 +9,10 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from burgerprofiel.agencies.catalogue import CATEGORIES, Component
-from burgerprofiel.agencies.models import ContactPerson
 from burgerprofiel.agencies.order_check import order_check
-from burgerprofiel.agencies.selectors import agency_get
-from burgerprofiel.api import selectors
+from burgerprofiel.agencies.services import agency_read, contact_persons_read
 from burgerprofiel.api.auth import agency_request_actor, order_version_of, principal_of
 from burgerprofiel.api.schemas import ContactPersonOut, MeOut, OrderCheckOut
-from burgerprofiel.audit import services as audit
-from burgerprofiel.audit.actions import AuditAction
 
 router = Router()
 
@@ -33,12 +29,7 @@ else:
 def me(request: HttpRequest) -> dict[str, Any]:
     principal = principal_of(request)
     version = order_version_of(request)
-    agency = agency_get(agency_id=principal.agency_id)
-    audit.audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.AGENCY_ME_READ,
-        target=agency,
-    )
+    agency = agency_read(agency_id=principal.agency_id, actor=agency_request_actor(request))
     return {
         "agency_id": agency.pk,
         "agency_name": agency.name,
@@ -108,12 +99,4 @@ def me_order_check(
     tags=["instantie"],
 )
 def contact_persons_list(request: HttpRequest) -> list[Any]:
-    principal = principal_of(request)
-    people = selectors.contact_persons_for_agency(agency_id=principal.agency_id)
-    audit.audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.CONTACT_PERSON_LISTED,
-        target=ContactPerson,
-        detail={"count": len(people)},
-    )
-    return people
+    return contact_persons_read(agency_id=principal_of(request).agency_id, actor=agency_request_actor(request))

@@ -11,10 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from burgerprofiel.api.auth import AgencyAuth, order_version_of, principal_of
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
-from burgerprofiel.dossiers import selectors, services
-from burgerprofiel.dossiers.models import DossierUpload
+from burgerprofiel.dossiers import services
 from burgerprofiel.dossiers.schemas import UploadResultOut
 
 router = Router(auth=AgencyAuth(component="dosis"), tags=["dosis"])
@@ -26,35 +23,19 @@ def caller_of(request: HttpRequest) -> services.Caller:
     return services.Caller.of(principal_of(request), order_version_of(request))
 
 
-def _results(request: HttpRequest, uploads: list[DossierUpload], **detail: Any) -> list[dict[str, Any]]:
-    audit_record(
-        actor=caller_of(request).actor,
-        action=AuditAction.DOSSIER_RESULTS_READ,
-        target=DossierUpload,
-        detail={"count": len(uploads), **detail},
-    )
-    return [selectors.upload_result_out(u) for u in uploads]
-
-
 @router.get("/resultaten", response=list[UploadResultOut], summary="Verwerkingsresultaten van één dossier")
 def results_for_dossier(request: HttpRequest, bron: Text, dossierNummer: Text) -> list[dict[str, Any]]:
-    caller = caller_of(request)
-    uploads = selectors.upload_results_for_dossier(agency_id=caller.agency_id, bron=bron, number=dossierNummer)
-    return _results(request, uploads, query="dossier")
+    return services.upload_results_read(caller=caller_of(request), bron=bron, number=dossierNummer)
 
 
 @router.get("/resultaten/perUploadId", response=list[UploadResultOut], summary="Verwerkingsresultaat van één upload")
 def results_for_upload(request: HttpRequest, uploadId: Text) -> list[dict[str, Any]]:
-    caller = caller_of(request)
-    uploads = selectors.upload_results_by_upload_id(agency_id=caller.agency_id, upload_id=uploadId)
-    return _results(request, uploads, query="upload")
+    return services.upload_results_read(caller=caller_of(request), upload_id=uploadId)
 
 
 @router.get("/resultaten/fouten", response=list[UploadResultOut], summary="Mislukte uploads van een bron")
 def failures_for_source(request: HttpRequest, bron: Text) -> list[dict[str, Any]]:
-    caller = caller_of(request)
-    uploads = selectors.upload_failures_for_source(agency_id=caller.agency_id, bron=bron)
-    return _results(request, uploads, query="fouten")
+    return services.upload_results_read(caller=caller_of(request), bron=bron, failures=True)
 
 
 @router.delete("/dossiers", response={204: None}, summary="Een dossier meteen verwijderen")

@@ -19,10 +19,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from burgerprofiel.api import errors as v1
 from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError
-from burgerprofiel.dossiers import selectors, services
+from burgerprofiel.dossiers import services
 from burgerprofiel.dossiers.schemas import BulkAcceptedOut, DossierUploadIn, UploadAcceptedOut
 
 DOSIS_ERROR_SCHEMA = {
@@ -167,7 +165,5 @@ def upload_bulk(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/bronnen/uris", response=list[str], summary="De DOSIS-bronnen van uw instantie")
 def sources(request: HttpRequest) -> list[str]:
-    caller = caller_of(request)
-    found = selectors.dosis_sources_for_agency(agency_id=caller.agency_id)
-    audit_record(actor=caller.actor, action=AuditAction.DOSIS_SOURCE_LISTED, detail={"count": len(found)})
+    found = services.dosis_sources_read(caller=caller_of(request))
     return [s.uri for s in found]

@@ -21,18 +21,16 @@ from burgerprofiel.api.auth import (
     principal_of,
 )
 from burgerprofiel.api.schemas import HTTP_URL_PATTERN, REQUIRED_TEXT_PATTERN, TEXT_PATTERN, Strict
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA, Insz
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
-from burgerprofiel.notifications import selectors
-from burgerprofiel.notifications.models import DeliveryReceipt, Notification
+from burgerprofiel.notifications.models import Notification
 from burgerprofiel.notifications.services import (
     NotificationInput,
     notification_create,
     notification_for_agency,
     notifications_bulk_create,
+    receipts_read,
 )
 
 router = Router(tags=["notificaties"])
@@ -231,14 +229,8 @@ def receipts_list(
     after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    agency_id = principal_of(request).agency_id
-    receipts = selectors.receipts_for_agency(agency_id=agency_id, after_id=after_id, limit=limit)
-    audit_record(
-        actor=agency_request_actor(request),
-        action=AuditAction.NOTIFICATION_RECEIPTS_LISTED,
-        agency_id=agency_id,
-        target=DeliveryReceipt,
-        detail={"count": len(receipts)},
+    receipts = receipts_read(
+        agency_id=principal_of(request).agency_id, after_id=after_id, limit=limit, actor=agency_request_actor(request)
     )
     return [
         {

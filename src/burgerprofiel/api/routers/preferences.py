@@ -14,12 +14,8 @@ from ninja import Router, Schema
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_version_of, principal_of
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
-from burgerprofiel.citizens.insz import Insz, insz_normalise
-from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.citizens.selectors import citizen_by_insz
-from burgerprofiel.preferences.selectors import preferences_for_agency
+from burgerprofiel.citizens.insz import Insz
+from burgerprofiel.preferences.services import preferences_read_by_agency
 
 router = Router(tags=["contactvoorkeuren"])
 
@@ -66,20 +62,9 @@ class PreferencesOut(Schema):
     ),
 )
 def preferences_lookup(request: HttpRequest, payload: PreferencesLookupIn) -> dict[str, Any]:
-    principal = principal_of(request)
-    version = order_version_of(request)
-    normalised = insz_normalise(payload.insz)
-    citizen = citizen_by_insz(insz=normalised)
-    result = preferences_for_agency(
-        citizen=citizen,
-        agency_id=principal.agency_id,
-        categories=set(version.categories_for(Component.CONTACTVOORKEUREN)),
-    )
-    audit_record(
+    return preferences_read_by_agency(
+        insz=payload.insz,
+        agency_id=principal_of(request).agency_id,
+        categories=set(order_version_of(request).categories_for(Component.CONTACTVOORKEUREN)),
         actor=agency_request_actor(request),
-        action=AuditAction.PREFERENCES_READ_BY_AGENCY,
-        agency_id=principal.agency_id,
-        target=citizen or Citizen,
-        detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
     )
-    return result

@@ -41,11 +41,54 @@ FORM_HELP = (
 )
 
 
+# Text that starts and ends with something visible and holds no NUL (the guards refuse NUL anywhere).
+TRIMMED = r"^[^\s\x00]([^\x00]*[^\s\x00])?$"
+NO_NUL = r"^[^\x00]*$"
+FIELD_NAME = r"^[a-z][a-z0-9_]{0,49}$"
+
+
+class FieldSchemaIn(Strict):
+    """One field of the form: the JSON Schema keywords the portal renders (anything else: 422)."""
+
+    type: Literal["string", "integer", "number", "boolean"]
+    title: str = Field(min_length=1, max_length=200, pattern=TRIMMED, description="Het label van het veld.")
+    description: str | None = Field(default=None, max_length=1000, pattern=NO_NUL, description="De hint.")
+    enum: list[Annotated[str, Field(min_length=1, max_length=200, pattern=TRIMMED)]] | None = Field(
+        default=None, min_length=1, max_length=50, description="De keuzes (alleen bij string)."
+    )
+    format: Literal["date", "email"] | None = None
+    minLength: int | None = Field(default=None, ge=0, le=10000)
+    maxLength: int | None = Field(default=None, ge=1, le=10000)
+    pattern: str | None = Field(default=None, max_length=500, pattern=NO_NUL, description="Een reguliere expressie.")
+    minimum: float | None = Field(default=None, ge=-1e15, le=1e15)
+    maximum: float | None = Field(default=None, ge=-1e15, le=1e15)
+    const: bool | None = Field(default=None, description="true: het vakje moet aangevinkt zijn (alleen bij boolean).")
+    default: Annotated[str, Field(max_length=200, pattern=NO_NUL)] | bool | float | None = None
+
+
+class FormSchemaIn(Strict):
+    """A form as JSON Schema (draft 2020-12): an object of flat fields."""
+
+    schema_: str | None = Field(
+        default=None,
+        alias="$schema",
+        max_length=200,
+        pattern=NO_NUL,
+        description="https://json-schema.org/draft/2020-12/schema",
+    )
+    type: Literal["object"]
+    title: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
+    description: str | None = Field(default=None, max_length=1000, pattern=NO_NUL)
+    properties: dict[Annotated[str, Field(pattern=FIELD_NAME)], FieldSchemaIn] = Field(min_length=1, max_length=50)
+    required: list[Annotated[str, Field(pattern=FIELD_NAME)]] = Field(default_factory=list, max_length=50)
+    additionalProperties: bool | None = None
+
+
 class ServiceIn(Strict):
-    ipdc_product: str = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$", description="Het IPDC-product.")
-    title: str = Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")
-    description: str = Field(default="", max_length=5000)
-    form_schema: dict[str, Any] = Field(description=FORM_HELP)
+    ipdc_product: str = Field(min_length=1, max_length=100, pattern=TRIMMED, description="Het IPDC-product.")
+    title: str = Field(min_length=1, max_length=200, pattern=TRIMMED)
+    description: str = Field(default="", max_length=5000, pattern=NO_NUL)
+    form_schema: FormSchemaIn = Field(description=FORM_HELP)
     min_acr: Literal["sms", "app", "itsme", "eid"] = Field(
         default="app", description="Het minimale aanmeldniveau (acr) om de dienst aan te vragen."
     )
@@ -119,7 +162,7 @@ def requestable_service_publish(request: HttpRequest, payload: ServiceIn) -> Sta
         ipdc_product=payload.ipdc_product,
         title=payload.title,
         description=payload.description,
-        form_schema=payload.form_schema,
+        form_schema=payload.form_schema.model_dump(by_alias=True, exclude_none=True, exclude_unset=True),
         min_acr=payload.min_acr,
         dossier_follows=payload.dossier_follows,
         actor=agency_request_actor(request),

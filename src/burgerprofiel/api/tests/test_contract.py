@@ -26,8 +26,8 @@ MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "5"))
 
 
 @pytest.fixture(scope="module")
-def live(django_db_setup: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractServer]:
-    from django.db import connection
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractServer]:
+    from django.db import connection  # its vendor only: the server has a database of its own
 
     if connection.vendor != "postgresql":
         # The server has a database of its own either way; once per `make test` is enough, on the database

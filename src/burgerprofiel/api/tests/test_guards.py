@@ -147,3 +147,19 @@ def test_a_token_request_with_more_form_fields_than_django_reads_gets_400_proble
     form = "&".join(f"f{i}=1" for i in range(1001))
     response = client.post("/oauth/token", form, content_type="application/x-www-form-urlencoded")
     assert_problem(response, 400, "too-many-parameters")
+
+
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_an_api_request_over_plain_http_is_refused_not_redirected(client, auth_headers):
+    # ASVS 5.0 4.1.2: only pages for people are redirected to HTTPS; the API says the request was wrong.
+    refused = client.get("/api/v1/me", **auth_headers)
+    assert_problem(refused, 403, "https-required")
+    token = client.post(
+        "/oauth/token", "grant_type=client_credentials", content_type="application/x-www-form-urlencoded"
+    )
+    assert_problem(token, 403, "https-required")
+    assert client.get("/api/v1/me", secure=True, **auth_headers).status_code == 200
+    from django.test import Client
+
+    page = Client().get("/overzicht")  # a new client: Django's SecurityMiddleware reads the setting when it starts
+    assert page.status_code == 301 and page["Location"].startswith("https://")

@@ -30,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from burgerprofiel.agencies import catalogue
 from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
@@ -52,7 +53,7 @@ from burgerprofiel.webhooks.services import webhook_event_publish
 pytestmark = pytest.mark.django_db
 
 COMPONENTS = ["uw_gegevens", "attesten", "dosis", "notificaties", "contactvoorkeuren"]
-# The components webhook events come from, as far as they are built (betalingen is on its way).
+# The components webhook events come from, as far as they are built.
 EVENT_COMPONENTS = [c for c in ("foutmeldingen", "aanvragen", "betalingen") if catalogue.is_built(c)]
 FIRST_BRON = "https://eerste.example/dosis/isolatie"
 SECOND_BRON = "https://tweede.example/dosis/isolatie"
@@ -116,6 +117,9 @@ class Case:
     missing: Call | None = None
     # What must still hold for the first agency after the second one's call (writes).
     unchanged: Callable[[World], None] | None = None
+    # A listing of what the caller recorded itself, whose items any agency may hold alike (the signed
+    # tree heads are the platform's): the second agency, having recorded nothing, gets an empty list.
+    empty: bool = False
 
 
 def _upload(bron: str, number: str, upload_id: str, insz: str = CITIZEN) -> dict[str, Any]:
@@ -168,17 +172,14 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
     world.ids["notification"] = notification["id"]
     world.markers.update({notification["id"], "Bericht van het eerste agentschap"})
 
-    person = _ok(
-        client.post(
-            "/api/v1/contact-persons",
-            {"name": "Eerste Contactpersoon", "email": "eerste@isolatie.example", "role": "DPO"},
-            "application/json",
-            **headers,
-        ),
-        201,
-        403,  # the API may only read contact persons (issue 11 item 10): then onboarding's DPO is the marker
+    contact_person_add(
+        agency=Agency.objects.get(pk=first.agency_id),
+        name="Eerste Contactpersoon",
+        email="eerste@isolatie.example",
+        role="DPO",
+        actor=TEST_ACTOR,
     )
-    world.markers.add("eerste@isolatie.example" if person else "Isolatie Eerste Agentschap")
+    world.markers.add("eerste@isolatie.example")
 
     receiver.script.append(Answer(422))
     endpoint = _ok(
@@ -252,9 +253,33 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
         {service["id"], "Dienst van het eerste", str(request.pk), "Aanvraag bij het eerste agentschap"}
     )
 
+    # A payment request of the first agency (betalingen).
+    if catalogue.is_built("betalingen"):
+        payment = _ok(
+            client.post(
+                PAYMENTS,
+                {
+                    "insz": CITIZEN,
+                    "amount_cents": 1234,
+                    "description": "Betaling van het eerste agentschap",
+                    "due_date": "2099-01-01",
+                    "creditor_iban": "BE71096123456769",
+                    "dossier_id": "DOS-EERSTE-1",
+                },
+                "application/json",
+                **headers,
+            ),
+            201,
+        )
+        world.ids["payment"] = payment["id"]
+        world.markers.update({payment["id"], "Betaling van het eerste agentschap", payment["structured_reference"]})
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
+    head = _ok(client.get("/api/v1/audit/tree-heads/latest", **headers))
+    world.ids["signed_tree_head"] = head["signed_tree_head"]
+    _ok(client.post(WITNESS, {"signed_tree_head": head["signed_tree_head"]}, "application/json", **headers))
     return world
 
 
@@ -288,22 +313,28 @@ def _request_unanswered(world: World) -> None:
     assert ServiceRequest.objects.get(pk=world.ids["request"]).dossier_number == ""
 
 
+def _payment_unrefunded(world: World) -> None:
+    from burgerprofiel.payments.models import Payment
+
+    payment = Payment.objects.get(pk=world.ids["payment"])
+    assert payment.status == "created" and not payment.refunds.exists()
+
+
 def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
     """An operation that names no object: it acts on (or lists) the caller's own data."""
     return lambda world: Case(Call(method, path, **kwargs))
 
 
 ENDPOINTS = "/api/v1/webhooks/endpoints"
+WITNESS = "/api/v1/audit/witness/heads"
 REPORTS = "/api/v1/error-reports"
 FORMS = "/api/v1/requestable-services"
 REQUESTS = "/api/v1/service-requests"
+PAYMENTS = "/api/v1/payments"
 CASES: dict[tuple[str, str], Callable[[World], Case]] = {
     ("get", "/api/v1/me"): _own("get", "/api/v1/me"),
     ("get", "/api/v1/me/order-check"): _own("get", "/api/v1/me/order-check", query={"component": "dosis"}),
     ("get", "/api/v1/contact-persons"): _own("get", "/api/v1/contact-persons"),
-    ("post", "/api/v1/contact-persons"): _own(
-        "post", "/api/v1/contact-persons", body={"name": "Tweede", "email": "tweede@isolatie.example", "role": "DPO"}
-    ),
     ("get", "/api/v1/audit/events"): _own("get", "/api/v1/audit/events"),
     # The signed tree heads and their consistency cover the whole log (every agency's events, as
     # leaf hashes only): shared by design, they hold no agency's data.
@@ -400,6 +431,8 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
         _dossier_still_there,
     ),
     ("get", "/api/v2/dosis/bronnen/uris"): _own("get", "/api/v2/dosis/bronnen/uris"),
+    ("get", WITNESS): lambda w: Case(Call("get", WITNESS), empty=True),
+    ("post", WITNESS): lambda w: Case(Call("post", WITNESS, body={"signed_tree_head": w.ids["signed_tree_head"]})),
     ("get", REPORTS): _own("get", REPORTS),
     ("get", REPORTS + "/{report_id}"): lambda w: Case(
         Call("get", f"{REPORTS}/{w.ids['report']}"), Call("get", f"{REPORTS}/{MISSING_UUID}")
@@ -435,6 +468,28 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
         Call("post", f"{REQUESTS}/{w.ids['request']}/dossier", body={"dossier_number": "DOS-TWEEDE-1"}),
         Call("post", f"{REQUESTS}/{MISSING_UUID}/dossier", body={"dossier_number": "DOS-TWEEDE-1"}),
         _request_unanswered,
+    ),
+    ("post", PAYMENTS): _own(
+        "post",
+        PAYMENTS,
+        body={
+            "insz": CITIZEN,
+            "amount_cents": 500,
+            "description": "Betaling van het tweede",
+            "due_date": "2099-01-01",
+            "creditor_iban": "BE68539007547034",
+        },
+    ),
+    ("get", PAYMENTS): _own("get", PAYMENTS),
+    # The CSV of the caller's own day: another agency's payments are not in it.
+    ("get", PAYMENTS + "/reconciliation"): _own("get", PAYMENTS + "/reconciliation", query={"date": "2026-01-05"}),
+    ("get", PAYMENTS + "/{payment_id}"): lambda w: Case(
+        Call("get", f"{PAYMENTS}/{w.ids['payment']}"), Call("get", f"{PAYMENTS}/{MISSING_UUID}")
+    ),
+    ("post", PAYMENTS + "/{payment_id}/refunds"): lambda w: Case(
+        Call("post", f"{PAYMENTS}/{w.ids['payment']}/refunds", body={"amount_cents": 100}),
+        Call("post", f"{PAYMENTS}/{MISSING_UUID}/refunds", body={"amount_cents": 100}),
+        _payment_unrefunded,
     ),
 }
 
@@ -510,7 +565,8 @@ def test_another_agency_gets_what_it_gets_for_nothing_and_never_the_first_agency
     world = world_build(client, receiver)
     failures: list[str] = []
     known: dict[tuple[str, str], list[str]] = {}
-    operations = published_operations(client)
+    # Reads first: what the second agency then writes for itself cannot blur what it read.
+    operations = sorted(published_operations(client), key=lambda op: op[0] != "get")
     for method, path, _ in operations:
         case = CASES[(method, path)](world)
         answer = case.target.send(client, world.second_headers)
@@ -533,6 +589,8 @@ def test_another_agency_gets_what_it_gets_for_nothing_and_never_the_first_agency
                 failures.append(f"{method.upper()} {path}: {status}, neither 404 nor an empty answer")
         if case.unchanged is not None:
             case.unchanged(world)
+        if case.empty and body != []:
+            failures.append(f"{method.upper()} {path}: {text[:200]} instead of nothing")
         if (method, path) in KNOWN_LEAKS:
             known[(method, path)] = [f for f in failures if f.startswith(f"{method.upper()} {path}:")]
             failures = [f for f in failures if f not in known[(method, path)]]
@@ -599,7 +657,7 @@ class PortalCase:
 
 def _portal_world(client: Client) -> dict[str, Any]:
     agency = make_agency(
-        name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties,foutmeldingen,aanvragen"
+        name="Portaal Agentschap", kbo=kbo(3001), components="dosis,notificaties,foutmeldingen,aanvragen,betalingen"
     )
     dosis_source_register(agency=Agency.objects.get(pk=agency.agency_id), uri=FIRST_BRON, actor=TEST_ACTOR)
     headers = bearer(client, agency)
@@ -642,11 +700,27 @@ def _portal_world(client: Client) -> dict[str, Any]:
         answers={"reden": "de mijne"},
         applicant_name="Iemand Anders",
     )
+    payment = _ok(
+        client.post(
+            PAYMENTS,
+            {
+                "insz": OTHER_CITIZEN,
+                "amount_cents": 700,
+                "description": "Betaling van iemand anders",
+                "due_date": "2099-01-01",
+                "creditor_iban": "BE71096123456769",
+            },
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
     return {
         "dossier": dossier.pk,
         "notification": str(Notification.objects.get().pk),
         "report": str(report.pk),
         "request": str(request.pk),
+        "payment": payment["id"],
     }
 
 
@@ -686,6 +760,18 @@ PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
         "get",
         f"/aanvragen/ingediend/{w['request']}/ontvangstbewijs.pdf",
         f"/aanvragen/ingediend/{MISSING_UUID}/ontvangstbewijs.pdf",
+    ),
+    "payments:detail": lambda w: PortalCase("get", f"/betalingen/{w['payment']}", f"/betalingen/{MISSING_UUID}"),
+    "payments:pay": lambda w: PortalCase(
+        "post", f"/betalingen/{w['payment']}/betalen", f"/betalingen/{MISSING_UUID}/betalen"
+    ),
+    "payments:returned": lambda w: PortalCase(
+        "get", f"/betalingen/{w['payment']}/terug", f"/betalingen/{MISSING_UUID}/terug"
+    ),
+    "payments:receipt": lambda w: PortalCase(
+        "get",
+        f"/betalingen/{w['payment']}/betalingsbewijs.pdf",
+        f"/betalingen/{MISSING_UUID}/betalingsbewijs.pdf",
     ),
 }
 

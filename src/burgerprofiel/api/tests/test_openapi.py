@@ -193,6 +193,11 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
             "post",
             "/api/v1/service-requests/{request_id}/dossier",
         ): "burgerprofiel_api_routers_service_requests_service_request_dossier",
+        ("post", "/api/v1/payments"): "burgerprofiel_api_routers_payments_payment_request",
+        ("get", "/api/v1/payments"): "burgerprofiel_api_routers_payments_payment_list",
+        ("get", "/api/v1/payments/reconciliation"): "burgerprofiel_api_routers_payments_reconciliation",
+        ("get", "/api/v1/payments/{payment_id}"): "burgerprofiel_api_routers_payments_payment_detail",
+        ("post", "/api/v1/payments/{payment_id}/refunds"): "burgerprofiel_api_routers_payments_payment_refund",
     }
 
 

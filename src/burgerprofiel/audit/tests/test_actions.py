@@ -103,3 +103,11 @@ def test_no_audit_call_writes_an_action_as_a_string_literal() -> None:
         )
     ]
     assert not literals, f"use an AuditAction member: {literals}"
+
+
+def test_no_api_handler_or_portal_view_records_an_audit_event_itself() -> None:
+    """Audited reads are one call to a service that reads and records (``dossier_read``, ...)."""
+    handlers = [
+        f"{path}:{line}" for path, line, _ in _action_arguments() if path.startswith(("api/routers/", "portal/views/"))
+    ]
+    assert not handlers, f"move the read and its audit event into a service: {handlers}"

@@ -117,9 +117,15 @@ def test_an_inclusion_proof_for_an_own_event_verifies_against_the_signed_tree_he
 
 def test_every_own_event_has_a_verifying_inclusion_proof(client, agency, auth_headers):
     record_events(5)  # events of nobody in particular, so the tree is not just this agency's
+    own = record_events(3, agency_id=agency.agency_id)  # and events known to be the agency's own
     audit_seal_all()
-    for event_id in _own_event_ids(agency):
-        _verify_inclusion_through_the_api(client, auth_headers, event_id)
+    event_ids = _own_event_ids(agency)
+    # The loop below must have something to check: onboarding, the token and the three above.
+    assert {e.pk for e in own} <= set(event_ids) and len(event_ids) >= 5
+    proofs = [_verify_inclusion_through_the_api(client, auth_headers, event_id) for event_id in event_ids]
+    assert [p["event_id"] for p in proofs] == event_ids
+    assert len({p["leaf_index"] for p in proofs}) == len(event_ids)  # each at a leaf of its own
+    assert all(p["audit_path"] for p in proofs)  # a tree of more than one leaf: every proof has a path
 
 
 def test_an_inclusion_proof_can_be_asked_against_an_older_tree_head(client, agency, auth_headers):

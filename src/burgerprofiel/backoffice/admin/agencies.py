@@ -21,6 +21,7 @@ from burgerprofiel.agencies.services import (
     ORDER_TRANSITIONS,
     agency_onboard,
     api_client_create,
+    api_client_secret_rotate,
     processing_order_change,
     processing_order_create,
     processing_order_transition,
@@ -40,7 +41,6 @@ from burgerprofiel.backoffice.admin.forms import (
     ProcessingOrderForm,
     SuspendForm,
 )
-from burgerprofiel.backoffice.services import api_client_secret_rotate
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from burgerprofiel.backoffice.admin.base import request_actor
 from burgerprofiel.backoffice.models import LoginLock
-from burgerprofiel.backoffice.services import staff_login_locks_reset
 from burgerprofiel.backoffice.site import site
+from burgerprofiel.staff.services import staff_login_locks_reset
 
 
 @admin.register(LoginLock, site=site)

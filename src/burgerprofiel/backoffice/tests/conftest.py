@@ -11,8 +11,8 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from burgerprofiel.backoffice.services import NewStaff, staff_create
 from burgerprofiel.conftest import TEST_ACTOR
+from burgerprofiel.staff.services import NewStaff, staff_create
 
 LOGIN_URL = "/backoffice/login/"
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks.base import Task
 
+from burgerprofiel.api.models import IdempotencyRecord
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import SYSTEM
 from burgerprofiel.audit.models import AuditEvent, TreeHead
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.cli.management.commands.worker import periodic_due, periodic_enqueue
+from burgerprofiel.oauth.models import UsedAssertion
 
 SCHEDULE = {"often": {"task": "x.often", "seconds": 15}, "hourly": {"task": "x.hourly", "seconds": 3600}}
 
@@ -35,12 +40,17 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
         [
             ("dosis_uploads_process", often),  # uploads still queued, then their meldingen
             ("audit_seal_task", often),
+            ("audit_failures_flush_task", often),  # failed authentications, aggregated per window
             ("used_assertions_purge_task", often),
             ("idempotency_records_purge_task", often),
             ("notifications_housekeeping_task", often),
             ("webhooks_housekeeping_task", often),  # webhook retries that came due, events past retention
             ("dosis_retention_purge", hourly),
             ("partitions_ensure_task", 3600),  # the coming months' partitions (PostgreSQL), months ahead of need
+            ("error_reports_purge_task", often),  # error reports past their order's retention
+            ("service_requests_purge_task", often),  # requests past their order's retention
+            ("payments_stale_sync_task", 300),  # payments no provider webhook moved: asked of the provider
+            ("payments_retention_purge_task", hourly),  # finished payments past their order's retention
         ]
     )
 
@@ -77,9 +87,23 @@ def test_a_task_whose_enqueue_failed_is_tried_again_at_the_next_round(monkeypatc
 
 @pytest.mark.django_db
 def test_one_round_of_the_scheduler_runs_the_declared_tasks():
-    audit_record(actor=SYSTEM, action="test.pending")
+    """Each task must have something to do, and leave alone what it must keep: a purge run on an
+    empty database would pass while doing nothing."""
+    audit_record(actor=SYSTEM, action=AuditAction.PORTAL_LOGIN)
+    now = timezone.now()
+    UsedAssertion.objects.create(client_id="c", jti="expired", expires_at=now - dt.timedelta(hours=1))
+    UsedAssertion.objects.create(client_id="c", jti="live", expires_at=now + dt.timedelta(minutes=5))
+    old, fresh = (
+        IdempotencyRecord.objects.create(client_id="c", key=key, method="POST", path="/x", request_hash="0" * 64)
+        for key in ("old", "fresh")
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(
+        created_at=now - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS + 1)
+    )
 
     last = periodic_enqueue(settings.PERIODIC_TASKS, {}, now=0.0)  # the test backend runs tasks inline
 
     assert set(last) == set(settings.PERIODIC_TASKS)
     assert TreeHead.objects.get().tree_size == AuditEvent.objects.count()
+    assert list(UsedAssertion.objects.values_list("jti", flat=True)) == ["live"]
+    assert list(IdempotencyRecord.objects.values_list("pk", flat=True)) == [fresh.pk]

@@ -215,7 +215,9 @@ def _make_dry_run(checkout: Path, *targets: str) -> list[str]:
 def test_make_install_in_a_fresh_checkout_installs_the_system_packages_first(tmp_path: Path) -> None:
     lines = _make_dry_run(_fresh_checkout(tmp_path), "install")
 
-    step = "bash scripts/system-packages.sh chromium postgresql-client nodejs:node npm:npm"
+    step = (
+        "bash scripts/system-packages.sh chromium postgresql-client nodejs:node npm:npm libzbar0 poppler-utils:pdftoppm"
+    )
     assert lines[0] == step
     assert lines.count(step) == 1
     assert any(" -m venv " in line for line in lines[1:])

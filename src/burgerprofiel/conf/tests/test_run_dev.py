@@ -24,7 +24,7 @@ from burgerprofiel.notifications.tests.peers import free_port
 
 REPO = Path(__file__).resolve().parents[4]
 SCRIPT = REPO / "scripts" / "run-dev.sh"
-STARTUP_SECONDS = 120  # migrate, seed and five peers on a busy 2-core machine
+STARTUP_SECONDS = 120  # migrate, seed and six peers on a busy 2-core machine
 STOP_SECONDS = 10  # the script gives its children 5 s, then kills them
 
 
@@ -101,7 +101,8 @@ class RunDev:
 
 @pytest.fixture
 def run_dev(base_dir: Path) -> Iterator[RunDev]:
-    ports = {name: free_port() for name in ("BIND", "OIDC_PORT", "SOURCES_PORT", "SMTP_PORT", "SMPP_PORT")}
+    names = ("BIND", "OIDC_PORT", "SOURCES_PORT", "SMTP_PORT", "SMPP_PORT", "WEBHOOK_PORT", "MOLLIE_PORT")
+    ports = {name: free_port() for name in names}
     # The script's own defaults, not this test run's database or secrets.
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "OIDC_", "DJANGO_"))}
     env.update({name: str(port) for name, port in ports.items()})

@@ -5,7 +5,8 @@ in different processes: ``accept`` (what the agency waits for: parse, validate, 
 categories, queue), ``queue`` (how the queue's rows are written, per SQL dialect), ``filing``
 (the worker's batches: the order re-checked, uploads filed into dossiers, fast and careful
 paths) and ``retention`` (deletion by the agency and the retention purge). ``caller`` and
-``sources`` hold what they share; ``reads`` records what a citizen saw. Every rule they keep
+``sources`` hold what they share; ``outbox`` publishes the status changes to the apps above;
+``reads`` reads and records, in one call, what a citizen or an agency saw. Every rule they keep
 has one home outside them: encryption in ``crypto.fields`` (``EncryptedTextField.stored``),
 audit events in ``audit.services`` (``audit_event_build``), the order check in ``agencies``.
 
@@ -28,11 +29,25 @@ from burgerprofiel.dossiers.services.accept import (
 from burgerprofiel.dossiers.services.caller import COMPONENT, Caller
 from burgerprofiel.dossiers.services.filing import (
     DosisProcessingError,
+    dosis_after_filing,
     dosis_queue_drain,
     dossier_uploads_process,
     dossier_uploads_process_all,
 )
-from burgerprofiel.dossiers.services.reads import dossier_list_view_record
+from burgerprofiel.dossiers.services.outbox import (
+    PendingChange,
+    status_changes_claim,
+    status_changes_processed,
+    status_changes_read,
+)
+from burgerprofiel.dossiers.services.reads import (
+    DossierOverview,
+    dosis_sources_read,
+    dossier_list_read,
+    dossier_overview_read,
+    dossier_read,
+    upload_results_read,
+)
 from burgerprofiel.dossiers.services.retention import dosis_retention_days, dossier_delete, dossiers_purge_expired
 from burgerprofiel.dossiers.services.sources import UnknownSource, dosis_source_register
 
@@ -44,20 +59,30 @@ __all__ = [
     "Caller",
     "DosisProcessingError",
     "DosisValidationError",
+    "DossierOverview",
+    "PendingChange",
     "UnknownSource",
+    "dosis_after_filing",
     "dosis_errors",
     "dosis_processing_kick",
     "dosis_queue_drain",
     "dosis_retention_days",
     "dosis_source_register",
+    "dosis_sources_read",
     "dosis_upload_parse",
     "dosis_upload_storable",
     "dossier_delete",
-    "dossier_list_view_record",
+    "dossier_list_read",
+    "dossier_overview_read",
+    "dossier_read",
     "dossier_upload_accept",
     "dossier_uploads_accept_bulk",
     "dossier_uploads_process",
     "dossier_uploads_process_all",
     "dossiers_purge_expired",
     "ndjson_lines",
+    "status_changes_claim",
+    "status_changes_processed",
+    "status_changes_read",
+    "upload_results_read",
 ]

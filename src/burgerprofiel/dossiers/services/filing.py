@@ -27,8 +27,11 @@ the notifications capability.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils.module_loading import import_string
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
@@ -52,22 +55,36 @@ from burgerprofiel.dossiers.services.filing_parts import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DosisProcessingError", "dosis_queue_drain", "dossier_uploads_process", "dossier_uploads_process_all"]
+__all__ = [
+    "DosisProcessingError",
+    "dosis_after_filing",
+    "dosis_queue_drain",
+    "dossier_uploads_process",
+    "dossier_uploads_process_all",
+]
 
 
 # --- the batch ------------------------------------------------------------------------------------
 
 
 def dosis_queue_drain(*, batch_size: int = 500) -> int:
-    """One round of the worker's DOSIS loop: file a batch of queued uploads, then turn the status
-    changes they made into meldingen. Returns how many uploads it claimed (0: the queue is empty)."""
-    # lazy: notifications sits above dossiers; the worker will call the consumer itself (issue 10, part B)
-    from burgerprofiel.notifications.dosis import dosis_status_changes_consume_all
-
+    """One round of the worker's DOSIS loop: file a batch of queued uploads, then run what follows
+    filing (the meldingen of their status changes). Returns how many uploads it claimed (0: the
+    queue is empty)."""
     claimed = dossier_uploads_process(batch_size=batch_size)
     if claimed:
-        dosis_status_changes_consume_all()
+        dosis_after_filing()
     return claimed
+
+
+def dosis_after_filing() -> dict[str, Any]:
+    """Run, inline and in order, the tasks ``settings.DOSIS_AFTER_FILING_TASKS`` names (the
+    notifications app's consumer of the status-change outbox, ``services.outbox``): declared as
+    data, like the periodic tasks, so that this app names no app above it. Returns their results."""
+    results: dict[str, Any] = {}
+    for path in settings.DOSIS_AFTER_FILING_TASKS:
+        results.update(import_string(path).call())
+    return results
 
 
 def dossier_uploads_process_all(*, batch_size: int = 500, max_batches: int = 100) -> int:

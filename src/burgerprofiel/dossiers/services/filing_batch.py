@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
@@ -51,6 +51,7 @@ from burgerprofiel.dossiers.services.filing_parts import (
 )
 
 Key = tuple[int, str]  # (source id, dossier number)
+T = TypeVar("T")
 
 
 class BatchConflict(Exception):
@@ -115,8 +116,7 @@ def batch_file(uploads: list[tuple[Claimed, FilingValues]], *, agencies: dict[in
     writer.write(plan, agencies)
     by_outcome: dict[tuple[Actor, str], list[tuple[int, int]]] = {}
     for upload, dossier, outcome in plan.outcomes:
-        assert dossier.id is not None
-        by_outcome.setdefault((actor_of(upload), outcome), []).append((dossier.id, upload.pk))
+        by_outcome.setdefault((actor_of(upload), outcome), []).append((_id(dossier), upload.pk))
     audit_events_append(
         [processed_event(actor, outcome=outcome, filed=filed) for (actor, outcome), filed in by_outcome.items()]
     )
@@ -252,7 +252,6 @@ def _file_into(plan: _Plan, dossier: _Dossier, upload: Claimed, p: FilingValues)
         dossier.current, dossier.current_changed = dict(p.current_values), True
     if not (dossier_changed or status_changed):
         return "unchanged"
-    assert status.values is not None or not status_changed
     values = p.status_values
     if status_changed and (values["phase"], values["code"], values["action_needed"]) != previous:
         plan.outbox += [(dossier, owner, status) for owner in dossier.owners.values()]
@@ -262,9 +261,15 @@ def _file_into(plan: _Plan, dossier: _Dossier, upload: Claimed, p: FilingValues)
 # --- step 3: writing the plan ---------------------------------------------------------------------
 
 
-def _id(dossier: _Dossier) -> int:
-    assert dossier.id is not None, "written before the rows that name it"
-    return dossier.id
+def _known(value: T | None) -> T:
+    """A value the plan fills in before it is read (an id from the sequence, a row's values)."""
+    if value is None:
+        raise RuntimeError("a planned row was read before it was written")
+    return value
+
+
+def _id(row: _Dossier | _Owner | _Status) -> int:
+    return _known(row.id)
 
 
 def _owners_new(plan: _Plan) -> list[tuple[_Dossier, _Owner]]:
@@ -278,8 +283,7 @@ def _statuses_new(plan: _Plan) -> list[_Status]:
 def _outbox_rows(plan: _Plan) -> list[tuple[int, int, int, int]]:
     rows = []
     for dossier, owner, status in plan.outbox:
-        assert dossier.id is not None and owner.id is not None and status.id is not None
-        rows.append((dossier.id, owner.id, status.id, dossier.agency_id))
+        rows.append((_id(dossier), _id(owner), _id(status), dossier.agency_id))
     return rows
 
 
@@ -335,16 +339,14 @@ class _PostgresWriter:
         )
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {selects}", [len(rows) for _, rows in wanted])
-            row = cursor.fetchone()
-        assert row is not None
+            row = _known(cursor.fetchone())
         for (_, rows), ids in zip(wanted, row, strict=True):
             for obj, pk in zip(rows, ids, strict=True):
                 obj.id = pk
 
     @staticmethod
     def _dossier_row(d: _Dossier, keys: dict[str, Any], sealers: Sealers, now: dt.datetime) -> tuple[Any, ...]:
-        values, current = d.values, d.current
-        assert values is not None
+        values, current = _known(d.values), d.current
         return (
             d.id,
             d.agency_id,
@@ -366,8 +368,7 @@ class _PostgresWriter:
 
     @staticmethod
     def _status_row(s: _Status, keys: dict[str, Any], sealers: Sealers, now: dt.datetime) -> tuple[Any, ...]:
-        values = s.values
-        assert values is not None
+        values = _known(s.values)
         return (
             s.id,
             s.dossier.id,
@@ -422,8 +423,7 @@ class _PostgresWriter:
             )
         }
         for s in statuses:
-            values, row_keys = s.values, keys[s.dossier.agency_id]
-            assert values is not None
+            values, row_keys = _known(s.values), keys[s.dossier.agency_id]
             columns["id"].append(s.id)
             columns["modified_at"].append(s.modified_at)
             columns["agency_id"].append(s.dossier.agency_id)

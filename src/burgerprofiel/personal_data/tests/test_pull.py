@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import pickle
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +18,7 @@ from burgerprofiel.agencies.services import processing_order_suspend
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.common.outbound import UnsafeUrl
 from burgerprofiel.conftest import TEST_ACTOR, login_citizen, make_agency
+from burgerprofiel.crypto.fields import decrypt_bytes, encrypt_bytes
 from burgerprofiel.personal_data import pull
 from burgerprofiel.personal_data.devpeers import DemoServer, Spec
 from burgerprofiel.personal_data.models import PullSource
@@ -191,6 +195,28 @@ def test_the_answer_is_cached_for_the_session_only_briefly(client: Client, demo:
     client.get("/uw-gegevens?vernieuwen=1")
     assert server.requests == ["gezin", "gezin"]
     assert settings.PULL_CACHE_SECONDS <= 60
+
+
+def _without_csrf(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+
+def test_the_kept_answer_is_sealed_json_and_a_pickle_in_the_cache_is_never_loaded(client: Client, demo: Demo) -> None:
+    agency = make_pull_agency()
+    server = demo({"gezin": Spec("uw_gegevens", "U en uw gezin")})
+    register(server, "gezin", agency.agency_id)
+    citizen = login_citizen(client, AN)
+    first = _without_csrf(_page(client))
+    key = _cache_key(client.session.session_key)
+    kept = json.loads(decrypt_bytes(cache.get(key)))  # plain JSON under the citizen's key
+    assert kept[0]["name"] == "U en uw gezin"
+    assert any(item["label"] == "Gezinssamenstelling" for item in kept[0]["results"][0]["items"])
+    assert _without_csrf(_page(client)) == first and server.requests == ["gezin"]  # read back from JSON as it was
+
+    # Whatever else sits under the key (an older pickle, a tampered value) is asked again, never unpickled.
+    cache.set(key, encrypt_bytes(pickle.dumps([]), key_id=citizen.data_key_id))
+    assert "Gezinssamenstelling" in _page(client)
+    assert server.requests == ["gezin", "gezin"]
 
 
 def test_a_suspension_takes_the_kept_answer_of_that_agency_off_the_page_at_once(client: Client, demo: Demo) -> None:

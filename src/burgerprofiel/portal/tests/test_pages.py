@@ -135,6 +135,7 @@ def test_production_sends_hsts_and_uses_secure_host_only_session_cookies(tmp_pat
         KEY_ENCRYPTION_KEYS="p1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         BLIND_INDEX_KEY="y" * 40,
         OIDC_CLIENT_SECRET="z" * 30,
+        MOLLIE_API_KEY="live_" + "z" * 30,
         METRICS_TOKEN="m" * 32,
         OIDC_ISSUER="https://idp.example",
         ALLOWED_HOSTS="burgerprofiel.example",

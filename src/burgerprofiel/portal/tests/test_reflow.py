@@ -72,6 +72,13 @@ MEASURE = """() => {
       wide.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
         + ' right=' + Math.round(r.right));
     }
+    // A box of its own that scrolls sideways (a table in an overflow-x: auto wrapper) is the
+    // same sideways scrolling, one level down.
+    const ox = getComputedStyle(el).overflowX;
+    if ((ox === 'auto' || ox === 'scroll') && !['TEXTAREA', 'SELECT', 'INPUT'].includes(el.tagName)
+        && el.scrollWidth > el.clientWidth + 1) {
+      wide.push(el.tagName.toLowerCase() + ' scrolls sideways: ' + el.scrollWidth + ' in ' + el.clientWidth);
+    }
   }
   return {scrollWidth: doc.scrollWidth, clientWidth: limit, wide: wide.slice(0, 8),
           overflowX: getComputedStyle(document.body).overflowX + '/' + getComputedStyle(doc).overflowX};

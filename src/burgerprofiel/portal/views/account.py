@@ -8,12 +8,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.actors import citizen_actor
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.personal_data.services import personal_data_forget
@@ -97,13 +93,6 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     citizen_login(request, citizen=citizen, acr=acr, display_name=name)
     # Kept for RP-initiated logout; it carries the INSZ (rrn), so sealed with the citizen's key.
     request.session[oidc.SESSION_ID_TOKEN] = session_seal(citizen, id_token)
-    audit_record(
-        actor=citizen_actor(citizen),
-        action=AuditAction.PORTAL_LOGIN,
-        target=citizen,
-        purpose=_("Aanmelding"),
-        detail={"acr": acr},
-    )
     return HttpResponseRedirect(_safe_next(request, next_url))
 
 

@@ -7,13 +7,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from burgerprofiel.agencies.selectors import AgencyDataSuspended
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.corrections.selectors import error_reports_accepted_by
 from burgerprofiel.dossiers import selectors, services
 from burgerprofiel.dossiers.selectors import DossierFilter
-from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
+from burgerprofiel.portal.auth import citizen_of, citizen_required
 from burgerprofiel.service_requests.selectors import service_requests_for_citizen
 
 FILTER_LABELS = {DossierFilter.OPEN: "Lopend", DossierFilter.CLOSED: "Afgerond", DossierFilter.ALL: "Alle"}
@@ -25,8 +23,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("filter", DossierFilter.OPEN)
     if state not in DossierFilter.CHOICES:
         state = DossierFilter.OPEN
-    dossiers = selectors.dossiers_for_citizen(citizen=citizen_of(request), state=state)
-    services.dossier_list_view_record(citizen=citizen_of(request), dossiers=dossiers, detail={"filter": state})
+    dossiers = services.dossier_list_read(citizen=citizen_of(request), state=state)
     # Requests the agency answered with a DOSIS dossier number (issue 12 item 3); linked to that
     # dossier once the agency uploaded it.
     answered = service_requests_for_citizen(citizen=citizen_of(request), with_dossier=True)
@@ -57,18 +54,11 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 @citizen_required
 def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     try:
-        dossier = selectors.dossier_for_citizen(citizen=citizen_of(request), dossier_id=dossier_id)
+        dossier, history = services.dossier_read(citizen=citizen_of(request), dossier_id=dossier_id)
     except AgencyDataSuspended as exc:
         return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    history = selectors.dossier_history(dossier=dossier)
-    audit_record(
-        actor=citizen_request_actor(request),
-        action=AuditAction.DOSSIER_VIEWED,
-        agency_id=dossier.agency_id,
-        target=dossier,
-    )
     return render(
         request,
         "dossiers/detail.html",

@@ -11,21 +11,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from burgerprofiel.agencies.selectors import AgencyDataSuspended
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.notifications import selectors
-from burgerprofiel.notifications.services import notification_list_view_record, notification_mark_read
+from burgerprofiel.notifications.services import notification_list_read, notification_mark_read, notification_open
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 
 
 @require_GET
 @citizen_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    items = selectors.notifications_for_citizen(citizen=citizen_of(request))
-    notification_list_view_record(
-        citizen=citizen_of(request), notifications=items, actor=citizen_request_actor(request)
-    )
+    items = notification_list_read(citizen=citizen_of(request), actor=citizen_request_actor(request))
     return render(
         request,
         "notifications/list.html",
@@ -41,24 +36,14 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @citizen_required
 def notification_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    citizen = citizen_of(request)
     try:
-        notification = selectors.notification_for_citizen(citizen=citizen, notification_id=pk)
+        notification = notification_open(
+            citizen=citizen_of(request), notification_id=pk, actor=citizen_request_actor(request)
+        )
     except AgencyDataSuspended as exc:
         return render(request, "portal/suspended.html", {"message": exc.detail}, status=exc.status)
     except NotFound as exc:
         raise Http404 from exc
-    if notification.read_at is None:
-        notification_mark_read(
-            citizen=citizen, notification_ids=[notification.pk], actor=citizen_request_actor(request)
-        )
-    # Every opening shows the message text again, so every opening is recorded (DESIGN rule 2).
-    audit_record(
-        actor=citizen_request_actor(request),
-        action=AuditAction.NOTIFICATION_VIEWED,
-        agency_id=notification.agency_id,
-        target=notification,
-    )
     return render(request, "notifications/detail.html", {"notification": notification})
 
 

@@ -14,12 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from burgerprofiel.agencies import selectors as agency_selectors
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import citizen_actor
-from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.notifications.models import Notification
+from burgerprofiel.notifications.services import email_verification_start, mobile_verification_start
 from burgerprofiel.portal.auth import citizen_of, citizen_request_actor, citizen_required
 from burgerprofiel.preferences import consent_texts, selectors, services
 from burgerprofiel.preferences.models import Channel, ConsentEvent
@@ -84,13 +83,7 @@ def _iban_rows(citizen: Citizen) -> list[dict[str, Any]]:
 @citizen_required
 def index(request: HttpRequest) -> HttpResponse:
     citizen = citizen_of(request)
-    preference = selectors.preference_for_citizen(citizen=citizen)
-    audit_record(
-        actor=citizen_request_actor(request),
-        action=AuditAction.PREFERENCES_VIEWED,
-        target=citizen,
-        purpose="Contactvoorkeuren bekijken",
-    )
+    preference = services.preference_read(citizen=citizen, actor=citizen_request_actor(request))
     return render(
         request,
         "preferences/index.html",
@@ -121,7 +114,7 @@ def email(request: HttpRequest) -> HttpResponse:
     citizen = citizen_of(request)
     return _run(
         request,
-        lambda: services.email_verification_start(
+        lambda: email_verification_start(
             citizen=citizen, email=request.POST.get("email", ""), actor=citizen_request_actor(request)
         ),
         "We stuurden een bevestigingslink naar dat e-mailadres. Het wordt gebruikt zodra u op de link klikt.",
@@ -148,7 +141,7 @@ def mobile(request: HttpRequest) -> HttpResponse:
     citizen = citizen_of(request)
     return _run(
         request,
-        lambda: services.mobile_verification_start(
+        lambda: mobile_verification_start(
             citizen=citizen, mobile=request.POST.get("mobile", ""), actor=citizen_request_actor(request)
         ),
         "We stuurden een code per sms. Vul ze hieronder in.",

@@ -16,9 +16,6 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from burgerprofiel.agencies.order_check import OrderRefused
-from burgerprofiel.audit.actions import AuditAction
-from burgerprofiel.audit.services import audit_record
-from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.portal.auth import (
     SESSION_NAME,
@@ -31,7 +28,7 @@ from burgerprofiel.portal.auth import (
 from burgerprofiel.portal.oidc import acr_level
 from burgerprofiel.service_requests import selectors, services
 from burgerprofiel.service_requests.forms import answers_from_form, form_fields
-from burgerprofiel.service_requests.receipts import receipt_pdf, receipt_rows
+from burgerprofiel.service_requests.receipts import receipt_rows
 
 
 def _language() -> str:
@@ -120,20 +117,12 @@ def request_submitted(request: HttpRequest, request_id: uuid.UUID) -> HttpRespon
 @citizen_required
 def request_receipt(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     try:
-        submitted = selectors.service_request_for_citizen(
-            citizen=citizen_of(request), request_id=request_id, purpose="Ontvangstbewijs van mijn aanvraag"
+        submitted, pdf = services.service_request_receipt_read(
+            citizen=citizen_of(request), request_id=request_id, actor=citizen_request_actor(request)
         )
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    audit_record(
-        actor=citizen_request_actor(request),
-        action=AuditAction.SERVICE_REQUEST_RECEIPT_DOWNLOADED,
-        agency_id=submitted.agency_id,
-        target=Citizen,
-        object_id=str(submitted.citizen_id),
-        detail={"request": str(submitted.pk)},
-    )
-    response = HttpResponse(receipt_pdf(submitted), content_type="application/pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ontvangstbewijs-{submitted.pk}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

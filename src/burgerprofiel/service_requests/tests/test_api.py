@@ -43,6 +43,12 @@ def test_an_agency_publishes_lists_and_withdraws_a_form(client: Client, ar_heade
         {"ipdc_product": "1502", "title": "T", "form_schema": FORM, "min_acr": "wachtwoord"},
         {"ipdc_product": "1502", "title": "T", "form_schema": FORM, "extra": True},
         {"ipdc_product": " ", "title": "T", "form_schema": FORM},
+        {
+            "ipdc_product": "1",
+            "title": "T",
+            "form_schema": {**FORM, "properties": {"a": {"type": "object", "title": "A"}}},
+        },
+        {"ipdc_product": "1", "title": "T", "form_schema": {**FORM, "required": ["bestaat_niet"]}},
     ],
 )
 def test_a_bad_form_is_a_problem_and_nothing_is_published(

@@ -25,6 +25,7 @@ def test_the_example_form_can_be_published() -> None:
         ({"properties": {"a": {"type": "string", "title": "A", "oneOf": []}}}, "Geen geldig JSON Schema"),
         ({"required": ["bestaat_niet"]}, "Verplichte velden die niet bestaan"),
         ({"allOf": [{}]}, "Niet ondersteund op het hoogste niveau: allOf"),
+        ({"properties": {"a": {"type": "string", "title": "A", "pattern": "(("}}}, "is not a 'regex'"),
     ],
 )
 def test_a_form_the_portal_cannot_render_is_refused(change: dict[str, object], expected: str) -> None:

@@ -12,8 +12,8 @@ from burgerprofiel.webhooks.tests.support import make_webhook_agency
 
 @pytest.fixture(autouse=True)
 def _citizen_action_components_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Webhooks carry the events of foutmeldingen, aanvragen and betalingen, whose apps are being built
-    (issue 12): until they add themselves to ``BUILT_COMPONENTS``, these tests order them anyway."""
+    """Webhooks carry the events of betalingen too, whose app is being built (issue 12): until it adds
+    itself to ``BUILT_COMPONENTS``, these tests order it anyway."""
     from burgerprofiel.agencies import catalogue
 
     monkeypatch.setattr(catalogue, "BUILT_COMPONENTS", tuple(catalogue.Component.values))

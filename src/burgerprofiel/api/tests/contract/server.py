@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 # Every component that exists today; the fuzzed agency orders them all so that no operation is 403 only.
-COMPONENTS = "uw_gegevens,attesten,dosis,notificaties,contactvoorkeuren"
+COMPONENTS = "uw_gegevens,attesten,dosis,notificaties,contactvoorkeuren,foutmeldingen,aanvragen"
 DOSIS_SOURCE = "https://contract.example/dosis"
 
 
@@ -171,7 +171,7 @@ class ContractServer:
         return str(response.json()["access_token"])
 
     def seed(self, agency: Agency) -> None:
-        """A little of everything the documents let an agency read back: a DOSIS upload, a notification."""
+        """A little of everything the documents let an agency read back: a DOSIS upload, a notification, a form."""
         headers = {"Authorization": f"Bearer {self.token(agency)}"}
         with httpx.Client(base_url=self.url, headers=headers, timeout=30) as client:
             upload = client.post(
@@ -191,6 +191,19 @@ class ContractServer:
                 json={"insz": valid_insz(1), "message": "Uw aanvraag is ontvangen.", "ipdc_product": "1234"},
             )
             melding.raise_for_status()
+            form = client.post(
+                "/api/v1/requestable-services",
+                json={
+                    "ipdc_product": "1234",
+                    "title": "Bewonerskaart",
+                    "form_schema": {
+                        "type": "object",
+                        "properties": {"reden": {"type": "string", "title": "Reden", "maxLength": 200}},
+                        "required": ["reden"],
+                    },
+                },
+            )
+            form.raise_for_status()
 
 
 def _database_name(url: str) -> str:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from burgerprofiel.agencies.catalogue import CATEGORIES, DEFAULT_RETENTION_DAYS
 from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
@@ -20,6 +22,8 @@ from burgerprofiel.dossiers.services import (
     dossier_upload_accept,
     dossier_uploads_process_all,
 )
+from burgerprofiel.payments.selectors import payments_for_agency
+from burgerprofiel.payments.services import PaymentInput, payment_create
 from burgerprofiel.service_requests.selectors import requestable_services_for_agency
 from burgerprofiel.service_requests.services import requestable_service_publish
 from burgerprofiel.webhooks.events import event_types_for
@@ -38,7 +42,9 @@ DEMO_COMPONENTS = [
     "contactvoorkeuren",
     "foutmeldingen",  # issue 12: "Meld een fout" on every item of Uw gegevens and on the dossiers
     "aanvragen",  # issue 12: the demo request form below
+    "betalingen",  # issue 12: a payment request to An, paid at the fake Mollie
 ]
+DEMO_IBAN = "BE71096123456769"  # a valid IBAN of the demo agency (the EPC QR code of the demo payment)
 # The demo agency's request form (issue 12): every kind of field the portal renders from a schema.
 DEMO_FORM = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -119,6 +125,7 @@ class Command(BaseCommand):
         self._demo_request_form(agency)
         if webhook_url:
             self._demo_webhook(agency, webhook_url)
+        self._demo_payment(agency)
         for insz in DEMO_CITIZENS:
             citizen_get_or_create(insz=insz)
         self.stdout.write(
@@ -183,6 +190,27 @@ class Command(BaseCommand):
         )
         secret_file.write_text(json.dumps({"url": url, "endpoint_id": str(endpoint.pk), "secret": secret}))
         secret_file.chmod(0o600)
+
+    def _demo_payment(self, agency: Agency) -> None:
+        """A payment request to the first demo citizen, as the agency's API would make it."""
+        if payments_for_agency(agency_id=agency.pk, limit=1):
+            return
+        client = agency.api_clients.first()
+        version = current_order_version(agency_id=agency.pk)
+        if client is None or version is None:
+            raise CommandError("De demo-instantie heeft geen API-client of verwerkingsopdracht.")
+        payment_create(
+            agency_id=agency.pk,
+            item=PaymentInput(
+                insz=DEMO_CITIZENS[0],
+                amount_cents=4250,
+                description="Retributie omgevingsvergunning OMV-2026-0142",
+                due_date=timezone.localdate() + dt.timedelta(days=30),
+                creditor_iban=DEMO_IBAN,
+                dossier_id="OMV-2026-0142",
+            ),
+            actor=Actor(kind="agency_client", id=client.client_id, agency_id=agency.pk, order_version_id=version.pk),
+        )
 
     def _demo_dossiers(self, agency: Agency) -> None:
         """Two dossiers for the first demo citizen, through the same path as an agency's upload."""

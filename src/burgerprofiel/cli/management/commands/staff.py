@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from burgerprofiel.audit.actors import cli_actor
-from burgerprofiel.backoffice.services import ROLES, staff_create, staff_deactivate
 from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.staff.services import ROLES, staff_create, staff_deactivate
 
 
 class Command(BaseCommand):

@@ -1,7 +1,9 @@
-"""Writes that only the back-office (and its CLI) makes: staff accounts and secret rotation.
+"""Platform staff: their accounts (with a role and a TOTP device), idle sessions and login locks.
 
-A processing order's state changes are not here: they go through the state machine in
-``agencies.services`` (``ORDER_TRANSITIONS``), whichever surface asks."""
+Below the surfaces (the layers in pyproject.toml): the back-office (its admin, its middleware, its
+lockout signal) and the CLI (``burgerprofiel staff``) both use these; neither owns them. Every write
+here is audited (DESIGN rule 2).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from argon2 import PasswordHasher
 from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
@@ -19,42 +20,14 @@ from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from burgerprofiel.agencies.models import ApiClient
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import ANONYMOUS, Actor, staff_actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import Conflict, ValidationError
 
-# Same parameters as agencies.services: argon2 hashes carry their parameters, so either verifies.
-_hasher = PasswordHasher()
-
 # The groups created by migration backoffice.0001_roles.
 ROLES = ("operator", "auditor")
-
-
-def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
-    """Replace a client's secret; the new one is returned once and stored only as an argon2 hash.
-
-    The old secret stops working at once. Clients that authenticate with ``private_key_jwt`` only
-    have no secret to rotate: giving them one would silently add an authentication method.
-    """
-    with transaction.atomic():
-        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
-        if not locked.secret_hash:
-            raise Conflict(f"API-client {locked.client_id} gebruikt geen client secret (enkel private_key_jwt).")
-        secret = secrets.token_urlsafe(32)
-        locked.secret_hash = _hasher.hash(secret)
-        locked.save(update_fields=["secret_hash"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.API_CLIENT_SECRET_ROTATED,
-            agency_id=locked.agency_id,
-            target=locked,
-            object_id=locked.client_id,
-        )
-    client.secret_hash = locked.secret_hash
-    return secret
 
 
 @dataclass

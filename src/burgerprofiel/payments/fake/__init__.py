@@ -1,0 +1,1 @@
+"""Fakes of the outside parties the payments capability talks to (tests and ``make run`` only)."""
