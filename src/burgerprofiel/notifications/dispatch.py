@@ -38,7 +38,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from burgerprofiel.crypto.signing import sign_jwt
+from burgerprofiel.crypto.models import SigningKey
+from burgerprofiel.crypto.signing import current_signing_key, sign_jwt
 from burgerprofiel.notifications.models import FINAL_STATUSES, Delivery, DeliveryReceipt, DeliveryStatus
 from burgerprofiel.notifications.senders import (
     ConnectionLost,
@@ -109,8 +110,11 @@ def _receipt(delivery: Delivery, status: str, now: dt.datetime) -> None:
         receipt.save(force_insert=True)
 
 
-def _receipt_build(delivery: Delivery, status: str, now: dt.datetime) -> DeliveryReceipt | None:
-    """The agency's signed receipt for a melding's delivery (none for a verification message)."""
+def _receipt_build(
+    delivery: Delivery, status: str, now: dt.datetime, key: SigningKey | None = None
+) -> DeliveryReceipt | None:
+    """The agency's signed receipt for a melding's delivery (none for a verification message);
+    ``key``: the signing key, looked up once by a caller that signs many."""
     notification = delivery.notification
     if notification is None:
         return None
@@ -132,7 +136,7 @@ def _receipt_build(delivery: Delivery, status: str, now: dt.datetime) -> Deliver
         notification_id=notification.pk,
         channel=delivery.channel,
         status=status,
-        signed=sign_jwt(claims, typ="delivery-receipt+jwt"),
+        signed=sign_jwt(claims, typ="delivery-receipt+jwt", key=key),
         created_at=now,
     )
 
@@ -362,6 +366,7 @@ def _finish_many(final: list[tuple[Delivery, str, str]]) -> None:
             .values_list("pk", flat=True)
         )
         rows, receipts = [], []
+        key = current_signing_key()  # once per chunk, not per receipt
         for delivery, status, text in final:
             if delivery.pk not in still_open:
                 continue
@@ -377,7 +382,7 @@ def _finish_many(final: list[tuple[Delivery, str, str]]) -> None:
                 lease_until=None,
             )
             rows.append(row)
-            receipt = _receipt_build(delivery, status, now)
+            receipt = _receipt_build(delivery, status, now, key)
             if receipt is not None:
                 receipts.append(receipt)
         Delivery.objects.bulk_update(
