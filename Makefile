@@ -79,7 +79,7 @@ bench: install
 	$(BIN)/python -m bench.report --reset
 	$(BENCH_ENV) $(BIN)/python -m bench.run
 	$(BENCH_ENV) $(BIN)/python -m bench.dosis_ingest $(if $(QUICK),--single 100 --bulk-requests 2 --bulk-lines 500 --insert 300 --no-inline)
-	$(BENCH_ENV) $(BIN)/python -m bench.notifications $(if $(QUICK),--rate 40 --seconds 15 --campaign 3000)
+	$(BENCH_ENV) $(BIN)/python -m bench.notifications $(if $(QUICK),--rates 20,80,320 --seconds 10 --campaign 3000)
 	$(BENCH_ENV) $(BIN)/python -m bench.notifications --faults $(if $(QUICK),200 --outage 10,1000)
 	$(BENCH_ENV) $(BIN)/python -m bench.portal_overview
 	$(BENCH_ENV) $(BIN)/python -m bench.seed

@@ -463,6 +463,23 @@ NOTIFICATIONS_SMPP_SYSTEM_ID = env("NOTIFICATIONS_SMPP_SYSTEM_ID", "burgerprofie
 NOTIFICATIONS_SMPP_PASSWORD = env("NOTIFICATIONS_SMPP_PASSWORD", "", help="SMPP password for the bind (secret).")
 NOTIFICATIONS_SMS_SENDER = env("NOTIFICATIONS_SMS_SENDER", "Burgerprof", help="SMS sender (alphanumeric, max 11).")
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 100, help="Deliveries one worker claims at once.")
+NOTIFICATIONS_DRAIN_INTERVAL_MS = env_int(
+    "NOTIFICATIONS_DRAIN_INTERVAL_MS",
+    50,
+    help="How long the worker's delivery loop waits, when nothing is due, before looking again.",
+)
+NOTIFICATIONS_SENDING_CHUNK = env_int(
+    "NOTIFICATIONS_SENDING_CHUNK",
+    5,
+    help="Deliveries marked `sending` (and finished) together in one commit; a crash mid-chunk ends at most "
+    "this many as technical-failure.",
+)
+NOTIFICATIONS_WAKE_TASKS = env_bool(
+    "NOTIFICATIONS_WAKE_TASKS",
+    False,
+    help="Queue a dispatch task after each melding (for workers that only run tasks); `burgerprofiel worker` "
+    "drains the delivery outbox itself.",
+)
 NOTIFICATIONS_LEASE_SECONDS = env_int(
     "NOTIFICATIONS_LEASE_SECONDS", 120, help="How long a claimed batch is reserved for its worker."
 )

@@ -38,7 +38,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from burgerprofiel.crypto.signing import sign_jwt
+from burgerprofiel.crypto.models import SigningKey
+from burgerprofiel.crypto.signing import current_signing_key, sign_jwt
 from burgerprofiel.notifications.models import FINAL_STATUSES, Delivery, DeliveryReceipt, DeliveryStatus
 from burgerprofiel.notifications.senders import (
     ConnectionLost,
@@ -104,9 +105,19 @@ def _mark_sending(delivery: Delivery, worker: str) -> bool:
 
 
 def _receipt(delivery: Delivery, status: str, now: dt.datetime) -> None:
+    receipt = _receipt_build(delivery, status, now)
+    if receipt is not None:
+        receipt.save(force_insert=True)
+
+
+def _receipt_build(
+    delivery: Delivery, status: str, now: dt.datetime, key: SigningKey | None = None
+) -> DeliveryReceipt | None:
+    """The agency's signed receipt for a melding's delivery (none for a verification message);
+    ``key``: the signing key, looked up once by a caller that signs many."""
     notification = delivery.notification
     if notification is None:
-        return
+        return None
     claims = {
         "iss": settings.PUBLIC_URL,
         "sub": f"notification:{notification.pk}",
@@ -119,13 +130,13 @@ def _receipt(delivery: Delivery, status: str, now: dt.datetime) -> None:
         "iat": int(now.timestamp()),
         "jti": str(uuid.uuid4()),
     }
-    DeliveryReceipt.objects.create(
+    return DeliveryReceipt(
         agency_id=notification.agency_id,
         delivery=delivery,
         notification_id=notification.pk,
         channel=delivery.channel,
         status=status,
-        signed=sign_jwt(claims, typ="delivery-receipt+jwt"),
+        signed=sign_jwt(claims, typ="delivery-receipt+jwt", key=key),
         created_at=now,
     )
 
@@ -255,6 +266,11 @@ def sms_text(delivery: Delivery) -> str:
 
 
 def _send_batch(channel: str, batch: list[Delivery], worker: str) -> dict[str, int]:
+    """Send a claimed batch over one connection, a chunk at a time: each chunk is marked ``sending``
+    in one commit before its first message leaves, and its outcomes are recorded in one commit after
+    its last (NOTIFICATIONS_SENDING_CHUNK; per message this was two commits and a receipt each). A
+    crash between the two commits leaves at most one chunk in ``sending``, which the sweeper ends as
+    ``technical-failure``: never a second copy."""
     counts = {"delivered": 0, "retry": 0, "failed": 0}
     sender: SmtpSender | SmppSender = SmtpSender() if channel == Channel.EMAIL else SmppSender()
     try:
@@ -264,32 +280,115 @@ def _send_batch(channel: str, batch: list[Delivery], worker: str) -> dict[str, i
         _postpone(batch, worker, str(exc))
         counts["retry"] += len(batch)
         return counts
+    size = max(1, settings.NOTIFICATIONS_SENDING_CHUNK)
     try:
-        for index, delivery in enumerate(batch):
-            if not _mark_sending(delivery, worker):
-                continue
-            try:
-                if isinstance(sender, SmtpSender):
-                    reference = sender.send(email_build(delivery))
+        for start in range(0, len(batch), size):
+            chunk, previous = _mark_sending_chunk(batch[start : start + size], worker)
+            outcomes: list[tuple[Delivery, str, str]] = []  # (delivery, status or "retry", reference or error)
+            lost: ConnectionLost | None = None
+            for delivery in chunk:
+                try:
+                    if isinstance(sender, SmtpSender):
+                        reference = sender.send(email_build(delivery))
+                    else:
+                        reference = sender.send(to=str(delivery.recipient), text=sms_text(delivery))
+                except ConnectionLost as exc:
+                    lost = exc
+                    outcomes.append((delivery, "retry", str(exc)))
+                    break
+                except TemporaryFailure as exc:
+                    outcomes.append((delivery, "retry", str(exc)))
+                except PermanentFailure as exc:
+                    outcomes.append((delivery, DeliveryStatus.PERMANENT_FAILURE, str(exc)))
                 else:
-                    reference = sender.send(to=str(delivery.recipient), text=sms_text(delivery))
-            except ConnectionLost as exc:
-                _retry_later(delivery, str(exc))
-                _release(batch[index + 1 :], worker)
-                counts["retry"] += 1
+                    outcomes.append((delivery, DeliveryStatus.DELIVERED, reference))
+            for key, value in _chunk_finish(outcomes).items():
+                counts[key] += value
+            if lost is not None:
+                # Marked but never put on the wire: back to what they were, for the next run.
+                _unmark(chunk[len(outcomes) :], previous)
+                _release(batch[start + size :], worker)
                 break
-            except TemporaryFailure as exc:
-                _retry_later(delivery, str(exc))
-                counts["retry"] += 1
-            except PermanentFailure as exc:
-                delivery_finish(delivery, status=DeliveryStatus.PERMANENT_FAILURE, error=str(exc))
-                counts["failed"] += 1
-            else:
-                delivery_finish(delivery, status=DeliveryStatus.DELIVERED, reference=reference)
-                counts["delivered"] += 1
     finally:
         sender.close()
     return counts
+
+
+def _mark_sending_chunk(chunk: list[Delivery], worker: str) -> tuple[list[Delivery], dict[Any, str]]:
+    """Commit ``sending`` for the chunk's rows this worker still holds (one commit); returns them and
+    the status each had."""
+    now = timezone.now()
+    with transaction.atomic():
+        held = dict(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in chunk], leased_by=worker, status__in=DUE_STATUSES)
+            .values_list("pk", "status")
+        )
+        Delivery.objects.filter(pk__in=held).update(
+            status=DeliveryStatus.SENDING, sending_at=now, attempts=F("attempts") + 1
+        )
+    marked = [d for d in chunk if d.pk in held]
+    for delivery in marked:
+        delivery.attempts += 1
+    return marked, held
+
+
+def _unmark(deliveries: list[Delivery], previous: dict[Any, str]) -> None:
+    for delivery in deliveries:
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=previous[delivery.pk], attempts=F("attempts") - 1, sending_at=None, lease_until=None
+        )
+
+
+def _chunk_finish(outcomes: list[tuple[Delivery, str, str]]) -> dict[str, int]:
+    """The chunk's final outcomes in one transaction (statuses, addresses and payloads cleared, the
+    agencies' signed receipts); a temporary failure is scheduled for a retry on its own."""
+    counts = {"delivered": 0, "retry": 0, "failed": 0}
+    final = [(d, status, text) for d, status, text in outcomes if status != "retry"]
+    for delivery, status, text in outcomes:
+        if status == "retry":
+            _retry_later(delivery, text)
+            counts["retry"] += 1
+        else:
+            counts["delivered" if status == DeliveryStatus.DELIVERED else "failed"] += 1
+    if final:
+        _after_send(lambda: _finish_many(final))
+    return counts
+
+
+def _finish_many(final: list[tuple[Delivery, str, str]]) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        still_open = set(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d, _, _ in final])
+            .exclude(status__in=FINAL_STATUSES)
+            .values_list("pk", flat=True)
+        )
+        rows, receipts = [], []
+        key = current_signing_key()  # once per chunk, not per receipt
+        for delivery, status, text in final:
+            if delivery.pk not in still_open:
+                continue
+            delivered = status == DeliveryStatus.DELIVERED
+            row = Delivery(
+                pk=delivery.pk,
+                status=status,
+                final_at=now,
+                provider_reference=(text if delivered else "")[:100],
+                last_error=("" if delivered else text)[:200],
+                recipient=None,
+                payload=None,
+                lease_until=None,
+            )
+            rows.append(row)
+            receipt = _receipt_build(delivery, status, now, key)
+            if receipt is not None:
+                receipts.append(receipt)
+        Delivery.objects.bulk_update(
+            rows, ["status", "final_at", "provider_reference", "last_error", "recipient", "payload", "lease_until"]
+        )
+        DeliveryReceipt.objects.bulk_create(receipts)
 
 
 def deliveries_dispatch(

@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tasks.backends.immediate import ImmediateBackend
 
 from burgerprofiel.agencies.catalogue import Component
-from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
 from burgerprofiel.agencies.selectors import agencies_not_processing, current_order_version
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
@@ -84,8 +85,9 @@ def notification_validate(item: NotificationInput) -> NotificationInput:
     )
 
 
-def _retention_days(agency_id: int) -> int:
-    version = current_order_version(agency_id=agency_id)
+def _retention_days(agency_id: int, version: ProcessingOrderVersion | None = None) -> int:
+    """The order's retention for meldingen; ``version``: the one the caller's order check found (no query)."""
+    version = version or current_order_version(agency_id=agency_id)
     days = version.retention_for(Component.NOTIFICATIES) if version else 0
     return days or settings.NOTIFICATIONS_DEFAULT_RETENTION_DAYS
 
@@ -155,9 +157,16 @@ PENDING_WAKEUPS_ENOUGH = 2
 
 
 def _wake_dispatcher() -> None:
+    """Have the queued sends dispatched. ``burgerprofiel worker`` drains the delivery outbox on its own
+    (every NOTIFICATIONS_DRAIN_INTERVAL_MS when idle), so with a task backend whose tasks it runs
+    nothing is enqueued per request (NOTIFICATIONS_WAKE_TASKS off, the default); otherwise (tasks run
+    inline, or workers that only run tasks) a wake-up task is queued, at most two waiting."""
     from burgerprofiel.notifications.tasks import deliveries_dispatch_task  # lazy: tasks imports this module
 
     try:
+        inline = isinstance(deliveries_dispatch_task.get_backend(), ImmediateBackend)
+        if not (inline or settings.NOTIFICATIONS_WAKE_TASKS):
+            return
         if _pending_wakeups(deliveries_dispatch_task) >= PENDING_WAKEUPS_ENOUGH:
             return
         deliveries_dispatch_task.enqueue()
@@ -178,7 +187,10 @@ def _pending_wakeups(task: Any) -> int:
     return DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task.module_path).count()
 
 
-def _store(*, agency: Agency, item: NotificationInput, retention: dt.timedelta, now: dt.datetime) -> Notification:
+def _store(
+    *, agency: Agency, item: NotificationInput, retention: dt.timedelta, now: dt.datetime
+) -> tuple[Notification, int]:
+    """The melding and its sends; returns it with how many sends were queued."""
     citizen = citizen_get_or_create(insz=item.insz)
     notification = Notification(
         agency=agency,
@@ -194,12 +206,14 @@ def _store(*, agency: Agency, item: NotificationInput, retention: dt.timedelta, 
     )
     notification.save(force_insert=True)
     channels = consented_channels(citizen=citizen, agency_id=agency.pk, ipdc_product=item.ipdc_product)
+    queued = 0
     for channel in (Channel.EMAIL, Channel.SMS):
         if channel not in channels:
             continue
         address = verified_address(citizen=citizen, channel=channel)
         if address is None:
             continue
+        queued += 1
         delivery_queue(
             citizen=citizen,
             channel=channel,
@@ -208,7 +222,7 @@ def _store(*, agency: Agency, item: NotificationInput, retention: dt.timedelta, 
             notification=notification,
             now=now,
         )
-    return notification
+    return notification, queued
 
 
 def notification_create(
@@ -222,8 +236,10 @@ def notification_create(
     action_required: bool = False,
     action_url: str | None = None,
     responsible_org: str | None = None,
+    order_version: ProcessingOrderVersion | None = None,
 ) -> Notification:
-    """Store a melding for the citizen and queue the sends they consented to (also for DOSIS events)."""
+    """Store a melding for the citizen and queue the sends they consented to (also for DOSIS events).
+    ``order_version``: the version the caller's order check found, if any (saves reading it again)."""
     item = notification_validate(
         NotificationInput(
             insz=insz,
@@ -236,15 +252,15 @@ def notification_create(
         )
     )
     now = timezone.now()
-    retention = dt.timedelta(days=_retention_days(agency.pk))
+    retention = dt.timedelta(days=_retention_days(agency.pk, order_version))
     with transaction.atomic():
-        notification = _store(agency=agency, item=item, retention=retention, now=now)
+        notification, queued = _store(agency=agency, item=item, retention=retention, now=now)
         audit_record(
             actor=actor,
             action=AuditAction.NOTIFICATION_CREATED,
             agency_id=agency.pk,
             target=notification,
-            detail={"deliveries": notification.deliveries.count(), "action_required": item.action_required},
+            detail={"deliveries": queued, "action_required": item.action_required},
         )
     return notification
 
@@ -285,7 +301,8 @@ def notifications_bulk_create(
     for start in range(0, len(cleaned), size):
         with transaction.atomic():
             chunk = [
-                _store(agency=agency, item=item, retention=retention, now=now) for item in cleaned[start : start + size]
+                _store(agency=agency, item=item, retention=retention, now=now)[0]
+                for item in cleaned[start : start + size]
             ]
             audit_record(
                 actor=actor,

@@ -13,7 +13,13 @@ from pydantic import Field
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.selectors import agency_get
-from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
+from burgerprofiel.api.auth import (
+    AgencyAuth,
+    agency_request_actor,
+    order_check_categories,
+    order_version_of,
+    principal_of,
+)
 from burgerprofiel.api.schemas import HTTP_URL_PATTERN, REQUIRED_TEXT_PATTERN, TEXT_PATTERN, Strict
 from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA, Insz
 from burgerprofiel.common.errors import ValidationError
@@ -161,6 +167,7 @@ def notification_push(request: HttpRequest, payload: NotificationIn) -> Status[A
         action_url=item.action_url,
         responsible_org=item.responsible_org,
         actor=agency_request_actor(request),
+        order_version=order_version_of(request),
     )
     return Status(202, {"id": notification.pk, "deliveries": _deliveries(notification)})
 

@@ -1,9 +1,10 @@
 """Filing writes the same rows and the same audit evidence whichever path files an upload.
 
-The fast path writes new dossiers without the ORM (COPY on PostgreSQL, a bulk INSERT elsewhere);
-the careful path saves models one by one. Both must seal with the same field rule (DESIGN rule 3)
-and build the same audit event (rule 2): here one upload is filed by each path from the same
-starting point (the first filing undone, ids included), with time frozen and one request id.
+The batch path writes set-based without the ORM's models (COPY and INSERT ... SELECT on
+PostgreSQL, bulk INSERTs elsewhere); the careful path saves models one by one. Both must seal
+with the same field rule (DESIGN rule 3) and build the same audit event (rule 2): here one upload
+is filed by each path from the same starting point (the first filing undone, ids included), with
+time frozen and one request id.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from burgerprofiel.conftest import OnboardedAgency, bearer
 from burgerprofiel.crypto.fields import EncryptedTextField, key_id_of
 from burgerprofiel.dossiers.models import Dossier, DossierOwner, DossierStatus, DossierStatusChange, DossierUpload
 from burgerprofiel.dossiers.services import dossier_uploads_process, filing
+from burgerprofiel.dossiers.services.filing_batch import BatchConflict
 from burgerprofiel.dossiers.tests.conftest import OTHER_BRON, Upload, full_payload
 
 FROZEN = dt.datetime(2026, 11, 3, 8, 0, tzinfo=dt.UTC)
@@ -90,15 +92,19 @@ def _file_then_undo(monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> dict[str,
     """File the queued upload by one path, read back what it wrote, then undo all of it."""
     positions = _sequences()
     fast_filed: list[set[int]] = []
-    original = filing._new_dossiers_file
+    original = filing.batch_file
 
-    def fast_path(batch: list[DossierUpload]) -> set[int]:
-        fast_filed.append(original(batch) if fast else set())  # an empty set: all to the careful path
-        return fast_filed[-1]
+    def batch_or_careful(readable: Any, *, agencies: Any) -> dict[int, str]:
+        if not fast:  # as when another worker created a dossier meanwhile: all to the careful path
+            fast_filed.append(set())
+            raise BatchConflict("the careful path, for this test")
+        outcomes = original(readable, agencies=agencies)
+        fast_filed.append(set(outcomes))
+        return outcomes
 
     seen: dict[str, Any] = {}
     with monkeypatch.context() as patch, time_machine.travel(FROZEN, tick=False):
-        patch.setattr(filing, "_new_dossiers_file", fast_path)
+        patch.setattr(filing, "batch_file", batch_or_careful)
         try:
             with transaction.atomic():
                 assert dossier_uploads_process() == 1

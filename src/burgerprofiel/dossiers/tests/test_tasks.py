@@ -75,13 +75,13 @@ def test_a_failure_half_way_rolls_the_upload_back_and_answers_it_as_failed(
     upload: Upload, monkeypatch: Any, client: Any, agency_headers: dict[str, str]
 ) -> None:
     from burgerprofiel.dossiers.models import DossierOwner, DossierStatus
-    from burgerprofiel.dossiers.services import filing
+    from burgerprofiel.dossiers.services import filing_parts
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk full")
 
     # The outbox write comes after the dossier, its owners and its status were written (both paths).
-    monkeypatch.setattr(filing, "_outbox_append", broken)
+    monkeypatch.setattr(filing_parts, "outbox_append", broken)
 
     assert upload(full_payload()).status_code == 200
 
@@ -93,9 +93,9 @@ def test_a_failure_half_way_rolls_the_upload_back_and_answers_it_as_failed(
 
 def test_a_fast_path_failure_falls_back_to_filing_one_by_one(upload: Upload, monkeypatch: Any) -> None:
     from burgerprofiel.dossiers.models import DossierStatusChange
-    from burgerprofiel.dossiers.services import filing
+    from burgerprofiel.dossiers.services import filing_parts
 
-    original = filing._outbox_append
+    original = filing_parts.outbox_append
     calls: list[int] = []
 
     def fails_once(*args: Any, **kwargs: Any) -> Any:
@@ -104,7 +104,7 @@ def test_a_fast_path_failure_falls_back_to_filing_one_by_one(upload: Upload, mon
             raise RuntimeError("transient")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(filing, "_outbox_append", fails_once)
+    monkeypatch.setattr(filing_parts, "outbox_append", fails_once)
 
     assert upload(full_payload()).status_code == 200
 

@@ -122,12 +122,30 @@ def test_content_is_purged_after_retention_and_delivery_metadata_stays(queued, s
     assert notification.purge_after - notification.created_at == dt.timedelta(days=365)  # the order's retention
 
 
-def test_with_the_database_backend_wake_ups_stop_queueing_once_two_are_waiting(
+def test_with_the_database_backend_a_melding_queues_no_task_the_worker_drains_the_outbox(
     agency, django_capture_on_commit_callbacks
 ):
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
 
+    citizen = citizen_with_contact()
+    consent(citizen, agency.agency_id, "email")
+    org = Agency.objects.get(pk=agency.agency_id)
+    with (
+        override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notification_create(agency=org, insz=INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR)
+    assert DBTaskResult.objects.count() == 0
+
+
+def test_with_wake_up_tasks_on_they_stop_queueing_once_two_are_waiting(
+    agency, django_capture_on_commit_callbacks, settings
+):
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    settings.NOTIFICATIONS_WAKE_TASKS = True  # workers that only run tasks
     citizen = citizen_with_contact()
     consent(citizen, agency.agency_id, "email")
     org = Agency.objects.get(pk=agency.agency_id)

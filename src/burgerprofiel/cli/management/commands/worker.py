@@ -1,4 +1,9 @@
-"""``burgerprofiel worker``: the task worker, the DOSIS queue's drain loop and the periodic scheduler.
+"""``burgerprofiel worker``: the task worker, the drain loops of the DOSIS queue and of the delivery
+outbox, and the periodic scheduler.
+
+The two queues whose throughput matters are tables read directly, not tasks: a task per upload or
+per melding would cap them at the task backend's rate (about 95 tasks/s for one ``db_worker``) and
+add its polling interval to every melding's latency.
 
 What runs periodically, and how often, is data: ``settings.PERIODIC_TASKS`` names each task by its
 dotted path (a task in its own app's ``tasks.py``) with its interval. The worker imports them by
@@ -10,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +51,27 @@ def periodic_enqueue(
     return enqueued
 
 
+def drain(name: str, step: Callable[[], int], *, idle_ms: Callable[[], int]) -> None:
+    """Run ``step`` (one round over a queue table; returns how much it took) for ever: again at once
+    while there is work, after ``idle_ms`` when there was none, backing off while it fails (the
+    database went away, say: the rows stay queued)."""
+    failures = 0
+    while True:
+        close_old_connections()
+        try:
+            taken = step()
+        except Exception:
+            failures += 1
+            if failures == 1 or failures % 30 == 0:  # the first failure, then every ~5 minutes
+                log.exception("could not drain %s", name)
+            close_old_connections()
+            time.sleep(min(0.5 * 2 ** (failures - 1), 10))  # back off: 0.5 s, 1 s, 2 s ... at most 10 s
+            continue
+        failures = 0
+        if not taken:  # nothing queued: wait before looking again
+            time.sleep(idle_ms() / 1000)
+
+
 class Command(BaseCommand):
     help = (
         "Run the task worker, file accepted DOSIS uploads as they arrive, and enqueue the periodic tasks "
@@ -59,6 +85,7 @@ class Command(BaseCommand):
         if not no_scheduler:
             threading.Thread(target=self._schedule, daemon=True, name="scheduler").start()
         threading.Thread(target=self._dosis_drain, daemon=True, name="dosis").start()
+        threading.Thread(target=self._deliveries_drain, daemon=True, name="deliveries").start()
         while True:
             # db_worker exits when the database goes away (a PostgreSQL restart); come back.
             try:
@@ -73,21 +100,16 @@ class Command(BaseCommand):
 
     def _dosis_drain(self) -> None:
         """File accepted DOSIS uploads as they come: the upload rows are the queue (no task per upload)."""
-        failures = 0
-        while True:
-            close_old_connections()
-            try:
-                claimed = dosis_queue_drain()
-            except Exception:  # the database went away, say: the uploads stay queued; look again later
-                failures += 1
-                if failures == 1 or failures % 30 == 0:  # the first failure, then every ~5 minutes
-                    log.exception("could not drain the DOSIS upload queue")
-                close_old_connections()
-                time.sleep(min(0.5 * 2 ** (failures - 1), 10))  # back off: 0.5 s, 1 s, 2 s ... at most 10 s
-                continue
-            failures = 0
-            if not claimed:  # the queue is empty: wait before looking again
-                time.sleep(settings.DOSIS_DRAIN_INTERVAL_MS / 1000)
+        drain("the DOSIS upload queue", dosis_queue_drain, idle_ms=lambda: settings.DOSIS_DRAIN_INTERVAL_MS)
+
+    def _deliveries_drain(self) -> None:
+        """Send meldingen as they are accepted: the delivery rows are the outbox (no task per melding)."""
+        from burgerprofiel.notifications.dispatch import deliveries_dispatch  # lazy: cli sits above it anyway
+
+        def send() -> int:
+            return sum(deliveries_dispatch(max_batches=20).values())
+
+        drain("the delivery outbox", send, idle_ms=lambda: settings.NOTIFICATIONS_DRAIN_INTERVAL_MS)
 
     def _schedule(self) -> None:
         last: dict[str, float] = {}
