@@ -29,7 +29,8 @@ from burgerprofiel.audit.services import audit_event_build, audit_events_append
 from burgerprofiel.common.copy import copy_rows, next_ids
 from burgerprofiel.crypto.fields import Sealers, encrypted_field, key_context, sealed
 from burgerprofiel.dossiers.models import DosisSource, Dossier, DossierOwner, DossierStatus, Phase
-from burgerprofiel.dossiers.services.filing import _DOSSIER_COLUMNS, _STATUS_COLUMNS, _hash
+from burgerprofiel.dossiers.services.filing_batch import _DOSSIER_COLUMNS, _STATUS_COLUMNS
+from burgerprofiel.dossiers.services.filing_parts import _hash
 
 
 class SeedRefused(Exception):
