@@ -216,7 +216,8 @@ def test_make_install_in_a_fresh_checkout_installs_the_system_packages_first(tmp
     lines = _make_dry_run(_fresh_checkout(tmp_path), "install")
 
     step = (
-        "bash scripts/system-packages.sh chromium postgresql-client nodejs:node npm:npm libzbar0 poppler-utils:pdftoppm libpangoft2-1.0-0"
+        "bash scripts/system-packages.sh chromium postgresql-client nodejs:node npm:npm libzbar0 poppler-utils:pdftoppm"
+        " libpangoft2-1.0-0"
     )
     assert lines[0] == step
     assert lines.count(step) == 1
