@@ -321,6 +321,8 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.dossiers.tasks.dosis_uploads_process",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
+    # Queued uploads that old web processes sealed as bp1: during a rolling upgrade: sealed again to be filed.
+    "dosis-uploads-reseal": {"task": "burgerprofiel.dossiers.tasks.dosis_uploads_reseal", "seconds": 60},
     "audit-seal": {"task": "burgerprofiel.audit.tasks.audit_seal_task", "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS},
     # Failed authentications counted per caller and window: one event for the rest once the window closes.
     "audit-failures-flush": {

@@ -7,7 +7,11 @@ from typing import Any
 from django_tasks import task
 
 # From the modules, not the package: the package's accept module imports this one (for the kick).
-from burgerprofiel.dossiers.services.filing import dosis_after_filing, dossier_uploads_process_all
+from burgerprofiel.dossiers.services.filing import (
+    dosis_after_filing,
+    dossier_uploads_process_all,
+    dossier_uploads_reseal,
+)
 from burgerprofiel.dossiers.services.retention import dossiers_purge_expired
 
 
@@ -17,6 +21,13 @@ def dosis_uploads_process() -> dict[str, Any]:
     (``settings.DOSIS_AFTER_FILING_TASKS``: their status changes become meldingen right away
     rather than at the next housekeeping round)."""
     return {"processed": dossier_uploads_process_all(), **dosis_after_filing()}
+
+
+@task()
+def dosis_uploads_reseal() -> dict[str, int]:
+    """Seal again the queued payloads that web processes on the code before ``crypto.0002`` sealed as
+    ``bp1:`` during a rolling upgrade (the worker leaves them pending), so they are filed."""
+    return dossier_uploads_reseal()
 
 
 @task()

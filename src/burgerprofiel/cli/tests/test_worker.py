@@ -39,6 +39,7 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
     assert sorted(every.values()) == sorted(
         [
             ("dosis_uploads_process", often),  # uploads still queued, then their meldingen
+            ("dosis_uploads_reseal", 60),  # bp1: payloads queued by old web processes during an upgrade
             ("audit_seal_task", often),
             ("audit_failures_flush_task", often),  # failed authentications, aggregated per window
             ("used_assertions_purge_task", often),

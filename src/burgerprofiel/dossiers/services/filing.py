@@ -38,7 +38,8 @@ from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_event_build, audit_events_append, audit_record
-from burgerprofiel.crypto.fields import encrypted_field
+from burgerprofiel.crypto.fields import LEGACY_PREFIX, encrypted_field
+from burgerprofiel.crypto.services import KeyUnavailable, ciphertexts_reseal_column, data_key_material
 from burgerprofiel.dossiers.models import Dossier, DossierOwner, DossierStatus, DossierUpload
 from burgerprofiel.dossiers.services import filing_parts
 from burgerprofiel.dossiers.services.caller import COMPONENT
@@ -61,6 +62,7 @@ __all__ = [
     "dosis_queue_drain",
     "dossier_uploads_process",
     "dossier_uploads_process_all",
+    "dossier_uploads_reseal",
 ]
 
 
@@ -118,6 +120,44 @@ def dossier_uploads_process(*, batch_size: int = 500) -> int:
         return len(claimed)
 
 
+def dossier_uploads_reseal() -> dict[str, int]:
+    """Seal queued payloads still sealed as ``bp1:`` again (``crypto.ciphertexts_reseal_column``, the
+    DossierUpload.payload column only), so the worker files them: during a rolling upgrade across
+    ``crypto.0002`` web processes on the old code keep queueing ``bp1:`` payloads, which ``_claim``
+    leaves pending. A pending one whose data key was destroyed cannot be sealed again: its payload
+    is emptied (what ``stored`` writes for an unreadable value), so the worker answers it failed as
+    it answers any unreadable payload, with the reason and its audit event. Safe to run twice."""
+    table, column = DossierUpload._meta.db_table, encrypted_field(DossierUpload, "payload").column
+    resealed = ciphertexts_reseal_column(
+        connection=connection, table=table, pk_column=DossierUpload._meta.pk.column, column=column
+    )
+    pending = DossierUpload.State.PENDING.value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {column} FROM {table} WHERE state = %s AND {column} LIKE %s ORDER BY id",  # noqa: S608
+            [pending, f"{LEGACY_PREFIX}%"],
+        )
+        left = cursor.fetchall()
+    lost = [(pk, value) for pk, value in left if not _key_alive(value)]
+    if lost:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for pk, value in lost:
+                cursor.execute(
+                    f"UPDATE {table} SET {column} = '' WHERE id = %s AND state = %s AND {column} = %s",  # noqa: S608
+                    [pk, pending, value],
+                )
+    return {"resealed": resealed, "unreadable": len(lost)}
+
+
+def _key_alive(legacy: str) -> bool:
+    """Whether the data key a ``bp1:`` value names can still be used (False: destroyed, or no key)."""
+    try:
+        data_key_material(legacy[len(LEGACY_PREFIX) :].partition(":")[0])
+    except (KeyUnavailable, ValueError):
+        return False
+    return True
+
+
 _CLAIM_COLUMNS = ("id", "agency_id", "source_id", "dossier_number", "client_id", "order_version_id", "payload")
 
 
@@ -125,11 +165,13 @@ def _claim(batch_size: int) -> list[Claimed]:
     """The oldest pending uploads no other worker holds, locked until the batch commits (one statement)."""
     lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     payload = encrypted_field(DossierUpload, "payload")
+    # A payload still sealed as ``bp1:`` (a web process on the code before ``crypto.0002``, during a
+    # rolling upgrade) is not claimed: it stays pending until ``dossier_uploads_reseal`` seals it again.
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(_CLAIM_COLUMNS)} FROM {DossierUpload._meta.db_table} "  # noqa: S608
-            f"WHERE state = %s ORDER BY id LIMIT %s{lock}",
-            [DossierUpload.State.PENDING.value, batch_size],
+            f"WHERE state = %s AND (payload IS NULL OR payload NOT LIKE %s) ORDER BY id LIMIT %s{lock}",
+            [DossierUpload.State.PENDING.value, f"{LEGACY_PREFIX}%", batch_size],
         )
         rows = cursor.fetchall()
     return [
