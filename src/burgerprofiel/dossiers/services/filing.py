@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.module_loading import import_string
@@ -38,8 +39,8 @@ from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_event_build, audit_events_append, audit_record
-from burgerprofiel.crypto.fields import LEGACY_PREFIX, encrypted_field
-from burgerprofiel.crypto.services import KeyUnavailable, ciphertexts_reseal_column, data_key_material
+from burgerprofiel.crypto.fields import LEGACY_PREFIX, encrypted_field, legacy_reseal
+from burgerprofiel.crypto.services import KeyUnavailable, data_key_material
 from burgerprofiel.dossiers.models import Dossier, DossierOwner, DossierStatus, DossierUpload
 from burgerprofiel.dossiers.services import filing_parts
 from burgerprofiel.dossiers.services.caller import COMPONENT
@@ -121,16 +122,14 @@ def dossier_uploads_process(*, batch_size: int = 500) -> int:
 
 
 def dossier_uploads_reseal() -> dict[str, int]:
-    """Seal queued payloads still sealed as ``bp1:`` again (``crypto.ciphertexts_reseal_column``, the
-    DossierUpload.payload column only), so the worker files them: during a rolling upgrade across
-    ``crypto.0002`` web processes on the old code keep queueing ``bp1:`` payloads, which ``_claim``
-    leaves pending. A pending one whose data key was destroyed cannot be sealed again: its payload
-    is emptied (what ``stored`` writes for an unreadable value), so the worker answers it failed as
-    it answers any unreadable payload, with the reason and its audit event. Safe to run twice."""
+    """Seal queued payloads still sealed as ``bp1:`` again (``crypto.fields.legacy_reseal``), so the
+    worker files them: during a rolling upgrade across ``crypto.0002`` web processes on the old code
+    keep queueing ``bp1:`` payloads, which ``_claim`` leaves pending. Only pending uploads are read
+    (the queue's ``(state, id)`` index), never the whole table: this runs every minute. A pending one
+    whose data key was destroyed cannot be sealed again: its payload is emptied (what ``stored``
+    writes for an unreadable value), so the worker answers it failed as it answers any unreadable
+    payload, with the reason and its audit event. Safe to run twice."""
     table, column = DossierUpload._meta.db_table, encrypted_field(DossierUpload, "payload").column
-    resealed = ciphertexts_reseal_column(
-        connection=connection, table=table, pk_column=DossierUpload._meta.pk.column, column=column
-    )
     pending = DossierUpload.State.PENDING.value
     with connection.cursor() as cursor:
         cursor.execute(
@@ -138,15 +137,21 @@ def dossier_uploads_reseal() -> dict[str, int]:
             [pending, f"{LEGACY_PREFIX}%"],
         )
         left = cursor.fetchall()
-    lost = [(pk, value) for pk, value in left if not _key_alive(value)]
-    if lost:
-        with transaction.atomic(), connection.cursor() as cursor:
-            for pk, value in lost:
-                cursor.execute(
-                    f"UPDATE {table} SET {column} = '' WHERE id = %s AND state = %s AND {column} = %s",  # noqa: S608
-                    [pk, pending, value],
-                )
-    return {"resealed": resealed, "unreadable": len(lost)}
+    resealed = unreadable = 0
+    context = f"{table}.{column}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for pk, value in left:
+            try:
+                new = legacy_reseal(value, context=context) if _key_alive(value) else ""
+            except (ValueError, InvalidTag):  # damaged: no better than a destroyed key
+                new = ""
+            resealed += bool(new)
+            unreadable += not new
+            cursor.execute(
+                f"UPDATE {table} SET {column} = %s WHERE id = %s AND state = %s AND {column} = %s",  # noqa: S608
+                [new, pk, pending, value],
+            )
+    return {"resealed": resealed, "unreadable": unreadable}
 
 
 def _key_alive(legacy: str) -> bool:
