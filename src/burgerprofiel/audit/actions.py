@@ -434,6 +434,11 @@ class AuditAction(StrEnum):
         "Verwerkingsopdracht hervat (back-office)",
         "Processing order resumed (back-office)",
     )
+    BACKOFFICE_PROCESSINGORDER_TERMINATED = (
+        "backoffice.processingorder.terminated",
+        "Verwerkingsopdracht beëindigd (back-office)",
+        "Processing order terminated (back-office)",
+    )
     BACKOFFICE_DOSISSOURCE_ADDED = (
         "backoffice.dosissource.added",
         "DOSIS-bron toegevoegd (back-office)",

@@ -40,6 +40,7 @@ from burgerprofiel.backoffice.admin.forms import (
     ContactPersonForm,
     ProcessingOrderForm,
     SuspendForm,
+    TerminateForm,
 )
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
@@ -321,7 +322,7 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
     search_fields = ["agency__name", "agency__kbo"]
     list_select_related = ["agency"]
     inlines = [VersionInline]
-    actions = ["activate_orders", "suspend_orders", "resume_orders"]
+    actions = ["activate_orders", "suspend_orders", "resume_orders", "terminate_orders"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessingOrder]:
         return _with_current_version(super().get_queryset(request))
@@ -367,7 +368,7 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
                 {
                     "fields": [*order, *grounds, "change_note"],
                     "description": "Bewaren maakt een nieuwe versie; de vorige blijft ongewijzigd in de historiek. "
-                    "Opschorten en hervatten gaan via de acties in de lijst.",
+                    "Opschorten, hervatten en beëindigen gaan via de acties in de lijst.",
                 },
             ),
         ]
@@ -406,18 +407,62 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
 
     @admin.action(description="Opschorten (met reden, charter 2.3)", permissions=["change"])
     def suspend_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> HttpResponse | None:
-        form = SuspendForm(request.POST if "apply" in request.POST else None)
+        return self._with_reason(
+            request,
+            queryset,
+            form_class=SuspendForm,
+            verb="suspend",
+            audit_verb="suspended",
+            title="Verwerkingsopdrachten opschorten",
+            button="Opschorten",
+            consequence="De verwerking stopt vanaf de volgende aanvraag van de instantie (charter 2.3). Elke "
+            "opschorting wordt een nieuwe versie van de opdracht; de reden komt in de historiek en wordt de "
+            "instantie getoond.",
+        )
+
+    @admin.action(description="Beëindigen (met reden, definitief)", permissions=["change"])
+    def terminate_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> HttpResponse | None:
+        return self._with_reason(
+            request,
+            queryset,
+            form_class=TerminateForm,
+            verb="terminate",
+            audit_verb="terminated",
+            title="Verwerkingsopdrachten beëindigen",
+            button="Beëindigen",
+            consequence="Beëindigen is definitief (charter 13): de instantie kan vanaf de volgende aanvraag niets "
+            "meer verwerken onder deze opdracht, en de opdracht kan niet meer hervat of gewijzigd worden; een latere "
+            "overeenkomst wordt een nieuwe opdracht. De reden komt in de historiek.",
+        )
+
+    def _with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ProcessingOrder],
+        *,
+        form_class: type[SuspendForm | TerminateForm],
+        verb: str,
+        audit_verb: str,
+        title: str,
+        button: str,
+        consequence: str,
+    ) -> HttpResponse | None:
+        """A confirmation page with the consequence and a required reason, then the state machine."""
+        form = form_class(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             context = {
                 **self.admin_site.each_context(request),
-                "title": "Verwerkingsopdrachten opschorten",
+                "title": title,
                 "opts": self.opts,
                 "queryset": queryset,
                 "form": form,
+                "action": f"{verb}_orders",
+                "button": button,
+                "consequence": consequence,
             }
             request.current_app = self.admin_site.name
-            return TemplateResponse(request, "backoffice/order_suspend.html", context)
-        self._transition(request, queryset, "suspend", audit_verb="suspended", reason=form.cleaned_data["reason"])
+            return TemplateResponse(request, "backoffice/order_transition.html", context)
+        self._transition(request, queryset, verb, audit_verb=audit_verb, reason=form.cleaned_data["reason"])
         return None
 
     @admin.action(description="Hervatten (opschorting opheffen)", permissions=["change"])

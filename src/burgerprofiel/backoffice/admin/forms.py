@@ -269,3 +269,11 @@ class SuspendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=1000,
     )
+
+
+class TerminateForm(forms.Form):
+    reason = forms.CharField(
+        label="Reden van de beëindiging (charter 13)",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=1000,
+    )

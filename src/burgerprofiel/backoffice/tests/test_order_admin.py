@@ -196,3 +196,37 @@ def test_a_terminated_order_is_shown_read_only(operator_client, agency):
     assert 'name="_save"' not in page.content.decode()
     assert post.status_code == 403
     assert order.versions.count() == 2
+
+
+def _terminate(client, order_id: int, **extra: str):
+    return client.post(CHANGELIST, {"action": "terminate_orders", "_selected_action": [order_id], **extra})
+
+
+def test_terminating_shows_a_confirmation_page_with_the_consequence_and_asks_for_a_reason(operator_client, agency):
+    response = _terminate(operator_client, agency.order_id, index="0")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Reden van de beëindiging" in page and "definitief" in page
+    assert 'value="terminate_orders"' in page
+    _terminate(operator_client, agency.order_id, apply="1", reason="   ")
+    assert ProcessingOrder.objects.get(pk=agency.order_id).current.state == "active"
+
+
+def test_terminating_through_the_back_office_goes_through_the_state_machine_and_is_audited(operator_client, agency):
+    response = _terminate(operator_client, agency.order_id, apply="1", reason="Overeenkomst opgezegd")
+
+    assert response.status_code == 302
+    current = ProcessingOrder.objects.get(pk=agency.order_id).current
+    assert (current.number, current.state, current.state_reason) == (2, "terminated", "Overeenkomst opgezegd")
+    assert AuditEvent.objects.filter(action="backoffice.processingorder.terminated").count() == 1
+    with pytest.raises(OrderRefused):
+        order_check(actor=TEST_ACTOR, agency_id=agency.agency_id, component="dosis")
+    # A terminated order is not terminated (or resumed) again.
+    _terminate(operator_client, agency.order_id, apply="1", reason="Nogmaals")
+    operator_client.post(CHANGELIST, {"action": "resume_orders", "_selected_action": [agency.order_id], "index": "0"})
+    assert ProcessingOrder.objects.get(pk=agency.order_id).versions.count() == 2
+
+
+def test_the_changelist_offers_the_terminate_action(operator_client, agency):
+    assert "Beëindigen (met reden, definitief)" in operator_client.get(CHANGELIST).content.decode()

@@ -132,3 +132,91 @@ def test_agency_source_add_registers_a_pull_source_as_the_automation_contract_sa
     source = PullSource.objects.get(pk=data["source_id"])
     assert source.agency_id == agency.agency_id
     assert data["theme"] == "Mobiliteit" and data["timeout_seconds"] == 1.5
+
+
+def test_agency_list_shows_every_agency_with_its_orders_as_a_table_and_as_json(agency, other_agency):
+    out = io.StringIO()
+    call_command("agency", "list", stdout=out)
+    text = out.getvalue()
+    assert f"Instantie {agency.agency_id}:" in text and f"Instantie {other_agency.agency_id}:" in text
+    assert "opdracht  status" in text
+    assert "Actief" in text and "dosis, notificaties" in text and "onbepaald" in text
+    assert "None" not in text
+
+    out = io.StringIO()
+    call_command("agency", "list", "--json", stdout=out)
+    rows = {row["agency_id"]: row for row in json.loads(out.getvalue())}
+    order = rows[agency.agency_id]["orders"][0]
+    assert order["processing_order_id"] == agency.order_id
+    assert (order["state"], order["version"], order["components"]) == ("active", 1, ["dosis", "notificaties"])
+    assert set(order) >= {"valid_from", "valid_until"}
+
+
+def test_agency_show_shows_one_agency_and_refuses_an_unknown_one(agency, other_agency):
+    out = io.StringIO()
+    call_command("agency", "show", "--agency", str(agency.agency_id), "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["agency_id"] == agency.agency_id
+    assert [o["processing_order_id"] for o in data["orders"]] == [agency.order_id]
+
+    out = io.StringIO()
+    call_command("agency", "show", "--agency", str(agency.agency_id), stdout=out)
+    assert f"Instantie {other_agency.agency_id}" not in out.getvalue()
+    with pytest.raises(CommandError, match="bestaat niet"):
+        call_command("agency", "show", "--agency", "999999")
+
+
+def _terminate(agency, *extra: str) -> io.StringIO:
+    out = io.StringIO()
+    call_command(
+        "agency", "terminate", "--order", str(agency.order_id), "--reason", "Einde contract", *extra, stdout=out
+    )
+    return out
+
+
+def test_terminate_asks_for_the_agency_name_and_does_nothing_without_it(agency, monkeypatch):
+    monkeypatch.setattr("builtins.input", lambda: "ja")
+    with pytest.raises(CommandError, match="Niet bevestigd"):
+        _terminate(agency)
+    assert ProcessingOrder.objects.get(pk=agency.order_id).current.state == "active"
+
+    name = Agency.objects.get(pk=agency.agency_id).name
+    monkeypatch.setattr("builtins.input", lambda: name)
+    out = _terminate(agency)
+    assert "Typ de naam van de instantie" in out.getvalue()
+    assert ProcessingOrder.objects.get(pk=agency.order_id).current.state == "terminated"
+
+
+def test_terminate_with_yes_does_not_ask(agency, monkeypatch):
+    def no_input() -> str:
+        raise AssertionError("asked")
+
+    monkeypatch.setattr("builtins.input", no_input)
+    out = _terminate(agency, "--yes")
+    assert json.loads(out.getvalue())["state"] == "terminated"
+
+
+@pytest.mark.parametrize(
+    ("first", "verb", "state"),
+    [
+        (None, "resume", "actief"),
+        (None, "activate", "actief"),
+        ("suspend", "suspend", "opgeschort"),
+        ("suspend", "activate", "opgeschort"),
+        ("terminate", "suspend", "beëindigd"),
+        ("terminate", "resume", "beëindigd"),
+        ("terminate", "terminate", "beëindigd"),
+    ],
+)
+def test_the_cli_refuses_every_illegal_transition_with_a_dutch_message(agency, first, verb, state):
+    if first:
+        yes = ["--yes"] if first == "terminate" else []
+        call_command("agency", first, "--order", str(agency.order_id), "--reason", "Eerst", *yes, stdout=io.StringIO())
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    before = order.versions.count()
+    args = ["--reason", "Nogmaals"] if verb in ("suspend", "terminate") else []
+    if verb == "terminate":
+        args.append("--yes")
+    with pytest.raises(CommandError, match=f"is {state} en kan dus niet"):
+        call_command("agency", verb, "--order", str(agency.order_id), *args, stdout=io.StringIO())
+    assert order.versions.count() == before
