@@ -14,10 +14,11 @@ from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.agencies.services import (
-    ORDER_FIELDS,
     ORDER_TRANSITIONS,
     agency_onboard,
     api_client_create,
@@ -41,6 +42,16 @@ from burgerprofiel.backoffice.admin.forms import (
     ProcessingOrderForm,
     SuspendForm,
     TerminateForm,
+)
+from burgerprofiel.backoffice.admin.order_display import (
+    author_name,
+    categories_html,
+    components_html,
+    history_rows,
+    retention_html,
+    text_or_empty,
+    validity_text,
+    version_changes,
 )
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
@@ -70,7 +81,16 @@ def _no_add_another(formfield: Any) -> Any:
 
 _CLIENT_INLINE_FIELDS = ("client_id", "name", "is_active", "created_at")
 _ORDER_INLINE_FIELDS = ("order", "state", "created_at")
-_VERSION_FIELDS = ("number", *ORDER_FIELDS, "change_note", "created_at", "created_by")
+_VERSION_FIELDS = ("number", "state_display", "changes", "reason", "author", "created")
+# The read-only summary of the version in force, for whoever may not make a new one.
+_SUMMARY_FIELDS = (
+    "components_summary",
+    "categories_summary",
+    "retention_summary",
+    "validity_summary",
+    "legal_basis_summary",
+    "dpia_summary",
+)
 
 
 # -- agencies -----------------------------------------------------------------------------------
@@ -293,7 +313,7 @@ class ApiClientAdmin(AuditedModelAdmin):
 
 
 class VersionInline(ReadOnlyTabularInline):
-    """The order's history: every version, newest first, as it was written."""
+    """The order's history: every version, newest first, with what it changed, why and who."""
 
     model = ProcessingOrderVersion
     verbose_name = "versie"
@@ -301,6 +321,27 @@ class VersionInline(ReadOnlyTabularInline):
     fields = _VERSION_FIELDS
     readonly_fields = _VERSION_FIELDS
     ordering = ["-number"]
+
+    @admin.display(description="status")
+    def state_display(self, obj: ProcessingOrderVersion) -> str:
+        return obj.get_state_display()
+
+    @admin.display(description="wat veranderde")
+    def changes(self, obj: ProcessingOrderVersion) -> Any:
+        previous = obj.order.versions.filter(number__lt=obj.number).order_by("-number").first()
+        return version_changes(obj, previous).html()
+
+    @admin.display(description="reden")
+    def reason(self, obj: ProcessingOrderVersion) -> Any:
+        return text_or_empty(obj.change_note, "geen reden opgegeven")
+
+    @admin.display(description="door")
+    def author(self, obj: ProcessingOrderVersion) -> str:
+        return author_name(obj.created_by)
+
+    @admin.display(description="op")
+    def created(self, obj: ProcessingOrderVersion) -> str:
+        return date_format(localtime(obj.created_at), "DATETIME_FORMAT")
 
 
 class CurrentStateFilter(admin.SimpleListFilter):
@@ -356,13 +397,48 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
             return False  # a terminated order is history; a new order starts afresh
         return super().has_change_permission(request, obj)
 
+    def _summary(self, obj: ProcessingOrder, render: Any) -> Any:
+        current = obj.current
+        return render(current) if current is not None else "geen versie"
+
+    @admin.display(description="componenten")
+    def components_summary(self, obj: ProcessingOrder) -> Any:
+        return self._summary(obj, components_html)
+
+    @admin.display(description="gegevenscategorieën")
+    def categories_summary(self, obj: ProcessingOrder) -> Any:
+        return self._summary(obj, categories_html)
+
+    @admin.display(description="bewaartermijnen")
+    def retention_summary(self, obj: ProcessingOrder) -> Any:
+        return self._summary(obj, retention_html)
+
+    @admin.display(description="geldigheid")
+    def validity_summary(self, obj: ProcessingOrder) -> Any:
+        return self._summary(obj, validity_text)
+
+    @admin.display(description="rechtsgrond")
+    def legal_basis_summary(self, obj: ProcessingOrder) -> Any:
+        return self._summary(obj, lambda v: text_or_empty(v.legal_basis))
+
+    @admin.display(description="GEB/DPIA-referentie")
+    def dpia_summary(self, obj: ProcessingOrder) -> Any:
+        return self._summary(obj, lambda v: text_or_empty(v.dpia_reference))
+
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         order = ["components", "data_categories", "retention_days", "valid_from", "valid_until"]
         grounds = ["legal_basis", "dpia_reference"]
         if obj is None:
             return [(None, {"fields": ["agency", *order, *grounds]})]
+        if not self.has_change_permission(request, obj):
+            # Auditors, and everyone on a terminated order: what is in force, readable, no form to save.
+            return [
+                (None, {"fields": ["agency", "current_state_display"]}),
+                ("Versie in voege", {"fields": list(_SUMMARY_FIELDS)}),
+            ]
         return [
             (None, {"fields": ["agency", "current_state_display"]}),
+            ("Versie in voege", {"fields": list(_SUMMARY_FIELDS), "classes": ["collapse"]}),
             (
                 "Nieuwe versie",
                 {
@@ -374,7 +450,24 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["agency", "current_state_display"] if obj else []
+        return ["agency", "current_state_display", *_SUMMARY_FIELDS] if obj else []
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        """ "Geschiedenis": the order's versions (every state change and edit, wherever it was made)."""
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            return super().history_view(request, object_id, extra_context)
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Geschiedenis: {obj}",
+            "subtitle": None,
+            "opts": self.opts,
+            "object": obj,
+            "rows": history_rows(list(obj.versions.all())),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "backoffice/order_history.html", context)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         return _no_add_another(super().formfield_for_foreignkey(db_field, request, **kwargs))
