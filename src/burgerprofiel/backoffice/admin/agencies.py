@@ -318,6 +318,7 @@ class VersionInline(ReadOnlyTabularInline):
     model = ProcessingOrderVersion
     verbose_name = "versie"
     verbose_name_plural = "historiek (versies, nieuwste eerst)"
+    template = "backoffice/edit_inline/readonly_history.html"
     fields = _VERSION_FIELDS
     readonly_fields = _VERSION_FIELDS
     ordering = ["-number"]
