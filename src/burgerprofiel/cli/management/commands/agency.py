@@ -56,7 +56,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True)
+        sub = parser.add_subparsers(dest="action", required=True, title="opdrachten", metavar="OPDRACHT")
         onboard = sub.add_parser(
             "onboard",
             help="Instantie + API-client + actieve verwerkingsopdracht; drukt JSON af (het geheim één keer).",
