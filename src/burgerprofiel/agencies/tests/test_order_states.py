@@ -42,7 +42,13 @@ ILLEGAL_CHANGES = [
 ]
 LEGAL = [(state, verb) for state in STATES for verb, t in ORDER_TRANSITIONS.items() if state in t.sources]
 # The back-office offers these transitions as list actions (terminations belong to compliance).
-BACKOFFICE_ACTIONS = {"activate": "activate_orders", "suspend": "suspend_orders", "resume": "resume_orders"}
+BACKOFFICE_ACTIONS = {verb: f"{verb}_orders" for verb in ORDER_TRANSITIONS}  # every transition in both surfaces
+
+
+def _cli_args(verb: str) -> list[str]:
+    """The reason a transition needs, and ``--yes`` for terminate (which otherwise asks for the agency's name)."""
+    reason = ["--reason", "Reden"] if ORDER_TRANSITIONS[verb].needs_reason else []
+    return [*reason, "--yes"] if verb == "terminate" else reason
 
 
 def _order_in(state: str, agency: OnboardedAgency) -> ProcessingOrder:
@@ -109,9 +115,8 @@ def test_a_state_change_outside_the_table_is_refused_when_asked_as_a_plain_chang
 def test_an_illegal_transition_is_refused_by_the_cli(agency, state: str, verb: str) -> None:
     order = _order_in(state, agency)
     before = _snapshot(order)
-    reason = ["--reason", "Reden"] if ORDER_TRANSITIONS[verb].needs_reason else []
     with pytest.raises(CommandError, match=f"kan dus niet {ORDER_TRANSITIONS[verb].label} worden"):
-        call_command("agency", verb, "--order", str(order.pk), *reason, stdout=io.StringIO())
+        call_command("agency", verb, "--order", str(order.pk), *_cli_args(verb), stdout=io.StringIO())
     assert _snapshot(order) == before
 
 
@@ -131,7 +136,7 @@ def test_an_illegal_transition_is_refused_by_the_back_office_action(agency, stat
     operator = logged_in(make_staff("operator", "olivia.operator"))
     before = _snapshot(order)
     data: dict[str, Any] = {"action": BACKOFFICE_ACTIONS[verb], "_selected_action": [order.pk], "index": "0"}
-    if verb == "suspend":
+    if ORDER_TRANSITIONS[verb].needs_reason:
         data |= {"apply": "1", "reason": "Reden"}
     response = operator.post("/backoffice/agencies/processingorder/", data, follow=True)
     assert response.status_code == 200
@@ -145,8 +150,7 @@ def test_a_legal_transition_through_the_cli_makes_one_new_version_in_the_target_
 ) -> None:
     order = _order_in(state, agency)
     versions = order.versions.count()
-    reason = ["--reason", "Reden"] if ORDER_TRANSITIONS[verb].needs_reason else []
-    call_command("agency", verb, "--order", str(order.pk), *reason, stdout=io.StringIO())
+    call_command("agency", verb, "--order", str(order.pk), *_cli_args(verb), stdout=io.StringIO())
     assert order.versions.count() == versions + 1
     assert _snapshot(order)[2] == ORDER_TRANSITIONS[verb].target
 
@@ -156,7 +160,7 @@ def test_a_legal_transition_through_the_back_office_is_made_and_audited(agency, 
     order = _order_in(state, agency)
     operator = logged_in(make_staff("operator", "olivia.operator"))
     data: dict[str, Any] = {"action": BACKOFFICE_ACTIONS[verb], "_selected_action": [order.pk], "index": "0"}
-    if verb == "suspend":
+    if ORDER_TRANSITIONS[verb].needs_reason:
         data |= {"apply": "1", "reason": "Reden"}
     operator.post("/backoffice/agencies/processingorder/", data)
     assert _snapshot(order)[2] == ORDER_TRANSITIONS[verb].target
