@@ -9,7 +9,8 @@ contracts, as a real agency would:
   verifies each with the endpoint's Standard Webhooks secret (401 when it does not verify), and
 - serves "Uw gegevens" and certificates (PDFs it makes, in the certificates contract) under
   ``/bron``, answering only the platform's signed token for that URL and that citizen;
-- answers a citizen's request (``aanvraag.ingediend``) with a dossier for it, pushed through the API;
+- answers a citizen's request (``aanvraag.ingediend``) with a dossier for it, pushed through the API,
+  and links the request to that dossier (``POST /api/v1/service-requests/{id}/dossier``);
 - shows on ``/`` what it pushed and which events it received (in memory; one JSON line per event on
   standard output too, which ``make run`` keeps in var/webhooks.log).
 
@@ -183,10 +184,12 @@ def answer_request(client: AgencyClient, *, bron: str, state: State, event: Webh
     )
     try:
         client.dosis.upload(upload, idempotency_key=f"demo-agency-{number}")
+        # The answer on the platform: the request now points at its dossier (status "dossier").
+        client.service_requests.answer_with_dossier(request_id, number, idempotency_key=f"demo-agency-answer-{number}")
     except BurgerprofielError as error:
         state.note_push(f"dossier voor aanvraag {request_id} mislukt: {type(error).__name__}")
         return
-    state.note_push(f"dossier {number} aanvaard (antwoord op aanvraag {request_id})")
+    state.note_push(f"dossier {number} aanvaard en aan aanvraag {request_id} gekoppeld")
 
 
 def make_app(
