@@ -21,7 +21,8 @@ mkdir -p "$VAR"
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
 
 "$BIN/burgerprofiel" migrate --no-input -v 0
-"$BIN/burgerprofiel" demo seed --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks"
+# No dossiers seeded inside the platform: the demo agency pushes An's dossiers through the API at start.
+"$BIN/burgerprofiel" demo seed --without-dossiers --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks"
 
 # The portal's client secret at the dev provider: the development secret of this checkout.
 export DJANGO_SETTINGS_MODULE=burgerprofiel.conf.settings
@@ -68,7 +69,7 @@ start "$BIN/python" -m burgerprofiel.personal_data.devpeers --port "$SOURCES_POR
   --jwks-url "http://$BIND/oauth/jwks" > "$VAR/demo-sources.log" 2>&1
 
 # The demo agency (examples/demo_agency), its own process on the agency client library only: it pushes
-# a dossier and a melding through the API, receives the platform's webhooks (error reports, requests,
+# An's dossiers (DOSIS bulk) and a melding through the API, receives the platform's webhooks (error reports, requests,
 # payments) verified with the endpoint's Standard Webhooks secret (one line each in var/webhooks.log),
 # and shows both on its own page.
 start "$BIN/python" examples/demo_agency/app.py --platform "http://$BIND" --port "$WEBHOOK_PORT" \

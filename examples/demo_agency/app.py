@@ -3,8 +3,9 @@
 It uses only the agency client library (``burgerprofiel_client``) and the platform's public
 contracts, as a real agency would:
 
-- at start it pushes, through the API, a dossier (DOSIS v2) and a melding for the first demo
-  citizen (with fixed ``Idempotency-Key``s and a fixed dossier number: a restart does nothing twice);
+- at start it pushes, through the API, the first demo citizen's dossiers (DOSIS v2 bulk) and a
+  melding (with fixed ``Idempotency-Key``s and fixed dossier numbers: a restart does nothing twice);
+  ``make run`` seeds no dossiers inside the platform (``demo seed --without-dossiers``);
 - it receives the platform's webhooks (error reports, service requests, payments) at ``/webhooks``,
   verifies each with the endpoint's Standard Webhooks secret (401 when it does not verify), and
 - serves "Uw gegevens" and certificates (PDFs it makes, in the certificates contract) under
@@ -40,6 +41,8 @@ from wsgiref.simple_server import WSGIServer, make_server
 from burgerprofiel_client import AgencyClient, BurgerprofielError, ClientSecret
 from burgerprofiel_client.models import (
     Agent,
+    Beheerder,
+    DossierActie,
     DossierIdentificatie,
     DossierStatus,
     DossierUpload,
@@ -137,16 +140,54 @@ class State:
             self.pushed.append(f"{dt.datetime.now(dt.UTC):%H:%M:%S} {line}")
 
 
+CET = dt.timezone(dt.timedelta(hours=1))
+
+
+def demo_dossiers(bron: str) -> list[DossierUpload]:
+    """The demo citizen's dossiers at this agency: one waiting for the citizen, one being handled."""
+    beheerder = Beheerder(Naam="Team Omgeving", Dienst="Demo-agentschap", Email="omgeving@demo.burgerprofiel.example")
+    return [
+        DossierUpload(
+            Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="OMV-2026-0142"),
+            UploadId="demo-OMV-2026-0142",
+            Naam="Omgevingsvergunning: verbouwing woning",
+            WijzigingsDatum=dt.datetime(2026, 11, 20, 10, 0, tzinfo=CET),
+            Status=DossierStatus(VlaamsCode="Openbaar onderzoek", VlaamsFase=Fase.BEHANDELING, Detail1=""),
+            Doorverwijzing="https://www.omgevingsloket.be",
+            Producten=[Product(Id="1380")],
+            DossierBeheerder=beheerder,
+            Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
+        ),
+        DossierUpload(
+            Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="OMV-2026-0098"),
+            UploadId="demo-OMV-2026-0098",
+            Naam="Melding: plaatsing zonnepanelen",
+            WijzigingsDatum=dt.datetime(2026, 11, 25, 9, 0, tzinfo=CET),
+            Status=DossierStatus(
+                VlaamsCode="Onvolledig",
+                VlaamsFase=Fase.SAMENSTELLING,
+                Detail1="",
+                Actie=DossierActie(ActieNodig=True, Actie="Bezorg ons een situatieschets van het dak."),
+            ),
+            Doorverwijzing="https://www.omgevingsloket.be",
+            Producten=[Product(Id="1380")],
+            DossierBeheerder=beheerder,
+            Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
+        ),
+        DossierUpload(
+            Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="DEMO-AGENT-0001"),
+            Naam="Aanvraag bewonerskaart parkeren (verstuurd door de demo-instantie)",
+            WijzigingsDatum=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
+            Status=DossierStatus(VlaamsCode="Aanvraag ontvangen", VlaamsFase=Fase.BEHANDELING),
+            Producten=[Product(Id="1234")],
+            Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
+        ),
+    ]
+
+
 def push_demo_data(client: AgencyClient, *, bron: str, state: State, attempts: int = 60) -> None:
-    """The dossier and the melding, once the platform answers (``make run`` starts it last)."""
-    upload = DossierUpload(
-        Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="DEMO-AGENT-0001"),
-        Naam="Aanvraag bewonerskaart parkeren (verstuurd door de demo-instantie)",
-        WijzigingsDatum=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
-        Status=DossierStatus(VlaamsCode="Aanvraag ontvangen", VlaamsFase=Fase.BEHANDELING),
-        Producten=[Product(Id="1234")],
-        Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
-    )
+    """The demo citizen's dossiers (DOSIS bulk) and a melding, once the platform answers (``make run``
+    starts it last). Fixed ``Idempotency-Key``s: a restart of the agency files nothing twice."""
     melding = Notification(
         insz=DEMO_CITIZEN,
         message="De demo-instantie heeft uw aanvraag voor een bewonerskaart ontvangen.",
@@ -154,8 +195,8 @@ def push_demo_data(client: AgencyClient, *, bron: str, state: State, attempts: i
     )
     for attempt in range(attempts):
         try:
-            accepted = client.dosis.upload(upload, idempotency_key="demo-agency-dossier-0001")
-            state.note_push(f"dossier DEMO-AGENT-0001 aanvaard (upload {accepted.UploadId})")
+            result = client.dosis.upload_bulk(demo_dossiers(bron), idempotency_key="demo-agency-dossiers-0001")
+            state.note_push(f"{result.accepted} dossiers aanvaard, {result.refused} geweigerd (DOSIS bulk)")
             pushed = client.notifications.push(melding, idempotency_key="demo-agency-melding-0001")
             state.note_push(f"melding {pushed.id} aanvaard")
             return

@@ -27,6 +27,14 @@ def test_demo_seed_is_repeatable_and_gives_the_first_demo_citizen_two_dossiers()
     assert dossiers[0].action_needed  # the dossier waiting for the citizen comes first
 
 
+def test_demo_seed_without_dossiers_leaves_them_to_the_demo_agency():
+    from burgerprofiel.dossiers.models import Dossier
+
+    call_command("demo", "seed", "--without-dossiers", stdout=io.StringIO())
+    assert Agency.objects.count() == 1
+    assert not Dossier.objects.exists()  # make run: examples/demo_agency pushes them through the API
+
+
 def test_demo_seed_lets_a_demo_citizen_report_an_error_and_request_a_service():
     from burgerprofiel.agencies.selectors import current_order_version
     from burgerprofiel.citizens.selectors import citizen_by_insz

@@ -88,8 +88,15 @@ class Command(BaseCommand):
             default="",
             help="register this receiver for the demo agency's events (once); its secret goes to var/demo-webhook.json",
         )
+        seed.add_argument(
+            "--without-dossiers",
+            action="store_true",
+            help="seed no dossiers: the demo agency (examples/demo_agency, make run) pushes them through the API",
+        )
 
-    def handle(self, *args: Any, action: str, webhook_url: str = "", **options: Any) -> None:
+    def handle(
+        self, *args: Any, action: str, webhook_url: str = "", without_dossiers: bool = False, **options: Any
+    ) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demogegevens horen niet in productie.")
         credentials_file = settings.VAR_DIR / "demo-agency.json"
@@ -121,7 +128,8 @@ class Command(BaseCommand):
         agency = Agency.objects.get(kbo=DEMO_KBO)
         self._demo_components(agency)
         dosis_source_register(agency=agency, uri=DEMO_DOSIS_SOURCE, actor=cli_actor("demo"))
-        self._demo_dossiers(agency)
+        if not without_dossiers:
+            self._demo_dossiers(agency)
         self._demo_request_form(agency)
         if webhook_url:
             self._demo_webhook(agency, webhook_url)
