@@ -12,6 +12,7 @@ OIDC_PORT="${OIDC_PORT:-8001}"
 SOURCES_PORT="${SOURCES_PORT:-8002}"
 WEBHOOK_PORT="${WEBHOOK_PORT:-8003}"
 MOLLIE_PORT="${MOLLIE_PORT:-8004}"
+AGENCY2_PORT="${AGENCY2_PORT:-8005}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
 # Payments go to the FAKE Mollie started below (no money moves); it calls the platform's webhook back.
 export MOLLIE_API_ENDPOINT="${MOLLIE_API_ENDPOINT:-http://127.0.0.1:$MOLLIE_PORT}"
@@ -21,7 +22,9 @@ mkdir -p "$VAR"
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
 
 "$BIN/burgerprofiel" migrate --no-input -v 0
-"$BIN/burgerprofiel" demo seed --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks"
+# No dossiers seeded inside the platform: the demo agency pushes An's dossiers through the API at start.
+# --second-agency: a second tenant (only "Uw gegevens" and meldingen), its client in var/demo-agency-2.json.
+"$BIN/burgerprofiel" demo seed --without-dossiers --second-agency --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks"
 
 # The portal's client secret at the dev provider: the development secret of this checkout.
 export DJANGO_SETTINGS_MODULE=burgerprofiel.conf.settings
@@ -68,12 +71,15 @@ start "$BIN/python" -m burgerprofiel.personal_data.devpeers --port "$SOURCES_POR
   --jwks-url "http://$BIND/oauth/jwks" > "$VAR/demo-sources.log" 2>&1
 
 # The demo agency (examples/demo_agency), its own process on the agency client library only: it pushes
-# a dossier and a melding through the API, receives the platform's webhooks (error reports, requests,
+# An's dossiers (DOSIS bulk) and a melding through the API, receives the platform's webhooks (error reports, requests,
 # payments) verified with the endpoint's Standard Webhooks secret (one line each in var/webhooks.log),
 # and shows both on its own page.
 start "$BIN/python" examples/demo_agency/app.py --platform "http://$BIND" --port "$WEBHOOK_PORT" \
   --credentials "$VAR/demo-agency.json" --webhook-secret-file "$VAR/demo-webhook.json" \
   > "$VAR/webhooks.log" 2> "$VAR/demo-agency.log"
+# The second demo agency: the same program as another tenant (--role gemeente), with its own client.
+start "$BIN/python" examples/demo_agency/app.py --platform "http://$BIND" --port "$AGENCY2_PORT" \
+  --credentials "$VAR/demo-agency-2.json" --role gemeente > /dev/null 2> "$VAR/demo-agency-2.log"
 
 # The FAKE payment provider (Mollie's API, a hosted checkout where one picks the outcome, the webhook call).
 start "$BIN/python" -m burgerprofiel.payments.fake.mollie --port "$MOLLIE_PORT" > "$VAR/fake-mollie.log" 2>&1
@@ -90,6 +96,10 @@ register --component attesten --url "$S/attesten" --theme "U en uw gezin" --loke
 D="http://127.0.0.1:$WEBHOOK_PORT/bron"
 register --component uw_gegevens --url "$D" --theme "Mobiliteit" --loket https://www.vlaanderen.be
 register --component attesten --url "$D" --theme "Mobiliteit" --loket https://www.vlaanderen.be
+# ... and the second demo agency's "Uw gegevens", under its own agency.
+AGENCY2_ID=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-agency-2.json'))['agency_id'])")
+"$BIN/burgerprofiel" agency source add --agency "$AGENCY2_ID" --component uw_gegevens \
+  --url "http://127.0.0.1:$AGENCY2_PORT/bron" --theme "Woonst en vastgoed" --loket https://www.zonnebeke.be > /dev/null 2>&1 || true
 
 cat <<MSG
 
@@ -101,6 +111,8 @@ cat <<MSG
                        foutmeldingen: /api/v1/error-reports, aanvragen: /api/v1/service-requests,
                        gebeurtenissen: /api/v1/events en als webhook naar de demo-instantie (var/webhooks.log)
     demo-instantie     http://127.0.0.1:$WEBHOOK_PORT/ (eigen proces: wat ze verstuurde en welke webhooks ze ontving)
+    tweede instantie   http://127.0.0.1:$AGENCY2_PORT/ (Demo-gemeente Zonnebeke: alleen Uw gegevens en meldingen,
+                       een andere tenant met een eigen client in var/demo-agency-2.json)
     aanmelddienst      $OIDC_ISSUER (dev OIDC-provider, log: var/oidc.log)
     demo-bronnen       http://127.0.0.1:$SOURCES_PORT (log: var/demo-sources.log)
     e-mail en sms      var/mail/ (elke verstuurde mail) en var/sms.log (elke verstuurde sms)

@@ -3,13 +3,17 @@
 It uses only the agency client library (``burgerprofiel_client``) and the platform's public
 contracts, as a real agency would:
 
-- at start it pushes, through the API, a dossier (DOSIS v2) and a melding for the first demo
-  citizen (with fixed ``Idempotency-Key``s and a fixed dossier number: a restart does nothing twice);
+- at start it pushes, through the API, the first demo citizen's dossiers (DOSIS v2 bulk) and a
+  melding (with fixed ``Idempotency-Key``s and fixed dossier numbers: a restart does nothing twice);
+  ``make run`` seeds no dossiers inside the platform (``demo seed --without-dossiers``);
+- ``--role gemeente`` plays the second demo agency (``demo seed --second-agency``: only "Uw gegevens"
+  and meldingen, a client of its own): ``make run`` runs it as a second process, another tenant;
 - it receives the platform's webhooks (error reports, service requests, payments) at ``/webhooks``,
   verifies each with the endpoint's Standard Webhooks secret (401 when it does not verify), and
 - serves "Uw gegevens" and certificates (PDFs it makes, in the certificates contract) under
   ``/bron``, answering only the platform's signed token for that URL and that citizen;
-- answers a citizen's request (``aanvraag.ingediend``) with a dossier for it, pushed through the API;
+- answers a citizen's request (``aanvraag.ingediend``) with a dossier for it, pushed through the API,
+  and links the request to that dossier (``POST /api/v1/service-requests/{id}/dossier``);
 - shows on ``/`` what it pushed and which events it received (in memory; one JSON line per event on
   standard output too, which ``make run`` keeps in var/webhooks.log).
 
@@ -39,6 +43,8 @@ from wsgiref.simple_server import WSGIServer, make_server
 from burgerprofiel_client import AgencyClient, BurgerprofielError, ClientSecret
 from burgerprofiel_client.models import (
     Agent,
+    Beheerder,
+    DossierActie,
     DossierIdentificatie,
     DossierStatus,
     DossierUpload,
@@ -62,6 +68,52 @@ PEOPLE: dict[str, list[PersonalDataItem]] = {
     "90022742191": [PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Geen lopende kaart")],
 }
 CERTIFICATES = [CertificateEntry(2026, "nl", "Attest bewonerskaart parkeren")]
+
+
+@dataclass(frozen=True)
+class Role:
+    """Which demo agency this process plays (``--role``): ``make run`` starts both, each with its own
+    client, to show that tenants are separate."""
+
+    title: str
+    people: dict[str, list[PersonalDataItem]]
+    certificates: list[CertificateEntry]
+    dossiers: bool  # DOSIS: push the demo citizen's dossiers, answer requests
+    webhooks: bool  # error reports, requests, payments
+    melding: str
+    ipdc_product: str
+    melding_key: str
+
+
+ROLES = {
+    # The first demo agency: every component of the demo (demo seed).
+    "omgeving": Role(
+        title="Demo-instantie",
+        people=PEOPLE,
+        certificates=CERTIFICATES,
+        dossiers=True,
+        webhooks=True,
+        melding="De demo-instantie heeft uw aanvraag voor een bewonerskaart ontvangen.",
+        ipdc_product="1234",
+        melding_key="demo-agency-melding-0001",
+    ),
+    # The second (demo seed --second-agency): a municipality with only "Uw gegevens" and meldingen.
+    "gemeente": Role(
+        title="Demo-gemeente Zonnebeke",
+        people={
+            DEMO_CITIZEN: [
+                PersonalDataItem("afvalkalender", "Ophaling restafval", "Elke dinsdag, Langemarkstraat"),
+                PersonalDataItem("huisdieren", "Ingeschreven hond", "Chip 981 0000 1234 567"),
+            ]
+        },
+        certificates=[],
+        dossiers=False,
+        webhooks=False,
+        melding="De gemeente Zonnebeke haalt vanaf januari het restafval op dinsdag op.",
+        ipdc_product="1500",
+        melding_key="demo-gemeente-melding-0001",
+    ),
+}
 
 
 def certificate_pdf(insz: str, year: int, language: str) -> bytes | None:
@@ -104,14 +156,14 @@ def minimal_pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
-def make_source(*, platform_url: str, source_url: str) -> PullSource:
+def make_source(*, platform_url: str, source_url: str, role: Role = ROLES["omgeving"]) -> PullSource:
     """The pull source: the platform's token must name ``source_url`` as audience (and, for
     certificates, the citizen of the path); its signature is checked with the platform's JWKS."""
     return PullSource(
         SourceTokenVerifier(jwks_url=f"{platform_url}/oauth/jwks", audience=source_url),
-        personal_data=PEOPLE.get,  # None: nothing known about this person (404)
-        certificates=lambda insz: CERTIFICATES if insz in PEOPLE else [],
-        certificate_file=certificate_pdf,
+        personal_data=role.people.get,  # None: nothing known about this person (404)
+        certificates=lambda insz: role.certificates if insz in role.people else [],
+        certificate_file=certificate_pdf if role.certificates else (lambda insz, year, language: None),
     )
 
 
@@ -127,6 +179,7 @@ class Received:
 class State:
     """What the page shows; filled by the pusher thread and the webhook handler."""
 
+    title: str = "Demo-instantie"
     pushed: list[str] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -136,26 +189,63 @@ class State:
             self.pushed.append(f"{dt.datetime.now(dt.UTC):%H:%M:%S} {line}")
 
 
-def push_demo_data(client: AgencyClient, *, bron: str, state: State, attempts: int = 60) -> None:
-    """The dossier and the melding, once the platform answers (``make run`` starts it last)."""
-    upload = DossierUpload(
-        Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="DEMO-AGENT-0001"),
-        Naam="Aanvraag bewonerskaart parkeren (verstuurd door de demo-instantie)",
-        WijzigingsDatum=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
-        Status=DossierStatus(VlaamsCode="Aanvraag ontvangen", VlaamsFase=Fase.BEHANDELING),
-        Producten=[Product(Id="1234")],
-        Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
-    )
-    melding = Notification(
-        insz=DEMO_CITIZEN,
-        message="De demo-instantie heeft uw aanvraag voor een bewonerskaart ontvangen.",
-        ipdc_product="1234",
-    )
+CET = dt.timezone(dt.timedelta(hours=1))
+
+
+def demo_dossiers(bron: str) -> list[DossierUpload]:
+    """The demo citizen's dossiers at this agency: one waiting for the citizen, one being handled."""
+    beheerder = Beheerder(Naam="Team Omgeving", Dienst="Demo-agentschap", Email="omgeving@demo.burgerprofiel.example")
+    return [
+        DossierUpload(
+            Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="OMV-2026-0142"),
+            UploadId="demo-OMV-2026-0142",
+            Naam="Omgevingsvergunning: verbouwing woning",
+            WijzigingsDatum=dt.datetime(2026, 11, 20, 10, 0, tzinfo=CET),
+            Status=DossierStatus(VlaamsCode="Openbaar onderzoek", VlaamsFase=Fase.BEHANDELING, Detail1=""),
+            Doorverwijzing="https://www.omgevingsloket.be",
+            Producten=[Product(Id="1380")],
+            DossierBeheerder=beheerder,
+            Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
+        ),
+        DossierUpload(
+            Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="OMV-2026-0098"),
+            UploadId="demo-OMV-2026-0098",
+            Naam="Melding: plaatsing zonnepanelen",
+            WijzigingsDatum=dt.datetime(2026, 11, 25, 9, 0, tzinfo=CET),
+            Status=DossierStatus(
+                VlaamsCode="Onvolledig",
+                VlaamsFase=Fase.SAMENSTELLING,
+                Detail1="",
+                Actie=DossierActie(ActieNodig=True, Actie="Bezorg ons een situatieschets van het dak."),
+            ),
+            Doorverwijzing="https://www.omgevingsloket.be",
+            Producten=[Product(Id="1380")],
+            DossierBeheerder=beheerder,
+            Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
+        ),
+        DossierUpload(
+            Identificatie=DossierIdentificatie(Bron=bron, DossierNummer="DEMO-AGENT-0001"),
+            Naam="Aanvraag bewonerskaart parkeren (verstuurd door de demo-instantie)",
+            WijzigingsDatum=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
+            Status=DossierStatus(VlaamsCode="Aanvraag ontvangen", VlaamsFase=Fase.BEHANDELING),
+            Producten=[Product(Id="1234")],
+            Agenten=[Agent.raadpleger(DEMO_CITIZEN)],
+        ),
+    ]
+
+
+def push_demo_data(
+    client: AgencyClient, *, bron: str, state: State, role: Role = ROLES["omgeving"], attempts: int = 60
+) -> None:
+    """The demo citizen's dossiers (DOSIS bulk) and a melding, once the platform answers (``make run``
+    starts it last). Fixed ``Idempotency-Key``s: a restart of the agency files nothing twice."""
+    melding = Notification(insz=DEMO_CITIZEN, message=role.melding, ipdc_product=role.ipdc_product)
     for attempt in range(attempts):
         try:
-            accepted = client.dosis.upload(upload, idempotency_key="demo-agency-dossier-0001")
-            state.note_push(f"dossier DEMO-AGENT-0001 aanvaard (upload {accepted.UploadId})")
-            pushed = client.notifications.push(melding, idempotency_key="demo-agency-melding-0001")
+            if role.dossiers:
+                result = client.dosis.upload_bulk(demo_dossiers(bron), idempotency_key="demo-agency-dossiers-0001")
+                state.note_push(f"{result.accepted} dossiers aanvaard, {result.refused} geweigerd (DOSIS bulk)")
+            pushed = client.notifications.push(melding, idempotency_key=role.melding_key)
             state.note_push(f"melding {pushed.id} aanvaard")
             return
         except BurgerprofielError as error:
@@ -183,15 +273,17 @@ def answer_request(client: AgencyClient, *, bron: str, state: State, event: Webh
     )
     try:
         client.dosis.upload(upload, idempotency_key=f"demo-agency-{number}")
+        # The answer on the platform: the request now points at its dossier (status "dossier").
+        client.service_requests.answer_with_dossier(request_id, number, idempotency_key=f"demo-agency-answer-{number}")
     except BurgerprofielError as error:
         state.note_push(f"dossier voor aanvraag {request_id} mislukt: {type(error).__name__}")
         return
-    state.note_push(f"dossier {number} aanvaard (antwoord op aanvraag {request_id})")
+    state.note_push(f"dossier {number} aanvaard en aan aanvraag {request_id} gekoppeld")
 
 
 def make_app(
     *,
-    verifier: WebhookVerifier,
+    verifier: WebhookVerifier | None,
     state: State,
     source: PullSource | None = None,
     on_event: Callable[[WebhookEvent], None] | None = None,
@@ -208,7 +300,7 @@ def make_app(
             status = f"{reply.status} {'OK' if reply.status == 200 else 'Error'}"
             start_response(status, [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))])
             return [reply.body]
-        if method == "POST" and path == "/webhooks":
+        if method == "POST" and path == "/webhooks" and verifier is not None:
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
             try:
@@ -252,7 +344,7 @@ def page(state: State) -> str:
     )
     return (
         '<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">'
-        "<title>Demo-instantie</title></head><body><main><h1>Demo-instantie</h1>"
+        f"<title>{html.escape(state.title)}</title></head><body><main><h1>{html.escape(state.title)}</h1>"
         "<h2>Verstuurd naar het platform</h2>"
         f"<ul>{''.join(f'<li>{line}</li>' for line in pushed) or '<li>nog niets</li>'}</ul>"
         f"<h2>Ontvangen webhooks ({len(received)})</h2>"
@@ -272,22 +364,24 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8003)
     parser.add_argument("--credentials", type=Path, default=Path("var/demo-agency.json"))
     parser.add_argument("--webhook-secret-file", type=Path, default=Path("var/demo-webhook.json"))
+    parser.add_argument("--role", choices=sorted(ROLES), default="omgeving", help="which demo agency this process is")
     parser.add_argument("--bron", default="https://demo.burgerprofiel.example/dosis/omgevingsloket")
     args = parser.parse_args()
     credentials = json.loads(args.credentials.read_text())
-    secret = json.loads(args.webhook_secret_file.read_text())["secret"]
-    state = State()
+    role = ROLES[args.role]
+    verifier = WebhookVerifier(json.loads(args.webhook_secret_file.read_text())["secret"]) if role.webhooks else None
+    state = State(title=role.title)
     client = AgencyClient(args.platform, ClientSecret(credentials["client_id"], credentials["client_secret"]))
     threading.Thread(
-        target=push_demo_data, kwargs={"client": client, "bron": args.bron, "state": state}, daemon=True
+        target=push_demo_data, kwargs={"client": client, "bron": args.bron, "state": state, "role": role}, daemon=True
     ).start()
-    source = make_source(platform_url=args.platform, source_url=f"http://127.0.0.1:{args.port}{SOURCE_PATH}")
+    source = make_source(platform_url=args.platform, source_url=f"http://127.0.0.1:{args.port}{SOURCE_PATH}", role=role)
 
     def on_event(event: WebhookEvent) -> None:
-        if event.type == "aanvraag.ingediend":
+        if event.type == "aanvraag.ingediend" and role.dossiers:
             answer_request(client, bron=args.bron, state=state, event=event)
 
-    app = make_app(verifier=WebhookVerifier(secret), state=state, source=source, on_event=on_event)
+    app = make_app(verifier=verifier, state=state, source=source, on_event=on_event)
     with make_server("127.0.0.1", args.port, app, server_class=_ThreadingServer) as server:
         print(json.dumps({"listening": args.port}), file=sys.stderr, flush=True)
         server.serve_forever()

@@ -1,7 +1,7 @@
 """One live platform for the whole session, with two onboarded agencies.
 
 - ``secret_agency``: authenticates with its client secret; orders DOSIS, notificaties, Uw gegevens,
-  attesten and contactvoorkeuren; has a DOSIS source.
+  attesten, contactvoorkeuren and aanvragen; has a DOSIS source.
 - ``jwt_agency``: authenticates with ``private_key_jwt``; its registered JWKS holds an old RS256
   key and a newer ES256 key (a rotation in progress); orders DOSIS and notificaties only.
 
@@ -95,7 +95,7 @@ def agencies(
         *onboard,
         "--name", "Clienttest Secret",
         "--kbo", "0202239951",
-        "--components", "dosis,notificaties,uw_gegevens,attesten,contactvoorkeuren",
+        "--components", "dosis,notificaties,uw_gegevens,attesten,contactvoorkeuren,aanvragen",
         "--dosis-source", DOSIS_SOURCE,
     )  # fmt: skip
     signed = platform.cli(

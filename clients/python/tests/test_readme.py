@@ -36,6 +36,7 @@ def test_the_readme_has_an_example_for_every_part() -> None:
         "push_bulk(",
         "verify_receipt(",
         "preferences.lookup(",
+        "service_requests.answer_with_dossier(",
         "verify_inclusion(",
         "verify_consistency(",
         "PullSource(",

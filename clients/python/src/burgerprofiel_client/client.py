@@ -23,7 +23,7 @@ import httpx
 from burgerprofiel_client.auth import Credentials, TokenManager
 from burgerprofiel_client.errors import TransportError, UnexpectedResponse, error_for
 from burgerprofiel_client.parsing import parse
-from burgerprofiel_client.resources import Agency, Audit, Dosis, Notifications, Preferences
+from burgerprofiel_client.resources import Agency, Audit, Dosis, Notifications, Preferences, ServiceRequests
 from burgerprofiel_client.retry import RETRYABLE_EXCEPTIONS, RetryPolicy
 
 __all__ = ["AgencyClient"]
@@ -78,6 +78,7 @@ class AgencyClient:
         self.dosis = Dosis(self)
         self.notifications = Notifications(self)
         self.preferences = Preferences(self)
+        self.service_requests = ServiceRequests(self)
         self.agency = Agency(self)
         self.audit = Audit(self)
 

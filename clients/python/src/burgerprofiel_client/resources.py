@@ -1,5 +1,5 @@
-"""The parts of the agency API, one class each: DOSIS, notifications, contact preferences, the agency
-itself, the audit trail."""
+"""The parts of the agency API, one class each: DOSIS, notifications, contact preferences, service
+requests, the agency itself, the audit trail."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from burgerprofiel_client.models.notifications import (
     Receipt,
 )
 from burgerprofiel_client.models.preferences import ContactPreferences
+from burgerprofiel_client.models.service_requests import ServiceRequest, ServiceRequestPage
 from burgerprofiel_client.ndjson import ndjson_chunks
 from burgerprofiel_client.parsing import parse
 from burgerprofiel_client.witness import WitnessReport, WitnessStore, witness
@@ -252,6 +253,45 @@ class Preferences:
         (URLs end up in logs and proxies); the platform keeps no copy of the answer."""
         response = self._client.request("POST", "/api/v1/preferences/lookup", json={"insz": insz})
         return parse(ContactPreferences, response)
+
+
+class ServiceRequests:
+    """Requests citizens submitted to this agency (component aanvragen), oldest first, and the answer:
+    the DOSIS dossier number the agency opened for one, which links the request to that dossier in the
+    citizen's "Mijn dossiers". Another agency's request is ``NotFound``."""
+
+    def __init__(self, client: AgencyClient) -> None:
+        self._client = client
+
+    def page(self, *, after: str | None = None, limit: int = 100) -> ServiceRequestPage:
+        params: dict[str, Any] = {"limit": limit}
+        if after:
+            params["after"] = after
+        return self._client.get("/api/v1/service-requests", ServiceRequestPage, params=params)
+
+    def iter_all(self, *, after: str | None = None, page_size: int = 100) -> Iterator[ServiceRequest]:
+        """Every request after ``after`` (a request id), page by page."""
+        while True:
+            page = self.page(after=after, limit=page_size)
+            yield from page.service_requests
+            if not page.has_more or not page.service_requests:
+                return
+            after = page.next
+
+    def get(self, request_id: str) -> ServiceRequest:
+        return self._client.get(f"/api/v1/service-requests/{request_id}", ServiceRequest)
+
+    def answer_with_dossier(
+        self, request_id: str, dossier_number: str, *, idempotency_key: str | None = None
+    ) -> ServiceRequest:
+        """Link the request to the agency's dossier (``Identificatie.DossierNummer``). The same number
+        again changes nothing; another number is a ``Conflict``."""
+        return self._client.post(
+            f"/api/v1/service-requests/{request_id}/dossier",
+            ServiceRequest,
+            json={"dossier_number": dossier_number},
+            idempotency_key=idempotency_key,
+        )
 
 
 class Agency:

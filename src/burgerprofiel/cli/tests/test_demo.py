@@ -27,6 +27,28 @@ def test_demo_seed_is_repeatable_and_gives_the_first_demo_citizen_two_dossiers()
     assert dossiers[0].action_needed  # the dossier waiting for the citizen comes first
 
 
+def test_demo_seed_without_dossiers_leaves_them_to_the_demo_agency():
+    from burgerprofiel.dossiers.models import Dossier
+
+    call_command("demo", "seed", "--without-dossiers", stdout=io.StringIO())
+    assert Agency.objects.count() == 1
+    assert not Dossier.objects.exists()  # make run: examples/demo_agency pushes them through the API
+
+
+def test_demo_seed_with_a_second_agency_gives_it_other_components_and_a_client_of_its_own(settings, tmp_path):
+    from burgerprofiel.agencies.selectors import current_order_version
+    from burgerprofiel.cli.management.commands.demo import SECOND_KBO
+
+    settings.VAR_DIR = tmp_path
+    call_command("demo", "seed", "--second-agency", stdout=io.StringIO())
+    call_command("demo", "seed", "--second-agency", stdout=io.StringIO())
+    second = Agency.objects.get(kbo=SECOND_KBO)
+    assert Agency.objects.count() == 2
+    assert sorted(current_order_version(agency_id=second.pk).components) == ["notificaties", "uw_gegevens"]
+    first, other = (json.loads((tmp_path / name).read_text()) for name in ("demo-agency.json", "demo-agency-2.json"))
+    assert other["agency_id"] == second.pk and other["client_id"] != first["client_id"]
+
+
 def test_demo_seed_lets_a_demo_citizen_report_an_error_and_request_a_service():
     from burgerprofiel.agencies.selectors import current_order_version
     from burgerprofiel.citizens.selectors import citizen_by_insz

@@ -101,7 +101,16 @@ class RunDev:
 
 @pytest.fixture
 def run_dev(base_dir: Path) -> Iterator[RunDev]:
-    names = ("BIND", "OIDC_PORT", "SOURCES_PORT", "SMTP_PORT", "SMPP_PORT", "WEBHOOK_PORT", "MOLLIE_PORT")
+    names = (
+        "BIND",
+        "OIDC_PORT",
+        "SOURCES_PORT",
+        "SMTP_PORT",
+        "SMPP_PORT",
+        "WEBHOOK_PORT",
+        "MOLLIE_PORT",
+        "AGENCY2_PORT",
+    )
     ports = {name: free_port() for name in names}
     # The script's own defaults, not this test run's database or secrets.
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "OIDC_", "DJANGO_"))}

@@ -35,6 +35,7 @@ from burgerprofiel_client.models.notifications import (
     Receipt,
 )
 from burgerprofiel_client.models.preferences import Consent, ContactPreferences, LedgerEntry
+from burgerprofiel_client.models.service_requests import ServiceRequest, ServiceRequestPage
 
 __all__ = [
     "Agent",
@@ -66,6 +67,8 @@ __all__ = [
     "ProcessingOrder",
     "Product",
     "Receipt",
+    "ServiceRequest",
+    "ServiceRequestPage",
     "Toegangsrecht",
     "TreeHead",
     "TreeRef",

@@ -44,6 +44,9 @@ DEMO_COMPONENTS = [
     "aanvragen",  # issue 12: the demo request form below
     "betalingen",  # issue 12: a payment request to An, paid at the fake Mollie
 ]
+# The second demo agency (issue 15): other components, its own client, its own tenant.
+SECOND_KBO = "0207123407"
+SECOND_COMPONENTS = ["uw_gegevens", "notificaties"]
 DEMO_IBAN = "BE71096123456769"  # a valid IBAN of the demo agency (the EPC QR code of the demo payment)
 # The demo agency's request form (issue 12): every kind of field the portal renders from a schema.
 DEMO_FORM = {
@@ -88,8 +91,26 @@ class Command(BaseCommand):
             default="",
             help="register this receiver for the demo agency's events (once); its secret goes to var/demo-webhook.json",
         )
+        seed.add_argument(
+            "--without-dossiers",
+            action="store_true",
+            help="seed no dossiers: the demo agency (examples/demo_agency, make run) pushes them through the API",
+        )
+        seed.add_argument(
+            "--second-agency",
+            action="store_true",
+            help="also a second demo agency (uw_gegevens and notificaties only); its client in var/demo-agency-2.json",
+        )
 
-    def handle(self, *args: Any, action: str, webhook_url: str = "", **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        action: str,
+        webhook_url: str = "",
+        without_dossiers: bool = False,
+        second_agency: bool = False,
+        **options: Any,
+    ) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demogegevens horen niet in productie.")
         credentials_file = settings.VAR_DIR / "demo-agency.json"
@@ -121,16 +142,42 @@ class Command(BaseCommand):
         agency = Agency.objects.get(kbo=DEMO_KBO)
         self._demo_components(agency)
         dosis_source_register(agency=agency, uri=DEMO_DOSIS_SOURCE, actor=cli_actor("demo"))
-        self._demo_dossiers(agency)
+        if not without_dossiers:
+            self._demo_dossiers(agency)
         self._demo_request_form(agency)
         if webhook_url:
             self._demo_webhook(agency, webhook_url)
         self._demo_payment(agency)
+        if second_agency:
+            self._demo_second_agency()
         for insz in DEMO_CITIZENS:
             citizen_get_or_create(insz=insz)
         self.stdout.write(
             json.dumps({"demo_agency_credentials": str(credentials_file), "demo_citizens": len(DEMO_CITIZENS)})
         )
+
+    def _demo_second_agency(self) -> None:
+        """A second tenant: a municipality with only "Uw gegevens" and meldingen, and a client of its own
+        (var/demo-agency-2.json); ``make run`` runs a second demo agency process with it."""
+        if Agency.objects.filter(kbo=SECOND_KBO).exists():
+            return
+        actor = cli_actor("demo")
+        result = agency_onboard(
+            name="Demo-gemeente Zonnebeke",
+            kbo=SECOND_KBO,
+            components=SECOND_COMPONENTS,
+            dpo_name="Functionaris voor gegevensbescherming",
+            dpo_email="dpo@gemeente.demo.burgerprofiel.example",
+            street="Langemarkstraat 8",
+            postcode="8980",
+            municipality="Zonnebeke",
+            legal_basis="Demo: art. 6.1.e AVG",
+            actor=actor,
+        )
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        credentials_file = settings.VAR_DIR / "demo-agency-2.json"
+        credentials_file.write_text(json.dumps(result.as_json(), indent=2))
+        credentials_file.chmod(0o600)
 
     def _demo_components(self, agency: Agency) -> None:
         """A demo agency seeded before a component existed gets it in a new version of its order."""
