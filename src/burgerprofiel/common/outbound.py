@@ -282,10 +282,10 @@ def _default_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context(verify=True, trust_env=False)
 
 
-def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
-    if isinstance(verify, ssl.SSLContext):
-        return verify
-    return _default_ssl_context() if verify else httpx.create_ssl_context(verify=False, trust_env=False)
+def _ssl_context(verify: ssl.SSLContext | None) -> ssl.SSLContext:
+    """The context that verifies the peer: a caller's own (a test CA) or the CA bundle. There is no
+    way to switch verification off: these clients carry platform-signed tokens with a citizen's INSZ."""
+    return verify if verify is not None else _default_ssl_context()
 
 
 def _refusal(exc: httpx.ConnectError, request: httpx.Request) -> httpx.ConnectError:
@@ -302,7 +302,7 @@ class GuardedTransport(httpx.HTTPTransport):
     ``common/tests/test_outbound.py`` fail should a new httpx stop using it).
     """
 
-    def __init__(self, *, verify: ssl.SSLContext | bool = True, limits: httpx.Limits | None = None) -> None:
+    def __init__(self, *, verify: ssl.SSLContext | None = None, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits()
         context = _ssl_context(verify)
         super().__init__(verify=context, trust_env=False, limits=limits)
@@ -322,7 +322,7 @@ class GuardedTransport(httpx.HTTPTransport):
 
 
 class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, *, verify: ssl.SSLContext | bool = True, limits: httpx.Limits | None = None) -> None:
+    def __init__(self, *, verify: ssl.SSLContext | None = None, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits()
         context = _ssl_context(verify)
         super().__init__(verify=context, trust_env=False, limits=limits)
@@ -342,7 +342,7 @@ class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
 
 
 def guarded_client(
-    *, timeout: float | httpx.Timeout = 10.0, verify: ssl.SSLContext | bool = True, limits: httpx.Limits | None = None
+    *, timeout: float | httpx.Timeout = 10.0, verify: ssl.SSLContext | None = None, limits: httpx.Limits | None = None
 ) -> httpx.Client:
     """A client for calls on an agency's word: the guard at every connect, no redirects, no proxy
     from the environment."""
@@ -355,7 +355,7 @@ def guarded_client(
 
 
 def guarded_async_client(
-    *, timeout: float | httpx.Timeout = 10.0, verify: ssl.SSLContext | bool = True, limits: httpx.Limits | None = None
+    *, timeout: float | httpx.Timeout = 10.0, verify: ssl.SSLContext | None = None, limits: httpx.Limits | None = None
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=AsyncGuardedTransport(verify=verify, limits=limits),
