@@ -644,3 +644,56 @@ def consistency_proof_between(*, first: int, second: int) -> dict[str, Any]:
         },
         "consistency_path": [p.hex() for p in proof],
     }
+
+
+# Shapes of audit evidence that several capabilities record the same way.
+
+
+def audit_reads_per_citizen(
+    *,
+    actor: Actor,
+    rows: list[Any],
+    action: AuditAction,
+    purpose: str,
+    subject: type[models.Model],
+    detail_key: str,
+) -> None:
+    """One read event per citizen and agency whose rows were shown (DESIGN rule 2): it names the
+    citizen (``subject``, the citizens' model: this layer does not import it), so the read shows in
+    that citizen's access log, and up to 50 of the row ids read."""
+    for citizen_id, agency_id in {(r.citizen_id, r.agency_id) for r in rows}:
+        audit_record(
+            actor=actor,
+            action=action,
+            agency_id=agency_id,
+            order_version_id=actor.order_version_id,
+            target=subject,
+            object_id=str(citizen_id),
+            purpose=purpose,
+            detail={detail_key: sorted(str(r.pk) for r in rows if r.citizen_id == citizen_id)[:50]},
+        )
+
+
+def expired_rows_purge(
+    model: type[models.Model], *, action: AuditAction, now: datetime | None = None, batch_size: int = 500
+) -> int:
+    """Delete up to ``batch_size`` rows of ``model`` whose ``purge_after`` has passed, with one audit
+    event per agency and run: the evidence that the purge happened, without the content."""
+    now = now or timezone.now()
+    rows = list(model._default_manager.filter(purge_after__lt=now).values_list("pk", "agency_id")[:batch_size])
+    if not rows:
+        return 0
+    per_agency: dict[int, int] = {}
+    for _, agency_id in rows:
+        per_agency[agency_id] = per_agency.get(agency_id, 0) + 1
+    with transaction.atomic():
+        model._default_manager.filter(pk__in=[pk for pk, _ in rows]).delete()
+        for agency_id, count in per_agency.items():
+            audit_record(
+                actor=Actor(kind="system", id="retention"),
+                action=action,
+                agency_id=agency_id,
+                target=model,
+                detail={"count": count},
+            )
+    return len(rows)

@@ -22,7 +22,7 @@ from burgerprofiel.agencies.selectors import (
 )
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
-from burgerprofiel.audit.services import audit_record
+from burgerprofiel.audit.services import audit_reads_per_citizen, audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.corrections.models import Attachment, ErrorReport, ReportEntry
@@ -44,17 +44,9 @@ def _parse_id(value: Any) -> uuid.UUID | None:
 
 
 def _audit_read(*, actor: Actor, reports: list[ErrorReport], action: AuditAction, purpose: str) -> None:
-    for citizen_id, agency_id in {(r.citizen_id, r.agency_id) for r in reports}:
-        audit_record(
-            actor=actor,
-            action=action,
-            agency_id=agency_id,
-            order_version_id=actor.order_version_id,
-            target=Citizen,
-            object_id=str(citizen_id),
-            purpose=purpose,
-            detail={"reports": sorted(str(r.pk) for r in reports if r.citizen_id == citizen_id)[:50]},
-        )
+    audit_reads_per_citizen(
+        actor=actor, rows=reports, action=action, purpose=purpose, subject=Citizen, detail_key="reports"
+    )
 
 
 def error_reports_for_agency(

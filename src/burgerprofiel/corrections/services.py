@@ -27,7 +27,7 @@ from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
-from burgerprofiel.audit.services import audit_record
+from burgerprofiel.audit.services import audit_record, expired_rows_purge
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
@@ -377,23 +377,5 @@ def error_report_message_from_citizen(*, citizen: Citizen, report_id: Any, text:
 
 
 def error_reports_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
-    """Delete reports past their order's retention, with their attachment and history (one audit
-    event per agency and run: the evidence that the purge happened, without the content)."""
-    now = now or timezone.now()
-    ids = list(ErrorReport.objects.filter(purge_after__lt=now).values_list("pk", "agency_id")[:batch_size])
-    if not ids:
-        return 0
-    per_agency: dict[int, int] = {}
-    for _, agency_id in ids:
-        per_agency[agency_id] = per_agency.get(agency_id, 0) + 1
-    with transaction.atomic():
-        ErrorReport.objects.filter(pk__in=[pk for pk, _ in ids]).delete()
-        for agency_id, count in per_agency.items():
-            audit_record(
-                actor=Actor(kind="system", id="retention"),
-                action=AuditAction.ERROR_REPORT_PURGED,
-                agency_id=agency_id,
-                target=ErrorReport,
-                detail={"count": count},
-            )
-    return len(ids)
+    """Delete reports past their order's retention, with their attachment and history."""
+    return expired_rows_purge(ErrorReport, action=AuditAction.ERROR_REPORT_PURGED, now=now, batch_size=batch_size)

@@ -22,7 +22,7 @@ from burgerprofiel.agencies.selectors import (
 )
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
-from burgerprofiel.audit.services import audit_record
+from burgerprofiel.audit.services import audit_reads_per_citizen, audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import NotFound
 from burgerprofiel.service_requests.models import RequestableService, ServiceRequest
@@ -93,17 +93,9 @@ class RequestPage:
 
 
 def _audit_read(*, actor: Actor, requests: list[ServiceRequest], action: AuditAction, purpose: str) -> None:
-    for citizen_id, agency_id in {(r.citizen_id, r.agency_id) for r in requests}:
-        audit_record(
-            actor=actor,
-            action=action,
-            agency_id=agency_id,
-            order_version_id=actor.order_version_id,
-            target=Citizen,
-            object_id=str(citizen_id),
-            purpose=purpose,
-            detail={"requests": sorted(str(r.pk) for r in requests if r.citizen_id == citizen_id)[:50]},
-        )
+    audit_reads_per_citizen(
+        actor=actor, rows=requests, action=action, purpose=purpose, subject=Citizen, detail_key="requests"
+    )
 
 
 def service_requests_for_agency(

@@ -23,7 +23,7 @@ from burgerprofiel.agencies.order_check import order_check
 from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
-from burgerprofiel.audit.services import audit_record
+from burgerprofiel.audit.services import audit_record, expired_rows_purge
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
@@ -264,22 +264,5 @@ def service_request_receipt_read(*, citizen: Citizen, request_id: Any, actor: Ac
 
 
 def service_requests_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
-    """Delete requests past their order's retention of aanvragen (one audit event per agency and run)."""
-    now = now or timezone.now()
-    rows = list(ServiceRequest.objects.filter(purge_after__lt=now).values_list("pk", "agency_id")[:batch_size])
-    if not rows:
-        return 0
-    per_agency: dict[int, int] = {}
-    for _, agency_id in rows:
-        per_agency[agency_id] = per_agency.get(agency_id, 0) + 1
-    with transaction.atomic():
-        ServiceRequest.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
-        for agency_id, count in per_agency.items():
-            audit_record(
-                actor=Actor(kind="system", id="retention"),
-                action=AuditAction.SERVICE_REQUEST_PURGED,
-                agency_id=agency_id,
-                target=ServiceRequest,
-                detail={"count": count},
-            )
-    return len(rows)
+    """Delete requests past their order's retention of aanvragen."""
+    return expired_rows_purge(ServiceRequest, action=AuditAction.SERVICE_REQUEST_PURGED, now=now, batch_size=batch_size)
