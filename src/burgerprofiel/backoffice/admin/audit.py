@@ -6,7 +6,10 @@ not offer them either, so nobody is led to try.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.audit.models import AuditEvent, TreeHead
 from burgerprofiel.backoffice.admin.base import EstimatedCountPaginator, ReadOnlyModelAdmin
@@ -21,7 +24,7 @@ _EVENT_FIELDS = (
     "actor_id",
     "agency_id",
     "order_version_id",
-    "object_type",
+    "object_kind",
     "object_id",
     "purpose",
     "request_id",
@@ -38,6 +41,16 @@ _HEAD_FIELDS = (
 )
 
 
+def object_type_label(object_type: str) -> str:
+    """The Dutch name of the kind of object an event is about (``agencies.Agency`` → "Instantie")."""
+    if "." not in object_type:
+        return object_type
+    try:
+        return str(capfirst(apps.get_model(object_type)._meta.verbose_name))
+    except (LookupError, ValueError):
+        return object_type
+
+
 @admin.register(AuditEvent, site=site)
 class AuditEventAdmin(ReadOnlyModelAdmin):
     list_display = [
@@ -48,7 +61,7 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
         "actor_type",
         "actor_id",
         "agency_id",
-        "object_type",
+        "object_kind",
         "object_id",
     ]
     list_filter = ["outcome", "actor_type"]
@@ -60,6 +73,10 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     show_full_result_count = False
     fields = _EVENT_FIELDS
     readonly_fields = _EVENT_FIELDS
+
+    @admin.display(description=_("soort object"), ordering="object_type")
+    def object_kind(self, event: AuditEvent) -> str:
+        return object_type_label(event.object_type)
 
 
 @admin.register(TreeHead, site=site)

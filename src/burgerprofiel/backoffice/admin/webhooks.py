@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.backoffice.admin.base import ReadOnlyModelAdmin, request_actor
 from burgerprofiel.backoffice.site import site
@@ -36,7 +37,7 @@ _DELIVERY_FIELDS = (
     "agency",
     "endpoint",
     "event_type",
-    "event_id",
+    "event_uuid",
     "object_key",
     "sequence",
     "status",
@@ -81,12 +82,12 @@ class DeliveryAdmin(admin.ModelAdmin):
             .defer("event__body", "endpoint__secret", "endpoint__previous_secret")
         )
 
-    @admin.display(description="gebeurtenis")
+    @admin.display(description=_("gebeurtenis"))
     def event_type(self, obj: Delivery) -> str:
         return obj.event.type
 
-    @admin.display(description="id van de gebeurtenis")
-    def event_id(self, obj: Delivery) -> str:
+    @admin.display(description=_("id van de gebeurtenis"))
+    def event_uuid(self, obj: Delivery) -> str:
         return str(obj.event.event_id)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
