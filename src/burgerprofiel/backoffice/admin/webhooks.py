@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from burgerprofiel.backoffice.admin.base import ReadOnlyModelAdmin, request_actor
+from burgerprofiel.backoffice.admin.base import AuditHistoryMixin, ReadOnlyModelAdmin, request_actor
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.webhooks.models import Delivery, DeliveryStatus, Endpoint
@@ -63,7 +63,7 @@ class EndpointAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Delivery, site=site)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Read-only, with one action: replay a dead letter (permission ``webhooks.change_delivery``)."""
 
     list_display = ["uuid", "agency", "event_type", "status", "attempts", "last_status_code", "created_at", "failed_at"]
