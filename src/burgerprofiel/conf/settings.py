@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "burgerprofiel.corrections",
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
+    "burgerprofiel.compliance.notices",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -355,6 +356,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # Webhook retries that came due, events past retention.
     "webhooks-housekeeping": {
         "task": "burgerprofiel.webhooks.tasks.webhooks_housekeeping_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
+    # The processor's notices to agencies: their e-mails to contact persons and DPOs (compliance.notices).
+    "agency-notice-mails": {
+        "task": "burgerprofiel.compliance.notices.tasks.notice_mails_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
     # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
