@@ -371,6 +371,14 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
     "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
+KEY_STORE_DIR = env(
+    "KEY_STORE_DIR",
+    str(VAR_DIR / "keystore"),
+    help="The key store: one KEK-wrapped secret per agency data key, outside the database and its backups "
+    "(crypto-shredding that reaches backups, docs/operations.md). Shared by every web and worker machine; "
+    "backed up on its own with a short retention.",
+    shown="$BURGERPROFIEL_BASE_DIR/var/keystore",
+)
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
 )
