@@ -198,6 +198,11 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/payments/reconciliation"): "burgerprofiel_api_routers_payments_reconciliation",
         ("get", "/api/v1/payments/{payment_id}"): "burgerprofiel_api_routers_payments_payment_detail",
         ("post", "/api/v1/payments/{payment_id}/refunds"): "burgerprofiel_api_routers_payments_payment_refund",
+        ("get", "/api/v1/subprocessors"): "burgerprofiel_api_routers_subprocessors_subprocessors_list",
+        (
+            "post",
+            "/api/v1/subprocessors/changes/{change_id}/objections",
+        ): "burgerprofiel_api_routers_subprocessors_objection_create",
     }
 
 
