@@ -400,6 +400,63 @@ class AuditAction(StrEnum):
         "Reported tree head differs from the audit log",
     )
 
+    # -- sub-processors and transfers outside the EEA (compliance.subprocessors) ---------------
+    SUBPROCESSOR_CHANGE_PLANNED = (
+        "subprocessor.change_planned",
+        "Wijziging van onderverwerkers gepland",
+        "Sub-processor change planned",
+    )
+    SUBPROCESSOR_CHANGE_WITHDRAWN = (
+        "subprocessor.change_withdrawn",
+        "Wijziging van onderverwerkers ingetrokken",
+        "Sub-processor change withdrawn",
+    )
+    SUBPROCESSOR_CHANGE_APPLIED = (
+        "subprocessor.change_applied",
+        "Wijziging van onderverwerkers in werking getreden",
+        "Sub-processor change took effect",
+    )
+    SUBPROCESSOR_AGENCY_NOTIFIED = (
+        "subprocessor.agency_notified",
+        "Instantie op de hoogte gebracht van onderverwerkers",
+        "Agency notified about sub-processors",
+    )
+    SUBPROCESSOR_OBJECTION_FILED = (
+        "subprocessor.objection_filed",
+        "Bezwaar tegen onderverwerker aangetekend",
+        "Objection to a sub-processor filed",
+    )
+    SUBPROCESSOR_OBJECTION_RESOLVED = (
+        "subprocessor.objection_resolved",
+        "Bezwaar tegen onderverwerker beslist",
+        "Objection to a sub-processor resolved",
+    )
+    SUBPROCESSOR_ENDPOINTS_CHANGED = (
+        "subprocessor.endpoints_changed",
+        "Eindpunten van onderverwerker gewijzigd",
+        "Sub-processor endpoints changed",
+    )
+    TRANSFER_ALLOWED = (
+        "transfer.allowed",
+        "Doorgifte buiten de EER toegelaten door de opdracht",
+        "Transfer outside the EEA allowed by the order",
+    )
+    TRANSFER_REVOKED = (
+        "transfer.revoked",
+        "Toelating tot doorgifte buiten de EER ingetrokken",
+        "Permission to transfer outside the EEA revoked",
+    )
+    TRANSFER_REFUSED = (
+        "transfer.refused",
+        "Doorgifte buiten de EER geweigerd",
+        "Transfer outside the EEA refused",
+    )
+    # -- retention of everything (compliance.retention) ---------------------------
+    RETENTION_PURGED = (
+        "retention.purged",
+        "Gegevens verwijderd na de bewaartermijn",
+        "Data removed after the retention period",
+    )
     # -- the citizen's portal ------------------------------------------------------------------
     PORTAL_LOGIN = "portal.login", "Aanmelding", "Login"
 

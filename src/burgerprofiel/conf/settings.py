@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
     "burgerprofiel.compliance.notices",
+    "burgerprofiel.compliance.subprocessors",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -366,6 +367,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
     "dosis-retention": {
         "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
+    # Planned sub-processor changes whose date has come (charter 6.2), unless an objection holds them back.
+    "subprocessor-changes": {
+        "task": "burgerprofiel.compliance.subprocessors.tasks.subprocessor_changes_apply_task",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
