@@ -14,9 +14,8 @@ from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 
+from burgerprofiel.agencies.catalogue import Component, is_built
 from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.agencies.services import (
     ORDER_TRANSITIONS,
@@ -42,16 +41,17 @@ from burgerprofiel.backoffice.admin.forms import (
     ProcessingOrderForm,
     SuspendForm,
     TerminateForm,
+    categories_field_name,
+    retention_field_name,
 )
 from burgerprofiel.backoffice.admin.order_display import (
-    author_name,
+    HISTORY_PAGE_PARAM,
     categories_html,
     components_html,
-    history_rows,
+    history_page,
     retention_html,
     text_or_empty,
     validity_text,
-    version_changes,
 )
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
@@ -81,7 +81,6 @@ def _no_add_another(formfield: Any) -> Any:
 
 _CLIENT_INLINE_FIELDS = ("client_id", "name", "is_active", "created_at")
 _ORDER_INLINE_FIELDS = ("order", "state", "created_at")
-_VERSION_FIELDS = ("number", "state_display", "changes", "reason", "author", "created")
 # The read-only summary of the version in force, for whoever may not make a new one.
 _SUMMARY_FIELDS = (
     "components_summary",
@@ -312,39 +311,6 @@ class ApiClientAdmin(AuditedModelAdmin):
 # -- processing orders ------------------------------------------------------------------------------
 
 
-class VersionInline(ReadOnlyTabularInline):
-    """The order's history: every version, newest first, with what it changed, why and who."""
-
-    model = ProcessingOrderVersion
-    verbose_name = "versie"
-    verbose_name_plural = "historiek (versies, nieuwste eerst)"
-    template = "backoffice/edit_inline/readonly_history.html"
-    fields = _VERSION_FIELDS
-    readonly_fields = _VERSION_FIELDS
-    ordering = ["-number"]
-
-    @admin.display(description="status")
-    def state_display(self, obj: ProcessingOrderVersion) -> str:
-        return obj.get_state_display()
-
-    @admin.display(description="wat veranderde")
-    def changes(self, obj: ProcessingOrderVersion) -> Any:
-        previous = obj.order.versions.filter(number__lt=obj.number).order_by("-number").first()
-        return version_changes(obj, previous).html()
-
-    @admin.display(description="reden")
-    def reason(self, obj: ProcessingOrderVersion) -> Any:
-        return text_or_empty(obj.change_note, "geen reden opgegeven")
-
-    @admin.display(description="door")
-    def author(self, obj: ProcessingOrderVersion) -> str:
-        return author_name(obj.created_by)
-
-    @admin.display(description="op")
-    def created(self, obj: ProcessingOrderVersion) -> str:
-        return date_format(localtime(obj.created_at), "DATETIME_FORMAT")
-
-
 class CurrentStateFilter(admin.SimpleListFilter):
     title = "status"
     parameter_name = "status"
@@ -363,7 +329,7 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
     list_filter = [CurrentStateFilter]
     search_fields = ["agency__name", "agency__kbo"]
     list_select_related = ["agency"]
-    inlines = [VersionInline]
+    change_form_template = "backoffice/order_change_form.html"
     actions = ["activate_orders", "suspend_orders", "resume_orders", "terminate_orders"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessingOrder]:
@@ -427,10 +393,32 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
         return self._summary(obj, lambda v: text_or_empty(v.dpia_reference))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        order = ["components", "data_categories", "retention_days", "valid_from", "valid_until"]
-        grounds = ["legal_basis", "dpia_reference"]
+        current = obj.current if obj is not None else None
+        ordered = set(current.components) if current is not None else set()
+        # One fieldset per built component: its categories from Bijlage 1 as checkboxes, its retention in days.
+        grid = [
+            (
+                f"{label} ({'besteld' if value in ordered else 'niet besteld'})",
+                {
+                    "fields": [categories_field_name(value), retention_field_name(value)],
+                    "classes": ["order-component"] if value in ordered else ["order-component", "collapse"],
+                },
+            )
+            for value, label in Component.choices
+            if is_built(value)
+        ]
+        pick = (
+            "Vink de bestelde componenten aan; per component hieronder de toegelaten gegevenscategorieën en de "
+            "bewaartermijn."
+        )
+        valid = ["valid_from", "valid_until", "legal_basis", "dpia_reference"]
         if obj is None:
-            return [(None, {"fields": ["agency", *order, *grounds]})]
+            return [
+                (None, {"fields": ["agency"]}),
+                ("Componenten", {"fields": ["components"], "description": pick}),
+                *grid,
+                ("Geldigheid en rechtsgrond", {"fields": valid}),
+            ]
         if not self.has_change_permission(request, obj):
             # Auditors, and everyone on a terminated order: what is in force, readable, no form to save.
             return [
@@ -441,14 +429,27 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
             (None, {"fields": ["agency", "current_state_display"]}),
             ("Versie in voege", {"fields": list(_SUMMARY_FIELDS), "classes": ["collapse"]}),
             (
-                "Nieuwe versie",
+                "Nieuwe versie: componenten",
                 {
-                    "fields": [*order, *grounds, "change_note"],
+                    "fields": ["components"],
                     "description": "Bewaren maakt een nieuwe versie; de vorige blijft ongewijzigd in de historiek. "
-                    "Opschorten, hervatten en beëindigen gaan via de acties in de lijst.",
+                    "Opschorten, hervatten, beëindigen en een nieuw client secret gaan via de knoppen bovenaan. "
+                    + pick,
                 },
             ),
+            *grid,
+            ("Geldigheid en rechtsgrond", {"fields": [*valid, "change_note"]}),
         ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if obj is not None and self.has_view_or_change_permission(request, obj):
+            context["history"] = history_page(list(obj.versions.all()), request.GET.get(HISTORY_PAGE_PARAM))
+            context["history_param"] = HISTORY_PAGE_PARAM
+        return super().change_view(request, object_id, form_url, context)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["agency", "current_state_display", *_SUMMARY_FIELDS] if obj else []
@@ -465,7 +466,8 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
             "subtitle": None,
             "opts": self.opts,
             "object": obj,
-            "rows": history_rows(list(obj.versions.all())),
+            "history": history_page(list(obj.versions.all()), request.GET.get(HISTORY_PAGE_PARAM)),
+            "history_param": HISTORY_PAGE_PARAM,
             **(extra_context or {}),
         }
         return TemplateResponse(request, "backoffice/order_history.html", context)
