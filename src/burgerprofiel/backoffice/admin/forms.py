@@ -57,11 +57,37 @@ def _jwks_or_error(value: Any) -> dict[str, Any] | None:
         raise forms.ValidationError(error.detail) from error
 
 
+class JwksTextarea(forms.Textarea):
+    """A JSON textarea that shows an empty box, not ``null``, when there are no keys."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None if value in (None, "null", "", {}) else super().format_value(value)
+
+
+class KboInput(forms.TextInput):
+    """The KBO number as the list shows it (0207.012.351), also in the form."""
+
+    def format_value(self, value: Any) -> str | None:
+        text = str(value or "")
+        if len(text) == 10 and text.isdigit():
+            return f"{text[:4]}.{text[4:7]}.{text[7:]}"
+        return super().format_value(value)
+
+
+class KboField(forms.CharField):
+    widget = KboInput
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # Shown with dots, stored as ten digits: the same number is no change.
+        def digits(value: Any) -> str:
+            return "".join(ch for ch in str(value or "") if ch.isdigit())
+
+        return digits(initial) != digits(data)
+
+
 class _AgencyFormBase(forms.ModelForm):
     # Wider than the column: "0316.380.841" or "BE 0316 380 841" are normalised to ten digits.
-    kbo = forms.CharField(
-        label="KBO-nummer", max_length=20, help_text="Met of zonder punten; bewaard als tien cijfers."
-    )
+    kbo = KboField(label="KBO-nummer", max_length=20, help_text="Bv. 0207.012.351 (met of zonder punten).")
 
     def clean_kbo(self) -> str:
         try:
@@ -71,6 +97,9 @@ class _AgencyFormBase(forms.ModelForm):
 
 
 class AgencyChangeForm(_AgencyFormBase):
+    dpo_name = forms.CharField(label="naam DPO", max_length=200, required=False)
+    dpo_email = forms.EmailField(label="e-mail DPO", required=False)
+
     class Meta:
         model = Agency
         fields = ["name", "kbo", "dpo_name", "dpo_email", "street", "postcode", "municipality"]
@@ -79,6 +108,8 @@ class AgencyChangeForm(_AgencyFormBase):
 class AgencyOnboardForm(_AgencyFormBase):
     """Onboarding: the agency, its data key, a first API client and an active order in one go."""
 
+    dpo_name = forms.CharField(label="naam DPO", max_length=200, required=False)
+    dpo_email = forms.EmailField(label="e-mail DPO", required=False)
     components = _components_field()
     valid_from = _date_field("opdracht geldig vanaf", "Leeg: vanaf ondertekening.")
     valid_until = _date_field("opdracht geldig tot", "Leeg: onbepaalde duur.")
@@ -87,7 +118,9 @@ class AgencyOnboardForm(_AgencyFormBase):
     jwks = forms.JSONField(
         label="publieke sleutels (JWKS)",
         required=False,
-        help_text="Voor private_key_jwt (RFC 7523). De API-client krijgt daarnaast altijd een client secret, "
+        widget=JwksTextarea,
+        help_text="Leeg laten als de instantie enkel met een client secret werkt. "
+        "Voor private_key_jwt (RFC 7523). De API-client krijgt daarnaast altijd een client secret, "
         "dat na het bewaren één keer getoond wordt.",
     )
 
@@ -144,6 +177,7 @@ class ApiClientAddForm(forms.ModelForm):
     class Meta:
         model = ApiClient
         fields = ["agency", "name", "jwks"]
+        widgets = {"jwks": JwksTextarea}
 
     def clean_jwks(self) -> dict[str, Any] | None:
         return _jwks_or_error(self.cleaned_data.get("jwks"))
@@ -160,6 +194,7 @@ class ApiClientChangeForm(forms.ModelForm):
     class Meta:
         model = ApiClient
         fields = ["name", "is_active", "jwks"]
+        widgets = {"jwks": JwksTextarea}
 
     def clean_jwks(self) -> dict[str, Any] | None:
         return _jwks_or_error(self.cleaned_data.get("jwks"))
@@ -329,3 +364,17 @@ class TerminateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=1000,
     )
+
+
+class SecretRotateForm(forms.Form):
+    reason = forms.CharField(
+        label="Reden voor een nieuw geheim",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=200,
+        help_text="Bv. geheim gelekt, medewerker van de instantie vertrokken, periodieke vernieuwing. "
+        "Komt in de audit.",
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation without anything to fill in (resume, activate)."""
