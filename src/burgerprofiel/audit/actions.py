@@ -479,6 +479,27 @@ class AuditAction(StrEnum):
         "Medewerker gedeactiveerd",
         "Staff member deactivated",
     )
+    BACKOFFICE_STAFF_ROLE_CHANGED = (
+        "backoffice.staff.role_changed",
+        "Rol van een medewerker gewijzigd",
+        "Staff member's role changed",
+    )
+    BACKOFFICE_STAFF_OTP_RESET = (
+        "backoffice.staff.otp_reset",
+        "Tweestapsverificatie van een medewerker opnieuw in te stellen",
+        "Staff member's two-factor device reset",
+    )
+    BACKOFFICE_STAFF_OTP_ENROLLED = (
+        "backoffice.staff.otp_enrolled",
+        "Tweestapsverificatie ingesteld door de medewerker",
+        "Staff member set up two-factor authentication",
+    )
+    BACKOFFICE_STAFF_LISTED = "backoffice.staff.listed", "Medewerkers opgevraagd", "Staff members listed"
+    BACKOFFICE_REFUSED = (
+        "backoffice.refused",
+        "Handeling van een medewerker geweigerd",
+        "Staff member's action refused",
+    )
 
     # -- the back-office: changes through its forms (``backoffice.<model>.<verb>``) -----------
     BACKOFFICE_AGENCY_ADDED = (
