@@ -27,12 +27,16 @@ def test_demo_seed_is_repeatable_and_gives_the_first_demo_citizen_two_dossiers()
     assert dossiers[0].action_needed  # the dossier waiting for the citizen comes first
 
 
-def test_demo_seed_without_dossiers_leaves_them_to_the_demo_agency():
+def test_demo_seed_without_dossiers_leaves_them_and_the_payment_to_the_demo_agency():
     from burgerprofiel.dossiers.models import Dossier
+    from burgerprofiel.payments.models import Payment
 
     call_command("demo", "seed", "--without-dossiers", stdout=io.StringIO())
     assert Agency.objects.count() == 1
     assert not Dossier.objects.exists()  # make run: examples/demo_agency pushes them through the API
+    assert not Payment.objects.exists()  # ... and asks for its payment through the client library
+    call_command("demo", "seed", stdout=io.StringIO())
+    assert Payment.objects.count() == 1  # without the demo agency process: seeded inside the platform
 
 
 def test_demo_seed_with_a_second_agency_gives_it_other_components_and_a_client_of_its_own(settings, tmp_path):

@@ -102,7 +102,8 @@ class Command(BaseCommand):
         seed.add_argument(
             "--without-dossiers",
             action="store_true",
-            help="seed no dossiers: the demo agency (examples/demo_agency, make run) pushes them through the API",
+            help="seed no dossiers and no payment request: the demo agency (examples/demo_agency, make run) "
+            "makes them through the API",
         )
         seed.add_argument(
             "--second-agency",
@@ -155,7 +156,8 @@ class Command(BaseCommand):
         self._demo_request_form(agency)
         if webhook_url:
             self._demo_webhook(agency, webhook_url)
-        self._demo_payment(agency)
+        if not without_dossiers:
+            self._demo_payment(agency)
         if second_agency:
             self._demo_second_agency()
         for insz in DEMO_CITIZENS:
