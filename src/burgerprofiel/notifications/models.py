@@ -103,8 +103,8 @@ class Delivery(models.Model):
     last_error = models.CharField(_("laatste fout"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("verzending")
-        verbose_name_plural = _("verzendingen")
+        verbose_name = _("verzending van een melding")
+        verbose_name_plural = _("verzendingen van meldingen")
         indexes = [models.Index(fields=["channel", "status", "next_attempt_at"], name="delivery_due")]
 
     def __str__(self) -> str:

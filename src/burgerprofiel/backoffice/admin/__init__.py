@@ -9,6 +9,7 @@ from burgerprofiel.backoffice.admin import (
     agencies,
     audit,
     crypto,
+    deliveries,
     dossiers,
     lockouts,
     notices,
@@ -16,4 +17,4 @@ from burgerprofiel.backoffice.admin import (
     webhooks,
 )
 
-__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "notices", "personal_data", "webhooks"]
+__all__ = ["agencies", "audit", "crypto", "deliveries", "dossiers", "lockouts", "notices", "personal_data", "webhooks"]
