@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
     "burgerprofiel.compliance.notices",
+    "burgerprofiel.compliance.breaches",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -363,6 +364,8 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.compliance.notices.tasks.notice_mails_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
+    # Breaches: the detectors (pull.incident, refused-call spikes) and the notice deadline's warnings.
+    "breaches-check": {"task": "burgerprofiel.compliance.breaches.tasks.breaches_check_task", "seconds": 60},
     # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
     "dosis-retention": {
         "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
@@ -371,6 +374,36 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
     "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
+# --- personal data breaches (charter 8, GDPR 33; compliance.breaches) ---
+BREACH_NOTICE_DEADLINE_HOURS = env_int(
+    "BREACH_NOTICE_DEADLINE_HOURS",
+    24,
+    help="Hours from a breach's detection by which every affected agency must have its notice (charter 8.1: "
+    "without undue delay; the agency has 72 hours towards the supervisory authority). Past it: overdue.",
+)
+BREACH_NOTICE_WARNING_HOURS = env_int(
+    "BREACH_NOTICE_WARNING_HOURS",
+    12,
+    help="Hours from a breach's detection after which an unnotified breach shows and logs a warning.",
+)
+BREACH_REFUSED_SPIKE_THRESHOLD = env_int(
+    "BREACH_REFUSED_SPIKE_THRESHOLD",
+    200,
+    help="Refused calls (order check, scope, authentication) of one agency within BREACH_REFUSED_SPIKE_WINDOW_SECONDS "
+    "at which a draft breach is opened for an operator to assess.",
+)
+BREACH_REFUSED_SPIKE_WINDOW_SECONDS = env_int(
+    "BREACH_REFUSED_SPIKE_WINDOW_SECONDS", 600, help="The window in which refused calls are counted for a spike."
+)
+PROCESSOR_DPO_NAME = env(
+    "PROCESSOR_DPO_NAME",
+    "Functionaris voor gegevensbescherming, Digitaal Vlaanderen",
+    help="The processor's DPO as breach notices name them (charter 8.2).",
+)
+PROCESSOR_DPO_EMAIL = env(
+    "PROCESSOR_DPO_EMAIL", "dpo@burgerprofiel.example", help="The processor's DPO's e-mail address (charter 8.2)."
+)
+PROCESSOR_DPO_PHONE = env("PROCESSOR_DPO_PHONE", "", help="The processor's DPO's phone number (charter 8.2); optional.")
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
 )

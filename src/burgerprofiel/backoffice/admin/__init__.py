@@ -8,6 +8,7 @@ pyproject.toml). Importing the modules below registers their admins on ``backoff
 from burgerprofiel.backoffice.admin import (
     agencies,
     audit,
+    breaches,
     crypto,
     dossiers,
     lockouts,
@@ -16,4 +17,4 @@ from burgerprofiel.backoffice.admin import (
     webhooks,
 )
 
-__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "notices", "personal_data", "webhooks"]
+__all__ = ["agencies", "audit", "breaches", "crypto", "dossiers", "lockouts", "notices", "personal_data", "webhooks"]

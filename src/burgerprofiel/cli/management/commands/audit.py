@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from burgerprofiel.audit.services import AuditTrailCorrupt, audit_seal_all, audit_verify
+from burgerprofiel.compliance.breaches.detectors import breach_from_audit_verify
 
 
 class Command(BaseCommand):
@@ -33,6 +34,10 @@ class Command(BaseCommand):
             "first_bad_event_id": report.first_bad_event_id,
             "problems": report.problems[:20],
         }
+        if not report.ok:
+            # Charter 8 / GDPR 33: an altered trail may be a breach; the clock starts now (a draft to assess).
+            draft = breach_from_audit_verify(first_bad_event_id=report.first_bad_event_id, problems=report.problems)
+            summary["draft_breach_id"] = draft.pk if draft is not None else None
         self.stdout.write(json.dumps(summary, indent=2))
         if not report.ok:
             raise CommandError(report.problems[0])
