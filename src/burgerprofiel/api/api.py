@@ -22,6 +22,7 @@ from burgerprofiel.api.routers import (
     payments,
     preferences,
     service_requests,
+    subprocessors,
     webhooks,
 )
 
@@ -48,6 +49,7 @@ api.add_router("/payments", payments.router)
 api.add_router("/preferences", preferences.router)
 api.add_router("/requestable-services", service_requests.services_router)
 api.add_router("/service-requests", service_requests.requests_router)
+api.add_router("/subprocessors", subprocessors.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/events", webhooks.events_router)
 

@@ -400,6 +400,63 @@ class AuditAction(StrEnum):
         "Reported tree head differs from the audit log",
     )
 
+    # -- sub-processors and transfers outside the EEA (compliance.subprocessors) ---------------
+    SUBPROCESSOR_CHANGE_PLANNED = (
+        "subprocessor.change_planned",
+        "Wijziging van onderverwerkers gepland",
+        "Sub-processor change planned",
+    )
+    SUBPROCESSOR_CHANGE_WITHDRAWN = (
+        "subprocessor.change_withdrawn",
+        "Wijziging van onderverwerkers ingetrokken",
+        "Sub-processor change withdrawn",
+    )
+    SUBPROCESSOR_CHANGE_APPLIED = (
+        "subprocessor.change_applied",
+        "Wijziging van onderverwerkers in werking getreden",
+        "Sub-processor change took effect",
+    )
+    SUBPROCESSOR_AGENCY_NOTIFIED = (
+        "subprocessor.agency_notified",
+        "Instantie op de hoogte gebracht van onderverwerkers",
+        "Agency notified about sub-processors",
+    )
+    SUBPROCESSOR_OBJECTION_FILED = (
+        "subprocessor.objection_filed",
+        "Bezwaar tegen onderverwerker aangetekend",
+        "Objection to a sub-processor filed",
+    )
+    SUBPROCESSOR_OBJECTION_RESOLVED = (
+        "subprocessor.objection_resolved",
+        "Bezwaar tegen onderverwerker beslist",
+        "Objection to a sub-processor resolved",
+    )
+    SUBPROCESSOR_ENDPOINTS_CHANGED = (
+        "subprocessor.endpoints_changed",
+        "Eindpunten van onderverwerker gewijzigd",
+        "Sub-processor endpoints changed",
+    )
+    TRANSFER_ALLOWED = (
+        "transfer.allowed",
+        "Doorgifte buiten de EER toegelaten door de opdracht",
+        "Transfer outside the EEA allowed by the order",
+    )
+    TRANSFER_REVOKED = (
+        "transfer.revoked",
+        "Toelating tot doorgifte buiten de EER ingetrokken",
+        "Permission to transfer outside the EEA revoked",
+    )
+    TRANSFER_REFUSED = (
+        "transfer.refused",
+        "Doorgifte buiten de EER geweigerd",
+        "Transfer outside the EEA refused",
+    )
+    # -- retention of everything (compliance.retention) ---------------------------
+    RETENTION_PURGED = (
+        "retention.purged",
+        "Gegevens verwijderd na de bewaartermijn",
+        "Data removed after the retention period",
+    )
     # -- the citizen's portal ------------------------------------------------------------------
     PORTAL_LOGIN = "portal.login", "Aanmelding", "Login"
 
@@ -421,6 +478,27 @@ class AuditAction(StrEnum):
         "backoffice.staff.deactivated",
         "Medewerker gedeactiveerd",
         "Staff member deactivated",
+    )
+    BACKOFFICE_STAFF_ROLE_CHANGED = (
+        "backoffice.staff.role_changed",
+        "Rol van een medewerker gewijzigd",
+        "Staff member's role changed",
+    )
+    BACKOFFICE_STAFF_OTP_RESET = (
+        "backoffice.staff.otp_reset",
+        "Tweestapsverificatie van een medewerker opnieuw in te stellen",
+        "Staff member's two-factor device reset",
+    )
+    BACKOFFICE_STAFF_OTP_ENROLLED = (
+        "backoffice.staff.otp_enrolled",
+        "Tweestapsverificatie ingesteld door de medewerker",
+        "Staff member set up two-factor authentication",
+    )
+    BACKOFFICE_STAFF_LISTED = "backoffice.staff.listed", "Medewerkers opgevraagd", "Staff members listed"
+    BACKOFFICE_REFUSED = (
+        "backoffice.refused",
+        "Handeling van een medewerker geweigerd",
+        "Staff member's action refused",
     )
 
     # -- the back-office: changes through its forms (``backoffice.<model>.<verb>``) -----------

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "burgerprofiel.payments",
     "burgerprofiel.compliance.notices",
     "burgerprofiel.compliance.breaches",
+    "burgerprofiel.compliance.subprocessors",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -371,6 +372,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
+    # Planned sub-processor changes whose date has come (charter 6.2), unless an objection holds them back.
+    "subprocessor-changes": {
+        "task": "burgerprofiel.compliance.subprocessors.tasks.subprocessor_changes_apply_task",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
     "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
@@ -404,6 +410,14 @@ PROCESSOR_DPO_EMAIL = env(
     "PROCESSOR_DPO_EMAIL", "dpo@burgerprofiel.example", help="The processor's DPO's e-mail address (charter 8.2)."
 )
 PROCESSOR_DPO_PHONE = env("PROCESSOR_DPO_PHONE", "", help="The processor's DPO's phone number (charter 8.2); optional.")
+KEY_STORE_DIR = env(
+    "KEY_STORE_DIR",
+    str(VAR_DIR / "keystore"),
+    help="The key store: one KEK-wrapped secret per agency data key, outside the database and its backups "
+    "(crypto-shredding that reaches backups, docs/operations.md). Shared by every web and worker machine; "
+    "backed up on its own with a short retention.",
+    shown="$BURGERPROFIEL_BASE_DIR/var/keystore",
+)
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
 )
