@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "burgerprofiel.payments",
     "burgerprofiel.compliance.notices",
     "burgerprofiel.compliance.breaches",
+    "burgerprofiel.compliance.instructions",
     "burgerprofiel.compliance.subprocessors",
     "burgerprofiel.portal",
     "burgerprofiel.cli",

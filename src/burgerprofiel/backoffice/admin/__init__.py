@@ -11,10 +11,22 @@ from burgerprofiel.backoffice.admin import (
     breaches,
     crypto,
     dossiers,
+    instructions,
     lockouts,
     notices,
     personal_data,
     webhooks,
 )
 
-__all__ = ["agencies", "audit", "breaches", "crypto", "dossiers", "lockouts", "notices", "personal_data", "webhooks"]
+__all__ = [
+    "agencies",
+    "audit",
+    "breaches",
+    "crypto",
+    "dossiers",
+    "instructions",
+    "lockouts",
+    "notices",
+    "personal_data",
+    "webhooks",
+]
