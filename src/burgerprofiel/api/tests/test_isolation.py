@@ -33,10 +33,10 @@ from burgerprofiel.agencies.models import Agency, ContactPerson
 from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
+from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
 from burgerprofiel.compliance.instructions.models import Instruction
 from burgerprofiel.compliance.notices.models import AgencyNotice
 from burgerprofiel.compliance.notices.services import agency_notice_send
-from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer, login_citizen, make_agency
 from burgerprofiel.corrections.attachments import AttachmentIn
 from burgerprofiel.corrections.models import ErrorReport
