@@ -185,7 +185,7 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
     world.markers.add("eerste@isolatie.example")
     contact = ContactPerson.objects.get(agency_id=first.agency_id, role="DPO")
     world.ids["contact"] = contact.pk
-    instruction = _ok(
+    _ok(
         client.post(
             "/api/v1/instructions",
             {"contact_id": contact.pk, "subject": "Instructie van het eerste", "text": "Geheime instructie EERSTE"},
@@ -195,20 +195,6 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
         201,
     )
     world.markers.update({"Instructie van het eerste", "Geheime instructie EERSTE"})
-    notice = agency_notice_send(
-        agency=Agency.objects.get(pk=first.agency_id),
-        kind="mededeling",
-        subject="Kennisgeving aan het eerste agentschap",
-        body="Vertrouwelijke kennisgeving EERSTE",
-        data={"instruction_id": instruction["id"]},
-        object_type="isolatie",
-        object_id="eerste",
-        actor=TEST_ACTOR,
-    )
-    world.ids["notice"] = str(notice.pk)
-    world.markers.update(
-        {str(notice.pk), "Kennisgeving aan het eerste agentschap", "Vertrouwelijke kennisgeving EERSTE"}
-    )
 
     receiver.script.append(Answer(422))
     endpoint = _ok(
@@ -303,6 +289,20 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
         world.ids["payment"] = payment["id"]
         world.markers.update({payment["id"], "Betaling van het eerste agentschap", payment["structured_reference"]})
 
+    # A notice from the processor to the first agency (verwerker.*).
+    notice = agency_notice_send(
+        agency=Agency.objects.get(pk=first.agency_id),
+        kind="mededeling",
+        subject="Mededeling aan het eerste agentschap",
+        body="Alleen voor het eerste agentschap.",
+        data={},
+        object_type="mededeling",
+        object_id="MED-EERSTE-1",
+        actor=TEST_ACTOR,
+    )
+    world.ids["notice"] = str(notice.pk)
+    world.markers.update({str(notice.pk), "Mededeling aan het eerste agentschap"})
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
@@ -317,6 +317,10 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
 
 def _dossier_still_there(world: World) -> None:
     assert Dossier.objects.filter(pk=world.ids["dossier"]).exists()
+
+
+def _notice_still_unacknowledged(world: World) -> None:
+    assert AgencyNotice.objects.get(pk=world.ids["notice"]).acknowledged_at is None
 
 
 def _endpoint_still_there(world: World) -> None:
@@ -349,10 +353,6 @@ def _payment_unrefunded(world: World) -> None:
     assert payment.status == "created" and not payment.refunds.exists()
 
 
-def _notice_unacknowledged(world: World) -> None:
-    assert AgencyNotice.objects.get(pk=world.ids["notice"]).acknowledged_at is None
-
-
 def _instructions_only_the_first(world: World) -> None:
     assert [str(i.subject) for i in Instruction.objects.filter(agency_id=world.first.agency_id)] == [
         "Instructie van het eerste"
@@ -368,6 +368,7 @@ def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
 ENDPOINTS = "/api/v1/webhooks/endpoints"
 WITNESS = "/api/v1/audit/witness/heads"
 REPORTS = "/api/v1/error-reports"
+NOTICES = "/api/v1/notices"
 FORMS = "/api/v1/requestable-services"
 REQUESTS = "/api/v1/service-requests"
 PAYMENTS = "/api/v1/payments"
@@ -482,14 +483,14 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
             body={"reason": "Bezwaar van het tweede agentschap."},
         )
     ),
-    ("get", "/api/v1/notices"): _own("get", "/api/v1/notices"),
-    ("get", "/api/v1/notices/{notice_id}/pdf"): lambda w: Case(
-        Call("get", f"/api/v1/notices/{w.ids['notice']}/pdf"), Call("get", f"/api/v1/notices/{MISSING_UUID}/pdf")
+    ("get", NOTICES): _own("get", NOTICES),
+    ("get", NOTICES + "/{notice_id}/pdf"): lambda w: Case(
+        Call("get", f"{NOTICES}/{w.ids['notice']}/pdf"), Call("get", f"{NOTICES}/{MISSING_UUID}/pdf")
     ),
-    ("post", "/api/v1/notices/{notice_id}/acknowledge"): lambda w: Case(
-        Call("post", f"/api/v1/notices/{w.ids['notice']}/acknowledge", body={}),
-        Call("post", f"/api/v1/notices/{MISSING_UUID}/acknowledge", body={}),
-        _notice_unacknowledged,
+    ("post", NOTICES + "/{notice_id}/acknowledge"): lambda w: Case(
+        Call("post", f"{NOTICES}/{w.ids['notice']}/acknowledge", body={}),
+        Call("post", f"{NOTICES}/{MISSING_UUID}/acknowledge", body={}),
+        unchanged=_notice_still_unacknowledged,
     ),
     ("get", "/api/v1/instructions"): _own("get", "/api/v1/instructions"),
     # The first agency's contact person instructs nobody for the second: refused as an unknown contact is.

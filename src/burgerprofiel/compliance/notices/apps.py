@@ -9,12 +9,10 @@ class AgencyNoticesConfig(AppConfig):
     def ready(self) -> None:
         from burgerprofiel.compliance.holdings import declare_not_agency_data  # lazy: app loading
 
-        declare_not_agency_data(
-            "agency_notices.AgencyNotice",
-            "the processor's notices to the agency: its proof of having told the agency (charter 3.4, 8; GDPR "
-            "33(5)), kept as accountability; the text is sealed with the agency's key, unreadable once it is destroyed",
+        proof = (
+            "what the processor told the agency and to whom it was mailed (charter 3, 6, 8, 14): the "
+            "processor's proof that it informed its controller; the contents are sealed with the agency's "
+            "key, so they become unreadable when offboarding destroys that key"
         )
-        declare_not_agency_data(
-            "agency_notices.NoticeMail",
-            "the delivery record of those notices (the agency's contact addresses sealed with the agency's key)",
-        )
+        declare_not_agency_data("agency_notices.AgencyNotice", proof)
+        declare_not_agency_data("agency_notices.NoticeMail", proof)
