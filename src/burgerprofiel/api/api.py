@@ -18,6 +18,7 @@ from burgerprofiel.api.routers import (
     dosis,
     dosis_v2,
     notifications,
+    offboarding,
     payments,
     preferences,
     service_requests,
@@ -42,6 +43,7 @@ api.add_router("/audit", audit.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/error-reports", corrections.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/offboarding", offboarding.router)
 api.add_router("/payments", payments.router)
 api.add_router("/preferences", preferences.router)
 api.add_router("/requestable-services", service_requests.services_router)

@@ -207,6 +207,10 @@ NOT_AGENCY_DATA: dict[str, str] = {
     "citizens.Citizen": "the citizen's identity on the platform, shared by every agency (platform-own)",
     "preferences.ContactPreference": "the citizen's own contact details (platform-own, the citizen's to manage)",
     "preferences.Verification": "verification of the citizen's own contact details (platform-own)",
+    # The processor's proof of what it did at the end of an order (compliance.offboarding).
+    "offboarding.Offboarding": "the record and certificates of an order's end: the processor's proof",
+    "offboarding.ReturnBundle": "the return bundle's record; its content is deleted once fetched",
+    "offboarding.LegalHold": "the record of a legal hold (reason, end date): the processor's proof",
 }
 
 # Compliance apps of this package that hold records *about* an order end or a request (certificates,

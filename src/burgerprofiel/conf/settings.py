@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "burgerprofiel.corrections",
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
+    "burgerprofiel.compliance.offboarding",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
