@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "burgerprofiel.corrections",
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
+    "burgerprofiel.compliance.notices",
+    "burgerprofiel.compliance.subprocessors",
     "burgerprofiel.compliance.offboarding",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
@@ -358,9 +360,19 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.webhooks.tasks.webhooks_housekeeping_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
+    # The processor's notices to agencies: their e-mails to contact persons and DPOs (compliance.notices).
+    "agency-notice-mails": {
+        "task": "burgerprofiel.compliance.notices.tasks.notice_mails_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
     # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
     "dosis-retention": {
         "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
+    # Planned sub-processor changes whose date has come (charter 6.2), unless an objection holds them back.
+    "subprocessor-changes": {
+        "task": "burgerprofiel.compliance.subprocessors.tasks.subprocessor_changes_apply_task",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
