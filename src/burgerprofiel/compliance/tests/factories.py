@@ -13,6 +13,7 @@ from burgerprofiel.api.models import IdempotencyRecord
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.compliance import holdings
+from burgerprofiel.compliance.notices.services import agency_notice_send
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, make_agency
 from burgerprofiel.corrections.tests.factories import make_report
 from burgerprofiel.dossiers.models import (
@@ -151,6 +152,16 @@ def populate(agency_id: int, *, insz: str, tag: str) -> Citizen:
     client_id = agency.api_clients.first().client_id  # type: ignore[union-attr]
     IdempotencyRecord.objects.create(
         client_id=client_id, key=f"k-{tag}", method="POST", path="/x", request_hash="h" * 64
+    )
+    agency_notice_send(
+        agency=agency,
+        kind="mededeling",
+        subject=f"Mededeling {tag}",
+        body="Tekst",
+        data={},
+        object_type="test",
+        object_id=tag,
+        actor=TEST_ACTOR,
     )
     return citizen
 
