@@ -118,7 +118,14 @@ def components() -> Iterator[str]:
 
 NOT_PER_CITIZEN_CONFIG = "configuration of the agency's systems, not about any citizen"
 
+
+def _restricted_citizen(_agency_id: int, insz_index: str) -> Q:
+    return Q(insz_index=insz_index)
+
+
 for _holding in [
+    # The agency's restrictions of processing on a citizen (compliance.subject_rights)
+    Holding("subject_rights.Restriction", "beperkingen", _agency(), 1, _restricted_citizen),
     # Notifications
     Holding("notifications.DeliveryReceipt", "notificaties", _agency(), 10, _citizen("delivery__citizen")),
     Holding(

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "burgerprofiel.compliance.notices",
     "burgerprofiel.compliance.subprocessors",
     "burgerprofiel.compliance.offboarding",
+    "burgerprofiel.compliance.subject_rights",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
