@@ -388,6 +388,75 @@ class AuditAction(StrEnum):
         "Signing key retired",
     )
 
+    # -- the end of an order (compliance.offboarding, charter 12) ------------------------------
+    OFFBOARDING_STARTED = (
+        "offboarding.started",
+        "Einde opdracht: terugbezorgen of verwijderen gestart",
+        "End of order: return or deletion started",
+    )
+    OFFBOARDING_PURGE_BATCH = (
+        "offboarding.purge_batch",
+        "Einde opdracht: gegevens van de instantie gewist (reeks)",
+        "End of order: agency data erased (batch)",
+    )
+    OFFBOARDING_BUNDLE_BUILT = (
+        "offboarding.bundle_built",
+        "Einde opdracht: ondertekende teruggavebundel gemaakt",
+        "End of order: signed return bundle built",
+    )
+    OFFBOARDING_BUNDLE_DOWNLOADED = (
+        "offboarding.bundle_downloaded",
+        "Einde opdracht: teruggavebundel afgehaald en gewist",
+        "End of order: return bundle downloaded and deleted",
+    )
+    OFFBOARDING_BUNDLE_REFUSED = (
+        "offboarding.bundle_refused",
+        "Einde opdracht: teruggavebundel geweigerd (al afgehaald)",
+        "End of order: return bundle refused (already downloaded)",
+    )
+    OFFBOARDING_CERTIFICATE_ISSUED = (
+        "offboarding.certificate_issued",
+        "Einde opdracht: ondertekend verwijderingsattest uitgereikt",
+        "End of order: signed deletion certificate issued",
+    )
+    LEGAL_HOLD_PLACED = (
+        "offboarding.legal_hold_placed",
+        "Juridische bewaarplicht op een record gelegd",
+        "Legal hold placed on a record",
+    )
+    LEGAL_HOLD_RELEASED = (
+        "offboarding.legal_hold_released",
+        "Juridische bewaarplicht beëindigd",
+        "Legal hold ended",
+    )
+
+    # -- data-subject rights through the controller (compliance.subject_rights, charter 7) -----
+    SUBJECT_EXPORTED = (
+        "subject.exported",
+        "Inzage/overdraagbaarheid: gegevens van een burger uitgevoerd voor de instantie",
+        "Access/portability: a citizen's data exported for the agency",
+    )
+    SUBJECT_RESTRICTED = (
+        "subject.restricted",
+        "Beperking van de verwerking voor een burger ingesteld",
+        "Restriction of processing set for a citizen",
+    )
+    SUBJECT_RESTRICTION_LIFTED = (
+        "subject.restriction_lifted",
+        "Beperking van de verwerking voor een burger opgeheven",
+        "Restriction of processing lifted for a citizen",
+    )
+    SUBJECT_RESTRICTION_REFUSED = (
+        "subject.restriction_refused",
+        "Verwerking geweigerd: beperkt voor deze burger",
+        "Processing refused: restricted for this citizen",
+    )
+    SUBJECT_ERASED = (
+        "subject.erased",
+        "Wissing: gegevens van een burger bij de instantie gewist",
+        "Erasure: a citizen's data at the agency erased",
+    )
+
     # -- the audit trail's witnesses (audit.witness) ---------------------------------------------
     AUDIT_WITNESS_RECORDED = (
         "audit.witness_recorded",

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "burgerprofiel.compliance.breaches",
     "burgerprofiel.compliance.instructions",
     "burgerprofiel.compliance.subprocessors",
+    "burgerprofiel.compliance.offboarding",
+    "burgerprofiel.compliance.subject_rights",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
