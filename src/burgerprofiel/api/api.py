@@ -17,6 +17,7 @@ from burgerprofiel.api.routers import (
     corrections,
     dosis,
     dosis_v2,
+    notices,
     notifications,
     payments,
     preferences,
@@ -42,6 +43,7 @@ api.add_router("", agency.router)
 api.add_router("/audit", audit.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/error-reports", corrections.router)
+api.add_router("/notices", notices.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/payments", payments.router)
 api.add_router("/preferences", preferences.router)

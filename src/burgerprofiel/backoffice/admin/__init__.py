@@ -11,9 +11,20 @@ from burgerprofiel.backoffice.admin import (
     crypto,
     dossiers,
     lockouts,
+    notices,
     personal_data,
     subprocessors,
     webhooks,
 )
 
-__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "personal_data", "subprocessors", "webhooks"]
+__all__ = [
+    "agencies",
+    "audit",
+    "crypto",
+    "dossiers",
+    "lockouts",
+    "notices",
+    "personal_data",
+    "subprocessors",
+    "webhooks",
+]
