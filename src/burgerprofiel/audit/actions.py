@@ -416,11 +416,6 @@ class AuditAction(StrEnum):
         "Wijziging van onderverwerkers in werking getreden",
         "Sub-processor change took effect",
     )
-    SUBPROCESSOR_AGENCY_NOTIFIED = (
-        "subprocessor.agency_notified",
-        "Instantie op de hoogte gebracht van onderverwerkers",
-        "Agency notified about sub-processors",
-    )
     SUBPROCESSOR_OBJECTION_FILED = (
         "subprocessor.objection_filed",
         "Bezwaar tegen onderverwerker aangetekend",

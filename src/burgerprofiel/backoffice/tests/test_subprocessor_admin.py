@@ -53,7 +53,7 @@ def test_the_operator_plans_a_change_and_every_active_agency_is_told(operator_cl
     change = SubProcessorChange.objects.get()
     assert change.subprocessor.name == "Sms Centrale NV" and change.subprocessor.identifier == "0203201340"
     assert AuditEvent.objects.filter(action="backoffice.subprocessorchange.added").exists()
-    assert AuditEvent.objects.filter(action="subprocessor.agency_notified").count() == 2
+    assert AuditEvent.objects.filter(action="agency_notice.sent").count() == 2
 
 
 def test_a_change_sooner_than_thirty_days_is_refused_in_the_back_office(operator_client, agency):
