@@ -13,6 +13,7 @@ from burgerprofiel.backoffice.admin import (
     lockouts,
     notices,
     personal_data,
+    retention,
     subprocessors,
     webhooks,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "lockouts",
     "notices",
     "personal_data",
+    "retention",
     "subprocessors",
     "webhooks",
 ]
