@@ -485,11 +485,6 @@ class AuditAction(StrEnum):
         "Wijziging van onderverwerkers in werking getreden",
         "Sub-processor change took effect",
     )
-    SUBPROCESSOR_AGENCY_NOTIFIED = (
-        "subprocessor.agency_notified",
-        "Instantie op de hoogte gebracht van onderverwerkers",
-        "Agency notified about sub-processors",
-    )
     SUBPROCESSOR_OBJECTION_FILED = (
         "subprocessor.objection_filed",
         "Bezwaar tegen onderverwerker aangetekend",
@@ -690,6 +685,67 @@ class AuditAction(StrEnum):
         "backoffice.pullsource.deleted",
         "Gegevensbron verwijderd (back-office)",
         "Data source deleted (back-office)",
+    )
+
+    BACKOFFICE_SUBPROCESSOR_ADDED = (
+        "backoffice.subprocessor.added",
+        "Onderverwerker toegevoegd (back-office)",
+        "Sub-processor added (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSOR_CHANGED = (
+        "backoffice.subprocessor.changed",
+        "Onderverwerker gewijzigd (back-office)",
+        "Sub-processor changed (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSOR_DELETED = (
+        "backoffice.subprocessor.deleted",
+        "Onderverwerker verwijderd (back-office)",
+        "Sub-processor deleted (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSORCHANGE_ADDED = (
+        "backoffice.subprocessorchange.added",
+        "Wijziging van onderverwerkers toegevoegd (back-office)",
+        "Sub-processor change added (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSORCHANGE_CHANGED = (
+        "backoffice.subprocessorchange.changed",
+        "Wijziging van onderverwerkers gewijzigd (back-office)",
+        "Sub-processor change changed (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSORCHANGE_DELETED = (
+        "backoffice.subprocessorchange.deleted",
+        "Wijziging van onderverwerkers verwijderd (back-office)",
+        "Sub-processor change deleted (back-office)",
+    )
+    BACKOFFICE_OBJECTION_ADDED = (
+        "backoffice.objection.added",
+        "Bezwaar tegen onderverwerker toegevoegd (back-office)",
+        "Objection to a sub-processor added (back-office)",
+    )
+    BACKOFFICE_OBJECTION_CHANGED = (
+        "backoffice.objection.changed",
+        "Bezwaar tegen onderverwerker gewijzigd (back-office)",
+        "Objection to a sub-processor changed (back-office)",
+    )
+    BACKOFFICE_OBJECTION_DELETED = (
+        "backoffice.objection.deleted",
+        "Bezwaar tegen onderverwerker verwijderd (back-office)",
+        "Objection to a sub-processor deleted (back-office)",
+    )
+    BACKOFFICE_TRANSFERPERMISSION_ADDED = (
+        "backoffice.transferpermission.added",
+        "Toelating tot doorgifte buiten de EER toegevoegd (back-office)",
+        "Permission to transfer outside the EEA added (back-office)",
+    )
+    BACKOFFICE_TRANSFERPERMISSION_CHANGED = (
+        "backoffice.transferpermission.changed",
+        "Toelating tot doorgifte buiten de EER gewijzigd (back-office)",
+        "Permission to transfer outside the EEA changed (back-office)",
+    )
+    BACKOFFICE_TRANSFERPERMISSION_DELETED = (
+        "backoffice.transferpermission.deleted",
+        "Toelating tot doorgifte buiten de EER verwijderd (back-office)",
+        "Permission to transfer outside the EEA deleted (back-office)",
     )
 
     @classmethod

@@ -25,6 +25,12 @@ class BackofficeSite(OTPAdminSite):
     index_title = "Beheer van instanties, verwerkingsopdrachten en audit"
     login_form = BackofficeAuthenticationForm
     login_template = "backoffice/login.html"
+    index_template = "backoffice/index.html"
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        from burgerprofiel.backoffice.dashboard import dashboard_context  # reads models; not at import time
+
+        return super().index(request, {**dashboard_context(request), **(extra_context or {})})
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response = super().login(request, extra_context)

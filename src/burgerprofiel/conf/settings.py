@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "burgerprofiel.compliance.subprocessors",
     "burgerprofiel.compliance.offboarding",
     "burgerprofiel.compliance.subject_rights",
+    "burgerprofiel.compliance.retention",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -348,16 +349,6 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.notifications.tasks.notifications_housekeeping_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
-    # Error reports (with their attachment) past their order's retention of foutmeldingen.
-    "corrections-purge": {
-        "task": "burgerprofiel.corrections.tasks.error_reports_purge_task",
-        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
-    },
-    # Service requests past their order's retention of aanvragen.
-    "service-requests-purge": {
-        "task": "burgerprofiel.service_requests.tasks.service_requests_purge_task",
-        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
-    },
     # Webhook retries that came due, events past retention.
     "webhooks-housekeeping": {
         "task": "burgerprofiel.webhooks.tasks.webhooks_housekeeping_task",
@@ -370,14 +361,15 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     },
     # Breaches: the detectors (pull.incident, refused-call spikes) and the notice deadline's warnings.
     "breaches-check": {"task": "burgerprofiel.compliance.breaches.tasks.breaches_check_task", "seconds": 60},
-    # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
-    "dosis-retention": {
-        "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
-        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
-    },
     # Planned sub-processor changes whose date has come (charter 6.2), unless an objection holds them back.
     "subprocessor-changes": {
         "task": "burgerprofiel.compliance.subprocessors.tasks.subprocessor_changes_apply_task",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
+    # Retention is data (DESIGN rule 7): one job per agency and component (its order's retention as it is
+    # at the run) and one per kind of the platform's own data (compliance.retention).
+    "retention": {
+        "task": "burgerprofiel.compliance.retention.tasks.retention_schedule_task",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
@@ -420,6 +412,30 @@ KEY_STORE_DIR = env(
     "(crypto-shredding that reaches backups, docs/operations.md). Shared by every web and worker machine; "
     "backed up on its own with a short retention.",
     shown="$BURGERPROFIEL_BASE_DIR/var/keystore",
+)
+# --- retention of everything (issue 13 item 9; compliance.retention) ---
+RETENTION_BATCH_SIZE = env_int(
+    "RETENTION_BATCH_SIZE", 500, help="Rows the retention job removes per transaction (each batch commits on its own)."
+)
+RETENTION_RUN_LEASE_SECONDS = env_int(
+    "RETENTION_RUN_LEASE_SECONDS",
+    3600,
+    help="A retention run younger than this that is still running belongs to another worker; an older one was "
+    "interrupted and the next run goes on from where it stopped.",
+)
+CITIZEN_UNREFERENCED_RETENTION_DAYS = env_int(
+    "CITIZEN_UNREFERENCED_RETENTION_DAYS",
+    365,
+    help="A citizen row nothing refers to (no dossier, melding, consent, preference, ...) and older than this many "
+    "days is removed and its data key shredded; a new login creates it again.",
+)
+PREFERENCES_VERIFICATION_RETENTION_DAYS = env_int(
+    "PREFERENCES_VERIFICATION_RETENTION_DAYS", 30, help="How long used or expired verification records are kept."
+)
+NOTIFICATIONS_DELIVERY_RETENTION_DAYS = env_int(
+    "NOTIFICATIONS_DELIVERY_RETENTION_DAYS",
+    365,
+    help="How long delivery metadata (status, times, the signed receipt) is kept after a send became final.",
 )
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
@@ -673,10 +689,6 @@ PERIODIC_TASKS["payments-provider-sync"] = {
     "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
     "seconds": 300,
 }
-PERIODIC_TASKS["payments-retention"] = {
-    "task": "burgerprofiel.payments.tasks.payments_retention_purge_task",
-    "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
-}
 if PRODUCTION and not MOLLIE_API_ENDPOINT.startswith("https://"):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -696,6 +708,11 @@ DOSIS_DRAIN_INTERVAL_MS = env_int(
 )
 DOSIS_PURGE_BATCH_SIZE = env_int(
     "DOSIS_PURGE_BATCH_SIZE", 500, help="Dossiers removed per transaction by the DOSIS retention purge."
+)
+DOSSIER_STALE_DAYS = env_int(
+    "DOSSIER_STALE_DAYS",
+    730,
+    help="An open dossier without any change (WijzigingsDatum) for this many days is purged too; 0: never.",
 )
 DOSIS_MANDATE_PROVIDER = env(
     "DOSIS_MANDATE_PROVIDER",

@@ -15,6 +15,8 @@ from burgerprofiel.backoffice.admin import (
     lockouts,
     notices,
     personal_data,
+    retention,
+    subprocessors,
     webhooks,
 )
 
@@ -28,5 +30,7 @@ __all__ = [
     "lockouts",
     "notices",
     "personal_data",
+    "retention",
+    "subprocessors",
     "webhooks",
 ]
