@@ -14,6 +14,7 @@ from burgerprofiel.api.parser import StorableJsonParser
 from burgerprofiel.api.routers import (
     agency,
     audit,
+    charter,
     corrections,
     dosis,
     dosis_v2,
@@ -39,6 +40,7 @@ api = BurgerprofielApi(
 errors_install(api)
 api.add_router("", agency.router)
 api.add_router("/audit", audit.router)
+api.add_router("/charter", charter.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/error-reports", corrections.router)
 api.add_router("/notifications", notifications.router)

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "burgerprofiel.corrections",
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
+    "burgerprofiel.compliance.charter",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -613,6 +614,11 @@ PAYMENTS_SYNC_AFTER_SECONDS = env_int(
     help="A payment or refund under way that no provider webhook moved for this long is fetched from the provider "
     "by the worker's periodic check (a lost webhook never leaves a payment open).",
 )
+# Charter 14.3: an agency's termination under an amendment takes effect on the amendment's date.
+PERIODIC_TASKS["charter-terminations"] = {
+    "task": "burgerprofiel.compliance.charter.tasks.charter_terminations_execute_task",
+    "seconds": 3600,
+}
 PERIODIC_TASKS["payments-provider-sync"] = {
     "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
     "seconds": 300,

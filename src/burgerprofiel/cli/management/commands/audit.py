@@ -5,7 +5,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from burgerprofiel.audit.services import AuditTrailCorrupt, audit_seal_all, audit_verify
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.actors import cli_actor
+from burgerprofiel.audit.models import AuditEvent
+from burgerprofiel.audit.services import AuditTrailCorrupt, audit_record, audit_seal_all, audit_verify
 
 
 class Command(BaseCommand):
@@ -33,6 +36,13 @@ class Command(BaseCommand):
             "first_bad_event_id": report.first_bad_event_id,
             "problems": report.problems[:20],
         }
+        # The result is evidence itself: the measures document (charter 5) names the last verification.
+        audit_record(
+            actor=cli_actor("audit"),
+            action=AuditAction.AUDIT_VERIFIED,
+            outcome=AuditEvent.Outcome.SUCCESS if report.ok else AuditEvent.Outcome.FAILURE,
+            detail={k: v for k, v in summary.items() if k != "problems"},
+        )
         self.stdout.write(json.dumps(summary, indent=2))
         if not report.ok:
             raise CommandError(report.problems[0])
