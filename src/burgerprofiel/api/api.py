@@ -15,6 +15,7 @@ from burgerprofiel.api.routers import (
     agency,
     audit,
     charter,
+    compliance,
     corrections,
     dosis,
     dosis_v2,
@@ -41,6 +42,7 @@ errors_install(api)
 api.add_router("", agency.router)
 api.add_router("/audit", audit.router)
 api.add_router("/charter", charter.router)
+api.add_router("/compliance", compliance.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/error-reports", corrections.router)
 api.add_router("/notifications", notifications.router)

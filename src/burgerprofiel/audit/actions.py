@@ -571,6 +571,37 @@ class AuditAction(StrEnum):
         "Charter version deleted (back-office)",
     )
 
+    BACKOFFICE_CONFIDENTIALITYSTATEMENT_ADDED = (
+        "backoffice.confidentialitystatement.added",
+        "Vertrouwelijkheidsverklaring toegevoegd (back-office)",
+        "Confidentiality statement added (back-office)",
+    )
+    BACKOFFICE_CONFIDENTIALITYSTATEMENT_CHANGED = (
+        "backoffice.confidentialitystatement.changed",
+        "Vertrouwelijkheidsverklaring gewijzigd (back-office)",
+        "Confidentiality statement changed (back-office)",
+    )
+    BACKOFFICE_CONFIDENTIALITYSTATEMENT_DELETED = (
+        "backoffice.confidentialitystatement.deleted",
+        "Vertrouwelijkheidsverklaring verwijderd (back-office)",
+        "Confidentiality statement deleted (back-office)",
+    )
+    BACKOFFICE_INDEPENDENTAUDIT_ADDED = (
+        "backoffice.independentaudit.added",
+        "Onafhankelijke audit toegevoegd (back-office)",
+        "Independent audit added (back-office)",
+    )
+    BACKOFFICE_INDEPENDENTAUDIT_CHANGED = (
+        "backoffice.independentaudit.changed",
+        "Onafhankelijke audit gewijzigd (back-office)",
+        "Independent audit changed (back-office)",
+    )
+    BACKOFFICE_INDEPENDENTAUDIT_DELETED = (
+        "backoffice.independentaudit.deleted",
+        "Onafhankelijke audit verwijderd (back-office)",
+        "Independent audit deleted (back-office)",
+    )
+
     @classmethod
     def backoffice(cls, model_name: str, verb: str) -> AuditAction:
         """The member for a back-office change ``backoffice.<model>.<verb>`` (a ModelAdmin's form).

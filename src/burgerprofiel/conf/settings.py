@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
     "burgerprofiel.compliance.charter",
+    "burgerprofiel.compliance.reports",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -619,6 +620,16 @@ PERIODIC_TASKS["charter-terminations"] = {
     "task": "burgerprofiel.compliance.charter.tasks.charter_terminations_execute_task",
     "seconds": 3600,
 }
+COMPLIANCE_OBLIGATIONS_REPORT_DAYS = env_int(
+    "COMPLIANCE_OBLIGATIONS_REPORT_DAYS",
+    365,
+    help="Days between the platform's own reports to each agency on its obligations (charter 9); "
+    "recording an independent audit sends one at once as well.",
+)
+PERIODIC_TASKS["compliance-obligations-reports"] = {
+    "task": "burgerprofiel.compliance.reports.tasks.obligations_reports_send_due_task",
+    "seconds": 86400,
+}
 PERIODIC_TASKS["payments-provider-sync"] = {
     "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
     "seconds": 300,
@@ -687,6 +698,11 @@ if BACKOFFICE_LOGIN_FAILURE_LIMIT < 1 or BACKOFFICE_LOGIN_LOCKOUT_MINUTES < 0:
 MIDDLEWARE.insert(  # after the user (and its OTP check) and messages are there
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "burgerprofiel.backoffice.middleware.StaffSessionMiddleware",
+)
+# Charter 4: personal data only after the current confidentiality statement was accepted.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("burgerprofiel.backoffice.middleware.StaffSessionMiddleware") + 1,
+    "burgerprofiel.backoffice.confidentiality.ConfidentialityMiddleware",
 )
 # django-axes counts failed logins per account (username) whatever the address: behind a reverse proxy
 # every address is the proxy's, and locking by address would lock everyone out at once.

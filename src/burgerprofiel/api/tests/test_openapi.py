@@ -158,6 +158,7 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ): "burgerprofiel_api_routers_webhooks_delivery_replay",
         ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
         ("get", "/api/v1/charter"): "burgerprofiel_api_routers_charter_charter_read",
+        ("get", "/api/v1/compliance/report"): "burgerprofiel_api_routers_compliance_compliance_report",
         (
             "post",
             "/api/v1/charter/amendments/{amendment_id}/termination",

@@ -53,6 +53,7 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("payments_stale_sync_task", 300),  # payments no provider webhook moved: asked of the provider
             ("payments_retention_purge_task", hourly),  # finished payments past their order's retention
             ("charter_terminations_execute_task", 3600),  # terminations under a charter amendment that came due
+            ("obligations_reports_send_due_task", 86400),  # the platform's own report to each agency (charter 9)
         ]
     )
 
