@@ -19,10 +19,13 @@ from burgerprofiel.api.routers import (
     corrections,
     dosis,
     dosis_v2,
+    notices,
     notifications,
     payments,
     preferences,
     service_requests,
+    subject_requests,
+    subprocessors,
     webhooks,
 )
 
@@ -45,11 +48,14 @@ api.add_router("/charter", charter.router)
 api.add_router("/compliance", compliance.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/error-reports", corrections.router)
+api.add_router("/notices", notices.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/payments", payments.router)
 api.add_router("/preferences", preferences.router)
 api.add_router("/requestable-services", service_requests.services_router)
 api.add_router("/service-requests", service_requests.requests_router)
+api.add_router("/subject-requests", subject_requests.router)
+api.add_router("/subprocessors", subprocessors.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/events", webhooks.events_router)
 

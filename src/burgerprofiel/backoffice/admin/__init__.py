@@ -12,8 +12,9 @@ from burgerprofiel.backoffice.admin import (
     crypto,
     dossiers,
     lockouts,
+    notices,
     personal_data,
     webhooks,
 )
 
-__all__ = ["agencies", "audit", "compliance", "crypto", "dossiers", "lockouts", "personal_data", "webhooks"]
+__all__ = ["agencies", "audit", "compliance", "crypto", "dossiers", "lockouts", "notices", "personal_data", "webhooks"]

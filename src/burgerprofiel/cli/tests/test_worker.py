@@ -27,7 +27,7 @@ def test_every_periodic_task_names_a_task_of_its_own_app():
         task = import_string(entry["task"])
         assert isinstance(task, Task), name
         assert task.module_path == entry["task"], name
-        assert entry["task"].split(".")[-2] == "tasks", name  # an app's own tasks.py (compliance apps are nested)
+        assert entry["task"].rsplit(".", 2)[1] == "tasks", name  # an app's own tasks.py (nested apps too)
         assert int(entry["seconds"]) > 0, name
 
 
@@ -54,6 +54,8 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("payments_retention_purge_task", hourly),  # finished payments past their order's retention
             ("charter_terminations_execute_task", 3600),  # terminations under a charter amendment that came due
             ("obligations_reports_send_due_task", 86400),  # the platform's own report to each agency (charter 9)
+            ("subject_requests_remind_task", 3600),  # data-subject requests whose deadline comes near
+            ("subprocessor_changes_apply_task", hourly),  # planned sub-processor changes whose date came
         ]
     )
 

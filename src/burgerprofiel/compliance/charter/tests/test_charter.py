@@ -241,3 +241,35 @@ def test_cli_publish_refuses_a_date_too_soon_and_show_lists_versions(tmp_path: A
     call_command("charter", "show", stdout=out)
     shown = json.loads(out.getvalue())
     assert shown["current"]["version"] == "3.0" and shown["pending"] == []
+
+
+def test_publishing_notifies_every_agency_with_an_active_order_and_no_other(
+    agency: OnboardedAgency, other_agency: OnboardedAgency
+) -> None:
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_suspend
+    from burgerprofiel.compliance.notices.models import AgencyNotice
+    from burgerprofiel.webhooks.models import Event
+
+    processing_order_suspend(
+        order=ProcessingOrder.objects.get(pk=other_agency.order_id), reason="Audit", actor=TEST_ACTOR
+    )
+    effective = TODAY + dt.timedelta(days=AMENDMENT_NOTICE_DAYS)
+    version = charter_version_publish(
+        version="3.1",
+        title="Verwerkingscharter v3.1",
+        text="Nieuwe tekst",
+        summary="Artikel 6: een tweede onderverwerker.",
+        effective_from=effective,
+        actor=TEST_ACTOR,
+        today=TODAY,
+    )
+    notice = AgencyNotice.objects.get(kind="charter_wijziging")
+    assert notice.agency_id == agency.agency_id
+    assert "Artikel 6: een tweede onderverwerker." in str(notice.body)
+    assert notice.data["amendment_id"] == version.pk
+    assert notice.data["termination_until"] == (effective - dt.timedelta(days=1)).isoformat()
+    assert Event.objects.filter(agency_id=agency.agency_id, type="verwerker.charter_wijziging").count() == 1
+    assert not Event.objects.filter(agency_id=other_agency.agency_id, type="verwerker.charter_wijziging").exists()
+    event = AuditEvent.objects.get(action="charter.version_published")
+    assert event.detail["agencies_notified"] == [agency.agency_id]
