@@ -56,6 +56,7 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("obligations_reports_send_due_task", 86400),  # the platform's own report to each agency (charter 9)
             ("subject_requests_remind_task", 3600),  # data-subject requests whose deadline comes near
             ("subprocessor_changes_apply_task", hourly),  # planned sub-processor changes whose date came
+            ("notice_mails_task", often),  # the processor's notices mailed to agencies' contacts and DPO
         ]
     )
 
