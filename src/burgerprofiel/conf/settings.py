@@ -108,6 +108,9 @@ INSTALLED_APPS = [
     "burgerprofiel.compliance.offboarding",
     "burgerprofiel.compliance.subject_rights",
     "burgerprofiel.compliance.retention",
+    "burgerprofiel.compliance.charter",
+    "burgerprofiel.compliance.reports",
+    "burgerprofiel.compliance.subject_requests",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -685,6 +688,30 @@ PAYMENTS_SYNC_AFTER_SECONDS = env_int(
     help="A payment or refund under way that no provider webhook moved for this long is fetched from the provider "
     "by the worker's periodic check (a lost webhook never leaves a payment open).",
 )
+# Charter 14.3: an agency's termination under an amendment takes effect on the amendment's date.
+PERIODIC_TASKS["charter-terminations"] = {
+    "task": "burgerprofiel.compliance.charter.tasks.charter_terminations_execute_task",
+    "seconds": 3600,
+}
+COMPLIANCE_OBLIGATIONS_REPORT_DAYS = env_int(
+    "COMPLIANCE_OBLIGATIONS_REPORT_DAYS",
+    365,
+    help="Days between the platform's own reports to each agency on its obligations (charter 9); "
+    "recording an independent audit sends one at once as well.",
+)
+PERIODIC_TASKS["compliance-obligations-reports"] = {
+    "task": "burgerprofiel.compliance.reports.tasks.obligations_reports_send_due_task",
+    "seconds": 86400,
+}
+SUBJECT_REQUEST_REMINDER_DAYS = env_int(
+    "SUBJECT_REQUEST_REMINDER_DAYS",
+    7,
+    help="Days before a data-subject request's one-month deadline (GDPR 12(3)) that the agency is reminded.",
+)
+PERIODIC_TASKS["subject-requests-remind"] = {
+    "task": "burgerprofiel.compliance.subject_requests.tasks.subject_requests_remind_task",
+    "seconds": 3600,
+}
 PERIODIC_TASKS["payments-provider-sync"] = {
     "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
     "seconds": 300,
@@ -754,6 +781,11 @@ if BACKOFFICE_LOGIN_FAILURE_LIMIT < 1 or BACKOFFICE_LOGIN_LOCKOUT_MINUTES < 0:
 MIDDLEWARE.insert(  # after the user (and its OTP check) and messages are there
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "burgerprofiel.backoffice.middleware.StaffSessionMiddleware",
+)
+# Charter 4: personal data only after the current confidentiality statement was accepted.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("burgerprofiel.backoffice.middleware.StaffSessionMiddleware") + 1,
+    "burgerprofiel.backoffice.confidentiality.ConfidentialityMiddleware",
 )
 # django-axes counts failed logins per account (username) whatever the address: behind a reverse proxy
 # every address is the proxy's, and locking by address would lock everyone out at once.
