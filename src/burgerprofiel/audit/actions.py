@@ -463,6 +463,11 @@ class AuditAction(StrEnum):
         "Ondertekende boomkop gemeld door een instantie (getuige)",
         "Signed tree head reported by an agency (witness)",
     )
+    AUDIT_VERIFIED = (
+        "audit.verified",
+        "Auditlog gecontroleerd (audit verify)",
+        "Audit log verified (audit verify)",
+    )
     AUDIT_WITNESS_MISMATCH = (
         "audit.witness_mismatch",
         "Gemelde boomkop verschilt van het auditlog",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from burgerprofiel.audit.actions import AuditAction
@@ -20,9 +21,9 @@ from burgerprofiel.backoffice.forms import BackofficeAuthenticationForm
 
 
 class BackofficeSite(OTPAdminSite):
-    site_header = "Burgerprofiel backoffice"
-    site_title = "Burgerprofiel backoffice"
-    index_title = "Beheer van instanties, verwerkingsopdrachten en audit"
+    site_header = _("Burgerprofiel-backoffice")
+    site_title = _("Burgerprofiel-backoffice")
+    index_title = _("Overzicht")
     login_form = BackofficeAuthenticationForm
     login_template = "backoffice/login.html"
     index_template = "backoffice/index.html"

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import secrets
+from pathlib import Path
 
 import dj_database_url
 
@@ -140,7 +141,9 @@ WSGI_APPLICATION = "burgerprofiel.conf.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The back-office's versions of Django admin templates (admin/base_site.html, admin/filter.html):
+        # an app template would lose to django.contrib.admin's own, which comes first in INSTALLED_APPS.
+        "DIRS": [Path(__file__).resolve().parent.parent / "backoffice" / "admin_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
