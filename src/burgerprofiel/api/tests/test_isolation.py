@@ -433,6 +433,15 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
     ("get", "/api/v2/dosis/bronnen/uris"): _own("get", "/api/v2/dosis/bronnen/uris"),
     ("get", WITNESS): lambda w: Case(Call("get", WITNESS), empty=True),
     ("post", WITNESS): lambda w: Case(Call("post", WITNESS, body={"signed_tree_head": w.ids["signed_tree_head"]})),
+    # The register is the platform's, the same for every agency; a change is no agency's object.
+    ("get", "/api/v1/subprocessors"): _own("get", "/api/v1/subprocessors"),
+    ("post", "/api/v1/subprocessors/changes/{change_id}/objections"): lambda w: Case(
+        Call(
+            "post",
+            f"/api/v1/subprocessors/changes/{MISSING_UUID}/objections",
+            body={"reason": "Bezwaar van het tweede agentschap."},
+        )
+    ),
     ("get", REPORTS): _own("get", REPORTS),
     ("get", REPORTS + "/{report_id}"): lambda w: Case(
         Call("get", f"{REPORTS}/{w.ids['report']}"), Call("get", f"{REPORTS}/{MISSING_UUID}")

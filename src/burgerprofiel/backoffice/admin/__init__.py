@@ -5,6 +5,16 @@ only one, so the capability and identity apps hold no back-office code (the laye
 pyproject.toml). Importing the modules below registers their admins on ``backoffice.site.site``.
 """
 
-from burgerprofiel.backoffice.admin import agencies, audit, crypto, dossiers, lockouts, personal_data, staff, webhooks
+from burgerprofiel.backoffice.admin import (
+    agencies,
+    audit,
+    crypto,
+    dossiers,
+    lockouts,
+    notices,
+    personal_data,
+    staff,
+    webhooks,
+)
 
-__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "personal_data", "staff", "webhooks"]
+__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "notices", "personal_data", "staff", "webhooks"]
