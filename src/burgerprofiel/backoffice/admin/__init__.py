@@ -18,6 +18,7 @@ from burgerprofiel.backoffice.admin import (
     notices,
     personal_data,
     retention,
+    staff,
     subprocessors,
     webhooks,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "notices",
     "personal_data",
     "retention",
+    "staff",
     "subprocessors",
     "webhooks",
 ]

@@ -14,12 +14,19 @@ from burgerprofiel.audit.services import AuditTrailCorrupt, audit_record, audit_
 
 
 class Command(BaseCommand):
-    help = "The audit trail: seal pending events into a signed tree head, or verify the whole log."
+    help = (
+        "Het auditspoor: wachtende gebeurtenissen verzegelen in een ondertekend boomhoofd, of het hele logboek "
+        "nakijken."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("verify", help="Recompute every leaf and signed root; exit 1 naming the first bad event.")
-        sub.add_parser("seal", help="Append pending events to the tree and sign a tree head.")
+        sub = parser.add_subparsers(dest="action", required=True, title="opdrachten", metavar="OPDRACHT")
+        sub.add_parser(
+            "verify",
+            help="Herbereken elk blad en elke ondertekende wortel; bij een fout code 1 met de eerste foute "
+            "gebeurtenis.",
+        )
+        sub.add_parser("seal", help="Voeg wachtende gebeurtenissen toe aan de boom en onderteken een boomhoofd.")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "seal":
