@@ -140,22 +140,33 @@ def _signing_keys_rewrap(current: keyring.Kek) -> int:
     return moved
 
 
-def ciphertexts_reseal_column(*, connection: Any, table: str, pk_column: str, column: str, chunk: int = 1000) -> int:
-    """Seal every ``bp1:`` value of one encrypted column again, bound to its table and column
-    (``crypto.fields``). Values whose data key was destroyed stay as they are (they read as
-    unreadable either way). Safe to run twice; returns how many values it re-sealed."""
-    from burgerprofiel.crypto.fields import legacy_reseal
+def ciphertexts_reseal_column(
+    *, connection: Any, table: str, pk_column: str, column: str, row_column: str | None = None, chunk: int = 1000
+) -> int:
+    """Seal every value of one encrypted column in an older format again. With ``row_column`` (the
+    row identity's column: ``seal_id`` or a UUID primary key) ``bp1:`` and ``bp2:`` values become
+    ``bp3:``, bound to table, column and row (``crypto.fields.row_reseal``); without it (migration
+    ``crypto.0002``, before any table had a row identity) ``bp1:`` values become ``bp2:``. Values
+    whose data key was destroyed stay as they are (they read as unreadable either way); a value that
+    does not decrypt where it is (moved, altered) is left for its reader to refuse. Safe to run
+    twice; returns how many values it re-sealed."""
+    from cryptography.exceptions import InvalidTag
+
+    from burgerprofiel.crypto.fields import legacy_reseal, row_reseal
 
     quote = connection.ops.quote_name
     context = f"{table}.{column}"
+    identity = quote(row_column) if row_column else "NULL"
+    old = f"({quote(column)} LIKE %s OR {quote(column)} LIKE %s)" if row_column else f"{quote(column)} LIKE %s"
+    patterns = ["bp1:%", "bp2:%"] if row_column else ["bp1:%"]
     # Identifiers come from the models; every value is a parameter.
     first_page = (
-        f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote(column)} LIKE %s ORDER BY {quote(pk_column)} LIMIT %s"
+        f"SELECT {quote(pk_column)}, {identity}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {old} ORDER BY {quote(pk_column)} LIMIT %s"
     )
     next_page = (
-        f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote(column)} LIKE %s AND {quote(pk_column)} > %s ORDER BY {quote(pk_column)} LIMIT %s"
+        f"SELECT {quote(pk_column)}, {identity}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {old} AND {quote(pk_column)} > %s ORDER BY {quote(pk_column)} LIMIT %s"
     )
     update = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk_column)} = %s AND {quote(column)} = %s"  # noqa: S608
     resealed = 0
@@ -163,39 +174,47 @@ def ciphertexts_reseal_column(*, connection: Any, table: str, pk_column: str, co
     while True:
         with connection.cursor() as cursor:
             if last is None:
-                cursor.execute(first_page, ["bp1:%", chunk])
+                cursor.execute(first_page, [*patterns, chunk])
             else:
-                cursor.execute(next_page, ["bp1:%", last, chunk])
+                cursor.execute(next_page, [*patterns, last, chunk])
             rows = cursor.fetchall()
         if not rows:
             return resealed
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            for pk, value in rows:
+            for pk, row_id, value in rows:
                 try:
-                    new = legacy_reseal(value, context=context)
-                except KeyUnavailable:
+                    if row_column:
+                        new = row_reseal(value, context=context, row_id=row_id)
+                    else:
+                        new = legacy_reseal(value, context=context)
+                except (KeyUnavailable, InvalidTag, ValueError):
                     continue
                 cursor.execute(update, [new, pk, value])
                 resealed += 1
         last = rows[-1][0]
 
 
-def ciphertexts_reseal() -> int:
-    """Re-seal every ``bp1:`` value of every encrypted field (after a rolling upgrade, for values old
-    processes wrote after the migration ran): ``burgerprofiel keys reseal``."""
-    from django.apps import apps
-    from django.db import connection
+def ciphertexts_reseal(*, using_apps: Any = None, connection: Any = None) -> int:
+    """Seal every encrypted field's value still in an older format (``bp1:``, ``bp2:``) again as
+    ``bp3:``, bound to its row: ``burgerprofiel keys reseal`` (after a rolling upgrade, for values
+    old processes wrote after the migration ran) and migration ``crypto.0003`` (with its historical
+    ``using_apps``). Safe to run twice."""
+    from django.apps import apps as current_apps
+    from django.db import connection as default_connection
 
-    from burgerprofiel.crypto.fields import EncryptedTextField
+    from burgerprofiel.crypto.fields import encrypted_fields_of, row_identity_field
 
     resealed = 0
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, EncryptedTextField):
-                resealed += ciphertexts_reseal_column(
-                    connection=connection,
-                    table=model._meta.db_table,
-                    pk_column=model._meta.pk.column,
-                    column=field.column,
-                )
+    for model in (using_apps or current_apps).get_models():
+        identity = row_identity_field(model)
+        if identity is None:
+            continue  # crypto.E010 refuses such a model; nothing can be bound to its rows
+        for field in encrypted_fields_of(model):
+            resealed += ciphertexts_reseal_column(
+                connection=connection or default_connection,
+                table=model._meta.db_table,
+                pk_column=model._meta.pk.column,
+                column=field.column,
+                row_column=identity.column,
+            )
     return resealed

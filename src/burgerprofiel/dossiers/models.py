@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.crypto.fields import EncryptedJSONField, EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedJSONField, EncryptedTextField, SealedRow
 
 
 class Phase(models.TextChoices):
@@ -40,7 +40,7 @@ class DosisSource(models.Model):
         return self.uri
 
 
-class Dossier(models.Model):
+class Dossier(SealedRow):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="dossiers")
     source = models.ForeignKey(DosisSource, on_delete=models.CASCADE, related_name="dossiers")
     number = models.CharField("dossiernummer", max_length=200)
@@ -92,7 +92,7 @@ class DossierOwner(models.Model):
         return f"{self.get_kind_display()} van dossier {self.dossier_id}"
 
 
-class DossierStatus(models.Model):
+class DossierStatus(SealedRow):
     """One entry of a dossier's history; the one with the newest ``modified_at`` is current."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="statuses")
@@ -118,7 +118,7 @@ class DossierStatus(models.Model):
         return f"{self.phase} / {self.code}"
 
 
-class DossierUpload(models.Model):
+class DossierUpload(SealedRow):
     """An accepted upload: the queue of the processing task and, afterwards, the agency's result.
 
     The payload is kept (encrypted) only until it is processed; the result row carries no personal

@@ -13,7 +13,7 @@ from django.db import models
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 
 
 class Channel(models.TextChoices):
@@ -37,7 +37,7 @@ class ConsentSubject(models.TextChoices):
 IBAN_SCOPE = ""  # the ``ipdc_product`` of an IBAN consent: it holds for the whole agency
 
 
-class ContactPreference(models.Model):
+class ContactPreference(SealedRow):
     citizen = models.OneToOneField(Citizen, on_delete=models.CASCADE, related_name="contact_preference")
     email = EncryptedTextField("e-mailadres", key_from="citizen.data_key_id", null=True, blank=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
@@ -54,7 +54,7 @@ class ContactPreference(models.Model):
         return f"Contactvoorkeuren van burger {self.citizen_id}"
 
 
-class Verification(models.Model):
+class Verification(SealedRow):
     """A pending check that the citizen controls an address: a link by e-mail or a code by SMS."""
 
     citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="verifications")

@@ -19,7 +19,7 @@ import uuid
 from django.db import models
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 from burgerprofiel.webhooks.events import EventType
 
 
@@ -68,7 +68,7 @@ class EventStream(models.Model):
         return f"Stroom van instantie {self.agency_id}"
 
 
-class Event(models.Model):
+class Event(SealedRow):
     event_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveBigIntegerField()
