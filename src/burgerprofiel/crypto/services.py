@@ -6,6 +6,7 @@ import time
 import uuid
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,6 +18,12 @@ from burgerprofiel.crypto.models import DataKey, SigningKey
 
 class KeyUnavailable(Exception):
     """The data key was destroyed (or never existed): its data can no longer be read."""
+
+
+class KeyUnwrapError(Exception):
+    """A data key that exists does not unwrap under the configured KEKs (``KEY_ENCRYPTION_KEYS`` is
+    not the one that wrapped it, or the wrapped key was altered): a configuration fault, not a value
+    that was moved or tampered with, and never read as unreadable data."""
 
 
 _cache: dict[uuid.UUID, tuple[bytes, float]] = {}
@@ -71,7 +78,12 @@ def data_key_material(key_id: uuid.UUID | str) -> bytes:
     row = DataKey.objects.filter(id=key_uuid).values("kek_id", "wrapped_key", "destroyed_at").first()
     if row is None or row["destroyed_at"] is not None or not row["wrapped_key"]:
         raise KeyUnavailable(str(key_uuid))
-    material = keyring.unwrap(wrapped=bytes(row["wrapped_key"]), kek_id=row["kek_id"], key_id=str(key_uuid))
+    try:
+        material = keyring.unwrap(wrapped=bytes(row["wrapped_key"]), kek_id=row["kek_id"], key_id=str(key_uuid))
+    except InvalidTag:
+        raise KeyUnwrapError(
+            f"data key {key_uuid} does not unwrap under KEK {row['kek_id']!r} of KEY_ENCRYPTION_KEYS"
+        ) from None
     with _cache_lock:
         _cache[key_uuid] = (material, now + settings.DATA_KEY_CACHE_SECONDS)
     return material
@@ -150,8 +162,6 @@ def ciphertexts_reseal_column(
     whose data key was destroyed stay as they are (they read as unreadable either way); a value that
     does not decrypt where it is (moved, altered) is left for its reader to refuse. Safe to run
     twice; returns how many values it re-sealed."""
-    from cryptography.exceptions import InvalidTag
-
     from burgerprofiel.crypto.fields import legacy_reseal, row_reseal
 
     quote = connection.ops.quote_name
@@ -187,8 +197,10 @@ def ciphertexts_reseal_column(
                         new = row_reseal(value, context=context, row_id=row_id)
                     else:
                         new = legacy_reseal(value, context=context)
-                except (KeyUnavailable, InvalidTag, ValueError):
+                except KeyUnavailable:
                     continue
+                except InvalidTag:  # (not a KEK fault: that is KeyUnwrapError, and stops the run)
+                    continue  # does not belong in this column/row (moved, altered): its reader refuses it
                 cursor.execute(update, [new, pk, value])
                 resealed += 1
         last = rows[-1][0]

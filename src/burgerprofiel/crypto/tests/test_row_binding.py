@@ -6,9 +6,11 @@ the same column) but holds no key. Before ``bp3`` such a copy decrypted as the s
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import json
+import os
 import uuid
 
 import pytest
@@ -31,7 +33,7 @@ from burgerprofiel.crypto.fields import (
     encrypted_fields_of,
     row_identity_field,
 )
-from burgerprofiel.crypto.services import ciphertexts_reseal
+from burgerprofiel.crypto.services import KeyUnwrapError, ciphertexts_reseal, forget_cached_keys
 from burgerprofiel.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +242,16 @@ def test_a_bp2_value_still_reads_and_keys_reseal_binds_it_to_its_row(agency):
     _copy(ContactPerson, "email", person.pk, other.pk)
     with pytest.raises(SealMismatch):
         ContactPerson.objects.get(pk=other.pk)
+
+
+def test_a_kek_that_does_not_unwrap_the_data_key_is_a_configuration_fault_not_a_moved_value(agency, settings):
+    """A wrong ``KEY_ENCRYPTION_KEYS`` fails AES-GCM too (unwrapping the data key); it must not read as a
+    value moved between rows, nor let ``keys reseal`` skip every value as if each had been moved."""
+    person = ContactPerson.objects.create(agency_id=agency.agency_id, name="An", email="an@example.be")
+    settings.KEY_ENCRYPTION_KEYS = "dev1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+    forget_cached_keys()
+    with pytest.raises(KeyUnwrapError, match="does not unwrap under KEK 'dev1'"):
+        ContactPerson.objects.get(pk=person.pk)
+    _write(ContactPerson, "email", person.pk, "bp2:" + _raw(ContactPerson, "email", person.pk)[4:])  # to re-seal
+    with pytest.raises(KeyUnwrapError):
+        ciphertexts_reseal()
