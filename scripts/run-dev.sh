@@ -117,7 +117,7 @@ cat <<MSG
     demo-bronnen       http://127.0.0.1:$SOURCES_PORT (log: var/demo-sources.log)
     e-mail en sms      var/mail/ (elke verstuurde mail) en var/sms.log (elke verstuurde sms)
     betalingen         nep-betaaldienst (fake Mollie) op $MOLLIE_API_ENDPOINT (log: var/fake-mollie.log);
-                       An heeft een openstaande betaling onder "Betalingen"
+                       An heeft een openstaande betaling onder "Betalingen" (gevraagd door de demo-instantie)
     worker-log         var/worker.log
   Stoppen: Ctrl-C
 

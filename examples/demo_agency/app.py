@@ -3,9 +3,10 @@
 It uses only the agency client library (``burgerprofiel_client``) and the platform's public
 contracts, as a real agency would:
 
-- at start it pushes, through the API, the first demo citizen's dossiers (DOSIS v2 bulk) and a
-  melding (with fixed ``Idempotency-Key``s and fixed dossier numbers: a restart does nothing twice);
-  ``make run`` seeds no dossiers inside the platform (``demo seed --without-dossiers``);
+- at start it pushes, through the API, the first demo citizen's dossiers (DOSIS v2 bulk), a melding
+  and a payment request (with fixed ``Idempotency-Key``s, dossier numbers and structured reference: a
+  restart does nothing twice); ``make run`` seeds neither dossiers nor a payment inside the platform
+  (``demo seed --without-dossiers``);
 - ``--role gemeente`` plays the second demo agency (``demo seed --second-agency``: only "Uw gegevens"
   and meldingen, a client of its own): ``make run`` runs it as a second process, another tenant;
 - it receives the platform's webhooks (error reports, service requests, payments) at ``/webhooks``,
@@ -14,6 +15,8 @@ contracts, as a real agency would:
   ``/bron``, answering only the platform's signed token for that URL and that citizen;
 - answers a citizen's request (``aanvraag.ingediend``) with a dossier for it, pushed through the API,
   and links the request to that dossier (``POST /api/v1/service-requests/{id}/dossier``);
+- on a payment's webhook (``betaling.status_gewijzigd``) reads the payment's status back through the
+  API (``client.payments.get``), as a bookkeeping system would before it books anything;
 - shows on ``/`` what it pushed and which events it received (in memory; one JSON line per event on
   standard output too, which ``make run`` keeps in var/webhooks.log).
 
@@ -40,7 +43,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIServer, make_server
 
-from burgerprofiel_client import AgencyClient, BurgerprofielError, ClientSecret
+from burgerprofiel_client import AgencyClient, BurgerprofielError, ClientSecret, Conflict
 from burgerprofiel_client.models import (
     Agent,
     Beheerder,
@@ -50,6 +53,7 @@ from burgerprofiel_client.models import (
     DossierUpload,
     Fase,
     Notification,
+    PaymentRequest,
     Product,
 )
 from burgerprofiel_client.sources import CertificateEntry, PersonalDataItem, PullSource, SourceTokenVerifier
@@ -68,6 +72,9 @@ PEOPLE: dict[str, list[PersonalDataItem]] = {
     "90022742191": [PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Geen lopende kaart")],
 }
 CERTIFICATES = [CertificateEntry(2026, "nl", "Attest bewonerskaart parkeren")]
+DEMO_IBAN = "BE71096123456769"  # the demo agency's account (the EPC QR code of its payment request)
+# Fixed, so a restart of the agency never asks An to pay twice (a second use of it is a Conflict).
+DEMO_PAYMENT_REFERENCE = "+++202/6014/20133+++"
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class Role:
     certificates: list[CertificateEntry]
     dossiers: bool  # DOSIS: push the demo citizen's dossiers, answer requests
     webhooks: bool  # error reports, requests, payments
+    payments: bool  # a payment request to the demo citizen (component betalingen)
     melding: str
     ipdc_product: str
     melding_key: str
@@ -93,6 +101,7 @@ ROLES = {
         certificates=CERTIFICATES,
         dossiers=True,
         webhooks=True,
+        payments=True,
         melding="De demo-instantie heeft uw aanvraag voor een bewonerskaart ontvangen.",
         ipdc_product="1234",
         melding_key="demo-agency-melding-0001",
@@ -109,6 +118,7 @@ ROLES = {
         certificates=[],
         dossiers=False,
         webhooks=False,
+        payments=False,
         melding="De gemeente Zonnebeke haalt vanaf januari het restafval op dinsdag op.",
         ipdc_product="1500",
         melding_key="demo-gemeente-melding-0001",
@@ -173,6 +183,7 @@ class Received:
     type: str
     time: str
     received_at: str
+    about: str = ""  # the status the event reports, when it reports one (a payment's)
 
 
 @dataclass
@@ -247,12 +258,52 @@ def push_demo_data(
                 state.note_push(f"{result.accepted} dossiers aanvaard, {result.refused} geweigerd (DOSIS bulk)")
             pushed = client.notifications.push(melding, idempotency_key=role.melding_key)
             state.note_push(f"melding {pushed.id} aanvaard")
+            if role.payments:
+                request_payment(client, state=state)
             return
         except BurgerprofielError as error:
             if attempt == attempts - 1:
                 state.note_push(f"versturen mislukt: {type(error).__name__}")
                 return
             time.sleep(1.0)
+
+
+def demo_payment() -> PaymentRequest:
+    """The retribution for the demo citizen's building permit, due in a month."""
+    return PaymentRequest(
+        insz=DEMO_CITIZEN,
+        amount_cents=4250,
+        description="Retributie omgevingsvergunning OMV-2026-0142",
+        due_date=dt.date.today() + dt.timedelta(days=30),
+        creditor_iban=DEMO_IBAN,
+        structured_reference=DEMO_PAYMENT_REFERENCE,
+        dossier_id="OMV-2026-0142",
+    )
+
+
+def request_payment(client: AgencyClient, *, state: State) -> None:
+    """Ask the demo citizen to pay, once: the same key on a retry, and the fixed structured reference
+    makes a second request (a restart, long after the key expired) a Conflict, which is fine here."""
+    try:
+        payment = client.payments.create(demo_payment(), idempotency_key="demo-agency-payment-0001")
+    except Conflict:
+        state.note_push(f"betaalverzoek {DEMO_PAYMENT_REFERENCE} bestond al")
+        return
+    state.note_push(f"betaalverzoek {payment.id} aangemaakt ({payment.structured_reference}, status {payment.status})")
+
+
+def read_payment(client: AgencyClient, *, state: State, event: WebhookEvent) -> None:
+    """A payment's webhook names the payment; its status is read back through the API."""
+    data = event.data if isinstance(event.data, dict) else {}
+    payment_id = str(data.get("payment_id", ""))
+    if not payment_id:
+        return
+    try:
+        payment = client.payments.get(payment_id)
+    except BurgerprofielError as error:
+        state.note_push(f"betaling {payment_id} lezen mislukt: {type(error).__name__}")
+        return
+    state.note_push(f"betaling {payment.id} gelezen via de API: status {payment.status}")
 
 
 def answer_request(client: AgencyClient, *, bron: str, state: State, event: WebhookEvent) -> None:
@@ -313,6 +364,7 @@ def make_app(
                 type=event.type,
                 time=event.time.isoformat(),
                 received_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                about=_about(event),
             )
             with state.lock:
                 first = all(r.id != event.id for r in state.received)  # a redelivery is one event
@@ -333,13 +385,19 @@ def make_app(
     return app
 
 
+def _about(event: WebhookEvent) -> str:
+    data = event.data if isinstance(event.data, dict) else {}
+    status = data.get("status")
+    return f"status {status}" if isinstance(status, str) else ""
+
+
 def page(state: State) -> str:
     with state.lock:
         pushed = [html.escape(line) for line in state.pushed]
         received = list(reversed(state.received))
     rows = "".join(
-        f"<tr><td>{html.escape(r.received_at)}</td><td>{html.escape(r.type)}</td><td><code>{html.escape(r.id)}</code>"
-        f"</td></tr>"
+        f"<tr><td>{html.escape(r.received_at)}</td><td>{html.escape(r.type)}</td><td>{html.escape(r.about)}</td>"
+        f"<td><code>{html.escape(r.id)}</code></td></tr>"
         for r in received
     )
     return (
@@ -349,8 +407,8 @@ def page(state: State) -> str:
         f"<ul>{''.join(f'<li>{line}</li>' for line in pushed) or '<li>nog niets</li>'}</ul>"
         f"<h2>Ontvangen webhooks ({len(received)})</h2>"
         "<p>Elke gebeurtenis is gecontroleerd met het geheim van het webhook-eindpunt (Standard Webhooks).</p>"
-        "<table><thead><tr><th>ontvangen</th><th>type</th><th>id</th></tr></thead>"
-        f"<tbody>{rows or '<tr><td colspan=3>nog geen</td></tr>'}</tbody></table></main></body></html>"
+        "<table><thead><tr><th>ontvangen</th><th>type</th><th>wat</th><th>id</th></tr></thead>"
+        f"<tbody>{rows or '<tr><td colspan=4>nog geen</td></tr>'}</tbody></table></main></body></html>"
     )
 
 
@@ -380,6 +438,8 @@ def main() -> None:
     def on_event(event: WebhookEvent) -> None:
         if event.type == "aanvraag.ingediend" and role.dossiers:
             answer_request(client, bron=args.bron, state=state, event=event)
+        elif event.type == "betaling.status_gewijzigd" and role.payments:
+            read_payment(client, state=state, event=event)
 
     app = make_app(verifier=verifier, state=state, source=source, on_event=on_event)
     with make_server("127.0.0.1", args.port, app, server_class=_ThreadingServer) as server:

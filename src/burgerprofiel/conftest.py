@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import os
 import secrets
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +16,7 @@ from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from joserfc import jwt
@@ -26,6 +30,14 @@ from burgerprofiel.crypto.signing import forget_public_keys
 from burgerprofiel.oauth.services import ASSERTION_TYPE, token_url
 
 TEST_ACTOR = Actor(kind="staff", id="test-operator")
+
+# The key store (crypto.keystore) of this test session: a directory of its own, so that two sessions
+# at once (SQLite and PostgreSQL) never rewrap or destroy each other's secrets. In the environment too,
+# for the processes tests start (restore drill, many machines).
+_KEY_STORE = tempfile.mkdtemp(prefix="bp-keystore-")
+os.environ["KEY_STORE_DIR"] = _KEY_STORE
+django_settings.KEY_STORE_DIR = _KEY_STORE
+atexit.register(shutil.rmtree, _KEY_STORE, True)
 
 # Hypothesis: modest in `make test` (every property still meets dozens of examples), thorough on demand
 # (HYPOTHESIS_PROFILE=thorough). No deadline: the machines that run the suite are shared and slow.

@@ -1,7 +1,7 @@
 """One live platform for the whole session, with two onboarded agencies.
 
 - ``secret_agency``: authenticates with its client secret; orders DOSIS, notificaties, Uw gegevens,
-  attesten, contactvoorkeuren and aanvragen; has a DOSIS source.
+  attesten, contactvoorkeuren, aanvragen and betalingen; has a DOSIS source.
 - ``jwt_agency``: authenticates with ``private_key_jwt``; its registered JWKS holds an old RS256
   key and a newer ES256 key (a rotation in progress); orders DOSIS and notificaties only.
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +58,25 @@ def mail() -> Iterator[MailSink]:
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory, mail: MailSink) -> Iterator[Platform]:
+def fake_mollie() -> Iterator[str]:
+    """The platform's FAKE Mollie (no money moves), in a process of its own: its endpoint. Tests pay a
+    payment request at its checkout as a citizen would."""
+    if platform_executable() is None:
+        pytest.skip("the burgerprofiel platform is not installed in this environment")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "burgerprofiel.payments.fake.mollie", "--port", "0", "--refund-delay", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    endpoint = json.loads(process.stdout.readline())["endpoint"]
+    yield str(endpoint)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory, mail: MailSink, fake_mollie: str) -> Iterator[Platform]:
     executable = platform_executable()
     if executable is None:
         pytest.skip("the burgerprofiel platform is not installed in this environment")
@@ -70,6 +90,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory, mail: MailSink) -> Iterat
             "WORKER_SCHEDULE_INTERVAL_SECONDS": "1",
             "DOSIS_DRAIN_INTERVAL_MS": "50",
             "NOTIFICATIONS_SMTP_PORT": str(mail.port),
+            "MOLLIE_API_ENDPOINT": fake_mollie,
             "GUNICORN_CMD_ARGS": "--graceful-timeout 1",  # a quick stop at the end
         },
     ).start()
@@ -95,7 +116,7 @@ def agencies(
         *onboard,
         "--name", "Clienttest Secret",
         "--kbo", "0202239951",
-        "--components", "dosis,notificaties,uw_gegevens,attesten,contactvoorkeuren,aanvragen",
+        "--components", "dosis,notificaties,uw_gegevens,attesten,contactvoorkeuren,aanvragen,betalingen",
         "--dosis-source", DOSIS_SOURCE,
     )  # fmt: skip
     signed = platform.cli(

@@ -41,7 +41,15 @@ def test_a_client_secret_gets_a_token_and_the_api_answers(client: AgencyClient, 
 
     assert me.agency_id == secret_agency.agency_id
     assert me.client_id == secret_agency.client_id
-    assert set(me.scopes) == {"dosis", "notificaties", "uw_gegevens", "attesten", "contactvoorkeuren", "aanvragen"}
+    assert set(me.scopes) == {
+        "dosis",
+        "notificaties",
+        "uw_gegevens",
+        "attesten",
+        "contactvoorkeuren",
+        "aanvragen",
+        "betalingen",
+    }
 
 
 def test_private_key_jwt_signs_with_the_newest_registered_key(platform: Platform, jwt_agency: Onboarded) -> None:

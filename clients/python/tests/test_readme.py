@@ -37,6 +37,8 @@ def test_the_readme_has_an_example_for_every_part() -> None:
         "verify_receipt(",
         "preferences.lookup(",
         "service_requests.answer_with_dossier(",
+        "payments.create(",
+        "payments.get(",
         "verify_inclusion(",
         "verify_consistency(",
         "PullSource(",

@@ -370,10 +370,11 @@ def api_client_create(
     return NewClient(client=client, client_secret=secret)
 
 
-def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
+def api_client_secret_rotate(*, client: ApiClient, actor: Actor, reason: str = "") -> str:
     """Replace a client's secret; the new one is returned once and stored only as an argon2 hash.
 
-    The old secret stops working at once. Clients that authenticate with ``private_key_jwt`` only
+    The old secret stops working at once. ``reason`` (why, e.g. "geheim gelekt") is the audit
+    event's purpose; the back-office asks for it. Clients that authenticate with ``private_key_jwt`` only
     have no secret to rotate: giving them one would silently add an authentication method.
     """
     with transaction.atomic():
@@ -389,6 +390,7 @@ def api_client_secret_rotate(*, client: ApiClient, actor: Actor) -> str:
             agency_id=locked.agency_id,
             target=locked,
             object_id=locked.client_id,
+            purpose=reason.strip()[:200],
         )
     client.secret_hash = locked.secret_hash
     return secret

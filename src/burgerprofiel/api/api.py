@@ -17,10 +17,12 @@ from burgerprofiel.api.routers import (
     corrections,
     dosis,
     dosis_v2,
+    notices,
     notifications,
     payments,
     preferences,
     service_requests,
+    subprocessors,
     webhooks,
 )
 
@@ -41,11 +43,13 @@ api.add_router("", agency.router)
 api.add_router("/audit", audit.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/error-reports", corrections.router)
+api.add_router("/notices", notices.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/payments", payments.router)
 api.add_router("/preferences", preferences.router)
 api.add_router("/requestable-services", service_requests.services_router)
 api.add_router("/service-requests", service_requests.requests_router)
+api.add_router("/subprocessors", subprocessors.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/events", webhooks.events_router)
 

@@ -300,6 +300,81 @@ class AuditAction(StrEnum):
         "Requests erased after their retention period",
     )
 
+    # -- the processor's notices and breaches (compliance.notices, compliance.breaches) -------------
+    AGENCY_NOTICE_SENT = "agency_notice.sent", "Kennisgeving aan de instantie verstuurd", "Notice sent to the agency"
+    AGENCY_NOTICES_READ = "agency_notice.listed", "Kennisgevingen opgevraagd", "Notices listed"
+    AGENCY_NOTICE_ACKNOWLEDGED = (
+        "agency_notice.acknowledged",
+        "Ontvangst van een kennisgeving bevestigd",
+        "Receipt of a notice acknowledged",
+    )
+    AGENCY_NOTICE_MAIL_FAILED = (
+        "agency_notice.mail_failed",
+        "E-mail van een kennisgeving niet afgeleverd",
+        "Notice e-mail not delivered",
+    )
+    BREACH_REGISTERED = "breach.registered", "Inbreuk geregistreerd", "Breach registered"
+    BREACH_DRAFT_OPENED = (
+        "breach.draft_opened",
+        "Ontwerp van een inbreuk geopend door een detector",
+        "Draft breach opened by a detector",
+    )
+    BREACH_CHANGED = "breach.changed", "Inbreuk gewijzigd", "Breach changed"
+    BREACH_AFFECTED_COMPUTED = (
+        "breach.affected_computed",
+        "Getroffen instanties en betrokkenen berekend",
+        "Affected agencies and data subjects computed",
+    )
+    BREACH_NOTIFIED = "breach.notified", "Inbreuk gemeld aan een instantie", "Breach notified to an agency"
+    BREACH_UPDATE_NOTIFIED = (
+        "breach.update_notified",
+        "Aanvulling op een inbreuk gemeld aan een instantie",
+        "Breach update notified to an agency",
+    )
+    BREACH_CLOSED = "breach.closed", "Inbreuk afgesloten", "Breach closed"
+    BREACH_DEADLINE_WARNING = (
+        "breach.deadline_warning",
+        "Termijn voor de melding van een inbreuk (bijna) verstreken",
+        "Breach notice deadline near or passed",
+    )
+    AGENCY_NOTICE_PDF_READ = (
+        "agency_notice.pdf_read",
+        "Kennisgeving als PDF opgevraagd",
+        "Notice read as PDF",
+    )
+    INSTRUCTION_REGISTERED = "instruction.registered", "Instructie geregistreerd", "Instruction registered"
+    INSTRUCTION_REFUSED = (
+        "instruction.refused",
+        "Instructie geweigerd: geen gemachtigde contactpersoon",
+        "Instruction refused: not an authorised contact",
+    )
+    INSTRUCTION_FLAGGED_UNLAWFUL = (
+        "instruction.flagged_unlawful",
+        "Instructie gemeld als in strijd met de wet",
+        "Instruction flagged as contrary to law",
+    )
+    INSTRUCTIONS_READ = "instruction.listed", "Instructies opgevraagd", "Instructions listed"
+    ORDER_STATE_NOTIFIED = (
+        "processing_order.state_notified",
+        "Opschorting of beëindiging gemeld aan de instantie",
+        "Suspension or termination notified to the agency",
+    )
+    LEGAL_DISCLOSURE_REGISTERED = (
+        "legal_disclosure.registered",
+        "Wettelijk verplichte verstrekking geregistreerd",
+        "Disclosure required by law registered",
+    )
+    LEGAL_DISCLOSURE_NOTIFIED = (
+        "legal_disclosure.notified",
+        "Wettelijk verplichte verstrekking gemeld aan de instantie",
+        "Disclosure required by law notified to the agency",
+    )
+    LEGAL_DISCLOSURE_BAN_LIFTED = (
+        "legal_disclosure.ban_lifted",
+        "Verbod op melding van een verstrekking opgeheven",
+        "Ban on notifying a disclosure lifted",
+    )
+
     # -- keys (crypto) -------------------------------------------------------------------------
     CRYPTO_DATA_KEY_DESTROYED = (
         "crypto.data_key.destroy",
@@ -325,6 +400,63 @@ class AuditAction(StrEnum):
         "Reported tree head differs from the audit log",
     )
 
+    # -- sub-processors and transfers outside the EEA (compliance.subprocessors) ---------------
+    SUBPROCESSOR_CHANGE_PLANNED = (
+        "subprocessor.change_planned",
+        "Wijziging van onderverwerkers gepland",
+        "Sub-processor change planned",
+    )
+    SUBPROCESSOR_CHANGE_WITHDRAWN = (
+        "subprocessor.change_withdrawn",
+        "Wijziging van onderverwerkers ingetrokken",
+        "Sub-processor change withdrawn",
+    )
+    SUBPROCESSOR_CHANGE_APPLIED = (
+        "subprocessor.change_applied",
+        "Wijziging van onderverwerkers in werking getreden",
+        "Sub-processor change took effect",
+    )
+    SUBPROCESSOR_AGENCY_NOTIFIED = (
+        "subprocessor.agency_notified",
+        "Instantie op de hoogte gebracht van onderverwerkers",
+        "Agency notified about sub-processors",
+    )
+    SUBPROCESSOR_OBJECTION_FILED = (
+        "subprocessor.objection_filed",
+        "Bezwaar tegen onderverwerker aangetekend",
+        "Objection to a sub-processor filed",
+    )
+    SUBPROCESSOR_OBJECTION_RESOLVED = (
+        "subprocessor.objection_resolved",
+        "Bezwaar tegen onderverwerker beslist",
+        "Objection to a sub-processor resolved",
+    )
+    SUBPROCESSOR_ENDPOINTS_CHANGED = (
+        "subprocessor.endpoints_changed",
+        "Eindpunten van onderverwerker gewijzigd",
+        "Sub-processor endpoints changed",
+    )
+    TRANSFER_ALLOWED = (
+        "transfer.allowed",
+        "Doorgifte buiten de EER toegelaten door de opdracht",
+        "Transfer outside the EEA allowed by the order",
+    )
+    TRANSFER_REVOKED = (
+        "transfer.revoked",
+        "Toelating tot doorgifte buiten de EER ingetrokken",
+        "Permission to transfer outside the EEA revoked",
+    )
+    TRANSFER_REFUSED = (
+        "transfer.refused",
+        "Doorgifte buiten de EER geweigerd",
+        "Transfer outside the EEA refused",
+    )
+    # -- retention of everything (compliance.retention) ---------------------------
+    RETENTION_PURGED = (
+        "retention.purged",
+        "Gegevens verwijderd na de bewaartermijn",
+        "Data removed after the retention period",
+    )
     # -- the citizen's portal ------------------------------------------------------------------
     PORTAL_LOGIN = "portal.login", "Aanmelding", "Login"
 
@@ -346,6 +478,27 @@ class AuditAction(StrEnum):
         "backoffice.staff.deactivated",
         "Medewerker gedeactiveerd",
         "Staff member deactivated",
+    )
+    BACKOFFICE_STAFF_ROLE_CHANGED = (
+        "backoffice.staff.role_changed",
+        "Rol van een medewerker gewijzigd",
+        "Staff member's role changed",
+    )
+    BACKOFFICE_STAFF_OTP_RESET = (
+        "backoffice.staff.otp_reset",
+        "Tweestapsverificatie van een medewerker opnieuw in te stellen",
+        "Staff member's two-factor device reset",
+    )
+    BACKOFFICE_STAFF_OTP_ENROLLED = (
+        "backoffice.staff.otp_enrolled",
+        "Tweestapsverificatie ingesteld door de medewerker",
+        "Staff member set up two-factor authentication",
+    )
+    BACKOFFICE_STAFF_LISTED = "backoffice.staff.listed", "Medewerkers opgevraagd", "Staff members listed"
+    BACKOFFICE_REFUSED = (
+        "backoffice.refused",
+        "Handeling van een medewerker geweigerd",
+        "Staff member's action refused",
     )
 
     # -- the back-office: changes through its forms (``backoffice.<model>.<verb>``) -----------

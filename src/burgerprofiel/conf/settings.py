@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "burgerprofiel.corrections",
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
+    "burgerprofiel.compliance.notices",
+    "burgerprofiel.compliance.subprocessors",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -357,14 +359,32 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.webhooks.tasks.webhooks_housekeeping_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
+    # The processor's notices to agencies: their e-mails to contact persons and DPOs (compliance.notices).
+    "agency-notice-mails": {
+        "task": "burgerprofiel.compliance.notices.tasks.notice_mails_task",
+        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
+    },
     # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
     "dosis-retention": {
         "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
+    # Planned sub-processor changes whose date has come (charter 6.2), unless an objection holds them back.
+    "subprocessor-changes": {
+        "task": "burgerprofiel.compliance.subprocessors.tasks.subprocessor_changes_apply_task",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
     "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
+KEY_STORE_DIR = env(
+    "KEY_STORE_DIR",
+    str(VAR_DIR / "keystore"),
+    help="The key store: one KEK-wrapped secret per agency data key, outside the database and its backups "
+    "(crypto-shredding that reaches backups, docs/operations.md). Shared by every web and worker machine; "
+    "backed up on its own with a short retention.",
+    shown="$BURGERPROFIEL_BASE_DIR/var/keystore",
+)
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
 )

@@ -5,7 +5,9 @@ citizen for contact data). Data keys are stored in the database only wrapped (AE
 key-encryption key (KEK) that lives in the environment, never in the database or its backups.
 Several KEKs may be configured: the first wraps, all unwrap, and ``burgerprofiel keys rewrap``
 moves every data key to the first. Destroying a data key (dropping its wrapped bytes) makes every
-value encrypted with it unreadable, in backups too: crypto-shredding is how erasure reaches copies.
+value encrypted with it unreadable in the live database. A backup keeps the wrapped bytes, and the
+KEK still unwraps them: so an agency's data key is wrapped by a secret of its own kept outside the
+database (``crypto.keystore``), and destroying that secret is what reaches backups of the database.
 """
 
 from __future__ import annotations

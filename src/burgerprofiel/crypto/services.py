@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from burgerprofiel.common.copy import copy_rows
-from burgerprofiel.crypto import keyring
+from burgerprofiel.crypto import keyring, keystore
 from burgerprofiel.crypto.models import DataKey, SigningKey
 
 
@@ -31,9 +31,31 @@ _cache_lock = threading.Lock()
 
 
 def data_key_create(*, owner_type: str) -> DataKey:
+    """A new data key. An agency's is wrapped by a secret of its own in the key store (outside the
+    database: ``crypto.keystore``), so destroying it reaches backups of the database too; the others
+    are wrapped by the KEK."""
     key_id = uuid.uuid4()
-    kek_id, wrapped = keyring.wrap(data_key=os.urandom(32), key_id=str(key_id))
+    material = os.urandom(32)
+    if owner_type == DataKey.OwnerType.AGENCY:
+        secret = keystore.secret_create(key_id)
+        wrapped = keystore.wrap(data_key=material, key_id=key_id, secret=secret)
+        return DataKey.objects.create(id=key_id, owner_type=owner_type, kek_id=keystore.MARKER, wrapped_key=wrapped)
+    kek_id, wrapped = keyring.wrap(data_key=material, key_id=str(key_id))
     return DataKey.objects.create(id=key_id, owner_type=owner_type, kek_id=kek_id, wrapped_key=wrapped)
+
+
+def data_key_to_keystore(key: DataKey) -> bool:
+    """Move a KEK-wrapped data key to a key-store secret of its own (agencies onboarded before the key
+    store; migration ``crypto.0003``). Safe to run twice; returns whether it moved."""
+    if key.kek_id == keystore.MARKER or key.destroyed_at is not None or not key.wrapped_key:
+        return False
+    material = keyring.unwrap(wrapped=bytes(key.wrapped_key), kek_id=key.kek_id, key_id=str(key.pk))
+    secret = keystore.secret_create(key.pk)
+    key.kek_id = keystore.MARKER
+    key.wrapped_key = keystore.wrap(data_key=material, key_id=key.pk, secret=secret)
+    key.rewrapped_at = timezone.now()
+    key.save(update_fields=["kek_id", "wrapped_key", "rewrapped_at"])
+    return True
 
 
 def data_keys_create_many(*, owner_type: str, count: int) -> list[uuid.UUID]:
@@ -79,10 +101,18 @@ def data_key_material(key_id: uuid.UUID | str) -> bytes:
     if row is None or row["destroyed_at"] is not None or not row["wrapped_key"]:
         raise KeyUnavailable(str(key_uuid))
     try:
-        material = keyring.unwrap(wrapped=bytes(row["wrapped_key"]), kek_id=row["kek_id"], key_id=str(key_uuid))
+        if row["kek_id"] == keystore.MARKER:
+            try:
+                material = keystore.unwrap(wrapped=bytes(row["wrapped_key"]), key_id=key_uuid)
+            except keystore.SecretMissing:
+                # Destroyed after this copy of the database was made (a restored backup): gone for good.
+                raise KeyUnavailable(str(key_uuid)) from None
+        else:
+            material = keyring.unwrap(wrapped=bytes(row["wrapped_key"]), kek_id=row["kek_id"], key_id=str(key_uuid))
     except InvalidTag:
         raise KeyUnwrapError(
-            f"data key {key_uuid} does not unwrap under KEK {row['kek_id']!r} of KEY_ENCRYPTION_KEYS"
+            f"data key {key_uuid} does not unwrap under KEK {row['kek_id']!r} of KEY_ENCRYPTION_KEYS "
+            "(or under its key-store secret)"
         ) from None
     with _cache_lock:
         _cache[key_uuid] = (material, now + settings.DATA_KEY_CACHE_SECONDS)
@@ -109,6 +139,10 @@ def data_key_shred(*, key: DataKey, reason: str) -> tuple[DataKey, bool]:
             locked.destroyed_at = timezone.now()
             locked.destroyed_reason = reason[:200]
             locked.save(update_fields=["wrapped_key", "destroyed_at", "destroyed_reason"])
+    # Outside the database, after the row: what makes the destruction reach backups of the database.
+    # Also when the row was already destroyed (a run that stopped between the two is finished here).
+    if locked.kek_id == keystore.MARKER:
+        keystore.secret_destroy(locked.pk)
     with _cache_lock:
         _cache.pop(locked.pk, None)
     return locked, destroyed
@@ -123,11 +157,11 @@ def data_keys_rewrap(*, batch_size: int = 500) -> int:
             batch = list(
                 DataKey.objects.select_for_update()
                 .filter(destroyed_at__isnull=True)
-                .exclude(kek_id=current.id)
+                .exclude(kek_id__in=[current.id, keystore.MARKER])
                 .order_by("pk")[:batch_size]
             )
             if not batch:
-                return moved + _signing_keys_rewrap(current)
+                return moved + _signing_keys_rewrap(current) + keystore.secrets_rewrap()
             for data_key in batch:
                 material = keyring.unwrap(
                     wrapped=bytes(data_key.wrapped_key or b""), kek_id=data_key.kek_id, key_id=str(data_key.pk)

@@ -106,6 +106,9 @@ class ConsentEvent(models.Model):
     class Method(models.TextChoices):
         PORTAL = "portal", "Via het portaal"
         ONE_CLICK = "one_click", "Uitschrijflink in e-mail (RFC 8058)"
+        # ``burgerprofiel demo seed`` (development only, refused in production): a seeded fact, shown
+        # as such in the citizen's ledger, never a consent a real citizen gave.
+        DEMO_SEED = "demo_seed", "Demogegevens van make run, niet door de burger gegeven"
 
     citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consent_events")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consent_events")

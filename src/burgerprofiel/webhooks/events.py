@@ -22,6 +22,20 @@ class EventType(models.TextChoices):
     AANVRAAG_BERICHT = "aanvraag.bericht", "Een burger schreef een bericht bij een aanvraag"
     BETALING_STATUS_GEWIJZIGD = "betaling.status_gewijzigd", "De status van een betaling wijzigde"
     TERUGBETALING_STATUS_GEWIJZIGD = "betaling.terugbetaling_gewijzigd", "De status van een terugbetaling wijzigde"
+    # The processor's notices (burgerprofiel.compliance.notices: ``verwerker.<kind>``), for every agency.
+    VERWERKER_INBREUK = "verwerker.inbreuk", "Melding van een inbreuk in verband met persoonsgegevens"
+    VERWERKER_INBREUK_UPDATE = "verwerker.inbreuk_update", "Aanvulling op de melding van een inbreuk"
+    VERWERKER_INSTRUCTIE_ONRECHTMATIG = (
+        "verwerker.instructie_onrechtmatig",
+        "De verwerker acht een instructie in strijd met de wet",
+    )
+    VERWERKER_OPDRACHT_OPGESCHORT = "verwerker.opdracht_opgeschort", "De verwerkingsopdracht werd opgeschort"
+    VERWERKER_OPDRACHT_BEEINDIGD = "verwerker.opdracht_beeindigd", "De verwerkingsopdracht werd beëindigd"
+    VERWERKER_WETTELIJKE_VERSTREKKING = (
+        "verwerker.wettelijke_verstrekking",
+        "Een wettelijk verplichte verwerking of verstrekking",
+    )
+    VERWERKER_MEDEDELING = "verwerker.mededeling", "Een mededeling van de verwerker"
 
 
 # Each family's component; ``None``: the processor's notices, for every agency with an active order.
@@ -39,6 +53,7 @@ EVENT_COMPONENTS: dict[str, str | None] = {
     EventType.AANVRAAG_BERICHT: Component.AANVRAGEN,
     EventType.BETALING_STATUS_GEWIJZIGD: Component.BETALINGEN,
     EventType.TERUGBETALING_STATUS_GEWIJZIGD: Component.BETALINGEN,
+    **{t: None for t in EventType if t.value.startswith("verwerker.")},
 }
 
 

@@ -5,8 +5,8 @@ before expiry, and once more on a 401), an ``Idempotency-Key`` on every POST (th
 retry), and an ``X-Request-ID`` (the same on each retry, so the platform's logs tie the attempts
 together); it retries what :class:`~burgerprofiel_client.retry.RetryPolicy` allows and turns every
 error answer into a typed :class:`~burgerprofiel_client.errors.ApiError`. The parts of the API are
-attributes: ``client.dosis``, ``client.notifications``, ``client.preferences``, ``client.agency``,
-``client.audit``.
+attributes: ``client.dosis``, ``client.notifications``, ``client.preferences``,
+``client.service_requests``, ``client.payments``, ``client.agency``, ``client.audit``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import httpx
 from burgerprofiel_client.auth import Credentials, TokenManager
 from burgerprofiel_client.errors import TransportError, UnexpectedResponse, error_for
 from burgerprofiel_client.parsing import parse
-from burgerprofiel_client.resources import Agency, Audit, Dosis, Notifications, Preferences, ServiceRequests
+from burgerprofiel_client.resources import Agency, Audit, Dosis, Notifications, Payments, Preferences, ServiceRequests
 from burgerprofiel_client.retry import RETRYABLE_EXCEPTIONS, RetryPolicy
 
 __all__ = ["AgencyClient"]
@@ -79,6 +79,7 @@ class AgencyClient:
         self.notifications = Notifications(self)
         self.preferences = Preferences(self)
         self.service_requests = ServiceRequests(self)
+        self.payments = Payments(self)
         self.agency = Agency(self)
         self.audit = Audit(self)
 

@@ -1,8 +1,9 @@
 """The parts of the agency API, one class each: DOSIS, notifications, contact preferences, service
-requests, the agency itself, the audit trail."""
+requests, payments, the agency itself, the audit trail."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,6 +25,7 @@ from burgerprofiel_client.models.notifications import (
     NotificationStatus,
     Receipt,
 )
+from burgerprofiel_client.models.payments import Payment, PaymentRequest, PaymentStatusName, Refund
 from burgerprofiel_client.models.preferences import ContactPreferences
 from burgerprofiel_client.models.service_requests import ServiceRequest, ServiceRequestPage
 from burgerprofiel_client.ndjson import ndjson_chunks
@@ -292,6 +294,69 @@ class ServiceRequests:
             json={"dossier_number": dossier_number},
             idempotency_key=idempotency_key,
         )
+
+
+class Payments:
+    """Payment requests to citizens (component betalingen): make one, read its status, refund.
+
+    The status changes when the citizen pays (``betaling.status_gewijzigd`` arrives as a webhook and in
+    the event feed); :meth:`get` reads it at any time. Another agency's payment is ``NotFound``."""
+
+    def __init__(self, client: AgencyClient) -> None:
+        self._client = client
+
+    def create(self, payment: PaymentRequest, *, idempotency_key: str | None = None) -> Payment:
+        """Ask the citizen to pay; the answer has status ``created`` and the structured reference."""
+        return self._client.post("/api/v1/payments", Payment, json=payment.wire(), idempotency_key=idempotency_key)
+
+    def get(self, payment_id: uuid.UUID | str) -> Payment:
+        return self._client.get(f"/api/v1/payments/{payment_id}", Payment)
+
+    def list(self, *, status: PaymentStatusName | None = None, limit: int = 100, offset: int = 0) -> list[Payment]:
+        """This agency's payment requests, newest first; ``status`` keeps only those in it."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if status is not None:
+            params["status"] = status
+        return self._client.get("/api/v1/payments", list[Payment], params=params)
+
+    def iter_all(self, *, status: PaymentStatusName | None = None, page_size: int = 100) -> Iterator[Payment]:
+        offset = 0
+        while page := self.list(status=status, limit=page_size, offset=offset):
+            yield from page
+            if len(page) < page_size:
+                return
+            offset += len(page)
+
+    def wait_for_final(self, payment_id: uuid.UUID | str, *, timeout: float = 60.0, interval: float = 0.5) -> Payment:
+        """Poll until the payment is final (paid, failed or in error); ``TimeoutError`` if not in time.
+        A webhook receiver needs no polling: :meth:`get` after ``betaling.status_gewijzigd``."""
+        deadline = time.monotonic() + timeout
+        while not (payment := self.get(payment_id)).final:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"payment {payment_id} is still {payment.status} after {timeout} s")
+            time.sleep(interval)
+        return payment
+
+    def refund(
+        self,
+        payment_id: uuid.UUID | str,
+        amount_cents: int,
+        *,
+        description: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Refund:
+        """Pay (part of) a paid payment back; never more than was paid and not yet refunded (422)."""
+        body: dict[str, Any] = {"amount_cents": amount_cents}
+        if description:
+            body["description"] = description
+        return self._client.post(
+            f"/api/v1/payments/{payment_id}/refunds", Refund, json=body, idempotency_key=idempotency_key
+        )
+
+    def reconciliation(self, day: dt.date) -> str:
+        """The day's payments, refunds and fees as CSV (``;``-separated), for the agency's bookkeeping."""
+        response = self._client.request("GET", "/api/v1/payments/reconciliation", params={"date": day.isoformat()})
+        return response.text
 
 
 class Agency:

@@ -34,6 +34,8 @@ from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
+from burgerprofiel.compliance.notices.models import AgencyNotice
+from burgerprofiel.compliance.notices.services import agency_notice_send
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer, login_citizen, make_agency
 from burgerprofiel.corrections.attachments import AttachmentIn
 from burgerprofiel.corrections.models import ErrorReport
@@ -274,6 +276,20 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
         world.ids["payment"] = payment["id"]
         world.markers.update({payment["id"], "Betaling van het eerste agentschap", payment["structured_reference"]})
 
+    # A notice from the processor to the first agency (verwerker.*).
+    notice = agency_notice_send(
+        agency=Agency.objects.get(pk=first.agency_id),
+        kind="mededeling",
+        subject="Mededeling aan het eerste agentschap",
+        body="Alleen voor het eerste agentschap.",
+        data={},
+        object_type="mededeling",
+        object_id="MED-EERSTE-1",
+        actor=TEST_ACTOR,
+    )
+    world.ids["notice"] = str(notice.pk)
+    world.markers.update({str(notice.pk), "Mededeling aan het eerste agentschap"})
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
@@ -288,6 +304,10 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
 
 def _dossier_still_there(world: World) -> None:
     assert Dossier.objects.filter(pk=world.ids["dossier"]).exists()
+
+
+def _notice_still_unacknowledged(world: World) -> None:
+    assert AgencyNotice.objects.get(pk=world.ids["notice"]).acknowledged_at is None
 
 
 def _endpoint_still_there(world: World) -> None:
@@ -328,6 +348,7 @@ def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
 ENDPOINTS = "/api/v1/webhooks/endpoints"
 WITNESS = "/api/v1/audit/witness/heads"
 REPORTS = "/api/v1/error-reports"
+NOTICES = "/api/v1/notices"
 FORMS = "/api/v1/requestable-services"
 REQUESTS = "/api/v1/service-requests"
 PAYMENTS = "/api/v1/payments"
@@ -433,6 +454,24 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
     ("get", "/api/v2/dosis/bronnen/uris"): _own("get", "/api/v2/dosis/bronnen/uris"),
     ("get", WITNESS): lambda w: Case(Call("get", WITNESS), empty=True),
     ("post", WITNESS): lambda w: Case(Call("post", WITNESS, body={"signed_tree_head": w.ids["signed_tree_head"]})),
+    # The register is the platform's, the same for every agency; a change is no agency's object.
+    ("get", "/api/v1/subprocessors"): _own("get", "/api/v1/subprocessors"),
+    ("post", "/api/v1/subprocessors/changes/{change_id}/objections"): lambda w: Case(
+        Call(
+            "post",
+            f"/api/v1/subprocessors/changes/{MISSING_UUID}/objections",
+            body={"reason": "Bezwaar van het tweede agentschap."},
+        )
+    ),
+    ("get", NOTICES): _own("get", NOTICES),
+    ("get", NOTICES + "/{notice_id}/pdf"): lambda w: Case(
+        Call("get", f"{NOTICES}/{w.ids['notice']}/pdf"), Call("get", f"{NOTICES}/{MISSING_UUID}/pdf")
+    ),
+    ("post", NOTICES + "/{notice_id}/acknowledge"): lambda w: Case(
+        Call("post", f"{NOTICES}/{w.ids['notice']}/acknowledge", body={}),
+        Call("post", f"{NOTICES}/{MISSING_UUID}/acknowledge", body={}),
+        unchanged=_notice_still_unacknowledged,
+    ),
     ("get", REPORTS): _own("get", REPORTS),
     ("get", REPORTS + "/{report_id}"): lambda w: Case(
         Call("get", f"{REPORTS}/{w.ids['report']}"), Call("get", f"{REPORTS}/{MISSING_UUID}")

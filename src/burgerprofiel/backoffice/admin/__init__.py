@@ -5,6 +5,15 @@ only one, so the capability and identity apps hold no back-office code (the laye
 pyproject.toml). Importing the modules below registers their admins on ``backoffice.site.site``.
 """
 
-from burgerprofiel.backoffice.admin import agencies, audit, crypto, dossiers, lockouts, personal_data, webhooks
+from burgerprofiel.backoffice.admin import (
+    agencies,
+    audit,
+    crypto,
+    dossiers,
+    lockouts,
+    notices,
+    personal_data,
+    webhooks,
+)
 
-__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "personal_data", "webhooks"]
+__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "notices", "personal_data", "webhooks"]

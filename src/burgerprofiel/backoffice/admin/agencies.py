@@ -7,16 +7,18 @@ an agency, a client or an order: they end by termination or deactivation and kee
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
+from django.urls import path, reverse
 
+from burgerprofiel.agencies.catalogue import Component, is_built
 from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.agencies.services import (
     ORDER_TRANSITIONS,
@@ -33,30 +35,32 @@ from burgerprofiel.backoffice.admin.base import (
     adopt_saved,
     request_actor,
 )
+from burgerprofiel.backoffice.admin.confirm import SecretOnce, confirm_page, refusal_record, refuse, secret_once_page
 from burgerprofiel.backoffice.admin.forms import (
     AgencyChangeForm,
     AgencyOnboardForm,
     ApiClientAddForm,
     ApiClientChangeForm,
+    ConfirmForm,
     ContactPersonForm,
     ProcessingOrderForm,
+    SecretRotateForm,
     SuspendForm,
     TerminateForm,
+    categories_field_name,
+    retention_field_name,
 )
 from burgerprofiel.backoffice.admin.order_display import (
-    author_name,
+    HISTORY_PAGE_PARAM,
     categories_html,
     components_html,
-    history_rows,
+    history_page,
     retention_html,
     text_or_empty,
     validity_text,
-    version_changes,
 )
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
-
-SECRET_ONCE = "Dit geheim wordt maar één keer getoond"  # noqa: S105 - a Dutch sentence shown to the operator, not a password
 
 
 def _with_current_version(queryset: QuerySet[ProcessingOrder]) -> QuerySet[ProcessingOrder]:
@@ -81,7 +85,6 @@ def _no_add_another(formfield: Any) -> Any:
 
 _CLIENT_INLINE_FIELDS = ("client_id", "name", "is_active", "created_at")
 _ORDER_INLINE_FIELDS = ("order", "state", "created_at")
-_VERSION_FIELDS = ("number", "state_display", "changes", "reason", "author", "created")
 # The read-only summary of the version in force, for whoever may not make a new one.
 _SUMMARY_FIELDS = (
     "components_summary",
@@ -204,16 +207,23 @@ class AgencyAdmin(AuditedModelAdmin):
             actor=request_actor(request),
         )
         adopt_saved(obj, onboarded.agency)
+        obj._secret_once = SecretOnce(onboarded.client, onboarded.client_secret)
         messages.success(
             request,
-            f"Instantie {onboarded.agency} is aangemaakt met verwerkingsopdracht {onboarded.order_version.order_id}. "
-            f"API-client: client_id {onboarded.client.client_id}, client_secret {onboarded.client_secret} — "
-            f"{SECRET_ONCE}.",
+            f"Instantie {onboarded.agency} is aangemaakt met verwerkingsopdracht {onboarded.order_version.order_id} "
+            f"en API-client {onboarded.client.client_id}.",
         )
         return None
 
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        # The list shows the KBO as 0207.012.351; searching for it as shown finds it.
+        digits = search_term.replace(".", "").replace(" ", "")
+        if digits.isdigit() and digits != search_term.strip():
+            search_term = digits
+        return super().get_search_results(request, queryset, search_term)
+
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
-        return self.secret_once_response(request, obj, title="Instantie aangemaakt")
+        return secret_once_page(self, request, obj, title="Instantie aangemaakt")
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -274,75 +284,112 @@ class ApiClientAdmin(AuditedModelAdmin):
             actor=request_actor(request),
         )
         adopt_saved(obj, created.client)
-        if created.client_secret:
-            messages.success(
-                request,
-                f"API-client {created.client.client_id} is aangemaakt. "
-                f"client_secret {created.client_secret} — {SECRET_ONCE}.",
-            )
-        else:
-            messages.success(request, f"API-client {created.client.client_id} is aangemaakt (private_key_jwt).")
+        obj._secret_once = SecretOnce(created.client, created.client_secret)
+        kind = "" if created.client_secret else " (private_key_jwt)"
+        messages.success(request, f"API-client {created.client.client_id} is aangemaakt{kind}.")
         return None
 
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
-        return self.secret_once_response(request, obj, title="API-client aangemaakt")
+        return secret_once_page(self, request, obj, title="API-client aangemaakt")
 
-    @admin.action(description="Nieuw geheim genereren", permissions=["change"])
+    @admin.action(description="Nieuw geheim genereren (met reden)", permissions=["change"])
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> HttpResponse | None:
-        rotated = None
-        for client in queryset.select_related("agency"):
+        if queryset.count() != 1:
+            self.message_user(
+                request, "Kies precies één API-client om een nieuw geheim te genereren.", messages.WARNING
+            )
+            return None
+        client = queryset.get()
+        return HttpResponseRedirect(reverse(f"{self.admin_site.name}:agencies_apiclient_rotate", args=[client.pk]))
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.rotate_view)
+        return [path("<path:object_id>/nieuw-geheim/", view, name="agencies_apiclient_rotate"), *super().get_urls()]
+
+    def rotate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Confirmation (consequence, required reason), then a new secret shown once in a copy field."""
+        client = self.get_object(request, object_id)
+        if client is None:
+            raise Http404("Deze API-client bestaat niet.")
+        if not admin.ModelAdmin.has_change_permission(self, request, client):
+            refuse(request, client, "secret_rotate")
+        change_url = reverse(f"{self.admin_site.name}:agencies_apiclient_change", args=[client.pk])
+        if not client.secret_hash:
+            self.message_user(
+                request,
+                f"API-client {client.client_id} gebruikt geen client secret (enkel private_key_jwt).",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(change_url)
+        form = SecretRotateForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
-                    secret = api_client_secret_rotate(client=client, actor=request_actor(request))
+                    secret = api_client_secret_rotate(
+                        client=client, actor=request_actor(request), reason=form.cleaned_data["reason"]
+                    )
                     self.audit(request, client, "secret_rotated", fields=["secret_hash"])
             except ApplicationError as error:
                 self.message_user(request, error.detail, messages.WARNING)
-                continue
-            messages.success(
-                request,
-                f"Nieuw geheim voor {client.client_id}: client_secret {secret} — {SECRET_ONCE}. "
-                "Het vorige geheim werkt niet meer.",
-            )
-            rotated = client
-        if rotated is None:
-            return None
-        return self.secret_once_response(request, rotated, title="Nieuw geheim gegenereerd")
+                return HttpResponseRedirect(change_url)
+            messages.success(request, f"Nieuw geheim voor {client.client_id}. Het vorige geheim werkt niet meer.")
+            client._secret_once = SecretOnce(client, secret)
+            return secret_once_page(self, request, client, title="Nieuw geheim gegenereerd")
+        return confirm_page(
+            self,
+            request,
+            title=f"Nieuw geheim voor API-client {client.client_id}",
+            subject=f"API-client {client.client_id} ({client.agency})",
+            consequence=f"Het huidige client secret van {client.client_id} werkt meteen niet meer: elke aanvraag van "
+            f"{client.agency} met het oude geheim wordt geweigerd tot het nieuwe bij de instantie ingesteld is. Het "
+            "nieuwe geheim wordt één keer getoond. De reden komt in de audit.",
+            form=form,
+            button="Nieuw geheim genereren",
+            cancel_url=change_url,
+        )
 
 
 # -- processing orders ------------------------------------------------------------------------------
 
+SUSPEND_CONSEQUENCE = (
+    "De verwerking stopt vanaf de volgende aanvraag van de instantie (charter 2.3): de API weigert haar "
+    "oproepen voor deze opdracht en de burger ziet de gegevens niet meer. Elke opschorting wordt een nieuwe versie "
+    "van de opdracht; de reden komt in de historiek en wordt de instantie getoond."
+)
+TERMINATE_CONSEQUENCE = (
+    "Beëindigen is definitief (charter 13): de instantie kan vanaf de volgende aanvraag niets meer verwerken onder "
+    "deze opdracht, en de opdracht kan niet meer hervat of gewijzigd worden; een latere overeenkomst wordt een "
+    "nieuwe opdracht. De reden komt in de historiek."
+)
 
-class VersionInline(ReadOnlyTabularInline):
-    """The order's history: every version, newest first, with what it changed, why and who."""
 
-    model = ProcessingOrderVersion
-    verbose_name = "versie"
-    verbose_name_plural = "historiek (versies, nieuwste eerst)"
-    template = "backoffice/edit_inline/readonly_history.html"
-    fields = _VERSION_FIELDS
-    readonly_fields = _VERSION_FIELDS
-    ordering = ["-number"]
+@dataclass(frozen=True)
+class TransitionPage:
+    button: str
+    audit_verb: str
+    consequence: str
+    form_class: type[forms.Form]
 
-    @admin.display(description="status")
-    def state_display(self, obj: ProcessingOrderVersion) -> str:
-        return obj.get_state_display()
 
-    @admin.display(description="wat veranderde")
-    def changes(self, obj: ProcessingOrderVersion) -> Any:
-        previous = obj.order.versions.filter(number__lt=obj.number).order_by("-number").first()
-        return version_changes(obj, previous).html()
-
-    @admin.display(description="reden")
-    def reason(self, obj: ProcessingOrderVersion) -> Any:
-        return text_or_empty(obj.change_note, "geen reden opgegeven")
-
-    @admin.display(description="door")
-    def author(self, obj: ProcessingOrderVersion) -> str:
-        return author_name(obj.created_by)
-
-    @admin.display(description="op")
-    def created(self, obj: ProcessingOrderVersion) -> str:
-        return date_format(localtime(obj.created_at), "DATETIME_FORMAT")
+# The order page's buttons: one per transition of agencies.services.ORDER_TRANSITIONS.
+TRANSITION_PAGES: dict[str, TransitionPage] = {
+    "activate": TransitionPage(
+        "Activeren",
+        "activated",
+        "Het ontwerp gaat in: de instantie kan vanaf de volgende aanvraag verwerken wat deze opdracht toelaat. "
+        "Dat wordt een nieuwe versie van de opdracht, in status actief.",
+        ConfirmForm,
+    ),
+    "suspend": TransitionPage("Opschorten", "suspended", SUSPEND_CONSEQUENCE, SuspendForm),
+    "resume": TransitionPage(
+        "Hervatten",
+        "resumed",
+        "De opschorting wordt opgeheven: vanaf de volgende aanvraag verwerkt het platform opnieuw voor de instantie "
+        "wat deze opdracht toelaat, en de burger ziet de gegevens weer. Dat wordt een nieuwe versie, in status actief.",
+        ConfirmForm,
+    ),
+    "terminate": TransitionPage("Beëindigen", "terminated", TERMINATE_CONSEQUENCE, TerminateForm),
+}
 
 
 class CurrentStateFilter(admin.SimpleListFilter):
@@ -363,7 +410,7 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
     list_filter = [CurrentStateFilter]
     search_fields = ["agency__name", "agency__kbo"]
     list_select_related = ["agency"]
-    inlines = [VersionInline]
+    change_form_template = "backoffice/order_change_form.html"
     actions = ["activate_orders", "suspend_orders", "resume_orders", "terminate_orders"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessingOrder]:
@@ -427,10 +474,32 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
         return self._summary(obj, lambda v: text_or_empty(v.dpia_reference))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        order = ["components", "data_categories", "retention_days", "valid_from", "valid_until"]
-        grounds = ["legal_basis", "dpia_reference"]
+        current = obj.current if obj is not None else None
+        ordered = set(current.components) if current is not None else set()
+        # One fieldset per built component: its categories from Bijlage 1 as checkboxes, its retention in days.
+        grid = [
+            (
+                f"{label} ({'besteld' if value in ordered else 'niet besteld'})",
+                {
+                    "fields": [categories_field_name(value), retention_field_name(value)],
+                    "classes": ["order-component"] if value in ordered else ["order-component", "collapse"],
+                },
+            )
+            for value, label in Component.choices
+            if is_built(value)
+        ]
+        pick = (
+            "Vink de bestelde componenten aan; per component hieronder de toegelaten gegevenscategorieën en de "
+            "bewaartermijn."
+        )
+        valid = ["valid_from", "valid_until", "legal_basis", "dpia_reference"]
         if obj is None:
-            return [(None, {"fields": ["agency", *order, *grounds]})]
+            return [
+                (None, {"fields": ["agency"]}),
+                ("Componenten", {"fields": ["components"], "description": pick}),
+                *grid,
+                ("Geldigheid en rechtsgrond", {"fields": valid}),
+            ]
         if not self.has_change_permission(request, obj):
             # Auditors, and everyone on a terminated order: what is in force, readable, no form to save.
             return [
@@ -441,14 +510,112 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
             (None, {"fields": ["agency", "current_state_display"]}),
             ("Versie in voege", {"fields": list(_SUMMARY_FIELDS), "classes": ["collapse"]}),
             (
-                "Nieuwe versie",
+                "Nieuwe versie: componenten",
                 {
-                    "fields": [*order, *grounds, "change_note"],
+                    "fields": ["components"],
                     "description": "Bewaren maakt een nieuwe versie; de vorige blijft ongewijzigd in de historiek. "
-                    "Opschorten, hervatten en beëindigen gaan via de acties in de lijst.",
+                    "Opschorten, hervatten, beëindigen en een nieuw client secret gaan via de knoppen bovenaan. "
+                    + pick,
                 },
             ),
+            *grid,
+            ("Geldigheid en rechtsgrond", {"fields": [*valid, "change_note"]}),
         ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if obj is not None and self.has_view_or_change_permission(request, obj):
+            context["history"] = history_page(list(obj.versions.all()), request.GET.get(HISTORY_PAGE_PARAM))
+            context["history_param"] = HISTORY_PAGE_PARAM
+            context["order_actions"] = self._order_actions(request, obj)
+        return super().change_view(request, object_id, form_url, context)
+
+    def _may_act(self, request: HttpRequest, obj: ProcessingOrder) -> bool:
+        # The role's right to change orders; has_change_permission also says no for a terminated order.
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def _order_actions(self, request: HttpRequest, obj: ProcessingOrder) -> list[dict[str, str]]:
+        """The buttons the order's current state allows (the state machine's sources), for who may act."""
+        if not self._may_act(request, obj):
+            return []
+        current = obj.current
+        state = current.state if current is not None else None
+        name = self.admin_site.name
+        actions = [
+            {
+                "url": reverse(f"{name}:agencies_processingorder_transition", args=[obj.pk, verb]),
+                "label": page.button,
+                "css": "order-action",
+            }
+            for verb, page in TRANSITION_PAGES.items()
+            if state in ORDER_TRANSITIONS[verb].sources
+        ]
+        if state != ProcessingOrderVersion.State.TERMINATED:
+            clients = obj.agency.api_clients.filter(is_active=True).exclude(secret_hash="").order_by("pk")
+            actions += [
+                {
+                    "url": reverse(f"{name}:agencies_apiclient_rotate", args=[client.pk]),
+                    "label": f"Nieuw client secret ({client.client_id})",
+                    "css": "order-action",
+                }
+                for client in clients
+            ]
+        return actions
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.transition_view)
+        return [
+            path("<path:object_id>/status/<str:verb>/", view, name="agencies_processingorder_transition"),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request: HttpRequest, object_id: str, verb: str) -> HttpResponse:
+        """A state change from the order page: confirmation with the consequence, then the state machine."""
+        order = self.get_object(request, object_id)
+        page = TRANSITION_PAGES.get(verb)
+        if order is None or page is None:
+            raise Http404("Deze verwerkingsopdracht of overgang bestaat niet.")
+        if not self._may_act(request, order):
+            refuse(request, order, f"processingorder.{verb}")
+        change_url = reverse(f"{self.admin_site.name}:agencies_processingorder_change", args=[order.pk])
+        transition = ORDER_TRANSITIONS[verb]
+        current = order.current
+        if current is None or current.state not in transition.sources:
+            state = current.get_state_display().lower() if current is not None else "zonder versie"
+            self.message_user(
+                request, f"{order} is {state} en kan dus niet {transition.label} worden.", messages.WARNING
+            )
+            refusal_record(request, order, f"processingorder.{verb}")
+            return HttpResponseRedirect(change_url)
+        form = page.form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    version = processing_order_transition(
+                        order=order,
+                        verb=verb,
+                        actor=request_actor(request),
+                        reason=form.cleaned_data.get("reason", ""),
+                    )
+                    self.audit(request, order, page.audit_verb, fields=["state", "state_reason"])
+            except ApplicationError as error:
+                self.message_user(request, error.detail, messages.WARNING)
+                return HttpResponseRedirect(change_url)
+            self.message_user(request, f"{order} is {transition.label} (versie {version.number}).", messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        return confirm_page(
+            self,
+            request,
+            title=f"{page.button}: {order}",
+            subject=f"{order}, nu {current.get_state_display().lower()} (versie {current.number})",
+            consequence=page.consequence,
+            form=form,
+            button=page.button,
+            cancel_url=change_url,
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["agency", "current_state_display", *_SUMMARY_FIELDS] if obj else []
@@ -465,7 +632,8 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
             "subtitle": None,
             "opts": self.opts,
             "object": obj,
-            "rows": history_rows(list(obj.versions.all())),
+            "history": history_page(list(obj.versions.all()), request.GET.get(HISTORY_PAGE_PARAM)),
+            "history_param": HISTORY_PAGE_PARAM,
             **(extra_context or {}),
         }
         return TemplateResponse(request, "backoffice/order_history.html", context)
@@ -509,9 +677,7 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
             audit_verb="suspended",
             title="Verwerkingsopdrachten opschorten",
             button="Opschorten",
-            consequence="De verwerking stopt vanaf de volgende aanvraag van de instantie (charter 2.3). Elke "
-            "opschorting wordt een nieuwe versie van de opdracht; de reden komt in de historiek en wordt de "
-            "instantie getoond.",
+            consequence=SUSPEND_CONSEQUENCE,
         )
 
     @admin.action(description="Beëindigen (met reden, definitief)", permissions=["change"])
@@ -524,9 +690,7 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
             audit_verb="terminated",
             title="Verwerkingsopdrachten beëindigen",
             button="Beëindigen",
-            consequence="Beëindigen is definitief (charter 13): de instantie kan vanaf de volgende aanvraag niets "
-            "meer verwerken onder deze opdracht, en de opdracht kan niet meer hervat of gewijzigd worden; een latere "
-            "overeenkomst wordt een nieuwe opdracht. De reden komt in de historiek.",
+            consequence=TERMINATE_CONSEQUENCE,
         )
 
     def _with_reason(

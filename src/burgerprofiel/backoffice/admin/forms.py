@@ -57,11 +57,37 @@ def _jwks_or_error(value: Any) -> dict[str, Any] | None:
         raise forms.ValidationError(error.detail) from error
 
 
+class JwksTextarea(forms.Textarea):
+    """A JSON textarea that shows an empty box, not ``null``, when there are no keys."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None if value in (None, "null", "", {}) else super().format_value(value)
+
+
+class KboInput(forms.TextInput):
+    """The KBO number as the list shows it (0207.012.351), also in the form."""
+
+    def format_value(self, value: Any) -> str | None:
+        text = str(value or "")
+        if len(text) == 10 and text.isdigit():
+            return f"{text[:4]}.{text[4:7]}.{text[7:]}"
+        return super().format_value(value)
+
+
+class KboField(forms.CharField):
+    widget = KboInput
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # Shown with dots, stored as ten digits: the same number is no change.
+        def digits(value: Any) -> str:
+            return "".join(ch for ch in str(value or "") if ch.isdigit())
+
+        return digits(initial) != digits(data)
+
+
 class _AgencyFormBase(forms.ModelForm):
     # Wider than the column: "0316.380.841" or "BE 0316 380 841" are normalised to ten digits.
-    kbo = forms.CharField(
-        label="KBO-nummer", max_length=20, help_text="Met of zonder punten; bewaard als tien cijfers."
-    )
+    kbo = KboField(label="KBO-nummer", max_length=20, help_text="Bv. 0207.012.351 (met of zonder punten).")
 
     def clean_kbo(self) -> str:
         try:
@@ -71,6 +97,9 @@ class _AgencyFormBase(forms.ModelForm):
 
 
 class AgencyChangeForm(_AgencyFormBase):
+    dpo_name = forms.CharField(label="naam DPO", max_length=200, required=False)
+    dpo_email = forms.EmailField(label="e-mail DPO", required=False)
+
     class Meta:
         model = Agency
         fields = ["name", "kbo", "dpo_name", "dpo_email", "street", "postcode", "municipality"]
@@ -79,6 +108,8 @@ class AgencyChangeForm(_AgencyFormBase):
 class AgencyOnboardForm(_AgencyFormBase):
     """Onboarding: the agency, its data key, a first API client and an active order in one go."""
 
+    dpo_name = forms.CharField(label="naam DPO", max_length=200, required=False)
+    dpo_email = forms.EmailField(label="e-mail DPO", required=False)
     components = _components_field()
     valid_from = _date_field("opdracht geldig vanaf", "Leeg: vanaf ondertekening.")
     valid_until = _date_field("opdracht geldig tot", "Leeg: onbepaalde duur.")
@@ -87,7 +118,9 @@ class AgencyOnboardForm(_AgencyFormBase):
     jwks = forms.JSONField(
         label="publieke sleutels (JWKS)",
         required=False,
-        help_text="Voor private_key_jwt (RFC 7523). De API-client krijgt daarnaast altijd een client secret, "
+        widget=JwksTextarea,
+        help_text="Leeg laten als de instantie enkel met een client secret werkt. "
+        "Voor private_key_jwt (RFC 7523). De API-client krijgt daarnaast altijd een client secret, "
         "dat na het bewaren één keer getoond wordt.",
     )
 
@@ -144,6 +177,7 @@ class ApiClientAddForm(forms.ModelForm):
     class Meta:
         model = ApiClient
         fields = ["agency", "name", "jwks"]
+        widgets = {"jwks": JwksTextarea}
 
     def clean_jwks(self) -> dict[str, Any] | None:
         return _jwks_or_error(self.cleaned_data.get("jwks"))
@@ -160,30 +194,56 @@ class ApiClientChangeForm(forms.ModelForm):
     class Meta:
         model = ApiClient
         fields = ["name", "is_active", "jwks"]
+        widgets = {"jwks": JwksTextarea}
 
     def clean_jwks(self) -> dict[str, Any] | None:
         return _jwks_or_error(self.cleaned_data.get("jwks"))
 
 
+def categories_field_name(component: str) -> str:
+    return f"categories__{component}"
+
+
+def retention_field_name(component: str) -> str:
+    return f"retention__{component}"
+
+
+def in_catalogue_order(component: str, categories: list[str]) -> list[str]:
+    """The categories as Bijlage 1 lists them, so that the same choice compares equal whatever its order."""
+    known = list(CATEGORIES.get(component, {}))
+    return [c for c in known if c in categories] + sorted(c for c in categories if c not in known)
+
+
+def _grid_fields() -> dict[str, forms.Field]:
+    """Per component of the catalogue: its categories as checkboxes and its retention as a number."""
+    fields: dict[str, forms.Field] = {}
+    for component, label in Component.choices:
+        fields[categories_field_name(component)] = forms.MultipleChoiceField(
+            label=f"gegevenscategorieën ({label})",
+            choices=list(CATEGORIES[component].items()),
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            help_text="Bijlage 1 van het verwerkingscharter. Enkel gebruikt als de component besteld is.",
+        )
+        fields[retention_field_name(component)] = forms.IntegerField(
+            label=f"bewaartermijn in dagen ({label})",
+            min_value=0,
+            max_value=36500,
+            required=False,
+            help_text=f"Standaard {DEFAULT_RETENTION_DAYS[component]}; 0: niet bewaard of zolang de burger wil.",
+        )
+    return fields
+
+
 class ProcessingOrderForm(forms.ModelForm):
     """Adds an order, or makes the next version of one: a version is never edited in place.
 
-    Components added without categories or retention get the defaults of Bijlage 1 (as the CLI
-    does); entries for components no longer ordered are dropped.
+    Components are ticked; per component its data categories (checkboxes from Bijlage 1) and its
+    retention (days). A component not ordered before starts with all its categories and the
+    default retention ticked and filled in; entries for components no longer ordered are dropped.
     """
 
     components = _components_field()
-    data_categories = forms.JSONField(
-        label="gegevenscategorieën",
-        required=False,
-        help_text='Per component de toegelaten categorieën, bv. {"dosis": ["sleutel", "dossier_id"]}. '
-        "Leeg voor een component: alle categorieën van Bijlage 1.",
-    )
-    retention_days = forms.JSONField(
-        label="bewaartermijnen (dagen)",
-        required=False,
-        help_text='Per component, bv. {"dosis": 90}. Leeg voor een component: de standaardtermijn.',
-    )
     valid_from = _date_field("geldig vanaf", "Leeg: vanaf ondertekening.")
     valid_until = _date_field("geldig tot", "Leeg: onbepaalde duur.")
     legal_basis = forms.CharField(label="rechtsgrond", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -202,29 +262,28 @@ class ProcessingOrderForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.current: ProcessingOrderVersion | None = self.instance.current if self.instance.pk else None
-        if self.current is not None:
-            for name in ORDER_FORM_FIELDS:
-                self.initial.setdefault(name, getattr(self.current, name))
+        current = self.current
+        for component in Component.values:
+            ordered = current is not None and component in current.components
+            self.initial.setdefault(
+                categories_field_name(component),
+                in_catalogue_order(component, current.categories_for(component))
+                if ordered and current is not None
+                else list(CATEGORIES[component]),
+            )
+            self.initial.setdefault(
+                retention_field_name(component),
+                current.retention_for(component)
+                if ordered and current is not None
+                else DEFAULT_RETENTION_DAYS[component],
+            )
+        if current is not None:
+            for name in ("components", "valid_from", "valid_until", "legal_basis", "dpia_reference"):
+                self.initial.setdefault(name, getattr(current, name))
             self.fields["change_note"].required = True
         # What the service gets: every field of the new version, and those that differ from the current one.
         self.version_fields: dict[str, Any] = {}
         self.version_changes: dict[str, Any] = {}
-
-    def clean_data_categories(self) -> dict[str, list[str]]:
-        value = self.cleaned_data.get("data_categories") or {}
-        if not isinstance(value, dict) or not all(
-            isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
-        ):
-            raise forms.ValidationError("Verwacht een JSON-object: component → lijst van categorieën.")
-        return value
-
-    def clean_retention_days(self) -> dict[str, int]:
-        value = self.cleaned_data.get("retention_days") or {}
-        if not isinstance(value, dict) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value.values()
-        ):
-            raise forms.ValidationError("Verwacht een JSON-object: component → aantal dagen.")
-        return value
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -238,14 +297,27 @@ class ProcessingOrderForm(forms.ModelForm):
         except ApplicationError as error:
             self.add_error("components", error.detail)
             return cleaned
-        categories = cleaned["data_categories"]
-        retention = cleaned["retention_days"]
+        categories: dict[str, list[str]] = {}
+        retention: dict[str, int] = {}
+        for component in components:
+            ticked = list(cleaned.get(categories_field_name(component)) or [])
+            if not ticked:
+                self.add_error(
+                    categories_field_name(component),
+                    f"Kies minstens één gegevenscategorie voor {Component(component).label}, of bestel de "
+                    "component niet.",
+                )
+            categories[component] = in_catalogue_order(component, ticked)
+            days = cleaned.get(retention_field_name(component))
+            retention[component] = DEFAULT_RETENTION_DAYS[component] if days is None else int(days)
+        if self.errors:
+            return cleaned
         fields = {
             "state": self.current.state if self.current else ProcessingOrderVersion.State.ACTIVE,
             "state_reason": self.current.state_reason if self.current else "",
             "components": components,
-            "data_categories": {c: list(categories.get(c) or CATEGORIES[c]) for c in components},
-            "retention_days": {c: retention.get(c, DEFAULT_RETENTION_DAYS[c]) for c in components},
+            "data_categories": categories,
+            "retention_days": retention,
             "valid_from": cleaned.get("valid_from"),
             "valid_until": cleaned.get("valid_until"),
             "legal_basis": cleaned.get("legal_basis", ""),
@@ -258,9 +330,24 @@ class ProcessingOrderForm(forms.ModelForm):
         self.version_fields = fields
         if self.current is not None:
             self.version_changes = {
-                name: fields[name] for name in ORDER_FORM_FIELDS if fields[name] != getattr(self.current, name)
+                name: fields[name] for name in ORDER_FORM_FIELDS if fields[name] != _comparable(self.current, name)
             }
         return cleaned
+
+
+def _comparable(version: ProcessingOrderVersion, name: str) -> Any:
+    """A field of the version in force as the form produces it (categories in catalogue order)."""
+    value = getattr(version, name)
+    if name == "data_categories":
+        return {c: in_catalogue_order(c, list(v)) for c, v in value.items()}
+    return value
+
+
+# The grid's fields are declared on the form class (not added per instance), so that the admin's
+# form factory accepts their names in its fieldsets.
+for _name, _field in _grid_fields().items():
+    ProcessingOrderForm.base_fields[_name] = _field
+    ProcessingOrderForm.declared_fields[_name] = _field
 
 
 class SuspendForm(forms.Form):
@@ -277,3 +364,17 @@ class TerminateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=1000,
     )
+
+
+class SecretRotateForm(forms.Form):
+    reason = forms.CharField(
+        label="Reden voor een nieuw geheim",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=200,
+        help_text="Bv. geheim gelekt, medewerker van de instantie vertrokken, periodieke vernieuwing. "
+        "Komt in de audit.",
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation without anything to fill in (resume, activate)."""

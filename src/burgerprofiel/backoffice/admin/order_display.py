@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -140,6 +141,15 @@ def version_changes(version: ProcessingOrderVersion, previous: ProcessingOrderVe
     if previous.dpia_reference != version.dpia_reference:
         lines.append(f"GEB/DPIA-referentie: {version.dpia_reference or 'leeg'}")
     return changes
+
+
+HISTORY_PAGE_PARAM = "versies"
+HISTORY_PER_PAGE = 10
+
+
+def history_page(versions: list[ProcessingOrderVersion], number: str | None) -> Page:
+    """One page of ``history_rows``: the newest ``HISTORY_PER_PAGE`` versions first."""
+    return Paginator(history_rows(versions), HISTORY_PER_PAGE).get_page(number)
 
 
 def history_rows(versions: list[ProcessingOrderVersion]) -> list[dict[str, Any]]:

@@ -56,8 +56,11 @@ def test_an_operator_onboards_an_agency_and_sees_the_client_secret_once(operator
 
     assert response.status_code == 200, response.content
     page = response.content.decode()
-    secret = re.search(r"client_secret (\S+) —", page).group(1)
-    client_id = re.search(r"client_id (bp-[0-9a-f]+)", page).group(1)
+    # In a read-only copy field of its own, not run into the success message.
+    secret = re.search(r'<input type="text" id="client_secret" value="([^"]+)" readonly', page).group(1)
+    client_id = re.search(r'<input type="text" id="client_id" value="(bp-[0-9a-f]+)" readonly', page).group(1)
+    assert secret not in page.split('id="content-main"')[0]  # the banner above names the client, not the secret
+    assert 'data-copy-target="client_secret"' in page
     agency = Agency.objects.get(kbo="0207451227")
     client = ApiClient.objects.get(client_id=client_id, agency=agency)
     assert api_client_secret_matches(client=client, secret=secret)

@@ -13,20 +13,32 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/backoffice/agencies/apiclient/"
 
 
+SECRET_FIELD = r'<input type="text" id="client_secret" value="([^"]+)" readonly'
+
+
 def test_rotating_a_secret_shows_the_new_one_once_and_the_old_one_stops_working(operator_client, operator, agency):
     client = ApiClient.objects.get(client_id=agency.client_id)
 
-    response = operator_client.post(
+    chosen = operator_client.post(
         CHANGELIST, {"action": "rotate_secret", "_selected_action": [client.pk], "index": "0"}
     )
+    assert chosen.status_code == 302 and chosen["Location"] == f"{CHANGELIST}{client.pk}/nieuw-geheim/"
+    confirm = operator_client.get(chosen["Location"]).content.decode()
+    assert "werkt meteen niet meer" in confirm and "Reden voor een nieuw geheim" in confirm
+    assert operator_client.post(chosen["Location"], {"reason": "  "}).status_code == 200  # a reason is required
+    client.refresh_from_db()
+    assert api_client_secret_matches(client=client, secret=agency.client_secret)
+
+    response = operator_client.post(chosen["Location"], {"reason": "Geheim in een ticket geplakt"})
 
     assert response.status_code == 200, response.content
-    secret = re.search(r"client_secret (\S+) —", response.content.decode()).group(1)
+    secret = re.search(SECRET_FIELD, response.content.decode()).group(1)
     client.refresh_from_db()
     assert api_client_secret_matches(client=client, secret=secret)
     assert not api_client_secret_matches(client=client, secret=agency.client_secret)
     assert secret not in operator_client.get(CHANGELIST).content.decode()
-    assert AuditEvent.objects.filter(action="api_client.secret_rotated", object_id=client.client_id).exists()
+    rotated = AuditEvent.objects.get(action="api_client.secret_rotated", object_id=client.client_id)
+    assert rotated.purpose == "Geheim in een ticket geplakt"
     event = AuditEvent.objects.get(action="backoffice.apiclient.secret_rotated")
     assert (event.actor_id, event.agency_id) == (str(operator.user.pk), agency.agency_id)
     assert secret not in str(event.detail)
@@ -37,9 +49,13 @@ def test_an_auditor_cannot_rotate_a_secret(auditor_client, agency):
     before = client.secret_hash
 
     auditor_client.post(CHANGELIST, {"action": "rotate_secret", "_selected_action": [client.pk], "index": "0"})
+    refused = auditor_client.post(f"{CHANGELIST}{client.pk}/nieuw-geheim/", {"reason": "Ik probeer het"})
 
     client.refresh_from_db()
     assert client.secret_hash == before
+    assert refused.status_code == 403
+    event = AuditEvent.objects.get(action="backoffice.refused")
+    assert (event.outcome, event.detail, event.agency_id) == ("refused", {"act": "secret_rotate"}, agency.agency_id)
 
 
 def test_the_change_form_has_no_secret_field(operator_client, agency):
@@ -76,7 +92,7 @@ def test_adding_a_client_with_a_secret_shows_it_once(operator_client, agency):
     )
 
     assert response.status_code == 200, response.content
-    secret = re.search(r"client_secret (\S+) —", response.content.decode()).group(1)
+    secret = re.search(SECRET_FIELD, response.content.decode()).group(1)
     client = ApiClient.objects.get(name="Tweede systeem")
     assert api_client_secret_matches(client=client, secret=secret)
     assert AuditEvent.objects.filter(action="backoffice.apiclient.added", object_id=str(client.pk)).exists()

@@ -55,14 +55,12 @@ def test_an_operator_adds_a_second_order_through_the_add_form(operator_client, a
         {
             "agency": str(agency.agency_id),
             "components": ["notificaties"],
-            "data_categories": "",
-            "retention_days": '{"notificaties": 30}',
+            "categories__notificaties": ["insz", "boodschap"],
+            "retention__notificaties": "30",
             "valid_from": "2025-01-01",
             "valid_until": "2030-12-31",
             "legal_basis": "",
             "dpia_reference": "",
-            "versions-TOTAL_FORMS": "0",
-            "versions-INITIAL_FORMS": "0",
             "_save": "Bewaren",
         },
     )

@@ -27,12 +27,16 @@ def test_demo_seed_is_repeatable_and_gives_the_first_demo_citizen_two_dossiers()
     assert dossiers[0].action_needed  # the dossier waiting for the citizen comes first
 
 
-def test_demo_seed_without_dossiers_leaves_them_to_the_demo_agency():
+def test_demo_seed_without_dossiers_leaves_them_and_the_payment_to_the_demo_agency():
     from burgerprofiel.dossiers.models import Dossier
+    from burgerprofiel.payments.models import Payment
 
     call_command("demo", "seed", "--without-dossiers", stdout=io.StringIO())
     assert Agency.objects.count() == 1
     assert not Dossier.objects.exists()  # make run: examples/demo_agency pushes them through the API
+    assert not Payment.objects.exists()  # ... and asks for its payment through the client library
+    call_command("demo", "seed", stdout=io.StringIO())
+    assert Payment.objects.count() == 1  # without the demo agency process: seeded inside the platform
 
 
 def test_demo_seed_with_a_second_agency_gives_it_other_components_and_a_client_of_its_own(settings, tmp_path):
@@ -114,3 +118,42 @@ def test_demo_seed_registers_the_demo_receiver_once_and_keeps_its_secret(setting
     assert {"foutmelding.ingediend", "aanvraag.ingediend"} <= set(endpoint.event_types)
     call_command("demo", "seed", "--webhook-url", "http://127.0.0.1:9003/webhooks", stdout=io.StringIO())
     assert Endpoint.objects.get(state=Endpoint.State.ACTIVE).url == "http://127.0.0.1:9003/webhooks"
+
+
+def test_demo_seed_gives_the_first_demo_citizen_a_verified_email_and_consent_marked_as_seeded():
+    from burgerprofiel.audit.models import AuditEvent
+    from burgerprofiel.citizens.selectors import citizen_by_insz
+    from burgerprofiel.cli.management.commands.demo import DEMO_CITIZENS, DEMO_EMAIL, DEMO_MELDING_PRODUCT
+    from burgerprofiel.preferences.models import ConsentEvent
+    from burgerprofiel.preferences.selectors import consented_channels, verified_address
+
+    call_command("demo", "seed", stdout=io.StringIO())
+    call_command("demo", "seed", stdout=io.StringIO())  # the second run changes nothing
+    agency = Agency.objects.get()
+    citizen = citizen_by_insz(insz=DEMO_CITIZENS[0])
+    assert verified_address(citizen=citizen, channel="email") == DEMO_EMAIL
+    assert consented_channels(citizen=citizen, agency_id=agency.pk, ipdc_product=DEMO_MELDING_PRODUCT) == {"email"}
+    (entry,) = ConsentEvent.objects.filter(citizen=citizen)
+    assert entry.method == ConsentEvent.Method.DEMO_SEED
+    assert "niet door de burger" in entry.get_method_display()
+    verified = AuditEvent.objects.filter(action="preferences.email_verified")
+    assert [e.actor_type for e in verified] == ["staff"] and verified[0].actor_id.startswith("demo:")
+    assert not verified_address(citizen=citizen_by_insz(insz=DEMO_CITIZENS[1]), channel="email")
+
+
+def test_the_demo_agencys_melding_to_the_first_demo_citizen_is_queued_by_email():
+    from burgerprofiel.audit.actors import cli_actor
+    from burgerprofiel.cli.management.commands.demo import DEMO_CITIZENS, DEMO_MELDING_PRODUCT
+    from burgerprofiel.notifications.models import Delivery
+    from burgerprofiel.notifications.services import notification_create
+
+    call_command("demo", "seed", "--without-dossiers", stdout=io.StringIO())
+    agency = Agency.objects.get()
+    notification_create(
+        agency=agency,
+        insz=DEMO_CITIZENS[0],
+        message="De demo-instantie heeft uw aanvraag ontvangen.",
+        ipdc_product=DEMO_MELDING_PRODUCT,
+        actor=cli_actor("test"),
+    )
+    assert list(Delivery.objects.values_list("channel", flat=True)) == ["email"]

@@ -27,7 +27,7 @@ def test_every_periodic_task_names_a_task_of_its_own_app():
         task = import_string(entry["task"])
         assert isinstance(task, Task), name
         assert task.module_path == entry["task"], name
-        assert entry["task"].split(".")[2] == "tasks", name  # an app's own tasks.py
+        assert entry["task"].rsplit(".", 2)[1] == "tasks", name  # an app's own tasks.py (nested apps too)
         assert int(entry["seconds"]) > 0, name
 
 
@@ -52,6 +52,8 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("service_requests_purge_task", often),  # requests past their order's retention
             ("payments_stale_sync_task", 300),  # payments no provider webhook moved: asked of the provider
             ("payments_retention_purge_task", hourly),  # finished payments past their order's retention
+            ("subprocessor_changes_apply_task", hourly),  # planned sub-processor changes whose date came
+            ("notice_mails_task", often),  # the processor's notices mailed to agencies' contacts and DPO
         ]
     )
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import uuid
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from django.db import connection
 from django.test import override_settings
 
@@ -13,7 +15,7 @@ from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.keys import data_key_destroy
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import TEST_ACTOR
-from burgerprofiel.crypto import keyring, signing
+from burgerprofiel.crypto import keyring, keystore, signing
 from burgerprofiel.crypto.fields import UNREADABLE, Sealers, blind_index, encrypted_field, key_id_of
 from burgerprofiel.crypto.models import DataKey, SigningKey
 from burgerprofiel.crypto.services import data_keys_rewrap, forget_cached_keys
@@ -101,7 +103,19 @@ def test_a_new_kek_wraps_new_keys_old_keks_still_unwrap_and_rewrap_moves_everyth
         assert ContactPerson.objects.get(pk=person.pk).email == "lies@example.be"
         moved = data_keys_rewrap()
         assert moved >= 2  # the agency's data key and the platform signing key
-        assert set(DataKey.objects.filter(destroyed_at__isnull=True).values_list("kek_id", flat=True)) == {"rot2"}
+        # KEK-wrapped keys (citizens') move; an agency's key stays wrapped by its key-store secret,
+        # and that secret's file is what moves to the new KEK.
+        assert set(DataKey.objects.filter(destroyed_at__isnull=True).values_list("kek_id", flat=True)) <= {
+            "rot2",
+            keystore.MARKER,
+        }
+        assert DataKey.objects.get(pk=Agency.objects.get(pk=agency.agency_id).data_key_id).kek_id == keystore.MARKER
+        assert (
+            json.loads(
+                (keystore.directory() / f"{Agency.objects.get(pk=agency.agency_id).data_key_id}.json").read_text()
+            )["kek_id"]
+            == "rot2"
+        )
         assert set(SigningKey.objects.values_list("kek_id", flat=True)) == {"rot2"}
         assert data_keys_rewrap() == 0  # safe to run twice
     # With only the new KEK configured, everything still reads: the old one can be retired.
@@ -115,8 +129,10 @@ def test_a_wrapped_key_cannot_be_moved_to_another_key_row(agency, other_agency):
     mine = DataKey.objects.get(pk=Agency.objects.get(pk=agency.agency_id).data_key_id)
     theirs = DataKey.objects.get(pk=Agency.objects.get(pk=other_agency.agency_id).data_key_id)
     # Wrapping binds the key id as associated data: swapping ciphertexts fails to unwrap.
-    with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
-        keyring.unwrap(wrapped=bytes(mine.wrapped_key), kek_id=mine.kek_id, key_id=str(theirs.pk))
+    assert mine.kek_id == theirs.kek_id == keystore.MARKER
+    with pytest.raises(InvalidTag):
+        keystore.unwrap(wrapped=bytes(mine.wrapped_key), key_id=theirs.pk)
+    assert keystore.unwrap(wrapped=bytes(mine.wrapped_key), key_id=mine.pk)
 
 
 def test_blind_index_is_keyed_and_separates_purposes(settings):
@@ -125,3 +141,44 @@ def test_blind_index_is_keyed_and_separates_purposes(settings):
     assert a != blind_index("85073003328", purpose="other")
     with override_settings(BLIND_INDEX_KEY="another-key"):
         assert blind_index("85073003328", purpose="insz") != a
+
+
+def test_destroying_an_agency_key_reaches_a_copy_of_the_database_made_before(agency, other_agency):
+    """The database copy keeps the wrapped key and the KEK still works; the key-store secret is gone."""
+    mine = _person(agency.agency_id, "An", "an@example.be")
+    theirs = _person(other_agency.agency_id, "Bert", "bert@example.be")
+    key_a = Agency.objects.get(pk=agency.agency_id).data_key
+    backup = {row["id"]: row for row in DataKey.objects.values("id", "kek_id", "wrapped_key")}  # the "dump"
+
+    data_key_destroy(key=key_a, reason="test: einde opdracht", actor=TEST_ACTOR)
+    assert not keystore.secret_exists(key_a.pk)
+
+    # Restore the copy: every key row as it was before the destruction, same settings (same KEK).
+    for key_id, row in backup.items():
+        DataKey.objects.filter(pk=key_id).update(
+            kek_id=row["kek_id"], wrapped_key=row["wrapped_key"], destroyed_at=None, destroyed_reason=""
+        )
+    forget_cached_keys()
+    assert DataKey.objects.get(pk=key_a.pk).wrapped_key  # the wrapped key is back ...
+    assert ContactPerson.objects.get(pk=mine.pk).email is UNREADABLE  # ... and opens nothing
+    assert ContactPerson.objects.get(pk=theirs.pk).email == "bert@example.be"  # the other agency reads
+
+
+def test_an_agency_key_moved_from_the_kek_to_the_key_store_reads_the_same(agency):
+    from burgerprofiel.crypto.services import data_key_to_keystore
+
+    person = _person(agency.agency_id, "Lies", "lies@example.be")
+    key = Agency.objects.get(pk=agency.agency_id).data_key
+    material = keystore.unwrap(wrapped=bytes(key.wrapped_key), key_id=key.pk)
+    # As an agency onboarded before the key store had it: wrapped by the KEK.
+    key.kek_id, key.wrapped_key = keyring.wrap(data_key=material, key_id=str(key.pk))
+    key.save()
+    keystore.secret_destroy(key.pk)
+    forget_cached_keys()
+    assert ContactPerson.objects.get(pk=person.pk).email == "lies@example.be"
+    assert data_key_to_keystore(DataKey.objects.get(pk=key.pk))
+    assert not data_key_to_keystore(DataKey.objects.get(pk=key.pk))  # safe twice
+    forget_cached_keys()
+    assert DataKey.objects.get(pk=key.pk).kek_id == keystore.MARKER
+    assert keystore.secret_exists(key.pk)
+    assert ContactPerson.objects.get(pk=person.pk).email == "lies@example.be"

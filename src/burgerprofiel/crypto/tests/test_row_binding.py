@@ -250,7 +250,7 @@ def test_a_kek_that_does_not_unwrap_the_data_key_is_a_configuration_fault_not_a_
     person = ContactPerson.objects.create(agency_id=agency.agency_id, name="An", email="an@example.be")
     settings.KEY_ENCRYPTION_KEYS = "dev1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
     forget_cached_keys()
-    with pytest.raises(KeyUnwrapError, match="does not unwrap under KEK 'dev1'"):
+    with pytest.raises(KeyUnwrapError, match="does not unwrap"):
         ContactPerson.objects.get(pk=person.pk)
     _write(ContactPerson, "email", person.pk, "bp2:" + _raw(ContactPerson, "email", person.pk)[4:])  # to re-seal
     with pytest.raises(KeyUnwrapError):

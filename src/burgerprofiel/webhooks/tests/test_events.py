@@ -17,5 +17,11 @@ def test_every_event_type_has_a_dutch_label() -> None:
 
 
 def test_an_order_allows_only_the_event_types_of_its_components() -> None:
-    assert event_types_for([Component.FOUTMELDINGEN]) == ["foutmelding.ingediend", "foutmelding.bericht"]
-    assert event_types_for([Component.DOSIS]) == []
+    processor_notices = [t.value for t in EventType if t.value.startswith("verwerker.")]
+    assert processor_notices, "the processor's notices go to every agency with an active order"
+    assert event_types_for([Component.FOUTMELDINGEN]) == [
+        "foutmelding.ingediend",
+        "foutmelding.bericht",
+        *processor_notices,
+    ]
+    assert event_types_for([Component.DOSIS]) == processor_notices

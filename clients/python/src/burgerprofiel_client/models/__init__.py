@@ -34,6 +34,7 @@ from burgerprofiel_client.models.notifications import (
     NotificationStatus,
     Receipt,
 )
+from burgerprofiel_client.models.payments import Payment, PaymentRequest, Refund
 from burgerprofiel_client.models.preferences import Consent, ContactPreferences, LedgerEntry
 from burgerprofiel_client.models.service_requests import ServiceRequest, ServiceRequestPage
 
@@ -64,9 +65,12 @@ __all__ = [
     "NotificationStatus",
     "OrderCheck",
     "OrderComponent",
+    "Payment",
+    "PaymentRequest",
     "ProcessingOrder",
     "Product",
     "Receipt",
+    "Refund",
     "ServiceRequest",
     "ServiceRequestPage",
     "Toegangsrecht",

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from burgerprofiel.audit.actors import cli_actor
 from burgerprofiel.common.errors import ApplicationError
-from burgerprofiel.personal_data.services import pull_source_add
+from burgerprofiel.compliance.subprocessors.services import pull_source_register
 
 
 class Command(BaseCommand):
@@ -28,11 +28,18 @@ class Command(BaseCommand):
         add.add_argument("--theme", default="")
         add.add_argument("--timeout", type=float, default=None, help="Seconds (default 2).")
         add.add_argument("--loket", default="", help="The agency's own portal (loket) for this theme.")
+        add.add_argument(
+            "--country",
+            default="BE",
+            help="Where the source is hosted (ISO 3166-1 alpha-2; default BE). Outside the EEA only when the "
+            "agency's order allows that transfer (charter 10).",
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
-            source = pull_source_add(
+            source = pull_source_register(
                 agency_id=options["agency"],
+                country=options["country"],
                 component=options["component"],
                 url=options["url"],
                 theme=options["theme"],

@@ -24,6 +24,10 @@ from burgerprofiel.dossiers.services import (
 )
 from burgerprofiel.payments.selectors import payments_for_agency
 from burgerprofiel.payments.services import PaymentInput, payment_create
+from burgerprofiel.preferences import consent_texts
+from burgerprofiel.preferences.models import Channel, ConsentEvent
+from burgerprofiel.preferences.selectors import consented_channels, verified_address
+from burgerprofiel.preferences.services import consent_set, email_verification_confirm, email_verification_create
 from burgerprofiel.service_requests.selectors import requestable_services_for_agency
 from burgerprofiel.service_requests.services import requestable_service_publish
 from burgerprofiel.webhooks.events import event_types_for
@@ -34,6 +38,10 @@ DEMO_KBO = "0316380841"  # Agentschap Digitaal Vlaanderen, from the charter's le
 # Test national numbers (valid checksums, not real people).
 DEMO_DOSIS_SOURCE = "https://demo.burgerprofiel.example/dosis/omgevingsloket"
 DEMO_CITIZENS = ["85073003328", "90022742191", "01010100126"]
+# The first demo citizen's verified e-mail address and the IPDC product of the demo agency's melding
+# (examples/demo_agency): with An's consent for it, that melding also goes out by e-mail (var/mail).
+DEMO_EMAIL = "an.peeters@demo.burgerprofiel.example"
+DEMO_MELDING_PRODUCT = "1234"
 DEMO_COMPONENTS = [
     "uw_gegevens",
     "attesten",
@@ -94,7 +102,8 @@ class Command(BaseCommand):
         seed.add_argument(
             "--without-dossiers",
             action="store_true",
-            help="seed no dossiers: the demo agency (examples/demo_agency, make run) pushes them through the API",
+            help="seed no dossiers and no payment request: the demo agency (examples/demo_agency, make run) "
+            "makes them through the API",
         )
         seed.add_argument(
             "--second-agency",
@@ -147,14 +156,41 @@ class Command(BaseCommand):
         self._demo_request_form(agency)
         if webhook_url:
             self._demo_webhook(agency, webhook_url)
-        self._demo_payment(agency)
+        if not without_dossiers:
+            self._demo_payment(agency)
         if second_agency:
             self._demo_second_agency()
         for insz in DEMO_CITIZENS:
             citizen_get_or_create(insz=insz)
+        self._demo_contact(agency)
         self.stdout.write(
             json.dumps({"demo_agency_credentials": str(credentials_file), "demo_citizens": len(DEMO_CITIZENS)})
         )
+
+    def _demo_contact(self, agency: Agency) -> None:
+        """The first demo citizen's e-mail address, verified, and consent to get the demo agency's
+        melding by e-mail, through the same services as the portal. Both are seeded facts, not the
+        citizen's acts: the audit trail names the demo command as actor, and the consent ledger says
+        "Demogegevens van make run, niet door de burger gegeven" (``ConsentEvent.Method.DEMO_SEED``)."""
+        citizen = citizen_get_or_create(insz=DEMO_CITIZENS[0])
+        actor = cli_actor("demo")
+        if verified_address(citizen=citizen, channel=Channel.EMAIL) is None:
+            message = email_verification_create(citizen=citizen, email=DEMO_EMAIL, actor=actor)
+            # The link the mail would carry, followed at once (no mail is queued: nothing to verify).
+            token = str(message.payload["url"]).rstrip("/").rsplit("/", 1)[-1]
+            email_verification_confirm(citizen=citizen, token=token, actor=actor)
+        granted = consented_channels(citizen=citizen, agency_id=agency.pk, ipdc_product=DEMO_MELDING_PRODUCT)
+        if Channel.EMAIL not in granted:
+            consent_set(
+                citizen=citizen,
+                agency=agency,
+                ipdc_product=DEMO_MELDING_PRODUCT,
+                channel=Channel.EMAIL,
+                granted=True,
+                text_version=consent_texts.CURRENT_VERSION,
+                method=ConsentEvent.Method.DEMO_SEED,
+                actor=actor,
+            )
 
     def _demo_second_agency(self) -> None:
         """A second tenant: a municipality with only "Uw gegevens" and meldingen, and a client of its own

@@ -4,9 +4,12 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from gunicorn.app.wsgiapp import WSGIApplication
+
+from burgerprofiel.compliance.subprocessors.checks import outbound_endpoints_check
 
 
 class Command(BaseCommand):
@@ -20,6 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, bind: str, workers: int, no_migrate: bool, **options: Any) -> None:
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+        try:
+            outbound_endpoints_check()  # production: every outbound endpoint has a sub-processor (charter 6)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         call_command("collectstatic", interactive=False, verbosity=0)
         argv = [
             "gunicorn",

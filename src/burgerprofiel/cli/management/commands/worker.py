@@ -19,11 +19,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
+from burgerprofiel.compliance.subprocessors.checks import outbound_endpoints_check
 from burgerprofiel.dossiers.services import dosis_queue_drain
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-scheduler", action="store_true", help="Only work tasks; enqueue nothing.")
 
     def handle(self, *args: Any, no_scheduler: bool, **options: Any) -> None:
+        try:
+            outbound_endpoints_check()  # production: every outbound endpoint has a sub-processor (charter 6)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         if not no_scheduler:
             threading.Thread(target=self._schedule, daemon=True, name="scheduler").start()
         threading.Thread(target=self._dosis_drain, daemon=True, name="dosis").start()

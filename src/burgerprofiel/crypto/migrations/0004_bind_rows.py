@@ -24,13 +24,13 @@ class Migration(migrations.Migration):
     atomic = False  # chunk by chunk: a large table is not one long transaction
 
     dependencies = [
-        ("crypto", "0002_reseal_with_context"),
+        ("crypto", "0003_agency_keys_to_keystore"),
         ("agencies", "0003_agency_seal_id_contactperson_seal_id"),
         ("citizens", "0002_citizen_seal_id"),
         ("corrections", "0002_attachment_seal_id"),
         ("dossiers", "0005_dossier_seal_id_dossierstatus_seal_id_and_more"),
-        ("preferences", "0004_contactpreference_seal_id_verification_seal_id"),
-        ("webhooks", "0002_event_seal_id"),
+        ("preferences", "0005_contactpreference_seal_id_verification_seal_id"),
+        ("webhooks", "0003_event_seal_id"),
         ("notifications", "0002_partition_deliveries"),
         ("service_requests", "0001_initial"),
         ("payments", "0001_initial"),
