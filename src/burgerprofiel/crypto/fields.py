@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models.signals import post_init
+from django.db.models.signals import class_prepared, post_init
 
 from burgerprofiel.common.randomness import random_bytes
 from burgerprofiel.crypto.services import KeyUnavailable, data_key_material
@@ -325,6 +325,21 @@ def _decrypt_row(sender: type[models.Model], instance: models.Model, **kwargs: A
             values[f.attname] = f.from_stored(value.text, row_id)
 
 
+def _decryption_bind(model: type[models.Model]) -> None:
+    """Decrypt the encrypted fields of ``model``'s instances in its ``post_init`` (once per model: the
+    dispatch uid). A signal's sender is the exact class: a proxy or a subclass of a model with
+    encrypted fields is bound when it is prepared (``_decryption_bind_prepared``)."""
+    post_init.connect(_decrypt_row, sender=model, dispatch_uid="burgerprofiel.crypto.decrypt_row")
+
+
+def _decryption_bind_prepared(sender: type[models.Model], **kwargs: Any) -> None:
+    if not sender._meta.abstract and encrypted_fields_of(sender):
+        _decryption_bind(sender)
+
+
+class_prepared.connect(_decryption_bind_prepared, dispatch_uid="burgerprofiel.crypto.decryption_bind_prepared")
+
+
 class EncryptedTextField(models.TextField):
     def __init__(self, *args: Any, key_from: str, **kwargs: Any) -> None:
         self.key_from = key_from
@@ -338,8 +353,7 @@ class EncryptedTextField(models.TextField):
     def contribute_to_class(self, cls: type[models.Model], name: str, private_only: bool = False) -> None:
         super().contribute_to_class(cls, name, private_only=private_only)
         if not cls._meta.abstract:
-            # Once per model (the dispatch uid), for every instance built from a row.
-            post_init.connect(_decrypt_row, sender=cls, dispatch_uid="burgerprofiel.crypto.decrypt_row")
+            _decryption_bind(cls)
 
     @functools.cached_property
     def seal_context(self) -> str:

@@ -255,3 +255,20 @@ def test_a_kek_that_does_not_unwrap_the_data_key_is_a_configuration_fault_not_a_
     _write(ContactPerson, "email", person.pk, "bp2:" + _raw(ContactPerson, "email", person.pk)[4:])  # to re-seal
     with pytest.raises(KeyUnwrapError):
         ciphertexts_reseal()
+
+
+@isolate_apps("burgerprofiel.agencies")
+def test_a_proxy_of_a_model_with_encrypted_fields_reads_them_decrypted_and_bound(agency):
+    """``post_init``'s sender is the exact class: a proxy (as the back-office defines some) is bound too."""
+
+    class ContactPersonView(ContactPerson):
+        class Meta:
+            proxy = True
+            app_label = "agencies"
+
+    first = ContactPerson.objects.create(agency_id=agency.agency_id, name="An", email="an@example.be")
+    second = ContactPerson.objects.create(agency_id=agency.agency_id, name="Jan", email="jan@example.be")
+    assert ContactPersonView.objects.get(pk=first.pk).email == "an@example.be"
+    _copy(ContactPerson, "email", first.pk, second.pk)
+    with pytest.raises(SealMismatch):
+        ContactPersonView.objects.get(pk=second.pk)
