@@ -26,8 +26,8 @@ from burgerprofiel.api.routers import (
     payments,
     preferences,
     service_requests,
-    subject_rights,
     subject_requests,
+    subject_rights,
     subprocessors,
     webhooks,
 )

@@ -528,7 +528,6 @@ class AuditAction(StrEnum):
     )
 
     # -- the charter, compliance reports and data-subject requests (compliance) ------------------
-    AUDIT_VERIFIED = "audit.verified", "Auditlog geverifieerd", "Audit log verified"
     CHARTER_VERSION_PUBLISHED = (
         "charter.version_published",
         "Versie van het verwerkingscharter gepubliceerd",

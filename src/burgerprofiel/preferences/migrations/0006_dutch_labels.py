@@ -7,9 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agencies", "0003_dutch_labels"),
+        ("agencies", "0004_dutch_labels"),
         ("citizens", "0001_initial"),
-        ("preferences", "0004_consent_method_demo_seed"),
+        ("preferences", "0005_contactpreference_seal_id_verification_seal_id"),
     ]
 
     operations = [

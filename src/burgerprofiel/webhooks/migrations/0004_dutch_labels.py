@@ -8,8 +8,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agencies", "0003_dutch_labels"),
-        ("webhooks", "0002_event_type_without_choices"),
+        ("agencies", "0004_dutch_labels"),
+        ("webhooks", "0003_event_seal_id"),
     ]
 
     operations = [

@@ -7,8 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agencies", "0003_dutch_labels"),
-        ("dossiers", "0004_partition_status_history"),
+        ("agencies", "0004_dutch_labels"),
+        ("dossiers", "0005_dossier_seal_id_dossierstatus_seal_id_and_more"),
     ]
 
     operations = [

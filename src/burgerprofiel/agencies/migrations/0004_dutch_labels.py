@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agencies", "0002_encrypt_dpo_contact"),
-        ("crypto", "0004_dutch_labels"),
+        ("agencies", "0003_agency_seal_id_contactperson_seal_id"),
+        ("crypto", "0005_dutch_labels"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crypto", "0003_agency_keys_to_keystore"),
+        ("crypto", "0004_bind_rows"),
     ]
 
     operations = [
