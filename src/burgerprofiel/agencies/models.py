@@ -6,11 +6,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.agencies.catalogue import Component
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 from burgerprofiel.crypto.models import DataKey
 
 
-class Agency(models.Model):
+class Agency(SealedRow):
     """An opdrachtgevende instantie: the data controller using the platform."""
 
     name = models.CharField(_("naam"), max_length=200)
@@ -37,7 +37,7 @@ class Agency(models.Model):
         return f"{self.kbo[:4]}.{self.kbo[4:7]}.{self.kbo[7:]}"
 
 
-class ContactPerson(models.Model):
+class ContactPerson(SealedRow):
     """A person authorised to instruct the processor on the agency's behalf (charter 3.3).
 
     The list is the platform operators' to keep (onboarding, back-office, CLI): instructions are taken

@@ -697,26 +697,33 @@ def audit_reads_per_citizen(
         )
 
 
-def expired_rows_purge(
-    model: type[models.Model], *, action: AuditAction, now: datetime | None = None, batch_size: int = 500
+def agency_rows_purge(
+    model: type[models.Model],
+    *,
+    agency_id: int,
+    created_before: datetime,
+    action: AuditAction,
+    batch_size: int = 500,
 ) -> int:
-    """Delete up to ``batch_size`` rows of ``model`` whose ``purge_after`` has passed, with one audit
-    event per agency and run: the evidence that the purge happened, without the content."""
-    now = now or timezone.now()
-    rows = list(model._default_manager.filter(purge_after__lt=now).values_list("pk", "agency_id")[:batch_size])
-    if not rows:
-        return 0
-    per_agency: dict[int, int] = {}
-    for _, agency_id in rows:
-        per_agency[agency_id] = per_agency.get(agency_id, 0) + 1
+    """One batch (one transaction): delete up to ``batch_size`` rows of ``model`` of one agency created
+    before the cutoff, with one audit event: the evidence that the purge happened, without the content.
+
+    The cutoff comes from the order in force at the time of the run, so a changed retention counts
+    from the next run on (DESIGN rule 7)."""
     with transaction.atomic():
-        model._default_manager.filter(pk__in=[pk for pk, _ in rows]).delete()
-        for agency_id, count in per_agency.items():
-            audit_record(
-                actor=Actor(kind="system", id="retention"),
-                action=action,
-                agency_id=agency_id,
-                target=model,
-                detail={"count": count},
-            )
-    return len(rows)
+        ids = list(
+            model._default_manager.filter(agency_id=agency_id, created_at__lte=created_before)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0
+        model._default_manager.filter(pk__in=ids).delete()
+        audit_record(
+            actor=Actor(kind="system", id="retention", agency_id=agency_id),
+            action=action,
+            agency_id=agency_id,
+            target=model,
+            detail={"count": len(ids), "created_before": created_before.isoformat()},
+        )
+    return len(ids)

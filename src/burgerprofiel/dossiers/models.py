@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.crypto.fields import EncryptedJSONField, EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedJSONField, EncryptedTextField, SealedRow
 
 
 class Phase(models.TextChoices):
@@ -43,7 +43,7 @@ class DosisSource(models.Model):
         return self.uri
 
 
-class Dossier(models.Model):
+class Dossier(SealedRow):
     agency = models.ForeignKey(Agency, verbose_name=_("instantie"), on_delete=models.CASCADE, related_name="dossiers")
     source = models.ForeignKey(DosisSource, verbose_name=_("bron"), on_delete=models.CASCADE, related_name="dossiers")
     number = models.CharField(_("dossiernummer"), max_length=200)
@@ -97,7 +97,7 @@ class DossierOwner(models.Model):
         return f"{self.get_kind_display()} van dossier {self.dossier_id}"
 
 
-class DossierStatus(models.Model):
+class DossierStatus(SealedRow):
     """One entry of a dossier's history; the one with the newest ``modified_at`` is current."""
 
     dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="statuses")
@@ -123,7 +123,7 @@ class DossierStatus(models.Model):
         return f"{self.phase} / {self.code}"
 
 
-class DossierUpload(models.Model):
+class DossierUpload(SealedRow):
     """An accepted upload: the queue of the processing task and, afterwards, the agency's result.
 
     The payload is kept (encrypted) only until it is processed; the result row carries no personal

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 
 
 class Channel(models.TextChoices):
@@ -38,7 +38,7 @@ class ConsentSubject(models.TextChoices):
 IBAN_SCOPE = ""  # the ``ipdc_product`` of an IBAN consent: it holds for the whole agency
 
 
-class ContactPreference(models.Model):
+class ContactPreference(SealedRow):
     citizen = models.OneToOneField(
         Citizen, verbose_name=_("burger"), on_delete=models.CASCADE, related_name="contact_preference"
     )
@@ -57,7 +57,7 @@ class ContactPreference(models.Model):
         return f"Contactvoorkeuren van burger {self.citizen_id}"
 
 
-class Verification(models.Model):
+class Verification(SealedRow):
     """A pending check that the citizen controls an address: a link by e-mail or a code by SMS."""
 
     citizen = models.ForeignKey(

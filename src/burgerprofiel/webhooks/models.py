@@ -20,7 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 
 
 class Endpoint(models.Model):
@@ -70,7 +70,7 @@ class EventStream(models.Model):
         return f"Stroom van instantie {self.agency_id}"
 
 
-class Event(models.Model):
+class Event(SealedRow):
     event_id = models.UUIDField(_("gebeurtenis-id"), unique=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(Agency, verbose_name=_("instantie"), on_delete=models.PROTECT, related_name="+")
     position = models.PositiveBigIntegerField(_("positie"))

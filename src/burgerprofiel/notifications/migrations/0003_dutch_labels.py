@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agencies", "0003_dutch_labels"),
+        ("agencies", "0004_dutch_labels"),
         ("citizens", "0001_initial"),
         ("notifications", "0002_partition_deliveries"),
     ]
