@@ -144,3 +144,12 @@ def test_english_is_the_second_language(operator_client: Client, agency: Any) ->
 
     assert "Created at" in page
     assert "Aangemaakt op" not in page
+
+
+def test_date_and_time_inputs_each_have_a_label() -> None:
+    from django.contrib.admin.widgets import AdminSplitDateTime
+
+    html = AdminSplitDateTime().render("detected_at", None, attrs={"id": "id_detected_at"})
+
+    assert '<label for="id_detected_at_0">Datum:</label>' in html
+    assert '<label for="id_detected_at_1">Tijd:</label>' in html
