@@ -129,5 +129,28 @@ def breach_from_audit_verify(*, first_bad_event_id: int | None, problems: list[s
     )
 
 
+def detect_failed_verifies(*, now: dt.datetime | None = None) -> int:
+    """Failed verifications recorded in the last day (``audit.verified``, outcome failure: the
+    back-office's button runs it as a task in the audit layer, which cannot open a breach itself)."""
+    now = now or timezone.now()
+    opened = 0
+    failed = AuditEvent.objects.filter(
+        action=AuditAction.AUDIT_VERIFIED,
+        outcome=AuditEvent.Outcome.FAILURE,
+        occurred_at__gte=now - dt.timedelta(days=1),
+    ).values_list("detail", flat=True)
+    for detail in failed:
+        detail = detail if isinstance(detail, dict) else {}
+        breach = breach_from_audit_verify(
+            first_bad_event_id=detail.get("first_bad_event_id"), problems=list(detail.get("problems") or [])
+        )
+        opened += breach is not None
+    return opened
+
+
 def detectors_run(*, now: dt.datetime | None = None) -> dict[str, int]:
-    return {"pull_incident": detect_pull_incidents(now=now), "refused_spike": detect_refused_spikes(now=now)}
+    return {
+        "pull_incident": detect_pull_incidents(now=now),
+        "refused_spike": detect_refused_spikes(now=now),
+        "audit_verify": detect_failed_verifies(now=now),
+    }

@@ -16,10 +16,10 @@ from __future__ import annotations
 from django.db import models
 
 from burgerprofiel.agencies.models import Agency, ContactPerson
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 
 
-class Instruction(models.Model):
+class Instruction(SealedRow):
     class Channel(models.TextChoices):
         API = "api", "Via de API"
         BACKOFFICE = "backoffice", "Schriftelijk, geregistreerd in de back-office"
@@ -49,7 +49,7 @@ class Instruction(models.Model):
         return f"Instructie {self.pk} ({self.agency})"
 
 
-class LegalDisclosure(models.Model):
+class LegalDisclosure(SealedRow):
     class State(models.TextChoices):
         WITHHELD = "withheld", "Melding verboden door de wet"
         NOTIFIED = "notified", "Gemeld aan de instantie"

@@ -306,12 +306,12 @@ def test_the_detectors_open_one_draft_per_signal(tenant_a):
 
 
 def test_a_failed_audit_verify_opens_a_draft(monkeypatch):
+    from burgerprofiel.audit import services as audit_services
     from burgerprofiel.audit.services import VerifyReport
-    from burgerprofiel.cli.management.commands import audit as audit_command
 
     report = VerifyReport()
     report.fail("event 12: leaf hash does not match", event_id=12)
-    monkeypatch.setattr(audit_command, "audit_verify", lambda: report)
+    monkeypatch.setattr(audit_services, "audit_verify", lambda: report)
     out = io.StringIO()
     with pytest.raises(CommandError):
         call_command("audit", "verify", stdout=out)
@@ -319,6 +319,23 @@ def test_a_failed_audit_verify_opens_a_draft(monkeypatch):
     assert json.loads(out.getvalue())["draft_breach_id"] == draft.pk
     assert "event 12" in draft.nature and draft.state == Breach.State.DRAFT
     assert breach_from_audit_verify(first_bad_event_id=12, problems=report.problems) is None  # once a day
+    assert AuditEvent.objects.filter(action=AuditAction.AUDIT_VERIFIED, outcome="failure").count() == 1
+
+
+def test_a_failed_verify_from_the_back_office_task_opens_a_draft_at_the_next_check(monkeypatch):
+    from burgerprofiel.audit import services as audit_services
+    from burgerprofiel.audit.services import VerifyReport
+    from burgerprofiel.audit.tasks import audit_verify_task
+
+    report = VerifyReport()
+    report.fail("event 7: leaf hash does not match", event_id=7)
+    monkeypatch.setattr(audit_services, "audit_verify", lambda: report)
+    audit_verify_task.call(requested_by="")  # what the back-office's button enqueues, run here inline
+    assert not Breach.objects.exists()  # the audit layer records the failure; it cannot open a breach
+    assert breaches_check_task.call()["opened_audit_verify"] == 1
+    draft = Breach.objects.get(detector="audit_verify")
+    assert "event 7" in draft.nature and draft.state == Breach.State.DRAFT
+    assert breaches_check_task.call()["opened_audit_verify"] == 0  # once per bad event and day
 
 
 def test_the_cli_opens_lists_computes_and_notifies(tenant_a, tenant_b):
