@@ -15,26 +15,14 @@ from ninja import Router
 from burgerprofiel.api.auth import AgencyAuth, notes_of
 from burgerprofiel.common.errors import NotFound, PermissionDenied
 from burgerprofiel.compliance.offboarding.services import bundle_download, bundle_exists
-from burgerprofiel.oauth.services import OFFBOARDING_SCOPE, AgencyPrincipal, access_token_verify
+from burgerprofiel.oauth.services import OFFBOARDING_SCOPE
 
 router = Router(tags=["einde opdracht"])
 
 
-class OffboardingAuth(AgencyAuth):
-    """A valid access token; no order check (the order has ended). The scope is the operation's to
-    check, after it knows whether the caller has a bundle at all (``offboarding_bundle``)."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> AgencyPrincipal:
-        notes = notes_of(request)
-        principal = notes.principal
-        if principal is None:
-            principal = notes.principal = access_token_verify(token, address=str(request.META.get("REMOTE_ADDR", "")))
-        return principal
-
-
 @router.get(
     "/bundle",
-    auth=OffboardingAuth(),
+    auth=AgencyAuth(order_checked=False),  # the order has ended: the scope decides
     response={200: None},
     summary="De ondertekende teruggavebundel na het einde van de verwerkingsopdracht (één keer af te halen)",
     description=(
