@@ -12,8 +12,9 @@ from burgerprofiel.backoffice.admin import (
     dossiers,
     lockouts,
     notices,
+    offboarding,
     personal_data,
     webhooks,
 )
 
-__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "notices", "personal_data", "webhooks"]
+__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "notices", "offboarding", "personal_data", "webhooks"]

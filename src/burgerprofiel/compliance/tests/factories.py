@@ -140,7 +140,7 @@ def populate(agency_id: int, *, insz: str, tag: str) -> Citizen:
         citizen=citizen,
         amount_cents=1234,
         description=f"Betaling {tag}",
-        structured_reference=f"+++{uuid.uuid4().int % 10**12:012d}+++",
+        structured_reference=f"{uuid.uuid4().int % 10**12:012d}",
         creditor_name="X",
         creditor_iban="BE68539007547034",
         due_date=now.date(),
