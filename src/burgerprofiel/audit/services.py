@@ -545,6 +545,29 @@ def audit_verify() -> VerifyReport:
     return report
 
 
+def audit_verify_record(*, actor: Actor) -> VerifyReport:
+    """Run ``audit_verify`` and keep its result as an audit event (``audit.verified``).
+
+    The event is the stored result the back-office and its dashboard show: when, by whom, how many
+    events and signed heads were checked, and the first problems found (outcome ``failure``).
+    """
+    report = audit_verify()
+    audit_record(
+        actor=actor,
+        action=AuditAction.AUDIT_VERIFIED,
+        outcome=AuditEvent.Outcome.SUCCESS if report.ok else AuditEvent.Outcome.FAILURE,
+        detail={
+            "events_checked": report.events_checked,
+            "tree_heads_checked": report.tree_heads_checked,
+            "unsealed_events": report.unsealed_events,
+            "problems": report.problems[:20],
+            "problem_count": len(report.problems),
+            "first_bad_event_id": report.first_bad_event_id,
+        },
+    )
+    return report
+
+
 def _witnessed_roots(keys: dict[str, _HeadKey], report: VerifyReport) -> dict[int, dict[str, set[int]]]:
     """Every head an agency reported (``audit.witness``), by size and root, with the agencies that saw it.
 

@@ -17,6 +17,7 @@ from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_index, insz_normalise
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.copy import copy_rows, next_ids
+from burgerprofiel.common.randomness import random_uuid
 from burgerprofiel.crypto.fields import Sealers, blind_index, encrypted_field, sealed
 from burgerprofiel.crypto.models import DataKey
 from burgerprofiel.crypto.services import data_key_create, data_keys_create_many
@@ -60,25 +61,28 @@ def citizens_create_many(*, insz_values: Sequence[str]) -> dict[str, int]:
     now = timezone.now()
     with transaction.atomic():
         key_ids = data_keys_create_many(owner_type=DataKey.OwnerType.CITIZEN, count=len(new))
+        seal_ids = [random_uuid() for _ in new]  # each row's identity, bound into its sealed INSZ
         sealed_values = [
-            field.stored(value, row={"data_key_id": key_id}, sealers=sealers)
-            for (_, value), key_id in zip(new, key_ids, strict=True)
+            field.stored(value, row={"data_key_id": key_id}, sealers=sealers, row_id=seal_id)
+            for (_, value), key_id, seal_id in zip(new, key_ids, seal_ids, strict=True)
         ]
         if connection.vendor == "postgresql":
             ids = next_ids(Citizen, len(new))
             copy_rows(
                 Citizen,
-                ("id", "insz_index", "insz", "data_key_id", "created_at"),
+                ("id", "seal_id", "insz_index", "insz", "data_key_id", "created_at"),
                 (
-                    (pk, index, cipher, key_id, now)
-                    for pk, (index, _), cipher, key_id in zip(ids, new, sealed_values, key_ids, strict=True)
+                    (pk, seal_id, index, cipher, key_id, now)
+                    for pk, seal_id, (index, _), cipher, key_id in zip(
+                        ids, seal_ids, new, sealed_values, key_ids, strict=True
+                    )
                 ),
             )
         else:
             created = Citizen.objects.bulk_create(
                 [
-                    Citizen(insz_index=index, insz=sealed(cipher), data_key_id=key_id)
-                    for (index, _), cipher, key_id in zip(new, sealed_values, key_ids, strict=True)
+                    Citizen(seal_id=seal_id, insz_index=index, insz=sealed(cipher), data_key_id=key_id)
+                    for seal_id, (index, _), cipher, key_id in zip(seal_ids, new, sealed_values, key_ids, strict=True)
                 ],
                 batch_size=1000,
             )

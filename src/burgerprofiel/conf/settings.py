@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import secrets
+from pathlib import Path
 
 import dj_database_url
 
@@ -102,8 +103,15 @@ INSTALLED_APPS = [
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
     "burgerprofiel.compliance.notices",
+    "burgerprofiel.compliance.breaches",
+    "burgerprofiel.compliance.instructions",
     "burgerprofiel.compliance.subprocessors",
+    "burgerprofiel.compliance.offboarding",
+    "burgerprofiel.compliance.subject_rights",
     "burgerprofiel.compliance.retention",
+    "burgerprofiel.compliance.charter",
+    "burgerprofiel.compliance.reports",
+    "burgerprofiel.compliance.subject_requests",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -133,7 +141,9 @@ WSGI_APPLICATION = "burgerprofiel.conf.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The back-office's versions of Django admin templates (admin/base_site.html, admin/filter.html):
+        # an app template would lose to django.contrib.admin's own, which comes first in INSTALLED_APPS.
+        "DIRS": [Path(__file__).resolve().parent.parent / "backoffice" / "admin_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -355,6 +365,8 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.compliance.notices.tasks.notice_mails_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
+    # Breaches: the detectors (pull.incident, refused-call spikes) and the notice deadline's warnings.
+    "breaches-check": {"task": "burgerprofiel.compliance.breaches.tasks.breaches_check_task", "seconds": 60},
     # Planned sub-processor changes whose date has come (charter 6.2), unless an objection holds them back.
     "subprocessor-changes": {
         "task": "burgerprofiel.compliance.subprocessors.tasks.subprocessor_changes_apply_task",
@@ -369,6 +381,36 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
     "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
+# --- personal data breaches (charter 8, GDPR 33; compliance.breaches) ---
+BREACH_NOTICE_DEADLINE_HOURS = env_int(
+    "BREACH_NOTICE_DEADLINE_HOURS",
+    24,
+    help="Hours from a breach's detection by which every affected agency must have its notice (charter 8.1: "
+    "without undue delay; the agency has 72 hours towards the supervisory authority). Past it: overdue.",
+)
+BREACH_NOTICE_WARNING_HOURS = env_int(
+    "BREACH_NOTICE_WARNING_HOURS",
+    12,
+    help="Hours from a breach's detection after which an unnotified breach shows and logs a warning.",
+)
+BREACH_REFUSED_SPIKE_THRESHOLD = env_int(
+    "BREACH_REFUSED_SPIKE_THRESHOLD",
+    200,
+    help="Refused calls (order check, scope, authentication) of one agency within BREACH_REFUSED_SPIKE_WINDOW_SECONDS "
+    "at which a draft breach is opened for an operator to assess.",
+)
+BREACH_REFUSED_SPIKE_WINDOW_SECONDS = env_int(
+    "BREACH_REFUSED_SPIKE_WINDOW_SECONDS", 600, help="The window in which refused calls are counted for a spike."
+)
+PROCESSOR_DPO_NAME = env(
+    "PROCESSOR_DPO_NAME",
+    "Functionaris voor gegevensbescherming, Digitaal Vlaanderen",
+    help="The processor's DPO as breach notices name them (charter 8.2).",
+)
+PROCESSOR_DPO_EMAIL = env(
+    "PROCESSOR_DPO_EMAIL", "dpo@burgerprofiel.example", help="The processor's DPO's e-mail address (charter 8.2)."
+)
+PROCESSOR_DPO_PHONE = env("PROCESSOR_DPO_PHONE", "", help="The processor's DPO's phone number (charter 8.2); optional.")
 KEY_STORE_DIR = env(
     "KEY_STORE_DIR",
     str(VAR_DIR / "keystore"),
@@ -649,6 +691,30 @@ PAYMENTS_SYNC_AFTER_SECONDS = env_int(
     help="A payment or refund under way that no provider webhook moved for this long is fetched from the provider "
     "by the worker's periodic check (a lost webhook never leaves a payment open).",
 )
+# Charter 14.3: an agency's termination under an amendment takes effect on the amendment's date.
+PERIODIC_TASKS["charter-terminations"] = {
+    "task": "burgerprofiel.compliance.charter.tasks.charter_terminations_execute_task",
+    "seconds": 3600,
+}
+COMPLIANCE_OBLIGATIONS_REPORT_DAYS = env_int(
+    "COMPLIANCE_OBLIGATIONS_REPORT_DAYS",
+    365,
+    help="Days between the platform's own reports to each agency on its obligations (charter 9); "
+    "recording an independent audit sends one at once as well.",
+)
+PERIODIC_TASKS["compliance-obligations-reports"] = {
+    "task": "burgerprofiel.compliance.reports.tasks.obligations_reports_send_due_task",
+    "seconds": 86400,
+}
+SUBJECT_REQUEST_REMINDER_DAYS = env_int(
+    "SUBJECT_REQUEST_REMINDER_DAYS",
+    7,
+    help="Days before a data-subject request's one-month deadline (GDPR 12(3)) that the agency is reminded.",
+)
+PERIODIC_TASKS["subject-requests-remind"] = {
+    "task": "burgerprofiel.compliance.subject_requests.tasks.subject_requests_remind_task",
+    "seconds": 3600,
+}
 PERIODIC_TASKS["payments-provider-sync"] = {
     "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
     "seconds": 300,
@@ -718,6 +784,11 @@ if BACKOFFICE_LOGIN_FAILURE_LIMIT < 1 or BACKOFFICE_LOGIN_LOCKOUT_MINUTES < 0:
 MIDDLEWARE.insert(  # after the user (and its OTP check) and messages are there
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "burgerprofiel.backoffice.middleware.StaffSessionMiddleware",
+)
+# Charter 4: personal data only after the current confidentiality statement was accepted.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("burgerprofiel.backoffice.middleware.StaffSessionMiddleware") + 1,
+    "burgerprofiel.backoffice.confidentiality.ConfidentialityMiddleware",
 )
 # django-axes counts failed logins per account (username) whatever the address: behind a reverse proxy
 # every address is the proxy's, and locking by address would lock everyone out at once.

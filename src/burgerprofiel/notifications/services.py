@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -265,8 +265,22 @@ def notification_create(
     return notification
 
 
+class BulkProgress(Protocol):
+    """Where a bulk under an ``Idempotency-Key`` keeps what it stored so far (the API's idempotency
+    record): each chunk's ids are kept in the chunk's own transaction, so a retry of an interrupted
+    request stores only what is left and answers as one uninterrupted run would have."""
+
+    def stored(self) -> tuple[str | None, list[str]]:
+        """The batch id and the ids of the meldingen stored so far, in item order (None, [] at first)."""
+        ...
+
+    def keep(self, *, batch_id: str, ids: list[str]) -> None:
+        """Keep the batch id and every id stored so far; called inside the chunk's transaction."""
+        ...
+
+
 def notifications_bulk_create(
-    *, agency: Agency, items: Sequence[NotificationInput], actor: Actor
+    *, agency: Agency, items: Sequence[NotificationInput], actor: Actor, progress: BulkProgress | None = None
 ) -> list[Notification]:
     """A campaign: every item is validated first (one bad item refuses the whole request and stores
     nothing), then the meldingen are stored in chunks of ``NOTIFICATIONS_BULK_CHUNK_SIZE``, each in
@@ -277,9 +291,10 @@ def notifications_bulk_create(
     seconds (on SQLite every other writer waits: logins, audit events, other agencies' calls).
     What that costs: should the database fail half-way (not the input: that was checked), the
     chunks before the failure stay stored and queued, and their audit events say which; the
-    request answers with an error. A request under an ``Idempotency-Key`` runs inside the
-    idempotency middleware's one transaction (the act and its kept answer commit together), so
-    there the chunks are savepoints and the request stays all or nothing.
+    request answers with an error. A request under an ``Idempotency-Key`` is chunked the same way:
+    ``progress`` (its idempotency record) keeps each chunk's ids in the chunk's transaction, so a
+    retry with the same key resumes after the last stored chunk (nothing stored twice, the same batch
+    id) and answers with every id, as the uninterrupted request would have.
     """
     if not items:
         raise ValidationError("Een bulkaanvraag bevat minstens één melding.", extra={"field": "items"})
@@ -295,10 +310,12 @@ def notifications_bulk_create(
             raise ValidationError(f"Melding {index}: {exc.detail}", extra={**exc.extra, "index": index}) from exc
     now = timezone.now()
     retention = dt.timedelta(days=_retention_days(agency.pk))
-    batch_id = uuid.uuid4()
+    kept_batch, kept_ids = progress.stored() if progress is not None else (None, [])
+    batch_id = uuid.UUID(kept_batch) if kept_batch else uuid.uuid4()
     size = max(1, settings.NOTIFICATIONS_BULK_CHUNK_SIZE)
-    notifications: list[Notification] = []
-    for start in range(0, len(cleaned), size):
+    already = Notification.objects.in_bulk([uuid.UUID(pk) for pk in kept_ids])
+    notifications: list[Notification] = [already[uuid.UUID(pk)] for pk in kept_ids]
+    for start in range(len(notifications), len(cleaned), size):
         with transaction.atomic():
             chunk = [
                 _store(agency=agency, item=item, retention=retention, now=now)[0]
@@ -312,6 +329,8 @@ def notifications_bulk_create(
                 object_id=str(batch_id),
                 detail={"count": len(chunk), "first_index": start, "total": len(cleaned)},
             )
+            if progress is not None:
+                progress.keep(batch_id=str(batch_id), ids=[str(n.pk) for n in (*notifications, *chunk)])
         notifications.extend(chunk)
     return notifications
 

@@ -58,7 +58,7 @@ def test_a_report_is_stored_encrypted_audited_and_published_to_the_agency(fm_age
         stored = cursor.fetchone()
         cursor.execute("SELECT content FROM corrections_attachment")
         (content,) = cursor.fetchone()
-    assert all(s.startswith("bp2:") and "Gent" not in s for s in stored)
+    assert all(s.startswith("bp3:") and "Gent" not in s for s in stored)
     assert content.startswith("bp2:") and "PDF" not in content
 
 

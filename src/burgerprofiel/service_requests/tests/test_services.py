@@ -44,7 +44,7 @@ def test_a_submitted_request_is_stored_encrypted_audited_and_published(ar_agency
     with connection.cursor() as cursor:
         cursor.execute("SELECT answers, applicant_name FROM service_requests_servicerequest")
         stored = cursor.fetchone()
-    assert all(s.startswith("bp2:") and "Peeters" not in s for s in stored)
+    assert all(s.startswith("bp3:") and "Peeters" not in s for s in stored)
 
 
 def test_invalid_answers_store_nothing(ar_agency: OnboardedAgency) -> None:
