@@ -19,12 +19,15 @@ from burgerprofiel.api.routers import (
     corrections,
     dosis,
     dosis_v2,
+    instructions,
     notices,
     notifications,
+    offboarding,
     payments,
     preferences,
     service_requests,
     subject_requests,
+    subject_rights,
     subprocessors,
     webhooks,
 )
@@ -48,8 +51,11 @@ api.add_router("/charter", charter.router)
 api.add_router("/compliance", compliance.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/error-reports", corrections.router)
+api.add_router("/instructions", instructions.router)
 api.add_router("/notices", notices.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/offboarding", offboarding.router)
+api.add_router("/data-subjects", subject_rights.router)
 api.add_router("/payments", payments.router)
 api.add_router("/preferences", preferences.router)
 api.add_router("/requestable-services", service_requests.services_router)

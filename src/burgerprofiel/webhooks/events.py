@@ -36,6 +36,14 @@ class EventType(models.TextChoices):
         "Een wettelijk verplichte verwerking of verstrekking",
     )
     VERWERKER_MEDEDELING = "verwerker.mededeling", "Een mededeling van de verwerker"
+    VERWERKER_ONDERVERWERKER_WIJZIGING = (
+        "verwerker.onderverwerker_wijziging",
+        "Een wijziging van de onderverwerkers is gepland of ingetrokken",
+    )
+    VERWERKER_ONDERVERWERKER_BEZWAAR = (
+        "verwerker.onderverwerker_bezwaar",
+        "Een bezwaar tegen een onderverwerker werd beslist",
+    )
     VERWERKER_CHARTER_WIJZIGING = "verwerker.charter_wijziging", "Het verwerkingscharter wijzigt (charter 14.3)"
     VERWERKER_NALEVINGSRAPPORT = (
         "verwerker.nalevingsrapport",

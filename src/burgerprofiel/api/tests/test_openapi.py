@@ -209,6 +209,8 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/payments/{payment_id}"): "burgerprofiel_api_routers_payments_payment_detail",
         ("post", "/api/v1/payments/{payment_id}/refunds"): "burgerprofiel_api_routers_payments_payment_refund",
         ("get", "/api/v1/notices"): "burgerprofiel_api_routers_notices_notices_list",
+        ("post", "/api/v1/instructions"): "burgerprofiel_api_routers_instructions_instruction_register",
+        ("get", "/api/v1/instructions"): "burgerprofiel_api_routers_instructions_instructions_list",
         ("get", "/api/v1/notices/{notice_id}/pdf"): "burgerprofiel_api_routers_notices_notice_pdf_get",
         ("post", "/api/v1/notices/{notice_id}/acknowledge"): "burgerprofiel_api_routers_notices_notice_acknowledge",
         ("get", "/api/v1/subprocessors"): "burgerprofiel_api_routers_subprocessors_subprocessors_list",
