@@ -525,6 +525,7 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
         Call("post", f"/api/v1/charter/amendments/{w.ids['amendment']}/termination", body={"reason": "Tweede"}),
     ),
     ("get", "/api/v1/compliance/report"): _own("get", "/api/v1/compliance/report"),
+    ("get", "/api/v1/compliance/measures"): _own("get", "/api/v1/compliance/measures"),
     ("post", "/api/v1/subject-requests/{request_id}/answer"): lambda w: Case(
         Call(
             "post",

@@ -237,8 +237,11 @@ def _suspended_versions() -> list[ProcessingOrderVersion]:
     )
 
 
-def measures_build() -> dict[str, Any]:
-    """Charter 5 / GDPR 32: the measures as the running platform is configured, read now."""
+def measures_build(*, agency_id: int | None = None) -> dict[str, Any]:
+    """Charter 5 / GDPR 32: the measures as the running platform is configured, read now.
+
+    ``agency_id``: the version an agency asks for (charter 5: partners may ask for the measures): the
+    retention per order names only that agency's orders."""
     keks = keyring.keks()
     keys_by_owner = {
         r["owner_type"]: {"active": r["active"], "destroyed": r["destroyed"], "last_rewrap": _iso(r["last_rewrap"])}
@@ -289,6 +292,7 @@ def measures_build() -> dict[str, Any]:
             "per_order": [
                 {"agency": v.order.agency.name, "processing_order_id": v.order_id, "retention_days": v.retention_days}
                 for v in active_order_versions()
+                if agency_id is None or v.order.agency_id == agency_id
             ],
         },
         "audit_trail": {

@@ -195,3 +195,14 @@ def test_a_breach_notified_to_one_agency_is_in_its_report_and_not_in_anothers(
     mine = compliance_report_make(agency_id=agency.agency_id, actor=TEST_ACTOR)
     assert [(b["title"], b["subjects"]) for b in mine["breaches"]] == [("Cachefout", 1)]
     assert compliance_report_make(agency_id=other_agency.agency_id, actor=TEST_ACTOR)["breaches"] == []
+
+
+def test_an_agency_reads_the_measures_with_only_its_own_orders_retention(
+    client: Client, agency: OnboardedAgency, other_agency: OnboardedAgency
+) -> None:
+    body = client.get("/api/v1/compliance/measures", **bearer(client, agency)).json()
+    assert [o["processing_order_id"] for o in body["retention"]["per_order"]] == [agency.order_id]
+    assert body["access_control"]["backoffice_second_factor"]
+    pdf = client.get("/api/v1/compliance/measures?format=pdf", **bearer(client, agency))
+    assert pdf.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="compliance.measures_made", agency_id=agency.agency_id).count() == 2
