@@ -21,11 +21,15 @@ from burgerprofiel.staff.services import staff_login_locks_reset
 class LoginLockAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Failed-login counts per account; an operator lifts a lock with the action (audited)."""
 
-    list_display = ("username", "failures_since_start", "attempt_time", "locked")
+    list_display = ("account", "failures_since_start", "attempt_time", "locked")
     ordering = ("-attempt_time",)
     actions = ["lift_locks"]
-    fields = ("username", "failures_since_start", "attempt_time")
+    fields = ("account", "failures_since_start", "attempt_time")
     readonly_fields = fields
+
+    @admin.display(description="Gebruikersnaam", ordering="username")
+    def account(self, attempt: LoginLock) -> str:
+        return str(attempt.username or "")  # django-axes labels its column in English only
 
     @admin.display(boolean=True, description="Vergrendeld")
     def locked(self, attempt: LoginLock) -> bool:
