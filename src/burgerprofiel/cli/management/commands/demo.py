@@ -92,7 +92,7 @@ DEMO_FORM = {
 
 
 class Command(BaseCommand):
-    help = "Seed a demo agency and demo citizens (development only). Safe to run twice."
+    help = "Maak een demo-instantie en demoburgers aan (enkel voor ontwikkeling). Mag twee keer lopen."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
