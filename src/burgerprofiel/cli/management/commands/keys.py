@@ -28,7 +28,9 @@ class Command(BaseCommand):
         )
         retire = sub.add_parser("retire-signing", help="Stop trusting a signing key for access tokens.")
         retire.add_argument("--kid", required=True)
-        sub.add_parser("reseal", help="Seal bp1 values again, bound to their table and column (after an upgrade).")
+        sub.add_parser(
+            "reseal", help="Seal bp1/bp2 values again as bp3, bound to their table, column and row (after an upgrade)."
+        )
         sub.add_parser(
             "trusted",
             help="Every signing key with its RFC 7638 thumbprint and whether it is pinned (AUDIT_TRUSTED_KEYS).",
