@@ -47,7 +47,8 @@ JSON_TYPES = {"application/json", "application/x-ndjson"}
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 # POSTs that only read (the citizen is named in the body to keep the INSZ out of URLs): safe to repeat,
 # so an Idempotency-Key is ignored and no copy of the answer (personal data) is kept.
-READ_ONLY_POSTS = {"/api/v1/preferences/lookup"}
+# The data-subject export reads only, and its answer (everything on a citizen) must not be kept for replay.
+READ_ONLY_POSTS = {"/api/v1/preferences/lookup", "/api/v1/data-subjects/export"}
 # POSTs whose act commits in chunks of its own, also under an Idempotency-Key (IdempotencyMiddleware).
 CHUNKED_POSTS = {"/api/v1/notifications/bulk"}
 

@@ -118,7 +118,14 @@ def components() -> Iterator[str]:
 
 NOT_PER_CITIZEN_CONFIG = "configuration of the agency's systems, not about any citizen"
 
+
+def _restricted_citizen(_agency_id: int, insz_index: str) -> Q:
+    return Q(insz_index=insz_index)
+
+
 for _holding in [
+    # The agency's restrictions of processing on a citizen (compliance.subject_rights)
+    Holding("subject_rights.Restriction", "beperkingen", _agency(), 1, _restricted_citizen),
     # Notifications
     Holding("notifications.DeliveryReceipt", "notificaties", _agency(), 10, _citizen("delivery__citizen")),
     Holding(
@@ -180,6 +187,16 @@ for _holding in [
         "stored answers are keyed by client and request, not by citizen; they expire within a day",
         exported=False,
     ),
+    # Notices the processor mailed the agency: the queue names its contacts' addresses
+    Holding(
+        "agency_notices.NoticeMail",
+        "kennisgevingen",
+        _agency(),
+        88,
+        None,
+        "addresses of the agency's contact persons and DPO, not citizens",
+        exported=False,
+    ),
     # The agency's people and systems
     Holding("agencies.ContactPerson", "instantie", _agency(), 90, None, "the agency's own staff, not citizens"),
     Holding(
@@ -207,6 +224,16 @@ NOT_AGENCY_DATA: dict[str, str] = {
     "citizens.Citizen": "the citizen's identity on the platform, shared by every agency (platform-own)",
     "preferences.ContactPreference": "the citizen's own contact details (platform-own, the citizen's to manage)",
     "preferences.Verification": "verification of the citizen's own contact details (platform-own)",
+    # The processor's proof of what it did at the end of an order (compliance.offboarding).
+    "offboarding.Offboarding": "the record and certificates of an order's end: the processor's proof",
+    "offboarding.ReturnBundle": "the return bundle's record; its content is deleted once fetched",
+    "offboarding.LegalHold": "the record of a legal hold (reason, end date): the processor's proof",
+    "agency_notices.AgencyNotice": (
+        "what the processor notified the agency (charter 8, 3, 6): its proof; the text is sealed with the "
+        "agency's key and unreadable once that key is destroyed"
+    ),
+    "subprocessors.Objection": "the agency's objection to a sub-processor change and its resolution (charter 6.3)",
+    "subprocessors.TransferPermission": "part of the order: permission to transfer outside the EEA (charter 10)",
 }
 
 # Compliance apps of this package that hold records *about* an order end or a request (certificates,

@@ -419,37 +419,87 @@ def notification_list_read(*, citizen: Citizen, actor: Actor) -> list[Notificati
 
 
 def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
-    """Drop the content of meldingen past retention (charter: kept as long as relevant).
+    """Drop the content of meldingen past retention (charter: kept as long as relevant), every agency.
 
-    The row stays without its message (delivery metadata is kept for the audit period); recipients
-    and payloads of final deliveries were already cleared when they became final.
+    The retention is the order's as it is today (a shorter or longer one counts from the next run),
+    not the ``purge_after`` each melding was given when it came in. The row stays without its
+    message; recipients and payloads of final deliveries were cleared when they became final, and the
+    delivery metadata goes after NOTIFICATIONS_DELIVERY_RETENTION_DAYS (``deliveries_purge_batch``).
     """
     now = now or timezone.now()
     purged = 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                Notification.objects.filter(purge_after__lte=now, content_purged_at__isnull=True).values_list(
-                    "pk", flat=True
-                )[:batch_size]
-            )
-            if not ids:
-                return purged
-            Notification.objects.filter(pk__in=ids).update(
-                message=None, action_url="", dossier_id="", content_purged_at=now
-            )
+    agency_ids = Notification.objects.filter(content_purged_at__isnull=True).values_list("agency_id", flat=True)
+    for agency_id in sorted(set(agency_ids.distinct().order_by())):
+        cutoff = now - dt.timedelta(days=notifications_retention_days(agency_id=agency_id))
+        while True:
+            done = notifications_content_purge_batch(agency_id=agency_id, created_before=cutoff, batch_size=batch_size)
+            purged += done
+            if done < batch_size:
+                break
+    return purged
+
+
+def notifications_retention_days(*, agency_id: int) -> int:
+    """How long the agency's order keeps the content of meldingen today."""
+    return _retention_days(agency_id)
+
+
+def notifications_content_purge_batch(*, agency_id: int, created_before: dt.datetime, batch_size: int) -> int:
+    """One batch (one transaction): the content of the agency's meldingen created before the cutoff."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.filter(
+                agency_id=agency_id, created_at__lte=created_before, content_purged_at__isnull=True
+            ).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0
+        Notification.objects.filter(pk__in=ids).update(
+            message=None, action_url="", dossier_id="", content_purged_at=now
+        )
+        audit_record(
+            actor=Actor(kind="system", id="notifications.purge", agency_id=agency_id),
+            action=AuditAction.NOTIFICATION_CONTENT_PURGED,
+            agency_id=agency_id,
+            target=Notification,
+            detail={"count": len(ids), "created_before": created_before.isoformat()},
+        )
+    return len(ids)
+
+
+def deliveries_purge_batch(*, final_before: dt.datetime, batch_size: int) -> int:
+    """One batch (one transaction): delivery metadata (status, times, signed receipt) of sends that
+    became final before the cutoff (platform-own data, NOTIFICATIONS_DELIVERY_RETENTION_DAYS)."""
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.filter(final_at__lte=final_before)
+            .order_by("final_at")
+            .values_list("pk", "notification__agency_id")[:batch_size]
+        )
+        if not rows:
+            return 0
+        ids = [pk for pk, _ in rows]
+        DeliveryReceipt.objects.filter(delivery_id__in=ids).delete()
+        Delivery.objects.filter(pk__in=ids).delete()
+        per_agency: dict[int | None, int] = {}
+        for _, agency_of_row in rows:
+            per_agency[agency_of_row] = per_agency.get(agency_of_row, 0) + 1
+        for owner, count in per_agency.items():
             audit_record(
-                actor=Actor(kind="system", id="notifications.purge"),
-                action=AuditAction.NOTIFICATION_CONTENT_PURGED,
-                target=Notification,
-                detail={"count": len(ids)},
+                actor=Actor(kind="system", id="retention"),
+                action=AuditAction.RETENTION_PURGED,
+                agency_id=owner,
+                target=Delivery,
+                detail={"count": count, "final_before": final_before.isoformat()},
             )
-            purged += len(ids)
+    return len(rows)
 
 
 __all__ = [
     "DeliveryStatus",
     "NotificationInput",
+    "deliveries_purge_batch",
     "delivery_queue",
     "email_verification_start",
     "mobile_verification_start",
@@ -459,7 +509,9 @@ __all__ = [
     "notification_mark_read",
     "notification_open",
     "notifications_bulk_create",
+    "notifications_content_purge_batch",
     "notifications_purge_expired",
+    "notifications_retention_days",
     "receipts_read",
     "verification_message_queue",
 ]

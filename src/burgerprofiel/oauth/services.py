@@ -269,11 +269,15 @@ def _token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
         )
 
     actor = _client_actor(client)
+    requested = form.get("scope", "").split()
     try:
         version = order_check(actor=actor, agency_id=client.agency_id)
     except OrderRefused as refused:
+        if refused.reason == "order-terminated" and requested == [OFFBOARDING_SCOPE]:
+            # After the order ended the client may still fetch its return bundle (charter 12.2), and
+            # nothing else: every other operation's order check refuses a terminated order.
+            return _offboarding_token(client=client, method=method, actor=actor)
         raise OAuthError("unauthorized_client", refused.detail, status=400, reason=refused.reason) from None
-    requested = form.get("scope", "").split()
     unknown = [s for s in requested if s not in version.components]
     if unknown:
         audit_record(
@@ -313,6 +317,38 @@ def _token_issue(*, form: dict[str, str], authorization: str) -> IssuedToken:
     )
     TOKENS_ISSUED.labels(method).inc()
     return IssuedToken(access_token=token, expires_in=ttl, scope=" ".join(scopes))
+
+
+OFFBOARDING_SCOPE = "offboarding"
+
+
+def _offboarding_token(*, client: ApiClient, method: str, actor: Actor) -> IssuedToken:
+    """A token with only the ``offboarding`` scope, for a client whose order was terminated."""
+    now = int(time.time())
+    ttl = settings.ACCESS_TOKEN_TTL_SECONDS
+    jti = secrets.token_urlsafe(16)
+    claims = {
+        "iss": issuer(),
+        "sub": client.client_id,
+        "aud": api_audience(),
+        "client_id": client.client_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "jti": jti,
+        "scope": OFFBOARDING_SCOPE,
+        "agency": client.agency_id,
+    }
+    token = signing.sign_jwt(claims, typ="at+jwt")
+    audit_record(
+        actor=actor,
+        action=AuditAction.OAUTH_TOKEN_ISSUED,
+        target=client,
+        object_id=client.client_id,
+        detail={"method": method, "scope": OFFBOARDING_SCOPE, "jti": jti},
+    )
+    TOKENS_ISSUED.labels(method).inc()
+    return IssuedToken(access_token=token, expires_in=ttl, scope=OFFBOARDING_SCOPE)
 
 
 @dataclass(frozen=True)

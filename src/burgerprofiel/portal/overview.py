@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from burgerprofiel.audit.selectors import audit_events_about_count
 from burgerprofiel.citizens.models import Citizen
+from burgerprofiel.compliance.subject_rights.services import restrictions_of_citizen
 from burgerprofiel.dossiers.services import dossier_overview_read
 from burgerprofiel.notifications.selectors import unread_count
 
@@ -72,8 +74,27 @@ def _access(citizen: Citizen) -> Section:
     return Section(key="toegang", title=_("Raadplegingen van uw gegevens (30 dagen)"), count=count)
 
 
+def _restricted(citizen: Citizen) -> Section | None:
+    """The agencies that restricted the processing of this citizen's data (GDPR 18), if any."""
+    restricted = restrictions_of_citizen(citizen=citizen)
+    if not restricted:
+        return None
+    return Section(
+        key="beperkt",
+        title=_("Instanties met beperkte verwerking van uw gegevens"),
+        count=len(restricted),
+        entries=[
+            Entry(name, note=_("verwerking beperkt sinds %(date)s") % {"date": date_format(since, "j F Y")})
+            for name, since in restricted
+        ],
+    )
+
+
 def overview_for_citizen(*, citizen: Citizen) -> list[Section]:
     sections = [_dossiers(citizen), _meldingen(citizen)]
+    restricted = _restricted(citizen)
+    if restricted is not None:
+        sections.append(restricted)
     for provider in PROVIDERS:
         section = provider(citizen)
         if section is not None:

@@ -7,6 +7,7 @@ every other error is problem+json through the agency API's own handlers, reused 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +18,11 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from burgerprofiel.api import errors as v1
+from burgerprofiel.api.auth import agency_request_actor, principal_of
 from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
 from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.compliance.subject_rights.services import agency_has_restrictions, restriction_check
 from burgerprofiel.dossiers import services
 from burgerprofiel.dossiers.schemas import BulkAcceptedOut, DossierUploadIn, UploadAcceptedOut
 
@@ -108,10 +111,28 @@ def errors_install(api: NinjaAPI) -> None:
     api.exception_handler(HttpError)(_http_error)
 
 
+def _agents_of(line: bytes) -> list[str]:
+    """The agents' identifications a bulk line names (an unreadable line is the bulk's to refuse)."""
+    try:
+        upload = json.loads(line)
+        agents = upload.get("Agenten") if isinstance(upload, dict) else None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return []
+    if not isinstance(agents, list):
+        return []
+    return [str(a["Identificatie"]) for a in agents if isinstance(a, dict) and isinstance(a.get("Identificatie"), str)]
+
+
 @router.post("/dossiers", response=UploadAcceptedOut, summary="Een dossierstatus opladen (asynchroon)")
 def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
     # A NUL in a field the upload keeps reaches no database (PostgreSQL refuses it with an error, a 500).
     services.dosis_upload_storable(payload)
+    restriction_check(
+        agency_id=principal_of(request).agency_id,
+        insz_values=[[agent.Identificatie for agent in payload.Agenten]],
+        actor=agency_request_actor(request),
+        what="een nieuwe DOSIS-upload",
+    )
     return {"Status": "OK", "UploadId": services.dossier_upload_accept(caller=caller_of(request), upload=payload)}
 
 
@@ -153,7 +174,18 @@ def upload_bulk(request: HttpRequest) -> dict[str, Any]:
         length = 0
     if length > max_bytes:
         raise services.BulkTooLarge(f"De body is {length} bytes; het maximum is {max_bytes}.")
-    lines = services.ndjson_lines(request, max_bytes=max_bytes, max_lines=settings.DOSIS_BULK_MAX_LINES)
+    lines: Iterable[bytes] = services.ndjson_lines(
+        request, max_bytes=max_bytes, max_lines=settings.DOSIS_BULK_MAX_LINES
+    )
+    if agency_has_restrictions(agency_id=principal_of(request).agency_id):
+        # Only then is the body held whole: every line's agents are checked before any is accepted.
+        lines = list(lines)
+        restriction_check(
+            agency_id=principal_of(request).agency_id,
+            insz_values=[_agents_of(line) for line in lines],
+            actor=agency_request_actor(request),
+            what="een nieuwe DOSIS-upload",
+        )
     result = services.dossier_uploads_accept_bulk(caller=caller_of(request), lines=lines)
     return {
         "Status": "OK" if not result.refused else ("GEDEELTELIJK" if result.accepted else "FOUT"),

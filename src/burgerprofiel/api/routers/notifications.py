@@ -26,6 +26,7 @@ from burgerprofiel.api.schemas import HTTP_URL_PATTERN, REQUIRED_TEXT_PATTERN, T
 from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA, Insz
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
+from burgerprofiel.compliance.subject_rights.services import restriction_check
 from burgerprofiel.notifications.models import Notification
 from burgerprofiel.notifications.services import (
     NotificationInput,
@@ -159,6 +160,12 @@ def _input(data: Any, index: int | None = None) -> NotificationInput:
 def notification_push(request: HttpRequest, payload: NotificationIn) -> Status[Any]:
     item = _input(payload.model_dump())
     _optional_categories(request, [item])
+    restriction_check(
+        agency_id=principal_of(request).agency_id,
+        insz_values=[[item.insz]],
+        actor=agency_request_actor(request),
+        what="een nieuwe melding",
+    )
     notification = notification_create(
         agency=agency_get(agency_id=principal_of(request).agency_id),
         insz=item.insz,
@@ -214,6 +221,12 @@ def notification_push_bulk(request: HttpRequest) -> Status[Any]:
     except (UnicodeDecodeError, json.JSONDecodeError, UnstorableText, RecursionError):
         raise ValidationError("De body is geen geldige JSON of NDJSON (of bevat een NUL-teken).") from None
     _optional_categories(request, items)
+    restriction_check(
+        agency_id=principal_of(request).agency_id,
+        insz_values=[[item.insz] for item in items],
+        actor=agency_request_actor(request),
+        what="een nieuwe melding",
+    )
     record = notes_of(request).idempotency_record  # under an Idempotency-Key: resumable chunk by chunk
     notifications = notifications_bulk_create(
         agency=agency_get(agency_id=principal_of(request).agency_id),

@@ -29,11 +29,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from burgerprofiel.agencies import catalogue
-from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.models import Agency, ContactPerson
 from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
+from burgerprofiel.compliance.instructions.models import Instruction
 from burgerprofiel.compliance.notices.models import AgencyNotice
 from burgerprofiel.compliance.notices.services import agency_notice_send
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer, login_citizen, make_agency
@@ -182,6 +183,18 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
         actor=TEST_ACTOR,
     )
     world.markers.add("eerste@isolatie.example")
+    contact = ContactPerson.objects.get(agency_id=first.agency_id, role="DPO")
+    world.ids["contact"] = contact.pk
+    _ok(
+        client.post(
+            "/api/v1/instructions",
+            {"contact_id": contact.pk, "subject": "Instructie van het eerste", "text": "Geheime instructie EERSTE"},
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
+    world.markers.update({"Instructie van het eerste", "Geheime instructie EERSTE"})
 
     receiver.script.append(Answer(422))
     endpoint = _ok(
@@ -340,6 +353,13 @@ def _payment_unrefunded(world: World) -> None:
     assert payment.status == "created" and not payment.refunds.exists()
 
 
+def _instructions_only_the_first(world: World) -> None:
+    assert [str(i.subject) for i in Instruction.objects.filter(agency_id=world.first.agency_id)] == [
+        "Instructie van het eerste"
+    ]
+    assert not Instruction.objects.filter(agency_id=world.second.agency_id).exists()
+
+
 def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
     """An operation that names no object: it acts on (or lists) the caller's own data."""
     return lambda world: Case(Call(method, path, **kwargs))
@@ -471,6 +491,13 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
         Call("post", f"{NOTICES}/{w.ids['notice']}/acknowledge", body={}),
         Call("post", f"{NOTICES}/{MISSING_UUID}/acknowledge", body={}),
         unchanged=_notice_still_unacknowledged,
+    ),
+    ("get", "/api/v1/instructions"): _own("get", "/api/v1/instructions"),
+    # The first agency's contact person instructs nobody for the second: refused as an unknown contact is.
+    ("post", "/api/v1/instructions"): lambda w: Case(
+        Call("post", "/api/v1/instructions", body={"contact_id": w.ids["contact"], "subject": "S", "text": "T"}),
+        Call("post", "/api/v1/instructions", body={"contact_id": 2**62, "subject": "S", "text": "T"}),
+        _instructions_only_the_first,
     ),
     ("get", REPORTS): _own("get", REPORTS),
     ("get", REPORTS + "/{report_id}"): lambda w: Case(

@@ -19,6 +19,7 @@ from burgerprofiel.agencies.services import (
     processing_order_transition,
 )
 from burgerprofiel.audit.actors import cli_actor
+from burgerprofiel.cli.management.commands.agency_offboard import offboard_arguments, offboard_handle
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.dossiers.services import dosis_source_register
 
@@ -98,6 +99,12 @@ class Command(BaseCommand):
         source.add_argument(
             "source_args", nargs=argparse.REMAINDER, help="bv. add --agency ID --component uw_gegevens --url URL"
         )
+        offboard = sub.add_parser(
+            "offboard", help="Einde opdracht: gegevens terugbezorgen of verwijderen (charter 12.2), met attest."
+        )
+        offboard_arguments(offboard)
+        hold = sub.add_parser("hold", help="Juridische bewaarplicht op een record: add, list, release-due.")
+        hold.add_argument("hold_args", nargs=argparse.REMAINDER, help="bv. add --agency ID --model payments.Payment …")
         # One subcommand per transition of the order's state machine (agencies.services.ORDER_TRANSITIONS).
         for name, transition in ORDER_TRANSITIONS.items():
             p = sub.add_parser(name, help=f"Een verwerkingsopdracht wordt {transition.label} (een nieuwe versie).")
@@ -114,6 +121,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "source":
             call_command("agency_source", *options["source_args"], stdout=self.stdout, stderr=self.stderr)
+            return
+        if action == "hold":
+            call_command("agency_hold", *options["hold_args"], stdout=self.stdout, stderr=self.stderr)
+            return
+        if action == "offboard":
+            offboard_handle(self, options)
             return
         actor = cli_actor("agency")
         try:

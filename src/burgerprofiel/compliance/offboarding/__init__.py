@@ -1,0 +1,1 @@
+"""The end of a processing order (charter 12): return the agency's data or delete it, legal holds."""
