@@ -378,6 +378,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.compliance.retention.tasks.retention_schedule_task",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
+    # Legal holds past their end date (charter 12.2): their records are purged, the agency's key destroyed.
+    "legal-holds": {
+        "task": "burgerprofiel.compliance.offboarding.tasks.legal_holds_task",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
     "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
