@@ -11,7 +11,7 @@ export BURGERPROFIEL_BASE_DIR := $(CURDIR)
 # tests (they read a PDF's EPC QR code). `make run SYSTEM_PACKAGES=` skips them.
 SYSTEM_PACKAGES ?= chromium postgresql-client nodejs:node npm:npm libzbar0 poppler-utils:pdftoppm libpangoft2-1.0-0
 
-.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-browser lint format audit bench fuzz clean
+.PHONY: install system-packages postgres-ready run test test-sqlite test-postgres test-client test-make-run test-browser lint format audit bench fuzz clean
 
 CLIENT := clients/python
 
@@ -53,7 +53,14 @@ test-postgres: install postgres-ready
 ## and the demo agency built on it (examples/demo_agency)
 test-client: install
 	cd $(CLIENT) && $(CURDIR)/$(BIN)/pytest -q
-	cd examples/demo_agency && $(CURDIR)/$(BIN)/pytest -q -p no:django tests
+	cd examples/demo_agency && $(CURDIR)/$(BIN)/pytest -q -p no:django -m "not make_run" tests
+
+## make test-make-run: the whole make run path end to end (scripts/run-dev.sh on free ports in an empty
+## data directory, then Chromium as An: data, meldingen, certificates, an error report, a request and a
+## payment, the demo agency's three webhooks, the melding's e-mail); prints the time to data visible.
+## About 1.5 minutes, so not part of make test.
+test-make-run: install
+	cd examples/demo_agency && $(CURDIR)/$(BIN)/pytest -q -s -p no:django -m make_run tests
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The embedded default: SQLite under var/, a task worker, a demo agency and demo citizens, the dev
-# OIDC provider (citizen login), the demo agency's pull sources ("Uw gegevens", certificates) and a
-# FAKE payment provider (Mollie's API) for "Betalingen".
+# OIDC provider (citizen login), two demo agencies as processes of their own (examples/demo_agency:
+# they push dossiers, meldingen and a payment request through the API, serve "Uw gegevens" and
+# certificates, receive webhooks) and a FAKE payment provider (Mollie's API) for "Betalingen".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -9,14 +10,20 @@ export BURGERPROFIEL_PROFILE="${BURGERPROFIEL_PROFILE:-development}"
 export BURGERPROFIEL_BASE_DIR="${BURGERPROFIEL_BASE_DIR:-$PWD}"
 BIND="${BIND:-127.0.0.1:8000}"
 OIDC_PORT="${OIDC_PORT:-8001}"
-SOURCES_PORT="${SOURCES_PORT:-8002}"
 WEBHOOK_PORT="${WEBHOOK_PORT:-8003}"
 MOLLIE_PORT="${MOLLIE_PORT:-8004}"
 AGENCY2_PORT="${AGENCY2_PORT:-8005}"
+# Links in mail and the platform's own URLs name the address it listens on.
+export PUBLIC_URL="${PUBLIC_URL:-http://$BIND}"
 export OIDC_ISSUER="${OIDC_ISSUER:-http://127.0.0.1:$OIDC_PORT}"
 # Payments go to the FAKE Mollie started below (no money moves); it calls the platform's webhook back.
 export MOLLIE_API_ENDPOINT="${MOLLIE_API_ENDPOINT:-http://127.0.0.1:$MOLLIE_PORT}"
 export PAYMENTS_WEBHOOK_URL="${PAYMENTS_WEBHOOK_URL:-http://$BIND/betaaldienst/webhook}"
+SMTP_PORT="${SMTP_PORT:-1025}"
+SMPP_PORT="${SMPP_PORT:-2775}"
+# The worker delivers to the SMTP sink and SMS centre started below, on whatever ports they were given.
+export NOTIFICATIONS_SMTP_PORT="${NOTIFICATIONS_SMTP_PORT:-$SMTP_PORT}"
+export NOTIFICATIONS_SMPP_PORT="${NOTIFICATIONS_SMPP_PORT:-$SMPP_PORT}"
 VAR="$BURGERPROFIEL_BASE_DIR/var"  # the logs, the mail and the database live with the checkout's data
 mkdir -p "$VAR"
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
@@ -24,7 +31,13 @@ mkdir -p "$VAR"
 "$BIN/burgerprofiel" migrate --no-input -v 0
 # No dossiers seeded inside the platform: the demo agency pushes An's dossiers through the API at start.
 # --second-agency: a second tenant (only "Uw gegevens" and meldingen), its client in var/demo-agency-2.json.
-"$BIN/burgerprofiel" demo seed --without-dossiers --second-agency --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks"
+# The demo agencies' pull sources ("Uw gegevens", certificates): each process lists what it serves and
+# the seed registers those (once). Every source of make run is an agency's own process.
+"$BIN/python" examples/demo_agency/app.py --list-sources --port "$WEBHOOK_PORT" > "$VAR/demo-sources.jsonl"
+"$BIN/python" examples/demo_agency/app.py --list-sources --port "$AGENCY2_PORT" --role gemeente \
+  > "$VAR/demo-sources-2.jsonl"
+"$BIN/burgerprofiel" demo seed --without-dossiers --second-agency --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks" \
+  --sources "$VAR/demo-sources.jsonl" --second-agency-sources "$VAR/demo-sources-2.jsonl"
 
 # The portal's client secret at the dev provider: the development secret of this checkout.
 export DJANGO_SETTINGS_MODULE=burgerprofiel.conf.settings
@@ -59,16 +72,13 @@ trap 'stop; exit 129' HUP
 start "$BIN/burgerprofiel" worker > "$VAR/worker.log" 2>&1
 
 # Where the demo's e-mail and SMS go: a local SMTP sink (one file per mail in var/mail) and an SMS centre.
-start "$BIN/python" -m burgerprofiel.notifications.devpeers.smtpsink --port "${SMTP_PORT:-1025}" \
+start "$BIN/python" -m burgerprofiel.notifications.devpeers.smtpsink --port "$SMTP_PORT" \
   --maildir "$VAR/mail" > "$VAR/smtp.log" 2>&1
-start node src/burgerprofiel/notifications/devpeers/smsc.mjs "${SMPP_PORT:-2775}" > "$VAR/sms.log" 2>&1
+start node src/burgerprofiel/notifications/devpeers/smsc.mjs "$SMPP_PORT" > "$VAR/sms.log" 2>&1
 
 OIDC_PORT="$OIDC_PORT" OIDC_REDIRECT_URIS="http://$BIND/oidc/callback" \
   OIDC_POST_LOGOUT_URIS="http://$BIND/afgemeld" \
   start node devpeers/oidc/provider.mjs > "$VAR/oidc.log" 2>&1
-
-start "$BIN/python" -m burgerprofiel.personal_data.devpeers --port "$SOURCES_PORT" \
-  --jwks-url "http://$BIND/oauth/jwks" > "$VAR/demo-sources.log" 2>&1
 
 # The demo agency (examples/demo_agency), its own process on the agency client library only: it pushes
 # An's dossiers (DOSIS bulk) and a melding through the API, receives the platform's webhooks (error reports, requests,
@@ -84,23 +94,6 @@ start "$BIN/python" examples/demo_agency/app.py --platform "http://$BIND" --port
 # The FAKE payment provider (Mollie's API, a hosted checkout where one picks the outcome, the webhook call).
 start "$BIN/python" -m burgerprofiel.payments.fake.mollie --port "$MOLLIE_PORT" > "$VAR/fake-mollie.log" 2>&1
 
-# Register the demo sources with the demo agency (once; a second run finds them registered).
-AGENCY_ID=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-agency.json'))['agency_id'])")
-S="http://127.0.0.1:$SOURCES_PORT"
-register() { "$BIN/burgerprofiel" agency source add --agency "$AGENCY_ID" "$@" > /dev/null 2>&1 || true; }
-register --component uw_gegevens --url "$S/gezin" --theme "U en uw gezin" --loket https://www.vlaanderen.be
-register --component uw_gegevens --url "$S/mobiliteit" --theme "Mobiliteit" --loket https://www.vlaanderen.be
-register --component uw_gegevens --url "$S/groeipakket" --theme "Groeipakket" --loket https://www.groeipakket.be
-register --component attesten --url "$S/attesten" --theme "U en uw gezin" --loket https://www.vlaanderen.be
-# ... and the demo agency's own source (examples/demo_agency): "Uw gegevens" and its certificates.
-D="http://127.0.0.1:$WEBHOOK_PORT/bron"
-register --component uw_gegevens --url "$D" --theme "Mobiliteit" --loket https://www.vlaanderen.be
-register --component attesten --url "$D" --theme "Mobiliteit" --loket https://www.vlaanderen.be
-# ... and the second demo agency's "Uw gegevens", under its own agency.
-AGENCY2_ID=$("$BIN/python" -c "import json;print(json.load(open('$VAR/demo-agency-2.json'))['agency_id'])")
-"$BIN/burgerprofiel" agency source add --agency "$AGENCY2_ID" --component uw_gegevens \
-  --url "http://127.0.0.1:$AGENCY2_PORT/bron" --theme "Woonst en vastgoed" --loket https://www.zonnebeke.be > /dev/null 2>&1 || true
-
 cat <<MSG
 
   burgerprofiel draait op http://$BIND
@@ -114,7 +107,6 @@ cat <<MSG
     tweede instantie   http://127.0.0.1:$AGENCY2_PORT/ (Demo-gemeente Zonnebeke: alleen Uw gegevens en meldingen,
                        een andere tenant met een eigen client in var/demo-agency-2.json)
     aanmelddienst      $OIDC_ISSUER (dev OIDC-provider, log: var/oidc.log)
-    demo-bronnen       http://127.0.0.1:$SOURCES_PORT (log: var/demo-sources.log)
     e-mail en sms      var/mail/ (elke verstuurde mail) en var/sms.log (elke verstuurde sms)
     betalingen         nep-betaaldienst (fake Mollie) op $MOLLIE_API_ENDPOINT (log: var/fake-mollie.log);
                        An heeft een openstaande betaling onder "Betalingen" (gevraagd door de demo-instantie)

@@ -11,8 +11,9 @@ contracts, as a real agency would:
   and meldingen, a client of its own): ``make run`` runs it as a second process, another tenant;
 - it receives the platform's webhooks (error reports, service requests, payments) at ``/webhooks``,
   verifies each with the endpoint's Standard Webhooks secret (401 when it does not verify), and
-- serves "Uw gegevens" and certificates (PDFs it makes, in the certificates contract) under
-  ``/bron``, answering only the platform's signed token for that URL and that citizen;
+- serves "Uw gegevens" of three themes and certificates (PDFs it makes, in the certificates contract)
+  under ``/bron``, ``/bron/gezin`` and ``/bron/groeipakket``, answering only the platform's signed
+  token for that URL and that citizen (``--list-sources`` prints them, for ``make run`` to register);
 - answers a citizen's request (``aanvraag.ingediend``) with a dossier for it, pushed through the API,
   and links the request to that dossier (``POST /api/v1/service-requests/{id}/dossier``);
 - on a payment's webhook (``betaling.status_gewijzigd``) reads the payment's status back through the
@@ -36,7 +37,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -61,17 +62,88 @@ from burgerprofiel_client.webhooks import WebhookEvent, WebhookVerificationFaile
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 DEMO_CITIZEN = "85073003328"  # the first demo citizen (a test number, not a real person)
-SOURCE_PATH = "/bron"  # registered as this agency's uw_gegevens and attesten source
+JAN, LOTTE = "90022742191", "01010100126"  # the other demo citizens (the dev OIDC provider's Jan and Lotte)
+SOURCE_PATH = "/bron"  # this agency's sources live under it: /bron, /bron/gezin, /bron/groeipakket
+VLAANDEREN = "https://www.vlaanderen.be"
 
-# What this agency knows about the demo citizens: in a real agency, a lookup in its own systems.
-PEOPLE: dict[str, list[PersonalDataItem]] = {
-    DEMO_CITIZEN: [
-        PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Zone Centrum, geldig tot 31/12/2026"),
-        PersonalDataItem("nummerplaat", "Ingeschreven nummerplaat", "1-ABC-123", updated_at=dt.date(2026, 11, 2)),
-    ],
-    "90022742191": [PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Geen lopende kaart")],
-}
-CERTIFICATES = [CertificateEntry(2026, "nl", "Attest bewonerskaart parkeren")]
+
+@dataclass(frozen=True)
+class Source:
+    """One source URL of this agency, registered with the platform (``make run`` registers each,
+    ``--list-sources`` prints them): "Uw gegevens" of one theme and, when it has any, certificates.
+    ``people`` is what this agency knows, per INSZ: in a real agency, a lookup in its own systems."""
+
+    path: str  # under this process: SOURCE_PATH or SOURCE_PATH + "/<name>"
+    theme: str
+    loket: str
+    people: dict[str, list[PersonalDataItem]]
+    certificates: tuple[CertificateEntry, ...] = ()
+    issuer: str = "Demo-instantie"  # the first line of its PDFs
+
+    def certificate_pdf(self, insz: str, year: int, language: str) -> bytes | None:
+        """The certificate as a one-page PDF, or None when this source has none for the person."""
+        found = [c for c in self.certificates if c.year == year and c.language == language]
+        if insz not in self.people or not found:
+            return None
+        return minimal_pdf(
+            [
+                f"{self.issuer} - {found[0].name}",
+                f"Jaar {year}. {self.theme}.",
+                f"Opgemaakt op {dt.date.today():%d/%m/%Y} voor de aanvrager.",
+            ]
+        )
+
+
+# The first demo agency's sources (until issue 15 the platform served the last two from a helper module
+# of its own; now every "Uw gegevens" and certificate of make run comes from an agency's own process).
+MOBILITEIT = Source(
+    path=SOURCE_PATH,
+    theme="Mobiliteit",
+    loket=VLAANDEREN,
+    people={
+        DEMO_CITIZEN: [
+            PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Zone Centrum, geldig tot 31/12/2026"),
+            PersonalDataItem("nummerplaat", "Ingeschreven nummerplaat", "1-ABC-123", updated_at=dt.date(2026, 11, 2)),
+            PersonalDataItem("rijbewijs", "Rijbewijs", "Categorie B, geldig tot 2031-05-01"),
+        ],
+        JAN: [PersonalDataItem("bewonerskaart", "Bewonerskaart parkeren", "Geen lopende kaart")],
+    },
+    certificates=(CertificateEntry(2026, "nl", "Attest bewonerskaart parkeren"),),
+)
+GEZIN = Source(
+    path=f"{SOURCE_PATH}/gezin",
+    theme="U en uw gezin",
+    loket=VLAANDEREN,
+    people={
+        DEMO_CITIZEN: [
+            PersonalDataItem("gezinssamenstelling", "Gezinssamenstelling", "3 personen"),
+            PersonalDataItem("domicilie", "Domicilieadres", "Havenlaan 88, 1000 Brussel"),
+        ],
+        JAN: [
+            PersonalDataItem("gezinssamenstelling", "Gezinssamenstelling", "1 persoon"),
+            PersonalDataItem("domicilie", "Domicilieadres", "Kerkstraat 12, 9000 Gent"),
+        ],
+        LOTTE: [
+            PersonalDataItem("gezinssamenstelling", "Gezinssamenstelling", "2 personen"),
+            PersonalDataItem("domicilie", "Domicilieadres", "Markt 5, 8980 Zonnebeke"),
+        ],
+    },
+    certificates=(
+        CertificateEntry(2026, "nl", "Attest gezinssamenstelling"),
+        CertificateEntry(2025, "nl", "Attest van woonst"),
+        CertificateEntry(2025, "en", "Certificate of residence"),
+        CertificateEntry(2024, "nl", "Attest van goed gedrag en zeden"),
+    ),
+)
+GROEIPAKKET = Source(
+    path=f"{SOURCE_PATH}/groeipakket",
+    theme="Groeipakket",
+    loket="https://www.groeipakket.be",
+    people={
+        DEMO_CITIZEN: [PersonalDataItem("groeipakket", "Groeipakket", "Uitbetaald op 2026-11-08")],
+        LOTTE: [PersonalDataItem("groeipakket", "Groeipakket", "Geen lopend dossier")],
+    },
+)
 DEMO_IBAN = "BE71096123456769"  # the demo agency's account (the EPC QR code of its payment request)
 # Fixed, so a restart of the agency never asks An to pay twice (a second use of it is a Conflict).
 DEMO_PAYMENT_REFERENCE = "+++202/6014/20133+++"
@@ -83,8 +155,7 @@ class Role:
     client, to show that tenants are separate."""
 
     title: str
-    people: dict[str, list[PersonalDataItem]]
-    certificates: list[CertificateEntry]
+    sources: tuple[Source, ...]
     dossiers: bool  # DOSIS: push the demo citizen's dossiers, answer requests
     webhooks: bool  # error reports, requests, payments
     payments: bool  # a payment request to the demo citizen (component betalingen)
@@ -97,8 +168,7 @@ ROLES = {
     # The first demo agency: every component of the demo (demo seed).
     "omgeving": Role(
         title="Demo-instantie",
-        people=PEOPLE,
-        certificates=CERTIFICATES,
+        sources=(MOBILITEIT, GEZIN, GROEIPAKKET),
         dossiers=True,
         webhooks=True,
         payments=True,
@@ -109,13 +179,20 @@ ROLES = {
     # The second (demo seed --second-agency): a municipality with only "Uw gegevens" and meldingen.
     "gemeente": Role(
         title="Demo-gemeente Zonnebeke",
-        people={
-            DEMO_CITIZEN: [
-                PersonalDataItem("afvalkalender", "Ophaling restafval", "Elke dinsdag, Langemarkstraat"),
-                PersonalDataItem("huisdieren", "Ingeschreven hond", "Chip 981 0000 1234 567"),
-            ]
-        },
-        certificates=[],
+        sources=(
+            Source(
+                path=SOURCE_PATH,
+                theme="Woonst en vastgoed",
+                loket="https://www.zonnebeke.be",
+                people={
+                    DEMO_CITIZEN: [
+                        PersonalDataItem("afvalkalender", "Ophaling restafval", "Elke dinsdag, Langemarkstraat"),
+                        PersonalDataItem("huisdieren", "Ingeschreven hond", "Chip 981 0000 1234 567"),
+                    ]
+                },
+                issuer="Demo-gemeente Zonnebeke",
+            ),
+        ),
         dossiers=False,
         webhooks=False,
         payments=False,
@@ -127,16 +204,8 @@ ROLES = {
 
 
 def certificate_pdf(insz: str, year: int, language: str) -> bytes | None:
-    """The certificate as a one-page PDF, or None when this agency has none for the person."""
-    if insz not in PEOPLE or not any(c.year == year and c.language == language for c in CERTIFICATES):
-        return None
-    return minimal_pdf(
-        [
-            "Demo-instantie - Attest bewonerskaart parkeren",
-            f"Jaar {year}. Zone Centrum.",
-            f"Opgemaakt op {dt.date.today():%d/%m/%Y} voor de aanvrager.",
-        ]
-    )
+    """The first demo agency's bewonerskaart certificate (its ``/bron`` source)."""
+    return MOBILITEIT.certificate_pdf(insz, year, language)
 
 
 def minimal_pdf(lines: list[str]) -> bytes:
@@ -166,15 +235,36 @@ def minimal_pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
-def make_source(*, platform_url: str, source_url: str, role: Role = ROLES["omgeving"]) -> PullSource:
-    """The pull source: the platform's token must name ``source_url`` as audience (and, for
+def make_source(*, platform_url: str, source_url: str, source: Source = MOBILITEIT) -> PullSource:
+    """One pull source: the platform's token must name ``source_url`` as audience (and, for
     certificates, the citizen of the path); its signature is checked with the platform's JWKS."""
     return PullSource(
         SourceTokenVerifier(jwks_url=f"{platform_url}/oauth/jwks", audience=source_url),
-        personal_data=role.people.get,  # None: nothing known about this person (404)
-        certificates=lambda insz: role.certificates if insz in role.people else [],
-        certificate_file=certificate_pdf if role.certificates else (lambda insz, year, language: None),
+        personal_data=source.people.get,  # None: nothing known about this person (404)
+        certificates=(lambda insz: list(source.certificates) if insz in source.people else [])
+        if source.certificates
+        else None,
+        certificate_file=source.certificate_pdf if source.certificates else None,
     )
+
+
+def make_sources(*, platform_url: str, base_url: str, role: Role) -> dict[str, PullSource]:
+    """Every source of the role, by its path under this process (``base_url`` is this process's URL)."""
+    return {
+        s.path: make_source(platform_url=platform_url, source_url=f"{base_url}{s.path}", source=s) for s in role.sources
+    }
+
+
+def source_registrations(*, base_url: str, role: Role) -> list[dict[str, str]]:
+    """What ``make run`` registers with the platform for this agency (``agency source add``)."""
+    out = []
+    for source in role.sources:
+        components = ["uw_gegevens", *(["attesten"] if source.certificates else [])]
+        out.extend(
+            {"component": c, "url": f"{base_url}{source.path}", "theme": source.theme, "loket": source.loket}
+            for c in components
+        )
+    return out
 
 
 @dataclass
@@ -336,15 +426,19 @@ def make_app(
     *,
     verifier: WebhookVerifier | None,
     state: State,
-    source: PullSource | None = None,
+    sources: Mapping[str, PullSource] | None = None,
     on_event: Callable[[WebhookEvent], None] | None = None,
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    # The longest path first: /bron/gezin is its own source, not /bron's path "/gezin".
+    routes = sorted((sources or {}).items(), key=lambda item: len(item[0]), reverse=True)
+
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
-        if source is not None and (path == SOURCE_PATH or path.startswith(SOURCE_PATH + "/")):
+        prefix, source = next(((p, s) for p, s in routes if path == p or path.startswith(p + "/")), ("", None))
+        if source is not None:
             reply = source.handle(
                 method=method,
-                path=path[len(SOURCE_PATH) :],
+                path=path[len(prefix) :],
                 query=environ.get("QUERY_STRING", ""),
                 authorization=environ.get("HTTP_AUTHORIZATION"),
             )
@@ -424,16 +518,26 @@ def main() -> None:
     parser.add_argument("--webhook-secret-file", type=Path, default=Path("var/demo-webhook.json"))
     parser.add_argument("--role", choices=sorted(ROLES), default="omgeving", help="which demo agency this process is")
     parser.add_argument("--bron", default="https://demo.burgerprofiel.example/dosis/omgevingsloket")
+    parser.add_argument(
+        "--list-sources",
+        action="store_true",
+        help="print, one JSON line each, the sources to register with the platform (component, url, theme, loket)",
+    )
     args = parser.parse_args()
-    credentials = json.loads(args.credentials.read_text())
     role = ROLES[args.role]
+    base_url = f"http://127.0.0.1:{args.port}"
+    if args.list_sources:
+        for registration in source_registrations(base_url=base_url, role=role):
+            print(json.dumps(registration))
+        return
+    credentials = json.loads(args.credentials.read_text())
     verifier = WebhookVerifier(json.loads(args.webhook_secret_file.read_text())["secret"]) if role.webhooks else None
     state = State(title=role.title)
     client = AgencyClient(args.platform, ClientSecret(credentials["client_id"], credentials["client_secret"]))
     threading.Thread(
         target=push_demo_data, kwargs={"client": client, "bron": args.bron, "state": state, "role": role}, daemon=True
     ).start()
-    source = make_source(platform_url=args.platform, source_url=f"http://127.0.0.1:{args.port}{SOURCE_PATH}", role=role)
+    sources = make_sources(platform_url=args.platform, base_url=base_url, role=role)
 
     def on_event(event: WebhookEvent) -> None:
         if event.type == "aanvraag.ingediend" and role.dossiers:
@@ -441,7 +545,7 @@ def main() -> None:
         elif event.type == "betaling.status_gewijzigd" and role.payments:
             read_payment(client, state=state, event=event)
 
-    app = make_app(verifier=verifier, state=state, source=source, on_event=on_event)
+    app = make_app(verifier=verifier, state=state, sources=sources, on_event=on_event)
     with make_server("127.0.0.1", args.port, app, server_class=_ThreadingServer) as server:
         print(json.dumps({"listening": args.port}), file=sys.stderr, flush=True)
         server.serve_forever()

@@ -69,12 +69,15 @@ def test_a_webhook_signed_with_another_secret_is_refused_and_not_listed() -> Non
 
 
 def test_the_source_refuses_a_call_without_the_platforms_token() -> None:
-    from app import SOURCE_PATH, make_source
+    from app import ROLES, SOURCE_PATH, make_sources
 
-    source = make_source(platform_url="http://127.0.0.1:9", source_url="http://127.0.0.1:8003/bron")
-    app = make_app(verifier=WebhookVerifier(SECRET), state=State(), source=source)
-    assert _call(app, "GET", SOURCE_PATH)[0].startswith("403")
+    sources = make_sources(platform_url="http://127.0.0.1:9", base_url="http://127.0.0.1:8003", role=ROLES["omgeving"])
+    app = make_app(verifier=WebhookVerifier(SECRET), state=State(), sources=sources)
+    for path in (SOURCE_PATH, f"{SOURCE_PATH}/gezin", f"{SOURCE_PATH}/groeipakket"):
+        assert _call(app, "GET", path)[0].startswith("403"), path
     assert _call(app, "GET", f"{SOURCE_PATH}/v1/certificates/85073003328")[0].startswith("403")
+    assert _call(app, "GET", f"{SOURCE_PATH}/gezin/v1/certificates/85073003328")[0].startswith("403")
+    assert _call(app, "GET", f"{SOURCE_PATH}/groeipakket/v1/certificates/85073003328")[0].startswith("404")
 
 
 def test_a_certificate_is_a_pdf_for_a_known_person_only() -> None:
@@ -85,6 +88,24 @@ def test_a_certificate_is_a_pdf_for_a_known_person_only() -> None:
     assert b"Attest bewonerskaart parkeren" in pdf
     assert certificate_pdf("90022742191", 2025, "nl") is None
     assert certificate_pdf("01010100126", 2026, "nl") is None
+
+
+def test_the_family_certificates_and_every_source_make_run_registers() -> None:
+    from app import GEZIN, ROLES, source_registrations
+
+    pdf = GEZIN.certificate_pdf("01010100126", 2025, "en")
+    assert pdf is not None and b"Certificate of residence" in pdf
+    assert GEZIN.certificate_pdf("01010100126", 2023, "nl") is None
+    registered = source_registrations(base_url="http://127.0.0.1:8003", role=ROLES["omgeving"])
+    assert sorted((r["component"], r["url"].removeprefix("http://127.0.0.1:8003"), r["theme"]) for r in registered) == [
+        ("attesten", "/bron", "Mobiliteit"),
+        ("attesten", "/bron/gezin", "U en uw gezin"),
+        ("uw_gegevens", "/bron", "Mobiliteit"),
+        ("uw_gegevens", "/bron/gezin", "U en uw gezin"),
+        ("uw_gegevens", "/bron/groeipakket", "Groeipakket"),
+    ]
+    (second,) = source_registrations(base_url="http://127.0.0.1:8005", role=ROLES["gemeente"])
+    assert (second["component"], second["theme"]) == ("uw_gegevens", "Woonst en vastgoed")
 
 
 def test_each_new_event_is_handed_on_once() -> None:

@@ -27,6 +27,7 @@ from burgerprofiel.agencies.models import (
     ProcessingOrderVersion,
 )
 from burgerprofiel.agencies.selectors import agency_get, contact_persons_authorised
+from burgerprofiel.agencies.signals import order_state_changed
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_record
@@ -147,6 +148,10 @@ def _new_version(*, order: ProcessingOrder, fields: dict[str, Any], actor: Actor
         purpose=note[:200],
         detail={"order_id": order.pk, "number": version.number, "state": version.state, "changed": changed},
     )
+    if previous is not None and previous.state != version.state:
+        order_state_changed.send(
+            sender=ProcessingOrderVersion, order=order, version=version, previous_state=previous.state, actor=actor
+        )
     return version
 
 

@@ -14,15 +14,19 @@ from burgerprofiel.api.parser import StorableJsonParser
 from burgerprofiel.api.routers import (
     agency,
     audit,
+    charter,
+    compliance,
     corrections,
     dosis,
     dosis_v2,
+    instructions,
     notices,
     notifications,
     offboarding,
     payments,
     preferences,
     service_requests,
+    subject_requests,
     subject_rights,
     subprocessors,
     webhooks,
@@ -43,8 +47,11 @@ api = BurgerprofielApi(
 errors_install(api)
 api.add_router("", agency.router)
 api.add_router("/audit", audit.router)
+api.add_router("/charter", charter.router)
+api.add_router("/compliance", compliance.router)
 api.add_router("/dosis", dosis.router)
 api.add_router("/error-reports", corrections.router)
+api.add_router("/instructions", instructions.router)
 api.add_router("/notices", notices.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/offboarding", offboarding.router)
@@ -53,6 +60,7 @@ api.add_router("/payments", payments.router)
 api.add_router("/preferences", preferences.router)
 api.add_router("/requestable-services", service_requests.services_router)
 api.add_router("/service-requests", service_requests.requests_router)
+api.add_router("/subject-requests", subject_requests.router)
 api.add_router("/subprocessors", subprocessors.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/events", webhooks.events_router)

@@ -35,6 +35,7 @@ class ApiNotes:
     order_version: ProcessingOrderVersion | None = None  # the version the operation's order check found
     component: str | None = None  # the component the order check ran for
     categories: set[str] = field(default_factory=set)  # every data category the order check allowed
+    idempotency_record: Any = None  # the claimed IdempotencyRecord of an act that commits in chunks
 
 
 _notes: RequestNotes[ApiNotes] = RequestNotes(ApiNotes)

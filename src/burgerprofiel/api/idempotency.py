@@ -89,11 +89,17 @@ def request_digest(*, method: str, full_path: str, body: bytes) -> str:
 
 def idempotency_claim(*, client_id: str, key: str, method: str, path: str, digest: str) -> IdempotencyRecord:
     """Claim the key: a new record (``status_code`` None) to act under, or the finished record to
-    replay. Raises ``IdempotencyKeyReused`` (another request) or ``IdempotencyInProgress``."""
+    replay. Raises ``IdempotencyKeyReused`` (another request) or ``IdempotencyInProgress``.
+
+    A claim of an act that commits in chunks and was interrupted after some (``progress``) is not
+    dropped: the retry claims it again (at once when the first ended with an error, ``resumable``;
+    after ``IDEMPOTENCY_CLAIM_TIMEOUT`` when its process died) and continues where it stopped."""
     now = timezone.now()
     expired = Q(created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS))
     abandoned = Q(status_code__isnull=True, created_at__lt=now - IDEMPOTENCY_CLAIM_TIMEOUT)
-    IdempotencyRecord.objects.filter(expired | abandoned, client_id=client_id, key=key).delete()
+    IdempotencyRecord.objects.filter(
+        expired | (abandoned & Q(progress__isnull=True)), client_id=client_id, key=key
+    ).delete()
     try:
         with transaction.atomic():
             return IdempotencyRecord.objects.create(
@@ -105,6 +111,14 @@ def idempotency_claim(*, client_id: str, key: str, method: str, path: str, diges
         return idempotency_claim(client_id=client_id, key=key, method=method, path=path, digest=digest)
     if existing.request_hash != digest:
         raise IdempotencyKeyReused("Deze Idempotency-Key werd al gebruikt voor een andere aanvraag.")
+    if existing.status_code is None and existing.progress is not None:
+        stale = existing.resumable or existing.created_at < now - IDEMPOTENCY_CLAIM_TIMEOUT
+        # One retry takes the interrupted claim over (the filter on what it read: two retries at once, one wins).
+        if stale and IdempotencyRecord.objects.filter(
+            pk=existing.pk, status_code__isnull=True, resumable=existing.resumable, created_at=existing.created_at
+        ).update(resumable=False, created_at=now):
+            existing.resumable, existing.created_at = False, now
+            return existing
     if existing.status_code is None:
         raise IdempotencyInProgress(
             "Een aanvraag met deze Idempotency-Key wordt nog verwerkt; probeer zo meteen opnieuw."
@@ -139,8 +153,26 @@ def _body_context(record: IdempotencyRecord) -> str:
 
 
 def idempotency_release(*, record: IdempotencyRecord) -> None:
-    """Free the key of an act that did not happen (it rolled back, or failed with a 5xx): a retry runs it."""
-    IdempotencyRecord.objects.filter(pk=record.pk).delete()
+    """Free the key of an act that did not happen (it rolled back, or failed with a 5xx): a retry runs
+    it. An act that commits in chunks and stored some keeps its claim, marked for a retry to resume."""
+    IdempotencyRecord.objects.filter(pk=record.pk, progress__isnull=True).delete()
+    IdempotencyRecord.objects.filter(pk=record.pk, progress__isnull=False).update(resumable=True)
+
+
+class RecordProgress:
+    """``notifications.services.BulkProgress`` on an idempotency record: what a chunked act stored so
+    far, kept in the record in each chunk's transaction."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        self._record = record
+
+    def stored(self) -> tuple[str | None, list[str]]:
+        kept = self._record.progress or {}
+        return kept.get("batch"), list(kept.get("ids", []))
+
+    def keep(self, *, batch_id: str, ids: list[str]) -> None:
+        self._record.progress = {"batch": batch_id, "ids": ids}
+        IdempotencyRecord.objects.filter(pk=self._record.pk).update(progress=self._record.progress)
 
 
 def idempotency_replay(*, record: IdempotencyRecord, principal: AgencyPrincipal) -> KeptAnswer:

@@ -49,6 +49,8 @@ WRITE_METHODS = {"POST", "PUT", "PATCH"}
 # so an Idempotency-Key is ignored and no copy of the answer (personal data) is kept.
 # The data-subject export reads only, and its answer (everything on a citizen) must not be kept for replay.
 READ_ONLY_POSTS = {"/api/v1/preferences/lookup", "/api/v1/data-subjects/export"}
+# POSTs whose act commits in chunks of its own, also under an Idempotency-Key (IdempotencyMiddleware).
+CHUNKED_POSTS = {"/api/v1/notifications/bulk"}
 
 # What an error answered by Django itself (no route, wrong method, a crash outside the API's own
 # handlers) becomes when it leaves the API: the API speaks problem+json only (RFC 9457).
@@ -339,12 +341,38 @@ class IdempotencyMiddleware:
             raise
 
     def _act(self, request: HttpRequest, record: IdempotencyRecord, principal: AgencyPrincipal) -> HttpResponseBase:
+        if request.path.rstrip("/") in CHUNKED_POSTS:
+            return self._act_in_chunks(request, record, principal)
         with transaction.atomic():
             response = self.get_response(request)
             if response.status_code >= 500 or not isinstance(response, HttpResponse):
                 idempotency_release(record=record)
                 return response
             notes = notes_of(request)
+            idempotency_complete(
+                record=record,
+                client=principal.client,
+                answer=KeptAnswer(response.status_code, response.get("Content-Type", ""), response.content),
+                component=notes.component,
+                categories=notes.categories,
+            )
+        return response
+
+    def _act_in_chunks(
+        self, request: HttpRequest, record: IdempotencyRecord, principal: AgencyPrincipal
+    ) -> HttpResponseBase:
+        """An act that commits chunk by chunk (a bulk of meldingen: one transaction would hold the
+        write lock for tens of seconds): not wrapped in one transaction. It keeps its progress in
+        the record with each chunk (``RecordProgress``); the answer is kept once it is complete. On a
+        5xx (or an exception: ``__call__``) ``idempotency_release`` keeps a claim that stored some,
+        so a retry with the key resumes it and gets the answer of the whole."""
+        notes_of(request).idempotency_record = record
+        response = self.get_response(request)
+        if response.status_code >= 500 or not isinstance(response, HttpResponse):
+            idempotency_release(record=record)
+            return response
+        notes = notes_of(request)
+        with transaction.atomic():
             idempotency_complete(
                 record=record,
                 client=principal.client,

@@ -19,6 +19,10 @@ class IdempotencyRecord(models.Model):
     categories = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True)
+    # A request that commits in chunks (a bulk of meldingen) keeps here what it stored so far, in
+    # each chunk's own transaction; ``resumable``: it was interrupted, a retry continues it.
+    progress = models.JSONField(null=True, blank=True)
+    resumable = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client_id", "key"], name="unique_idempotency_key")]

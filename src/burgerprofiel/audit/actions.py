@@ -463,6 +463,11 @@ class AuditAction(StrEnum):
         "Ondertekende boomkop gemeld door een instantie (getuige)",
         "Signed tree head reported by an agency (witness)",
     )
+    AUDIT_VERIFIED = (
+        "audit.verified",
+        "Auditlog gecontroleerd (audit verify)",
+        "Audit log verified (audit verify)",
+    )
     AUDIT_WITNESS_MISMATCH = (
         "audit.witness_mismatch",
         "Gemelde boomkop verschilt van het auditlog",
@@ -484,11 +489,6 @@ class AuditAction(StrEnum):
         "subprocessor.change_applied",
         "Wijziging van onderverwerkers in werking getreden",
         "Sub-processor change took effect",
-    )
-    SUBPROCESSOR_AGENCY_NOTIFIED = (
-        "subprocessor.agency_notified",
-        "Instantie op de hoogte gebracht van onderverwerkers",
-        "Agency notified about sub-processors",
     )
     SUBPROCESSOR_OBJECTION_FILED = (
         "subprocessor.objection_filed",
@@ -526,6 +526,89 @@ class AuditAction(StrEnum):
         "Gegevens verwijderd na de bewaartermijn",
         "Data removed after the retention period",
     )
+
+    # -- the charter, compliance reports and data-subject requests (compliance) ------------------
+    CHARTER_VERSION_PUBLISHED = (
+        "charter.version_published",
+        "Versie van het verwerkingscharter gepubliceerd",
+        "Processing charter version published",
+    )
+    CHARTER_TERMINATION_FILED = (
+        "charter.termination_filed",
+        "Beëindiging na charterwijziging ingediend",
+        "Termination after a charter amendment filed",
+    )
+    CHARTER_TERMINATION_EXECUTED = (
+        "charter.termination_executed",
+        "Beëindiging na charterwijziging uitgevoerd",
+        "Termination after a charter amendment carried out",
+    )
+    COMPLIANCE_REPORT_MADE = (
+        "compliance.report_made",
+        "Nalevingsrapport opgemaakt",
+        "Compliance report produced",
+    )
+    COMPLIANCE_RECORDS_MADE = (
+        "compliance.records_made",
+        "Register van verwerkingsactiviteiten opgemaakt",
+        "Records of processing produced",
+    )
+    COMPLIANCE_MEASURES_MADE = (
+        "compliance.measures_made",
+        "Overzicht van technische en organisatorische maatregelen opgemaakt",
+        "Technical and organisational measures produced",
+    )
+    COMPLIANCE_OBLIGATIONS_REPORT_SENT = (
+        "compliance.obligations_report_sent",
+        "Rapport over de naleving van de verplichtingen verstuurd",
+        "Report on the platform's obligations sent",
+    )
+    INDEPENDENT_AUDIT_RECORDED = (
+        "compliance.independent_audit_recorded",
+        "Onafhankelijke audit geregistreerd",
+        "Independent audit recorded",
+    )
+    CONFIDENTIALITY_STATEMENT_PUBLISHED = (
+        "compliance.confidentiality_published",
+        "Vertrouwelijkheidsverklaring gepubliceerd",
+        "Confidentiality statement published",
+    )
+    CONFIDENTIALITY_STATEMENT_ACCEPTED = (
+        "compliance.confidentiality_accepted",
+        "Vertrouwelijkheidsverklaring aanvaard",
+        "Confidentiality statement accepted",
+    )
+    CONFIDENTIALITY_STATEMENT_REQUIRED = (
+        "compliance.confidentiality_required",
+        "Toegang geweigerd: vertrouwelijkheidsverklaring niet aanvaard",
+        "Access refused: confidentiality statement not accepted",
+    )
+    SUBJECT_REQUEST_FILED = (
+        "subject_request.filed",
+        "Verzoek als betrokkene ingediend en doorgestuurd",
+        "Data-subject request filed and forwarded",
+    )
+    SUBJECT_REQUEST_READ = (
+        "subject_request.read",
+        "Verzoeken als betrokkene bekeken",
+        "Data-subject requests viewed",
+    )
+    SUBJECT_REQUEST_ANSWERED = (
+        "subject_request.answered",
+        "Verzoek als betrokkene beantwoord door de instantie",
+        "Data-subject request answered by the agency",
+    )
+    SUBJECT_REQUEST_REMINDED = (
+        "subject_request.reminded",
+        "Herinnering over een verzoek als betrokkene verstuurd",
+        "Reminder about a data-subject request sent",
+    )
+    CITIZEN_EXPORT_DOWNLOADED = (
+        "citizen.export_downloaded",
+        "Uitvoer van al uw gegevens gedownload",
+        "Export of all your data downloaded",
+    )
+
     # -- the citizen's portal ------------------------------------------------------------------
     PORTAL_LOGIN = "portal.login", "Aanmelding", "Login"
 
@@ -690,6 +773,116 @@ class AuditAction(StrEnum):
         "backoffice.pullsource.deleted",
         "Gegevensbron verwijderd (back-office)",
         "Data source deleted (back-office)",
+    )
+
+    BACKOFFICE_SUBPROCESSOR_ADDED = (
+        "backoffice.subprocessor.added",
+        "Onderverwerker toegevoegd (back-office)",
+        "Sub-processor added (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSOR_CHANGED = (
+        "backoffice.subprocessor.changed",
+        "Onderverwerker gewijzigd (back-office)",
+        "Sub-processor changed (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSOR_DELETED = (
+        "backoffice.subprocessor.deleted",
+        "Onderverwerker verwijderd (back-office)",
+        "Sub-processor deleted (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSORCHANGE_ADDED = (
+        "backoffice.subprocessorchange.added",
+        "Wijziging van onderverwerkers toegevoegd (back-office)",
+        "Sub-processor change added (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSORCHANGE_CHANGED = (
+        "backoffice.subprocessorchange.changed",
+        "Wijziging van onderverwerkers gewijzigd (back-office)",
+        "Sub-processor change changed (back-office)",
+    )
+    BACKOFFICE_SUBPROCESSORCHANGE_DELETED = (
+        "backoffice.subprocessorchange.deleted",
+        "Wijziging van onderverwerkers verwijderd (back-office)",
+        "Sub-processor change deleted (back-office)",
+    )
+    BACKOFFICE_OBJECTION_ADDED = (
+        "backoffice.objection.added",
+        "Bezwaar tegen onderverwerker toegevoegd (back-office)",
+        "Objection to a sub-processor added (back-office)",
+    )
+    BACKOFFICE_OBJECTION_CHANGED = (
+        "backoffice.objection.changed",
+        "Bezwaar tegen onderverwerker gewijzigd (back-office)",
+        "Objection to a sub-processor changed (back-office)",
+    )
+    BACKOFFICE_OBJECTION_DELETED = (
+        "backoffice.objection.deleted",
+        "Bezwaar tegen onderverwerker verwijderd (back-office)",
+        "Objection to a sub-processor deleted (back-office)",
+    )
+    BACKOFFICE_TRANSFERPERMISSION_ADDED = (
+        "backoffice.transferpermission.added",
+        "Toelating tot doorgifte buiten de EER toegevoegd (back-office)",
+        "Permission to transfer outside the EEA added (back-office)",
+    )
+    BACKOFFICE_TRANSFERPERMISSION_CHANGED = (
+        "backoffice.transferpermission.changed",
+        "Toelating tot doorgifte buiten de EER gewijzigd (back-office)",
+        "Permission to transfer outside the EEA changed (back-office)",
+    )
+    BACKOFFICE_TRANSFERPERMISSION_DELETED = (
+        "backoffice.transferpermission.deleted",
+        "Toelating tot doorgifte buiten de EER verwijderd (back-office)",
+        "Permission to transfer outside the EEA deleted (back-office)",
+    )
+
+    BACKOFFICE_CHARTERVERSION_ADDED = (
+        "backoffice.charterversion.added",
+        "Versie van het verwerkingscharter gepubliceerd (back-office)",
+        "Charter version published (back-office)",
+    )
+    # Published versions are never changed nor deleted (the admin refuses both); listed because every
+    # audited admin has its three actions.
+    BACKOFFICE_CHARTERVERSION_CHANGED = (
+        "backoffice.charterversion.changed",
+        "Versie van het verwerkingscharter gewijzigd (back-office)",
+        "Charter version changed (back-office)",
+    )
+    BACKOFFICE_CHARTERVERSION_DELETED = (
+        "backoffice.charterversion.deleted",
+        "Versie van het verwerkingscharter verwijderd (back-office)",
+        "Charter version deleted (back-office)",
+    )
+
+    BACKOFFICE_CONFIDENTIALITYSTATEMENT_ADDED = (
+        "backoffice.confidentialitystatement.added",
+        "Vertrouwelijkheidsverklaring toegevoegd (back-office)",
+        "Confidentiality statement added (back-office)",
+    )
+    BACKOFFICE_CONFIDENTIALITYSTATEMENT_CHANGED = (
+        "backoffice.confidentialitystatement.changed",
+        "Vertrouwelijkheidsverklaring gewijzigd (back-office)",
+        "Confidentiality statement changed (back-office)",
+    )
+    BACKOFFICE_CONFIDENTIALITYSTATEMENT_DELETED = (
+        "backoffice.confidentialitystatement.deleted",
+        "Vertrouwelijkheidsverklaring verwijderd (back-office)",
+        "Confidentiality statement deleted (back-office)",
+    )
+    BACKOFFICE_INDEPENDENTAUDIT_ADDED = (
+        "backoffice.independentaudit.added",
+        "Onafhankelijke audit toegevoegd (back-office)",
+        "Independent audit added (back-office)",
+    )
+    BACKOFFICE_INDEPENDENTAUDIT_CHANGED = (
+        "backoffice.independentaudit.changed",
+        "Onafhankelijke audit gewijzigd (back-office)",
+        "Independent audit changed (back-office)",
+    )
+    BACKOFFICE_INDEPENDENTAUDIT_DELETED = (
+        "backoffice.independentaudit.deleted",
+        "Onafhankelijke audit verwijderd (back-office)",
+        "Independent audit deleted (back-office)",
     )
 
     @classmethod

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -15,23 +16,23 @@ class AuditEvent(models.Model):
         REFUSED = "refused", "Geweigerd"
         FAILURE = "failure", "Mislukt"
 
-    occurred_at = models.DateTimeField(db_index=True)
-    actor_type = models.CharField(max_length=20)
-    actor_id = models.CharField(max_length=128, blank=True)
-    agency_id = models.BigIntegerField(null=True, blank=True)  # indexed with occurred_at (Meta)
-    order_version_id = models.BigIntegerField(null=True, blank=True)
-    action = models.CharField(max_length=80)  # indexed in Meta
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
-    object_type = models.CharField(max_length=80, blank=True)
-    object_id = models.CharField(max_length=128, blank=True)
-    purpose = models.CharField(max_length=200, blank=True)
-    request_id = models.CharField(max_length=128, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    leaf_hash = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField(_("tijdstip"), db_index=True)
+    actor_type = models.CharField(_("soort actor"), max_length=20)
+    actor_id = models.CharField(_("actor-id"), max_length=128, blank=True)
+    agency_id = models.BigIntegerField(_("instantie-id"), null=True, blank=True)  # indexed with occurred_at (Meta)
+    order_version_id = models.BigIntegerField(_("id van de opdrachtversie"), null=True, blank=True)
+    action = models.CharField(_("actie"), max_length=80)  # indexed in Meta
+    outcome = models.CharField(_("uitkomst"), max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    object_type = models.CharField(_("soort object"), max_length=80, blank=True)
+    object_id = models.CharField(_("object-id"), max_length=128, blank=True)
+    purpose = models.CharField(_("doel"), max_length=200, blank=True)
+    request_id = models.CharField(_("request-id"), max_length=128, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    leaf_hash = models.CharField(_("bladhash"), max_length=64)
 
     class Meta:
-        verbose_name = "auditgebeurtenis"
-        verbose_name_plural = "auditgebeurtenissen"
+        verbose_name = _("auditgebeurtenis")
+        verbose_name_plural = _("auditgebeurtenissen")
         ordering = ["id"]
         # Every event is written once and read rarely: no index more than the readers need. An index
         # declared here, unlike db_index on a CharField, has no second "_like" copy on PostgreSQL
@@ -50,12 +51,16 @@ class AuditEvent(models.Model):
 class AuditLeaf(models.Model):
     """The position of an event in the Merkle tree, assigned by the sealing task. Append-only."""
 
-    index = models.BigIntegerField(primary_key=True)
-    event = models.OneToOneField(AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="leaf")
-    leaf_hash = models.CharField(max_length=64)
+    index = models.BigIntegerField(_("positie"), primary_key=True)
+    event = models.OneToOneField(
+        AuditEvent, verbose_name=_("gebeurtenis"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="leaf"
+    )
+    leaf_hash = models.CharField(_("bladhash"), max_length=64)
 
     class Meta:
         ordering = ["index"]
+        verbose_name = _("blad van de auditboom")
+        verbose_name_plural = _("bladen van de auditboom")
 
     def __str__(self) -> str:
         return f"leaf {self.index}"
@@ -66,11 +71,13 @@ class AuditNode(models.Model):
     sealing task when its last leaf is appended; append-only. Proofs read O(log n) of these instead of
     every leaf (``merkle.proof_from_ranges``). Named by its flat-tree position (``merkle.position``)."""
 
-    position = models.BigIntegerField(primary_key=True)
-    node_hash = models.CharField(max_length=64)
+    position = models.BigIntegerField(_("positie"), primary_key=True)
+    node_hash = models.CharField(_("knoophash"), max_length=64)
 
     class Meta:
         ordering = ["position"]
+        verbose_name = _("knoop van de auditboom")
+        verbose_name_plural = _("knopen van de auditboom")
 
     def __str__(self) -> str:
         return f"node {self.position}"
@@ -79,17 +86,17 @@ class AuditNode(models.Model):
 class TreeHead(models.Model):
     """A signed tree head: the root of the first ``tree_size`` leaves, signed by the platform."""
 
-    tree_size = models.BigIntegerField(unique=True)
-    root_hash = models.CharField(max_length=64)
-    signed_at = models.DateTimeField()
-    signature = models.TextField()  # compact JWS over the canonical tree head
-    key_id = models.CharField(max_length=64)
-    frontier = models.JSONField()
+    tree_size = models.BigIntegerField(_("boomgrootte"), unique=True)
+    root_hash = models.CharField(_("wortelhash"), max_length=64)
+    signed_at = models.DateTimeField(_("ondertekend op"))
+    signature = models.TextField(_("handtekening"))  # compact JWS over the canonical tree head
+    key_id = models.CharField(_("sleutel-id"), max_length=64)
+    frontier = models.JSONField(_("rand van de boom"))
 
     class Meta:
         ordering = ["tree_size"]
-        verbose_name = "ondertekende boomkop"
-        verbose_name_plural = "ondertekende boomkoppen"
+        verbose_name = _("ondertekende boomkop")
+        verbose_name_plural = _("ondertekende boomkoppen")
 
     def __str__(self) -> str:
         return f"size {self.tree_size} root {self.root_hash[:12]}"
@@ -102,21 +109,21 @@ class WitnessedHead(models.Model):
     signed before any later rewrite, and so that an agency can fetch back what it reported.
     """
 
-    agency_id = models.BigIntegerField()
-    tree_size = models.BigIntegerField()
-    root_hash = models.CharField(max_length=64)
-    signed_tree_head = models.TextField()  # the compact JWS as the agency holds it
-    recorded_at = models.DateTimeField()
+    agency_id = models.BigIntegerField(_("instantie-id"))
+    tree_size = models.BigIntegerField(_("boomgrootte"))
+    root_hash = models.CharField(_("wortelhash"), max_length=64)
+    signed_tree_head = models.TextField(_("ondertekende boomkop"))  # the compact JWS as the agency holds it
+    recorded_at = models.DateTimeField(_("geregistreerd op"))
     # Whether the platform's own head of that size had this root when the agency reported it.
-    matched = models.BooleanField()
+    matched = models.BooleanField(_("komt overeen"))
 
     class Meta:
         ordering = ["agency_id", "tree_size"]
         constraints = [
             models.UniqueConstraint(fields=["agency_id", "tree_size", "root_hash"], name="audit_witnessed_head_once"),
         ]
-        verbose_name = "door een instantie geziene boomkop"
-        verbose_name_plural = "door instanties geziene boomkoppen"
+        verbose_name = _("door een instantie geziene boomkop")
+        verbose_name_plural = _("door instanties geziene boomkoppen")
 
     def __str__(self) -> str:
         return f"agency {self.agency_id} saw size {self.tree_size} root {self.root_hash[:12]}"
@@ -127,15 +134,20 @@ class FailureTally(models.Model):
     by one (``audit.failures``). A working table, not evidence: the first failure of a window is an
     audit event at once, the count of the rest becomes one more when the window closes."""
 
-    key = models.CharField(max_length=64, unique=True)  # a digest of action, caller and window
-    window_start = models.DateTimeField(db_index=True)
-    action = models.CharField(max_length=80)
-    actor_type = models.CharField(max_length=20)
-    actor_id = models.CharField(max_length=128, blank=True)
-    agency_id = models.BigIntegerField(null=True, blank=True)
-    address = models.CharField(max_length=64, blank=True)  # a keyed hash of the caller's address, never the address
-    count = models.PositiveIntegerField(default=1)
-    reasons = models.JSONField(default=dict)
+    key = models.CharField(_("sleutel"), max_length=64, unique=True)  # a digest of action, caller and window
+    window_start = models.DateTimeField(_("begin van het venster"), db_index=True)
+    action = models.CharField(_("actie"), max_length=80)
+    actor_type = models.CharField(_("soort actor"), max_length=20)
+    actor_id = models.CharField(_("actor-id"), max_length=128, blank=True)
+    agency_id = models.BigIntegerField(_("instantie-id"), null=True, blank=True)
+    # a keyed hash of the caller's address, never the address
+    address = models.CharField(_("adres"), max_length=64, blank=True)
+    count = models.PositiveIntegerField(_("aantal"), default=1)
+    reasons = models.JSONField(_("redenen"), default=dict)
+
+    class Meta:
+        verbose_name = _("telling van mislukte aanmeldingen")
+        verbose_name_plural = _("tellingen van mislukte aanmeldingen")
 
     def __str__(self) -> str:
         return f"{self.action} x{self.count} from {self.window_start:%H:%M}"

@@ -8,7 +8,8 @@ from typing import Any
 from django.db import models
 from django.db.models import QuerySet
 
-from burgerprofiel.audit.models import AuditEvent, AuditLeaf
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.audit.models import AuditEvent, AuditLeaf, TreeHead
 from burgerprofiel.audit.services import object_type_of
 
 
@@ -46,3 +47,12 @@ def audit_events_for_agency(*, agency_id: int, after_id: int, limit: int) -> lis
         }
         for e in events
     ]
+
+
+def audit_last_verification() -> AuditEvent | None:
+    """The newest recorded ``audit verify`` (its result in ``detail``), through the action index."""
+    return AuditEvent.objects.filter(action=AuditAction.AUDIT_VERIFIED).order_by("-id").first()
+
+
+def tree_head_latest() -> TreeHead | None:
+    return TreeHead.objects.order_by("-tree_size").first()

@@ -545,6 +545,29 @@ def audit_verify() -> VerifyReport:
     return report
 
 
+def audit_verify_record(*, actor: Actor) -> VerifyReport:
+    """Run ``audit_verify`` and keep its result as an audit event (``audit.verified``).
+
+    The event is the stored result the back-office and its dashboard show: when, by whom, how many
+    events and signed heads were checked, and the first problems found (outcome ``failure``).
+    """
+    report = audit_verify()
+    audit_record(
+        actor=actor,
+        action=AuditAction.AUDIT_VERIFIED,
+        outcome=AuditEvent.Outcome.SUCCESS if report.ok else AuditEvent.Outcome.FAILURE,
+        detail={
+            "events_checked": report.events_checked,
+            "tree_heads_checked": report.tree_heads_checked,
+            "unsealed_events": report.unsealed_events,
+            "problems": report.problems[:20],
+            "problem_count": len(report.problems),
+            "first_bad_event_id": report.first_bad_event_id,
+        },
+    )
+    return report
+
+
 def _witnessed_roots(keys: dict[str, _HeadKey], report: VerifyReport) -> dict[int, dict[str, set[int]]]:
     """Every head an agency reported (``audit.witness``), by size and root, with the agencies that saw it.
 
@@ -674,26 +697,33 @@ def audit_reads_per_citizen(
         )
 
 
-def expired_rows_purge(
-    model: type[models.Model], *, action: AuditAction, now: datetime | None = None, batch_size: int = 500
+def agency_rows_purge(
+    model: type[models.Model],
+    *,
+    agency_id: int,
+    created_before: datetime,
+    action: AuditAction,
+    batch_size: int = 500,
 ) -> int:
-    """Delete up to ``batch_size`` rows of ``model`` whose ``purge_after`` has passed, with one audit
-    event per agency and run: the evidence that the purge happened, without the content."""
-    now = now or timezone.now()
-    rows = list(model._default_manager.filter(purge_after__lt=now).values_list("pk", "agency_id")[:batch_size])
-    if not rows:
-        return 0
-    per_agency: dict[int, int] = {}
-    for _, agency_id in rows:
-        per_agency[agency_id] = per_agency.get(agency_id, 0) + 1
+    """One batch (one transaction): delete up to ``batch_size`` rows of ``model`` of one agency created
+    before the cutoff, with one audit event: the evidence that the purge happened, without the content.
+
+    The cutoff comes from the order in force at the time of the run, so a changed retention counts
+    from the next run on (DESIGN rule 7)."""
     with transaction.atomic():
-        model._default_manager.filter(pk__in=[pk for pk, _ in rows]).delete()
-        for agency_id, count in per_agency.items():
-            audit_record(
-                actor=Actor(kind="system", id="retention"),
-                action=action,
-                agency_id=agency_id,
-                target=model,
-                detail={"count": count},
-            )
-    return len(rows)
+        ids = list(
+            model._default_manager.filter(agency_id=agency_id, created_at__lte=created_before)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0
+        model._default_manager.filter(pk__in=ids).delete()
+        audit_record(
+            actor=Actor(kind="system", id="retention", agency_id=agency_id),
+            action=action,
+            agency_id=agency_id,
+            target=model,
+            detail={"count": len(ids), "created_before": created_before.isoformat()},
+        )
+    return len(ids)

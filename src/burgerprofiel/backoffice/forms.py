@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib.auth.signals import user_login_failed
@@ -9,6 +10,13 @@ from django.core.exceptions import ValidationError
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from burgerprofiel.staff.services import staff_otp_enrolment_device
+
+# Set once the password was right for a member whose device was reset (``staff_otp_reset``): this
+# browser may open the page that sets up the new device (backoffice.admin.staff) for ten minutes.
+ENROL_SESSION_KEY = "bp_otp_enrol"
+ENROL_SECONDS = 600
 
 
 class BackofficeAuthenticationForm(OTPAdminAuthenticationForm):
@@ -19,7 +27,10 @@ class BackofficeAuthenticationForm(OTPAdminAuthenticationForm):
         "device_required": "Kies het toestel waarmee u zich aanmeldt.",
         "verification_not_allowed": "Aanmelden met dit toestel is tijdelijk geblokkeerd.",
         "not_interactive": "Dit toestel kan geen code sturen; gebruik uw authenticator-app.",
+        "enrolment_required": "Uw tweestapsverificatie werd opnieuw ingesteld. Stel eerst uw nieuwe toestel in "
+        "(QR-code), daarna meldt u zich aan met een code.",
     }
+    enrolment_required = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -28,7 +39,15 @@ class BackofficeAuthenticationForm(OTPAdminAuthenticationForm):
         self.fields["otp_device"].label = "Toestel"
 
     def clean_otp(self, user: Any) -> None:
-        """A right password with a wrong or missing code is a failed login too (django-axes counts it)."""
+        """A right password with a wrong or missing code is a failed login too (django-axes counts it).
+
+        A right password of a member whose device was reset (``staff_otp_reset``) leads to setting up a
+        new one: this browser may open the QR-code page for a few minutes.
+        """
+        if staff_otp_enrolment_device(user) is not None and self.request is not None:
+            self.request.session[ENROL_SESSION_KEY] = {"user": user.pk, "until": int(time.time()) + ENROL_SECONDS}
+            self.enrolment_required = True
+            raise ValidationError(self.otp_error_messages["enrolment_required"], code="enrolment_required")
         try:
             super().clean_otp(user)
         except ValidationError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from burgerprofiel.audit.actions import AuditAction
@@ -20,11 +21,17 @@ from burgerprofiel.backoffice.forms import BackofficeAuthenticationForm
 
 
 class BackofficeSite(OTPAdminSite):
-    site_header = "Burgerprofiel backoffice"
-    site_title = "Burgerprofiel backoffice"
-    index_title = "Beheer van instanties, verwerkingsopdrachten en audit"
+    site_header = _("Burgerprofiel-backoffice")
+    site_title = _("Burgerprofiel-backoffice")
+    index_title = _("Overzicht")
     login_form = BackofficeAuthenticationForm
     login_template = "backoffice/login.html"
+    index_template = "backoffice/index.html"
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        from burgerprofiel.backoffice.dashboard import dashboard_context  # reads models; not at import time
+
+        return super().index(request, {**dashboard_context(request), **(extra_context or {})})
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response = super().login(request, extra_context)

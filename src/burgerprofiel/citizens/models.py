@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.db import models
 
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 from burgerprofiel.crypto.models import DataKey
 
 
-class Citizen(models.Model):
+class Citizen(SealedRow):
     """A citizen known to the platform, keyed by INSZ.
 
     The INSZ is stored twice and never in clear: an HMAC blind index for lookups and the value

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import secrets
+from pathlib import Path
 
 import dj_database_url
 
@@ -102,9 +103,15 @@ INSTALLED_APPS = [
     "burgerprofiel.service_requests",
     "burgerprofiel.payments",
     "burgerprofiel.compliance.notices",
+    "burgerprofiel.compliance.breaches",
+    "burgerprofiel.compliance.instructions",
     "burgerprofiel.compliance.subprocessors",
     "burgerprofiel.compliance.offboarding",
     "burgerprofiel.compliance.subject_rights",
+    "burgerprofiel.compliance.retention",
+    "burgerprofiel.compliance.charter",
+    "burgerprofiel.compliance.reports",
+    "burgerprofiel.compliance.subject_requests",
     "burgerprofiel.portal",
     "burgerprofiel.cli",
 ]
@@ -134,7 +141,9 @@ WSGI_APPLICATION = "burgerprofiel.conf.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The back-office's versions of Django admin templates (admin/base_site.html, admin/filter.html):
+        # an app template would lose to django.contrib.admin's own, which comes first in INSTALLED_APPS.
+        "DIRS": [Path(__file__).resolve().parent.parent / "backoffice" / "admin_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -346,16 +355,6 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.notifications.tasks.notifications_housekeeping_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
-    # Error reports (with their attachment) past their order's retention of foutmeldingen.
-    "corrections-purge": {
-        "task": "burgerprofiel.corrections.tasks.error_reports_purge_task",
-        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
-    },
-    # Service requests past their order's retention of aanvragen.
-    "service-requests-purge": {
-        "task": "burgerprofiel.service_requests.tasks.service_requests_purge_task",
-        "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
-    },
     # Webhook retries that came due, events past retention.
     "webhooks-housekeeping": {
         "task": "burgerprofiel.webhooks.tasks.webhooks_housekeeping_task",
@@ -366,14 +365,17 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.compliance.notices.tasks.notice_mails_task",
         "seconds": WORKER_SCHEDULE_INTERVAL_SECONDS,
     },
-    # Retention is data (DESIGN rule 7): closed dossiers past their order's DOSIS retention.
-    "dosis-retention": {
-        "task": "burgerprofiel.dossiers.tasks.dosis_retention_purge",
-        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
-    },
+    # Breaches: the detectors (pull.incident, refused-call spikes) and the notice deadline's warnings.
+    "breaches-check": {"task": "burgerprofiel.compliance.breaches.tasks.breaches_check_task", "seconds": 60},
     # Planned sub-processor changes whose date has come (charter 6.2), unless an objection holds them back.
     "subprocessor-changes": {
         "task": "burgerprofiel.compliance.subprocessors.tasks.subprocessor_changes_apply_task",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
+    # Retention is data (DESIGN rule 7): one job per agency and component (its order's retention as it is
+    # at the run) and one per kind of the platform's own data (compliance.retention).
+    "retention": {
+        "task": "burgerprofiel.compliance.retention.tasks.retention_schedule_task",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
     # Legal holds past their end date (charter 12.2): their records are purged, the agency's key destroyed.
@@ -384,6 +386,36 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
     "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
+# --- personal data breaches (charter 8, GDPR 33; compliance.breaches) ---
+BREACH_NOTICE_DEADLINE_HOURS = env_int(
+    "BREACH_NOTICE_DEADLINE_HOURS",
+    24,
+    help="Hours from a breach's detection by which every affected agency must have its notice (charter 8.1: "
+    "without undue delay; the agency has 72 hours towards the supervisory authority). Past it: overdue.",
+)
+BREACH_NOTICE_WARNING_HOURS = env_int(
+    "BREACH_NOTICE_WARNING_HOURS",
+    12,
+    help="Hours from a breach's detection after which an unnotified breach shows and logs a warning.",
+)
+BREACH_REFUSED_SPIKE_THRESHOLD = env_int(
+    "BREACH_REFUSED_SPIKE_THRESHOLD",
+    200,
+    help="Refused calls (order check, scope, authentication) of one agency within BREACH_REFUSED_SPIKE_WINDOW_SECONDS "
+    "at which a draft breach is opened for an operator to assess.",
+)
+BREACH_REFUSED_SPIKE_WINDOW_SECONDS = env_int(
+    "BREACH_REFUSED_SPIKE_WINDOW_SECONDS", 600, help="The window in which refused calls are counted for a spike."
+)
+PROCESSOR_DPO_NAME = env(
+    "PROCESSOR_DPO_NAME",
+    "Functionaris voor gegevensbescherming, Digitaal Vlaanderen",
+    help="The processor's DPO as breach notices name them (charter 8.2).",
+)
+PROCESSOR_DPO_EMAIL = env(
+    "PROCESSOR_DPO_EMAIL", "dpo@burgerprofiel.example", help="The processor's DPO's e-mail address (charter 8.2)."
+)
+PROCESSOR_DPO_PHONE = env("PROCESSOR_DPO_PHONE", "", help="The processor's DPO's phone number (charter 8.2); optional.")
 KEY_STORE_DIR = env(
     "KEY_STORE_DIR",
     str(VAR_DIR / "keystore"),
@@ -391,6 +423,30 @@ KEY_STORE_DIR = env(
     "(crypto-shredding that reaches backups, docs/operations.md). Shared by every web and worker machine; "
     "backed up on its own with a short retention.",
     shown="$BURGERPROFIEL_BASE_DIR/var/keystore",
+)
+# --- retention of everything (issue 13 item 9; compliance.retention) ---
+RETENTION_BATCH_SIZE = env_int(
+    "RETENTION_BATCH_SIZE", 500, help="Rows the retention job removes per transaction (each batch commits on its own)."
+)
+RETENTION_RUN_LEASE_SECONDS = env_int(
+    "RETENTION_RUN_LEASE_SECONDS",
+    3600,
+    help="A retention run younger than this that is still running belongs to another worker; an older one was "
+    "interrupted and the next run goes on from where it stopped.",
+)
+CITIZEN_UNREFERENCED_RETENTION_DAYS = env_int(
+    "CITIZEN_UNREFERENCED_RETENTION_DAYS",
+    365,
+    help="A citizen row nothing refers to (no dossier, melding, consent, preference, ...) and older than this many "
+    "days is removed and its data key shredded; a new login creates it again.",
+)
+PREFERENCES_VERIFICATION_RETENTION_DAYS = env_int(
+    "PREFERENCES_VERIFICATION_RETENTION_DAYS", 30, help="How long used or expired verification records are kept."
+)
+NOTIFICATIONS_DELIVERY_RETENTION_DAYS = env_int(
+    "NOTIFICATIONS_DELIVERY_RETENTION_DAYS",
+    365,
+    help="How long delivery metadata (status, times, the signed receipt) is kept after a send became final.",
 )
 DATA_KEY_CACHE_SECONDS = env_int(
     "DATA_KEY_CACHE_SECONDS", 30, help="How long a process keeps an unwrapped data key in memory."
@@ -640,13 +696,33 @@ PAYMENTS_SYNC_AFTER_SECONDS = env_int(
     help="A payment or refund under way that no provider webhook moved for this long is fetched from the provider "
     "by the worker's periodic check (a lost webhook never leaves a payment open).",
 )
+# Charter 14.3: an agency's termination under an amendment takes effect on the amendment's date.
+PERIODIC_TASKS["charter-terminations"] = {
+    "task": "burgerprofiel.compliance.charter.tasks.charter_terminations_execute_task",
+    "seconds": 3600,
+}
+COMPLIANCE_OBLIGATIONS_REPORT_DAYS = env_int(
+    "COMPLIANCE_OBLIGATIONS_REPORT_DAYS",
+    365,
+    help="Days between the platform's own reports to each agency on its obligations (charter 9); "
+    "recording an independent audit sends one at once as well.",
+)
+PERIODIC_TASKS["compliance-obligations-reports"] = {
+    "task": "burgerprofiel.compliance.reports.tasks.obligations_reports_send_due_task",
+    "seconds": 86400,
+}
+SUBJECT_REQUEST_REMINDER_DAYS = env_int(
+    "SUBJECT_REQUEST_REMINDER_DAYS",
+    7,
+    help="Days before a data-subject request's one-month deadline (GDPR 12(3)) that the agency is reminded.",
+)
+PERIODIC_TASKS["subject-requests-remind"] = {
+    "task": "burgerprofiel.compliance.subject_requests.tasks.subject_requests_remind_task",
+    "seconds": 3600,
+}
 PERIODIC_TASKS["payments-provider-sync"] = {
     "task": "burgerprofiel.payments.tasks.payments_stale_sync_task",
     "seconds": 300,
-}
-PERIODIC_TASKS["payments-retention"] = {
-    "task": "burgerprofiel.payments.tasks.payments_retention_purge_task",
-    "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
 }
 if PRODUCTION and not MOLLIE_API_ENDPOINT.startswith("https://"):
     from django.core.exceptions import ImproperlyConfigured
@@ -667,6 +743,11 @@ DOSIS_DRAIN_INTERVAL_MS = env_int(
 )
 DOSIS_PURGE_BATCH_SIZE = env_int(
     "DOSIS_PURGE_BATCH_SIZE", 500, help="Dossiers removed per transaction by the DOSIS retention purge."
+)
+DOSSIER_STALE_DAYS = env_int(
+    "DOSSIER_STALE_DAYS",
+    730,
+    help="An open dossier without any change (WijzigingsDatum) for this many days is purged too; 0: never.",
 )
 DOSIS_MANDATE_PROVIDER = env(
     "DOSIS_MANDATE_PROVIDER",
@@ -708,6 +789,11 @@ if BACKOFFICE_LOGIN_FAILURE_LIMIT < 1 or BACKOFFICE_LOGIN_LOCKOUT_MINUTES < 0:
 MIDDLEWARE.insert(  # after the user (and its OTP check) and messages are there
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "burgerprofiel.backoffice.middleware.StaffSessionMiddleware",
+)
+# Charter 4: personal data only after the current confidentiality statement was accepted.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("burgerprofiel.backoffice.middleware.StaffSessionMiddleware") + 1,
+    "burgerprofiel.backoffice.confidentiality.ConfidentialityMiddleware",
 )
 # django-axes counts failed logins per account (username) whatever the address: behind a reverse proxy
 # every address is the proxy's, and locking by address would lock everyone out at once.

@@ -23,3 +23,6 @@ urlpatterns = [
 
 # A request Django will not read (too many parameters, a form too large): the portal's own page.
 handler400 = "burgerprofiel.portal.views.errors.bad_request"
+# The back-office's own pages for "not found" and "no access"; elsewhere Django's defaults.
+handler403 = "burgerprofiel.backoffice.errors.forbidden"
+handler404 = "burgerprofiel.backoffice.errors.not_found"

@@ -18,7 +18,7 @@ from django.db import models
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 
 
 class ReportStatus(models.TextChoices):
@@ -79,7 +79,7 @@ class ErrorReport(models.Model):
         return f"Foutmelding {self.pk}"
 
 
-class Attachment(models.Model):
+class Attachment(SealedRow):
     """One file with a report: type checked by its content, bytes sealed with the agency's key."""
 
     report = models.OneToOneField(ErrorReport, on_delete=models.CASCADE, related_name="attachment")

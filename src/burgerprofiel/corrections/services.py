@@ -24,10 +24,10 @@ from django.utils import timezone
 from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import order_check
-from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.agencies.selectors import agency_get, current_order_version
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
-from burgerprofiel.audit.services import audit_record, expired_rows_purge
+from burgerprofiel.audit.services import agency_rows_purge, audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
@@ -377,5 +377,33 @@ def error_report_message_from_citizen(*, citizen: Citizen, report_id: Any, text:
 
 
 def error_reports_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
-    """Delete reports past their order's retention, with their attachment and history."""
-    return expired_rows_purge(ErrorReport, action=AuditAction.ERROR_REPORT_PURGED, now=now, batch_size=batch_size)
+    """Delete reports (with their attachment and history) past their order's retention, every agency
+    (the retention job runs ``error_reports_purge_batch`` per agency instead)."""
+    now = now or timezone.now()
+    purged = 0
+    for agency_id in sorted(set(ErrorReport.objects.values_list("agency_id", flat=True).distinct().order_by())):
+        cutoff = now - dt.timedelta(days=error_reports_retention_days(agency_id=agency_id))
+        while True:
+            done = error_reports_purge_batch(agency_id=agency_id, created_before=cutoff, batch_size=batch_size)
+            purged += done
+            if done < batch_size:
+                break
+    return purged
+
+
+def error_reports_retention_days(*, agency_id: int) -> int:
+    """Days the agency's order keeps them today (0 or unset: the default of charter Bijlage 1)."""
+    version = current_order_version(agency_id=agency_id)
+    days = version.retention_for(Component.FOUTMELDINGEN) if version is not None else 0
+    return days or DEFAULT_RETENTION_DAYS[Component.FOUTMELDINGEN]
+
+
+def error_reports_purge_batch(*, agency_id: int, created_before: dt.datetime, batch_size: int = 500) -> int:
+    """One batch (one transaction) of the agency's reports (attachment and history too) created before the cutoff."""
+    return agency_rows_purge(
+        ErrorReport,
+        agency_id=agency_id,
+        created_before=created_before,
+        action=AuditAction.ERROR_REPORT_PURGED,
+        batch_size=batch_size,
+    )

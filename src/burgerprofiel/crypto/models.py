@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DataKey(models.Model):
@@ -13,18 +14,18 @@ class DataKey(models.Model):
         CITIZEN = "citizen", "Burger"
         PLATFORM = "platform", "Platform"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner_type = models.CharField(max_length=16, choices=OwnerType.choices)
-    kek_id = models.CharField(max_length=64)
-    wrapped_key = models.BinaryField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    rewrapped_at = models.DateTimeField(null=True, blank=True)
-    destroyed_at = models.DateTimeField(null=True, blank=True)
-    destroyed_reason = models.CharField(max_length=200, blank=True)
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
+    owner_type = models.CharField(_("soort eigenaar"), max_length=16, choices=OwnerType.choices)
+    kek_id = models.CharField(_("KEK-id"), max_length=64)
+    wrapped_key = models.BinaryField(_("ingepakte sleutel"), null=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    rewrapped_at = models.DateTimeField(_("opnieuw ingepakt op"), null=True, blank=True)
+    destroyed_at = models.DateTimeField(_("vernietigd op"), null=True, blank=True)
+    destroyed_reason = models.CharField(_("reden van vernietiging"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "datasleutel"
-        verbose_name_plural = "datasleutels"
+        verbose_name = _("datasleutel")
+        verbose_name_plural = _("datasleutels")
 
     def __str__(self) -> str:
         state = "vernietigd" if self.destroyed_at else f"KEK {self.kek_id}"
@@ -38,17 +39,17 @@ class DataKey(models.Model):
 class SigningKey(models.Model):
     """The platform's own signing keys (access tokens, audit tree heads), private part KEK-wrapped."""
 
-    kid = models.CharField(max_length=64, primary_key=True)
-    algorithm = models.CharField(max_length=8, default="ES256")
-    public_jwk = models.JSONField()
-    kek_id = models.CharField(max_length=64)
-    wrapped_private_key = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
+    kid = models.CharField(_("sleutel-id (kid)"), max_length=64, primary_key=True)
+    algorithm = models.CharField(_("algoritme"), max_length=8, default="ES256")
+    public_jwk = models.JSONField(_("publieke sleutel (JWK)"))
+    kek_id = models.CharField(_("KEK-id"), max_length=64)
+    wrapped_private_key = models.BinaryField(_("ingepakte private sleutel"))
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    retired_at = models.DateTimeField(_("buiten gebruik sinds"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "ondertekeningssleutel"
-        verbose_name_plural = "ondertekeningssleutels"
+        verbose_name = _("ondertekeningssleutel")
+        verbose_name_plural = _("ondertekeningssleutels")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

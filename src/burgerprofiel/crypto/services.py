@@ -6,6 +6,7 @@ import time
 import uuid
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,6 +18,12 @@ from burgerprofiel.crypto.models import DataKey, SigningKey
 
 class KeyUnavailable(Exception):
     """The data key was destroyed (or never existed): its data can no longer be read."""
+
+
+class KeyUnwrapError(Exception):
+    """A data key that exists does not unwrap under the configured KEKs (``KEY_ENCRYPTION_KEYS`` is
+    not the one that wrapped it, or the wrapped key was altered): a configuration fault, not a value
+    that was moved or tampered with, and never read as unreadable data."""
 
 
 _cache: dict[uuid.UUID, tuple[bytes, float]] = {}
@@ -93,14 +100,20 @@ def data_key_material(key_id: uuid.UUID | str) -> bytes:
     row = DataKey.objects.filter(id=key_uuid).values("kek_id", "wrapped_key", "destroyed_at").first()
     if row is None or row["destroyed_at"] is not None or not row["wrapped_key"]:
         raise KeyUnavailable(str(key_uuid))
-    if row["kek_id"] == keystore.MARKER:
-        try:
-            material = keystore.unwrap(wrapped=bytes(row["wrapped_key"]), key_id=key_uuid)
-        except keystore.SecretMissing:
-            # Destroyed after this copy of the database was made (a restored backup): gone for good.
-            raise KeyUnavailable(str(key_uuid)) from None
-    else:
-        material = keyring.unwrap(wrapped=bytes(row["wrapped_key"]), kek_id=row["kek_id"], key_id=str(key_uuid))
+    try:
+        if row["kek_id"] == keystore.MARKER:
+            try:
+                material = keystore.unwrap(wrapped=bytes(row["wrapped_key"]), key_id=key_uuid)
+            except keystore.SecretMissing:
+                # Destroyed after this copy of the database was made (a restored backup): gone for good.
+                raise KeyUnavailable(str(key_uuid)) from None
+        else:
+            material = keyring.unwrap(wrapped=bytes(row["wrapped_key"]), kek_id=row["kek_id"], key_id=str(key_uuid))
+    except InvalidTag:
+        raise KeyUnwrapError(
+            f"data key {key_uuid} does not unwrap under KEK {row['kek_id']!r} of KEY_ENCRYPTION_KEYS "
+            "(or under its key-store secret)"
+        ) from None
     with _cache_lock:
         _cache[key_uuid] = (material, now + settings.DATA_KEY_CACHE_SECONDS)
     return material
@@ -173,22 +186,31 @@ def _signing_keys_rewrap(current: keyring.Kek) -> int:
     return moved
 
 
-def ciphertexts_reseal_column(*, connection: Any, table: str, pk_column: str, column: str, chunk: int = 1000) -> int:
-    """Seal every ``bp1:`` value of one encrypted column again, bound to its table and column
-    (``crypto.fields``). Values whose data key was destroyed stay as they are (they read as
-    unreadable either way). Safe to run twice; returns how many values it re-sealed."""
-    from burgerprofiel.crypto.fields import legacy_reseal
+def ciphertexts_reseal_column(
+    *, connection: Any, table: str, pk_column: str, column: str, row_column: str | None = None, chunk: int = 1000
+) -> int:
+    """Seal every value of one encrypted column in an older format again. With ``row_column`` (the
+    row identity's column: ``seal_id`` or a UUID primary key) ``bp1:`` and ``bp2:`` values become
+    ``bp3:``, bound to table, column and row (``crypto.fields.row_reseal``); without it (migration
+    ``crypto.0002``, before any table had a row identity) ``bp1:`` values become ``bp2:``. Values
+    whose data key was destroyed stay as they are (they read as unreadable either way); a value that
+    does not decrypt where it is (moved, altered) is left for its reader to refuse. Safe to run
+    twice; returns how many values it re-sealed."""
+    from burgerprofiel.crypto.fields import legacy_reseal, row_reseal
 
     quote = connection.ops.quote_name
     context = f"{table}.{column}"
+    identity = quote(row_column) if row_column else "NULL"
+    old = f"({quote(column)} LIKE %s OR {quote(column)} LIKE %s)" if row_column else f"{quote(column)} LIKE %s"
+    patterns = ["bp1:%", "bp2:%"] if row_column else ["bp1:%"]
     # Identifiers come from the models; every value is a parameter.
     first_page = (
-        f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote(column)} LIKE %s ORDER BY {quote(pk_column)} LIMIT %s"
+        f"SELECT {quote(pk_column)}, {identity}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {old} ORDER BY {quote(pk_column)} LIMIT %s"
     )
     next_page = (
-        f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote(column)} LIKE %s AND {quote(pk_column)} > %s ORDER BY {quote(pk_column)} LIMIT %s"
+        f"SELECT {quote(pk_column)}, {identity}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {old} AND {quote(pk_column)} > %s ORDER BY {quote(pk_column)} LIMIT %s"
     )
     update = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk_column)} = %s AND {quote(column)} = %s"  # noqa: S608
     resealed = 0
@@ -196,39 +218,49 @@ def ciphertexts_reseal_column(*, connection: Any, table: str, pk_column: str, co
     while True:
         with connection.cursor() as cursor:
             if last is None:
-                cursor.execute(first_page, ["bp1:%", chunk])
+                cursor.execute(first_page, [*patterns, chunk])
             else:
-                cursor.execute(next_page, ["bp1:%", last, chunk])
+                cursor.execute(next_page, [*patterns, last, chunk])
             rows = cursor.fetchall()
         if not rows:
             return resealed
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            for pk, value in rows:
+            for pk, row_id, value in rows:
                 try:
-                    new = legacy_reseal(value, context=context)
+                    if row_column:
+                        new = row_reseal(value, context=context, row_id=row_id)
+                    else:
+                        new = legacy_reseal(value, context=context)
                 except KeyUnavailable:
                     continue
+                except InvalidTag:  # (not a KEK fault: that is KeyUnwrapError, and stops the run)
+                    continue  # does not belong in this column/row (moved, altered): its reader refuses it
                 cursor.execute(update, [new, pk, value])
                 resealed += 1
         last = rows[-1][0]
 
 
-def ciphertexts_reseal() -> int:
-    """Re-seal every ``bp1:`` value of every encrypted field (after a rolling upgrade, for values old
-    processes wrote after the migration ran): ``burgerprofiel keys reseal``."""
-    from django.apps import apps
-    from django.db import connection
+def ciphertexts_reseal(*, using_apps: Any = None, connection: Any = None) -> int:
+    """Seal every encrypted field's value still in an older format (``bp1:``, ``bp2:``) again as
+    ``bp3:``, bound to its row: ``burgerprofiel keys reseal`` (after a rolling upgrade, for values
+    old processes wrote after the migration ran) and migration ``crypto.0003`` (with its historical
+    ``using_apps``). Safe to run twice."""
+    from django.apps import apps as current_apps
+    from django.db import connection as default_connection
 
-    from burgerprofiel.crypto.fields import EncryptedTextField
+    from burgerprofiel.crypto.fields import encrypted_fields_of, row_identity_field
 
     resealed = 0
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, EncryptedTextField):
-                resealed += ciphertexts_reseal_column(
-                    connection=connection,
-                    table=model._meta.db_table,
-                    pk_column=model._meta.pk.column,
-                    column=field.column,
-                )
+    for model in (using_apps or current_apps).get_models():
+        identity = row_identity_field(model)
+        if identity is None:
+            continue  # crypto.E010 refuses such a model; nothing can be bound to its rows
+        for field in encrypted_fields_of(model):
+            resealed += ciphertexts_reseal_column(
+                connection=connection or default_connection,
+                table=model._meta.db_table,
+                pk_column=model._meta.pk.column,
+                column=field.column,
+                row_column=identity.column,
+            )
     return resealed

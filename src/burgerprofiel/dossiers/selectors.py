@@ -178,3 +178,8 @@ def dossier_timeline(*, dossier: Dossier, history: list[DossierStatus]) -> list[
             state = "next"
         steps.append(TimelineStep(phase=phase, state=state, statuses=statuses))
     return steps
+
+
+def dossier_owner_keys() -> QuerySet[Any]:
+    """The blind indexes by which dossiers name their INSZ owners (a subquery: citizens still referred to)."""
+    return DossierOwner.objects.filter(kind=DossierOwner.Kind.INSZ).values("key")

@@ -12,7 +12,6 @@ from burgerprofiel.dossiers.services.filing import (
     dossier_uploads_process_all,
     dossier_uploads_reseal,
 )
-from burgerprofiel.dossiers.services.retention import dossiers_purge_expired
 
 
 @task()
@@ -28,9 +27,3 @@ def dosis_uploads_reseal() -> dict[str, int]:
     """Seal again the queued payloads that web processes on the code before ``crypto.0002`` sealed as
     ``bp1:`` during a rolling upgrade (the worker leaves them pending), so they are filed."""
     return dossier_uploads_reseal()
-
-
-@task()
-def dosis_retention_purge() -> dict[str, Any]:
-    """Purge closed dossiers past their order's retention (schedule daily)."""
-    return {"purged": dossiers_purge_expired()}

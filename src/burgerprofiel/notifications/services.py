@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -265,8 +265,22 @@ def notification_create(
     return notification
 
 
+class BulkProgress(Protocol):
+    """Where a bulk under an ``Idempotency-Key`` keeps what it stored so far (the API's idempotency
+    record): each chunk's ids are kept in the chunk's own transaction, so a retry of an interrupted
+    request stores only what is left and answers as one uninterrupted run would have."""
+
+    def stored(self) -> tuple[str | None, list[str]]:
+        """The batch id and the ids of the meldingen stored so far, in item order (None, [] at first)."""
+        ...
+
+    def keep(self, *, batch_id: str, ids: list[str]) -> None:
+        """Keep the batch id and every id stored so far; called inside the chunk's transaction."""
+        ...
+
+
 def notifications_bulk_create(
-    *, agency: Agency, items: Sequence[NotificationInput], actor: Actor
+    *, agency: Agency, items: Sequence[NotificationInput], actor: Actor, progress: BulkProgress | None = None
 ) -> list[Notification]:
     """A campaign: every item is validated first (one bad item refuses the whole request and stores
     nothing), then the meldingen are stored in chunks of ``NOTIFICATIONS_BULK_CHUNK_SIZE``, each in
@@ -277,9 +291,10 @@ def notifications_bulk_create(
     seconds (on SQLite every other writer waits: logins, audit events, other agencies' calls).
     What that costs: should the database fail half-way (not the input: that was checked), the
     chunks before the failure stay stored and queued, and their audit events say which; the
-    request answers with an error. A request under an ``Idempotency-Key`` runs inside the
-    idempotency middleware's one transaction (the act and its kept answer commit together), so
-    there the chunks are savepoints and the request stays all or nothing.
+    request answers with an error. A request under an ``Idempotency-Key`` is chunked the same way:
+    ``progress`` (its idempotency record) keeps each chunk's ids in the chunk's transaction, so a
+    retry with the same key resumes after the last stored chunk (nothing stored twice, the same batch
+    id) and answers with every id, as the uninterrupted request would have.
     """
     if not items:
         raise ValidationError("Een bulkaanvraag bevat minstens één melding.", extra={"field": "items"})
@@ -295,10 +310,12 @@ def notifications_bulk_create(
             raise ValidationError(f"Melding {index}: {exc.detail}", extra={**exc.extra, "index": index}) from exc
     now = timezone.now()
     retention = dt.timedelta(days=_retention_days(agency.pk))
-    batch_id = uuid.uuid4()
+    kept_batch, kept_ids = progress.stored() if progress is not None else (None, [])
+    batch_id = uuid.UUID(kept_batch) if kept_batch else uuid.uuid4()
     size = max(1, settings.NOTIFICATIONS_BULK_CHUNK_SIZE)
-    notifications: list[Notification] = []
-    for start in range(0, len(cleaned), size):
+    already = Notification.objects.in_bulk([uuid.UUID(pk) for pk in kept_ids])
+    notifications: list[Notification] = [already[uuid.UUID(pk)] for pk in kept_ids]
+    for start in range(len(notifications), len(cleaned), size):
         with transaction.atomic():
             chunk = [
                 _store(agency=agency, item=item, retention=retention, now=now)[0]
@@ -312,6 +329,8 @@ def notifications_bulk_create(
                 object_id=str(batch_id),
                 detail={"count": len(chunk), "first_index": start, "total": len(cleaned)},
             )
+            if progress is not None:
+                progress.keep(batch_id=str(batch_id), ids=[str(n.pk) for n in (*notifications, *chunk)])
         notifications.extend(chunk)
     return notifications
 
@@ -400,37 +419,87 @@ def notification_list_read(*, citizen: Citizen, actor: Actor) -> list[Notificati
 
 
 def notifications_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
-    """Drop the content of meldingen past retention (charter: kept as long as relevant).
+    """Drop the content of meldingen past retention (charter: kept as long as relevant), every agency.
 
-    The row stays without its message (delivery metadata is kept for the audit period); recipients
-    and payloads of final deliveries were already cleared when they became final.
+    The retention is the order's as it is today (a shorter or longer one counts from the next run),
+    not the ``purge_after`` each melding was given when it came in. The row stays without its
+    message; recipients and payloads of final deliveries were cleared when they became final, and the
+    delivery metadata goes after NOTIFICATIONS_DELIVERY_RETENTION_DAYS (``deliveries_purge_batch``).
     """
     now = now or timezone.now()
     purged = 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                Notification.objects.filter(purge_after__lte=now, content_purged_at__isnull=True).values_list(
-                    "pk", flat=True
-                )[:batch_size]
-            )
-            if not ids:
-                return purged
-            Notification.objects.filter(pk__in=ids).update(
-                message=None, action_url="", dossier_id="", content_purged_at=now
-            )
+    agency_ids = Notification.objects.filter(content_purged_at__isnull=True).values_list("agency_id", flat=True)
+    for agency_id in sorted(set(agency_ids.distinct().order_by())):
+        cutoff = now - dt.timedelta(days=notifications_retention_days(agency_id=agency_id))
+        while True:
+            done = notifications_content_purge_batch(agency_id=agency_id, created_before=cutoff, batch_size=batch_size)
+            purged += done
+            if done < batch_size:
+                break
+    return purged
+
+
+def notifications_retention_days(*, agency_id: int) -> int:
+    """How long the agency's order keeps the content of meldingen today."""
+    return _retention_days(agency_id)
+
+
+def notifications_content_purge_batch(*, agency_id: int, created_before: dt.datetime, batch_size: int) -> int:
+    """One batch (one transaction): the content of the agency's meldingen created before the cutoff."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.filter(
+                agency_id=agency_id, created_at__lte=created_before, content_purged_at__isnull=True
+            ).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0
+        Notification.objects.filter(pk__in=ids).update(
+            message=None, action_url="", dossier_id="", content_purged_at=now
+        )
+        audit_record(
+            actor=Actor(kind="system", id="notifications.purge", agency_id=agency_id),
+            action=AuditAction.NOTIFICATION_CONTENT_PURGED,
+            agency_id=agency_id,
+            target=Notification,
+            detail={"count": len(ids), "created_before": created_before.isoformat()},
+        )
+    return len(ids)
+
+
+def deliveries_purge_batch(*, final_before: dt.datetime, batch_size: int) -> int:
+    """One batch (one transaction): delivery metadata (status, times, signed receipt) of sends that
+    became final before the cutoff (platform-own data, NOTIFICATIONS_DELIVERY_RETENTION_DAYS)."""
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.filter(final_at__lte=final_before)
+            .order_by("final_at")
+            .values_list("pk", "notification__agency_id")[:batch_size]
+        )
+        if not rows:
+            return 0
+        ids = [pk for pk, _ in rows]
+        DeliveryReceipt.objects.filter(delivery_id__in=ids).delete()
+        Delivery.objects.filter(pk__in=ids).delete()
+        per_agency: dict[int | None, int] = {}
+        for _, agency_of_row in rows:
+            per_agency[agency_of_row] = per_agency.get(agency_of_row, 0) + 1
+        for owner, count in per_agency.items():
             audit_record(
-                actor=Actor(kind="system", id="notifications.purge"),
-                action=AuditAction.NOTIFICATION_CONTENT_PURGED,
-                target=Notification,
-                detail={"count": len(ids)},
+                actor=Actor(kind="system", id="retention"),
+                action=AuditAction.RETENTION_PURGED,
+                agency_id=owner,
+                target=Delivery,
+                detail={"count": count, "final_before": final_before.isoformat()},
             )
-            purged += len(ids)
+    return len(rows)
 
 
 __all__ = [
     "DeliveryStatus",
     "NotificationInput",
+    "deliveries_purge_batch",
     "delivery_queue",
     "email_verification_start",
     "mobile_verification_start",
@@ -440,7 +509,9 @@ __all__ = [
     "notification_mark_read",
     "notification_open",
     "notifications_bulk_create",
+    "notifications_content_purge_batch",
     "notifications_purge_expired",
+    "notifications_retention_days",
     "receipts_read",
     "verification_message_queue",
 ]

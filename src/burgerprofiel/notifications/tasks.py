@@ -6,7 +6,6 @@ from django_tasks import task
 
 from burgerprofiel.notifications.dispatch import deliveries_dispatch, deliveries_sweep
 from burgerprofiel.notifications.dosis import dosis_status_changes_consume_all
-from burgerprofiel.notifications.services import notifications_purge_expired
 
 
 @task()
@@ -17,12 +16,9 @@ def deliveries_dispatch_task() -> dict[str, int]:
 
 @task()
 def notifications_housekeeping_task() -> dict[str, Any]:
-    """Periodic: end interrupted sends, send due retries, purge content past retention."""
-    return {
-        "interrupted": deliveries_sweep(),
-        "dispatched": deliveries_dispatch(),
-        "purged": notifications_purge_expired(),
-    }
+    """Periodic: end interrupted sends, send due retries. (Content past retention: the retention job,
+    burgerprofiel.compliance.retention, per agency.)"""
+    return {"interrupted": deliveries_sweep(), "dispatched": deliveries_dispatch()}
 
 
 @task()

@@ -504,31 +504,41 @@ def payments_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 
     agency_ids = Payment.objects.filter(finished_at__isnull=False).values_list("agency_id", flat=True).distinct()
     for agency_id in list(agency_ids.order_by()):
         days = payments_retention_days(agency_id=agency_id)
-        cutoff = now - dt.timedelta(days=days)
-        actor = Actor(kind=SYSTEM.kind, id=SYSTEM.id, agency_id=agency_id)
         while True:
-            with transaction.atomic():
-                due = Payment.objects.filter(agency_id=agency_id, finished_at__lte=cutoff).order_by("pk")
-                if connection.features.has_select_for_update_skip_locked:
-                    due = due.select_for_update(skip_locked=True)
-                batch = list(due[:batch_size])
-                for payment in batch:
-                    payment_id, citizen_id = payment.pk, payment.citizen_id
-                    finished = payment.finished_at.isoformat() if payment.finished_at else None
-                    payment.refunds.all().delete()
-                    payment.delete()
-                    audit_record(
-                        actor=actor,
-                        action=AuditAction.PAYMENT_PURGED,
-                        agency_id=agency_id,
-                        target=Payment,
-                        object_id=str(payment_id),
-                        detail={"citizen": str(citizen_id), "finished_at": finished, "retention_days": days},
-                    )
-            purged += len(batch)
-            if len(batch) < batch_size:
+            done = payments_purge_batch(
+                agency_id=agency_id,
+                finished_before=now - dt.timedelta(days=days),
+                retention_days=days,
+                batch_size=batch_size,
+            )
+            purged += done
+            if done < batch_size:
                 break
     return purged
+
+
+def payments_purge_batch(*, agency_id: int, finished_before: dt.datetime, retention_days: int, batch_size: int) -> int:
+    """One batch (one transaction) of the agency's payments finished before the cutoff."""
+    actor = Actor(kind=SYSTEM.kind, id=SYSTEM.id, agency_id=agency_id)
+    with transaction.atomic():
+        due = Payment.objects.filter(agency_id=agency_id, finished_at__lte=finished_before).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        batch = list(due[:batch_size])
+        for payment in batch:
+            payment_id, citizen_id = payment.pk, payment.citizen_id
+            finished = payment.finished_at.isoformat() if payment.finished_at else None
+            payment.refunds.all().delete()
+            payment.delete()
+            audit_record(
+                actor=actor,
+                action=AuditAction.PAYMENT_PURGED,
+                agency_id=agency_id,
+                target=Payment,
+                object_id=str(payment_id),
+                detail={"citizen": str(citizen_id), "finished_at": finished, "retention_days": retention_days},
+            )
+    return len(batch)
 
 
 def refunded_cents(payment: Payment) -> int:

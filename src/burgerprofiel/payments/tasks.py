@@ -7,16 +7,10 @@ import datetime as dt
 from django.conf import settings
 from django_tasks import task
 
-from burgerprofiel.payments.services import payments_purge_expired, payments_stale_sync
+from burgerprofiel.payments.services import payments_stale_sync
 
 
 @task()
 def payments_stale_sync_task() -> dict[str, int]:
     """Periodic: fetch payments and refunds under way that no provider webhook moved for a while."""
     return payments_stale_sync(unchanged_for=dt.timedelta(seconds=settings.PAYMENTS_SYNC_AFTER_SECONDS))
-
-
-@task()
-def payments_retention_purge_task() -> int:
-    """Periodic: finished payments past their order's retention (DESIGN rule 7)."""
-    return payments_purge_expired()

@@ -1,4 +1,4 @@
-"""Demo agency sources for development and tests: real HTTP servers speaking both pull contracts.
+"""Agency sources for the tests and benchmarks: real HTTP servers speaking both pull contracts.
 
 One server hosts several named sources under ``/<name>``; each is either an "Uw gegevens" source
 (the contract in ``CONTRACT.md``) or a certificates source (the existing contract, DESIGN.md:
@@ -8,15 +8,13 @@ source, each verifies the platform's JWT (ES256 against the platform's JWKS, ``a
 misbehave on purpose for the tests: ``hang``, ``other-subject``, ``not-found``, ``malformed``,
 ``oversized``, ``wrong-type``.
 
-Run for ``make run``: ``python -m burgerprofiel.personal_data.devpeers --port 8002
---jwks-url http://127.0.0.1:8000/oauth/jwks``.
+``make run`` no longer runs these: its "Uw gegevens" and certificates come from the demo agencies'
+own processes (``examples/demo_agency``), written on the agency client library.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
-import contextlib
 import json
 import threading
 from dataclasses import dataclass
@@ -250,26 +248,3 @@ class DemoServer:
                 self.send(404, b'{"error":"not found"}')
 
         return Handler
-
-
-DEV_SOURCES = {
-    "gezin": Spec("uw_gegevens", "U en uw gezin"),
-    "mobiliteit": Spec("uw_gegevens", "Mobiliteit"),
-    "groeipakket": Spec("uw_gegevens", "Groeipakket"),
-    "attesten": Spec("attesten", "U en uw gezin"),
-}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Demo agency sources (development only).")
-    parser.add_argument("--port", type=int, default=8002)
-    parser.add_argument("--jwks-url", default="http://127.0.0.1:8000/oauth/jwks")
-    args = parser.parse_args()
-    server = DemoServer(DEV_SOURCES, jwks_url=args.jwks_url, port=args.port)
-    print(json.dumps({name: server.source_url(name) for name in DEV_SOURCES}), flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.server.serve_forever()
-
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.agencies.models import Agency
 
@@ -16,18 +17,20 @@ class PullSource(models.Model):
         UW_GEGEVENS = "uw_gegevens", "Uw gegevens"
         ATTESTEN = "attesten", "Attesten, aktes en vergunningen"
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="pull_sources", verbose_name="instantie")
-    component = models.CharField("component", max_length=20, choices=Component.choices)
-    theme = models.CharField("thema", max_length=80, blank=True)
-    url = models.URLField("basis-URL", max_length=500)
-    timeout_seconds = models.FloatField("time-out (seconden)", default=2.0)
-    loket_url = models.URLField("loket van de instantie", max_length=500, blank=True)
-    active = models.BooleanField("actief", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="pull_sources", verbose_name=_("instantie")
+    )
+    component = models.CharField(_("component"), max_length=20, choices=Component.choices)
+    theme = models.CharField(_("thema"), max_length=80, blank=True)
+    url = models.URLField(_("basis-URL"), max_length=500)
+    timeout_seconds = models.FloatField(_("time-out (seconden)"), default=2.0)
+    loket_url = models.URLField(_("loket van de instantie"), max_length=500, blank=True)
+    active = models.BooleanField(_("actief"), default=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "bron (live opvraging)"
-        verbose_name_plural = "bronnen (live opvraging)"
+        verbose_name = _("bron (live opvraging)")
+        verbose_name_plural = _("bronnen (live opvraging)")
         ordering = ["component", "theme", "id"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "component", "url"], name="pull_source_unique_url"),

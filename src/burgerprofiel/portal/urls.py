@@ -17,6 +17,7 @@ from burgerprofiel.portal.views import (
     personal_data,
     preferences,
     service_requests,
+    subject_requests,
 )
 
 portal_patterns = [
@@ -92,6 +93,12 @@ payment_patterns = [
     path("betalingen/<uuid:payment_id>/betalingsbewijs.pdf", payments.payment_receipt, name="receipt"),
 ]
 
+subject_request_patterns = [
+    path("uw-rechten", subject_requests.index, name="index"),
+    path("uw-rechten/verzoek", subject_requests.new, name="new"),
+    path("uw-rechten/al-mijn-gegevens.<str:fmt>", subject_requests.export, name="export"),
+]
+
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include((dossier_patterns, "dossiers"))),
@@ -102,4 +109,5 @@ urlpatterns = [
     path("", include((correction_patterns, "corrections"))),
     path("", include((service_request_patterns, "service_requests"))),
     path("", include((payment_patterns, "payments"))),
+    path("", include((subject_request_patterns, "subject_requests"))),
 ]

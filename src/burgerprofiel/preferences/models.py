@@ -10,10 +10,11 @@ UPDATE on it).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.citizens.models import Citizen
-from burgerprofiel.crypto.fields import EncryptedTextField
+from burgerprofiel.crypto.fields import EncryptedTextField, SealedRow
 
 
 class Channel(models.TextChoices):
@@ -37,55 +38,59 @@ class ConsentSubject(models.TextChoices):
 IBAN_SCOPE = ""  # the ``ipdc_product`` of an IBAN consent: it holds for the whole agency
 
 
-class ContactPreference(models.Model):
-    citizen = models.OneToOneField(Citizen, on_delete=models.CASCADE, related_name="contact_preference")
-    email = EncryptedTextField("e-mailadres", key_from="citizen.data_key_id", null=True, blank=True)
-    email_verified_at = models.DateTimeField(null=True, blank=True)
-    mobile = EncryptedTextField("gsm-nummer", key_from="citizen.data_key_id", null=True, blank=True)
-    mobile_verified_at = models.DateTimeField(null=True, blank=True)
-    iban = EncryptedTextField("rekeningnummer", key_from="citizen.data_key_id", null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+class ContactPreference(SealedRow):
+    citizen = models.OneToOneField(
+        Citizen, verbose_name=_("burger"), on_delete=models.CASCADE, related_name="contact_preference"
+    )
+    email = EncryptedTextField(_("e-mailadres"), key_from="citizen.data_key_id", null=True, blank=True)
+    email_verified_at = models.DateTimeField(_("e-mailadres bevestigd op"), null=True, blank=True)
+    mobile = EncryptedTextField(_("gsm-nummer"), key_from="citizen.data_key_id", null=True, blank=True)
+    mobile_verified_at = models.DateTimeField(_("gsm-nummer bevestigd op"), null=True, blank=True)
+    iban = EncryptedTextField(_("rekeningnummer"), key_from="citizen.data_key_id", null=True, blank=True)
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
 
     class Meta:
-        verbose_name = "contactvoorkeur"
-        verbose_name_plural = "contactvoorkeuren"
+        verbose_name = _("contactvoorkeur")
+        verbose_name_plural = _("contactvoorkeuren")
 
     def __str__(self) -> str:
         return f"Contactvoorkeuren van burger {self.citizen_id}"
 
 
-class Verification(models.Model):
+class Verification(SealedRow):
     """A pending check that the citizen controls an address: a link by e-mail or a code by SMS."""
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="verifications")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    address = EncryptedTextField(key_from="citizen.data_key_id")
-    secret_hash = models.CharField(max_length=64, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    citizen = models.ForeignKey(
+        Citizen, verbose_name=_("burger"), on_delete=models.CASCADE, related_name="verifications"
+    )
+    channel = models.CharField(_("kanaal"), max_length=8, choices=Channel.choices)
+    address = EncryptedTextField(_("adres"), key_from="citizen.data_key_id")
+    secret_hash = models.CharField(_("hash van de code"), max_length=64, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("verloopt op"))
+    used_at = models.DateTimeField(_("gebruikt op"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "verificatie"
-        verbose_name_plural = "verificaties"
+        verbose_name = _("verificatie")
+        verbose_name_plural = _("verificaties")
 
     def __str__(self) -> str:
         return f"Verificatie {self.channel} van burger {self.citizen_id}"
 
 
 class Consent(models.Model):
-    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consents")
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consents")
-    ipdc_product = models.CharField(max_length=200, blank=True)
-    channel = models.CharField(max_length=8, choices=ConsentSubject.choices)
-    granted = models.BooleanField()
-    text_version = models.CharField(max_length=40)
-    updated_at = models.DateTimeField()
+    citizen = models.ForeignKey(Citizen, verbose_name=_("burger"), on_delete=models.CASCADE, related_name="consents")
+    agency = models.ForeignKey(Agency, verbose_name=_("instantie"), on_delete=models.CASCADE, related_name="consents")
+    ipdc_product = models.CharField(_("IPDC-product"), max_length=200, blank=True)
+    channel = models.CharField(_("kanaal"), max_length=8, choices=ConsentSubject.choices)
+    granted = models.BooleanField(_("gegeven"))
+    text_version = models.CharField(_("tekstversie"), max_length=40)
+    updated_at = models.DateTimeField(_("gewijzigd op"))
 
     class Meta:
-        verbose_name = "toestemming"
-        verbose_name_plural = "toestemmingen"
+        verbose_name = _("toestemming")
+        verbose_name_plural = _("toestemmingen")
         constraints = [
             models.UniqueConstraint(
                 fields=["citizen", "agency", "ipdc_product", "channel"], name="unique_consent_scope"
@@ -110,20 +115,24 @@ class ConsentEvent(models.Model):
         # as such in the citizen's ledger, never a consent a real citizen gave.
         DEMO_SEED = "demo_seed", "Demogegevens van make run, niet door de burger gegeven"
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consent_events")
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consent_events")
-    ipdc_product = models.CharField(max_length=200, blank=True)
-    channel = models.CharField(max_length=8, choices=ConsentSubject.choices)
-    action = models.CharField(max_length=10, choices=Action.choices)
-    text_version = models.CharField(max_length=40)
-    text_sha256 = models.CharField(max_length=64)
-    method = models.CharField(max_length=12, choices=Method.choices)
-    request_id = models.CharField(max_length=64, blank=True)
-    recorded_at = models.DateTimeField()
+    citizen = models.ForeignKey(
+        Citizen, verbose_name=_("burger"), on_delete=models.CASCADE, related_name="consent_events"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("instantie"), on_delete=models.CASCADE, related_name="consent_events"
+    )
+    ipdc_product = models.CharField(_("IPDC-product"), max_length=200, blank=True)
+    channel = models.CharField(_("kanaal"), max_length=8, choices=ConsentSubject.choices)
+    action = models.CharField(_("handeling"), max_length=10, choices=Action.choices)
+    text_version = models.CharField(_("tekstversie"), max_length=40)
+    text_sha256 = models.CharField(_("SHA-256 van de tekst"), max_length=64)
+    method = models.CharField(_("wijze"), max_length=12, choices=Method.choices)
+    request_id = models.CharField(_("request-id"), max_length=64, blank=True)
+    recorded_at = models.DateTimeField(_("geregistreerd op"))
 
     class Meta:
-        verbose_name = "toestemmingsregistratie"
-        verbose_name_plural = "toestemmingsregister"
+        verbose_name = _("toestemmingsregistratie")
+        verbose_name_plural = _("toestemmingsregister")
         ordering = ["recorded_at", "pk"]
 
     def __str__(self) -> str:

@@ -433,3 +433,25 @@ def preferences_read_by_agency(*, insz: str, agency_id: int, categories: set[str
         detail={"fields": sorted(k for k in ("email", "mobile", "iban") if result[k])},
     )
     return result
+
+
+def verifications_purge_batch(*, created_before: dt.datetime, batch_size: int = 500) -> int:
+    """One batch (one transaction): verification records (used or long expired) created before the
+    cutoff; platform-own data, kept PREFERENCES_VERIFICATION_RETENTION_DAYS. A record that could still
+    be used is never older than PREFERENCES_EMAIL_LINK_HOURS, far below any retention."""
+    with transaction.atomic():
+        ids = list(
+            Verification.objects.filter(created_at__lte=created_before, expires_at__lte=timezone.now())
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0
+        Verification.objects.filter(pk__in=ids).delete()
+        audit_record(
+            actor=Actor(kind="system", id="retention"),
+            action=AuditAction.RETENTION_PURGED,
+            target=Verification,
+            detail={"count": len(ids), "created_before": created_before.isoformat()},
+        )
+    return len(ids)

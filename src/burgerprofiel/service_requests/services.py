@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS, Component
 from burgerprofiel.agencies.order_check import order_check
-from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.agencies.selectors import agency_get, current_order_version
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, citizen_actor
-from burgerprofiel.audit.services import audit_record, expired_rows_purge
+from burgerprofiel.audit.services import agency_rows_purge, audit_record
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import Conflict, NotFound, ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
@@ -264,5 +264,33 @@ def service_request_receipt_read(*, citizen: Citizen, request_id: Any, actor: Ac
 
 
 def service_requests_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
-    """Delete requests past their order's retention of aanvragen."""
-    return expired_rows_purge(ServiceRequest, action=AuditAction.SERVICE_REQUEST_PURGED, now=now, batch_size=batch_size)
+    """Delete requests past their order's retention, every agency (the retention job runs
+    ``service_requests_purge_batch`` per agency instead)."""
+    now = now or timezone.now()
+    purged = 0
+    for agency_id in sorted(set(ServiceRequest.objects.values_list("agency_id", flat=True).distinct().order_by())):
+        cutoff = now - dt.timedelta(days=service_requests_retention_days(agency_id=agency_id))
+        while True:
+            done = service_requests_purge_batch(agency_id=agency_id, created_before=cutoff, batch_size=batch_size)
+            purged += done
+            if done < batch_size:
+                break
+    return purged
+
+
+def service_requests_retention_days(*, agency_id: int) -> int:
+    """Days the agency's order keeps them today (0 or unset: the default of charter Bijlage 1)."""
+    version = current_order_version(agency_id=agency_id)
+    days = version.retention_for(Component.AANVRAGEN) if version is not None else 0
+    return days or DEFAULT_RETENTION_DAYS[Component.AANVRAGEN]
+
+
+def service_requests_purge_batch(*, agency_id: int, created_before: dt.datetime, batch_size: int = 500) -> int:
+    """One batch (one transaction) of the agency's requests created before the cutoff."""
+    return agency_rows_purge(
+        ServiceRequest,
+        agency_id=agency_id,
+        created_before=created_before,
+        action=AuditAction.SERVICE_REQUEST_PURGED,
+        batch_size=batch_size,
+    )

@@ -36,6 +36,27 @@ class EventType(models.TextChoices):
         "Een wettelijk verplichte verwerking of verstrekking",
     )
     VERWERKER_MEDEDELING = "verwerker.mededeling", "Een mededeling van de verwerker"
+    VERWERKER_ONDERVERWERKER_WIJZIGING = (
+        "verwerker.onderverwerker_wijziging",
+        "Een wijziging van de onderverwerkers is gepland of ingetrokken",
+    )
+    VERWERKER_ONDERVERWERKER_BEZWAAR = (
+        "verwerker.onderverwerker_bezwaar",
+        "Een bezwaar tegen een onderverwerker werd beslist",
+    )
+    VERWERKER_CHARTER_WIJZIGING = "verwerker.charter_wijziging", "Het verwerkingscharter wijzigt (charter 14.3)"
+    VERWERKER_NALEVINGSRAPPORT = (
+        "verwerker.nalevingsrapport",
+        "Rapport van de verwerker over de naleving van zijn verplichtingen (charter 9)",
+    )
+    VERWERKER_BETROKKENE_VERZOEK = (
+        "verwerker.betrokkene_verzoek",
+        "Een burger diende een verzoek in als betrokkene (charter 7)",
+    )
+    VERWERKER_BETROKKENE_VERZOEK_HERINNERING = (
+        "verwerker.betrokkene_verzoek_herinnering",
+        "Herinnering: de termijn van een verzoek van een betrokkene loopt af",
+    )
 
 
 # Each family's component; ``None``: the processor's notices, for every agency with an active order.

@@ -86,7 +86,7 @@ def webhook_events_read(*, agency_id: int, components: list[str], after: str | N
     rows = list(
         Event.objects.filter(agency_id=agency_id, position__gt=start, type__in=event_types_for(components))
         .order_by("position")
-        .only("position", "body", "agency_id")[: limit + 1]
+        .only("position", "body", "agency_id", "seal_id")[: limit + 1]
     )
     events = rows[:limit]
     if events:

@@ -16,10 +16,12 @@ from burgerprofiel.agencies.selectors import agency_get
 from burgerprofiel.api.auth import (
     AgencyAuth,
     agency_request_actor,
+    notes_of,
     order_check_categories,
     order_version_of,
     principal_of,
 )
+from burgerprofiel.api.idempotency import RecordProgress
 from burgerprofiel.api.schemas import HTTP_URL_PATTERN, REQUIRED_TEXT_PATTERN, TEXT_PATTERN, Strict
 from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA, Insz
 from burgerprofiel.common.errors import ValidationError
@@ -225,8 +227,12 @@ def notification_push_bulk(request: HttpRequest) -> Status[Any]:
         actor=agency_request_actor(request),
         what="een nieuwe melding",
     )
+    record = notes_of(request).idempotency_record  # under an Idempotency-Key: resumable chunk by chunk
     notifications = notifications_bulk_create(
-        agency=agency_get(agency_id=principal_of(request).agency_id), items=items, actor=agency_request_actor(request)
+        agency=agency_get(agency_id=principal_of(request).agency_id),
+        items=items,
+        actor=agency_request_actor(request),
+        progress=RecordProgress(record) if record is not None else None,
     )
     return Status(202, {"count": len(notifications), "ids": [n.pk for n in notifications]})
 

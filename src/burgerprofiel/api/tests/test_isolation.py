@@ -29,11 +29,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from burgerprofiel.agencies import catalogue
-from burgerprofiel.agencies.models import Agency
+from burgerprofiel.agencies.models import Agency, ContactPerson
 from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
+from burgerprofiel.compliance.instructions.models import Instruction
+from burgerprofiel.compliance.notices.models import AgencyNotice
+from burgerprofiel.compliance.notices.services import agency_notice_send
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer, login_citizen, make_agency
 from burgerprofiel.corrections.attachments import AttachmentIn
 from burgerprofiel.corrections.models import ErrorReport
@@ -180,6 +183,18 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
         actor=TEST_ACTOR,
     )
     world.markers.add("eerste@isolatie.example")
+    contact = ContactPerson.objects.get(agency_id=first.agency_id, role="DPO")
+    world.ids["contact"] = contact.pk
+    _ok(
+        client.post(
+            "/api/v1/instructions",
+            {"contact_id": contact.pk, "subject": "Instructie van het eerste", "text": "Geheime instructie EERSTE"},
+            "application/json",
+            **headers,
+        ),
+        201,
+    )
+    world.markers.update({"Instructie van het eerste", "Geheime instructie EERSTE"})
 
     receiver.script.append(Answer(422))
     endpoint = _ok(
@@ -274,6 +289,20 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
         world.ids["payment"] = payment["id"]
         world.markers.update({payment["id"], "Betaling van het eerste agentschap", payment["structured_reference"]})
 
+    # A notice from the processor to the first agency (verwerker.*).
+    notice = agency_notice_send(
+        agency=Agency.objects.get(pk=first.agency_id),
+        kind="mededeling",
+        subject="Mededeling aan het eerste agentschap",
+        body="Alleen voor het eerste agentschap.",
+        data={},
+        object_type="mededeling",
+        object_id="MED-EERSTE-1",
+        actor=TEST_ACTOR,
+    )
+    world.ids["notice"] = str(notice.pk)
+    world.markers.update({str(notice.pk), "Mededeling aan het eerste agentschap"})
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
@@ -288,6 +317,10 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
 
 def _dossier_still_there(world: World) -> None:
     assert Dossier.objects.filter(pk=world.ids["dossier"]).exists()
+
+
+def _notice_still_unacknowledged(world: World) -> None:
+    assert AgencyNotice.objects.get(pk=world.ids["notice"]).acknowledged_at is None
 
 
 def _endpoint_still_there(world: World) -> None:
@@ -326,6 +359,13 @@ def _first_not_restricted(world: World) -> None:
     assert not Restriction.objects.filter(agency_id=world.first.agency_id).exists()
 
 
+def _instructions_only_the_first(world: World) -> None:
+    assert [str(i.subject) for i in Instruction.objects.filter(agency_id=world.first.agency_id)] == [
+        "Instructie van het eerste"
+    ]
+    assert not Instruction.objects.filter(agency_id=world.second.agency_id).exists()
+
+
 def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
     """An operation that names no object: it acts on (or lists) the caller's own data."""
     return lambda world: Case(Call(method, path, **kwargs))
@@ -334,6 +374,7 @@ def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
 ENDPOINTS = "/api/v1/webhooks/endpoints"
 WITNESS = "/api/v1/audit/witness/heads"
 REPORTS = "/api/v1/error-reports"
+NOTICES = "/api/v1/notices"
 FORMS = "/api/v1/requestable-services"
 REQUESTS = "/api/v1/service-requests"
 PAYMENTS = "/api/v1/payments"
@@ -463,6 +504,22 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
             f"/api/v1/subprocessors/changes/{MISSING_UUID}/objections",
             body={"reason": "Bezwaar van het tweede agentschap."},
         )
+    ),
+    ("get", NOTICES): _own("get", NOTICES),
+    ("get", NOTICES + "/{notice_id}/pdf"): lambda w: Case(
+        Call("get", f"{NOTICES}/{w.ids['notice']}/pdf"), Call("get", f"{NOTICES}/{MISSING_UUID}/pdf")
+    ),
+    ("post", NOTICES + "/{notice_id}/acknowledge"): lambda w: Case(
+        Call("post", f"{NOTICES}/{w.ids['notice']}/acknowledge", body={}),
+        Call("post", f"{NOTICES}/{MISSING_UUID}/acknowledge", body={}),
+        unchanged=_notice_still_unacknowledged,
+    ),
+    ("get", "/api/v1/instructions"): _own("get", "/api/v1/instructions"),
+    # The first agency's contact person instructs nobody for the second: refused as an unknown contact is.
+    ("post", "/api/v1/instructions"): lambda w: Case(
+        Call("post", "/api/v1/instructions", body={"contact_id": w.ids["contact"], "subject": "S", "text": "T"}),
+        Call("post", "/api/v1/instructions", body={"contact_id": 2**62, "subject": "S", "text": "T"}),
+        _instructions_only_the_first,
     ),
     ("get", REPORTS): _own("get", REPORTS),
     ("get", REPORTS + "/{report_id}"): lambda w: Case(

@@ -160,6 +160,16 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
             "/api/v1/webhooks/deliveries/{delivery_id}/replay",
         ): "burgerprofiel_api_routers_webhooks_delivery_replay",
         ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
+        ("get", "/api/v1/charter"): "burgerprofiel_api_routers_charter_charter_read",
+        ("get", "/api/v1/compliance/report"): "burgerprofiel_api_routers_compliance_compliance_report",
+        (
+            "post",
+            "/api/v1/subject-requests/{request_id}/answer",
+        ): "burgerprofiel_api_routers_subject_requests_subject_request_answer_post",
+        (
+            "post",
+            "/api/v1/charter/amendments/{amendment_id}/termination",
+        ): "burgerprofiel_api_routers_charter_charter_termination_file",
         ("get", "/api/v1/error-reports"): "burgerprofiel_api_routers_corrections_error_reports_list",
         ("get", "/api/v1/error-reports/{report_id}"): "burgerprofiel_api_routers_corrections_error_report_get",
         (
@@ -202,6 +212,8 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/payments/{payment_id}"): "burgerprofiel_api_routers_payments_payment_detail",
         ("post", "/api/v1/payments/{payment_id}/refunds"): "burgerprofiel_api_routers_payments_payment_refund",
         ("get", "/api/v1/notices"): "burgerprofiel_api_routers_notices_notices_list",
+        ("post", "/api/v1/instructions"): "burgerprofiel_api_routers_instructions_instruction_register",
+        ("get", "/api/v1/instructions"): "burgerprofiel_api_routers_instructions_instructions_list",
         ("get", "/api/v1/notices/{notice_id}/pdf"): "burgerprofiel_api_routers_notices_notice_pdf_get",
         ("post", "/api/v1/notices/{notice_id}/acknowledge"): "burgerprofiel_api_routers_notices_notice_acknowledge",
         ("get", "/api/v1/subprocessors"): "burgerprofiel_api_routers_subprocessors_subprocessors_list",

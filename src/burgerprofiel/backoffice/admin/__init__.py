@@ -8,13 +8,37 @@ pyproject.toml). Importing the modules below registers their admins on ``backoff
 from burgerprofiel.backoffice.admin import (
     agencies,
     audit,
+    breaches,
+    compliance,
     crypto,
+    deliveries,
     dossiers,
+    instructions,
     lockouts,
     notices,
     offboarding,
     personal_data,
+    retention,
+    staff,
+    subprocessors,
     webhooks,
 )
 
-__all__ = ["agencies", "audit", "crypto", "dossiers", "lockouts", "notices", "offboarding", "personal_data", "webhooks"]
+__all__ = [
+    "agencies",
+    "audit",
+    "breaches",
+    "compliance",
+    "crypto",
+    "deliveries",
+    "dossiers",
+    "instructions",
+    "lockouts",
+    "notices",
+    "offboarding",
+    "personal_data",
+    "retention",
+    "staff",
+    "subprocessors",
+    "webhooks",
+]

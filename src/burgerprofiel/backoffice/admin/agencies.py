@@ -20,6 +20,7 @@ from django.urls import path, reverse
 
 from burgerprofiel.agencies.catalogue import Component, is_built
 from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
+from burgerprofiel.agencies.order_diff import validity_text
 from burgerprofiel.agencies.services import (
     ORDER_TRANSITIONS,
     agency_onboard,
@@ -57,7 +58,6 @@ from burgerprofiel.backoffice.admin.order_display import (
     history_page,
     retention_html,
     text_or_empty,
-    validity_text,
 )
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError

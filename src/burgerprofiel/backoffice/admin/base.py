@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.paginator import Paginator
 from django.db import connections, models, transaction
 from django.db.models import QuerySet
@@ -36,6 +38,46 @@ from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, staff_actor
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError
+
+# Objects whose audit events name them by another field than the primary key.
+AUDIT_OBJECT_KEYS = {"agencies.ApiClient": "client_id"}
+
+
+def audit_object_id(obj: models.Model) -> str:
+    return str(getattr(obj, AUDIT_OBJECT_KEYS.get(obj._meta.label, "pk")))
+
+
+def audit_trail_url(obj: models.Model) -> str:
+    """The audit list filtered to what concerns ``obj``: an agency's whole trail, any other object's own events."""
+    base = reverse("backoffice:audit_auditevent_changelist")
+    if obj._meta.label == "agencies.Agency":
+        return f"{base}?{urlencode({'agency_id': obj.pk})}"
+    return f"{base}?{urlencode({'object_type': obj._meta.label, 'object_id': audit_object_id(obj)})}"
+
+
+class AuditHistoryMixin:
+    """ "Geschiedenis" on an object's page opens the audit trail of that object.
+
+    Django's own history lists only edits made through the admin (its LogEntry), so an order
+    suspended from the CLI or an agency onboarded by a command seemed to have none. An admin with
+    a history of its own (the order's versions) keeps it and gets an extra "Audittrail" link.
+    """
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        if obj is not None and request.user.has_perm("audit.view_auditevent"):
+            return HttpResponseRedirect(audit_trail_url(obj))
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        context = dict(extra_context or {})
+        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        own_history = type(self).history_view is not AuditHistoryMixin.history_view
+        if obj is not None and own_history and request.user.has_perm("audit.view_auditevent"):
+            context["audit_trail_url"] = audit_trail_url(obj)
+        return super().change_view(request, object_id, form_url, context)  # type: ignore[misc]
 
 
 def request_actor(request: HttpRequest) -> Actor:
@@ -54,7 +96,7 @@ def adopt_saved(target: models.Model, saved: models.Model) -> None:
     target._state.db = saved._state.db
 
 
-class AuditedModelAdmin(admin.ModelAdmin):
+class AuditedModelAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Audits every add, change and delete made through this admin (and its inlines)."""
 
     def audit_agency_id(self, obj: models.Model) -> int | None:
@@ -156,7 +198,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
         return response
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+class ReadOnlyModelAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Viewable by whoever holds the view permission; nobody adds, changes or deletes here.
 
     Not even a superuser: these rows are evidence (audit trail) or key material managed by

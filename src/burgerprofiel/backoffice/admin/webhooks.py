@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from burgerprofiel.backoffice.admin.base import ReadOnlyModelAdmin, request_actor
+from burgerprofiel.backoffice.admin.base import AuditHistoryMixin, ReadOnlyModelAdmin, request_actor
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.webhooks.models import Delivery, DeliveryStatus, Endpoint
@@ -36,7 +37,7 @@ _DELIVERY_FIELDS = (
     "agency",
     "endpoint",
     "event_type",
-    "event_id",
+    "event_uuid",
     "object_key",
     "sequence",
     "status",
@@ -62,7 +63,7 @@ class EndpointAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Delivery, site=site)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Read-only, with one action: replay a dead letter (permission ``webhooks.change_delivery``)."""
 
     list_display = ["uuid", "agency", "event_type", "status", "attempts", "last_status_code", "created_at", "failed_at"]
@@ -81,12 +82,12 @@ class DeliveryAdmin(admin.ModelAdmin):
             .defer("event__body", "endpoint__secret", "endpoint__previous_secret")
         )
 
-    @admin.display(description="gebeurtenis")
+    @admin.display(description=_("gebeurtenis"))
     def event_type(self, obj: Delivery) -> str:
         return obj.event.type
 
-    @admin.display(description="id van de gebeurtenis")
-    def event_id(self, obj: Delivery) -> str:
+    @admin.display(description=_("id van de gebeurtenis"))
+    def event_uuid(self, obj: Delivery) -> str:
         return str(obj.event.event_id)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -103,7 +103,7 @@ def test_contact_persons_added_in_the_admin_are_stored_encrypted(operator_client
     with connection.cursor() as cursor:
         cursor.execute("SELECT name, email, phone FROM agencies_contactperson WHERE id = %s", [person.pk])
         raw = cursor.fetchone()
-    assert all(value.startswith("bp2:") for value in raw)
+    assert all(value.startswith("bp3:") for value in raw)
     assert not any(secret in " ".join(raw) for secret in PERSONAL[:3])
 
 

@@ -34,7 +34,7 @@ def test_every_backoffice_page_renders_for_an_operator(operator_client, agency):
         "/backoffice/crypto/signingkey/",
     ]
     for url in urls:
-        assert operator_client.get(url).status_code == 200, url
+        assert operator_client.get(url, follow=True).status_code == 200, url
 
 
 def test_searching_with_any_text_never_breaks_a_list(operator_client, agency):

@@ -19,6 +19,7 @@ def _form(agency_id: int, url: str) -> dict[str, str]:
         "component": "uw_gegevens",
         "theme": "Mobiliteit",
         "url": url,
+        "country": "BE",
         "timeout_seconds": "1.5",
         "loket_url": "",
         "active": "on",
@@ -39,4 +40,14 @@ def test_staff_cannot_register_a_source_in_a_private_network(superuser_client: C
     agency = make_pull_agency()
     response = superuser_client.post(ADD, _form(agency.agency_id, "http://10.0.0.7/bron"), follow=True)
     assert "privé- of intern netwerk" in response.content.decode()
+    assert not PullSource.objects.exists()
+
+
+def test_staff_cannot_register_a_source_outside_the_eea_the_order_does_not_allow(
+    superuser_client: Client, db: Any
+) -> None:
+    agency = make_pull_agency()
+    form = {**_form(agency.agency_id, "http://127.0.0.1:9/bron"), "country": "US"}
+    response = superuser_client.post(ADD, form, follow=True)
+    assert "buiten de Europese Economische Ruimte" in response.content.decode()
     assert not PullSource.objects.exists()

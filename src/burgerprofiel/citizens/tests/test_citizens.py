@@ -29,7 +29,7 @@ def test_insz_is_stored_as_blind_index_and_ciphertext_never_in_clear():
         cursor.execute("SELECT insz_index, insz FROM citizens_citizen WHERE id = %s", [citizen.pk])
         index, stored = cursor.fetchone()
     assert NN_1985 not in index and NN_1985 not in stored
-    assert stored.startswith("bp2:")
+    assert stored.startswith("bp3:")
     assert Citizen.objects.get(pk=citizen.pk).insz == NN_1985
 
 

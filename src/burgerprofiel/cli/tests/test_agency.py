@@ -220,3 +220,34 @@ def test_the_cli_refuses_every_illegal_transition_with_a_dutch_message(agency, f
     with pytest.raises(CommandError, match=f"is {state} en kan dus niet"):
         call_command("agency", verb, "--order", str(agency.order_id), *args, stdout=io.StringIO())
     assert order.versions.count() == before
+
+
+@pytest.mark.parametrize(("verb", "state"), [("suspend", "ontwerp"), ("resume", "ontwerp")])
+def test_the_cli_refuses_to_suspend_or_resume_a_draft(agency, verb, state):
+    from burgerprofiel.agencies.services import processing_order_create
+
+    draft = processing_order_create(
+        agency=Agency.objects.get(pk=agency.agency_id), components=["dosis"], state="draft", actor=TEST_ACTOR
+    ).order
+    args = ["--reason", "Waarom"] if verb == "suspend" else []
+
+    with pytest.raises(CommandError, match=f"is {state} en kan dus niet"):
+        call_command("agency", verb, "--order", str(draft.pk), *args, stdout=io.StringIO())
+    assert draft.versions.count() == 1
+    call_command("agency", "activate", "--order", str(draft.pk), stdout=io.StringIO())
+    assert draft.current.state == "active"
+
+
+def test_the_cli_does_not_activate_a_terminated_order(agency):
+    call_command(
+        "agency", "terminate", "--order", str(agency.order_id), "--reason", "Einde", "--yes", stdout=io.StringIO()
+    )
+
+    with pytest.raises(CommandError, match="is beëindigd en kan dus niet geactiveerd worden"):
+        call_command("agency", "activate", "--order", str(agency.order_id), stdout=io.StringIO())
+    assert ProcessingOrder.objects.get(pk=agency.order_id).versions.count() == 2
+
+
+def test_a_transition_on_an_unknown_order_says_so(db):
+    with pytest.raises(CommandError, match="Verwerkingsopdracht 999 bestaat niet"):
+        call_command("agency", "resume", "--order", "999", stdout=io.StringIO())

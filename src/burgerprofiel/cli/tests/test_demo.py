@@ -157,3 +157,28 @@ def test_the_demo_agencys_melding_to_the_first_demo_citizen_is_queued_by_email()
         actor=cli_actor("test"),
     )
     assert list(Delivery.objects.values_list("channel", flat=True)) == ["email"]
+
+
+def test_demo_seed_registers_the_sources_the_demo_agencies_list_once(settings, tmp_path):
+    from burgerprofiel.cli.management.commands.demo import SECOND_KBO
+    from burgerprofiel.personal_data.models import PullSource
+
+    settings.VAR_DIR = tmp_path
+    first, second = tmp_path / "sources.jsonl", tmp_path / "sources-2.jsonl"
+    first.write_text(
+        '{"component": "uw_gegevens", "url": "http://127.0.0.1:8003/bron/gezin", "theme": "U en uw gezin", '
+        '"loket": "https://www.vlaanderen.be"}\n'
+        '{"component": "attesten", "url": "http://127.0.0.1:8003/bron/gezin", "theme": "U en uw gezin", '
+        '"loket": "https://www.vlaanderen.be"}\n'
+    )
+    woonst = {"component": "uw_gegevens", "url": "http://127.0.0.1:8005/bron", "theme": "Woonst en vastgoed"}
+    second.write_text(json.dumps(woonst) + "\n")
+    arguments = ["--second-agency", "--sources", str(first), "--second-agency-sources", str(second)]
+    call_command("demo", "seed", *arguments, stdout=io.StringIO())
+    call_command("demo", "seed", *arguments, stdout=io.StringIO())  # registered once
+    rows = sorted(PullSource.objects.values_list("agency__kbo", "component", "url", "theme"))
+    assert rows == [
+        (SECOND_KBO, "uw_gegevens", "http://127.0.0.1:8005/bron", "Woonst en vastgoed"),
+        ("0316380841", "attesten", "http://127.0.0.1:8003/bron/gezin", "U en uw gezin"),
+        ("0316380841", "uw_gegevens", "http://127.0.0.1:8003/bron/gezin", "U en uw gezin"),
+    ]

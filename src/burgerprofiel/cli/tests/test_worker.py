@@ -46,13 +46,15 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("idempotency_records_purge_task", often),
             ("notifications_housekeeping_task", often),
             ("webhooks_housekeeping_task", often),  # webhook retries that came due, events past retention
-            ("dosis_retention_purge", hourly),
             ("partitions_ensure_task", 3600),  # the coming months' partitions (PostgreSQL), months ahead of need
-            ("error_reports_purge_task", often),  # error reports past their order's retention
-            ("service_requests_purge_task", often),  # requests past their order's retention
             ("payments_stale_sync_task", 300),  # payments no provider webhook moved: asked of the provider
-            ("payments_retention_purge_task", hourly),  # finished payments past their order's retention
+            ("retention_schedule_task", hourly),  # one retention job per agency and component, and platform data
+            ("charter_terminations_execute_task", 3600),  # terminations under a charter amendment that came due
+            ("obligations_reports_send_due_task", 86400),  # the platform's own report to each agency (charter 9)
+            ("subject_requests_remind_task", 3600),  # data-subject requests whose deadline comes near
             ("subprocessor_changes_apply_task", hourly),  # planned sub-processor changes whose date came
+            ("notice_mails_task", often),  # the processor's notices mailed to agencies' contacts and DPO
+            ("breaches_check_task", 60),  # breach detectors (drafts) and the notice deadline's warnings
         ]
     )
 

@@ -28,6 +28,7 @@ from burgerprofiel.audit.actors import SYSTEM, Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from burgerprofiel.compliance.notices.services import agency_notice_send
 from burgerprofiel.compliance.subprocessors.eea import country_normalise, in_eea
 from burgerprofiel.compliance.subprocessors.models import (
     Objection,
@@ -411,12 +412,17 @@ def _agency_notice(
     object_id: str,
     actor: Actor,
 ) -> None:
-    audit_record(
-        actor=actor,
-        action=AuditAction.SUBPROCESSOR_AGENCY_NOTIFIED,
-        agency_id=agency.pk,
+    """Every notice of this app leaves through here: recorded, e-mailed to the agency's contacts and
+    DPO, published as ``verwerker.<kind>`` (webhook and feed)."""
+    agency_notice_send(
+        agency=agency,
+        kind=kind,
+        subject=subject,
+        body=body,
+        data=data,
+        object_type=object_type,
         object_id=object_id,
-        detail={"kind": kind, "object_type": object_type, "subject": subject},
+        actor=actor,
     )
 
 

@@ -1,7 +1,7 @@
 """`make run` (scripts/run-dev.sh) stops everything it started when it is told to stop.
 
 A supervisor, a terminal multiplexer or a test harness stops a program with SIGTERM; Ctrl-C sends
-SIGINT. Either way the server, the worker, the OIDC provider, the demo sources, the SMTP sink and
+SIGINT. Either way the server, the worker, the OIDC provider, the demo agencies, the SMTP sink and
 the SMS centre must go with the script, and their ports must be free again for the next run.
 """
 
@@ -104,7 +104,6 @@ def run_dev(base_dir: Path) -> Iterator[RunDev]:
     names = (
         "BIND",
         "OIDC_PORT",
-        "SOURCES_PORT",
         "SMTP_PORT",
         "SMPP_PORT",
         "WEBHOOK_PORT",
@@ -150,7 +149,7 @@ def test_stopping_make_run_with_a_signal_stops_every_process_it_started_and_free
     run_dev: RunDev, signum: signal.Signals
 ) -> None:
     process, ports, tree = run_dev.process, run_dev.ports, run_dev.tree
-    # The server (master and workers), the worker, the OIDC provider, the sources, SMTP and SMPP.
+    # The server (master and workers), the worker, the OIDC provider, two demo agencies, SMTP and SMPP.
     assert len(tree) >= 8, _describe(tree)
 
     process.send_signal(signum)

@@ -48,7 +48,12 @@ from burgerprofiel.dossiers.services.reads import (
     dossier_read,
     upload_results_read,
 )
-from burgerprofiel.dossiers.services.retention import dosis_retention_days, dossier_delete, dossiers_purge_expired
+from burgerprofiel.dossiers.services.retention import (
+    dosis_retention_days,
+    dossier_delete,
+    dossiers_purge_batch,
+    dossiers_purge_expired,
+)
 from burgerprofiel.dossiers.services.seed import SeedDossier, SeedRefused, SeedStatus, dossiers_seed_many
 from burgerprofiel.dossiers.services.sources import UnknownSource, dosis_source_register
 
@@ -83,6 +88,7 @@ __all__ = [
     "dossier_uploads_accept_bulk",
     "dossier_uploads_process",
     "dossier_uploads_process_all",
+    "dossiers_purge_batch",
     "dossiers_purge_expired",
     "dossiers_seed_many",
     "ndjson_lines",

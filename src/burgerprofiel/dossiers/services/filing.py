@@ -39,7 +39,8 @@ from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_event_build, audit_events_append, audit_record
-from burgerprofiel.crypto.fields import LEGACY_PREFIX, encrypted_field, legacy_reseal
+from burgerprofiel.crypto.fields import LEGACY_PREFIX, UNREADABLE, SealMismatch, encrypted_field, row_reseal
+from burgerprofiel.crypto.fields import PREFIX as CONTEXT_PREFIX
 from burgerprofiel.crypto.services import KeyUnavailable, data_key_material
 from burgerprofiel.dossiers.models import Dossier, DossierOwner, DossierStatus, DossierUpload
 from burgerprofiel.dossiers.services import filing_parts
@@ -122,27 +123,31 @@ def dossier_uploads_process(*, batch_size: int = 500) -> int:
 
 
 def dossier_uploads_reseal() -> dict[str, int]:
-    """Seal queued payloads still sealed as ``bp1:`` again (``crypto.fields.legacy_reseal``), so the
-    worker files them: during a rolling upgrade across ``crypto.0002`` web processes on the old code
-    keep queueing ``bp1:`` payloads, which ``_claim`` leaves pending. Only pending uploads are read
-    (the queue's ``(state, id)`` index), never the whole table: this runs every minute. A pending one
-    whose data key was destroyed cannot be sealed again: its payload is emptied (what ``stored``
-    writes for an unreadable value), so the worker answers it failed as it answers any unreadable
-    payload, with the reason and its audit event. Safe to run twice."""
+    """Seal queued payloads in an older format again as ``bp3:``, bound to their queue row
+    (``crypto.fields.row_reseal``): during a rolling upgrade web processes on older code keep
+    queueing them, ``bp1:`` (before ``crypto.0002``; ``_claim`` leaves those pending until this ran)
+    and ``bp2:`` (before ``crypto.0003``: readable, bound to table and column, and filed as they
+    are if the worker gets there first; their rows have a ``seal_id`` from the column's database
+    default). Only pending uploads are read (the queue's ``(state, id)`` index), never the whole
+    table: this runs every minute. A pending one whose data key was destroyed cannot be sealed
+    again: its payload is emptied (what ``stored`` writes for an unreadable value), so the worker
+    answers it failed as it answers any unreadable payload, with the reason and its audit event.
+    Safe to run twice."""
     table, column = DossierUpload._meta.db_table, encrypted_field(DossierUpload, "payload").column
     pending = DossierUpload.State.PENDING.value
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, {column} FROM {table} WHERE state = %s AND {column} LIKE %s ORDER BY id",  # noqa: S608
-            [pending, f"{LEGACY_PREFIX}%"],
+            f"SELECT id, seal_id, {column} FROM {table} "  # noqa: S608
+            f"WHERE state = %s AND ({column} LIKE %s OR {column} LIKE %s) ORDER BY id",
+            [pending, f"{LEGACY_PREFIX}%", f"{CONTEXT_PREFIX}%"],
         )
         left = cursor.fetchall()
     resealed = unreadable = 0
     context = f"{table}.{column}"
     with transaction.atomic(), connection.cursor() as cursor:
-        for pk, value in left:
+        for pk, seal_id, value in left:
             try:
-                new = legacy_reseal(value, context=context) if _key_alive(value) else ""
+                new = row_reseal(value, context=context, row_id=seal_id) if _key_alive(value) else ""
             except (ValueError, InvalidTag):  # damaged: no better than a destroyed key
                 new = ""
             resealed += bool(new)
@@ -155,7 +160,7 @@ def dossier_uploads_reseal() -> dict[str, int]:
 
 
 def _key_alive(legacy: str) -> bool:
-    """Whether the data key a ``bp1:`` value names can still be used (False: destroyed, or no key)."""
+    """Whether the data key a ``bp1:``/``bp2:`` value names can still be used (False: destroyed, or no key)."""
     try:
         data_key_material(legacy[len(LEGACY_PREFIX) :].partition(":")[0])
     except (KeyUnavailable, ValueError):
@@ -163,7 +168,16 @@ def _key_alive(legacy: str) -> bool:
     return True
 
 
-_CLAIM_COLUMNS = ("id", "agency_id", "source_id", "dossier_number", "client_id", "order_version_id", "payload")
+_CLAIM_COLUMNS = (
+    "id",
+    "agency_id",
+    "source_id",
+    "dossier_number",
+    "client_id",
+    "order_version_id",
+    "payload",
+    "seal_id",
+)
 
 
 def _claim(batch_size: int) -> list[Claimed]:
@@ -187,11 +201,24 @@ def _claim(batch_size: int) -> list[Claimed]:
             dossier_number=number,
             client_id=client_id,
             order_version_id=version_id,
-            # The field's own reading: decrypted with the key its ciphertext names (UNREADABLE if destroyed).
-            payload=payload.from_db_value(stored, None, connection),
+            payload=_payload_read(payload, stored, seal_id),
         )
-        for pk, agency_id, source_id, number, client_id, version_id, stored in rows
+        for pk, agency_id, source_id, number, client_id, version_id, stored, seal_id in rows
     ]
+
+
+def _payload_read(field: Any, stored: str | None, seal_id: Any) -> Any:
+    """The field's own reading: decrypted with the key its ciphertext names, bound to this row's
+    seal_id. UNREADABLE if the key was destroyed, and also if the payload does not belong to this row
+    (moved here from another, or altered): that upload is answered failed like any unreadable one,
+    instead of one bad row stopping the queue for every agency."""
+    if stored is None:
+        return None
+    try:
+        return field.from_stored(stored, seal_id)
+    except SealMismatch:
+        log.error("DOSIS upload payload does not decrypt for its row (moved or altered); answered as unreadable")
+        return UNREADABLE
 
 
 def _orders_allowing(batch: list[Claimed]) -> list[Claimed]:

@@ -18,15 +18,18 @@ is filed in three steps that each look at the whole batch:
    (the embedded default) writes the same plan with the ORM's bulk statements.
 
 Encrypted values are sealed by their fields' own ``stored`` (DESIGN rule 3), with one data-key
-lookup per agency and batch; the evidence comes from ``filing_parts.processed_event`` (rule 2), as
-on the one-at-a-time way. A new dossier that another worker created after step 1 (two workers
-filing uploads of one new dossier at once) makes the batch raise ``BatchConflict``: the caller
-rolls it back and files those uploads one at a time, which handles the race.
+lookup per agency and batch, each bound to its row's ``seal_id`` (made here for a new row and
+written with it, read in step 1 for a row that exists); the evidence comes from
+``filing_parts.processed_event`` (rule 2), as on the one-at-a-time way. A new dossier that another
+worker created after step 1 (two workers filing uploads of one new dossier at once) makes the
+batch raise ``BatchConflict``: the caller rolls it back and files those uploads one at a time,
+which handles the race.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -39,7 +42,8 @@ from burgerprofiel.agencies.models import Agency
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_events_append
 from burgerprofiel.common.copy import copy_rows
-from burgerprofiel.crypto.fields import Sealers, encrypted_field, key_context
+from burgerprofiel.common.randomness import random_uuid
+from burgerprofiel.crypto.fields import Sealers, encrypted_field, key_context, row_uuid
 from burgerprofiel.dossiers.models import Dossier, DossierOwner, DossierStatus, DossierUpload
 from burgerprofiel.dossiers.services import filing_parts
 from burgerprofiel.dossiers.services.filing_parts import (
@@ -82,6 +86,8 @@ class _Dossier:
     id: int | None = None
     new: bool = False
     values: dict[str, Any] | None = None
+    # The row's identity its encrypted values are bound to: made here for a new row, read for one that exists.
+    seal_id: uuid.UUID = field(default_factory=random_uuid)
     content_changed: bool = False
     current_changed: bool = False
 
@@ -95,6 +101,7 @@ class _Status:
     id: int | None = None
     new: bool = False
     changed: bool = False
+    seal_id: uuid.UUID = field(default_factory=random_uuid)
 
 
 @dataclass
@@ -129,7 +136,7 @@ def _current_state(uploads: list[tuple[Claimed, FilingValues]]) -> _Plan:
     keys = {upload.key for upload, _ in uploads}
     columns = (
         "id, agency_id, source_id, number, content_hash, current_phase, current_code, "
-        "current_modified_at, action_needed, closed_at"
+        "current_modified_at, action_needed, closed_at, seal_id"
     )
     table = Dossier._meta.db_table
     with connection.cursor() as cursor:
@@ -150,9 +157,22 @@ def _current_state(uploads: list[tuple[Claimed, FilingValues]]) -> _Plan:
             )
             rows = cursor.fetchall()
     dossiers: dict[Key, _Dossier] = {}
-    for pk, agency_id, source_id, number, content_hash, phase, code, modified_at, action_needed, closed_at in rows:
+    for (
+        pk,
+        agency_id,
+        source_id,
+        number,
+        content_hash,
+        phase,
+        code,
+        modified_at,
+        action_needed,
+        closed_at,
+        seal,
+    ) in rows:
         dossiers[(source_id, number)] = _Dossier(
             id=pk,
+            seal_id=row_uuid(seal),
             agency_id=agency_id,
             source_id=source_id,
             number=number,
@@ -164,12 +184,12 @@ def _current_state(uploads: list[tuple[Claimed, FilingValues]]) -> _Plan:
     if dossiers:
         by_id = {d.id: d for d in dossiers.values()}
         dates = {values.modified_at for upload, values in uploads if upload.key in dossiers}
-        for pk, dossier_id, modified_at, content_hash in DossierStatus.objects.filter(
+        for pk, dossier_id, modified_at, content_hash, seal_id in DossierStatus.objects.filter(
             dossier_id__in=by_id, modified_at__in=dates
-        ).values_list("id", "dossier_id", "modified_at", "content_hash"):
+        ).values_list("id", "dossier_id", "modified_at", "content_hash", "seal_id"):
             dossier = by_id[dossier_id]
             statuses[((dossier.source_id, dossier.number), modified_at)] = _Status(
-                id=pk, dossier=dossier, modified_at=modified_at, content_hash=content_hash
+                id=pk, dossier=dossier, modified_at=modified_at, content_hash=content_hash, seal_id=seal_id
             )
         for pk, dossier_id, kind, key in DossierOwner.objects.filter(dossier_id__in=by_id).values_list(
             "id", "dossier_id", "kind", "key"
@@ -352,11 +372,11 @@ class _PostgresWriter:
             d.agency_id,
             d.source_id,
             d.number,
-            encrypted_field(Dossier, "name").stored(values["name"], row=keys, sealers=sealers),
+            encrypted_field(Dossier, "name").stored(values["name"], row=keys, sealers=sealers, row_id=d.seal_id),
             values["ipdc_product"],
             values["type_code"],
             values["redirect_url"],
-            encrypted_field(Dossier, "manager").stored(values["manager"], row=keys, sealers=sealers),
+            encrypted_field(Dossier, "manager").stored(values["manager"], row=keys, sealers=sealers, row_id=d.seal_id),
             current["current_phase"],
             current["current_code"],
             current["current_modified_at"],
@@ -364,6 +384,7 @@ class _PostgresWriter:
             current["closed_at"],
             d.content_hash,
             now,
+            d.seal_id,
         )
 
     @staticmethod
@@ -375,12 +396,17 @@ class _PostgresWriter:
             s.dossier.agency_id,
             values["phase"],
             values["code"],
-            encrypted_field(DossierStatus, "detail").stored(values["detail"], row=keys, sealers=sealers),
+            encrypted_field(DossierStatus, "detail").stored(
+                values["detail"], row=keys, sealers=sealers, row_id=s.seal_id
+            ),
             values["action_needed"],
-            encrypted_field(DossierStatus, "action_text").stored(values["action_text"], row=keys, sealers=sealers),
+            encrypted_field(DossierStatus, "action_text").stored(
+                values["action_text"], row=keys, sealers=sealers, row_id=s.seal_id
+            ),
             s.modified_at,
             s.content_hash,
             now,
+            s.seal_id,
         )
 
     def _dossiers_insert(self, rows: list[tuple[Any, ...]]) -> None:
@@ -430,12 +456,14 @@ class _PostgresWriter:
             columns["phase"].append(values["phase"])
             columns["code"].append(values["code"])
             columns["detail"].append(
-                encrypted_field(DossierStatus, "detail").stored(values["detail"], row=row_keys, sealers=sealers)
+                encrypted_field(DossierStatus, "detail").stored(
+                    values["detail"], row=row_keys, sealers=sealers, row_id=s.seal_id
+                )
             )
             columns["action_needed"].append(values["action_needed"])
             columns["action_text"].append(
                 encrypted_field(DossierStatus, "action_text").stored(
-                    values["action_text"], row=row_keys, sealers=sealers
+                    values["action_text"], row=row_keys, sealers=sealers, row_id=s.seal_id
                 )
             )
             columns["content_hash"].append(s.content_hash)
@@ -478,7 +506,7 @@ class _PostgresWriter:
             columns["id"].append(d.id)
             columns["content"].append(d.content_changed)
             columns["name"].append(
-                encrypted_field(Dossier, "name").stored(values["name"], row=row_keys, sealers=sealers)
+                encrypted_field(Dossier, "name").stored(values["name"], row=row_keys, sealers=sealers, row_id=d.seal_id)
                 if d.content_changed
                 else None
             )
@@ -486,7 +514,9 @@ class _PostgresWriter:
             columns["type_code"].append(values.get("type_code"))
             columns["redirect_url"].append(values.get("redirect_url"))
             columns["manager"].append(
-                encrypted_field(Dossier, "manager").stored(values["manager"], row=row_keys, sealers=sealers)
+                encrypted_field(Dossier, "manager").stored(
+                    values["manager"], row=row_keys, sealers=sealers, row_id=d.seal_id
+                )
                 if d.content_changed
                 else None
             )
@@ -546,6 +576,7 @@ class _OrmWriter:
         created = Dossier.objects.bulk_create(
             [
                 Dossier(
+                    seal_id=d.seal_id,
                     agency=agencies[d.agency_id],
                     source_id=d.source_id,
                     number=d.number,
@@ -590,6 +621,7 @@ class _OrmWriter:
     @staticmethod
     def _status(s: _Status, agencies: dict[int, Agency]) -> DossierStatus:
         return DossierStatus(
+            seal_id=s.seal_id,
             dossier_id=_id(s.dossier),
             agency=agencies[s.dossier.agency_id],
             modified_at=s.modified_at,
@@ -624,6 +656,7 @@ _DOSSIER_COLUMNS = (
     "closed_at",
     "content_hash",
     "created_at",
+    "seal_id",
 )
 _STATUS_COLUMNS = (
     "id",
@@ -637,4 +670,5 @@ _STATUS_COLUMNS = (
     "modified_at",
     "content_hash",
     "created_at",
+    "seal_id",
 )

@@ -47,16 +47,19 @@ class QueuedUpload:
     dossier_number: str
     upload_id: str
     payload: str
+    seal_id: uuid.UUID  # the queue row's identity, bound into its payload's ciphertext
 
     @classmethod
     def of(cls, *, upload: DossierUploadIn, caller: Caller, sealers: Sealers) -> QueuedUpload:
+        seal_id = random_uuid()
         payload = encrypted_field(DossierUpload, "payload").stored(
-            JSONText(upload.model_dump_json()), row=caller.row_keys, sealers=sealers
+            JSONText(upload.model_dump_json()), row=caller.row_keys, sealers=sealers, row_id=seal_id
         )
         return cls(
             dossier_number=upload.Identificatie.DossierNummer,
             upload_id=upload.UploadId or str(random_uuid()),
             payload=payload,
+            seal_id=seal_id,
         )
 
 
@@ -133,6 +136,7 @@ _COLUMNS = (
     "outcome",
     "received_at",
     "ref",
+    "seal_id",
 )
 
 
@@ -153,6 +157,7 @@ def _row_values(
         "",
         now,
         ref,
+        queued.seal_id,
     )
 
 
@@ -222,6 +227,7 @@ def _orm_rows(
             received_at=now,
             ref=ref,
             payload=sealed(queued.payload),  # sealed once, when the upload was checked
+            seal_id=queued.seal_id,  # ... bound to this identity
         )
         for source_id, queued in rows
     ]

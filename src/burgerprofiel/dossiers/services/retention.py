@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from burgerprofiel.agencies.catalogue import DEFAULT_RETENTION_DAYS
@@ -58,28 +59,50 @@ def dossiers_purge_expired(*, now: dt.datetime | None = None, batch_size: int | 
     )
     for agency_id in list(agency_ids):
         days = dosis_retention_days(agency_id=agency_id)
-        cutoff = now - dt.timedelta(days=days)
         while True:
-            with transaction.atomic():
-                due = Dossier.objects.filter(agency_id=agency_id, closed_at__lte=cutoff).order_by("pk")
-                if connection.features.has_select_for_update_skip_locked:
-                    due = due.select_for_update(skip_locked=True)
-                batch = list(due[:batch_size])
-                for dossier in batch:
-                    _dossier_erase(
-                        dossier=dossier,
-                        actor=Actor(kind=SYSTEM.kind, id=SYSTEM.id, agency_id=agency_id),
-                        action=AuditAction.DOSSIER_PURGED,
-                        detail={
-                            "reason": "retention",
-                            "retention_days": days,
-                            "closed_at": dossier.closed_at.isoformat() if dossier.closed_at else None,
-                        },
-                    )
-            purged += len(batch)
-            if len(batch) < batch_size:
+            done = dossiers_purge_batch(
+                agency_id=agency_id,
+                closed_before=now - dt.timedelta(days=days),
+                retention_days=days,
+                batch_size=batch_size,
+            )
+            purged += done
+            if done < batch_size:
                 break
     return purged
+
+
+def dossiers_purge_batch(
+    *,
+    agency_id: int,
+    closed_before: dt.datetime,
+    retention_days: int,
+    batch_size: int,
+    stale_before: dt.datetime | None = None,
+) -> int:
+    """One batch (one transaction) of the agency's dossiers to purge: closed before ``closed_before``,
+    and, with ``stale_before``, open ones without any change since (a dossier the agency forgot to
+    close is not kept forever). Returns how many went; fewer than ``batch_size``: nothing is left."""
+    due_filter = Q(closed_at__lte=closed_before)
+    if stale_before is not None:
+        due_filter |= Q(closed_at__isnull=True, current_modified_at__lte=stale_before)
+    actor = Actor(kind=SYSTEM.kind, id=SYSTEM.id, agency_id=agency_id)
+    with transaction.atomic():
+        due = Dossier.objects.filter(due_filter, agency_id=agency_id).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        batch = list(due[:batch_size])
+        for dossier in batch:
+            if dossier.closed_at is not None:
+                detail = {
+                    "reason": "retention",
+                    "retention_days": retention_days,
+                    "closed_at": dossier.closed_at.isoformat(),
+                }
+            else:
+                detail = {"reason": "stale", "modified_at": dossier.current_modified_at.isoformat()}
+            _dossier_erase(dossier=dossier, actor=actor, action=AuditAction.DOSSIER_PURGED, detail=detail)
+    return len(batch)
 
 
 def _dossier_erase(*, dossier: Dossier, actor: Actor, action: AuditAction, detail: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ batch is recorded by one audit event (``dossier.seeded``) in the same transactio
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.services import audit_event_build, audit_events_append
 from burgerprofiel.common.copy import copy_rows, next_ids
+from burgerprofiel.common.randomness import random_uuid
 from burgerprofiel.crypto.fields import Sealers, encrypted_field, key_context, sealed
 from burgerprofiel.dossiers.models import DosisSource, Dossier, DossierOwner, DossierStatus, Phase
 from burgerprofiel.dossiers.services.filing_batch import _DOSSIER_COLUMNS, _STATUS_COLUMNS
@@ -139,6 +141,7 @@ def _seed_copy(agency: Agency, source: DosisSource, dossiers: Sequence[SeedDossi
     dossier_rows, status_rows, owner_rows = [], [], []
     for dossier_id, d in zip(dossier_ids, dossiers, strict=True):
         values, current, content_hash = _values(d)
+        seal_id = random_uuid()  # the row's identity, bound into its encrypted values
         row: dict[str, Any] = dict.fromkeys(_DOSSIER_COLUMNS)
         row.update(values)
         row.update(current)
@@ -147,16 +150,18 @@ def _seed_copy(agency: Agency, source: DosisSource, dossiers: Sequence[SeedDossi
             agency_id=agency.pk,
             source_id=source.pk,
             number=d.number,
-            name=seal["name"].stored(values["name"], row=keys, sealers=sealers),
-            manager=seal["manager"].stored(values["manager"], row=keys, sealers=sealers),
+            name=seal["name"].stored(values["name"], row=keys, sealers=sealers, row_id=seal_id),
+            manager=seal["manager"].stored(values["manager"], row=keys, sealers=sealers, row_id=seal_id),
             content_hash=content_hash,
             created_at=now,
+            seal_id=seal_id,
         )
         dossier_rows.append(tuple(row[c] for c in _DOSSIER_COLUMNS))
         for key in d.owners:
             owner_rows.append((next(owner_ids), dossier_id, DossierOwner.Kind.INSZ.value, key))
         for s in d.statuses:
             status, status_hash = _status_values(s)
+            status_seal = random_uuid()
             status_rows.append(
                 (
                     next(status_ids),
@@ -164,12 +169,13 @@ def _seed_copy(agency: Agency, source: DosisSource, dossiers: Sequence[SeedDossi
                     agency.pk,
                     status["phase"],
                     status["code"],
-                    seal["detail"].stored(status["detail"], row=keys, sealers=sealers),
+                    seal["detail"].stored(status["detail"], row=keys, sealers=sealers, row_id=status_seal),
                     status["action_needed"],
-                    action_text.stored(status["action_text"], row=keys, sealers=sealers),
+                    action_text.stored(status["action_text"], row=keys, sealers=sealers, row_id=status_seal),
                     s.modified_at,
                     status_hash,
                     now,
+                    status_seal,
                 )
             )
     copy_rows(Dossier, _DOSSIER_COLUMNS, dossier_rows)
@@ -183,17 +189,26 @@ def _seed_create(agency: Agency, source: DosisSource, dossiers: Sequence[SeedDos
     keys = key_context(Dossier(agency=agency), Dossier, DossierStatus)
     sealers = Sealers()
 
-    def seal(model: type[Dossier] | type[DossierStatus], name: str, value: Any) -> Any:
-        stored = encrypted_field(model, name).stored(value, row=keys, sealers=sealers)
+    def seal(model: type[Dossier] | type[DossierStatus], name: str, value: Any, seal_id: uuid.UUID) -> Any:
+        stored = encrypted_field(model, name).stored(value, row=keys, sealers=sealers, row_id=seal_id)
         return None if stored is None else sealed(stored)
 
     made = []
     for d in dossiers:
         values, current, content_hash = _values(d)
-        values["name"] = seal(Dossier, "name", values["name"])
-        values["manager"] = seal(Dossier, "manager", values["manager"])
+        seal_id = random_uuid()
+        values["name"] = seal(Dossier, "name", values["name"], seal_id)
+        values["manager"] = seal(Dossier, "manager", values["manager"], seal_id)
         made.append(
-            Dossier(agency=agency, source=source, number=d.number, content_hash=content_hash, **values, **current)
+            Dossier(
+                seal_id=seal_id,
+                agency=agency,
+                source=source,
+                number=d.number,
+                content_hash=content_hash,
+                **values,
+                **current,
+            )
         )
     created = Dossier.objects.bulk_create(made, batch_size=500)
     owners = [
@@ -205,11 +220,17 @@ def _seed_create(agency: Agency, source: DosisSource, dossiers: Sequence[SeedDos
     for c, d in zip(created, dossiers, strict=True):
         for s in d.statuses:
             status, status_hash = _status_values(s)
-            status["detail"] = seal(DossierStatus, "detail", status["detail"])
-            status["action_text"] = seal(DossierStatus, "action_text", status["action_text"])
+            status_seal = random_uuid()
+            status["detail"] = seal(DossierStatus, "detail", status["detail"], status_seal)
+            status["action_text"] = seal(DossierStatus, "action_text", status["action_text"], status_seal)
             statuses.append(
                 DossierStatus(
-                    dossier_id=c.pk, agency=agency, modified_at=s.modified_at, content_hash=status_hash, **status
+                    seal_id=status_seal,
+                    dossier_id=c.pk,
+                    agency=agency,
+                    modified_at=s.modified_at,
+                    content_hash=status_hash,
+                    **status,
                 )
             )
     DossierOwner.objects.bulk_create(owners, batch_size=1000)

@@ -50,12 +50,14 @@ def _filed(upload: Upload, settings: Any, *, per_batch: int) -> dict[str, Any]:
         assert dossier_uploads_process() == len(SEQUENCE[start : start + per_batch])
     dossier = Dossier.objects.get()
     return {
-        "dossier": {k: v for k, v in Dossier.objects.values().get().items() if k not in ("id", "created_at")},
-        "history": list(
-            dossier.statuses.order_by("modified_at").values_list(
-                "phase", "code", "detail", "action_text", "modified_at"
-            )
-        ),
+        "dossier": {
+            f.attname: getattr(dossier, f.attname)
+            for f in Dossier._meta.concrete_fields
+            if f.attname not in ("id", "created_at", "seal_id")  # seal_id: drawn at random per run
+        },
+        "history": [
+            (s.phase, s.code, s.detail, s.action_text, s.modified_at) for s in dossier.statuses.order_by("modified_at")
+        ],
         "owners": sorted(DossierOwner.objects.values_list("kind", "key")),
         "outbox": sorted(DossierStatusChange.objects.values_list("status__phase", "status__code", "owner__key")),
         "outcomes": dict(DossierUpload.objects.values_list("upload_id", "outcome")),

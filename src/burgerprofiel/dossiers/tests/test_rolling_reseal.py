@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from burgerprofiel.audit.keys import data_key_destroy
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency
-from burgerprofiel.crypto.fields import decrypt_bytes, key_id_of
+from burgerprofiel.crypto.fields import Sealer, decrypt_bytes, key_id_of
 from burgerprofiel.crypto.models import DataKey
 from burgerprofiel.crypto.services import data_key_material
 from burgerprofiel.dossiers.models import DossierUpload
@@ -36,17 +37,32 @@ def _raw(pk: int) -> str:
         return str(cursor.fetchone()[0])
 
 
+def _plaintext(pk: int) -> tuple[uuid.UUID, bytes]:
+    stored = _raw(pk)
+    seal_id = DossierUpload.objects.values_list("seal_id", flat=True).get(pk=pk)
+    return key_id_of(stored), decrypt_bytes(stored, context=CONTEXT, row_id=seal_id)
+
+
 def _as_old_code_sealed_it(pk: int) -> None:
     """Rewrite the queued payload as a web process before ``crypto.0002`` sealed it (``bp1:``)."""
-    stored = _raw(pk)
-    key_id = key_id_of(stored)
-    plaintext = decrypt_bytes(stored, context=CONTEXT)
+    key_id, plaintext = _plaintext(pk)
     nonce = os.urandom(12)
     sealed = AESGCM(data_key_material(key_id)).encrypt(nonce, plaintext, str(key_id).encode())
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE dossiers_dossierupload SET payload = %s WHERE id = %s",
             [f"bp1:{key_id.hex}:{base64.b64encode(nonce + sealed).decode()}", pk],
+        )
+
+
+def _as_code_before_row_binding_sealed_it(pk: int) -> None:
+    """Rewrite the queued payload as a web process before ``crypto.0003`` sealed it (``bp2:``:
+    bound to key, table and column, not the row)."""
+    key_id, plaintext = _plaintext(pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE dossiers_dossierupload SET payload = %s WHERE id = %s",
+            [Sealer(key_id, CONTEXT).seal(plaintext), pk],
         )
 
 
@@ -74,9 +90,9 @@ def filing_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 def test_a_bp1_upload_is_left_pending_then_resealed_and_filed(
     legacy_queued: DossierUpload, upload: Upload, filing_path: str
 ) -> None:
-    assert upload(full_payload(UploadId="upl-0002", Naam="Nieuwe naam")).status_code == 200  # a bp2 one beside it
+    assert upload(full_payload(UploadId="upl-0002", Naam="Nieuwe naam")).status_code == 200  # a bp3 one beside it
 
-    assert dosis_queue_drain() == 1  # only the bp2 one is claimed
+    assert dosis_queue_drain() == 1  # only the bp3 one is claimed
     legacy = DossierUpload.objects.get(pk=legacy_queued.pk)
     assert (legacy.state, legacy.errors) == ("pending", [])
     assert _raw(legacy.pk).startswith("bp1:")
@@ -84,7 +100,7 @@ def test_a_bp1_upload_is_left_pending_then_resealed_and_filed(
     assert dosis_queue_drain() == 0  # still left alone, not failed
 
     assert dosis_uploads_reseal.call() == {"resealed": 1, "unreadable": 0}
-    assert _raw(legacy.pk).startswith("bp2:")
+    assert _raw(legacy.pk).startswith("bp3:")
     assert dosis_queue_drain() == 1
 
     legacy.refresh_from_db()
@@ -109,3 +125,27 @@ def test_a_bp1_upload_whose_key_was_destroyed_fails_with_the_reason_after_the_re
     assert "niet meer leesbaar" in failed.errors[0]["Omschrijving"]
     event = AuditEvent.objects.get(action="dossier.upload_failed")
     assert event.detail == {"reason": "De inhoud van de upload is niet meer leesbaar."}
+
+
+@pytest.mark.parametrize("reseal_first", [True, False], ids=["resealed", "filed-as-is"])
+def test_a_bp2_upload_queued_by_code_before_row_binding_is_filed(
+    upload: Upload, settings: Any, filing_path: str, reseal_first: bool
+) -> None:
+    """Across ``crypto.0003`` an old web process queues ``bp2:`` payloads, in rows that get their
+    ``seal_id`` from the column's database default. They are readable: the worker files them as they
+    are, and the periodic re-seal binds the pending ones to their rows first when it gets there first."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert upload(full_payload()).status_code == 200
+    queued = DossierUpload.objects.get(state="pending")
+    _as_code_before_row_binding_sealed_it(queued.pk)
+    assert _raw(queued.pk).startswith("bp2:")
+
+    if reseal_first:
+        assert dosis_uploads_reseal.call() == {"resealed": 1, "unreadable": 0}
+        assert _raw(queued.pk).startswith("bp3:")
+    assert dosis_queue_drain() == 1
+
+    queued.refresh_from_db()
+    assert (queued.state, queued.outcome) == ("done", "created")
+    [dossier] = dossiers_for_citizen(citizen=citizen_get_or_create(insz=PARENT_1))
+    assert dossier.name == "Aanvraag kinderbijslag voor Lotte Peeters"

@@ -281,7 +281,7 @@ def test_free_text_is_encrypted_at_rest(upload: Upload) -> None:
         cursor.execute("SELECT key FROM dossiers_dossierowner")
         keys = [row[0] for row in cursor.fetchall()]
     assert len(stored) == 4
-    assert all(value.startswith("bp2:") for value in stored)
+    assert all(value.startswith("bp3:") for value in stored)
     for secret in ("Lotte", "Els Maes", "geboorteattest", "dossierbehandelaar"):
         assert not any(secret in value for value in stored)
     assert PARENT_1 not in keys and PARENT_2 not in keys

@@ -139,4 +139,4 @@ def test_the_secret_is_stored_encrypted_with_the_agency_key(wh_agency: Onboarded
     with connection.cursor() as cursor:
         cursor.execute("SELECT secret FROM webhooks_endpoint")  # the only endpoint
         (stored,) = cursor.fetchone()
-    assert stored.startswith("bp2:") and secret not in stored
+    assert stored.startswith("bp3:") and secret not in stored

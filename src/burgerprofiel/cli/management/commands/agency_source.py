@@ -17,22 +17,22 @@ from burgerprofiel.compliance.subprocessors.services import pull_source_register
 
 
 class Command(BaseCommand):
-    help = "Pull sources of agencies: register one (uw_gegevens or attesten)."
+    help = "Ophaalbronnen van instanties: een bron registreren (uw_gegevens of attesten)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True)
-        add = sub.add_parser("add", help="Register a pull source; prints JSON {source_id, ...}.")
+        sub = parser.add_subparsers(dest="action", required=True, title="opdrachten", metavar="OPDRACHT")
+        add = sub.add_parser("add", help="Registreer een ophaalbron; drukt JSON af {source_id, ...}.")
         add.add_argument("--agency", type=int, required=True, help="agency_id")
-        add.add_argument("--component", required=True, choices=["uw_gegevens", "attesten"])
-        add.add_argument("--url", required=True)
-        add.add_argument("--theme", default="")
-        add.add_argument("--timeout", type=float, default=None, help="Seconds (default 2).")
-        add.add_argument("--loket", default="", help="The agency's own portal (loket) for this theme.")
+        add.add_argument("--component", required=True, choices=["uw_gegevens", "attesten"], help="Component.")
+        add.add_argument("--url", required=True, help="URL van de bron (https).")
+        add.add_argument("--theme", default="", help="Thema (optioneel).")
+        add.add_argument("--timeout", type=float, default=None, help="Seconden (standaard 2).")
+        add.add_argument("--loket", default="", help="Het eigen loket van de instantie voor dit thema.")
         add.add_argument(
             "--country",
             default="BE",
-            help="Where the source is hosted (ISO 3166-1 alpha-2; default BE). Outside the EEA only when the "
-            "agency's order allows that transfer (charter 10).",
+            help="Waar de bron gehost wordt (ISO 3166-1 alpha-2; standaard BE). Buiten de EER enkel als de "
+            "verwerkingsopdracht van de instantie die doorgifte toelaat (charter 10).",
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:

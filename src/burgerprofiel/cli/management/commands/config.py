@@ -8,7 +8,7 @@ from burgerprofiel.conf.env import markdown_table
 
 
 class Command(BaseCommand):
-    help = "Print every environment variable the platform reads, with its default and meaning (Markdown)."
+    help = "Toon elke omgevingsvariabele die het platform leest, met standaardwaarde en betekenis (Markdown)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(markdown_table())

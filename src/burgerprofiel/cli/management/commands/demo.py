@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from burgerprofiel.agencies.selectors import api_client_by_client_id, current_or
 from burgerprofiel.agencies.services import agency_onboard, contact_person_add, processing_order_change
 from burgerprofiel.audit.actors import Actor, cli_actor
 from burgerprofiel.citizens.services import citizen_get_or_create
+from burgerprofiel.common.errors import ApplicationError, Conflict
 from burgerprofiel.dossiers.models import Dossier
 from burgerprofiel.dossiers.services import (
     Caller,
@@ -24,6 +26,7 @@ from burgerprofiel.dossiers.services import (
 )
 from burgerprofiel.payments.selectors import payments_for_agency
 from burgerprofiel.payments.services import PaymentInput, payment_create
+from burgerprofiel.personal_data.services import pull_source_add
 from burgerprofiel.preferences import consent_texts
 from burgerprofiel.preferences.models import Channel, ConsentEvent
 from burgerprofiel.preferences.selectors import consented_channels, verified_address
@@ -89,7 +92,7 @@ DEMO_FORM = {
 
 
 class Command(BaseCommand):
-    help = "Seed a demo agency and demo citizens (development only). Safe to run twice."
+    help = "Maak een demo-instantie en demoburgers aan (enkel voor ontwikkeling). Mag twee keer lopen."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -110,6 +113,19 @@ class Command(BaseCommand):
             action="store_true",
             help="also a second demo agency (uw_gegevens and notificaties only); its client in var/demo-agency-2.json",
         )
+        seed.add_argument(
+            "--sources",
+            type=Path,
+            default=None,
+            help="register the demo agency's pull sources listed in this file (JSON lines: component, url, theme, "
+            "loket; what examples/demo_agency/app.py --list-sources prints); a registered one is left as it is",
+        )
+        seed.add_argument(
+            "--second-agency-sources",
+            type=Path,
+            default=None,
+            help="the same for the second demo agency (with --second-agency)",
+        )
 
     def handle(
         self,
@@ -118,6 +134,8 @@ class Command(BaseCommand):
         webhook_url: str = "",
         without_dossiers: bool = False,
         second_agency: bool = False,
+        sources: Path | None = None,
+        second_agency_sources: Path | None = None,
         **options: Any,
     ) -> None:
         if settings.PRODUCTION:
@@ -158,14 +176,40 @@ class Command(BaseCommand):
             self._demo_webhook(agency, webhook_url)
         if not without_dossiers:
             self._demo_payment(agency)
+        if sources is not None:
+            self._demo_sources(agency, sources)
         if second_agency:
             self._demo_second_agency()
+            if second_agency_sources is not None:
+                self._demo_sources(Agency.objects.get(kbo=SECOND_KBO), second_agency_sources)
         for insz in DEMO_CITIZENS:
             citizen_get_or_create(insz=insz)
         self._demo_contact(agency)
         self.stdout.write(
             json.dumps({"demo_agency_credentials": str(credentials_file), "demo_citizens": len(DEMO_CITIZENS)})
         )
+
+    def _demo_sources(self, agency: Agency, listing: Path) -> None:
+        """The pull sources a demo agency process serves ("Uw gegevens", certificates), registered as
+        ``agency source add`` would (SSRF-checked, audited); the ones already registered stay."""
+        for line in listing.read_text().splitlines():
+            if not line.strip():
+                continue
+            source = json.loads(line)
+            try:
+                pull_source_add(
+                    agency_id=agency.pk,
+                    component=source["component"],
+                    url=source["url"],
+                    theme=source.get("theme", ""),
+                    timeout_seconds=None,
+                    loket_url=source.get("loket", ""),
+                    actor=cli_actor("demo"),
+                )
+            except Conflict:
+                continue  # registered by an earlier run
+            except ApplicationError as exc:
+                raise CommandError(f"{source['url']}: {exc.detail}") from exc
 
     def _demo_contact(self, agency: Agency) -> None:
         """The first demo citizen's e-mail address, verified, and consent to get the demo agency's

@@ -15,18 +15,21 @@ from burgerprofiel.dossiers.services import dosis_source_register, dossiers_purg
 
 
 class Command(BaseCommand):
-    help = "DOSIS: register and list an agency's sources (Bron URIs); purge closed dossiers past retention."
+    help = (
+        "DOSIS: bronnen (Bron-URI's) van een instantie registreren en oplijsten; afgesloten dossiers na de "
+        "bewaartermijn wissen."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        source = sub.add_parser("source", help="DOSIS sources of an agency")
+        source = sub.add_parser("source", help="DOSIS-bronnen van een instantie")
         source_sub = source.add_subparsers(dest="source_action", required=True)
-        add = source_sub.add_parser("add", help="Register a Bron URI for an agency")
-        add.add_argument("--agency", type=int, required=True)
-        add.add_argument("--uri", required=True)
-        listing = source_sub.add_parser("list", help="List an agency's Bron URIs")
-        listing.add_argument("--agency", type=int, required=True)
-        sub.add_parser("purge", help="Purge closed dossiers past their order's DOSIS retention")
+        add = source_sub.add_parser("add", help="Registreer een Bron-URI voor een instantie")
+        add.add_argument("--agency", type=int, required=True, help="agency_id")
+        add.add_argument("--uri", required=True, help="De Bron-URI.")
+        listing = source_sub.add_parser("list", help="Toon de Bron-URI's van een instantie")
+        listing.add_argument("--agency", type=int, required=True, help="agency_id")
+        sub.add_parser("purge", help="Wis afgesloten dossiers voorbij de DOSIS-bewaartermijn van hun opdracht")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -15,23 +15,34 @@ from burgerprofiel.crypto.signing import signing_key_trusted
 
 
 class Command(BaseCommand):
-    help = "Key management: re-wrap data keys with the newest KEK; rotate, retire and pin signing keys."
+    help = (
+        "Sleutelbeheer: datasleutels opnieuw inpakken met de nieuwste KEK; ondertekeningssleutels vernieuwen, "
+        "uit dienst nemen en vastpinnen."
+    )
     # Runs also when the signing keys are not pinned yet (check crypto.E001/E002): it is how to pin them.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("rewrap", help="Wrap every live data key with the first KEY_ENCRYPTION_KEYS entry.")
+        sub = parser.add_subparsers(dest="action", required=True, title="opdrachten", metavar="OPDRACHT")
+        sub.add_parser("rewrap", help="Pak elke levende datasleutel opnieuw in met de eerste KEY_ENCRYPTION_KEYS.")
         sub.add_parser(
             "rotate-signing",
-            help="Make a new token/tree-head signing key; it signs from now on (once pinned in AUDIT_TRUSTED_KEYS).",
+            help="Maak een nieuwe sleutel voor tokens en boomhoofden; die ondertekent vanaf nu (eens vastgepind in "
+            "AUDIT_TRUSTED_KEYS).",
         )
-        retire = sub.add_parser("retire-signing", help="Stop trusting a signing key for access tokens.")
-        retire.add_argument("--kid", required=True)
-        sub.add_parser("reseal", help="Seal bp1 values again, bound to their table and column (after an upgrade).")
+        retire = sub.add_parser(
+            "retire-signing",
+            help="Vertrouw een ondertekeningssleutel niet langer voor toegangstokens (vraagt bevestiging).",
+        )
+        retire.add_argument("--kid", required=True, help="De kid van de sleutel (zie: keys trusted).")
+        retire.add_argument(
+            "--yes", action="store_true", help="Niet om bevestiging vragen (anders: typ de kid opnieuw)."
+        )
+        sub.add_parser("reseal", help="Verzegel bp1-waarden opnieuw, gebonden aan hun tabel en kolom (na een upgrade).")
         sub.add_parser(
             "trusted",
-            help="Every signing key with its RFC 7638 thumbprint and whether it is pinned (AUDIT_TRUSTED_KEYS).",
+            help="Elke ondertekeningssleutel met haar RFC 7638-vingerafdruk en of ze vastgepind is "
+            "(AUDIT_TRUSTED_KEYS).",
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -49,11 +60,31 @@ class Command(BaseCommand):
                 keys = [self._described(row) for row in SigningKey.objects.order_by("created_at")]
                 self.stdout.write(json.dumps({"keys": keys}))
             else:
-                row = signing_key_retire(kid=options["kid"], actor=actor)
+                kid = options["kid"]
+                if not SigningKey.objects.filter(kid=kid).exists():
+                    raise CommandError(f"Er is geen ondertekeningssleutel met kid '{kid}' (zie: keys trusted).")
+                if not options["yes"]:
+                    self._confirm_retire(kid)
+                row = signing_key_retire(kid=kid, actor=actor)
                 retired = row.retired_at.isoformat() if row.retired_at else None
                 self.stdout.write(json.dumps({"kid": row.kid, "retired_at": retired}))
         except ApplicationError as error:
             raise CommandError(error.detail) from error
+
+    def _confirm_retire(self, kid: str) -> None:
+        self.stderr.write(
+            f"Sleutel {kid} wordt uit dienst genomen: toegangstokens die ze ondertekende, worden meteen geweigerd "
+            "(instanties vragen een nieuw token); boomhoofden die ze eerder ondertekende, blijven verifieerbaar.\n"
+            f"Typ de kid ({kid}) om te bevestigen: ",
+            ending="",
+        )
+        self.stderr.flush()
+        try:
+            answer = input()
+        except (EOFError, OSError):
+            answer = ""
+        if answer.strip() != kid:
+            raise CommandError("Niet bevestigd: de sleutel is niet uit dienst genomen (of geef --yes).")
 
     @staticmethod
     def _described(row: SigningKey) -> dict[str, Any]:

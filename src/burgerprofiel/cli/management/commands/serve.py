@@ -13,12 +13,12 @@ from burgerprofiel.compliance.subprocessors.checks import outbound_endpoints_che
 
 
 class Command(BaseCommand):
-    help = "Serve the platform with gunicorn (static files through WhiteNoise)."
+    help = "Bedien het platform met gunicorn (statische bestanden via WhiteNoise)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--bind", default="127.0.0.1:8000")
-        parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--no-migrate", action="store_true", help="Do not apply migrations first.")
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="Adres en poort (standaard 127.0.0.1:8000).")
+        parser.add_argument("--workers", type=int, default=2, help="Aantal gunicorn-workers (standaard 2).")
+        parser.add_argument("--no-migrate", action="store_true", help="Migraties niet eerst uitvoeren.")
 
     def handle(self, *args: Any, bind: str, workers: int, no_migrate: bool, **options: Any) -> None:
         if not no_migrate:

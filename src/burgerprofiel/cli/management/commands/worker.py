@@ -76,12 +76,12 @@ def drain(name: str, step: Callable[[], int], *, idle_ms: Callable[[], int]) -> 
 
 class Command(BaseCommand):
     help = (
-        "Run the task worker, file accepted DOSIS uploads as they arrive, and enqueue the periodic tasks "
-        "(settings.PERIODIC_TASKS: audit sealing, clean-ups, retention)."
+        "De taakverwerker: voert taken uit, verwerkt aanvaarde DOSIS-uploads zodra ze binnenkomen en plant de "
+        "periodieke taken in (settings.PERIODIC_TASKS: audit verzegelen, opruimen, bewaartermijnen)."
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--no-scheduler", action="store_true", help="Only work tasks; enqueue nothing.")
+        parser.add_argument("--no-scheduler", action="store_true", help="Enkel taken uitvoeren; niets inplannen.")
 
     def handle(self, *args: Any, no_scheduler: bool, **options: Any) -> None:
         try:

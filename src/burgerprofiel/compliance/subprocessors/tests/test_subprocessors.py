@@ -14,6 +14,7 @@ from burgerprofiel.agencies.selectors import current_order_version
 from burgerprofiel.agencies.services import processing_order_transition
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.common.errors import Conflict, ValidationError
+from burgerprofiel.compliance.notices.models import AgencyNotice
 from burgerprofiel.compliance.subprocessors.checks import endpoints_uncovered
 from burgerprofiel.compliance.subprocessors.models import Objection, SubProcessor, SubProcessorChange
 from burgerprofiel.compliance.subprocessors.services import (
@@ -26,6 +27,7 @@ from burgerprofiel.compliance.subprocessors.services import (
     transfer_allow,
 )
 from burgerprofiel.conftest import TEST_ACTOR, bearer, make_agency
+from burgerprofiel.webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +86,11 @@ def test_a_planned_change_notifies_every_agency_with_an_active_order_at_once(age
     processing_order_transition(order=order, verb="suspend", actor=TEST_ACTOR, reason="onderzoek")
     change = plan()
     assert change.subprocessor.state == SubProcessor.State.PLANNED
-    notified = {e.agency_id for e in actions("subprocessor.agency_notified")}
-    assert notified == {agency.agency_id, other_agency.agency_id}  # not the suspended one
+    notices = list(AgencyNotice.objects.filter(kind="onderverwerker_wijziging"))
+    assert {n.agency_id for n in notices} == {agency.agency_id, other_agency.agency_id}  # not the suspended one
+    assert all(n.object_id == str(change.pk) and "Mailrelais BV" in n.body for n in notices)
+    assert "bezwaar" in notices[0].body and notices[0].data["effective_on"] == change.effective_on.isoformat()
+    assert Event.objects.filter(type="verwerker.onderverwerker_wijziging").count() == 2
     assert [e.detail["kind"] for e in actions("subprocessor.change_planned")] == ["add"]
 
 
@@ -188,6 +193,8 @@ def test_not_appointed_withdraws_the_change_for_good(agency, other_agency):
     assert change.state == SubProcessorChange.State.WITHDRAWN
     assert change.subprocessor.state == SubProcessor.State.WITHDRAWN
     assert second.outcome == Objection.Outcome.NOT_APPOINTED
+    told = AgencyNotice.objects.filter(kind="onderverwerker_bezwaar")
+    assert {n.agency_id for n in told} == {agency.agency_id, other_agency.agency_id}
     assert subprocessor_changes_apply(today=change.effective_on) == {"applied": 0, "held": 0}
 
 

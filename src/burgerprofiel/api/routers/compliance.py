@@ -1,0 +1,48 @@
+"""The platform's compliance report for the calling agency (charter 9: the information an agency's audit
+reasonably needs), as JSON or PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
+
+from burgerprofiel.api.auth import agency_request_actor, principal_of
+from burgerprofiel.compliance.reports.pdf import document_pdf
+from burgerprofiel.compliance.reports.services import compliance_report_make
+
+router = Router(tags=["naleving"])
+
+
+@router.get(
+    "/report",
+    response={200: dict[str, Any]},
+    summary="Het nalevingsrapport van uw instantie",
+    description=(
+        "Opdrachtversies, volumes per component, toegangen door medewerkers van het platform, inbreuken, "
+        "wijzigingen van onderverwerkers, geweigerde oproepen, mislukte webhooks en verwijderingen na de "
+        "bewaartermijn, uit het auditlog. Standaard de laatste 365 dagen; format=pdf geeft een PDF."
+    ),
+)
+def compliance_report(
+    request: HttpRequest,
+    since: Annotated[dt.date | None, Query(description="Begin (JJJJ-MM-DD).")] = None,
+    until: Annotated[dt.date | None, Query(description="Einde, niet inbegrepen (JJJJ-MM-DD).")] = None,
+    format: Annotated[Literal["json", "pdf"], Query(description="json (standaard) of pdf.")] = "json",
+) -> Any:
+    data = compliance_report_make(
+        agency_id=principal_of(request).agency_id,
+        since=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC) if since else None,
+        until=dt.datetime.combine(until, dt.time.min, tzinfo=dt.UTC) if until else None,
+        actor=agency_request_actor(request),
+        fmt=format,
+    )
+    if format == "pdf":
+        response = HttpResponse(
+            document_pdf(title=f"Nalevingsrapport {data['agency']['name']}", data=data), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = 'attachment; filename="nalevingsrapport.pdf"'
+        return response
+    return data
