@@ -14,6 +14,7 @@ from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.compliance import holdings
 from burgerprofiel.compliance.notices.services import agency_notice_send
+from burgerprofiel.compliance.subject_requests.models import SubjectRequest
 from burgerprofiel.compliance.subject_rights.models import Restriction
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, make_agency
 from burgerprofiel.corrections.tests.factories import make_report
@@ -155,6 +156,15 @@ def populate(agency_id: int, *, insz: str, tag: str) -> Citizen:
         client_id=client_id, key=f"k-{tag}", method="POST", path="/x", request_hash="h" * 64
     )
     Restriction.objects.create(agency=agency, insz_index=f"{tag}-other-citizen"[:64], created_by="test")
+    SubjectRequest.objects.create(
+        filing=uuid.uuid4(),
+        citizen=citizen,
+        agency=agency,
+        kind="inzage",
+        details=f"Verzoek {tag}",
+        filed_at=now,
+        due_on=(now + dt.timedelta(days=30)).date(),
+    )
     agency_notice_send(
         agency=agency,
         kind="mededeling",
