@@ -55,6 +55,7 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("subprocessor_changes_apply_task", hourly),  # planned sub-processor changes whose date came
             ("notice_mails_task", often),  # the processor's notices mailed to agencies' contacts and DPO
             ("breaches_check_task", 60),  # breach detectors (drafts) and the notice deadline's warnings
+            ("legal_holds_task", hourly),  # legal holds past their date: their records purged, the key destroyed
         ]
     )
 
