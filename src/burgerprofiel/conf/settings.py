@@ -795,6 +795,11 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("burgerprofiel.backoffice.middleware.StaffSessionMiddleware") + 1,
     "burgerprofiel.backoffice.confidentiality.ConfidentialityMiddleware",
 )
+# A back-office page or act refused to a staff member (403) leaves an audit event (issue 16).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("burgerprofiel.backoffice.middleware.StaffSessionMiddleware") + 1,
+    "burgerprofiel.backoffice.middleware.StaffRefusalMiddleware",
+)
 # django-axes counts failed logins per account (username) whatever the address: behind a reverse proxy
 # every address is the proxy's, and locking by address would lock everyone out at once.
 INSTALLED_APPS.append("axes")

@@ -49,6 +49,37 @@ def signing_keys_pinned(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     return []
 
 
+def models_without_row_identity(models: Any) -> list[Any]:
+    """The models among ``models`` with encrypted fields but nothing to bind their values to a row."""
+    from burgerprofiel.crypto.fields import encrypted_fields_of, row_identity_field  # lazy: as above
+
+    return [m for m in models if encrypted_fields_of(m) and row_identity_field(m) is None]
+
+
+def encrypted_rows_bound(app_configs: Any = None, models: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every model with encrypted fields binds their values to the row (issue 11 item 12e): it has
+    a ``seal_id`` (``SealedRow``) or a UUID primary key made before the INSERT. Without one its values
+    could not be sealed at all, so the platform refuses to start rather than fail at the first write.
+    ``models``: the ones to look at (default: every installed model, or those of ``app_configs``)."""
+    from django.apps import apps
+
+    from burgerprofiel.crypto.fields import encrypted_fields_of  # lazy: as above
+
+    if models is None:
+        models = apps.get_models() if app_configs is None else [m for c in app_configs for m in c.get_models()]
+    return [
+        Error(
+            f"{model._meta.label} has encrypted fields ({', '.join(f.name for f in encrypted_fields_of(model))}) "
+            "but no row identity to bind them to.",
+            hint="Inherit burgerprofiel.crypto.fields.SealedRow (adds seal_id), or give the model a UUID primary "
+            "key with default=uuid.uuid4; see docs/audit.md, 'Encryption context'.",
+            obj=model,
+            id="crypto.E010",
+        )
+        for model in models_without_row_identity(models)
+    ]
+
+
 STORE_HINT = (
     "KEY_STORE_DIR must point at the key store every web and worker process shares (docs/operations.md, "
     '"The key store"); restore it from its newest backup.'
@@ -89,35 +120,4 @@ def key_store_complete(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
             hint=STORE_HINT,
             id="crypto.W005",
         )
-    ]
-
-
-def models_without_row_identity(models: Any) -> list[Any]:
-    """The models among ``models`` with encrypted fields but nothing to bind their values to a row."""
-    from burgerprofiel.crypto.fields import encrypted_fields_of, row_identity_field  # lazy: as above
-
-    return [m for m in models if encrypted_fields_of(m) and row_identity_field(m) is None]
-
-
-def encrypted_rows_bound(app_configs: Any = None, models: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Every model with encrypted fields binds their values to the row (issue 11 item 12e): it has
-    a ``seal_id`` (``SealedRow``) or a UUID primary key made before the INSERT. Without one its values
-    could not be sealed at all, so the platform refuses to start rather than fail at the first write.
-    ``models``: the ones to look at (default: every installed model, or those of ``app_configs``)."""
-    from django.apps import apps
-
-    from burgerprofiel.crypto.fields import encrypted_fields_of  # lazy: as above
-
-    if models is None:
-        models = apps.get_models() if app_configs is None else [m for c in app_configs for m in c.get_models()]
-    return [
-        Error(
-            f"{model._meta.label} has encrypted fields ({', '.join(f.name for f in encrypted_fields_of(model))}) "
-            "but no row identity to bind them to.",
-            hint="Inherit burgerprofiel.crypto.fields.SealedRow (adds seal_id), or give the model a UUID primary "
-            "key with default=uuid.uuid4; see docs/audit.md, 'Encryption context'.",
-            obj=model,
-            id="crypto.E010",
-        )
-        for model in models_without_row_identity(models)
     ]

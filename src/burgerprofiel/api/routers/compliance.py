@@ -11,7 +11,7 @@ from ninja import Query, Router
 
 from burgerprofiel.api.auth import agency_request_actor, principal_of
 from burgerprofiel.compliance.reports.pdf import document_pdf
-from burgerprofiel.compliance.reports.services import compliance_report_make
+from burgerprofiel.compliance.reports.services import compliance_report_make, measures_make
 
 router = Router(tags=["naleving"])
 
@@ -44,5 +44,29 @@ def compliance_report(
             document_pdf(title=f"Nalevingsrapport {data['agency']['name']}", data=data), content_type="application/pdf"
         )
         response["Content-Disposition"] = 'attachment; filename="nalevingsrapport.pdf"'
+        return response
+    return data
+
+
+@router.get(
+    "/measures",
+    response={200: dict[str, Any]},
+    summary="De technische en organisatorische maatregelen van het platform (charter 5)",
+    description=(
+        "Opgemaakt uit de configuratie van dit moment: versleuteling en sleutelrotatie, tweede factor, "
+        "vertrouwelijkheidsverklaring, bewaartermijnen (van uw opdrachten), de laatste verificatie van het "
+        "auditlog, de laatste onafhankelijke audit. format=pdf geeft een PDF."
+    ),
+)
+def compliance_measures(
+    request: HttpRequest,
+    format: Annotated[Literal["json", "pdf"], Query(description="json (standaard) of pdf.")] = "json",
+) -> Any:
+    data = measures_make(actor=agency_request_actor(request), fmt=format, agency_id=principal_of(request).agency_id)
+    if format == "pdf":
+        response = HttpResponse(
+            document_pdf(title="Technische en organisatorische maatregelen", data=data), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = 'attachment; filename="maatregelen.pdf"'
         return response
     return data

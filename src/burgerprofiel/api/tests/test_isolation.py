@@ -17,6 +17,7 @@ an id that does not exist.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -27,16 +28,21 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from burgerprofiel.agencies import catalogue
 from burgerprofiel.agencies.models import Agency, ContactPerson
 from burgerprofiel.agencies.services import contact_person_add
+from burgerprofiel.audit.actors import citizen_actor
 from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.tests.http_peer import Answer, HttpPeer
+from burgerprofiel.compliance.charter.services import charter_termination_file, charter_version_publish
 from burgerprofiel.compliance.instructions.models import Instruction
 from burgerprofiel.compliance.notices.models import AgencyNotice
 from burgerprofiel.compliance.notices.services import agency_notice_send
+from burgerprofiel.compliance.subject_requests.models import SubjectRequest
+from burgerprofiel.compliance.subject_requests.services import subject_requests_file
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer, login_citizen, make_agency
 from burgerprofiel.corrections.attachments import AttachmentIn
 from burgerprofiel.corrections.models import ErrorReport
@@ -303,6 +309,32 @@ def world_build(client: Client, receiver: HttpPeer) -> World:
     world.ids["notice"] = str(notice.pk)
     world.markers.update({str(notice.pk), "Mededeling aan het eerste agentschap"})
 
+    # A citizen's data-subject request to the first agency, and the first agency's termination under a
+    # pending charter amendment.
+    citizen = citizen_get_or_create(insz=CITIZEN)
+    [subject_request] = subject_requests_file(
+        citizen=citizen, kind="inzage", agency_ids=[first.agency_id], details="", actor=citizen_actor(citizen)
+    )
+    world.ids["subject_request"] = str(subject_request.pk)
+    world.markers.add(str(subject_request.pk))
+    amendment = charter_version_publish(
+        version="9.9",
+        title="Isolatie",
+        text="Tekst",
+        summary="Samenvatting",
+        effective_from=timezone.localdate() + dt.timedelta(days=40),
+        actor=TEST_ACTOR,
+    )
+    world.ids["amendment"] = amendment.pk
+    termination = charter_termination_file(
+        amendment_id=amendment.pk,
+        agency_id=first.agency_id,
+        reason="Reden van het eerste agentschap",
+        actor=TEST_ACTOR,
+    )
+    world.markers.add("Reden van het eerste agentschap")
+    world.ids["termination"] = termination.pk
+
     audit_seal_all()
     events = _ok(client.get("/api/v1/audit/events", **headers))
     world.ids["audit_event"] = events[-1]["id"]
@@ -353,10 +385,8 @@ def _payment_unrefunded(world: World) -> None:
     assert payment.status == "created" and not payment.refunds.exists()
 
 
-def _first_not_restricted(world: World) -> None:
-    from burgerprofiel.compliance.subject_rights.models import Restriction
-
-    assert not Restriction.objects.filter(agency_id=world.first.agency_id).exists()
+def _subject_request_unanswered(world: World) -> None:
+    assert SubjectRequest.objects.get(pk=world.ids["subject_request"]).answered_at is None
 
 
 def _instructions_only_the_first(world: World) -> None:
@@ -364,6 +394,12 @@ def _instructions_only_the_first(world: World) -> None:
         "Instructie van het eerste"
     ]
     assert not Instruction.objects.filter(agency_id=world.second.agency_id).exists()
+
+
+def _first_not_restricted(world: World) -> None:
+    from burgerprofiel.compliance.subject_rights.models import Restriction
+
+    assert not Restriction.objects.filter(agency_id=world.first.agency_id).exists()
 
 
 def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
@@ -504,6 +540,22 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
             f"/api/v1/subprocessors/changes/{MISSING_UUID}/objections",
             body={"reason": "Bezwaar van het tweede agentschap."},
         )
+    ),
+    # The charter is the same for every agency; the terminations listed are the caller's own.
+    ("get", "/api/v1/charter"): _own("get", "/api/v1/charter"),
+    ("post", "/api/v1/charter/amendments/{amendment_id}/termination"): lambda w: Case(
+        Call("post", f"/api/v1/charter/amendments/{w.ids['amendment']}/termination", body={"reason": "Tweede"}),
+    ),
+    ("get", "/api/v1/compliance/report"): _own("get", "/api/v1/compliance/report"),
+    ("get", "/api/v1/compliance/measures"): _own("get", "/api/v1/compliance/measures"),
+    ("post", "/api/v1/subject-requests/{request_id}/answer"): lambda w: Case(
+        Call(
+            "post",
+            f"/api/v1/subject-requests/{w.ids['subject_request']}/answer",
+            body={"outcome": "uitgevoerd", "message": "Klaar"},
+        ),
+        Call("post", f"/api/v1/subject-requests/{MISSING_UUID}/answer", body={"outcome": "uitgevoerd", "message": "x"}),
+        _subject_request_unanswered,
     ),
     ("get", NOTICES): _own("get", NOTICES),
     ("get", NOTICES + "/{notice_id}/pdf"): lambda w: Case(
@@ -823,6 +875,8 @@ NOT_AN_OBJECT = {
     "documents:download": "source, year and language",
     # A published form is offered to every citizen: no citizen's object (their request is, below).
     "service_requests:form": "a requestable service",
+    # The logged-in citizen's own export, in the format asked (json, pdf): never another citizen's.
+    "subject_requests:export": "format",
 }
 PORTAL_CASES: dict[str, Callable[[dict[str, Any]], PortalCase]] = {
     "dossiers:detail": lambda w: PortalCase("get", f"/mijn-dossiers/{w['dossier']}/", "/mijn-dossiers/999999999/"),

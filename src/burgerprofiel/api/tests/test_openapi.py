@@ -162,6 +162,7 @@ def test_operation_ids_stay_what_clients_were_generated_with(client, document):
         ("get", "/api/v1/events"): "burgerprofiel_api_routers_webhooks_events_read",
         ("get", "/api/v1/charter"): "burgerprofiel_api_routers_charter_charter_read",
         ("get", "/api/v1/compliance/report"): "burgerprofiel_api_routers_compliance_compliance_report",
+        ("get", "/api/v1/compliance/measures"): "burgerprofiel_api_routers_compliance_compliance_measures",
         (
             "post",
             "/api/v1/subject-requests/{request_id}/answer",

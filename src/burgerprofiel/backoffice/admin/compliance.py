@@ -36,6 +36,7 @@ from burgerprofiel.compliance.reports.services import (
     measures_make,
     records_of_processing_make,
 )
+from burgerprofiel.compliance.subject_requests.models import SubjectRequest
 
 
 class CharterVersionForm(forms.ModelForm):
@@ -315,3 +316,17 @@ class ObligationsReportAdmin(ReadOnlyModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{document}.{fmt}"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+# -- data-subject requests (charter 7): deadlines and states, never the citizen's text -------
+
+
+@admin.register(SubjectRequest, site=site)
+class SubjectRequestAdmin(ReadOnlyModelAdmin):
+    """Operators follow whether agencies answer in time (GDPR 12(3)); the citizen's explanation and the
+    agency's answer are the agency's data and are not shown here."""
+
+    list_display = ["kind", "agency", "state", "filed_at", "due_on", "reminded_at", "answered_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["agency"]
+    fields = ["kind", "agency", "state", "filing", "filed_at", "due_on", "reminded_at", "answered_at"]

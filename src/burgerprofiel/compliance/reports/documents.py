@@ -24,6 +24,7 @@ from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.models import Agency, ProcessingOrderVersion
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent, TreeHead
+from burgerprofiel.compliance.breaches.models import BreachNotification
 from burgerprofiel.compliance.charter.selectors import active_order_versions, charter_in_force, charter_pending
 from burgerprofiel.compliance.reports.models import ConfidentialityAcceptance, IndependentAudit
 from burgerprofiel.compliance.reports.selectors import confidentiality_current
@@ -118,9 +119,21 @@ def compliance_report_build(*, agency: Agency, since: dt.datetime, until: dt.dat
     retention_purges = [
         {"at": _iso(e.occurred_at), "action": e.action, "detail": e.detail} for e in purges.order_by("occurred_at")
     ]
+    # Charter 8: every notice of a breach this agency received (phase, approximate subjects and records).
     breaches = [
-        {"at": _iso(e.occurred_at), "action": e.action, "object_id": e.object_id, "detail": e.detail}
-        for e in events.filter(action__startswith="breach").order_by("occurred_at")
+        {
+            "breach_id": n.breach_id,
+            "title": n.breach.title,
+            "detected_at": _iso(n.breach.detected_at),
+            "state": n.breach.state,
+            "phase": n.phase,
+            "subjects": n.subjects,
+            "records": n.records,
+            "notified_at": _iso(n.sent_at),
+        }
+        for n in BreachNotification.objects.filter(agency_id=agency.pk, sent_at__gte=since, sent_at__lt=until)
+        .select_related("breach")
+        .order_by("sent_at", "pk")
     ]
     subprocessor_changes = [
         {"at": _iso(e.occurred_at), "action": e.action, "object_id": e.object_id, "detail": e.detail}
@@ -224,8 +237,11 @@ def _suspended_versions() -> list[ProcessingOrderVersion]:
     )
 
 
-def measures_build() -> dict[str, Any]:
-    """Charter 5 / GDPR 32: the measures as the running platform is configured, read now."""
+def measures_build(*, agency_id: int | None = None) -> dict[str, Any]:
+    """Charter 5 / GDPR 32: the measures as the running platform is configured, read now.
+
+    ``agency_id``: the version an agency asks for (charter 5: partners may ask for the measures): the
+    retention per order names only that agency's orders."""
     keks = keyring.keks()
     keys_by_owner = {
         r["owner_type"]: {"active": r["active"], "destroyed": r["destroyed"], "last_rewrap": _iso(r["last_rewrap"])}
@@ -276,6 +292,7 @@ def measures_build() -> dict[str, Any]:
             "per_order": [
                 {"agency": v.order.agency.name, "processing_order_id": v.order_id, "retention_days": v.retention_days}
                 for v in active_order_versions()
+                if agency_id is None or v.order.agency_id == agency_id
             ],
         },
         "audit_trail": {

@@ -85,10 +85,12 @@ def records_of_processing_make(*, actor: Actor, fmt: str = "json") -> dict[str, 
     return records
 
 
-def measures_make(*, actor: Actor, fmt: str = "json") -> dict[str, Any]:
+def measures_make(*, actor: Actor, fmt: str = "json", agency_id: int | None = None) -> dict[str, Any]:
     with transaction.atomic():
-        measures = measures_build()
-        audit_record(actor=actor, action=AuditAction.COMPLIANCE_MEASURES_MADE, detail={"format": fmt})
+        measures = measures_build(agency_id=agency_id)
+        audit_record(
+            actor=actor, action=AuditAction.COMPLIANCE_MEASURES_MADE, agency_id=agency_id, detail={"format": fmt}
+        )
     return measures
 
 

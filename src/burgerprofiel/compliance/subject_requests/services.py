@@ -175,7 +175,7 @@ def subject_request_answer(
             .first()
         )
         if request is None:
-            raise NotFound(f"Geen verzoek {request_id} voor uw instantie.")
+            raise NotFound("Geen verzoek met dit id voor uw instantie.")
         if request.state not in OPEN_STATES:
             raise Conflict("Dit verzoek is al beantwoord.", extra={"state": request.state})
         new_state = ANSWER_OUTCOMES[outcome]

@@ -158,3 +158,51 @@ def test_cli_writes_the_report_as_pdf_and_json(agency: OnboardedAgency, tmp_path
     out = io.StringIO()
     call_command("compliance", "measures", stdout=out)
     assert "key_encryption_keys" in json.loads(out.getvalue())["encryption_at_rest"]
+
+
+def test_a_breach_notified_to_one_agency_is_in_its_report_and_not_in_anothers(
+    agency: OnboardedAgency, other_agency: OnboardedAgency
+) -> None:
+    import time_machine
+
+    from burgerprofiel.citizens.services import citizen_get_or_create
+    from burgerprofiel.compliance.breaches.services import breach_affected_refresh, breach_notify, breach_register
+
+    start = timezone.now() - dt.timedelta(hours=3)
+    citizen = citizen_get_or_create(insz="85073003328")
+    with time_machine.travel(start + dt.timedelta(minutes=30), tick=False):
+        audit_record(
+            actor=Actor(kind="agency_client", id="c", agency_id=agency.agency_id),
+            action=AuditAction.PERSONAL_DATA_PULLED,
+            target=citizen,
+            agency_id=agency.agency_id,
+        )
+    breach = breach_register(
+        actor=STAFF,
+        title="Cachefout",
+        detected_at=start + dt.timedelta(hours=2),
+        nature="Antwoorden voor een andere sessie.",
+        window_start=start,
+        window_end=start + dt.timedelta(hours=1),
+        systems=["cache"],
+        components=[],
+        data_categories=["insz"],
+        likely_consequences="Gegevens gezien door een andere burger.",
+        measures="Cache uit.",
+    )
+    breach_affected_refresh(breach=breach, actor=STAFF)
+    breach_notify(breach=breach, actor=STAFF)
+    mine = compliance_report_make(agency_id=agency.agency_id, actor=TEST_ACTOR)
+    assert [(b["title"], b["subjects"]) for b in mine["breaches"]] == [("Cachefout", 1)]
+    assert compliance_report_make(agency_id=other_agency.agency_id, actor=TEST_ACTOR)["breaches"] == []
+
+
+def test_an_agency_reads_the_measures_with_only_its_own_orders_retention(
+    client: Client, agency: OnboardedAgency, other_agency: OnboardedAgency
+) -> None:
+    body = client.get("/api/v1/compliance/measures", **bearer(client, agency)).json()
+    assert [o["processing_order_id"] for o in body["retention"]["per_order"]] == [agency.order_id]
+    assert body["access_control"]["backoffice_second_factor"]
+    pdf = client.get("/api/v1/compliance/measures?format=pdf", **bearer(client, agency))
+    assert pdf.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="compliance.measures_made", agency_id=agency.agency_id).count() == 2

@@ -204,3 +204,23 @@ def agency_name_in(response: Any, agency: OnboardedAgency) -> bool:
     from burgerprofiel.agencies.models import Agency
 
     return Agency.objects.get(pk=agency.agency_id).name in response.content.decode()
+
+
+def test_operators_follow_deadlines_in_the_back_office_without_the_citizens_text(agency: OnboardedAgency) -> None:
+    from burgerprofiel.backoffice.tests.conftest import logged_in, make_staff
+
+    citizen = citizen_get_or_create(insz=AN)
+    [request] = subject_requests_file(
+        citizen=citizen,
+        kind="rectificatie",
+        agency_ids=[agency.agency_id],
+        details="Vertrouwelijke uitleg",
+        actor=_citizen_actor(citizen),
+    )
+    client = logged_in(make_staff("auditor", "aud"))
+    listing = client.get("/backoffice/subject_requests/subjectrequest/")
+    assert listing.status_code == 200
+    detail = client.get(f"/backoffice/subject_requests/subjectrequest/{request.pk}/change/")
+    assert detail.status_code == 200
+    assert "Vertrouwelijke uitleg" not in listing.content.decode() + detail.content.decode()
+    assert request.due_on.strftime("%d") in detail.content.decode()
