@@ -187,6 +187,17 @@ for _holding in [
         "stored answers are keyed by client and request, not by citizen; they expire within a day",
         exported=False,
     ),
+    # Notices the processor mailed the agency: the queue names its contacts' addresses (the notices
+    # themselves are the processor's proof, declared by compliance.notices)
+    Holding(
+        "agency_notices.NoticeMail",
+        "kennisgevingen",
+        _agency(),
+        88,
+        None,
+        "addresses of the agency's contact persons and DPO, not citizens",
+        exported=False,
+    ),
     # The agency's people and systems
     Holding("agencies.ContactPerson", "instantie", _agency(), 90, None, "the agency's own staff, not citizens"),
     Holding(
