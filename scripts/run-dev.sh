@@ -28,22 +28,6 @@ VAR="$BURGERPROFIEL_BASE_DIR/var"  # the logs, the mail and the database live wi
 mkdir -p "$VAR"
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
 
-"$BIN/burgerprofiel" migrate --no-input -v 0
-# No dossiers seeded inside the platform: the demo agency pushes An's dossiers through the API at start.
-# --second-agency: a second tenant (only "Uw gegevens" and meldingen), its client in var/demo-agency-2.json.
-# The demo agencies' pull sources ("Uw gegevens", certificates): each process lists what it serves and
-# the seed registers those (once). Every source of make run is an agency's own process.
-"$BIN/python" examples/demo_agency/app.py --list-sources --port "$WEBHOOK_PORT" > "$VAR/demo-sources.jsonl"
-"$BIN/python" examples/demo_agency/app.py --list-sources --port "$AGENCY2_PORT" --role gemeente \
-  > "$VAR/demo-sources-2.jsonl"
-"$BIN/burgerprofiel" demo seed --without-dossiers --second-agency --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks" \
-  --sources "$VAR/demo-sources.jsonl" --second-agency-sources "$VAR/demo-sources-2.jsonl"
-
-# The portal's client secret at the dev provider: the development secret of this checkout.
-export DJANGO_SETTINGS_MODULE=burgerprofiel.conf.settings
-OIDC_CLIENT_SECRET="${OIDC_CLIENT_SECRET:-$("$BIN/python" -c 'import django; django.setup(); from django.conf import settings; print(settings.OIDC_CLIENT_SECRET)')}"
-export OIDC_CLIENT_SECRET
-
 # Every child runs in a session (so a process group) of its own: `setsid` in a background job that is
 # not a group leader makes its pid the group id. Stopping a group stops what the child started too
 # (gunicorn's workers, node's helpers). TERM, INT and HUP (a supervisor, Ctrl-C, a closed terminal or
@@ -69,30 +53,47 @@ trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
 trap 'stop; exit 129' HUP
 
-start "$BIN/burgerprofiel" worker > "$VAR/worker.log" 2>&1
+# The portal's client secret at the dev provider: the development secret of this checkout (made on the
+# first settings load; no database needed).
+OIDC_CLIENT_SECRET="${OIDC_CLIENT_SECRET:-$(DJANGO_SETTINGS_MODULE=burgerprofiel.conf.settings "$BIN/python" -c \
+  'import django; django.setup(); from django.conf import settings; print(settings.OIDC_CLIENT_SECRET)')}"
+export OIDC_CLIENT_SECRET
 
-# Where the demo's e-mail and SMS go: a local SMTP sink (one file per mail in var/mail) and an SMS centre.
+# The peers that need no database start first, beside the migration: a local SMTP sink (one file per
+# mail in var/mail), an SMS centre, the dev OIDC provider (citizen login) and the FAKE payment provider
+# (Mollie's API, a hosted checkout where one picks the outcome, the webhook call).
 start "$BIN/python" -m burgerprofiel.notifications.devpeers.smtpsink --port "$SMTP_PORT" \
   --maildir "$VAR/mail" > "$VAR/smtp.log" 2>&1
 start node src/burgerprofiel/notifications/devpeers/smsc.mjs "$SMPP_PORT" > "$VAR/sms.log" 2>&1
-
 OIDC_PORT="$OIDC_PORT" OIDC_REDIRECT_URIS="http://$BIND/oidc/callback" \
   OIDC_POST_LOGOUT_URIS="http://$BIND/afgemeld" \
   start node devpeers/oidc/provider.mjs > "$VAR/oidc.log" 2>&1
+start "$BIN/python" -m burgerprofiel.payments.fake.mollie --port "$MOLLIE_PORT" > "$VAR/fake-mollie.log" 2>&1
+
+"$BIN/burgerprofiel" migrate --no-input -v 0
+
+# No dossiers and no payment seeded inside the platform: the demo agency makes them through the API.
+# --second-agency: a second tenant (only "Uw gegevens" and meldingen), its client in var/demo-agency-2.json.
+# The demo agencies' pull sources ("Uw gegevens", certificates): each process lists what it serves and
+# the seed registers those (once). Every source of make run is an agency's own process.
+"$BIN/python" examples/demo_agency/app.py --list-sources --port "$WEBHOOK_PORT" > "$VAR/demo-sources.jsonl"
+"$BIN/python" examples/demo_agency/app.py --list-sources --port "$AGENCY2_PORT" --role gemeente \
+  > "$VAR/demo-sources-2.jsonl"
+"$BIN/burgerprofiel" demo seed --without-dossiers --second-agency --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/webhooks" \
+  --sources "$VAR/demo-sources.jsonl" --second-agency-sources "$VAR/demo-sources-2.jsonl"
+
+start "$BIN/burgerprofiel" worker > "$VAR/worker.log" 2>&1
 
 # The demo agency (examples/demo_agency), its own process on the agency client library only: it pushes
-# An's dossiers (DOSIS bulk) and a melding through the API, receives the platform's webhooks (error reports, requests,
-# payments) verified with the endpoint's Standard Webhooks secret (one line each in var/webhooks.log),
-# and shows both on its own page.
+# An's dossiers (DOSIS bulk), a melding and a payment request through the API, serves "Uw gegevens" and
+# certificates, receives the platform's webhooks (error reports, requests, payments) verified with the
+# endpoint's Standard Webhooks secret (one line each in var/webhooks.log), and shows both on its own page.
 start "$BIN/python" examples/demo_agency/app.py --platform "http://$BIND" --port "$WEBHOOK_PORT" \
   --credentials "$VAR/demo-agency.json" --webhook-secret-file "$VAR/demo-webhook.json" \
   > "$VAR/webhooks.log" 2> "$VAR/demo-agency.log"
 # The second demo agency: the same program as another tenant (--role gemeente), with its own client.
 start "$BIN/python" examples/demo_agency/app.py --platform "http://$BIND" --port "$AGENCY2_PORT" \
   --credentials "$VAR/demo-agency-2.json" --role gemeente > /dev/null 2> "$VAR/demo-agency-2.log"
-
-# The FAKE payment provider (Mollie's API, a hosted checkout where one picks the outcome, the webhook call).
-start "$BIN/python" -m burgerprofiel.payments.fake.mollie --port "$MOLLIE_PORT" > "$VAR/fake-mollie.log" 2>&1
 
 cat <<MSG
 
@@ -114,6 +115,7 @@ cat <<MSG
   Stoppen: Ctrl-C
 
 MSG
+# The server last: when it answers, the demo agencies and the worker are there too.
 start "$BIN/burgerprofiel" serve --bind "$BIND" --no-migrate
 server=${groups[-1]}
 # Returns when the server ends (its status becomes the script's) or, at once, when a signal's trap ran.

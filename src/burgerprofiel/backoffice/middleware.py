@@ -15,10 +15,11 @@ from functools import cache
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from burgerprofiel.staff.services import staff_session_end_idle
+from burgerprofiel.staff.services import staff_refusal_page_record, staff_session_end_idle
 
 SESSION_SEEN_AT = "bp_staff_seen_at"
 TOUCH_EVERY_SECONDS = 30
@@ -55,3 +56,31 @@ class StaffSessionMiddleware:
         if SESSION_SEEN_AT not in request.session and _is_staff(request):
             request.session[SESSION_SEEN_AT] = now  # logged in by this very request
         return response
+
+
+class StaffRefusalMiddleware:
+    """A staff member refused a back-office page or act (403) leaves a ``backoffice.refused`` event.
+
+    The event names the page (its URL name) and the object id, never form values. A refusal the
+    view already recorded (``backoffice.admin.confirm.refuse``) is not recorded twice.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if not isinstance(exception, DjangoPermissionDenied) or getattr(exception, "audited", False):
+            return None
+        if not request.path.startswith(_backoffice_prefix()) or not _is_staff(request):
+            return None
+        match = request.resolver_match
+        staff_refusal_page_record(
+            user=request.user,
+            page=match.url_name if match is not None and match.url_name else "",
+            object_id=str((match.kwargs if match is not None else {}).get("object_id", "")) or None,
+            method=request.method or "",
+        )
+        return None

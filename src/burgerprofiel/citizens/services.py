@@ -99,7 +99,7 @@ def citizens_unreferenced(
     ``keys_in_use`` is their blind index (what refers to a citizen by INSZ index, e.g. dossier owners),
     created before ``created_before`` and not seen acting since ``active_since`` (an open session)."""
     found = Citizen.objects.filter(created_at__lte=created_before)
-    for relation in Citizen._meta.related_objects:
+    for relation in _reverse_relations():
         model = cast(type[models.Model], relation.related_model)
         found = found.exclude(Exists(model._default_manager.filter(**{relation.field.name: OuterRef("pk")})))
     acting = AuditEvent.objects.filter(
@@ -109,6 +109,16 @@ def citizens_unreferenced(
     if keys_in_use is not None:
         found = found.exclude(insz_index__in=keys_in_use)
     return found.order_by("pk")
+
+
+def _reverse_relations() -> list[Any]:
+    """Every key pointing at Citizen, the hidden ones (``related_name="+"``) included: those are
+    references too (``_meta.related_objects`` leaves them out)."""
+    return [
+        f
+        for f in Citizen._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one)
+    ]
 
 
 def citizens_purge(*, citizen_ids: Sequence[int], reason: str) -> int:

@@ -378,6 +378,11 @@ PERIODIC_TASKS: dict[str, dict[str, str | int]] = {
         "task": "burgerprofiel.compliance.retention.tasks.retention_schedule_task",
         "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
     },
+    # Legal holds past their end date (charter 12.2): their records are purged, the agency's key destroyed.
+    "legal-holds": {
+        "task": "burgerprofiel.compliance.offboarding.tasks.legal_holds_task",
+        "seconds": RETENTION_PURGE_INTERVAL_SECONDS,
+    },
     # The coming months' partitions of the large append-only tables (PostgreSQL), months ahead of need.
     "partitions": {"task": "burgerprofiel.common.tasks.partitions_ensure_task", "seconds": 3600},
 }
@@ -789,6 +794,11 @@ MIDDLEWARE.insert(  # after the user (and its OTP check) and messages are there
 MIDDLEWARE.insert(
     MIDDLEWARE.index("burgerprofiel.backoffice.middleware.StaffSessionMiddleware") + 1,
     "burgerprofiel.backoffice.confidentiality.ConfidentialityMiddleware",
+)
+# A back-office page or act refused to a staff member (403) leaves an audit event (issue 16).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("burgerprofiel.backoffice.middleware.StaffSessionMiddleware") + 1,
+    "burgerprofiel.backoffice.middleware.StaffRefusalMiddleware",
 )
 # django-axes counts failed logins per account (username) whatever the address: behind a reverse proxy
 # every address is the proxy's, and locking by address would lock everyone out at once.

@@ -78,3 +78,46 @@ def encrypted_rows_bound(app_configs: Any = None, models: Any = None, **kwargs: 
         )
         for model in models_without_row_identity(models)
     ]
+
+
+STORE_HINT = (
+    "KEY_STORE_DIR must point at the key store every web and worker process shares (docs/operations.md, "
+    '"The key store"); restore it from its newest backup.'
+)
+
+
+def key_store_complete(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every live agency data key needs its secret in the key store (``crypto.keystore``). None there:
+    the key store is missing or not mounted, and every agency's data would read as unreadable: refuse
+    to start. Some missing: expected after restoring a database backup taken before agencies were
+    deleted (their secrets were destroyed on purpose): a warning naming how many."""
+    from burgerprofiel.crypto import keystore
+    from burgerprofiel.crypto.models import DataKey  # lazy: the app registry is not ready at import
+
+    try:
+        live = [
+            str(key_id)
+            for key_id in DataKey.objects.filter(kek_id=keystore.MARKER, destroyed_at__isnull=True).values_list(
+                "id", flat=True
+            )
+        ]
+    except DatabaseError:  # no tables yet: a fresh install, before its first migrate
+        return []
+    if not live:
+        return []
+    present = set(keystore.secret_ids())
+    missing = [key_id for key_id in live if key_id not in present]
+    if not missing:
+        return []
+    if len(missing) == len(live):
+        message = f"The key store ({settings.KEY_STORE_DIR}) holds none of the {len(live)} agencies' key secrets."
+        level = Error if settings.PRODUCTION else Warning
+        return [level(message, hint=STORE_HINT, id="crypto.E004" if settings.PRODUCTION else "crypto.W004")]
+    return [
+        Warning(
+            f"{len(missing)} of {len(live)} agency data keys have no secret in the key store: their agencies' data "
+            "cannot be read (deleted agencies, when this database was restored from a backup taken before).",
+            hint=STORE_HINT,
+            id="crypto.W005",
+        )
+    ]

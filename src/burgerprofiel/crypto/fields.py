@@ -67,8 +67,19 @@ def _aad(key_uuid: uuid.UUID, context: str) -> bytes:
 
 
 def _row_aad_prefix(key_uuid: uuid.UUID, context: str) -> bytes:
-    """``bp3``'s associated data up to the row identity, which ends it (``_row_aad``)."""
+    """``bp3``'s associated data up to the row identity, which ends it as its 16 bytes."""
     return f"bp3|{key_uuid}|{context}|".encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_of(key_hex: str) -> uuid.UUID:
+    """The data key id a stored value names (parsed once per key, not once per value read)."""
+    return uuid.UUID(key_hex)
+
+
+@functools.lru_cache(maxsize=4096)
+def _row_aad_prefix_of(key_hex: str, context: str) -> bytes:
+    return _row_aad_prefix(_key_of(key_hex), context)
 
 
 def row_uuid(row_id: Any) -> uuid.UUID:
@@ -162,7 +173,7 @@ class Sealer:
     def seal_row(self, plaintext: bytes, row_id: Any) -> str:
         """``bp3``: bound to the key, the context (table.column) and the row's identity."""
         nonce = random_bytes(12)
-        aad = self._row_aad + str(row_uuid(row_id)).encode()
+        aad = self._row_aad + row_uuid(row_id).bytes
         return self._row_prefix + base64.b64encode(nonce + self._cipher.encrypt(nonce, plaintext, aad)).decode()
 
 
@@ -191,8 +202,8 @@ def decrypt_bytes(stored: str, *, context: str, row_id: Any = None) -> bytes:
     from elsewhere fails (``InvalidTag``)."""
     if stored.startswith(ROW_PREFIX):
         key_hex, _, payload = stored[len(ROW_PREFIX) :].partition(":")
-        key_id = uuid.UUID(key_hex)
-        aad = _row_aad_prefix(key_id, context) + str(row_uuid(row_id)).encode()
+        key_id = _key_of(key_hex)
+        aad = _row_aad_prefix_of(key_hex, context) + row_uuid(row_id).bytes
     elif stored.startswith(PREFIX):
         key_hex, _, payload = stored[len(PREFIX) :].partition(":")
         key_id = uuid.UUID(key_hex)

@@ -178,6 +178,17 @@ def staff_refusal_record(*, actor: Actor, username: str, act: str, reason: str) 
     )
 
 
+def staff_refusal_page_record(*, user: Any, page: str, object_id: str | None, method: str) -> None:
+    """A back-office page or act refused to this staff member (403): which page, which object, which method."""
+    audit_record(
+        actor=staff_actor(user),
+        action=AuditAction.BACKOFFICE_REFUSED,
+        object_id=object_id,
+        outcome=AuditEvent.Outcome.REFUSED,
+        detail={"act": page, "method": method},
+    )
+
+
 def staff_role_change(*, username: str, role: str, actor: Actor) -> Any:
     """Give a staff member another role (the groups of migration backoffice.0001_roles)."""
     if role not in ROLES:

@@ -13,32 +13,16 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from burgerprofiel.api.auth import AgencyAuth, notes_of
-from burgerprofiel.common.errors import PermissionDenied
-from burgerprofiel.compliance.offboarding.services import bundle_download
-from burgerprofiel.oauth.services import OFFBOARDING_SCOPE, AgencyPrincipal, access_token_verify
+from burgerprofiel.common.errors import NotFound, PermissionDenied
+from burgerprofiel.compliance.offboarding.services import bundle_download, bundle_exists
+from burgerprofiel.oauth.services import OFFBOARDING_SCOPE
 
 router = Router(tags=["einde opdracht"])
 
 
-class OffboardingAuth(AgencyAuth):
-    """A valid access token with the ``offboarding`` scope; no order check (the order has ended)."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> AgencyPrincipal:
-        notes = notes_of(request)
-        principal = notes.principal
-        if principal is None:
-            principal = notes.principal = access_token_verify(token, address=str(request.META.get("REMOTE_ADDR", "")))
-        if OFFBOARDING_SCOPE not in principal.scopes:
-            raise PermissionDenied(
-                "Alleen met een token met scope offboarding, na de beëindiging van de verwerkingsopdracht.",
-                extra={"reason": "insufficient-scope"},
-            )
-        return principal
-
-
 @router.get(
     "/bundle",
-    auth=OffboardingAuth(),
+    auth=AgencyAuth(order_checked=False),  # the order has ended: the scope decides
     response={200: None},
     summary="De ondertekende teruggavebundel na het einde van de verwerkingsopdracht (één keer af te halen)",
     description=(
@@ -64,6 +48,13 @@ def offboarding_bundle(request: HttpRequest) -> HttpResponse:
     principal = notes_of(request).principal
     if principal is None:  # behind OffboardingAuth: never
         raise PermissionDenied("Niet geauthenticeerd.")
+    if not bundle_exists(agency_id=principal.agency_id):
+        raise NotFound("Er staat geen teruggavebundel klaar voor uw instantie.")
+    if OFFBOARDING_SCOPE not in principal.scopes:
+        raise PermissionDenied(
+            "Alleen met een token met scope offboarding (na de beëindiging van de verwerkingsopdracht).",
+            extra={"reason": "insufficient-scope"},
+        )
     filename, content = bundle_download(client=principal.client, actor=principal.actor)
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

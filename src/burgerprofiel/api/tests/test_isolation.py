@@ -396,6 +396,12 @@ def _instructions_only_the_first(world: World) -> None:
     assert not Instruction.objects.filter(agency_id=world.second.agency_id).exists()
 
 
+def _first_not_restricted(world: World) -> None:
+    from burgerprofiel.compliance.subject_rights.models import Restriction
+
+    assert not Restriction.objects.filter(agency_id=world.first.agency_id).exists()
+
+
 def _own(method: str, path: str, **kwargs: Any) -> Callable[[World], Case]:
     """An operation that names no object: it acts on (or lists) the caller's own data."""
     return lambda world: Case(Call(method, path, **kwargs))
@@ -510,6 +516,22 @@ CASES: dict[tuple[str, str], Callable[[World], Case]] = {
     ("get", "/api/v2/dosis/bronnen/uris"): _own("get", "/api/v2/dosis/bronnen/uris"),
     ("get", WITNESS): lambda w: Case(Call("get", WITNESS), empty=True),
     ("post", WITNESS): lambda w: Case(Call("post", WITNESS, body={"signed_tree_head": w.ids["signed_tree_head"]})),
+    # The end of an order: a bundle exists only for the agency whose order ended (none for the second).
+    ("get", "/api/v1/offboarding/bundle"): lambda w: Case(
+        Call("get", "/api/v1/offboarding/bundle"), Call("get", "/api/v1/offboarding/bundle")
+    ),
+    # Data-subject rights: the second agency on the first agency's citizen acts on its own data only.
+    ("post", "/api/v1/data-subjects/export"): _own("post", "/api/v1/data-subjects/export", body={"insz": CITIZEN}),
+    ("post", "/api/v1/data-subjects/restriction"): lambda w: Case(
+        Call("post", "/api/v1/data-subjects/restriction", body={"insz": CITIZEN}),
+        unchanged=_first_not_restricted,
+    ),
+    ("post", "/api/v1/data-subjects/restriction/lift"): _own(
+        "post", "/api/v1/data-subjects/restriction/lift", body={"insz": CITIZEN}
+    ),
+    ("post", "/api/v1/data-subjects/erasure"): lambda w: Case(
+        Call("post", "/api/v1/data-subjects/erasure", body={"insz": CITIZEN}), unchanged=_dossier_still_there
+    ),
     # The register is the platform's, the same for every agency; a change is no agency's object.
     ("get", "/api/v1/subprocessors"): _own("get", "/api/v1/subprocessors"),
     ("post", "/api/v1/subprocessors/changes/{change_id}/objections"): lambda w: Case(

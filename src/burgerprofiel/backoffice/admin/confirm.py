@@ -46,7 +46,9 @@ def refusal_record(request: HttpRequest, target: models.Model | type[models.Mode
 def refuse(request: HttpRequest, target: models.Model | type[models.Model], act: str) -> None:
     """Audit the refusal, then answer 403 (raises)."""
     refusal_record(request, target, act)
-    raise PermissionDenied(act)
+    refused = PermissionDenied(act)
+    refused.audited = True  # type: ignore[attr-defined]  # StaffRefusalMiddleware: recorded already
+    raise refused
 
 
 def confirm_page(

@@ -21,11 +21,24 @@ from burgerprofiel.staff.services import staff_login_locks_reset
 class LoginLockAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Failed-login counts per account; an operator lifts a lock with the action (audited)."""
 
-    list_display = ("username", "failures_since_start", "attempt_time", "locked")
+    list_display = ("account", "failures", "last_attempt", "locked")
     ordering = ("-attempt_time",)
     actions = ["lift_locks"]
-    fields = ("username", "failures_since_start", "attempt_time")
+    # django-axes labels its fields in English ("Username", "Failed Logins"): Dutch columns here.
+    fields = ("account", "failures", "last_attempt")
     readonly_fields = fields
+
+    @admin.display(description="gebruikersnaam", ordering="username")
+    def account(self, attempt: LoginLock) -> str:
+        return attempt.username or "–"
+
+    @admin.display(description="mislukte pogingen", ordering="failures_since_start")
+    def failures(self, attempt: LoginLock) -> int:
+        return attempt.failures_since_start
+
+    @admin.display(description="laatste poging", ordering="attempt_time")
+    def last_attempt(self, attempt: LoginLock) -> Any:
+        return attempt.attempt_time
 
     @admin.display(boolean=True, description="Vergrendeld")
     def locked(self, attempt: LoginLock) -> bool:

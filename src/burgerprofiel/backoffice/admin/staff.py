@@ -72,8 +72,7 @@ class RoleFilter(admin.SimpleListFilter):
 class StaffAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["username", "role", "active", "otp", "last_login"]
     list_filter = [RoleFilter, "is_active"]
-    search_fields = ["username"]
-    search_help_text = "Zoek op gebruikersnaam."
+    # No search box: the staff list is short (and filters by role and state cover it).
     ordering = ["username"]
     fields = ("username", "role", "active", "otp", "last_login", "date_joined")
     readonly_fields = fields
@@ -172,7 +171,7 @@ class StaffAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 member,
                 "role_change",
                 lambda: staff_role_change(username=username, role=role, actor=request_actor(request)),
-                f"{username} heeft nu de rol {role}.",
+                f"Rol gewijzigd: {username} is nu {role}.",
             )
         return confirm_page(
             self,
@@ -197,7 +196,7 @@ class StaffAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 member,
                 "deactivate",
                 lambda: staff_deactivate(username=username, actor=request_actor(request)),
-                f"{username} is gedeactiveerd.",
+                f"Gedeactiveerd: {username} kan zich niet meer aanmelden.",
             )
         return confirm_page(
             self,

@@ -87,8 +87,12 @@ class ObjectionResolveForm(DetailsForm):
 
 class ObjectionInline(ReadOnlyTabularInline):
     model = Objection
-    fields = ["agency", "reason", "outcome", "created_at", "resolved_at"]
-    readonly_fields = ["agency", "reason", "outcome", "created_at", "resolved_at"]
+    fields = ["agency", "reason", "outcome", "submitted_at", "resolved_at"]
+    readonly_fields = ["agency", "reason", "outcome", "submitted_at", "resolved_at"]
+
+    @admin.display(description="ingediend op")
+    def submitted_at(self, obj: Objection) -> Any:
+        return obj.created_at
 
 
 @admin.register(SubProcessor, site=site)
@@ -111,6 +115,11 @@ class SubProcessorAdmin(AuditedModelAdmin):
             self.initial["endpoints_text"] = ", ".join(self.instance.endpoints or [])
 
     form = EndpointsForm
+
+    @admin.display(description="Eindpunten (hostnamen, komma's)")
+    def endpoints_text(self, obj: SubProcessor) -> str:
+        """The endpoints as an auditor (read-only) sees them; the operator edits the form field of that name."""
+        return ", ".join(obj.endpoints or []) or "–"
 
     @admin.display(boolean=True, description="in de EER")
     def inside_eea(self, obj: SubProcessor) -> bool:

@@ -123,3 +123,20 @@ def test_after_a_totp_reset_the_member_sets_up_a_new_device_with_a_qr_code_at_ne
     new_device.save()
     again = otp_login(Client(), username="lotte.kwijt", password=member.password, device=new_device)
     assert again.status_code == 302, again.content.decode()
+
+
+def test_any_back_office_page_refused_to_a_staff_member_leaves_one_audit_event(auditor_client, auditor, agency):
+    add = auditor_client.get("/backoffice/agencies/agency/add/")
+    change = auditor_client.post(
+        f"/backoffice/agencies/agency/{agency.agency_id}/change/", {"name": "Gewijzigd", "kbo": "0207451227"}
+    )
+
+    assert (add.status_code, change.status_code) == (403, 403)
+    events = list(AuditEvent.objects.filter(action="backoffice.refused").order_by("id"))
+    assert [(e.actor_id, e.outcome) for e in events] == [(str(auditor.user.pk), "refused")] * 2
+    assert [e.detail for e in events] == [
+        {"act": "agencies_agency_add", "method": "GET"},
+        {"act": "agencies_agency_change", "method": "POST"},
+    ]
+    assert events[1].object_id == str(agency.agency_id)
+    assert "Gewijzigd" not in str(events[1].detail)  # names the page, never what was posted

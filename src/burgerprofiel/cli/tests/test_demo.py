@@ -141,6 +141,33 @@ def test_demo_seed_gives_the_first_demo_citizen_a_verified_email_and_consent_mar
     assert not verified_address(citizen=citizen_by_insz(insz=DEMO_CITIZENS[1]), channel="email")
 
 
+def test_what_the_user_changed_in_the_demo_contact_preferences_stays_on_the_next_seed():
+    from burgerprofiel.audit.actors import citizen_actor
+    from burgerprofiel.citizens.selectors import citizen_by_insz
+    from burgerprofiel.cli.management.commands.demo import DEMO_CITIZENS, DEMO_MELDING_PRODUCT
+    from burgerprofiel.preferences.models import ConsentEvent
+    from burgerprofiel.preferences.selectors import consented_channels, verified_address
+    from burgerprofiel.preferences.services import consent_set, contact_remove
+
+    call_command("demo", "seed", stdout=io.StringIO())
+    agency = Agency.objects.get()
+    citizen = citizen_by_insz(insz=DEMO_CITIZENS[0])
+    consent_set(
+        citizen=citizen,
+        agency=agency,
+        ipdc_product=DEMO_MELDING_PRODUCT,
+        channel="email",
+        granted=False,
+        text_version="2026-11-v1",
+        method=ConsentEvent.Method.PORTAL,
+        actor=citizen_actor(citizen),
+    )
+    contact_remove(citizen=citizen, channel="email", actor=citizen_actor(citizen))
+    call_command("demo", "seed", stdout=io.StringIO())
+    assert consented_channels(citizen=citizen, agency_id=agency.pk, ipdc_product=DEMO_MELDING_PRODUCT) == set()
+    assert verified_address(citizen=citizen, channel="email") is None
+
+
 def test_the_demo_agencys_melding_to_the_first_demo_citizen_is_queued_by_email():
     from burgerprofiel.audit.actors import cli_actor
     from burgerprofiel.cli.management.commands.demo import DEMO_CITIZENS, DEMO_MELDING_PRODUCT

@@ -15,4 +15,4 @@ class AgencyNoticesConfig(AppConfig):
             "key, so they become unreadable when offboarding destroys that key"
         )
         declare_not_agency_data("agency_notices.AgencyNotice", proof)
-        declare_not_agency_data("agency_notices.NoticeMail", proof)
+        # NoticeMail is a holding (compliance/holdings.py): the agency's contacts' addresses go at offboarding.

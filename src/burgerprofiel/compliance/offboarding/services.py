@@ -450,6 +450,11 @@ def bundle_build(*, offboarding: Offboarding, actor: Actor) -> ReturnBundle:
     return bundle
 
 
+def bundle_exists(*, agency_id: int) -> bool:
+    """Whether a return bundle was ever made for the agency (fetched or not)."""
+    return ReturnBundle.objects.filter(agency_id=agency_id).exists()
+
+
 def bundle_download(*, client: ApiClient, actor: Actor) -> tuple[str, bytes]:
     """The agency's bundle, once: decrypted, handed out, then deleted (content and key). A second
     call: ``BundleGone`` (410)."""

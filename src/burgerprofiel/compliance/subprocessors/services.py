@@ -617,6 +617,12 @@ def subprocessor_changes_apply(*, today: dt.date | None = None) -> dict[str, int
             if change.objections.filter(outcome=Objection.Outcome.OPEN).exists():
                 held += 1
                 continue
+            subject = change.subprocessor
+            if change.kind != SubProcessorChange.Kind.REMOVE and agencies_lacking_transfer(
+                country=subject.country, recipient=subject.name
+            ):
+                held += 1  # an agency ordered since without allowing this transfer (charter 10)
+                continue
             _change_apply(change=change, today=today)
             applied += 1
     return {"applied": applied, "held": held}

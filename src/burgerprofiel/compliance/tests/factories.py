@@ -14,6 +14,9 @@ from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.compliance import holdings
 from burgerprofiel.compliance.notices.services import agency_notice_send
+from burgerprofiel.compliance.subject_requests.models import RequestKind
+from burgerprofiel.compliance.subject_requests.services import subject_requests_file
+from burgerprofiel.compliance.subject_rights.models import Restriction
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, make_agency
 from burgerprofiel.corrections.tests.factories import make_report
 from burgerprofiel.dossiers.models import (
@@ -139,7 +142,7 @@ def populate(agency_id: int, *, insz: str, tag: str) -> Citizen:
         citizen=citizen,
         amount_cents=1234,
         description=f"Betaling {tag}",
-        structured_reference=f"+++{uuid.uuid4().int % 10**12:012d}+++",
+        structured_reference=f"{uuid.uuid4().int % 10**12:012d}",
         creditor_name="X",
         creditor_iban="BE68539007547034",
         due_date=now.date(),
@@ -153,6 +156,7 @@ def populate(agency_id: int, *, insz: str, tag: str) -> Citizen:
     IdempotencyRecord.objects.create(
         client_id=client_id, key=f"k-{tag}", method="POST", path="/x", request_hash="h" * 64
     )
+    Restriction.objects.create(agency=agency, insz_index=f"{tag}-other-citizen"[:64], created_by="test")
     agency_notice_send(
         agency=agency,
         kind="mededeling",
@@ -162,6 +166,10 @@ def populate(agency_id: int, *, insz: str, tag: str) -> Citizen:
         object_type="test",
         object_id=tag,
         actor=TEST_ACTOR,
+    )
+    # A data-subject request the citizen filed with this agency in the portal (charter 7).
+    subject_requests_file(
+        citizen=citizen, kind=RequestKind.ACCESS, agency_ids=[agency_id], details=f"Verzoek {tag}", actor=TEST_ACTOR
     )
     return citizen
 

@@ -182,3 +182,15 @@ def test_an_agency_key_moved_from_the_kek_to_the_key_store_reads_the_same(agency
     assert DataKey.objects.get(pk=key.pk).kek_id == keystore.MARKER
     assert keystore.secret_exists(key.pk)
     assert ContactPerson.objects.get(pk=person.pk).email == "lies@example.be"
+
+
+def test_the_system_check_refuses_a_key_store_that_holds_no_agency_secret(agency, other_agency, settings, tmp_path):
+    from burgerprofiel.crypto.checks import key_store_complete
+
+    assert key_store_complete() == []
+    key_a = Agency.objects.get(pk=agency.agency_id).data_key
+    keystore.secret_destroy(key_a.pk)  # as after restoring a backup from before A's deletion
+    assert [m.id for m in key_store_complete()] == ["crypto.W005"]
+    settings.KEY_STORE_DIR = str(tmp_path / "empty")  # not mounted: nothing there
+    settings.PRODUCTION = True
+    assert [m.id for m in key_store_complete()] == ["crypto.E004"]

@@ -28,8 +28,8 @@ from burgerprofiel.payments.selectors import payments_for_agency
 from burgerprofiel.payments.services import PaymentInput, payment_create
 from burgerprofiel.personal_data.services import pull_source_add
 from burgerprofiel.preferences import consent_texts
-from burgerprofiel.preferences.models import Channel, ConsentEvent
-from burgerprofiel.preferences.selectors import consented_channels, verified_address
+from burgerprofiel.preferences.models import Channel, ConsentEvent, Verification
+from burgerprofiel.preferences.selectors import consent_ledger_for_citizen
 from burgerprofiel.preferences.services import consent_set, email_verification_confirm, email_verification_create
 from burgerprofiel.service_requests.selectors import requestable_services_for_agency
 from burgerprofiel.service_requests.services import requestable_service_publish
@@ -218,13 +218,18 @@ class Command(BaseCommand):
         "Demogegevens van make run, niet door de burger gegeven" (``ConsentEvent.Method.DEMO_SEED``)."""
         citizen = citizen_get_or_create(insz=DEMO_CITIZENS[0])
         actor = cli_actor("demo")
-        if verified_address(citizen=citizen, channel=Channel.EMAIL) is None:
+        # Once only: what the user then changes in Contactvoorkeuren (another address, a withdrawal)
+        # stays so on the next make run.
+        if not Verification.objects.filter(citizen=citizen, channel=Channel.EMAIL).exists():
             message = email_verification_create(citizen=citizen, email=DEMO_EMAIL, actor=actor)
             # The link the mail would carry, followed at once (no mail is queued: nothing to verify).
             token = str(message.payload["url"]).rstrip("/").rsplit("/", 1)[-1]
             email_verification_confirm(citizen=citizen, token=token, actor=actor)
-        granted = consented_channels(citizen=citizen, agency_id=agency.pk, ipdc_product=DEMO_MELDING_PRODUCT)
-        if Channel.EMAIL not in granted:
+        asked = any(
+            e.agency_id == agency.pk and e.ipdc_product == DEMO_MELDING_PRODUCT and e.channel == Channel.EMAIL
+            for e in consent_ledger_for_citizen(citizen=citizen)
+        )
+        if not asked:
             consent_set(
                 citizen=citizen,
                 agency=agency,

@@ -38,7 +38,10 @@ class Command(BaseCommand):
         retire.add_argument(
             "--yes", action="store_true", help="Niet om bevestiging vragen (anders: typ de kid opnieuw)."
         )
-        sub.add_parser("reseal", help="Verzegel bp1-waarden opnieuw, gebonden aan hun tabel en kolom (na een upgrade).")
+        sub.add_parser(
+            "reseal",
+            help="Verzegel bp1- en bp2-waarden opnieuw als bp3, gebonden aan hun tabel, kolom en rij (na een upgrade).",
+        )
         sub.add_parser(
             "trusted",
             help="Elke ondertekeningssleutel met haar RFC 7638-vingerafdruk en of ze vastgepind is "

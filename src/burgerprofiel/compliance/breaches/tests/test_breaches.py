@@ -290,8 +290,8 @@ def test_the_detectors_open_one_draft_per_signal(tenant_a):
                 outcome="refused",
                 agency_id=tenant_a.agency.pk,
             )
-        assert detectors_run() == {"pull_incident": 1, "refused_spike": 1}
-        assert detectors_run() == {"pull_incident": 0, "refused_spike": 0}
+        assert detectors_run() == {"pull_incident": 1, "refused_spike": 1, "audit_verify": 0}
+        assert detectors_run() == {"pull_incident": 0, "refused_spike": 0, "audit_verify": 0}
     drafts = {b.detector: b for b in Breach.objects.all()}
     assert set(drafts) == {"pull_incident", "refused_spike"}
     assert all(b.state == Breach.State.DRAFT for b in drafts.values())

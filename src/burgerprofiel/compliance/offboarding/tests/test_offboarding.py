@@ -141,8 +141,8 @@ def test_after_the_order_ends_the_api_refuses_the_agencys_clients(two, client: C
     only = {"HTTP_AUTHORIZATION": f"Bearer {token.json()['access_token']}"}
     assert client.get("/api/v1/me", **only).status_code == 403
     assert client.get("/api/v1/offboarding/bundle", **only).status_code == 404  # no bundle made
-    # an active agency's token cannot fetch a bundle
-    assert client.get("/api/v1/offboarding/bundle", **bearer(client, two[1])).status_code == 403
+    # an active agency has no bundle
+    assert client.get("/api/v1/offboarding/bundle", **bearer(client, two[1])).status_code == 404
 
 
 def _basic(onboarded: Any) -> str:
@@ -163,10 +163,14 @@ def _offboarding_token(client: Client, onboarded: Any) -> dict[str, str]:
 
 def test_return_bundle_verifies_is_fetched_once_and_a_tampered_file_fails(two, client: Client, tmp_path: Path):
     a, b = two
+    _early_headers = bearer(client, a)
     offboarding = offboarding_start(order=_terminate(a), mode="return", actor=TEST_ACTOR)
     offboarding = offboarding_run(offboarding=offboarding, actor=TEST_ACTOR)
     assert not any(v for k, v in rows_per_holding(a.agency_id).items() if k != "agencies.ApiClient")
     headers = _offboarding_token(client, a)
+    # A token without the offboarding scope (from before the end) does not fetch it.
+    early = client.get("/api/v1/offboarding/bundle", **_early_headers)
+    assert early.status_code == 403 and early.json()["reason"] == "insufficient-scope"
     response = client.get("/api/v1/offboarding/bundle", **headers)
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     bundle_path = tmp_path / "bundle.zip"

@@ -158,6 +158,22 @@ def test_a_citizen_nothing_refers_to_goes_after_its_period_with_its_key(agency):
     assert event.detail["count"] == 1
 
 
+@override_settings(CITIZEN_UNREFERENCED_RETENTION_DAYS=30)
+def test_a_key_without_a_reverse_name_still_counts_as_a_reference():
+    with at(0):
+        citizen = citizen_get_or_create(insz=INSZ)  # only a send refers to them (Delivery.citizen, related_name "+")
+        Delivery.objects.create(
+            kind="verify_email",
+            channel="email",
+            citizen=citizen,
+            next_attempt_at=timezone.now(),
+            created_at=timezone.now(),
+        )
+    with at(60):
+        assert retention_platform_run(scope="burgers").purged == 0
+    assert Citizen.objects.filter(pk=citizen.pk).exists()
+
+
 @override_settings(PREFERENCES_VERIFICATION_RETENTION_DAYS=30)
 def test_verification_records_go_after_their_period():
     with at(0):

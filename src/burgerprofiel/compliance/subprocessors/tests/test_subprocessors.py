@@ -299,3 +299,13 @@ def test_a_host_added_to_a_sub_processor_in_force_is_covered(agency):
     plan(details=details(endpoints=("db.elders.example",)))
     with override_settings(NOTIFICATIONS_SMPP_HOST="db.elders.example"):
         assert endpoints_uncovered() == {"NOTIFICATIONS_SMPP_HOST": "db.elders.example"}
+
+
+def test_a_non_eea_change_is_held_when_an_agency_ordered_since_without_allowing_the_transfer(agency):
+    abroad = details(name="Cloudmail Inc.", country="US", identifier="EIN 12-3456789", address="1 Main St, Dover DE")
+    transfer_allow(order_id=agency.order_id, country="US", legal_ground="Standaardcontractbepalingen", actor=TEST_ACTOR)
+    change = plan(details=abroad)
+    make_agency(name="Stad Gent", kbo="0207451227", components="notificaties")
+    assert subprocessor_changes_apply(today=change.effective_on) == {"applied": 0, "held": 1}
+    change.refresh_from_db()
+    assert change.state == SubProcessorChange.State.PLANNED
