@@ -30,6 +30,8 @@ from typing import Any
 from django.core.management import ManagementUtility, get_commands, load_command_class
 from django.db.utils import OperationalError, ProgrammingError
 
+from burgerprofiel.cli import dutch
+
 # Django's own commands an operator needs; the others (runserver, startapp, flush, ...) are for
 # developers and shown by ``burgerprofiel help --alle`` only (they still run).
 OPERATOR_DJANGO_COMMANDS = (
@@ -119,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     if base_dir_resolve(os.environ, Path.cwd()) is None and os.environ.get("BURGERPROFIEL_PROFILE") != "production":
         sys.stderr.write(NO_PROJECT.format(cwd=Path.cwd()) + "\n")
         raise SystemExit(2)
+    dutch.install()
     if args[:2] == ["help", ALL_FLAG]:
         ManagementUtility(["burgerprofiel", "help"]).execute()
         return

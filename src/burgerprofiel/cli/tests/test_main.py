@@ -86,3 +86,17 @@ def test_an_empty_database_gets_a_clear_message_instead_of_a_traceback(tmp_path)
     assert result.returncode == 2
     assert "voer eerst 'burgerprofiel migrate' uit" in result.stderr.lower()
     assert "Traceback" not in result.stderr
+
+
+def test_a_command_s_help_is_dutch_from_usage_to_the_common_options(tmp_path):
+    env = {"BURGERPROFIEL_PROFILE": "test", "DATABASE_URL": f"sqlite:///{tmp_path}/h.sqlite3"}
+    shown = _run("staff", "--help", cwd=REPO, **env)
+    wrong = _run("staff", "role", "--username", "x", "--role", "baas", cwd=REPO, **env)
+
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("gebruik: ")
+    for dutch in ("opties:", "toon deze uitleg en stop", "Hoeveel uitvoer", "Medewerkers van de back-office"):
+        assert dutch in shown.stdout
+    for english in ("usage:", "show this help message", "Verbosity level", "Skip system checks"):
+        assert english not in shown.stdout
+    assert wrong.returncode == 2 and "ongeldige keuze: 'baas'" in wrong.stderr
