@@ -40,6 +40,10 @@ class Offboarding(models.Model):
     key_destroyed_at = models.DateTimeField("sleutel vernietigd op", null=True, blank=True)
     # The signed deletion certificates: one when the purge ends, one more when the last hold ends.
     certificates = models.JSONField("attesten", default=list, blank=True)
+    # Who is running it now (a random id per run) and until when that claim holds: a second run of
+    # the same offboarding (the legal-holds task and a manual CLI run) is refused while it is fresh.
+    runner = models.CharField("bezig door run", max_length=64, blank=True)
+    lease_until = models.DateTimeField("run geldig tot", null=True, blank=True)
 
     class Meta:
         verbose_name = "beëindiging (terugbezorgen of verwijderen)"

@@ -42,6 +42,8 @@ from burgerprofiel.crypto import keystore
 from burgerprofiel.crypto.signing import sign_detached
 
 BATCH_SIZE = 500
+# How long a run's claim on an offboarding holds without a batch renewing it (a crashed run's lapses).
+LEASE = dt.timedelta(minutes=10)
 # Kept in return mode until the bundle is fetched: the client that fetches it (no personal data).
 KEPT_FOR_RETURN = ("agencies.ApiClient",)
 
@@ -109,7 +111,11 @@ def legal_holds_release_due(*, actor: Actor, on: dt.date | None = None) -> int:
                 detail={"model": hold.model, "object_id": hold.object_id, "until": hold.until.isoformat()},
             )
     for offboarding in Offboarding.objects.filter(state=Offboarding.State.HELD):
-        offboarding_run(offboarding=offboarding, actor=actor, on=day)
+        try:
+            offboarding_run(offboarding=offboarding, actor=actor, on=day)
+        except OffboardingBusy:
+            continue  # a manual run is finishing it; the next round sees it done
+
     return len(due)
 
 
@@ -223,6 +229,38 @@ def _purged_holdings(offboarding: Offboarding) -> list[holdings.Holding]:
     return [h for h in holdings.holdings() if h.label not in skip]
 
 
+class OffboardingBusy(Conflict):
+    code = "offboarding-running"
+    title = "Deze beëindiging loopt al"
+
+
+def _lease_take(offboarding_id: int, runner: str) -> Offboarding:
+    """Claim the run (row lock): refused while another run's claim is fresh (``LEASE``)."""
+    with transaction.atomic():
+        row = Offboarding.objects.select_for_update().get(pk=offboarding_id)
+        now = timezone.now()
+        if row.runner and row.runner != runner and row.lease_until is not None and row.lease_until > now:
+            raise OffboardingBusy(
+                "Deze beëindiging loopt al (een andere run is bezig); probeer het later opnieuw.",
+                extra={"lease_until": row.lease_until.isoformat()},
+            )
+        row.runner = runner
+        row.lease_until = now + LEASE
+        row.save(update_fields=["runner", "lease_until"])
+    return row
+
+
+def _locked(offboarding_id: int, runner: str) -> Offboarding:
+    """Inside a transaction: the row, locked and re-read, still claimed by ``runner`` (claim renewed).
+    A run whose claim lapsed and was taken over stops here instead of deleting or certifying twice."""
+    row = Offboarding.objects.select_for_update().get(pk=offboarding_id)
+    if row.runner != runner:
+        raise OffboardingBusy("Een andere run heeft deze beëindiging overgenomen; deze run stopt.")
+    row.lease_until = timezone.now() + LEASE
+    row.save(update_fields=["lease_until"])
+    return row
+
+
 def offboarding_run(
     *,
     offboarding: Offboarding,
@@ -233,10 +271,34 @@ def offboarding_run(
     stop_after_batches: int | None = None,
 ) -> Offboarding:
     """Run (or continue) the offboarding: bundle (return), purge in batches, destroy the key,
-    certify. ``stop_after_batches``: stop early, as a crash would (tests of resuming)."""
-    agency = Agency.objects.get(pk=offboarding.agency_id)
+    certify. ``stop_after_batches``: stop early, as a crash would (tests of resuming).
+
+    One run at a time: the run claims the row (``runner``, ``lease_until``, under a row lock) and
+    every batch and the finish re-lock it and check the claim; a second run meanwhile gets
+    ``OffboardingBusy`` (409). A crashed run's claim lapses after ``LEASE``."""
     if offboarding.state == Offboarding.State.DONE:
         return offboarding
+    runner = uuid.uuid4().hex
+    row = _lease_take(offboarding.pk, runner)
+    try:
+        if row.state != Offboarding.State.DONE:
+            _run_claimed(row, runner, actor, batch_size, on, on_progress, stop_after_batches)
+    finally:
+        Offboarding.objects.filter(pk=offboarding.pk, runner=runner).update(runner="", lease_until=None)
+    offboarding.refresh_from_db()
+    return offboarding
+
+
+def _run_claimed(
+    offboarding: Offboarding,
+    runner: str,
+    actor: Actor,
+    batch_size: int,
+    on: dt.date | None,
+    on_progress: Callable[[int], None] | None,
+    stop_after_batches: int | None,
+) -> None:
+    agency = Agency.objects.get(pk=offboarding.agency_id)
     if (
         offboarding.mode == Offboarding.Mode.RETURN
         and not ReturnBundle.objects.filter(offboarding=offboarding).exists()
@@ -255,21 +317,22 @@ def offboarding_run(
             if not pks:
                 break
             if stop_after_batches is not None and batches >= stop_after_batches:
-                return offboarding
+                return
             with transaction.atomic():
+                row = _locked(offboarding.pk, runner)
                 _, per_model = model._default_manager.filter(pk__in=pks).delete()
                 for label, count in per_model.items():
                     if not count:
                         continue
-                    offboarding.progress[label] = offboarding.progress.get(label, 0) + count
+                    row.progress[label] = row.progress.get(label, 0) + count
                     component = holdings.holding_for(label)
                     key = component.component if component else label
-                    offboarding.counts[key] = offboarding.counts.get(key, 0) + count
-                offboarding.save(update_fields=["progress", "counts"])
+                    row.counts[key] = row.counts.get(key, 0) + count
+                row.save(update_fields=["progress", "counts"])
                 audit_record(
                     actor=actor,
                     action=AuditAction.OFFBOARDING_PURGE_BATCH,
-                    target=offboarding,
+                    target=row,
                     agency_id=agency.pk,
                     detail={"model": holding.label, "rows": {k: v for k, v in per_model.items() if v}},
                 )
@@ -277,23 +340,27 @@ def offboarding_run(
             done += len(pks)
             if on_progress is not None:
                 on_progress(done)
-    if agency.dpo_name or agency.dpo_email:  # the DPO's name and address: personal data of the agency's
-        agency.dpo_name = ""
-        agency.dpo_email = ""
-        agency.save(update_fields=["dpo_name", "dpo_email"])
-    if kept:
-        if offboarding.state != Offboarding.State.HELD:
-            offboarding.state = Offboarding.State.HELD
-            offboarding.save(update_fields=["state"])
-            certificate_issue(offboarding=offboarding, actor=actor, kept=kept, on=on)
-        return offboarding
-    data_key_destroy(key=agency.data_key, reason=f"einde verwerkingsopdracht {offboarding.order_id}", actor=actor)
-    offboarding.key_destroyed_at = timezone.now()
-    offboarding.state = Offboarding.State.DONE
-    offboarding.finished_at = timezone.now()
-    offboarding.save(update_fields=["key_destroyed_at", "state", "finished_at"])
-    certificate_issue(offboarding=offboarding, actor=actor, kept={}, on=on)
-    return offboarding
+    with transaction.atomic():
+        row = _locked(offboarding.pk, runner)
+        if row.state == Offboarding.State.DONE:
+            return
+        agency.refresh_from_db()
+        if agency.dpo_name or agency.dpo_email:  # the DPO's name and address: personal data of the agency's
+            agency.dpo_name = ""
+            agency.dpo_email = ""
+            agency.save(update_fields=["dpo_name", "dpo_email"])
+        if kept:
+            if row.state != Offboarding.State.HELD:
+                row.state = Offboarding.State.HELD
+                row.save(update_fields=["state"])
+                certificate_issue(offboarding=row, actor=actor, kept=kept, on=on)
+            return
+        data_key_destroy(key=agency.data_key, reason=f"einde verwerkingsopdracht {row.order_id}", actor=actor)
+        row.key_destroyed_at = timezone.now()
+        row.state = Offboarding.State.DONE
+        row.finished_at = timezone.now()
+        row.save(update_fields=["key_destroyed_at", "state", "finished_at"])
+        certificate_issue(offboarding=row, actor=actor, kept={}, on=on)
 
 
 # -- the certificate ---------------------------------------------------------------------------
