@@ -419,6 +419,11 @@ class AuditAction(StrEnum):
         "Einde opdracht: ondertekend verwijderingsattest uitgereikt",
         "End of order: signed deletion certificate issued",
     )
+    OFFBOARDING_CERTIFICATE_MAILED = (
+        "offboarding.certificate_mailed",
+        "Einde opdracht: verwijderingsattest gemaild naar de contactpersonen en DPO",
+        "End of order: deletion certificate mailed to the contact persons and DPO",
+    )
     LEGAL_HOLD_PLACED = (
         "offboarding.legal_hold_placed",
         "Juridische bewaarplicht op een record gelegd",

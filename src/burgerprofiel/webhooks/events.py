@@ -36,6 +36,10 @@ class EventType(models.TextChoices):
         "Een wettelijk verplichte verwerking of verstrekking",
     )
     VERWERKER_MEDEDELING = "verwerker.mededeling", "Een mededeling van de verwerker"
+    VERWERKER_OFFBOARDING = (
+        "verwerker.offboarding",
+        "Uw gegevens worden terugbezorgd of verwijderd na het einde van de opdracht (charter 12.2)",
+    )
     VERWERKER_ONDERVERWERKER_WIJZIGING = (
         "verwerker.onderverwerker_wijziging",
         "Een wijziging van de onderverwerkers is gepland of ingetrokken",

@@ -44,6 +44,9 @@ class Offboarding(models.Model):
     # the same offboarding (the legal-holds task and a manual CLI run) is refused while it is fresh.
     runner = models.CharField("bezig door run", max_length=64, blank=True)
     lease_until = models.DateTimeField("run geldig tot", null=True, blank=True)
+    # The agency's contact persons' and DPO's addresses, taken before the purge deletes them: the
+    # certificates are mailed there. Cleared once the final certificate went out.
+    mail_to = models.JSONField("attest mailen naar", default=list, blank=True)
 
     class Meta:
         verbose_name = "beëindiging (terugbezorgen of verwijderen)"

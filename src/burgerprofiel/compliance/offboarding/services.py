@@ -21,9 +21,15 @@ import uuid
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
+from email.header import Header
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,14 +38,19 @@ from burgerprofiel.agencies.services import processing_order_terminate
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.keys import data_key_destroy
+from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import ApplicationError, Conflict, NotFound, ValidationError
 from burgerprofiel.compliance import holdings
 from burgerprofiel.compliance.export import attachment_files, row_export
+from burgerprofiel.compliance.notices.mail import notice_mails_dispatch
+from burgerprofiel.compliance.notices.models import AgencyNotice
+from burgerprofiel.compliance.notices.services import agency_notice_send, notice_recipients
 from burgerprofiel.compliance.offboarding.models import LegalHold, Offboarding, ReturnBundle
 from burgerprofiel.compliance.offboarding.verify import FORMAT, MANIFEST, SIGNATURE
 from burgerprofiel.crypto import keystore
 from burgerprofiel.crypto.signing import sign_detached
+from burgerprofiel.notifications.senders import ConnectionLost, PermanentFailure, SmtpSender, TemporaryFailure
 
 BATCH_SIZE = 500
 # How long a run's claim on an offboarding holds without a batch renewing it (a crashed run's lapses).
@@ -304,6 +315,7 @@ def _run_claimed(
         and not ReturnBundle.objects.filter(offboarding=offboarding).exists()
     ):
         bundle_build(offboarding=offboarding, actor=actor)
+    _offboarding_notice(offboarding, runner, agency, actor)
     kept = held_rows(agency_id=agency.pk, on=on)
     done = 0
     batches = 0
@@ -340,6 +352,7 @@ def _run_claimed(
             done += len(pks)
             if on_progress is not None:
                 on_progress(done)
+    entry: dict[str, Any] | None = None
     with transaction.atomic():
         row = _locked(offboarding.pk, runner)
         if row.state == Offboarding.State.DONE:
@@ -353,14 +366,131 @@ def _run_claimed(
             if row.state != Offboarding.State.HELD:
                 row.state = Offboarding.State.HELD
                 row.save(update_fields=["state"])
-                certificate_issue(offboarding=row, actor=actor, kept=kept, on=on)
+                entry = certificate_issue(offboarding=row, actor=actor, kept=kept, on=on)
+        else:
+            data_key_destroy(key=agency.data_key, reason=f"einde verwerkingsopdracht {row.order_id}", actor=actor)
+            row.key_destroyed_at = timezone.now()
+            row.state = Offboarding.State.DONE
+            row.finished_at = timezone.now()
+            row.save(update_fields=["key_destroyed_at", "state", "finished_at"])
+            entry = certificate_issue(offboarding=row, actor=actor, kept={}, on=on)
+    if entry is not None:  # after the commit: the certificate is issued whatever the mail server does
+        certificate_mail(offboarding_id=offboarding.pk, entry=entry, actor=actor)
+
+
+NOTICE_KIND = "offboarding"
+
+
+def _offboarding_notice(offboarding: Offboarding, runner: str, agency: Agency, actor: Actor) -> None:
+    """Once, before the purge deletes the agency's contacts: tell them (notice ``verwerker.offboarding``,
+    e-mailed at once — the queued mails are a holding the purge takes) and keep their addresses for
+    the certificate."""
+    with transaction.atomic():
+        row = _locked(offboarding.pk, runner)
+        if AgencyNotice.objects.filter(kind=NOTICE_KIND, object_type="offboarding", object_id=str(row.pk)).exists():
             return
-        data_key_destroy(key=agency.data_key, reason=f"einde verwerkingsopdracht {row.order_id}", actor=actor)
-        row.key_destroyed_at = timezone.now()
-        row.state = Offboarding.State.DONE
-        row.finished_at = timezone.now()
-        row.save(update_fields=["key_destroyed_at", "state", "finished_at"])
-        certificate_issue(offboarding=row, actor=actor, kept={}, on=on)
+        recipients = notice_recipients(agency=agency)
+        row.mail_to = [address for _, address in recipients]
+        row.save(update_fields=["mail_to"])
+        bundle = ReturnBundle.objects.filter(offboarding=row).first()
+        if row.mode == Offboarding.Mode.RETURN and bundle is not None:
+            subject = "Einde verwerkingsopdracht: uw gegevens staan klaar om terug te halen"
+            what = (
+                f"Uw gegevens staan klaar in een ondertekende bundel ({bundle.filename}, SHA-256 {bundle.sha256}). "
+                "Uw API-client haalt hem één keer af met een token met scope=offboarding: "
+                "GET /api/v1/offboarding/bundle. Daarna wordt hij gewist. "
+                "Wij verwijderen nu de gegevens van uw instantie op het platform."
+            )
+        else:
+            subject = "Einde verwerkingsopdracht: wij verwijderen uw gegevens"
+            what = "Wij verwijderen nu de gegevens van uw instantie op het platform."
+        body = (
+            f"De verwerkingsopdracht {row.order_id} is beëindigd (verwerkingscharter artikel 12.2). {what}\n\n"
+            "Uw contactpersonen en functionaris voor gegevensbescherming worden daarbij ook gewist; het "
+            "ondertekende verwijderingsattest sturen wij naar de adressen waar deze kennisgeving heen gaat."
+        )
+        agency_notice_send(
+            agency=agency,
+            kind=NOTICE_KIND,
+            subject=subject,
+            body=body,
+            data={
+                "offboarding": row.pk,
+                "processing_order": row.order_id,
+                "mode": row.mode,
+                "bundle": {"filename": bundle.filename, "sha256": bundle.sha256, "size": bundle.size}
+                if bundle
+                else None,
+            },
+            object_type="offboarding",
+            object_id=str(row.pk),
+            actor=actor,
+        )
+    notice_mails_dispatch()  # now, before the purge deletes the queued mails with the addresses
+
+
+def certificate_mail(*, offboarding_id: int, entry: dict[str, Any], actor: Actor) -> int:
+    """Mail a certificate (JSON and PDF) to the addresses taken before the purge; after the final
+    one those addresses are forgotten. Returns how many were sent; a failure is audited, not raised
+    (the certificate stays on the run and in the back-office)."""
+    offboarding = Offboarding.objects.get(pk=offboarding_id)
+    certificate = entry["certificate"]
+    addresses = list(offboarding.mail_to)
+    sent = 0
+    error = ""
+    if addresses:
+        sender_name, sender_address = parseaddr(settings.NOTIFICATIONS_MAIL_FROM)
+        sender = SmtpSender()
+        try:
+            sender.open()
+            pdf = certificate_pdf(entry)
+            for address in addresses:
+                message = MIMEMultipart("mixed")
+                message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
+                message["To"] = address
+                kind = "definitief" if certificate["final"] else "voorlopig"
+                message["Subject"] = Header(
+                    f"[Mijn Burgerprofiel] Verwijderingsattest ({kind}), opdracht {offboarding.order_id}", "utf-8"
+                ).encode()
+                message.attach(
+                    MIMEText(
+                        f"Aan {certificate['agency']['name']},\n\nIn bijlage het ondertekende verwijderingsattest "
+                        f"({kind}) voor verwerkingsopdracht {offboarding.order_id} (verwerkingscharter 12.2): "
+                        "JSON met de handtekening (JWS, controleerbaar met /oauth/jwks) en als PDF.\n",
+                        "plain",
+                        "utf-8",
+                    )
+                )
+                for name, content, subtype in (
+                    (f"attest-{certificate['certificate_id']}.json", _canonical(entry), "json"),
+                    (f"attest-{certificate['certificate_id']}.pdf", pdf, "pdf"),
+                ):
+                    part = MIMEApplication(content, subtype)
+                    part.add_header("Content-Disposition", "attachment", filename=name)
+                    message.attach(part)
+                sender.send(message)
+                sent += 1
+        except (ConnectionLost, TemporaryFailure, PermanentFailure) as exc:
+            error = str(exc)[:200]
+        finally:
+            sender.close()
+    with transaction.atomic():
+        if certificate["final"]:
+            Offboarding.objects.filter(pk=offboarding_id).update(mail_to=[])
+        audit_record(
+            actor=actor,
+            action=AuditAction.OFFBOARDING_CERTIFICATE_MAILED,
+            outcome=AuditEvent.Outcome.SUCCESS if addresses and not error else AuditEvent.Outcome.FAILURE,
+            target=offboarding,
+            agency_id=offboarding.agency_id,
+            detail={
+                "certificate_id": certificate["certificate_id"],
+                "recipients": len(addresses),
+                "sent": sent,
+                "error": error,
+            },
+        )
+    return sent
 
 
 # -- the certificate ---------------------------------------------------------------------------
