@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.schemas import Strict
+from burgerprofiel.compliance.subject_rights.services import restriction_check
 from burgerprofiel.payments.models import Payment
 from burgerprofiel.payments.services import (
     PaymentInput,
@@ -128,6 +129,15 @@ def _out(payment: Payment) -> dict[str, Any]:
 def payment_request(request: HttpRequest, payload: PaymentIn) -> Status[Any]:
     if payload.ipdc_product:
         order_check_categories(request, component=Component.BETALINGEN, categories=["ipdc_product"])
+    # A new payment request is new processing by the agency (GDPR 18, charter 7): refused while the
+    # citizen's processing is restricted. Refunds of existing payments stay allowed (they return the
+    # citizen's money: GDPR 18(2), protecting the citizen's rights).
+    restriction_check(
+        agency_id=principal_of(request).agency_id,
+        insz_values=[[payload.insz]],
+        actor=agency_request_actor(request),
+        what="een nieuw betaalverzoek",
+    )
     payment = payment_create(
         agency_id=principal_of(request).agency_id,
         item=PaymentInput(

@@ -27,6 +27,7 @@ from burgerprofiel.corrections.tests.conftest import PDF
 from burgerprofiel.dossiers.services import dosis_source_register
 from burgerprofiel.dossiers.tests.conftest import BRON, full_payload
 from burgerprofiel.notifications.models import Notification
+from burgerprofiel.payments.models import Payment
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +176,28 @@ def test_an_insz_in_the_url_is_not_how_it_works_and_a_bad_insz_stores_nothing(wo
     response = _post(client, "erasure", {"insz": "12345678901"}, bearer(client, world["a"]))
     assert response.status_code == 422
     assert not AuditEvent.objects.filter(action="subject.erased").exists()
+
+
+def test_restriction_refuses_a_new_payment_request_for_that_agency_and_citizen_only(world, client: Client):
+    """Charter 7 / GDPR 18 per component: a payment request is the agency's new processing (refused,
+    like a notification). Error reports and service requests are the citizen's own acts: not refused."""
+    from burgerprofiel.payments.tests.support import payment_body
+
+    a, b = world["a"], world["b"]
+    headers_a, headers_b = bearer(client, a), bearer(client, b)
+    assert _post(client, "restriction", {"insz": AN, "reason": "juistheid betwist"}, headers_a).status_code == 200
+
+    def pay(insz: str, headers: dict[str, str]) -> Any:
+        body = json.dumps(payment_body(insz=insz))
+        return client.post("/api/v1/payments", body, content_type="application/json", **headers)
+
+    count = Payment.objects.count()
+    refused = assert_problem(pay(AN, headers_a), 403, "subject-restricted")
+    assert "betaalverzoek" in refused["detail"]
+    assert Payment.objects.count() == count  # stored nothing
+    assert AuditEvent.objects.filter(action="subject.restriction_refused", agency_id=a.agency_id).exists()
+    assert pay(BERT, headers_a).status_code == 201  # another citizen: fine
+    assert pay(AN, headers_b).status_code == 201  # another agency: fine
+    # lifted: allowed again
+    assert _post(client, "restriction/lift", {"insz": AN}, headers_a).status_code == 200
+    assert pay(AN, headers_a).status_code == 201
