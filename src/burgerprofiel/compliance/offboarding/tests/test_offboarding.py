@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from burgerprofiel.agencies.models import Agency, ProcessingOrder
@@ -295,12 +296,13 @@ def test_cli_offboard_delete_with_progress_and_certificate(two, tmp_path: Path):
     assert not any(rows_per_holding(a.agency_id).values())
 
 
-def _platform(database: Path, script: str) -> str:
-    """``burgerprofiel shell -c`` against an SQLite file, with this session's secrets and key store."""
+def _platform(database: Path | str, script: str) -> str:
+    """``burgerprofiel shell -c`` against an SQLite file (or a database URL), with this session's
+    secrets and key store."""
     env = {
         **os.environ,
         "BURGERPROFIEL_PROFILE": "test",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database if isinstance(database, str) else f"sqlite:///{database}",
         "LOG_LEVEL": "WARNING",
         "KEY_ENCRYPTION_KEYS": settings.KEY_ENCRYPTION_KEYS,
         "BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
@@ -363,3 +365,40 @@ def test_a_copy_of_the_sqlite_file_made_before_deletion_cannot_decrypt_that_agen
 
     shutil.copy(backup, live)  # restore the copy, same configuration: A's row is back, its key is not
     assert json.loads(_platform(live, read).strip().splitlines()[-1]) == {"a": None, "b": "b@example.be"}
+
+
+def test_a_pg_dump_made_before_deletion_restored_cannot_decrypt_that_agency(tmp_path: Path):
+    """The same drill on PostgreSQL with the operator's tools: ``pg_dump`` before deleting agency A,
+    ``pg_restore`` into a new database, open it with the same settings: A unreadable, B readable."""
+    if connection.vendor != "postgresql" or not shutil.which("pg_dump") or not shutil.which("pg_restore"):
+        pytest.skip("a pg_dump drill: PostgreSQL with postgresql-client")
+    params = connection.settings_dict
+    server = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+    live_name, restore_name = f"{params['NAME']}_drill_live", f"{params['NAME']}_drill_restore"
+    live, restored = f"{server}/{live_name}", f"{server}/{restore_name}"
+
+    def psql(sql: str) -> None:
+        subprocess.run(["psql", f"{server}/postgres", "-q", "-c", sql], check=True, capture_output=True, timeout=60)
+
+    for name in (live_name, restore_name):
+        psql(f'DROP DATABASE IF EXISTS "{name}"')
+    psql(f'CREATE DATABASE "{live_name}"')
+    try:
+        _platform(live, "migrate")
+        ids = json.loads(_platform(live, SETUP).strip().splitlines()[-1])
+        read = READ.format(a=ids["a"]["person"], b=ids["b"]["person"])
+        assert json.loads(_platform(live, read).strip().splitlines()[-1]) == {"a": "a@example.be", "b": "b@example.be"}
+        dump = tmp_path / "backup.dump"
+        subprocess.run(["pg_dump", "-Fc", "-f", str(dump), live], check=True, capture_output=True, timeout=120)
+
+        assert _platform(live, DELETE.format(order=ids["a"]["order"])).strip().endswith("done")
+        assert json.loads(_platform(live, read).strip().splitlines()[-1]) == {"a": "deleted", "b": "b@example.be"}
+
+        psql(f'CREATE DATABASE "{restore_name}"')
+        subprocess.run(
+            ["pg_restore", "--no-owner", "-d", restored, str(dump)], check=True, capture_output=True, timeout=120
+        )
+        assert json.loads(_platform(restored, read).strip().splitlines()[-1]) == {"a": None, "b": "b@example.be"}
+    finally:
+        for name in (live_name, restore_name):
+            psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
