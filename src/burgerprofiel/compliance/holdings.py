@@ -187,7 +187,8 @@ for _holding in [
         "stored answers are keyed by client and request, not by citizen; they expire within a day",
         exported=False,
     ),
-    # Notices the processor mailed the agency: the queue names its contacts' addresses
+    # Notices the processor mailed the agency: the queue names its contacts' addresses (the notices
+    # themselves are the processor's proof, declared by compliance.notices)
     Holding(
         "agency_notices.NoticeMail",
         "kennisgevingen",
@@ -228,16 +229,10 @@ NOT_AGENCY_DATA: dict[str, str] = {
     "offboarding.Offboarding": "the record and certificates of an order's end: the processor's proof",
     "offboarding.ReturnBundle": "the return bundle's record; its content is deleted once fetched",
     "offboarding.LegalHold": "the record of a legal hold (reason, end date): the processor's proof",
-    "agency_notices.AgencyNotice": (
-        "what the processor notified the agency (charter 8, 3, 6): its proof; the text is sealed with the "
-        "agency's key and unreadable once that key is destroyed"
-    ),
-    "subprocessors.Objection": "the agency's objection to a sub-processor change and its resolution (charter 6.3)",
-    "subprocessors.TransferPermission": "part of the order: permission to transfer outside the EEA (charter 10)",
 }
 
-# Compliance apps of this package that hold records *about* an order end or a request (certificates,
-# holds, progress) declare themselves here as well: they are the processor's proof, not agency data.
+# The other compliance apps declare their records (notices, objections, …) from their AppConfig.ready
+# with ``declare_not_agency_data``, or register a holding with ``register``.
 NOT_AGENCY_DATA_PREFIXES: tuple[str, ...] = ("audit.",)
 
 

@@ -97,6 +97,7 @@ subject_request_patterns = [
     path("uw-rechten", subject_requests.index, name="index"),
     path("uw-rechten/verzoek", subject_requests.new, name="new"),
     path("uw-rechten/al-mijn-gegevens.<str:fmt>", subject_requests.export, name="export"),
+    path("verwerkingscharter", subject_requests.charter, name="charter"),
 ]
 
 urlpatterns = [

@@ -196,7 +196,7 @@ class OffboardingAdmin(admin.ModelAdmin):
 
 
 class LegalHoldForm(forms.ModelForm):  # type: ignore[type-arg]
-    model = forms.ChoiceField(label="Soort record", choices=())
+    model = forms.ChoiceField(label="Soort record", choices=(), help_text="Per component, zoals het holdings-register.")
 
     class Meta:
         model = LegalHold
@@ -205,7 +205,10 @@ class LegalHoldForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [(h.label, f"{h.component}: {h.label}") for h in holdings.holdings()]  # type: ignore[attr-defined]
+        self.fields["model"].choices = [  # type: ignore[attr-defined]
+            (h.label, f"{h.component}: {h.model._meta.verbose_name} ({h.label.split('.')[0]})")
+            for h in holdings.holdings()
+        ]
         self.fields["agency"].queryset = Agency.objects.order_by("name")  # type: ignore[attr-defined]
 
 

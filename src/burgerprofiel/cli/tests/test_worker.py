@@ -56,7 +56,6 @@ def test_the_schedule_runs_what_the_worker_ran_before_and_as_often():
             ("notice_mails_task", often),  # the processor's notices mailed to agencies' contacts and DPO
             ("legal_holds_task", hourly),  # legal holds past their end date: their records purged
             ("breaches_check_task", 60),  # breach detectors (drafts) and the notice deadline's warnings
-            ("legal_holds_task", hourly),  # legal holds past their end date (charter 12.2)
         ]
     )
 

@@ -25,19 +25,21 @@ class Offboarding(models.Model):
         HELD = "held", "Gewist, behalve records onder juridische bewaarplicht"
         DONE = "done", "Afgerond"
 
-    order = models.OneToOneField(ProcessingOrder, on_delete=models.PROTECT, related_name="offboarding")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    mode = models.CharField(max_length=8, choices=Mode.choices)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PURGING)
-    reason = models.TextField(blank=True)
-    started_by = models.CharField(max_length=128)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    progress = models.JSONField(default=dict, blank=True, help_text="Per model: gewiste rijen tot nu toe.")
-    counts = models.JSONField(default=dict, blank=True, help_text="Per component: gewiste rijen.")
-    key_destroyed_at = models.DateTimeField(null=True, blank=True)
+    order = models.OneToOneField(
+        ProcessingOrder, on_delete=models.PROTECT, related_name="offboarding", verbose_name="verwerkingsopdracht"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name="instantie")
+    mode = models.CharField("wijze", max_length=8, choices=Mode.choices)
+    state = models.CharField("toestand", max_length=8, choices=State.choices, default=State.PURGING)
+    reason = models.TextField("reden", blank=True)
+    started_by = models.CharField("gestart door", max_length=128)
+    started_at = models.DateTimeField("gestart op", auto_now_add=True)
+    finished_at = models.DateTimeField("afgerond op", null=True, blank=True)
+    progress = models.JSONField("voortgang", default=dict, blank=True, help_text="Per model: gewiste rijen tot nu toe.")
+    counts = models.JSONField("aantallen", default=dict, blank=True, help_text="Per component: gewiste rijen.")
+    key_destroyed_at = models.DateTimeField("sleutel vernietigd op", null=True, blank=True)
     # The signed deletion certificates: one when the purge ends, one more when the last hold ends.
-    certificates = models.JSONField(default=list, blank=True)
+    certificates = models.JSONField("attesten", default=list, blank=True)
 
     class Meta:
         verbose_name = "beëindiging (terugbezorgen of verwijderen)"
@@ -80,14 +82,14 @@ class LegalHold(models.Model):
     points to or what points to it, until ``until``; then it goes too.
     """
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name="instantie")
     model = models.CharField("model", max_length=100)
     object_id = models.CharField("record", max_length=64)
     reason = models.TextField("reden (wettelijke grondslag)")
     until = models.DateField("bewaren tot en met")
-    created_by = models.CharField(max_length=128)
-    created_at = models.DateTimeField(auto_now_add=True)
-    released_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField("gelegd door", max_length=128)
+    created_at = models.DateTimeField("gelegd op", auto_now_add=True)
+    released_at = models.DateTimeField("beëindigd op", null=True, blank=True)
 
     class Meta:
         verbose_name = "juridische bewaarplicht"

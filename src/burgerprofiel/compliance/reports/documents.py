@@ -264,8 +264,8 @@ def measures_build(*, agency_id: int | None = None) -> dict[str, Any]:
         "document": "technische en organisatorische maatregelen (charter 5, AVG art. 32)",
         "generated_at": _iso(timezone.now()),
         "encryption_at_rest": {
-            "scheme": "AES-256-GCM envelope encryption: a data key per agency (contact data: per citizen), "
-            "wrapped by a key-encryption key kept outside the database; lookups through HMAC blind indexes",
+            "scheme": "AES-256-GCM-envelopversleuteling: een datasleutel per instantie (contactgegevens: per burger), "
+            "omhuld met een sleutelversleutelingssleutel buiten de database; opzoeken via HMAC-blinde indexen",
             "key_encryption_keys": {"configured": [k.id for k in keks], "wrapping": keks[0].id},
             "data_keys": keys_by_owner,
         },
@@ -278,7 +278,7 @@ def measures_build(*, agency_id: int | None = None) -> dict[str, Any]:
             "active_staff": staff.count(),
             "active_staff_with_confirmed_totp": with_totp,
             "backoffice_idle_timeout_seconds": getattr(settings, "BACKOFFICE_SESSION_IDLE_SECONDS", None),
-            "agency_authentication": "OAuth2 client credentials (client secret, argon2-hashed, or private_key_jwt)",
+            "agency_authentication": "OAuth2 client credentials (clientgeheim, argon2-gehasht, of private_key_jwt)",
         },
         "confidentiality": {
             "statement_version": statement.version if statement else None,

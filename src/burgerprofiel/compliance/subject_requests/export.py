@@ -29,6 +29,12 @@ from burgerprofiel.crypto.fields import UNREADABLE
 from burgerprofiel.preferences.models import ConsentEvent, ContactPreference
 
 ACCESS_LOG_MAX = 5000
+WHO = {
+    "citizen": "U zelf (via het portaal)",
+    "agency_client": "Systeem van de instantie",
+    "staff": "Medewerker van het platform",
+    "system": "Het platform (automatisch)",
+}
 ROWS_PER_MODEL_MAX = 10_000
 # Columns whose value is a file or machine material, not information for the citizen.
 SKIPPED_COLUMNS = {"content", "insz_index", "key", "email_index", "mobile_index", "leaf_hash"}
@@ -94,7 +100,7 @@ def citizen_export_build(*, citizen: Citizen) -> dict[str, Any]:
     access_log = [
         {
             "at": _plain(e.occurred_at),
-            "who": e.actor_type,
+            "who": WHO.get(e.actor_type, e.actor_type),
             "agency": agency_names.get(e.agency_id, "") if e.agency_id else "",
             "what": AuditAction.label_for(e.action),
             "purpose": e.purpose,

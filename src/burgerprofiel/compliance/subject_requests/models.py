@@ -40,7 +40,7 @@ class SubjectRequest(models.Model):
     citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", verbose_name="instantie")
     kind = models.CharField("soort", max_length=16, choices=RequestKind.choices)
-    details = EncryptedTextField("toelichting", key_from="agency.data_key_id", blank=True, default="")
+    explanation = EncryptedTextField("toelichting", key_from="agency.data_key_id", blank=True, default="")
     state = models.CharField("status", max_length=16, choices=RequestState.choices, default=RequestState.FORWARDED)
     filed_at = models.DateTimeField("ingediend op")
     due_on = models.DateField("uiterste antwoorddatum")

@@ -102,7 +102,7 @@ def subject_requests_file(
                 citizen=citizen,
                 agency=agency,
                 kind=kind,
-                details=details,
+                explanation=details,
                 filed_at=now,
                 due_on=due,
             )
@@ -144,7 +144,7 @@ def _notify(request: SubjectRequest, *, kind: str, actor: Actor) -> None:
             "subject_request_id": str(request.pk),
             "kind": request.kind,
             "insz": str(request.citizen.insz),
-            "details": str(request.details or ""),
+            "details": str(request.explanation or ""),
             "filed_at": request.filed_at.isoformat(),
             "due_on": request.due_on.isoformat(),
         },

@@ -1,7 +1,7 @@
 """Portal pages "Uw rechten": a citizen files a request as data subject (access and portability,
 rectification, erasure, restriction) for one agency, several or all, follows each agency's answer,
-and downloads everything the platform holds on them (JSON or PDF). Every read and write is one of the
-compliance services (audited there)."""
+and downloads everything the platform holds on them (JSON or PDF); and the public page of the
+processing charter. Every read and write is one of the compliance services (audited there)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from burgerprofiel.compliance.charter.selectors import charter_in_force, charter_pending
 from burgerprofiel.compliance.subject_requests import services
 from burgerprofiel.compliance.subject_requests.models import RequestKind
 from burgerprofiel.compliance.subject_requests.pdf import citizen_export_pdf
@@ -101,3 +102,14 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="mijn-burgerprofiel-gegevens.{fmt}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def charter(request: HttpRequest) -> HttpResponse:
+    """Public: the charter in force and every announced amendment with its summary (charter 14.3: each
+    amendment is announced on the website at least thirty days ahead). No login: it names nobody."""
+    return render(
+        request,
+        "subject_requests/charter.html",
+        {"current": charter_in_force(), "pending": charter_pending()},
+    )

@@ -273,3 +273,14 @@ def test_publishing_notifies_every_agency_with_an_active_order_and_no_other(
     assert not Event.objects.filter(agency_id=other_agency.agency_id, type="verwerker.charter_wijziging").exists()
     event = AuditEvent.objects.get(action="charter.version_published")
     assert event.detail["agencies_notified"] == [agency.agency_id]
+
+
+def test_the_public_charter_page_announces_a_pending_amendment_without_login(client: Client) -> None:
+    _amendment(effective_from=timezone.localdate() + dt.timedelta(days=31))
+    page = client.get("/verwerkingscharter")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Artikel 6 wijzigt." in text and "Versie 3.1" in text
+    assert "Geldende versie: 3.0" in text and "14.3. Het agentschap Digitaal Vlaanderen" in text
+    client.cookies["bp_taal"] = "en"
+    assert "Version in force: 3.0" in client.get("/verwerkingscharter").content.decode()
