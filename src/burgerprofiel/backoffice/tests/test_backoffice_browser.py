@@ -19,7 +19,7 @@ from burgerprofiel.backoffice.tests.conftest import logged_in, make_staff, totp_
 from burgerprofiel.backoffice.tests.samples import backoffice_pages, ensure_roles, make_samples
 from burgerprofiel.portal.tests.conftest import REPO, browser_type_launch_args
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ARTIFACTS = REPO / "var" / "test-artifacts"
 WIDTH = 1280
 AUDIT = "/backoffice/audit/auditevent/"

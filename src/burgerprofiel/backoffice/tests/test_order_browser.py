@@ -16,7 +16,7 @@ from burgerprofiel.backoffice.tests.conftest import make_staff, totp_token
 from burgerprofiel.conftest import make_agency
 from burgerprofiel.portal.tests.conftest import REPO, browser_type_launch_args
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ARTIFACTS = REPO / "var" / "test-artifacts"
 CHANGELIST = "/backoffice/agencies/processingorder/"
 

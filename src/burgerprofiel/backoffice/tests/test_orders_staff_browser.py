@@ -19,7 +19,7 @@ from burgerprofiel.conftest import make_agency
 from burgerprofiel.portal.tests.conftest import REPO, browser_type_launch_args
 from burgerprofiel.staff.services import NewStaff
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ARTIFACTS = REPO / "var" / "test-artifacts"
 ORDERS = "/backoffice/agencies/processingorder/"
 
