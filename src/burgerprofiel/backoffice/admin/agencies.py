@@ -668,46 +668,31 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
         messages.info(request, f"Versie {version.number} van de verwerkingsopdracht is gemaakt.")
         return sorted(form.version_changes)
 
+    # Every state action of the list goes through a confirmation page, with the same consequence (and,
+    # where the act needs one, the same required reason) as the order page's buttons (TRANSITION_PAGES).
+    @admin.action(description="Activeren (een ontwerp laten ingaan)", permissions=["change"])
+    def activate_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> HttpResponse | None:
+        return self._confirmed(request, queryset, "activate", title="Verwerkingsopdrachten activeren")
+
     @admin.action(description="Opschorten (met reden, charter 2.3)", permissions=["change"])
     def suspend_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> HttpResponse | None:
-        return self._with_reason(
-            request,
-            queryset,
-            form_class=SuspendForm,
-            verb="suspend",
-            audit_verb="suspended",
-            title="Verwerkingsopdrachten opschorten",
-            button="Opschorten",
-            consequence=SUSPEND_CONSEQUENCE,
-        )
+        return self._confirmed(request, queryset, "suspend", title="Verwerkingsopdrachten opschorten")
+
+    @admin.action(description="Hervatten (opschorting opheffen)", permissions=["change"])
+    def resume_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> HttpResponse | None:
+        return self._confirmed(request, queryset, "resume", title="Verwerkingsopdrachten hervatten")
 
     @admin.action(description="Beëindigen (met reden, definitief)", permissions=["change"])
     def terminate_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> HttpResponse | None:
-        return self._with_reason(
-            request,
-            queryset,
-            form_class=TerminateForm,
-            verb="terminate",
-            audit_verb="terminated",
-            title="Verwerkingsopdrachten beëindigen",
-            button="Beëindigen",
-            consequence=TERMINATE_CONSEQUENCE,
-        )
+        return self._confirmed(request, queryset, "terminate", title="Verwerkingsopdrachten beëindigen")
 
-    def _with_reason(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[ProcessingOrder],
-        *,
-        form_class: type[SuspendForm | TerminateForm],
-        verb: str,
-        audit_verb: str,
-        title: str,
-        button: str,
-        consequence: str,
+    def _confirmed(
+        self, request: HttpRequest, queryset: QuerySet[ProcessingOrder], verb: str, *, title: str
     ) -> HttpResponse | None:
-        """A confirmation page with the consequence and a required reason, then the state machine."""
-        form = form_class(request.POST if "apply" in request.POST else None)
+        """A confirmation page with the consequence (and a required reason where the act needs one); then,
+        only after the staff member confirmed it, each selected order through the state machine."""
+        page = TRANSITION_PAGES[verb]
+        form = page.form_class(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             context = {
                 **self.admin_site.each_context(request),
@@ -716,21 +701,15 @@ class ProcessingOrderAdmin(AuditedModelAdmin):
                 "queryset": queryset,
                 "form": form,
                 "action": f"{verb}_orders",
-                "button": button,
-                "consequence": consequence,
+                "button": page.button,
+                "consequence": page.consequence,
             }
             request.current_app = self.admin_site.name
             return TemplateResponse(request, "backoffice/order_transition.html", context)
-        self._transition(request, queryset, verb, audit_verb=audit_verb, reason=form.cleaned_data["reason"])
+        self._transition(
+            request, queryset, verb, audit_verb=page.audit_verb, reason=form.cleaned_data.get("reason", "")
+        )
         return None
-
-    @admin.action(description="Hervatten (opschorting opheffen)", permissions=["change"])
-    def resume_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> None:
-        self._transition(request, queryset, "resume", audit_verb="resumed")
-
-    @admin.action(description="Activeren (een ontwerp laten ingaan)", permissions=["change"])
-    def activate_orders(self, request: HttpRequest, queryset: QuerySet[ProcessingOrder]) -> None:
-        self._transition(request, queryset, "activate", audit_verb="activated")
 
     def _transition(
         self, request: HttpRequest, queryset: QuerySet[ProcessingOrder], verb: str, *, audit_verb: str, reason: str = ""

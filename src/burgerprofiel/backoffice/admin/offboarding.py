@@ -24,7 +24,7 @@ from burgerprofiel.backoffice.admin.confirm import confirm_page
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.compliance import holdings
-from burgerprofiel.compliance.offboarding.models import LegalHold, Offboarding
+from burgerprofiel.compliance.offboarding.models import LegalHold, Offboarding, held_kind
 from burgerprofiel.compliance.offboarding.services import certificate_pdf, legal_hold_place, offboarding_start
 from burgerprofiel.compliance.offboarding.tasks import offboarding_run_task
 
@@ -205,24 +205,32 @@ class LegalHoldForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [  # type: ignore[attr-defined]
-            (h.label, f"{h.component}: {h.model._meta.verbose_name} ({h.label.split('.')[0]})")
-            for h in holdings.holdings()
-        ]
-        self.fields["agency"].queryset = Agency.objects.order_by("name")  # type: ignore[attr-defined]
+        if "model" in self.fields:  # the detail page shows a placed hold read-only, without these fields
+            self.fields["model"].choices = [(h.label, held_kind(h.label)) for h in holdings.holdings()]  # type: ignore[attr-defined]
+        if "agency" in self.fields:
+            self.fields["agency"].queryset = Agency.objects.order_by("name")  # type: ignore[attr-defined]
 
 
 @admin.register(LegalHold, site=site)
 class LegalHoldAdmin(admin.ModelAdmin):
     form = LegalHoldForm
-    list_display = ["agency", "model", "object_id", "until", "released_at", "created_by"]
+    list_display = ["agency", "kind", "object_id", "until", "released_at", "created_by"]
     list_filter = ["released_at"]
     search_fields = ["agency__name", "object_id"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
             return []
-        return ["agency", "model", "object_id", "reason", "until", "created_by", "created_at", "released_at"]
+        return ["agency", "kind", "object_id", "reason", "until", "created_by", "created_at", "released_at"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["agency", "model", "object_id", "reason", "until"]
+        return self.get_readonly_fields(request, obj)  # "kind" in place of the raw model label
+
+    @admin.display(description="Soort record", ordering="model")
+    def kind(self, obj: LegalHold) -> str:
+        return held_kind(obj.model)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)

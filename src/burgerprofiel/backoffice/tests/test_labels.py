@@ -22,10 +22,10 @@ from burgerprofiel.backoffice.tests.samples import backoffice_pages, ensure_role
 pytestmark = pytest.mark.django_db
 
 ISSUE_EXAMPLES = ["Created at", "Agency", "Is active", "Occurred at", "Actor id", "Tree size", "Kek id"]
-DUTCH_TOO = {"Id", "Details"}  # made-up English labels that are Dutch words as well
+DUTCH_TOO = {"Id", "Details", "Model"}  # made-up English labels that are Dutch words as well
 # Apps whose models still carry English labels, owned by another change (their own migration is due):
 # their pages are left out of the walk until then. Remove an app here once its labels are Dutch.
-PENDING_APPS = {"offboarding"}
+PENDING_APPS: set[str] = set()
 
 
 def english_labels() -> set[str]:

@@ -58,8 +58,17 @@ def test_a_suspended_order_is_not_suspended_again(operator_client, agency):
 def test_resuming_makes_a_new_active_version(operator_client, agency):
     _suspend(operator_client, agency.order_id, apply="1", reason="Onderhoud bij de instantie")
 
-    response = operator_client.post(
+    asked = operator_client.post(
         CHANGELIST, {"action": "resume_orders", "_selected_action": [agency.order_id], "index": "0"}
+    )
+    # Asking is not doing: the list's action shows the same consequence as the order page's button.
+    assert asked.status_code == 200
+    assert "De opschorting wordt opgeheven" in asked.content.decode()
+    assert ProcessingOrder.objects.get(pk=agency.order_id).current.state == "suspended"
+    assert not AuditEvent.objects.filter(action="backoffice.processingorder.resumed").exists()
+
+    response = operator_client.post(
+        CHANGELIST, {"action": "resume_orders", "_selected_action": [agency.order_id], "index": "0", "apply": "1"}
     )
 
     assert response.status_code == 302
@@ -70,7 +79,9 @@ def test_resuming_makes_a_new_active_version(operator_client, agency):
 
 
 def test_resuming_an_active_order_changes_nothing(operator_client, agency):
-    operator_client.post(CHANGELIST, {"action": "resume_orders", "_selected_action": [agency.order_id], "index": "0"})
+    operator_client.post(
+        CHANGELIST, {"action": "resume_orders", "_selected_action": [agency.order_id], "index": "0", "apply": "1"}
+    )
 
     assert ProcessingOrder.objects.get(pk=agency.order_id).versions.count() == 1
 
@@ -223,9 +234,23 @@ def test_terminating_through_the_back_office_goes_through_the_state_machine_and_
         order_check(actor=TEST_ACTOR, agency_id=agency.agency_id, component="dosis")
     # A terminated order is not terminated (or resumed) again.
     _terminate(operator_client, agency.order_id, apply="1", reason="Nogmaals")
-    operator_client.post(CHANGELIST, {"action": "resume_orders", "_selected_action": [agency.order_id], "index": "0"})
+    operator_client.post(
+        CHANGELIST, {"action": "resume_orders", "_selected_action": [agency.order_id], "index": "0", "apply": "1"}
+    )
     assert ProcessingOrder.objects.get(pk=agency.order_id).versions.count() == 2
 
 
 def test_the_changelist_offers_the_terminate_action(operator_client, agency):
     assert "Beëindigen (met reden, definitief)" in operator_client.get(CHANGELIST).content.decode()
+
+
+@pytest.mark.parametrize("action", ["activate_orders", "suspend_orders", "resume_orders", "terminate_orders"])
+def test_every_state_action_of_the_list_asks_for_confirmation_first(operator_client, agency, action):
+    versions = ProcessingOrder.objects.get(pk=agency.order_id).versions.count()
+
+    asked = operator_client.post(CHANGELIST, {"action": action, "_selected_action": [agency.order_id], "index": "0"})
+
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert 'name="apply"' in page and "Annuleren" in page
+    assert ProcessingOrder.objects.get(pk=agency.order_id).versions.count() == versions

@@ -87,7 +87,7 @@ def test_geschiedenis_lists_a_suspension_and_resumption_made_in_the_back_office(
     operator_client.post(
         CHANGELIST, {"action": "suspend_orders", "_selected_action": [order_id], "apply": "1", "reason": "Onderzoek"}
     )
-    operator_client.post(CHANGELIST, {"action": "resume_orders", "_selected_action": [order_id], "index": "0"})
+    operator_client.post(CHANGELIST, {"action": "resume_orders", "_selected_action": [order_id], "apply": "1"})
 
     response = operator_client.get(f"{CHANGELIST}{order_id}/history/")
 

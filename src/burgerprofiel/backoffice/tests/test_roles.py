@@ -102,3 +102,42 @@ def test_roles_cover_the_later_capabilities_without_showing_personal_content():
     assert not {"add_dosissource", "change_pullsource"} & auditor
     for personal in ("view_dossier", "view_notification", "view_contactpreference", "view_dossierstatus"):
         assert personal not in operator and personal not in auditor
+
+
+# Shown on another model's page, through code the inlines attribute does not reveal.
+SHOWN_ON_ANOTHER_PAGE = {
+    "agencies.contactperson": "inline on the agency page (AgencyAdmin.get_inlines)",
+    "agencies.processingorderversion": "the version history on the processing order page",
+}
+
+
+def _models_with_a_page() -> set[type]:
+    """Models with a back-office page of their own, or shown (and edited) inline on one."""
+    from burgerprofiel.backoffice.site import site
+
+    shown = set(site._registry)
+    for model_admin in site._registry.values():
+        shown.update(inline.model for inline in model_admin.inlines)
+    return shown
+
+
+@pytest.mark.parametrize("role", ["operator", "auditor"])
+def test_every_right_a_role_holds_has_a_backoffice_page(role):
+    from django.apps import apps
+
+    held = Group.objects.get(name=role).permissions.values_list("content_type__app_label", "content_type__model")
+    assert held, role
+    with_page = _models_with_a_page()
+    pageless = sorted(
+        f"{app_label}.{model}"
+        for app_label, model in set(held)
+        if apps.get_model(app_label, model) not in with_page and f"{app_label}.{model}" not in SHOWN_ON_ANOTHER_PAGE
+    )
+    assert pageless == [], f"{role} holds rights on models without a back-office page: {pageless}"
+
+
+def test_the_rights_that_pointed_at_no_page_are_gone():
+    for role in ("operator", "auditor"):
+        perms = _codenames(role)
+        assert "audit.view_auditleaf" not in perms and "oauth.view_usedassertion" not in perms
+        assert "audit.view_auditevent" in perms  # the pages that exist keep their rights

@@ -83,3 +83,12 @@ def test_operator_places_a_legal_hold():
     assert (hold.agency_id, hold.model, hold.object_id) == (a.agency_id, "payments.Payment", str(payment.pk))
     assert hold.created_by
     assert Agency.objects.get(pk=a.agency_id)
+
+    # Staff read the record kind by component and Dutch model name, never as ``app.Model``.
+    form = operator.get("/backoffice/offboarding/legalhold/add/").content.decode()
+    assert '<option value="payments.Payment">Betalingen: ' in form
+    assert ">payments.Payment<" not in form and "(payments)" not in form
+    listing = operator.get("/backoffice/offboarding/legalhold/").content.decode()
+    detail = operator.get(f"/backoffice/offboarding/legalhold/{hold.pk}/change/").content.decode()
+    for page in (listing, detail):
+        assert "Betalingen: " in page and "payments.Payment" not in page
