@@ -6,19 +6,37 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
+from ninja.responses import NinjaJSONEncoder
 
 from burgerprofiel.api.auth import agency_request_actor, principal_of
+from burgerprofiel.api.params import IsoDate
 from burgerprofiel.compliance.reports.pdf import document_pdf
 from burgerprofiel.compliance.reports.services import compliance_report_make, measures_make
 
 router = Router(tags=["naleving"])
 
 
+def _json(data: dict[str, Any]) -> JsonResponse:
+    # The operations document two media types (JSON or PDF), so the answer is made here, not by a schema.
+    return JsonResponse(data, encoder=NinjaJSONEncoder)
+
+
 @router.get(
     "/report",
-    response={200: dict[str, Any]},
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "JSON (standaard) of, met format=pdf, een PDF.",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
     summary="Het nalevingsrapport van uw instantie",
     description=(
         "Opdrachtversies, volumes per component, toegangen door medewerkers van het platform, inbreuken, "
@@ -28,8 +46,8 @@ router = Router(tags=["naleving"])
 )
 def compliance_report(
     request: HttpRequest,
-    since: Annotated[dt.date | None, Query(description="Begin (JJJJ-MM-DD).")] = None,
-    until: Annotated[dt.date | None, Query(description="Einde, niet inbegrepen (JJJJ-MM-DD).")] = None,
+    since: Annotated[IsoDate | None, Query(description="Begin (JJJJ-MM-DD).")] = None,
+    until: Annotated[IsoDate | None, Query(description="Einde, niet inbegrepen (JJJJ-MM-DD); na het begin.")] = None,
     format: Annotated[Literal["json", "pdf"], Query(description="json (standaard) of pdf.")] = "json",
 ) -> Any:
     data = compliance_report_make(
@@ -45,12 +63,23 @@ def compliance_report(
         )
         response["Content-Disposition"] = 'attachment; filename="nalevingsrapport.pdf"'
         return response
-    return data
+    return _json(data)
 
 
 @router.get(
     "/measures",
-    response={200: dict[str, Any]},
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "JSON (standaard) of, met format=pdf, een PDF.",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
     summary="De technische en organisatorische maatregelen van het platform (charter 5)",
     description=(
         "Opgemaakt uit de configuratie van dit moment: versleuteling en sleutelrotatie, tweede factor, "
@@ -69,4 +98,4 @@ def compliance_measures(
         )
         response["Content-Disposition"] = 'attachment; filename="maatregelen.pdf"'
         return response
-    return data
+    return _json(data)

@@ -8,10 +8,11 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
+from burgerprofiel.api.params import IsoDate
 from burgerprofiel.api.schemas import Strict
 from burgerprofiel.compliance.subject_rights.services import restriction_check
 from burgerprofiel.payments.models import Payment
@@ -24,16 +25,6 @@ from burgerprofiel.payments.services import (
     refund_create,
     structured_reference_format,
 )
-
-
-def _iso_date_only(value: Any) -> Any:
-    # The document says format: date (YYYY-MM-DD); pydantic alone would also take "0" (a Unix timestamp).
-    if isinstance(value, str) and not (len(value) == 10 and value[4] == "-" and value[7] == "-"):
-        raise ValueError("Een datum als JJJJ-MM-DD.")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 
 router = Router(tags=["betalingen"])
 
