@@ -135,9 +135,11 @@ def test_an_illegal_transition_is_refused_by_the_back_office_action(agency, stat
     order = _order_in(state, agency)
     operator = logged_in(make_staff("operator", "olivia.operator"))
     before = _snapshot(order)
+    # Every state action of the list asks for a confirmation first; "apply" is the confirmed submit.
     data: dict[str, Any] = {"action": BACKOFFICE_ACTIONS[verb], "_selected_action": [order.pk], "index": "0"}
+    data["apply"] = "1"
     if ORDER_TRANSITIONS[verb].needs_reason:
-        data |= {"apply": "1", "reason": "Reden"}
+        data["reason"] = "Reden"
     response = operator.post("/backoffice/agencies/processingorder/", data, follow=True)
     assert response.status_code == 200
     assert f"kan dus niet {ORDER_TRANSITIONS[verb].label} worden" in response.content.decode()
@@ -159,9 +161,11 @@ def test_a_legal_transition_through_the_cli_makes_one_new_version_in_the_target_
 def test_a_legal_transition_through_the_back_office_is_made_and_audited(agency, state: str, verb: str) -> None:
     order = _order_in(state, agency)
     operator = logged_in(make_staff("operator", "olivia.operator"))
+    # Every state action of the list asks for a confirmation first; "apply" is the confirmed submit.
     data: dict[str, Any] = {"action": BACKOFFICE_ACTIONS[verb], "_selected_action": [order.pk], "index": "0"}
+    data["apply"] = "1"
     if ORDER_TRANSITIONS[verb].needs_reason:
-        data |= {"apply": "1", "reason": "Reden"}
+        data["reason"] = "Reden"
     operator.post("/backoffice/agencies/processingorder/", data)
     assert _snapshot(order)[2] == ORDER_TRANSITIONS[verb].target
     assert AuditEvent.objects.filter(action__startswith="backoffice.processingorder.", object_id=str(order.pk)).exists()
