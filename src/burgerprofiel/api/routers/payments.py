@@ -116,7 +116,18 @@ def _out(payment: Payment) -> dict[str, Any]:
     }
 
 
-@router.post("", response={201: PaymentOut}, auth=AUTH, summary="Een betaalverzoek aan een burger richten")
+@router.post(
+    "",
+    response={201: PaymentOut},
+    auth=AUTH,
+    summary="Een betaalverzoek aan een burger richten",
+    description=(
+        "Geweigerd met 422 (het veld in `field`), ook als de body het schema volgt: een vervaldatum vóór "
+        "vandaag (Brusselse tijd); een INSZ, IBAN of gestructureerde mededeling die niet bestaat (fout "
+        "controlegetal, mod 97; een IBAN ook: lengte of opbouw van zijn land); een description van alleen "
+        "witruimte."
+    ),
+)
 def payment_request(request: HttpRequest, payload: PaymentIn) -> Status[Any]:
     if payload.ipdc_product:
         order_check_categories(request, component=Component.BETALINGEN, categories=["ipdc_product"])

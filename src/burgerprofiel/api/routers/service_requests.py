@@ -61,7 +61,11 @@ class FieldSchemaIn(StrictTypes):
     title: str = Field(min_length=1, max_length=200, pattern=TRIMMED, description="Het label van het veld.")
     description: str | None = Field(default=None, max_length=1000, pattern=NO_NUL, description="De hint.")
     enum: list[Annotated[str, Field(min_length=1, max_length=200, pattern=TRIMMED)]] | None = Field(
-        default=None, min_length=1, max_length=50, description="De keuzes (alleen bij string)."
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="De keuzes (alleen bij string), elk één keer.",
+        json_schema_extra={"uniqueItems": True},
     )
     format: Literal["date", "email"] | None = None
     minLength: int | None = Field(default=None, ge=0, le=10000)
@@ -92,7 +96,12 @@ class FormSchemaIn(StrictTypes):
         # Field names follow the pattern; any other name is refused (422), and the document says so.
         json_schema_extra={"additionalProperties": False},
     )
-    required: list[Annotated[str, Field(pattern=FIELD_NAME)]] = Field(default_factory=list, max_length=50)
+    required: list[Annotated[str, Field(pattern=FIELD_NAME)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="De verplichte velden: elk een veld uit properties, elk één keer.",
+        json_schema_extra={"uniqueItems": True},
+    )
     additionalProperties: bool | None = None
 
 
@@ -166,7 +175,15 @@ def _request(request: ServiceRequest) -> dict[str, Any]:
 
 
 @services_router.post(
-    "", response={201: ServiceOut}, summary="Een aan te vragen dienst publiceren (formulier als JSON Schema)"
+    "",
+    response={201: ServiceOut},
+    summary="Een aan te vragen dienst publiceren (formulier als JSON Schema)",
+    description=(
+        "Het formulier moet een geldig JSON Schema (draft 2020-12) zijn dat het portaal kan tonen: in required "
+        "alleen velden die bestaan, elk één keer; in enum elke keuze één keer; een pattern dat een geldige "
+        "reguliere expressie is. Wat het schema van de body niet kan uitdrukken, weigert het platform met 422 "
+        "(veld form_schema), ook als de body dat schema volgt."
+    ),
 )
 def requestable_service_publish(request: HttpRequest, payload: ServiceIn) -> Status[Any]:
     service = services.requestable_service_publish(
