@@ -16,9 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
+from burgerprofiel.api.tests.contract import hooks
 from burgerprofiel.api.tests.contract.fuzz import DOCUMENTS, Outcome, contract_server, schemathesis_run
 from burgerprofiel.api.tests.contract.server import ContractServer
+from burgerprofiel.citizens.insz import insz_normalise
 
 # Examples per operation and phase: enough for every phase to reach every operation, small enough
 # for make test (both documents in well under a minute on a 2-core machine).
@@ -63,3 +66,11 @@ def test_schemathesis_finds_no_failure_with_every_check(
     outcome = outcomes[document]
     assert outcome.returncode == 0, f"{outcome.output}\n--- server log ---\n{live.log_tail()}"
     assert "All checks passed" in outcome.output or " passed" in outcome.output
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hooks.insz_numbers())
+def test_the_hooks_generate_only_valid_insz_numbers(value: str) -> None:
+    """What the hooks send as a valid INSZ (NDJSON lines, format insz) is one: a birth year 20xx still to
+    come made check digits the platform rightly refuses, and a schema-valid bulk was answered 422."""
+    assert len(insz_normalise(value)) == 11
