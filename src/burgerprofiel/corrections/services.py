@@ -81,7 +81,8 @@ class Subject:
 
 
 def _clean_text(value: str, *, field_name: str, required: bool, errors: dict[str, str], label: str) -> str:
-    text = (value or "").replace("\r\n", "\n").strip()
+    # A line ends in LF, CRLF or CR (what the API's text pattern lets through): each becomes LF.
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     try:
         check_storable(text)
     except UnstorableText:

@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, principal_of
-from burgerprofiel.api.schemas import Strict
+from burgerprofiel.api.schemas import REQUIRED_TEXT_PATTERN, TEXT_PATTERN, Strict
 from burgerprofiel.corrections import selectors, services
 from burgerprofiel.corrections.models import ErrorReport, ReportEntry, ReportStatus
 
@@ -85,6 +85,17 @@ class StrictTypes(Strict):
 
 
 class StatusIn(StrictTypes):
+    # A refusal needs a reason the citizen can read (the service refuses an empty one: 422); the document
+    # says so in JSON Schema, so that a body that follows it is accepted.
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "if": {"properties": {"status": {"const": "afgewezen"}}, "required": ["status"]},
+            "then": {"properties": {"reason": {"pattern": REQUIRED_TEXT_PATTERN}}, "required": ["reason"]},
+        },
+    )
+
     status: Literal["in_behandeling", "gecorrigeerd", "afgewezen", "doorgestuurd"] = Field(
         description=(
             "Ingediend → in_behandeling → gecorrigeerd | afgewezen | doorgestuurd (ook rechtstreeks vanuit "
@@ -92,12 +103,23 @@ class StatusIn(StrictTypes):
         )
     )
     reason: str = Field(
-        default="", max_length=services.TEXT_MAX, description="Verplicht bij afgewezen; de burger leest het."
+        default="",
+        max_length=services.TEXT_MAX,
+        pattern=TEXT_PATTERN,
+        description=(
+            "Verplicht bij afgewezen (dan niet leeg of blanco); de burger leest het. Geen stuurtekens behalve "
+            "tab en regeleinde."
+        ),
     )
 
 
 class MessageIn(StrictTypes):
-    text: str = Field(min_length=1, max_length=services.TEXT_MAX, description="Platte tekst voor de burger.")
+    text: str = Field(
+        min_length=1,
+        max_length=services.TEXT_MAX,
+        pattern=REQUIRED_TEXT_PATTERN,
+        description="Platte tekst voor de burger: niet blanco, geen stuurtekens behalve tab en regeleinde.",
+    )
 
 
 def _report(report: ErrorReport) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from jsonschema import Draft202012Validator
 
 from burgerprofiel.conftest import OnboardedAgency, bearer, make_agency
 from burgerprofiel.corrections.models import ErrorReport, ReportEntry
@@ -116,3 +117,52 @@ def test_an_agency_without_foutmeldingen_in_its_order_is_refused_403(client: Cli
     agency = make_agency(components="uw_gegevens")
     answer = client.get(BASE, **bearer(client, agency))
     assert answer.status_code == 403 and answer.json()["reason"] == "component-not-ordered"
+
+
+# The document tells the truth: a body its schema admits is accepted, one it does not is refused (422).
+# Found by schemathesis: a refusal without reason and a message with a control character were
+# schema-valid but refused; a control character the service trimmed away was schema-invalid but stored.
+STATUS_BODIES = [
+    ({"status": "afgewezen"}, False),
+    ({"status": "afgewezen", "reason": ""}, False),
+    ({"status": "afgewezen", "reason": " \t\n"}, False),
+    ({"status": "afgewezen", "reason": "Geen fout gevonden."}, True),
+    ({"status": "gecorrigeerd", "reason": ""}, True),
+    ({"status": "doorgestuurd", "reason": "Naar de gemeente.\r\nZij antwoordt."}, True),
+    ({"status": "in_behandeling", "reason": "\x0bWe kijken het na."}, False),
+]
+MESSAGE_BODIES = [
+    ({"text": "Aangepast."}, True),
+    ({"text": "Regel 1\rRegel 2\r\nRegel 3\tmet tab"}, True),
+    ({"text": " \t\n"}, False),
+    ({"text": "\x0bHallo"}, False),
+    ({"text": "Hallo\x07"}, False),
+    ({"text": "\u00a0"}, False),
+]
+
+
+def _document_schema(client: Client, name: str) -> Draft202012Validator:
+    return Draft202012Validator(client.get("/api/v1/openapi.json").json()["components"]["schemas"][name])
+
+
+@pytest.mark.parametrize(("payload", "valid"), STATUS_BODIES)
+def test_a_status_body_is_accepted_exactly_when_the_document_admits_it(
+    client: Client, fm_agency: OnboardedAgency, fm_headers: dict[str, str], payload: dict[str, Any], valid: bool
+) -> None:
+    assert _document_schema(client, "StatusIn").is_valid(payload) is valid
+    report = make_report(fm_agency.agency_id)
+    answer = client.post(f"{BASE}/{report.pk}/status", payload, content_type="application/json", **fm_headers)
+    assert answer.status_code == (200 if valid else 422), answer.content
+    assert ErrorReport.objects.get().status == (payload["status"] if valid else "ingediend")
+
+
+@pytest.mark.parametrize(("payload", "valid"), MESSAGE_BODIES)
+def test_a_message_is_accepted_exactly_when_the_document_admits_it(
+    client: Client, fm_agency: OnboardedAgency, fm_headers: dict[str, str], payload: dict[str, Any], valid: bool
+) -> None:
+    assert _document_schema(client, "MessageIn").is_valid(payload) is valid
+    report = make_report(fm_agency.agency_id)
+    answer = client.post(f"{BASE}/{report.pk}/messages", payload, content_type="application/json", **fm_headers)
+    assert answer.status_code == (201 if valid else 422), answer.content
+    messages = ReportEntry.objects.filter(report=report, kind=ReportEntry.Kind.MESSAGE)
+    assert [m.text for m in messages] == ([payload["text"].replace("\r\n", "\n").replace("\r", "\n")] if valid else [])
