@@ -212,6 +212,10 @@ def login_citizen(client: Client, insz: str, *, acr: str = "eid") -> Any:
     return citizen
 
 
+# Django's snapshot of the freshly migrated test databases, by alias (see ``django_db_setup``).
+_SNAPSHOTS: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
     """pytest-django's test databases, with Django's snapshot of what migrations put in them.
@@ -219,14 +223,35 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
     Django keeps that snapshot only when a test of the session asks for ``serialized_rollback``;
     the flush below needs it always (it is small: content types, permissions, the back-office
     roles).
+
+    Django keeps it as an attribute of the connection object, and assumes one connection object per
+    alias and thread. A thread has two: asgiref's ``Local`` (Django's ``connections``) gives a thread
+    in which an event loop is marked running a second set of connections, and Playwright's sync API
+    marks its loop so in the test thread from the first browser test to the end of the session. The
+    snapshot then sat on only one of the two objects, and a flush through the other (the browser
+    tests' flush when a test without a browser opened the databases, the other way round when a
+    browser test did) ran without it: the roles, made by data migrations, were gone for every later
+    test. So the snapshot belongs to the session, and every connection object the session makes
+    for a test database carries it.
     """
     from django.db import connections
 
     with django_db_blocker.unblock():
         for connection in connections.all(initialized_only=True):
-            if not getattr(connection, "_test_serialized_contents", None):
-                connection._test_serialized_contents = connection.creation.serialize_db_to_string()  # type: ignore[attr-defined]
+            snapshot = getattr(connection, "_test_serialized_contents", None)
+            _SNAPSHOTS[connection.alias] = snapshot or connection.creation.serialize_db_to_string()
+            connection._test_serialized_contents = _SNAPSHOTS[connection.alias]  # type: ignore[attr-defined]
+    create = connections.create_connection
+
+    def create_connection(alias: str) -> Any:
+        connection = create(alias)
+        if alias in _SNAPSHOTS:
+            connection._test_serialized_contents = _SNAPSHOTS[alias]  # type: ignore[attr-defined]
+        return connection
+
+    connections.create_connection = create_connection  # type: ignore[method-assign]
     yield
+    del connections.create_connection
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -253,13 +278,14 @@ def _flush_past_audit_triggers() -> Any:
     original = flush.Command.handle
 
     def handle(self: Any, **options: Any) -> Any:
-        connection = connections[options.get("database") or "default"]
+        alias = options.get("database") or "default"
+        connection = connections[alias]
         with connection.schema_editor(atomic=False) as editor:
             triggers.backwards(None, editor)
             node_triggers.guard_drop(None, editor)
             if connection.vendor == "postgresql":  # the partitions' copies of the TRUNCATE guard go too
                 statement_triggers_sync(editor.connection.cursor())
-        snapshot = getattr(connection, "_test_serialized_contents", None)
+        snapshot = _SNAPSHOTS.get(alias)
         if snapshot:  # the snapshot holds the content types and permissions post_migrate would recreate
             options["inhibit_post_migrate"] = True
         try:

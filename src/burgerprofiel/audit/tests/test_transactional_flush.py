@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import SYSTEM
@@ -32,3 +35,34 @@ def test_the_flush_after_a_transactional_test_empties_the_audit_log_and_puts_its
     assert not AuditEvent.objects.exists()
     assert not AuditLeaf.objects.exists() and not TreeHead.objects.exists()
     _delete_refused(audit_record(actor=SYSTEM, action=AuditAction.PORTAL_LOGIN))  # and on again after it
+
+
+ROLES = {"operator", "auditor"}  # made by the back-office's data migrations
+
+
+def _flush_keeps_the_roles() -> None:
+    call_command("flush", verbosity=0, interactive=False, database="default", inhibit_post_migrate=True)
+    assert set(Group.objects.values_list("name", flat=True)) >= ROLES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_flush_puts_the_roles_back_whether_or_not_an_event_loop_is_marked_running(monkeypatch):
+    """Playwright's sync API marks its event loop as running in the test thread (browser tests), and
+    Django's connections then are a second set, context-local (asgiref's Local). The flush after a
+    browser test runs through that second set, the flush after any other transactional test through
+    the first: both put back what migrations made, whichever set the session's first test opened."""
+    plain = connections["default"]
+    _flush_keeps_the_roles()
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    loop = asyncio.new_event_loop()
+    left_behind = asyncio._get_running_loop()
+    asyncio._set_running_loop(loop)
+    marked = connections["default"]
+    try:
+        assert marked is not plain  # what made the roles go missing: a connection object of its own
+        _flush_keeps_the_roles()
+    finally:
+        marked.close()
+        asyncio._set_running_loop(left_behind)
+        loop.close()

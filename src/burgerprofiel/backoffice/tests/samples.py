@@ -6,14 +6,10 @@ Used by the label test (every page as operator and auditor), the axe and width b
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from types import SimpleNamespace
 from typing import Any
 
 from axes.models import AccessAttempt
-from django.contrib.auth.models import Group
-from django.db import connection, transaction
-from django.db.migrations.loader import MigrationLoader
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -27,18 +23,6 @@ from burgerprofiel.notifications.tests.factories import INSZ, PRODUCT, citizen_w
 from burgerprofiel.personal_data.services import pull_source_add
 from burgerprofiel.webhooks.events import EventType
 from burgerprofiel.webhooks.services import webhook_endpoint_register, webhook_event_publish
-
-ROLE_MIGRATIONS = ("0001_roles", "0002_roles_for_capabilities", "0003_roles_for_webhooks")
-
-
-def ensure_roles() -> None:
-    """The roles as the back-office migrations make them (a transactional test may have flushed them)."""
-    if Group.objects.filter(name__in=["operator", "auditor"]).count() == 2:
-        return
-    state = MigrationLoader(connection).project_state().apps
-    for name in ROLE_MIGRATIONS:
-        module = importlib.import_module(f"burgerprofiel.backoffice.migrations.{name}")
-        module.forwards(state, SimpleNamespace(connection=connection))
 
 
 def make_samples() -> OnboardedAgency:

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.backoffice.tests.conftest import logged_in, make_staff, totp_token
-from burgerprofiel.backoffice.tests.samples import backoffice_pages, ensure_roles, make_samples
+from burgerprofiel.backoffice.tests.samples import backoffice_pages, make_samples
 from burgerprofiel.portal.tests.conftest import REPO, browser_type_launch_args
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -62,7 +62,6 @@ def _name(url: str) -> str:
 
 @pytest.mark.parametrize("role", ["operator", "auditor"])
 def test_every_backoffice_page_passes_axe_and_fits_1280_px(live_server: Any, page: Page, role: str) -> None:
-    ensure_roles()
     make_samples()
     urls = _pages_for(role)
     _login(page, live_server.url, role, f"{role}.axe")
@@ -83,7 +82,6 @@ def test_every_backoffice_page_passes_axe_and_fits_1280_px(live_server: Any, pag
 
 
 def test_an_auditor_filters_the_audit_browser_and_runs_audit_verify(live_server: Any, page: Page) -> None:
-    ensure_roles()
     make_samples()
     base = live_server.url
     _login(page, base, "auditor", "arne.auditor")

@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.backoffice.tests.conftest import logged_in, make_staff
-from burgerprofiel.backoffice.tests.samples import backoffice_pages, ensure_roles, make_samples
+from burgerprofiel.backoffice.tests.samples import backoffice_pages, make_samples
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,6 @@ def test_the_label_list_holds_the_english_labels_of_the_issue() -> None:
 
 @pytest.mark.parametrize("role", ["operator", "auditor"])
 def test_every_backoffice_page_is_dutch_and_shows_no_none(role: str) -> None:
-    ensure_roles()
     make_samples()
     client = logged_in(make_staff(role, f"{role}.test"))
     labels = english_labels()

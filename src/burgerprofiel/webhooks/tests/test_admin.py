@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-from types import SimpleNamespace
-from typing import Any
-
 import pytest
-from django.contrib.auth.models import Group
-from django.db import connection, transaction
-from django.db.migrations.loader import MigrationLoader
+from django.db import transaction
 
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.backoffice.tests.conftest import logged_in, make_staff
@@ -23,19 +17,6 @@ from burgerprofiel.webhooks.services import webhook_endpoint_register, webhook_e
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/backoffice/webhooks/delivery/"
-ROLE_MIGRATIONS = ("0001_roles", "0002_roles_for_capabilities", "0003_roles_for_webhooks")
-
-
-@pytest.fixture(autouse=True)
-def roles(db: Any) -> None:
-    """The roles as the back-office migrations make them. A transactional test that ran earlier in
-    the suite (the browser tests) flushes the database, migration data included: put them back."""
-    if Group.objects.filter(name__in=["operator", "auditor"]).count() == 2:
-        return
-    state = MigrationLoader(connection).project_state().apps
-    for name in ROLE_MIGRATIONS:
-        module = importlib.import_module(f"burgerprofiel.backoffice.migrations.{name}")
-        module.forwards(state, SimpleNamespace(connection=connection))
 
 
 def _dead_letter(agency: OnboardedAgency, receiver: HttpPeer) -> tuple[Delivery, str]:
