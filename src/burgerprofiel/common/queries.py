@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -40,3 +41,19 @@ def compiled_raw(model: type[M], name: str, build: Callable[[Any], QuerySet[M]],
         with _lock:
             _sql[key] = sql
     return model._default_manager.raw(sql, [value])
+
+
+@dataclass(frozen=True)
+class StatementGuard:
+    """A condition that a write checks in its own statement (PostgreSQL), instead of a read of its own
+    before it: one round trip instead of two, and nothing between the check and the write.
+
+    ``sql`` is a boolean SQL expression with ``%s`` placeholders for ``params``. When the guarded
+    statement wrote nothing, the writer calls ``explain()``, which does the check the slow way and
+    raises its refusal (audited, as the check without the guard would have) if the condition failed;
+    it returns when the condition holds, and the writer then names its own reason.
+    """
+
+    sql: str
+    params: tuple[Any, ...]
+    explain: Callable[[], None]

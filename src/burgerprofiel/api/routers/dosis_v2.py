@@ -22,7 +22,11 @@ from burgerprofiel.api.auth import agency_request_actor, principal_of
 from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
 from burgerprofiel.common.errors import ApplicationError
-from burgerprofiel.compliance.subject_rights.services import agency_has_restrictions, restriction_check
+from burgerprofiel.compliance.subject_rights.services import (
+    agency_has_restrictions,
+    restriction_check,
+    restriction_guard,
+)
 from burgerprofiel.dossiers import services
 from burgerprofiel.dossiers.schemas import BulkAcceptedOut, DossierUploadIn, UploadAcceptedOut
 
@@ -127,13 +131,16 @@ def _agents_of(line: bytes) -> list[str]:
 def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
     # A NUL in a field the upload keeps reaches no database (PostgreSQL refuses it with an error, a 500).
     services.dosis_upload_storable(payload)
-    restriction_check(
+    # Whether a citizen named restricted the agency is checked by the queue statement itself (one
+    # round trip); its refusal is the same 403 subject-restricted, audited, and nothing is stored.
+    guard = restriction_guard(
         agency_id=principal_of(request).agency_id,
         insz_values=[[agent.Identificatie for agent in payload.Agenten]],
         actor=agency_request_actor(request),
         what="een nieuwe DOSIS-upload",
     )
-    return {"Status": "OK", "UploadId": services.dossier_upload_accept(caller=caller_of(request), upload=payload)}
+    upload_id = services.dossier_upload_accept(caller=caller_of(request), upload=payload, guard=guard)
+    return {"Status": "OK", "UploadId": upload_id}
 
 
 @router.post(

@@ -25,6 +25,7 @@ from burgerprofiel.audit.services import audit_record
 from burgerprofiel.citizens.insz import insz_index
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ApplicationError, PermissionDenied
+from burgerprofiel.common.queries import StatementGuard
 from burgerprofiel.compliance import holdings
 from burgerprofiel.compliance.export import attachment_files, row_export
 from burgerprofiel.compliance.offboarding.services import held_rows
@@ -103,6 +104,24 @@ def restriction_check(*, agency_id: int, insz_values: list[list[str]], actor: Ac
         f"De verwerking is beperkt voor {'deze burger' if len(hit) == 1 else f'{len(hit)} burgers'} "
         f"(AVG artikel 18): {what} wordt niet aanvaard tot uw instantie de beperking opheft.",
         extra={"reason": "subject-restricted", "positions": positions},
+    )
+
+
+def restriction_guard(*, agency_id: int, insz_values: list[list[str]], actor: Actor, what: str) -> StatementGuard:
+    """``restriction_check`` as a condition of the write that it protects (PostgreSQL: one statement
+    checks and writes; see ``StatementGuard``): no citizen named is restricted for the agency. When
+    the write did not happen, ``explain`` runs ``restriction_check`` itself (the same refusal, audited
+    the same way). The table and its index are those ``restriction_check`` reads."""
+    indexes = sorted({i for values in insz_values for v in values if (i := _index_or_none(v)) is not None})
+    table = Restriction._meta.db_table
+    sql = (
+        f"NOT EXISTS (SELECT 1 FROM {table} WHERE agency_id = %s AND lifted_at IS NULL "  # noqa: S608 - the model's table; values are parameters
+        "AND insz_index = ANY(%s))"
+    )
+    return StatementGuard(
+        sql=sql,
+        params=(agency_id, indexes),
+        explain=lambda: restriction_check(agency_id=agency_id, insz_values=insz_values, actor=actor, what=what),
     )
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.common.queries import StatementGuard
 from burgerprofiel.common.text import UnstorableText, check_storable, may_hold_unstorable
 from burgerprofiel.crypto.fields import Sealers
 from burgerprofiel.dossiers.models import Phase
@@ -143,21 +144,29 @@ def dosis_upload_parse(raw: bytes | str) -> DossierUploadIn:
     return upload
 
 
-def _categories_check(*, caller: Caller, upload: DossierUploadIn) -> None:
-    """The order check for the categories this payload carries (403 naming them, audited)."""
+def _categories_check(*, caller: Caller, upload: DossierUploadIn, guard: StatementGuard | None = None) -> None:
+    """The order check for the categories this payload carries (403 naming them, audited). With a
+    ``guard`` (the caller's own check, folded into the queue statement), a refusal of the guard's
+    comes first, as it would if the guard were checked before the upload is read."""
     carried = payload_categories(upload)
     if not caller.allowed_categories.issuperset(carried):
+        if guard is not None:
+            guard.explain()
         order_check(actor=caller.actor, agency_id=caller.agency_id, component=COMPONENT, categories=carried)
 
 
 # --- one upload -----------------------------------------------------------------------------------
 
 
-def dossier_upload_accept(*, caller: Caller, upload: DossierUploadIn) -> str:
-    """Check, store and queue one upload, audited; returns its UploadId. A worker files it."""
-    _categories_check(caller=caller, upload=upload)
+def dossier_upload_accept(*, caller: Caller, upload: DossierUploadIn, guard: StatementGuard | None = None) -> str:
+    """Check, store and queue one upload, audited; returns its UploadId. A worker files it.
+
+    ``guard``: a condition of the caller's (a citizen's restriction of the agency) that the queue
+    statement checks as it writes (``queue_upload_write``); its refusal is raised as it would be
+    had it been checked first."""
+    _categories_check(caller=caller, upload=upload, guard=guard)
     queued = QueuedUpload.of(upload=upload, caller=caller, sealers=Sealers())
-    queue_upload_write(queue_upload_prepare(caller=caller, bron=upload.Identificatie.Bron, queued=queued))
+    queue_upload_write(queue_upload_prepare(caller=caller, bron=upload.Identificatie.Bron, queued=queued, guard=guard))
     dosis_processing_kick()
     return queued.upload_id
 

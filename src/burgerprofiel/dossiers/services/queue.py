@@ -32,6 +32,7 @@ from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_counted, audit_event_build, audit_insert_per_row
 from burgerprofiel.common.copy import copy_rows, next_ids
+from burgerprofiel.common.queries import StatementGuard
 from burgerprofiel.common.randomness import random_uuid
 from burgerprofiel.crypto.fields import JSONText, Sealers, encrypted_field, sealed
 from burgerprofiel.dossiers.models import DosisSource, DossierUpload
@@ -89,14 +90,25 @@ class PreparedUpload:
     received_at: dt.datetime
     event: AuditEvent
     statement: tuple[str, list[Any]] | None  # PostgreSQL: the one statement that writes both
+    guard: StatementGuard | None = None  # the caller's condition, checked by the statement as it writes
 
 
-def queue_upload_prepare(*, caller: Caller, bron: str, queued: QueuedUpload) -> PreparedUpload:
-    """Build what queueing one upload writes (no database work)."""
+def queue_upload_prepare(
+    *, caller: Caller, bron: str, queued: QueuedUpload, guard: StatementGuard | None = None
+) -> PreparedUpload:
+    """Build what queueing one upload writes (no database work). ``guard``: a condition the write
+    must meet (checked in the statement on PostgreSQL, before the write elsewhere)."""
     ref = random_uuid()
     event = _accepted_event(caller, object_id=str(ref), detail={"count": 1})
     prepared = PreparedUpload(
-        caller=caller, bron=bron, queued=queued, ref=ref, received_at=timezone.now(), event=event, statement=None
+        caller=caller,
+        bron=bron,
+        queued=queued,
+        ref=ref,
+        received_at=timezone.now(),
+        event=event,
+        statement=None,
+        guard=guard,
     )
     if connection.vendor == "postgresql":
         prepared = dataclasses.replace(prepared, statement=_single_statement(prepared))
@@ -105,15 +117,21 @@ def queue_upload_prepare(*, caller: Caller, bron: str, queued: QueuedUpload) -> 
 
 def queue_upload_write(prepared: PreparedUpload) -> int:
     """Write a prepared upload and its event, together; the queue row's id. ``UnknownSource`` (and
-    nothing written) when the calling agency has no such Bron."""
+    nothing written) when the calling agency has no such Bron; the guard's own refusal (nothing
+    written) when its condition fails, before the source is looked at."""
+    guard = prepared.guard
     if prepared.statement is not None:
         with connection.cursor() as cursor:
             cursor.execute(*prepared.statement)
             row = cursor.fetchone()
-        if row is None:  # the statement's source check found nothing: nothing was written
+        if row is None:  # the statement's source check or the guard failed: nothing was written
+            if guard is not None:
+                guard.explain()
             raise UnknownSource("Onbekende bron voor uw instantie.", extra={"bron": prepared.bron})
         audit_counted(prepared.event)
         return int(row[0])
+    if guard is not None:
+        guard.explain()
     caller, now, ref = prepared.caller, prepared.received_at, prepared.ref
     source = source_of(agency_id=caller.agency_id, uri=prepared.bron)
     with transaction.atomic():
@@ -170,8 +188,10 @@ def _single_statement(prepared: PreparedUpload) -> tuple[str, list[Any]]:
     # The source's id comes from the statement's own check; every other value is a parameter.
     values = _row_values(caller, prepared.queued, source_id=None, now=prepared.received_at, ref=prepared.ref)
     select = ", ".join("source.id" if column == "source_id" else "%s" for column in _COLUMNS)
+    guard = prepared.guard
+    guarded = f" AND {guard.sql}" if guard is not None else ""
     sql = (
-        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s), "  # noqa: S608 - table names from the models; values are parameters
+        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s{guarded}), "  # noqa: S608 - table names from the models; values are parameters
         f"queued AS (INSERT INTO {table} ({', '.join(_COLUMNS)}) SELECT {select} FROM source RETURNING id), "
         f"audited AS ({audit_sql}) "
         "SELECT id FROM queued"
@@ -179,6 +199,7 @@ def _single_statement(prepared: PreparedUpload) -> tuple[str, list[Any]]:
     params = [
         prepared.bron,
         caller.agency_id,
+        *(guard.params if guard is not None else ()),
         *(value for column, value in zip(_COLUMNS, values, strict=True) if column != "source_id"),
         *audit_params,
     ]

@@ -24,6 +24,7 @@ from burgerprofiel.compliance.tests.factories import (
 )
 from burgerprofiel.conftest import TEST_ACTOR, bearer, login_citizen
 from burgerprofiel.corrections.tests.conftest import PDF
+from burgerprofiel.dossiers.models import DossierUpload
 from burgerprofiel.dossiers.services import dosis_source_register
 from burgerprofiel.dossiers.tests.conftest import BRON, full_payload
 from burgerprofiel.notifications.models import Notification
@@ -139,13 +140,15 @@ def test_restriction_refuses_new_processing_for_that_agency_and_citizen_only(wor
     # DOSIS uploads naming the citizen are refused too
     dosis_source_register(agency=Agency.objects.get(pk=a.agency_id), uri=BRON, actor=TEST_ACTOR)
     agents = [{"Identificatie": AN, "Toegangsrechten": [{"Code": "Raadpleger"}]}]
+    uploads = DossierUpload.objects.count()
     upload = client.post(
         "/api/v2/dosis/dossiers",
         json.dumps(full_payload(Agenten=agents)),
         content_type="application/json",
         **headers_a,
     )
-    assert upload.status_code == 403, upload.content
+    assert_problem(upload, 403, "subject-restricted")
+    assert DossierUpload.objects.count() == uploads  # queued nothing
     bulk_upload = client.post(
         "/api/v2/dosis/dossiers/bulk",
         json.dumps(full_payload(Agenten=agents)) + "\n",
