@@ -172,7 +172,7 @@ class DossierUpload(SealedRow):
 
 
 class DossierStatusChange(models.Model):
-    """Outbox of real status changes, one row per owner, for the notifications capability.
+    """Outbox of real status changes, one row per owner a melding can reach, for the notifications capability.
 
     The notifications worker claims unprocessed rows (``processed_at`` empty), resolves the owner
     (an INSZ owner's ``key`` equals ``Citizen.insz_index``) and sets ``processed_at``.

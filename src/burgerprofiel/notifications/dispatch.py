@@ -70,6 +70,50 @@ def deliveries_claim(
     """Lease up to ``limit`` due rows: new ones, and retries due by ``retries_due_by`` (default: now)."""
     lease_start = timezone.now()
     retries_due_by = retries_due_by or lease_start
+    lease_until = lease_start + dt.timedelta(seconds=settings.NOTIFICATIONS_LEASE_SECONDS)
+    if db_connection.vendor == "postgresql":
+        ids = _claim_statement(channel, worker, limit, lease_start, retries_due_by, lease_until)
+    else:
+        ids = _claim_orm(channel, worker, limit, lease_start, retries_due_by, lease_until)
+    if not ids:
+        return []
+    return list(
+        Delivery.objects.filter(pk__in=ids, leased_by=worker)
+        .select_related("citizen", "notification__agency")
+        .order_by("next_attempt_at")
+    )
+
+
+def _claim_statement(
+    channel: str, worker: str, limit: int, lease_start: dt.datetime, retries_due_by: dt.datetime, until: dt.datetime
+) -> list[Any]:
+    """PostgreSQL: pick (``FOR UPDATE SKIP LOCKED``) and lease in one statement, one round trip."""
+    table = Delivery._meta.db_table
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET lease_until = %s, leased_by = %s WHERE id IN ("  # noqa: S608 - the model's table
+            f"SELECT id FROM {table} WHERE channel = %s "
+            "AND ((status = %s AND next_attempt_at <= %s) OR (status = %s AND next_attempt_at <= %s)) "
+            "AND (lease_until IS NULL OR lease_until < %s) "
+            "ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
+            [
+                until,
+                worker,
+                channel,
+                DeliveryStatus.CREATED.value,
+                lease_start,
+                DeliveryStatus.TEMPORARY_FAILURE.value,
+                retries_due_by,
+                lease_start,
+                limit,
+            ],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _claim_orm(
+    channel: str, worker: str, limit: int, lease_start: dt.datetime, retries_due_by: dt.datetime, until: dt.datetime
+) -> list[Any]:
     with transaction.atomic():
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)
@@ -82,16 +126,9 @@ def deliveries_claim(
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )
-        if not ids:
-            return []
-        Delivery.objects.filter(pk__in=ids).update(
-            lease_until=lease_start + dt.timedelta(seconds=settings.NOTIFICATIONS_LEASE_SECONDS), leased_by=worker
-        )
-    return list(
-        Delivery.objects.filter(pk__in=ids, leased_by=worker)
-        .select_related("citizen", "notification__agency")
-        .order_by("next_attempt_at")
-    )
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(lease_until=until, leased_by=worker)
+    return ids
 
 
 def _mark_sending(delivery: Delivery, worker: str) -> bool:
@@ -315,18 +352,31 @@ def _send_batch(channel: str, batch: list[Delivery], worker: str) -> dict[str, i
 
 
 def _mark_sending_chunk(chunk: list[Delivery], worker: str) -> tuple[list[Delivery], dict[Any, str]]:
-    """Commit ``sending`` for the chunk's rows this worker still holds (one commit); returns them and
-    the status each had."""
+    """Commit ``sending`` for the chunk's rows this worker still holds (one commit; on PostgreSQL one
+    statement); returns them and the status each had."""
     now = timezone.now()
-    with transaction.atomic():
-        held = dict(
-            Delivery.objects.select_for_update()
-            .filter(pk__in=[d.pk for d in chunk], leased_by=worker, status__in=DUE_STATUSES)
-            .values_list("pk", "status")
-        )
-        Delivery.objects.filter(pk__in=held).update(
-            status=DeliveryStatus.SENDING, sending_at=now, attempts=F("attempts") + 1
-        )
+    ids = [d.pk for d in chunk]
+    if db_connection.vendor == "postgresql":
+        table = Delivery._meta.db_table
+        with transaction.atomic(), db_connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH held AS (SELECT id, status FROM {table} WHERE id = ANY(%s) AND leased_by = %s "  # noqa: S608
+                "AND status = ANY(%s) FOR UPDATE) "
+                f"UPDATE {table} d SET status = %s, sending_at = %s, attempts = d.attempts + 1 "
+                "FROM held WHERE d.id = held.id RETURNING d.id, held.status",
+                [ids, worker, [str(s) for s in DUE_STATUSES], DeliveryStatus.SENDING.value, now],
+            )
+            held = dict(cursor.fetchall())
+    else:
+        with transaction.atomic():
+            held = dict(
+                Delivery.objects.select_for_update()
+                .filter(pk__in=ids, leased_by=worker, status__in=DUE_STATUSES)
+                .values_list("pk", "status")
+            )
+            Delivery.objects.filter(pk__in=held).update(
+                status=DeliveryStatus.SENDING, sending_at=now, attempts=F("attempts") + 1
+            )
     marked = [d for d in chunk if d.pk in held]
     for delivery in marked:
         delivery.attempts += 1
@@ -357,38 +407,73 @@ def _chunk_finish(outcomes: list[tuple[Delivery, str, str]]) -> dict[str, int]:
 
 
 def _finish_many(final: list[tuple[Delivery, str, str]]) -> None:
+    """The final statuses (only of rows not final already) and their receipts: one transaction; on
+    PostgreSQL one UPDATE for the rows and one INSERT for the receipts."""
     now = timezone.now()
+    values = []
+    for delivery, status, text in final:
+        delivered = status == DeliveryStatus.DELIVERED
+        values.append((delivery, status, (text if delivered else "")[:100], ("" if delivered else text)[:200]))
     with transaction.atomic():
-        still_open = set(
-            Delivery.objects.select_for_update()
-            .filter(pk__in=[d.pk for d, _, _ in final])
-            .exclude(status__in=FINAL_STATUSES)
-            .values_list("pk", flat=True)
-        )
-        rows, receipts = [], []
+        write = _finish_statement if db_connection.vendor == "postgresql" else _finish_orm
+        finished = write(values, now)
         key = current_signing_key()  # once per chunk, not per receipt
-        for delivery, status, text in final:
-            if delivery.pk not in still_open:
+        receipts = []
+        for delivery, status, _, _ in values:
+            if delivery.pk not in finished:
                 continue
-            delivered = status == DeliveryStatus.DELIVERED
-            row = Delivery(
-                pk=delivery.pk,
-                status=status,
-                final_at=now,
-                provider_reference=(text if delivered else "")[:100],
-                last_error=("" if delivered else text)[:200],
-                recipient=None,
-                payload=None,
-                lease_until=None,
-            )
-            rows.append(row)
             receipt = _receipt_build(delivery, status, now, key)
             if receipt is not None:
                 receipts.append(receipt)
-        Delivery.objects.bulk_update(
-            rows, ["status", "final_at", "provider_reference", "last_error", "recipient", "payload", "lease_until"]
-        )
         DeliveryReceipt.objects.bulk_create(receipts)
+
+
+def _finish_statement(values: list[tuple[Delivery, str, str, str]], now: dt.datetime) -> set[Any]:
+    """PostgreSQL: every row of the chunk that is not final yet made final, in one UPDATE; the ids it changed."""
+    table = Delivery._meta.db_table
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} d SET status = v.status, final_at = %s, provider_reference = v.reference, "  # noqa: S608
+            "last_error = v.error, recipient = NULL, payload = NULL, lease_until = NULL "
+            "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[]) AS v(id, status, reference, error) "
+            "WHERE d.id = v.id AND NOT (d.status = ANY(%s)) RETURNING d.id",
+            [
+                now,
+                [d.pk for d, *_ in values],
+                [str(status) for _, status, _, _ in values],
+                [reference for _, _, reference, _ in values],
+                [error for *_, error in values],
+                [str(s) for s in FINAL_STATUSES],
+            ],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _finish_orm(values: list[tuple[Delivery, str, str, str]], now: dt.datetime) -> set[Any]:
+    still_open = set(
+        Delivery.objects.select_for_update()
+        .filter(pk__in=[d.pk for d, *_ in values])
+        .exclude(status__in=FINAL_STATUSES)
+        .values_list("pk", flat=True)
+    )
+    rows = [
+        Delivery(
+            pk=delivery.pk,
+            status=status,
+            final_at=now,
+            provider_reference=reference,
+            last_error=error,
+            recipient=None,
+            payload=None,
+            lease_until=None,
+        )
+        for delivery, status, reference, error in values
+        if delivery.pk in still_open
+    ]
+    Delivery.objects.bulk_update(
+        rows, ["status", "final_at", "provider_reference", "last_error", "recipient", "payload", "lease_until"]
+    )
+    return still_open
 
 
 def deliveries_dispatch(

@@ -1,6 +1,7 @@
 """DOSIS status changes become meldingen (issue 3 point 6, charter 1.1).
 
-The DOSIS capability writes one ``DossierStatusChange`` row per owner for every real status
+The DOSIS capability writes one ``DossierStatusChange`` row per owner a melding can reach (a citizen
+the platform knows: no row for an organisation or an INSZ it never saw) for every real status
 change, in the transaction of the change, and publishes them through ``dossiers.services.outbox``
 (this app never touches the dossiers app's tables). This consumer claims a batch, turns each into a melding
 through ``notification_create`` (which stores it, audits it and queues the e-mail/SMS the citizen
@@ -8,8 +9,8 @@ consented to), and marks the row processed, all in one transaction: a crash befo
 the rows for the next run, so nothing is lost and nothing is sent twice.
 
 Only agencies whose order includes ``notificaties`` get meldingen; organisation (KBO) owners and
-citizens the platform has never seen (no contact preferences, so nothing could be sent) are
-marked processed without one — they see the change in "Mijn dossiers".
+citizens the platform has never seen (rows written before filing left them out, or a citizen
+erased since) are marked processed without one — they see the change in "Mijn dossiers".
 """
 
 from __future__ import annotations

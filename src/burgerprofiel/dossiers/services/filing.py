@@ -20,8 +20,8 @@ files it in steps that each look at the whole batch:
 
 Both ways write the same stored values by the same rules (encrypted fields through the field's own
 ``stored``, DESIGN rule 3) and the same evidence (``filing_parts.processed_event``, rule 2). A
-real change of the current status writes one outbox row per owner (``DossierStatusChange``) for
-the notifications capability.
+real change of the current status writes one outbox row per owner a melding can reach
+(``DossierStatusChange``) for the notifications capability.
 """
 
 from __future__ import annotations
@@ -381,5 +381,7 @@ def _owners_sync(dossier: Dossier, wanted: set[tuple[str, str]], *, new: bool = 
 
 
 def _changes_record(dossier: Dossier, status: DossierStatus, owners: list[DossierOwner]) -> None:
-    """One outbox row per owner: the notifications capability tells each of them."""
-    filing_parts.outbox_append([(dossier.pk, owner.pk, status.pk, dossier.agency_id) for owner in owners])
+    """One outbox row per owner a melding can reach: the notifications capability tells each of them."""
+    filing_parts.outbox_append(
+        [(dossier.pk, owner.pk, status.pk, dossier.agency_id, owner.kind, owner.key) for owner in owners]
+    )

@@ -10,11 +10,10 @@ is filed in three steps that each look at the whole batch:
 2. plan in memory, upload by upload in the order they arrived, by the rules the one-at-a-time way
    applies (``filing._upload_process``): the newest ``WijzigingsDatum`` becomes current, an older
    one arriving late only joins the history in date order, an identical re-upload changes nothing,
-   and a real change of the current status writes one outbox row per owner;
-3. write the plan set-based: new dossiers are staged (COPY into a temporary table) and moved with
-   ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``; owners, statuses and outbox rows with one
-   COPY each; changed dossiers and statuses with one ``UPDATE ... FROM unnest(...)`` each; the
-   uploads' results with one UPDATE; the evidence with one event per client and outcome. SQLite
+   and a real change of the current status writes one outbox row per owner a melding can reach;
+3. write the plan set-based: new dossiers, owners, statuses and outbox rows with one COPY each;
+   changed dossiers and statuses with one ``UPDATE ... FROM unnest(...)`` each; the uploads'
+   results with one UPDATE; the evidence with one event per client and outcome. SQLite
    (the embedded default) writes the same plan with the ORM's bulk statements.
 
 Encrypted values are sealed by their fields' own ``stored`` (DESIGN rule 3), with one data-key
@@ -22,8 +21,8 @@ lookup per agency and batch, each bound to its row's ``seal_id`` (made here for 
 written with it, read in step 1 for a row that exists); the evidence comes from
 ``filing_parts.processed_event`` (rule 2), as on the one-at-a-time way. A new dossier that another
 worker created after step 1 (two workers filing uploads of one new dossier at once) makes the
-batch raise ``BatchConflict``: the caller rolls it back and files those uploads one at a time,
-which handles the race.
+batch's COPY fail on the unique ``(source_id, number)`` and raise ``BatchConflict``: the caller rolls
+it back and files those uploads one at a time, which handles the race.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import Model
 from django.utils import timezone
 
@@ -300,18 +299,16 @@ def _statuses_new(plan: _Plan) -> list[_Status]:
     return [s for s in plan.statuses.values() if s.new]
 
 
-def _outbox_rows(plan: _Plan) -> list[tuple[int, int, int, int]]:
-    rows = []
-    for dossier, owner, status in plan.outbox:
-        rows.append((_id(dossier), _id(owner), _id(status), dossier.agency_id))
-    return rows
+def _outbox_rows(plan: _Plan) -> list[filing_parts.OutboxRow]:
+    return [
+        (_id(dossier), _id(owner), _id(status), dossier.agency_id, owner.kind, owner.key)
+        for dossier, owner, status in plan.outbox
+    ]
 
 
 class _PostgresWriter:
     """The plan in a handful of statements: ids first (so rows can name each other), then COPY and
     set-based INSERT ... SELECT / UPDATE ... FROM."""
-
-    STAGE = "bp_filing_dossier_stage"
 
     def write(self, plan: _Plan, agencies: dict[int, Agency]) -> None:
         new_dossiers = [d for d in plan.dossiers.values() if d.new]
@@ -409,26 +406,16 @@ class _PostgresWriter:
             s.seal_id,
         )
 
-    def _dossiers_insert(self, rows: list[tuple[Any, ...]]) -> None:
-        """Stage the new dossiers, then move them in with INSERT ... SELECT ... ON CONFLICT DO NOTHING:
-        a dossier another worker created meanwhile is skipped there, not a failed statement."""
-        table = Dossier._meta.db_table
-        columns = ", ".join(_DOSSIER_COLUMNS)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.STAGE} "
-                f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
-            with cursor.copy(f"COPY {self.STAGE} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"WITH staged AS (DELETE FROM {self.STAGE} RETURNING {columns}) "  # noqa: S608
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM staged "
-                "ON CONFLICT (source_id, number) DO NOTHING"
-            )
-            if cursor.rowcount != len(rows):
-                raise BatchConflict(f"{len(rows) - cursor.rowcount} new dossiers were created meanwhile")
+    @staticmethod
+    def _dossiers_insert(rows: list[tuple[Any, ...]]) -> None:
+        """The new dossiers with one COPY straight into the table (no staging table and second
+        write). A dossier another worker created after step 1 violates ``(source_id, number)``:
+        the COPY fails, the batch raises ``BatchConflict``, and the caller rolls it back to its
+        savepoint and files those uploads one at a time, which handles the race."""
+        try:
+            copy_rows(Dossier, _DOSSIER_COLUMNS, rows)
+        except IntegrityError as exc:
+            raise BatchConflict("a new dossier of the batch was created meanwhile") from exc
 
     @staticmethod
     def _statuses_update(statuses: list[_Status], keys: dict[int, dict[str, Any]], sealers: Sealers) -> None:

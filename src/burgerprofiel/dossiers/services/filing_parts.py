@@ -25,6 +25,7 @@ from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_event_build
 from burgerprofiel.citizens.insz import insz_index
+from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.copy import copy_rows
 from burgerprofiel.crypto.fields import blind_index
 from burgerprofiel.dossiers.models import Dossier, DossierOwner, DossierStatusChange, DossierUpload, Phase
@@ -93,22 +94,41 @@ def uploads_finish(upload_ids: list[int], *, state: str, outcome: str = "", erro
     )
 
 
-def outbox_append(rows: list[tuple[int, int, int, int]]) -> None:
-    """Outbox rows (dossier id, owner id, status id, agency id), for the notifications capability."""
-    if not rows:
+# One outbox row: (dossier id, owner id, status id, agency id, owner kind, owner key).
+OutboxRow = tuple[int, int, int, int, str, str]
+
+
+def outbox_notifiable(rows: Sequence[OutboxRow]) -> list[OutboxRow]:
+    """The rows whose owner a melding can reach: a citizen the platform knows (one query for the
+    whole batch). An organisation (KBO) owner, or an INSZ no citizen has (never logged in, never
+    sent a melding), gets no melding (``notifications.dosis``), so no row is written for it: most
+    owners of a first bulk load are such, and each row cost an INSERT with its foreign-key checks
+    and indexes, then the consumer's claim and UPDATE. They see the change in "Mijn dossiers"."""
+    wanted = {key for *_, kind, key in rows if kind == DossierOwner.Kind.INSZ}
+    if not wanted:
+        return []
+    known = set(Citizen.objects.filter(insz_index__in=wanted).values_list("insz_index", flat=True))
+    return [row for row in rows if row[4] == DossierOwner.Kind.INSZ and row[5] in known]
+
+
+def outbox_append(rows: Sequence[OutboxRow]) -> None:
+    """Outbox rows for the notifications capability: one per owner a melding can reach
+    (``outbox_notifiable``), in the transaction of the change."""
+    notifiable = outbox_notifiable(rows)
+    if not notifiable:
         return
     if connection.vendor == "postgresql":
         now = timezone.now()
         copy_rows(
             DossierStatusChange,
             ("dossier_id", "owner_id", "status_id", "agency_id", "created_at"),
-            ((*row, now) for row in rows),
+            ((*row[:4], now) for row in notifiable),
         )
         return
     DossierStatusChange.objects.bulk_create(
         [
             DossierStatusChange(dossier_id=dossier, owner_id=owner, status_id=status, agency_id=agency)
-            for dossier, owner, status, agency in rows
+            for dossier, owner, status, agency, _, _ in notifiable
         ]
     )
 

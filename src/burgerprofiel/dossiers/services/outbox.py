@@ -1,7 +1,8 @@
 """The outbox of DOSIS status changes, as the dossiers app publishes it to the apps above it.
 
-Design note (issue 10; DESIGN "Layers"). Filing writes one ``DossierStatusChange`` row per owner for
-every real status change, in the transaction of the change. Another capability (notifications,
+Design note (issue 10; DESIGN "Layers"). Filing writes one ``DossierStatusChange`` row per owner a
+melding can reach (a citizen the platform knows; ``filing_parts.outbox_notifiable``) for every real
+status change, in the transaction of the change. Another capability (notifications,
 which turns them into meldingen) consumes them through these three functions only: it never
 queries or updates the dossiers app's tables itself, and the dossiers app names no app above it.
 What runs after filing is declared in ``settings.DOSIS_AFTER_FILING_TASKS``.

@@ -81,6 +81,16 @@ def second_dosis_agency(db: Any) -> OnboardedAgency:
 
 
 @pytest.fixture
+def known_owners(db: Any) -> None:
+    """Both parents known to the platform (as after their first login): a status change of their
+    dossiers writes an outbox row for each, the melding's source (``filing_parts.outbox_notifiable``)."""
+    from burgerprofiel.citizens.services import citizen_get_or_create
+
+    for insz in (PARENT_1, PARENT_2):
+        citizen_get_or_create(insz=insz)
+
+
+@pytest.fixture
 def agency_headers(client: Client, agency: OnboardedAgency, source: DosisSource) -> dict[str, str]:
     """A bearer token obtained with a private_key_jwt client assertion (RS256)."""
     return bearer(client, agency)

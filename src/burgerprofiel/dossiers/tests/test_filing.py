@@ -130,7 +130,11 @@ def _file_then_undo(monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> dict[str,
 
 
 def test_an_upload_filed_by_the_copy_path_or_the_orm_path_leaves_the_same_audit_hash_and_plaintext(
-    queued: DossierUpload, agency: OnboardedAgency, one_request_id: None, monkeypatch: pytest.MonkeyPatch
+    queued: DossierUpload,
+    agency: OnboardedAgency,
+    one_request_id: None,
+    monkeypatch: pytest.MonkeyPatch,
+    known_owners: None,
 ) -> None:
     """On PostgreSQL the fast path writes with COPY; on SQLite it is the ORM's bulk INSERT, and the
     two paths are held to one result all the same."""

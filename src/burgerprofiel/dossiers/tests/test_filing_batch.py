@@ -18,7 +18,7 @@ from burgerprofiel.dossiers.models import Dossier, DossierOwner, DossierStatus, 
 from burgerprofiel.dossiers.schemas import RAADPLEGER, DossierUploadIn
 from burgerprofiel.dossiers.services import dossier_uploads_process
 from burgerprofiel.dossiers.services.filing_parts import Claimed, filing_values
-from burgerprofiel.dossiers.tests.conftest import KBO_OWNER, PARENT_1, Upload, full_payload, status
+from burgerprofiel.dossiers.tests.conftest import KBO_OWNER, PARENT_1, PARENT_2, Upload, full_payload, status
 
 SEQUENCE = [
     full_payload(UploadId="a"),
@@ -64,7 +64,9 @@ def _filed(upload: Upload, settings: Any, *, per_batch: int) -> dict[str, Any]:
     }
 
 
-def test_a_batch_of_one_dossiers_uploads_files_as_one_upload_per_batch_would(upload: Upload, settings: Any) -> None:
+def test_a_batch_of_one_dossiers_uploads_files_as_one_upload_per_batch_would(
+    upload: Upload, settings: Any, known_owners: None
+) -> None:
     alone = _filed(upload, settings, per_batch=1)
     for model in (DossierStatusChange, DossierOwner, DossierStatus, Dossier, DossierUpload):
         model.objects.all().delete()
@@ -82,10 +84,30 @@ def test_a_batch_of_one_dossiers_uploads_files_as_one_upload_per_batch_would(upl
     }
     assert [phase for phase, *_ in alone["history"]] == ["Samenstelling", "Behandeling", "Beslissing", "Uitvoering"]
     assert alone["owners"] == [("insz", insz_index(PARENT_1))]
+    assert alone["outbox"]  # both parents are known: the real changes wrote outbox rows, compared above
+
+
+def test_only_owners_a_melding_can_reach_get_an_outbox_row(upload: Upload, settings: Any) -> None:
+    """An organisation and a citizen the platform never saw get no melding: no outbox row is written
+    for them (one query per batch decides), yet they own the dossier, which "Mijn dossiers" shows."""
+    from burgerprofiel.citizens.services import citizen_get_or_create
+
+    citizen_get_or_create(insz=PARENT_1)  # known; PARENT_2 is not
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    agents = [
+        {"Identificatie": insz, "Toegangsrechten": [{"Code": RAADPLEGER}]} for insz in (PARENT_1, PARENT_2, KBO_OWNER)
+    ]
+    assert upload(full_payload(Agenten=agents)).status_code == 200
+    assert dossier_uploads_process() == 1
+
+    assert sorted(DossierOwner.objects.values_list("kind", "key")) == sorted(
+        [("insz", insz_index(PARENT_1)), ("insz", insz_index(PARENT_2)), ("kbo", KBO_OWNER)]
+    )
+    assert list(DossierStatusChange.objects.values_list("owner__key", flat=True)) == [insz_index(PARENT_1)]
 
 
 def test_a_batch_is_filed_in_a_handful_of_statements_whatever_its_size(
-    upload: Upload, settings: Any, django_assert_max_num_queries: Any
+    upload: Upload, settings: Any, django_assert_max_num_queries: Any, known_owners: None
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the set-based statements are PostgreSQL's; SQLite writes the same plan with the ORM")

@@ -91,7 +91,9 @@ def test_a_failure_half_way_rolls_the_upload_back_and_answers_it_as_failed(
     assert "opnieuw" in result["Fout"]
 
 
-def test_a_fast_path_failure_falls_back_to_filing_one_by_one(upload: Upload, monkeypatch: Any) -> None:
+def test_a_fast_path_failure_falls_back_to_filing_one_by_one(
+    upload: Upload, monkeypatch: Any, known_owners: None
+) -> None:
     from burgerprofiel.dossiers.models import DossierStatusChange
     from burgerprofiel.dossiers.services import filing_parts
 

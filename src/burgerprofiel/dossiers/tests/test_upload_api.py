@@ -252,7 +252,7 @@ def test_upload_without_a_token_is_refused(client: Client, source: Any) -> None:
     assert set(counts().values()) == {0}
 
 
-def test_real_status_changes_write_one_outbox_row_per_owner(upload: Upload) -> None:
+def test_real_status_changes_write_one_outbox_row_per_owner(upload: Upload, known_owners: None) -> None:
     upload(full_payload())
     # One row per owner; the processing task hands them to notifications at once.
     assert DossierStatusChange.objects.count() == 2
