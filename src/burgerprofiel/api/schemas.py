@@ -9,8 +9,15 @@ from pydantic import ConfigDict, Field
 # characters but tab and line breaks, and (required text) at least one character that is not blank.
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 REQUIRED_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
-# An absolute http(s) address with a host name or IPv4 address (no user part, no IPv6 literal).
-HTTP_URL_PATTERN = r"^https?://[^\s/?#\[\]@]+([/?#][^\x00-\x1f]*)?$"
+# Characters that NFKC turns into '/', '?', '#', '@' or ':' (such as U+2100 and the full-width forms):
+# urlsplit refuses a host holding one (a test compares this list with unicodedata's).
+NFKC_URL_DELIMITERS = (
+    r"\u2047\u2048\u2049\u2100\u2101\u2105\u2106\u2a74\ufe13\ufe16\ufe55\ufe56\ufe5f\ufe6b\uff03\uff0f\uff1a"
+    r"\uff1f\uff20"
+)
+# An absolute http(s) address with a host name or IPv4 address (no user part, no IPv6 literal, no control
+# character, none of the characters above in the host).
+HTTP_URL_PATTERN = rf"^https?://[^\s\x00-\x1f/?#\[\]@{NFKC_URL_DELIMITERS}]+([/?#][^\x00-\x1f]*)?$"
 
 
 class Strict(Schema):

@@ -177,7 +177,10 @@ def url_check(url: str, *, https_required: bool = False) -> None:
     for a host whose every address lies in ``PULL_PRIVATE_ALLOWLIST`` (loopback peers in tests and
     ``make run``).
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # a bracket without its pair, a character NFKC turns into / ? # @ or :
+        raise UnsafeUrl("Dit is geen geldig adres.") from exc
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UnsafeUrl("Alleen http- en https-adressen met een hostnaam zijn toegelaten.")
     if parts.scheme == "http" and settings.PRODUCTION:

@@ -69,7 +69,10 @@ def notification_validate(item: NotificationInput) -> NotificationInput:
     """A clean copy of the input, or a ValidationError naming the field (nothing is stored yet)."""
     action_url = _text(item.action_url, field="action_url", max_length=2000)
     if action_url:
-        parts = urlsplit(action_url)
+        try:
+            parts = urlsplit(action_url)
+        except ValueError:  # a bracket without its pair, a character NFKC turns into / ? # @ or :
+            raise ValidationError("action_url moet een http(s)-adres zijn.", extra={"field": "action_url"}) from None
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise ValidationError("action_url moet een http(s)-adres zijn.", extra={"field": "action_url"})
     return NotificationInput(

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
+import unicodedata
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from burgerprofiel.api.schemas import NFKC_URL_DELIMITERS
 from burgerprofiel.api.tests.helpers import assert_problem
 from burgerprofiel.conftest import bearer, make_agency
 from burgerprofiel.notifications.models import Delivery, Notification
@@ -86,6 +90,38 @@ def test_invalid_input_is_refused_with_422_and_nothing_is_stored(client, auth_he
     problem = assert_problem(response, 422, "validation-error")
     assert field in json.dumps(problem)
     assert Notification.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("action_url", "valid"),
+    [
+        ("https://gemeente.example/dossier?id=7#stap", True),
+        ("http://gemeente.example", True),
+        # Found by schemathesis: a control character in the host was schema-valid, yet refused (422).
+        ("https://\x07gemeente.example/", False),
+        # urlsplit refuses these (ValueError, a 500 before): a character NFKC turns into '/' or '#'.
+        ("https://gemeente\uff0fexample/", False),
+        ("https://gemeente\uff03.example/", False),
+    ],
+)
+def test_an_action_url_is_accepted_exactly_when_the_document_admits_it(client, auth_headers, action_url, valid):
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["NotificationIn"]
+    assert Draft202012Validator(schema).is_valid({**VALID, "action_url": action_url}) is valid
+    response = _post(client, auth_headers, {**VALID, "action_url": action_url})
+    assert response.status_code == (202 if valid else 422), response.content
+    assert Notification.objects.count() == (1 if valid else 0)
+    lines = json.dumps({**VALID, "action_url": action_url})
+    bulk = _post(client, auth_headers, lines, url="/api/v1/notifications/bulk", content_type="application/x-ndjson")
+    assert bulk.status_code == (202 if valid else 422), bulk.content
+
+
+def test_the_url_pattern_names_every_character_nfkc_turns_into_a_url_delimiter():
+    found = {
+        c
+        for c in map(chr, range(0x80, sys.maxunicode + 1))
+        if not 0xD800 <= ord(c) <= 0xDFFF and any(d in unicodedata.normalize("NFKC", c) for d in "/?#@:")
+    }
+    assert found == set(NFKC_URL_DELIMITERS.encode().decode("unicode_escape"))
 
 
 def test_a_message_with_a_nul_character_is_refused_400_and_nothing_is_stored(client, auth_headers):
