@@ -36,7 +36,8 @@ install: system-packages $(VENV)/.installed node_modules/.package-lock.json
 run: install
 	BURGERPROFIEL_PROFILE=development bash scripts/run-dev.sh
 
-## make test: lint, then the whole suite on SQLite and on PostgreSQL, then the agency client's tests
+## make test: lint, then the whole suite on SQLite and on PostgreSQL, then the agency client's tests and
+## the make run path end to end (test-client)
 test: lint postgres-ready test-sqlite test-postgres test-client
 
 test-sqlite: install
@@ -50,17 +51,19 @@ test-postgres: install postgres-ready
 	BURGERPROFIEL_PROFILE=test DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
 ## make test-client: the agency client library (clients/python) against a live platform it starts itself,
-## and the demo agency built on it (examples/demo_agency)
+## the demo agency built on it (examples/demo_agency), then the make run path end to end (test-make-run)
 test-client: install
 	cd $(CLIENT) && $(CURDIR)/$(BIN)/pytest -q
 	cd examples/demo_agency && $(CURDIR)/$(BIN)/pytest -q -p no:django -m "not make_run" tests
+	$(MAKE_RUN_TESTS)
 
 ## make test-make-run: the whole make run path end to end (scripts/run-dev.sh on free ports in an empty
 ## data directory, then Chromium as An: data, meldingen, certificates, an error report, a request and a
 ## payment, the demo agency's three webhooks, the melding's e-mail); prints the time to data visible.
-## About 1.5 minutes, so not part of make test.
+## About 1.5 minutes; part of make test (the last step of test-client), alone here.
+MAKE_RUN_TESTS = cd examples/demo_agency && $(CURDIR)/$(BIN)/pytest -q -s -p no:django -m make_run tests
 test-make-run: install
-	cd examples/demo_agency && $(CURDIR)/$(BIN)/pytest -q -s -p no:django -m make_run tests
+	$(MAKE_RUN_TESTS)
 
 lint: install
 	$(BIN)/ruff check .

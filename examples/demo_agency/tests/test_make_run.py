@@ -105,8 +105,10 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MakeRun]:
         pytest.skip("needs /usr/bin/chromium and node (make system-packages)")
     base_dir = tmp_path_factory.mktemp("make-run")
     ports = dict(zip(PORTS, _free_ports(len(PORTS)), strict=True))
-    # The script's own defaults, not this test run's database, provider or settings module.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "OIDC_", "DJANGO_", "PUBLIC_URL"))}
+    # The script's own defaults, not this test run's database, provider or settings module, nor a peer's
+    # address from the caller's environment (the script derives every one from the free ports below).
+    outside = ("DATABASE_", "OIDC_", "DJANGO_", "PUBLIC_URL", "NOTIFICATIONS_", "MOLLIE_", "PAYMENTS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(outside)}
     env.update({name: str(port) for name, port in ports.items()})
     env.update(
         BIND=f"127.0.0.1:{ports['BIND']}",

@@ -102,7 +102,6 @@ _SUMMARY_FIELDS = (
 class ContactPersonInline(admin.TabularInline):
     model = ContactPerson
     form = ContactPersonForm
-    template = "backoffice/edit_inline/tabular_labelled.html"
     extra = 0
     fields = ["name", "email", "phone", "role", "authorised_from", "authorised_until"]
 

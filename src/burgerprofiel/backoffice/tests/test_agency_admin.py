@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -205,3 +206,42 @@ def test_saving_the_agency_page_as_a_browser_would_keeps_contact_persons_and_rea
     assert AuditEvent.objects.get(action="backoffice.agency.changed").detail == {"fields": ["name"]}
     assert not AuditEvent.objects.filter(action="backoffice.contactperson.changed").exists()
     assert ApiClient.objects.filter(agency_id=agency.agency_id).count() == 1
+
+
+class _Headers(HTMLParser):
+    """The text of every column header of the page's inline tables (screen-reader-only text included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self._inline = 0
+        self._th: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div" and "inline-group" in (dict(attrs).get("class") or "").split():
+            self._inline += 1
+        elif tag == "th" and self._inline:
+            self._th = []
+
+    def handle_data(self, data: str) -> None:
+        if self._th is not None:
+            self._th.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "th" and self._th is not None:
+            self.headers.append(" ".join("".join(self._th).split()))
+            self._th = None
+
+
+def test_no_column_of_the_agency_page_s_inline_tables_is_unnamed(operator_client, auditor_client, agency):
+    """axe's empty-table-header: the shared tabular inline template (admin_templates) names the row
+    column and the delete column for screen readers, for the editable contact persons too."""
+    ContactPerson.objects.create(agency_id=agency.agency_id, name="Jan Peeters", email="jan@x.example", role="DPO")
+    url = f"/backoffice/agencies/agency/{agency.agency_id}/change/"
+    for client in (operator_client, auditor_client):
+        page = client.get(url).content.decode()
+        reader = _Headers()
+        reader.feed(page)
+        assert 'id="contact_persons-group"' in page
+        assert reader.headers.count("Object") >= 2  # contact persons and the read-only API clients
+        assert "" not in reader.headers, reader.headers

@@ -106,6 +106,21 @@ def instructions_read(*, agency_id: int, actor: Actor, limit: int = 100) -> list
     return rows
 
 
+def instruction_read(*, instruction_id: int, actor: Actor) -> Instruction:
+    """One instruction, its texts opened; the read is audited in the agency's trail as a listing of one."""
+    instruction = Instruction.objects.select_related("agency").filter(pk=instruction_id).first()
+    if instruction is None:
+        raise NotFound(f"Instructie {instruction_id} bestaat niet.")
+    audit_record(
+        actor=actor,
+        action=AuditAction.INSTRUCTIONS_READ,
+        target=instruction,
+        agency_id=instruction.agency_id,
+        detail={"count": 1},
+    )
+    return instruction
+
+
 def instruction_flag_unlawful(*, instruction: Instruction, reason: str, actor: Actor) -> Instruction:
     """Charter 3.4: the processor considers an instruction contrary to law; the agency is told at once."""
     reason = _text(reason, field="reason", limit=TEXT_MAX, what="de reden")
