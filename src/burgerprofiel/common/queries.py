@@ -57,3 +57,16 @@ class StatementGuard:
     sql: str
     params: tuple[Any, ...]
     explain: Callable[[], None]
+
+
+def insert_statement(instance: models.Model) -> tuple[str, list[Any]]:
+    """``INSERT INTO <table> (<every column>) VALUES (...)`` for a new ``instance``, with the values the
+    ORM's own ``save(force_insert=True)`` would send (each field's ``pre_save`` and database preparation),
+    to be composed into a statement of several writes (a CTE each). Encrypted values must already be
+    sealed for the row (``crypto.fields.sealed``): ``pre_save`` then writes them as they are."""
+    fields = instance._meta.concrete_fields
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    placeholders = ", ".join(["%s"] * len(values))
+    return f"INSERT INTO {quote(instance._meta.db_table)} ({columns}) VALUES ({placeholders})", values  # noqa: S608 - quoted model identifiers; values are parameters

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from burgerprofiel.agencies.catalogue import Component
-from burgerprofiel.agencies.selectors import agency_get
+from burgerprofiel.agencies.selectors import agency_get, client_data_key_id
 from burgerprofiel.api.auth import (
     AgencyAuth,
     agency_request_actor,
@@ -26,11 +26,11 @@ from burgerprofiel.api.schemas import HTTP_URL_PATTERN, REQUIRED_TEXT_PATTERN, T
 from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA, Insz
 from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.text import UnstorableText, check_storable
-from burgerprofiel.compliance.subject_rights.services import restriction_check
+from burgerprofiel.compliance.subject_rights.services import restriction_check, restriction_guard
 from burgerprofiel.notifications.models import Notification
 from burgerprofiel.notifications.services import (
     NotificationInput,
-    notification_create,
+    notification_accept,
     notification_for_agency,
     notifications_bulk_create,
     receipts_read,
@@ -160,25 +160,22 @@ def _input(data: Any, index: int | None = None) -> NotificationInput:
 def notification_push(request: HttpRequest, payload: NotificationIn) -> Status[Any]:
     item = _input(payload.model_dump())
     _optional_categories(request, [item])
-    restriction_check(
-        agency_id=principal_of(request).agency_id,
-        insz_values=[[item.insz]],
-        actor=agency_request_actor(request),
-        what="een nieuwe melding",
+    principal = principal_of(request)
+    actor = agency_request_actor(request)
+    # Whether the citizen restricted the agency is read with the citizen (one statement): the same
+    # 403 subject-restricted, audited, nothing stored.
+    guard = restriction_guard(
+        agency_id=principal.agency_id, insz_values=[[item.insz]], actor=actor, what="een nieuwe melding"
     )
-    notification = notification_create(
-        agency=agency_get(agency_id=principal_of(request).agency_id),
-        insz=item.insz,
-        message=item.message,
-        ipdc_product=item.ipdc_product,
-        dossier_id=item.dossier_id,
-        action_required=item.action_required,
-        action_url=item.action_url,
-        responsible_org=item.responsible_org,
-        actor=agency_request_actor(request),
+    accepted = notification_accept(
+        agency_id=principal.agency_id,
+        agency_key_id=client_data_key_id(principal.client),
+        item=item,
+        actor=actor,
         order_version=order_version_of(request),
+        guard=guard,
     )
-    return Status(202, {"id": notification.pk, "deliveries": _deliveries(notification)})
+    return Status(202, {"id": accepted.id, "deliveries": accepted.deliveries})
 
 
 @router.post(

@@ -89,7 +89,7 @@ def test_an_unexpected_failure_is_a_500_problem_that_reveals_nothing_and_stores_
     def explode(**kwargs):
         raise RuntimeError("secret internals: dsn=postgres://admin:hunter2@db")
 
-    monkeypatch.setattr(api_module, "notification_create", explode)
+    monkeypatch.setattr(api_module, "notification_accept", explode)
     response = _post(client, auth_headers, VALID)
     assert_problem(response, 500, "internal-error")
     assert b"hunter2" not in response.content

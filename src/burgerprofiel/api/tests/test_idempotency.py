@@ -91,14 +91,14 @@ def test_a_claim_whose_request_never_finished_stops_blocking_retries(client, age
 
 
 def test_a_request_that_failed_with_a_server_error_is_not_remembered(client, auth_headers, monkeypatch):
-    real = api_module.notification_create
+    real = api_module.notification_accept
 
     def explode(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(api_module, "notification_create", explode)
+    monkeypatch.setattr(api_module, "notification_accept", explode)
     assert _post(client, auth_headers, "order-2024-0006").status_code == 500
-    monkeypatch.setattr(api_module, "notification_create", real)
+    monkeypatch.setattr(api_module, "notification_accept", real)
 
     retry = _post(client, auth_headers, "order-2024-0006")
 

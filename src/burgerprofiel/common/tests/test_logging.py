@@ -169,7 +169,7 @@ def test_every_log_line_written_while_answering_a_request_carries_its_request_id
     def explode(**kwargs):
         raise RuntimeError("kapot")
 
-    monkeypatch.setattr(api_module, "notification_create", explode)
+    monkeypatch.setattr(api_module, "notification_accept", explode)
     body = {"insz": "85073003328", "message": "Uw dossier is afgerond.", "ipdc_product": "1502"}
     response = client.post(
         "/api/v1/notifications",

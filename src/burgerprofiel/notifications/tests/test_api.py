@@ -204,3 +204,50 @@ def test_a_campaign_wakes_the_dispatcher_once_however_many_sends_it_queues(
         assert _post(client, auth_headers, body, url="/api/v1/notifications/bulk").status_code == 202
     assert Delivery.objects.count() == 3
     assert [c for c in callbacks if c is _wake_dispatcher] == [_wake_dispatcher]
+
+
+def test_a_push_queues_each_consented_verified_channel_sealed_and_audited_and_answers_them(
+    client, agency, auth_headers, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from burgerprofiel.audit.models import AuditEvent
+    from burgerprofiel.notifications.services import _wake_dispatcher
+
+    citizen = citizen_with_contact(email="burger@example.org", mobile="+32470123456")
+    # Before the consents (nothing queued, no wake-up): the token's verification keys are read once.
+    assert _post(client, auth_headers, VALID).status_code == 202
+    consent(citizen, agency.agency_id, "email")
+    consent(citizen, agency.agency_id, "sms")
+
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
+        response = _post(client, auth_headers, {**VALID, "message": "Tweede bericht"})
+
+    assert response.status_code == 202, response.content
+    answered = response.json()
+    assert [(d["channel"], d["status"], d["attempts"]) for d in answered["deliveries"]] == [
+        ("email", "created", 0),
+        ("sms", "created", 0),
+    ]
+    notification = Notification.objects.get(pk=answered["id"])
+    assert notification.message == "Tweede bericht" and notification.citizen_id == citizen.pk
+    deliveries = {d.channel: d for d in Delivery.objects.filter(notification=notification)}
+    assert deliveries["email"].recipient == "burger@example.org" and deliveries["sms"].recipient == "+32470123456"
+    event = AuditEvent.objects.get(action="notification.created", object_id=str(notification.pk))
+    assert event.detail == {"deliveries": 2, "action_required": False} and event.agency_id == agency.agency_id
+    assert [c for c in callbacks if c is _wake_dispatcher] == [_wake_dispatcher]
+    if connection.vendor == "postgresql":
+        # The client with its order versions; the citizen with their consents, contact preference and
+        # whether they restricted the agency; the melding, its deliveries and its audit event together.
+        assert len(queries) == 3, [q["sql"][:120] for q in queries]
+        assert "subject_rights_restriction" in queries[1]["sql"] and "preferences_consent" in queries[1]["sql"]
+        assert queries[2]["sql"].startswith("WITH stored AS (INSERT INTO") and "audit_auditevent" in queries[2]["sql"]
+
+
+def test_a_push_to_a_citizen_not_known_yet_creates_them_and_queues_nothing(client, auth_headers):
+    from burgerprofiel.citizens.models import Citizen
+
+    response = _post(client, auth_headers, {**VALID, "insz": THIRD_INSZ})
+    assert response.status_code == 202 and response.json()["deliveries"] == []
+    assert Notification.objects.get(pk=response.json()["id"]).citizen == Citizen.objects.get()

@@ -10,6 +10,7 @@ from joserfc.jwk import RSAKey
 
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.conftest import post_form, token_with_assertion, token_with_secret
+from burgerprofiel.crypto import signing
 from burgerprofiel.oauth.services import ASSERTION_TYPE, token_url, used_assertions_purge
 
 pytestmark = pytest.mark.django_db
@@ -281,3 +282,31 @@ def test_a_client_without_a_secret_costs_an_argon2_verification_and_is_refused(c
 
     _assert_problem_401(post_form(client, {"grant_type": "client_credentials"}, **_basic(agency.client_id, "")))
     assert len(hasher.verified) == 1
+
+
+def test_a_token_verified_before_is_refused_once_it_expired_or_its_client_was_deactivated(client, agency):
+    # The signature is verified once per token (oauth.services._token_decode); its lifetime and its
+    # client are checked on every call all the same.
+    from burgerprofiel.agencies.models import ApiClient
+
+    token = token_with_assertion(client, agency).json()["access_token"]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get("/api/v1/me", **headers).status_code == 200
+    assert client.get("/api/v1/me", **headers).status_code == 200  # from the cache of verified tokens
+    exp = jose_jwt.decode(token, signing.public_keyset()).claims["exp"]
+    with time_machine.travel(exp + 31, tick=False):
+        assert client.get("/api/v1/me", **headers).status_code == 401
+    assert AuditEvent.objects.filter(action="api.authentication_failed", detail__reason="token_expired").count() == 1
+
+    ApiClient.objects.filter(client_id=agency.client_id).update(is_active=False)
+    assert client.get("/api/v1/me", **headers).status_code == 401
+    assert AuditEvent.objects.filter(action="api.authentication_failed", detail__reason="client_inactive").count() == 1
+
+
+def test_a_token_with_a_forged_signature_is_refused_even_after_the_genuine_one_was_verified(client, agency):
+    token = token_with_assertion(client, agency).json()["access_token"]
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}{'AAAA' if signature[-4:] != 'AAAA' else 'BBBB'}"
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {forged}").status_code == 401
+    assert AuditEvent.objects.filter(action="api.authentication_failed", detail__reason="bad_token").count() == 1
