@@ -197,10 +197,10 @@ def run_steps(
     arrival stamp. ``n_workers`` ``burgerprofiel worker`` processes deliver meanwhile."""
     pool = citizens_bulk(agency.pk, 0, 2000)
     workers = [WorkerProcess(workers_env) for _ in range(n_workers)]
-    time.sleep(3)  # let the workers start polling
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     results = []
     try:
+        _workers_ready(base, headers, pool, sink, len(workers))
         for rate in rates:
             accepted, offered = _offer(base, headers, pool, rate=rate, seconds=seconds, clients=clients)
             results.append(_step_result(rate, offered, accepted, sink))
@@ -209,6 +209,30 @@ def run_steps(
         for worker in workers:
             worker.stop()
     return results
+
+
+def _workers_ready(base: str, headers: dict[str, str], pool: list[str], sink: SinkProcess, n: int) -> None:
+    """Wait until the workers deliver (not a fixed pause: on a loaded machine a worker may take longer
+    than that to start, and the first step then measured its start-up, not dispatch): a few warm-up
+    meldingen, not counted, each handed off to the SMTP server before the steps begin."""
+    from bench.dosis_ingest import KeepAliveClient
+
+    before = sink.count()
+    http = KeepAliveClient(base, headers, timeout=60)
+    try:
+        for i in range(2 * n):
+            body = {"insz": pool[-1 - i], "message": "Warm-up", "ipdc_product": PRODUCT}
+            status, content = http.send("POST", "/api/v1/notifications", json.dumps(body).encode())
+            if status != 202:
+                raise RuntimeError(f"warm-up melding refused: {status} {content[:200]!r}")
+    finally:
+        http.close()
+    deadline = time.monotonic() + 120
+    while sink.count() < before + 2 * n:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the workers did not deliver the warm-up meldingen within 120 s")
+        time.sleep(0.1)
+    time.sleep(1)  # every worker polling again
 
 
 def _offer(

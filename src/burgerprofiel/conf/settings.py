@@ -741,6 +741,12 @@ DOSIS_DRAIN_INTERVAL_MS = env_int(
     200,
     help="How long the worker's DOSIS loop waits, when the upload queue is empty, before looking again.",
 )
+DOSIS_DRAIN_THREADS = env_int(
+    "DOSIS_DRAIN_THREADS",
+    2,
+    help="Threads of the worker's DOSIS loop: while one waits for the database to write its batch, the next "
+    "batch is read and planned (batches are claimed with SKIP LOCKED, as by several workers).",
+)
 DOSIS_PURGE_BATCH_SIZE = env_int(
     "DOSIS_PURGE_BATCH_SIZE", 500, help="Dossiers removed per transaction by the DOSIS retention purge."
 )

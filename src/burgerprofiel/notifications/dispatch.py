@@ -16,6 +16,7 @@ Message-ID, so a receiving system can also see that two copies (if ever) are one
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import socket
@@ -247,13 +248,29 @@ def _postpone(deliveries: list[Delivery], worker: str, error: str) -> None:
             _retry_later(delivery, error)
 
 
+@functools.lru_cache(maxsize=8)
+def _sender(mail_from: str) -> tuple[str, str]:
+    """The From header (RFC 2047-encoded where needed) and the domain of the Message-ID: the same
+    for every message, so worked out once, not per message."""
+    sender_name, sender_address = parseaddr(mail_from)
+    return formataddr((sender_name, sender_address), charset="utf-8"), (
+        sender_address.rpartition("@")[2] or "burgerprofiel.example"
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _subject(agency_name: str) -> str:
+    """A melding's Subject, RFC 2047-encoded once per agency name (the encoder weighs quoted-printable
+    against base64 character by character: a fifth of building a message)."""
+    return Header(f"Nieuw bericht van {agency_name} in Mijn Burgerprofiel", "utf-8").encode()
+
+
 def email_build(delivery: Delivery) -> Message:
     # The compat32 MIME classes: the same wire format as EmailMessage at a fraction of the CPU per message.
-    sender_name, sender_address = parseaddr(settings.NOTIFICATIONS_MAIL_FROM)
-    domain = sender_address.rpartition("@")[2] or "burgerprofiel.example"
+    sender, domain = _sender(settings.NOTIFICATIONS_MAIL_FROM)
     # No folding below RFC 5322's 998: the one-click URL must stay one unbroken header line.
     message = MIMEMultipart("alternative", policy=compat32.clone(max_line_length=998))
-    message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
+    message["From"] = sender
     message["To"] = str(delivery.recipient)
     message["Message-ID"] = f"<{delivery.pk}@{domain}>"
     message["X-Burgerprofiel-Delivery"] = str(delivery.pk)
@@ -267,7 +284,7 @@ def email_build(delivery: Delivery) -> Message:
             url=_public(reverse("notifications:detail", args=[notification.pk])),
             preferences_url=_public(reverse("preferences:index")),
         )
-        message["Subject"] = Header(f"Nieuw bericht van {agency.name} in Mijn Burgerprofiel", "utf-8").encode()
+        message["Subject"] = _subject(agency.name)
         token = unsubscribe_token(
             citizen_id=delivery.citizen_id,
             agency_id=agency.pk,

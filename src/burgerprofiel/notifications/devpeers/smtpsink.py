@@ -15,8 +15,8 @@ import socket
 import sys
 import threading
 import time
-from email import message_from_bytes
-from email.policy import default as default_policy
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -34,7 +34,9 @@ class Sink:
                 self.refuse_first -= 1
                 return "451 4.3.0 Probeer later opnieuw"
         received_at = time.time()
-        message = message_from_bytes(envelope.original_content, policy=default_policy)
+        # Only the headers are read (the Message-ID is all that is reported): the sink stands in for
+        # a mail server on another machine, and in a bench it shares the CPUs with what it measures.
+        message = BytesHeaderParser(policy=compat32).parsebytes(envelope.original_content)
         with self.lock:
             if self.box is not None:
                 self.box.add(envelope.original_content)

@@ -96,7 +96,8 @@ class Command(BaseCommand):
         gc.freeze()
         if not no_scheduler:
             threading.Thread(target=self._schedule, daemon=True, name="scheduler").start()
-        threading.Thread(target=self._dosis_drain, daemon=True, name="dosis").start()
+        for n in range(max(1, settings.DOSIS_DRAIN_THREADS)):
+            threading.Thread(target=self._dosis_drain, daemon=True, name=f"dosis-{n}").start()
         threading.Thread(target=self._deliveries_drain, daemon=True, name="deliveries").start()
         while True:
             # db_worker exits when the database goes away (a PostgreSQL restart); come back.
@@ -111,7 +112,11 @@ class Command(BaseCommand):
                 time.sleep(2)
 
     def _dosis_drain(self) -> None:
-        """File accepted DOSIS uploads as they come: the upload rows are the queue (no task per upload)."""
+        """File accepted DOSIS uploads as they come: the upload rows are the queue (no task per upload).
+        Runs on DOSIS_DRAIN_THREADS threads, each with its own connection: a batch is half Python
+        (reading, planning, sealing) and half waiting for PostgreSQL, so a second thread plans the
+        next batch while the first one's is written. They claim with SKIP LOCKED and lock the
+        dossiers they file into, as separate workers do: no upload is filed twice."""
         drain("the DOSIS upload queue", dosis_queue_drain, idle_ms=lambda: settings.DOSIS_DRAIN_INTERVAL_MS)
 
     def _deliveries_drain(self) -> None:
