@@ -4,7 +4,9 @@ An operator registers an instruction received in writing from an authorised cont
 service refuses anyone else), flags one as contrary to law with the reason (the agency is told at
 once, 3.4), registers a disclosure the law requires (the agency is told beforehand unless the law
 forbids it) and, when such a ban lifts, sends the notice. Every write goes through
-``compliance.instructions.services``, which audits it; nothing is deleted here.
+``compliance.instructions.services``, which audits it; nothing is deleted here. Opening the list or an
+instruction's page is audited through the same services as ``burgerprofiel instructions list|show``
+(``instruction.listed``: per agency shown, with the count; never a subject or a text).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.compliance.instructions.models import Instruction, LegalDisclosure
 from burgerprofiel.compliance.instructions.services import (
     instruction_flag_unlawful,
+    instruction_read,
     instruction_register,
+    instructions_shown,
     legal_disclosure_ban_lift,
     legal_disclosure_register,
 )
@@ -116,7 +120,20 @@ class InstructionAdmin(_ServiceAdmin):
                 act_label="Melden als in strijd met de wet (charter 3.4)",
                 act_post=False,
             )
-        return super().change_view(request, object_id, form_url, context)
+        response = super().change_view(request, object_id, form_url, context)
+        # The page opens the subject and the text: audited as `burgerprofiel instructions show` is.
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and original is not None:
+            instruction_read(instruction_id=original.pk, actor=request_actor(request))
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist is not None:
+            # The rows of this page (filtered, paged); iterating caches them, so the template shows these rows.
+            instructions_shown(instructions=list(changelist.result_list), actor=request_actor(request))
+        return response
 
     def get_urls(self) -> list[Any]:
         return [

@@ -106,6 +106,23 @@ def instructions_read(*, agency_id: int, actor: Actor, limit: int = 100) -> list
     return rows
 
 
+def instructions_shown(*, instructions: list[Instruction], actor: Actor) -> None:
+    """Audit a listing someone else selected (the back-office's list page, filtered and paged): one
+    ``instruction.listed`` per agency whose instructions it shows, with how many, as ``instructions_read``
+    records; nothing for an empty page. The count only, never a subject or a text."""
+    counts: dict[int, int] = {}
+    for instruction in instructions:
+        counts[instruction.agency_id] = counts.get(instruction.agency_id, 0) + 1
+    for agency_id, count in sorted(counts.items()):
+        audit_record(
+            actor=actor,
+            action=AuditAction.INSTRUCTIONS_READ,
+            target=Instruction,
+            agency_id=agency_id,
+            detail={"count": count},
+        )
+
+
 def instruction_read(*, instruction_id: int, actor: Actor) -> Instruction:
     """One instruction, its texts opened; the read is audited in the agency's trail as a listing of one."""
     instruction = Instruction.objects.select_related("agency").filter(pk=instruction_id).first()

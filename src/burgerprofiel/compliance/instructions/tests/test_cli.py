@@ -119,3 +119,45 @@ def test_bad_input_is_refused_and_nothing_is_stored_or_sent(tenant_a):
     with pytest.raises(CommandError, match="al als onrechtmatig"):
         _cli("flag", str(instruction.pk), "--reason", "Nog eens.")
     assert AgencyNotice.objects.filter(kind="instructie_onrechtmatig").count() == 1
+
+
+def test_the_back_office_list_and_page_record_what_the_cli_records_without_the_texts(tenant_a, tenant_b):
+    first = _register(tenant_a, "Bewaartermijn meldingen")
+    _register(tenant_a, "Nieuwe contactpersoon")
+    _register(tenant_b, "Andere instantie")
+    operator = logged_in(make_staff("operator", "olivia.operator"))
+
+    cli_list = _events_of(lambda: _cli("list"))
+    pages: list[Any] = []
+    office_list = _events_of(lambda: pages.append(operator.get("/backoffice/instructions/instruction/")))
+    assert pages[0].status_code == 200
+    assert sorted((e.action, e.agency_id, e.detail) for e in office_list) == sorted(
+        (e.action, e.agency_id, e.detail) for e in cli_list
+    )
+    assert sorted((e.agency_id, e.detail["count"]) for e in office_list) == sorted(
+        [(tenant_a.agency.pk, 2), (tenant_b.agency.pk, 1)]
+    )
+
+    # A filtered list audits only the agency it shows.
+    filtered = _events_of(
+        lambda: operator.get(f"/backoffice/instructions/instruction/?agency__id__exact={tenant_b.agency.pk}")
+    )
+    assert [(e.action, e.agency_id, e.detail["count"]) for e in filtered] == [
+        ("instruction.listed", tenant_b.agency.pk, 1)
+    ]
+
+    cli_show = _events_of(lambda: _cli("show", str(first.pk)))
+    page = f"/backoffice/instructions/instruction/{first.pk}/change/"
+    office_show = _events_of(lambda: pages.append(operator.get(page)))
+    assert "De volledige tekst van" in pages[-1].content.decode()
+    assert [(e.action, e.agency_id, e.object_type, e.object_id, e.detail) for e in office_show] == [
+        (e.action, e.agency_id, e.object_type, e.object_id, e.detail) for e in cli_show
+    ]
+    assert all(e.actor_type == "staff" for e in office_list + office_show)
+    trail = json.dumps([e.detail for e in office_list + filtered + office_show])
+    assert "Bewaartermijn" not in trail and "volledige tekst" not in trail
+
+    # Nothing read, nothing recorded: an unknown instruction and an empty list.
+    assert _events_of(lambda: operator.get("/backoffice/instructions/instruction/999999/change/")) == []
+    empty = "/backoffice/instructions/instruction/?channel__exact=backoffice"
+    assert _events_of(lambda: operator.get(empty)) == []
