@@ -652,6 +652,10 @@ class AuditAction(StrEnum):
         "Staff member set up two-factor authentication",
     )
     BACKOFFICE_STAFF_LISTED = "backoffice.staff.listed", "Medewerkers opgevraagd", "Staff members listed"
+    # Opening a back-office list or page that shows personal data (``AuditReadsMixin``); the event's
+    # object type says which records, the detail only how many.
+    BACKOFFICE_LISTED = "backoffice.listed", "Lijst bekeken (back-office)", "List viewed (back-office)"
+    BACKOFFICE_VIEWED = "backoffice.viewed", "Gegevens bekeken (back-office)", "Record viewed (back-office)"
     BACKOFFICE_REFUSED = (
         "backoffice.refused",
         "Handeling van een medewerker geweigerd",

@@ -30,8 +30,10 @@ from burgerprofiel.agencies.services import (
     processing_order_create,
     processing_order_transition,
 )
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.backoffice.admin.base import (
     AuditedModelAdmin,
+    AuditReadsMixin,
     ReadOnlyTabularInline,
     adopt_saved,
     request_actor,
@@ -142,7 +144,9 @@ class ProcessingOrderInline(ReadOnlyTabularInline):
 
 
 @admin.register(Agency, site=site)
-class AgencyAdmin(AuditedModelAdmin):
+class AgencyAdmin(AuditReadsMixin, AuditedModelAdmin):
+    # The page decrypts the DPO and the contact persons' names, e-mail addresses and phone numbers.
+    view_audit_action = AuditAction.BACKOFFICE_AGENCY_VIEWED
     list_display = ["name", "kbo_display", "municipality", "created_at"]
     search_fields = ["name", "kbo"]
     search_help_text = "Zoek op naam of KBO-nummer (tien cijfers)."
@@ -224,16 +228,6 @@ class AgencyAdmin(AuditedModelAdmin):
 
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
         return secret_once_page(self, request, obj, title="Instantie aangemaakt")
-
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        # The page decrypts the contact persons' names, e-mail addresses and phone numbers: personal data.
-        original = (getattr(response, "context_data", None) or {}).get("original")
-        if request.method == "GET" and response.status_code == 200 and original is not None:
-            self.audit(request, original, "viewed")
-        return response
 
 
 # -- API clients ----------------------------------------------------------------------------------

@@ -84,6 +84,70 @@ def request_actor(request: HttpRequest) -> Actor:
     return staff_actor(request.user)
 
 
+def agency_id_of(obj: models.Model) -> int | None:
+    """The agency an object belongs to, so its events turn up in that agency's audit trail."""
+    value = getattr(obj, "agency_id", None)
+    return int(value) if value is not None else None
+
+
+class AuditReadsMixin:
+    """Opening the list or an object's page of a model holding personal data is audited (DESIGN rule 2).
+
+    The list records ``list_audit_action`` once per agency whose rows the page shows (filtered and
+    paged as shown), with their count; an empty page read nothing and records nothing. An object's
+    page (GET) records ``view_audit_action`` on that object. Neither names a value: the detail is a
+    count. An admin whose domain has its own read service (instructions) audits through it instead.
+    ``backoffice/tests/test_read_audit.py`` opens every admin of a model with personal data and
+    fails on one that records nothing.
+    """
+
+    list_audit_action: AuditAction = AuditAction.BACKOFFICE_LISTED
+    view_audit_action: AuditAction = AuditAction.BACKOFFICE_VIEWED
+
+    def audit_agency_id(self, obj: models.Model) -> int | None:
+        return agency_id_of(obj)
+
+    def audit_list(self, request: HttpRequest, rows: list[models.Model]) -> None:
+        counts: dict[int | None, int] = {}
+        for row in rows:
+            agency_id = self.audit_agency_id(row)
+            counts[agency_id] = counts.get(agency_id, 0) + 1
+        for agency_id, count in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or 0)):
+            audit_record(
+                actor=request_actor(request),
+                action=self.list_audit_action,
+                target=self.model,  # type: ignore[attr-defined]
+                agency_id=agency_id,
+                detail={"count": count},
+            )
+
+    def audit_view(self, request: HttpRequest, obj: models.Model) -> None:
+        audit_record(
+            actor=request_actor(request),
+            action=self.view_audit_action,
+            target=obj,
+            object_id=audit_object_id(obj),
+            agency_id=self.audit_agency_id(obj),
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist is not None:
+            # The rows of the page shown; iterating caches them, so the template renders these rows.
+            self.audit_list(request, list(changelist.result_list))
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and original is not None:
+            self.audit_view(request, original)
+        return response
+
+
 def adopt_saved(target: models.Model, saved: models.Model) -> None:
     """Make the admin's unsaved instance stand for the row a service created.
 
@@ -101,8 +165,7 @@ class AuditedModelAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
     def audit_agency_id(self, obj: models.Model) -> int | None:
         """The agency an object belongs to, so the event turns up in that agency's audit trail."""
-        value = getattr(obj, "agency_id", None)
-        return int(value) if value is not None else None
+        return agency_id_of(obj)
 
     def audit(
         self,

@@ -16,7 +16,13 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.backoffice.admin.base import AuditedModelAdmin, ReadOnlyModelAdmin, adopt_saved, request_actor
+from burgerprofiel.backoffice.admin.base import (
+    AuditedModelAdmin,
+    AuditReadsMixin,
+    ReadOnlyModelAdmin,
+    adopt_saved,
+    request_actor,
+)
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.compliance.charter.models import CharterTermination, CharterVersion
 from burgerprofiel.compliance.charter.services import AMENDMENT_NOTICE_DAYS, charter_version_publish
@@ -170,7 +176,7 @@ class ConfidentialityStatementAdmin(AuditedModelAdmin):
 
 
 @admin.register(ConfidentialityAcceptance, site=site)
-class ConfidentialityAcceptanceAdmin(ReadOnlyModelAdmin):
+class ConfidentialityAcceptanceAdmin(AuditReadsMixin, ReadOnlyModelAdmin):
     list_display = ["user", "statement", "accepted_at"]
     list_select_related = ["user", "statement"]
 
@@ -322,7 +328,7 @@ class ObligationsReportAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(SubjectRequest, site=site)
-class SubjectRequestAdmin(ReadOnlyModelAdmin):
+class SubjectRequestAdmin(AuditReadsMixin, ReadOnlyModelAdmin):
     """Operators follow whether agencies answer in time (GDPR 12(3)); the citizen's explanation and the
     agency's answer are the agency's data and are not shown here."""
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from burgerprofiel.agencies.models import Agency
-from burgerprofiel.backoffice.admin.base import ReadOnlyModelAdmin
+from burgerprofiel.backoffice.admin.base import AuditReadsMixin, ReadOnlyModelAdmin
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.notifications.models import Delivery, DeliveryReceipt
 from burgerprofiel.preferences.models import ConsentEvent
@@ -52,7 +52,7 @@ _DELIVERY_FIELDS = (
 
 
 @admin.register(Delivery, site=site)
-class NotificationDeliveryAdmin(ReadOnlyModelAdmin):
+class NotificationDeliveryAdmin(AuditReadsMixin, ReadOnlyModelAdmin):
     list_display = ["created_at", "kind", "channel", "agency", "status", "attempts", "final_at"]
     list_filter = ["status", "channel", "kind", DeliveryAgencyFilter]
     date_hierarchy = "created_at"
@@ -69,6 +69,9 @@ class NotificationDeliveryAdmin(ReadOnlyModelAdmin):
             .select_related("notification__agency")
             .only(*_DELIVERY_DB_FIELDS, "notification__id", "notification__agency__name")
         )
+
+    def audit_agency_id(self, obj: Any) -> int | None:
+        return int(obj.notification.agency_id) if obj.notification is not None else None
 
     @admin.display(description=_("instantie"))
     def agency(self, delivery: Delivery) -> str:
@@ -98,7 +101,7 @@ _RECEIPT_FIELDS = ("id", "agency", "delivery_ref", "notification_id", "channel",
 
 
 @admin.register(DeliveryReceipt, site=site)
-class DeliveryReceiptAdmin(ReadOnlyModelAdmin):
+class DeliveryReceiptAdmin(AuditReadsMixin, ReadOnlyModelAdmin):
     list_display = ["created_at", "agency", "channel", "status", "notification_id"]
     list_filter = ["status", "channel", "agency"]
     date_hierarchy = "created_at"
@@ -129,7 +132,7 @@ _CONSENT_FIELDS = (
 
 
 @admin.register(ConsentEvent, site=site)
-class ConsentEventAdmin(ReadOnlyModelAdmin):
+class ConsentEventAdmin(AuditReadsMixin, ReadOnlyModelAdmin):
     """The consent register as evidence: who (which agency) got or lost which consent, when and how; not the citizen."""
 
     list_display = ["recorded_at", "agency", "ipdc_product", "channel", "action", "method", "text_version"]

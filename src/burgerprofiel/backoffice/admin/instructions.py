@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from burgerprofiel.agencies.models import ContactPerson
-from burgerprofiel.backoffice.admin.base import adopt_saved, request_actor
+from burgerprofiel.backoffice.admin.base import AuditReadsMixin, adopt_saved, request_actor
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.compliance.instructions.models import Instruction, LegalDisclosure
@@ -176,7 +176,7 @@ class LegalDisclosureForm(forms.ModelForm):
 
 
 @admin.register(LegalDisclosure, site=site)
-class LegalDisclosureAdmin(_ServiceAdmin):
+class LegalDisclosureAdmin(AuditReadsMixin, _ServiceAdmin):
     form = LegalDisclosureForm
     list_display = ["registered_at", "agency", "planned_for", "notice_banned", "notified_at"]
     list_filter = ["notice_banned", "agency"]

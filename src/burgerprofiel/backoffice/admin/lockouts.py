@@ -11,14 +11,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from burgerprofiel.backoffice.admin.base import AuditHistoryMixin, request_actor
+from burgerprofiel.backoffice.admin.base import AuditHistoryMixin, AuditReadsMixin, request_actor
 from burgerprofiel.backoffice.models import LoginLock
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.staff.services import staff_login_locks_reset
 
 
 @admin.register(LoginLock, site=site)
-class LoginLockAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class LoginLockAdmin(AuditReadsMixin, AuditHistoryMixin, admin.ModelAdmin):
     """Failed-login counts per account; an operator lifts a lock with the action (audited)."""
 
     list_display = ("account", "failures", "last_attempt", "locked")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from burgerprofiel.backoffice.admin.base import ReadOnlyModelAdmin, ReadOnlyTabularInline
+from burgerprofiel.backoffice.admin.base import AuditReadsMixin, ReadOnlyModelAdmin, ReadOnlyTabularInline
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.compliance.notices.models import AgencyNotice, NoticeMail
 
@@ -36,7 +36,7 @@ class NoticeMailInline(ReadOnlyTabularInline):
 
 
 @admin.register(AgencyNotice, site=site)
-class AgencyNoticeAdmin(ReadOnlyModelAdmin):
+class AgencyNoticeAdmin(AuditReadsMixin, ReadOnlyModelAdmin):
     list_display = ["created_at", "agency", "kind", "subject", "mail_status", "acknowledged_at"]
     list_filter = ["kind", "mail_status", "agency"]
     ordering = ["-created_at"]

@@ -22,7 +22,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 
-from burgerprofiel.backoffice.admin.base import request_actor
+from burgerprofiel.audit.actions import AuditAction
+from burgerprofiel.backoffice.admin.base import AuditReadsMixin, request_actor
 from burgerprofiel.backoffice.admin.confirm import confirm_page, refuse
 from burgerprofiel.backoffice.admin.forms import ConfirmForm
 from burgerprofiel.backoffice.forms import ENROL_SESSION_KEY
@@ -69,7 +70,8 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(User, site=site)
-class StaffAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StaffAdmin(AuditReadsMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_audit_action = AuditAction.BACKOFFICE_STAFF_LISTED
     list_display = ["username", "role", "active", "otp", "last_login"]
     list_filter = [RoleFilter, "is_active"]
     # No search box: the staff list is short (and filters by role and state cover it).
