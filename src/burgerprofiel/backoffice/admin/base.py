@@ -8,6 +8,10 @@ and ``delete_model``/``delete_queryset``. The audit detail names the changed *fi
 values: values can be personal data (contact persons, DPO names) and the audit log is kept far
 longer than the data it describes.
 
+Reads are audited too: the admin of a model holding personal data takes ``AuditReadsMixin``, so
+opening its list or an object's page records who looked (``backoffice.listed``/``backoffice.viewed``,
+a count, no values); ``backoffice/tests/test_read_audit.py`` fails on an admin that forgets it.
+
 Writes that belong to a domain service (onboarding, order versions, secrets) go through that
 service from ``perform_save``; the service writes its own audit event with the staff actor, this
 module adds the back-office one. A domain error raised after the form validated rolls the whole
