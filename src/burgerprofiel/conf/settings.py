@@ -553,6 +553,12 @@ NOTIFICATIONS_DRAIN_INTERVAL_MS = env_int(
     50,
     help="How long the worker's delivery loop waits, when nothing is due, before looking again.",
 )
+NOTIFICATIONS_DRAIN_THREADS = env_int(
+    "NOTIFICATIONS_DRAIN_THREADS",
+    2,
+    help="Threads of the worker's delivery loop, each with its own lease name and SMTP/SMPP session: while one "
+    "waits for the mail server's answer, the next message is built.",
+)
 NOTIFICATIONS_SENDING_CHUNK = env_int(
     "NOTIFICATIONS_SENDING_CHUNK",
     5,

@@ -98,7 +98,8 @@ class Command(BaseCommand):
             threading.Thread(target=self._schedule, daemon=True, name="scheduler").start()
         for n in range(max(1, settings.DOSIS_DRAIN_THREADS)):
             threading.Thread(target=self._dosis_drain, daemon=True, name=f"dosis-{n}").start()
-        threading.Thread(target=self._deliveries_drain, daemon=True, name="deliveries").start()
+        for n in range(max(1, settings.NOTIFICATIONS_DRAIN_THREADS)):
+            threading.Thread(target=self._deliveries_drain, args=(n,), daemon=True, name=f"deliveries-{n}").start()
         while True:
             # db_worker exits when the database goes away (a PostgreSQL restart); come back.
             try:
@@ -119,12 +120,17 @@ class Command(BaseCommand):
         dossiers they file into, as separate workers do: no upload is filed twice."""
         drain("the DOSIS upload queue", dosis_queue_drain, idle_ms=lambda: settings.DOSIS_DRAIN_INTERVAL_MS)
 
-    def _deliveries_drain(self) -> None:
-        """Send meldingen as they are accepted: the delivery rows are the outbox (no task per melding)."""
-        from burgerprofiel.notifications.dispatch import deliveries_dispatch  # lazy: cli sits above it anyway
+    def _deliveries_drain(self, n: int = 0) -> None:
+        """Send meldingen as they are accepted: the delivery rows are the outbox (no task per melding).
+        Runs on NOTIFICATIONS_DRAIN_THREADS threads: a message is mostly waiting for the mail server's
+        answers (four round trips), so while one thread waits another builds and sends. Each thread
+        leases under a name of its own and opens its own session, as a separate worker would."""
+        from burgerprofiel.notifications.dispatch import deliveries_dispatch, worker_id  # lazy: cli sits above it
+
+        name = f"{worker_id()[:60]}:{n}"
 
         def send() -> int:
-            return sum(deliveries_dispatch(max_batches=20).values())
+            return sum(deliveries_dispatch(max_batches=20, worker=name).values())
 
         drain("the delivery outbox", send, idle_ms=lambda: settings.NOTIFICATIONS_DRAIN_INTERVAL_MS)
 
