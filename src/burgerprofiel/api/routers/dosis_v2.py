@@ -23,6 +23,7 @@ from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.common.queries import StatementGuard
+from burgerprofiel.common.text import may_hold_unstorable
 from burgerprofiel.compliance.subject_rights.services import (
     agency_has_restrictions,
     restriction_check,
@@ -136,7 +137,9 @@ def _agents_of(line: bytes) -> list[str]:
 )
 def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
     # A NUL in a field the upload keeps reaches no database (PostgreSQL refuses it with an error, a 500).
-    services.dosis_upload_storable(payload)
+    # Only JSON text with a NUL byte or an escape that could be one needs the walk over every field.
+    if may_hold_unstorable(request.body):
+        services.dosis_upload_storable(payload)
     # One statement checks and writes: the client and its order as this process last read them are
     # still current (else they are read, the order checked, and the upload starts again), no citizen
     # named restricted the agency (403 subject-restricted, audited), the Bron is the agency's; then
