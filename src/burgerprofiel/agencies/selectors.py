@@ -3,12 +3,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrderVersion
+from burgerprofiel.agencies.models import Agency, ApiClient, ContactPerson, ProcessingOrder, ProcessingOrderVersion
 from burgerprofiel.common.errors import ApplicationError, NotFound
 from burgerprofiel.common.queries import compiled_raw
 
@@ -195,3 +196,25 @@ def agencies_not_processing(*, agency_ids: Iterable[int], today: dt.date | None 
 
 def agency_names(*, agency_ids: Iterable[int]) -> list[str]:
     return sorted(Agency.objects.filter(pk__in=set(agency_ids)).values_list("name", flat=True))
+
+
+def client_snapshot_guard_sql(client: ApiClient) -> tuple[str, tuple[Any, ...]]:
+    """A condition (SQL, parameters) that holds while ``client`` as ``api_client_for_call`` read it is
+    still what a read now would find: the client active, its agency's data key the same, and no
+    order version of the agency newer than those read (every change of an order, its state
+    included, is a new version: ``agencies.services``). For a write that confirms a kept read in
+    its own statement (``api.auth.order_guard_of``)."""
+    versions = getattr(client, "latest_order_versions", None) or []
+    newest = max((v.pk for v in versions), default=None)
+    clients = ApiClient._meta.db_table
+    agencies = Agency._meta.db_table
+    orders = ProcessingOrder._meta.db_table
+    order_versions = ProcessingOrderVersion._meta.db_table
+    sql = (
+        f"EXISTS (SELECT 1 FROM {clients} c JOIN {agencies} a ON a.id = c.agency_id "  # noqa: S608 - the models' tables; values are parameters
+        "WHERE c.client_id = %s AND c.is_active AND c.agency_id = %s AND a.data_key_id IS NOT DISTINCT FROM %s) "
+        f"AND (SELECT max(v.id) FROM {order_versions} v JOIN {orders} o ON o.id = v.order_id "
+        "WHERE o.agency_id = %s) IS NOT DISTINCT FROM %s"
+    )
+    key = getattr(client, "agency_data_key_id", None)
+    return sql, (client.client_id, client.agency_id, key, client.agency_id, newest)

@@ -14,17 +14,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja.security import HttpBearer
 
 from burgerprofiel.agencies.models import ProcessingOrderVersion
 from burgerprofiel.agencies.order_check import order_check
+from burgerprofiel.agencies.selectors import client_snapshot_guard_sql, current_order_version
+from burgerprofiel.agencies.services import ORDER_PROCESSING_STATES
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.common.errors import AuthenticationFailed, PermissionDenied
+from burgerprofiel.common.queries import StatementGuard
 from burgerprofiel.common.request_notes import RequestNotes
-from burgerprofiel.oauth.services import AgencyPrincipal, access_token_decode, access_token_verify
+from burgerprofiel.oauth.services import (
+    AgencyPrincipal,
+    access_token_client_id,
+    access_token_decode,
+    access_token_verify,
+)
 
 
 @dataclass
@@ -36,6 +45,9 @@ class ApiNotes:
     component: str | None = None  # the component the order check ran for
     categories: set[str] = field(default_factory=set)  # every data category the order check allowed
     idempotency_record: Any = None  # the claimed IdempotencyRecord of an act that commits in chunks
+    # Behind ``AgencyAuth(confirmed_in_write=True)``: the condition under which the kept client and
+    # order (``AgencyPrincipal.from_snapshot``) are still current, for the operation's write statement.
+    order_guard: StatementGuard | None = None
 
 
 _notes: RequestNotes[ApiNotes] = RequestNotes(ApiNotes)
@@ -59,6 +71,25 @@ def order_version_of(request: HttpRequest) -> ProcessingOrderVersion:
     if version is None:
         raise RuntimeError("order_version_of() outside an operation behind AgencyAuth")
     return version
+
+
+def order_guard_of(request: HttpRequest) -> StatementGuard | None:
+    """The condition an operation behind ``AgencyAuth(confirmed_in_write=True)`` adds to its write
+    statement (None once the client and its order were read for this request). When the write did
+    not happen, its ``explain`` reads them and checks the order (refusals as usual); it raises
+    ``SnapshotStale`` when the operation must start again with what it read."""
+    return _notes.of(request).order_guard
+
+
+class SnapshotStale(Exception):
+    """The client or its orders changed since this process last read them: the operation starts
+    again with what was just read (``order_guard_of``)."""
+
+
+def bearer_client_id(request: HttpRequest) -> str | None:
+    """The client_id of a valid bearer token, or None; reads and records nothing (the rate limit)."""
+    header = request.headers.get("Authorization", "")
+    return access_token_client_id(header[7:].strip()) if header.lower().startswith("bearer ") else None
 
 
 def bearer_principal(request: HttpRequest) -> AgencyPrincipal | None:
@@ -105,14 +136,26 @@ class AgencyAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def __init__(
-        self, component: str | None = None, categories: tuple[str, ...] = (), *, order_checked: bool = True
+        self,
+        component: str | None = None,
+        categories: tuple[str, ...] = (),
+        *,
+        order_checked: bool = True,
+        confirmed_in_write: bool = False,
     ) -> None:
         """``order_checked=False``: the one operation a client may call after its order ended (its
-        return bundle, ``api.routers.offboarding``), which checks the token's scope itself."""
+        return bundle, ``api.routers.offboarding``), which checks the token's scope itself.
+
+        ``confirmed_in_write=True``: for an operation whose work is one write statement that adds
+        ``order_guard_of(request)`` to its conditions and handles ``SnapshotStale``. The client and
+        its orders may then be this process's last read of them; the order check runs on those, and
+        the write confirms that they are still current (one round trip less per call). A refusal is
+        never decided on a kept read: the client and its orders are read again first."""
         super().__init__()
         self.component = component
         self.categories = categories
         self.order_checked = order_checked
+        self.confirmed_in_write = confirmed_in_write
 
     def __call__(self, request: HttpRequest) -> Any:
         header = request.headers.get("Authorization", "")
@@ -125,10 +168,47 @@ class AgencyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> AgencyPrincipal:
         notes = _notes.of(request)
         principal = notes.principal
+        address = str(request.META.get("REMOTE_ADDR", ""))
         if principal is None:
-            principal = notes.principal = access_token_verify(token, address=str(request.META.get("REMOTE_ADDR", "")))
+            principal = access_token_verify(token, address=address, snapshot=self.confirmed_in_write)
+            if principal.from_snapshot and not self._snapshot_allows(principal):
+                principal = access_token_verify(token, address=address)  # decide on a fresh read
+            notes.principal = principal
         if not self.order_checked:
             return principal
+        if principal.from_snapshot:
+            client = principal.client
+            sql, params = client_snapshot_guard_sql(client)
+
+            def explain() -> None:
+                fresh = notes.principal = access_token_verify(token, address=address)
+                notes.order_guard = None
+                self._order_check(request, fresh)
+                if client_snapshot_guard_sql(fresh.client)[1] != params:
+                    raise SnapshotStale()
+
+            notes.order_guard = StatementGuard(sql=sql, params=params, explain=explain)
+        return self._order_check(request, principal)
+
+    def _snapshot_allows(self, principal: AgencyPrincipal) -> bool:
+        """Whether the kept client and orders allow this call, checked silently (a refusal is decided
+        and recorded on a fresh read only)."""
+        if not self.order_checked:
+            return True
+        version = current_order_version(agency_id=principal.agency_id, latest=principal.latest_order_versions)
+        if version is None or version.state not in ORDER_PROCESSING_STATES:
+            return False
+        day = timezone.localdate()
+        if (version.valid_from and day < version.valid_from) or (version.valid_until and day > version.valid_until):
+            return False
+        if self.component is None:
+            return True
+        if self.component not in version.components or self.component not in principal.scopes:
+            return False
+        return set(self.categories) <= set(version.categories_for(self.component))
+
+    def _order_check(self, request: HttpRequest, principal: AgencyPrincipal) -> AgencyPrincipal:
+        notes = _notes.of(request)
         notes.order_version = order_check(
             actor=principal.actor,
             agency_id=principal.agency_id,

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from burgerprofiel.api.auth import bearer_principal, notes_of
+from burgerprofiel.api.auth import bearer_client_id, bearer_principal, notes_of
 from burgerprofiel.api.idempotency import (
     IdempotencyInProgress,
     KeptAnswer,
@@ -227,8 +227,9 @@ class ApiGuardMiddleware:
             # Per address (the client's, behind TRUSTED_PROXIES): where client secrets could be guessed.
             return _limited(f"token-ip:{_client_ip(request)}", settings.OAUTH_RATE_LIMIT_PER_MINUTE)
         if request.path.startswith(API_PREFIX) and not request.path.startswith("/api/v1/openapi"):
-            principal = bearer_principal(request)
-            subject = f"client:{principal.client.client_id}" if principal else f"ip:{_client_ip(request)}"
+            # The token's client, from the token alone (no read): authentication decides whether it is active.
+            client_id = bearer_client_id(request)
+            subject = f"client:{client_id}" if client_id else f"ip:{_client_ip(request)}"
             return _limited(subject, settings.API_RATE_LIMIT_PER_MINUTE)
         return None
 

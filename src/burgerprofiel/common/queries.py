@@ -58,6 +58,23 @@ class StatementGuard:
     params: tuple[Any, ...]
     explain: Callable[[], None]
 
+    @classmethod
+    def all(cls, *guards: StatementGuard | None) -> StatementGuard | None:
+        """Every condition of ``guards`` (None ones left out); explained in the order given."""
+        present = [g for g in guards if g is not None]
+        if len(present) <= 1:
+            return present[0] if present else None
+
+        def explain() -> None:
+            for guard in present:
+                guard.explain()
+
+        return cls(
+            sql=" AND ".join(f"({g.sql})" for g in present),
+            params=tuple(p for g in present for p in g.params),
+            explain=explain,
+        )
+
 
 def insert_statement(instance: models.Model) -> tuple[str, list[Any]]:
     """``INSERT INTO <table> (<every column>) VALUES (...)`` for a new ``instance``, with the values the

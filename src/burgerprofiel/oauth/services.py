@@ -356,6 +356,9 @@ class AgencyPrincipal:
     client: ApiClient
     scopes: tuple[str, ...]
     token_id: str
+    # True when the client and its orders are this process's last read of them (``snapshot=True`` of
+    # ``access_token_verify``), not read for this request: the caller must confirm them in its write.
+    from_snapshot: bool = False
 
     @property
     def agency_id(self) -> int:
@@ -405,8 +408,8 @@ def _token_decode(token: str) -> jwt.Token:
     return decoded
 
 
-def access_token_decode(token: str) -> AgencyPrincipal | None:
-    """The principal of a valid token, or None; records nothing (for rate limiting)."""
+def _valid_claims(token: str) -> dict[str, Any] | None:
+    """The claims of a valid access token (signature, type, issuer, audience, lifetime), or None."""
     try:
         decoded = _token_decode(token)
     except (JoseError, ValueError, TypeError):
@@ -420,7 +423,41 @@ def access_token_decode(token: str) -> AgencyPrincipal | None:
         or claims["exp"] < int(time.time()) - CLOCK_SKEW_SECONDS
     ):
         return None
-    client = api_client_for_call(client_id=str(claims.get("client_id", "")))
+    return claims
+
+
+def access_token_client_id(token: str) -> str | None:
+    """The client_id of a valid access token, or None; reads nothing, records nothing (for rate
+    limiting: whether the client is still active is for authentication to decide)."""
+    claims = _valid_claims(token)
+    return str(claims.get("client_id", "")) if claims is not None else None
+
+
+# Each client's last read (``api_client_for_call``: the client with its agency's latest order
+# versions) in this process, for operations that confirm it in their own write statement instead of
+# reading it first (``access_token_verify(snapshot=True)``, ``api.auth.order_guard``). Never used
+# for anything else: every other operation reads the client and its orders for its own request.
+_snapshots: dict[str, ApiClient] = {}
+_SNAPSHOTS_MAX = 1024
+
+
+def _client_read(client_id: str) -> ApiClient | None:
+    client = api_client_for_call(client_id=client_id)
+    if client is None:
+        _snapshots.pop(client_id, None)
+    else:
+        if len(_snapshots) >= _SNAPSHOTS_MAX:
+            _snapshots.clear()
+        _snapshots[client_id] = client
+    return client
+
+
+def access_token_decode(token: str) -> AgencyPrincipal | None:
+    """The principal of a valid token, or None; records nothing (for rate limiting)."""
+    claims = _valid_claims(token)
+    if claims is None:
+        return None
+    client = _client_read(str(claims.get("client_id", "")))
     if client is None:
         return None
     return AgencyPrincipal(
@@ -428,9 +465,13 @@ def access_token_decode(token: str) -> AgencyPrincipal | None:
     )
 
 
-def access_token_verify(token: str, *, address: str = "") -> AgencyPrincipal:
+def access_token_verify(token: str, *, address: str = "", snapshot: bool = False) -> AgencyPrincipal:
     """Check an access token's signature, type, issuer, audience and lifetime, and its client.
-    A failure is recorded per client named by a genuine token, or per ``address``, and window."""
+    A failure is recorded per client named by a genuine token, or per ``address``, and window.
+
+    ``snapshot``: the client and its orders may be this process's last read of them
+    (``AgencyPrincipal.from_snapshot``), for a caller that confirms them in its write; without one,
+    or for a client not seen yet, they are read now."""
 
     def fail(reason: str, detail: str, client_id: str = "") -> AuthenticationFailed:
         audit_failure_record(
@@ -456,11 +497,17 @@ def access_token_verify(token: str, *, address: str = "") -> AgencyPrincipal:
         raise fail("bad_token_audience", "Het toegangstoken is niet voor deze API uitgegeven.", client_id)
     if not isinstance(claims.get("exp"), int) or claims["exp"] < now - CLOCK_SKEW_SECONDS:
         raise fail("token_expired", "Het toegangstoken is verlopen.", client_id)
-    client = api_client_for_call(client_id=client_id)
+    client = _snapshots.get(client_id) if snapshot else None
+    from_snapshot = client is not None
+    if client is None:
+        client = _client_read(client_id)
     if client is None:
         raise fail("client_inactive", "De client van dit toegangstoken is niet (meer) actief.", client_id)
     return AgencyPrincipal(
-        client=client, scopes=tuple(str(claims.get("scope", "")).split()), token_id=str(claims.get("jti"))
+        client=client,
+        scopes=tuple(str(claims.get("scope", "")).split()),
+        token_id=str(claims.get("jti")),
+        from_snapshot=from_snapshot,
     )
 
 

@@ -18,10 +18,12 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from burgerprofiel.api import errors as v1
-from burgerprofiel.api.auth import agency_request_actor, principal_of
+from burgerprofiel.api.auth import AgencyAuth, SnapshotStale, agency_request_actor, order_guard_of, principal_of
 from burgerprofiel.api.openapi import BurgerprofielApi
 from burgerprofiel.api.routers.dosis import caller_of
 from burgerprofiel.common.errors import ApplicationError
+from burgerprofiel.common.queries import StatementGuard
+from burgerprofiel.common.text import may_hold_unstorable
 from burgerprofiel.compliance.subject_rights.services import (
     agency_has_restrictions,
     restriction_check,
@@ -127,20 +129,36 @@ def _agents_of(line: bytes) -> list[str]:
     return [str(a["Identificatie"]) for a in agents if isinstance(a, dict) and isinstance(a.get("Identificatie"), str)]
 
 
-@router.post("/dossiers", response=UploadAcceptedOut, summary="Een dossierstatus opladen (asynchroon)")
+@router.post(
+    "/dossiers",
+    response=UploadAcceptedOut,
+    summary="Een dossierstatus opladen (asynchroon)",
+    auth=AgencyAuth(component="dosis", confirmed_in_write=True),
+)
 def upload(request: HttpRequest, payload: DossierUploadIn) -> dict[str, Any]:
     # A NUL in a field the upload keeps reaches no database (PostgreSQL refuses it with an error, a 500).
-    services.dosis_upload_storable(payload)
-    # Whether a citizen named restricted the agency is checked by the queue statement itself (one
-    # round trip); its refusal is the same 403 subject-restricted, audited, and nothing is stored.
-    guard = restriction_guard(
-        agency_id=principal_of(request).agency_id,
-        insz_values=[[agent.Identificatie for agent in payload.Agenten]],
-        actor=agency_request_actor(request),
-        what="een nieuwe DOSIS-upload",
-    )
-    upload_id = services.dossier_upload_accept(caller=caller_of(request), upload=payload, guard=guard)
-    return {"Status": "OK", "UploadId": upload_id}
+    # Only JSON text with a NUL byte or an escape that could be one needs the walk over every field.
+    if may_hold_unstorable(request.body):
+        services.dosis_upload_storable(payload)
+    # One statement checks and writes: the client and its order as this process last read them are
+    # still current (else they are read, the order checked, and the upload starts again), no citizen
+    # named restricted the agency (403 subject-restricted, audited), the Bron is the agency's; then
+    # the queue row and its audit event. Nothing is stored when any check fails.
+    while True:
+        guard = StatementGuard.all(
+            order_guard_of(request),
+            restriction_guard(
+                agency_id=principal_of(request).agency_id,
+                insz_values=[[agent.Identificatie for agent in payload.Agenten]],
+                actor=agency_request_actor(request),
+                what="een nieuwe DOSIS-upload",
+            ),
+        )
+        try:
+            upload_id = services.dossier_upload_accept(caller=caller_of(request), upload=payload, guard=guard)
+        except SnapshotStale:
+            continue  # read afresh (order_guard_of is now None): at most once more
+        return {"Status": "OK", "UploadId": upload_id}
 
 
 @router.post(

@@ -15,9 +15,11 @@ from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.agencies.selectors import agency_get, client_data_key_id
 from burgerprofiel.api.auth import (
     AgencyAuth,
+    SnapshotStale,
     agency_request_actor,
     notes_of,
     order_check_categories,
+    order_guard_of,
     order_version_of,
     principal_of,
 )
@@ -25,6 +27,7 @@ from burgerprofiel.api.idempotency import RecordProgress
 from burgerprofiel.api.schemas import HTTP_URL_PATTERN, REQUIRED_TEXT_PATTERN, TEXT_PATTERN, Strict
 from burgerprofiel.citizens.insz import INSZ_PATTERN, INSZ_SCHEMA, Insz
 from burgerprofiel.common.errors import ValidationError
+from burgerprofiel.common.queries import StatementGuard
 from burgerprofiel.common.text import UnstorableText, check_storable
 from burgerprofiel.compliance.subject_rights.services import restriction_check, restriction_guard
 from burgerprofiel.notifications.models import Notification
@@ -40,6 +43,8 @@ router = Router(tags=["notificaties"])
 
 BASE_CATEGORIES = ("insz", "ipdc_product", "boodschap")
 AUTH = AgencyAuth(component=Component.NOTIFICATIES, categories=BASE_CATEGORIES)
+# The push confirms the kept client and order in the statement its work starts with (order_guard_of).
+PUSH_AUTH = AgencyAuth(component=Component.NOTIFICATIES, categories=BASE_CATEGORIES, confirmed_in_write=True)
 READ_AUTH = AgencyAuth(component=Component.NOTIFICATIES, categories=("notificatie_id",))
 
 
@@ -156,26 +161,36 @@ def _input(data: Any, index: int | None = None) -> NotificationInput:
     )
 
 
-@router.post("", response={202: NotificationAccepted}, auth=AUTH, summary="Een melding aan een burger bezorgen")
+@router.post("", response={202: NotificationAccepted}, auth=PUSH_AUTH, summary="Een melding aan een burger bezorgen")
 def notification_push(request: HttpRequest, payload: NotificationIn) -> Status[Any]:
     item = _input(payload.model_dump())
     _optional_categories(request, [item])
-    principal = principal_of(request)
-    actor = agency_request_actor(request)
-    # Whether the citizen restricted the agency is read with the citizen (one statement): the same
-    # 403 subject-restricted, audited, nothing stored.
-    guard = restriction_guard(
-        agency_id=principal.agency_id, insz_values=[[item.insz]], actor=actor, what="een nieuwe melding"
-    )
-    accepted = notification_accept(
-        agency_id=principal.agency_id,
-        agency_key_id=client_data_key_id(principal.client),
-        item=item,
-        actor=actor,
-        order_version=order_version_of(request),
-        guard=guard,
-    )
-    return Status(202, {"id": accepted.id, "deliveries": accepted.deliveries})
+    while True:
+        principal = principal_of(request)
+        actor = agency_request_actor(request)
+        # Read with the citizen, in one statement: whether the client and its order as this process
+        # last read them are still current (else they are read, checked, and the push starts again),
+        # and whether the citizen restricted the agency (403 subject-restricted, audited). Nothing is
+        # stored when a check fails.
+        guard = StatementGuard.all(
+            order_guard_of(request),
+            restriction_guard(
+                agency_id=principal.agency_id, insz_values=[[item.insz]], actor=actor, what="een nieuwe melding"
+            ),
+        )
+        assert guard is not None  # noqa: S101 - the restriction guard is always there (for mypy); not an access check
+        try:
+            accepted = notification_accept(
+                agency_id=principal.agency_id,
+                agency_key_id=client_data_key_id(principal.client),
+                item=item,
+                actor=actor,
+                order_version=order_version_of(request),
+                guard=guard,
+            )
+        except SnapshotStale:
+            continue  # read afresh (order_guard_of is now None): at most once more
+        return Status(202, {"id": accepted.id, "deliveries": accepted.deliveries})
 
 
 @router.post(

@@ -404,11 +404,52 @@ def test_an_upload_reads_its_client_and_order_once_and_is_queued_in_one_statemen
     assert len(order_reads) == 1 and "agencies_apiclient" in order_reads[0]
     assert list(DossierUpload.objects.values_list("state", flat=True)) == ["pending", "pending"]
     if connection.vendor == "postgresql":
-        # The client with its order versions; then one statement: the source check, whether a citizen
-        # named restricted this agency's processing (charter 7, GDPR 18: an indexed NOT EXISTS), the
-        # queue row and its audit event together.
-        assert len(queries) == 2, [q["sql"][:120] for q in queries]
-        assert "subject_rights_restriction" in queries[1]["sql"] and "dossiers_dossierupload" in queries[1]["sql"]
+        # One statement: the client and its orders as this process read them are still current (else
+        # they are read again), the source check, whether a citizen named restricted this agency's
+        # processing (charter 7, GDPR 18: an indexed NOT EXISTS), the queue row and its audit event.
+        assert len(queries) == 1, [q["sql"][:120] for q in queries]
+        assert "subject_rights_restriction" in queries[0]["sql"] and "dossiers_dossierupload" in queries[0]["sql"]
+
+
+def test_an_order_suspended_or_a_client_deactivated_after_an_upload_refuses_the_next_one_and_stores_nothing(
+    upload: Upload, agency: OnboardedAgency, monkeypatch: Any
+) -> None:
+    # The next upload confirms the client and its order in its own statement (they were kept from the
+    # previous one): a change made meanwhile, by any process, is read, checked and refused as ever.
+    from burgerprofiel.agencies.models import ApiClient
+    from burgerprofiel.agencies.services import processing_order_resume, processing_order_suspend
+
+    monkeypatch.setattr("burgerprofiel.dossiers.services.accept.dosis_processing_kick", lambda: None)
+    assert upload(full_payload(UploadId="upl-1")).status_code == 200
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    processing_order_suspend(order=order, reason="charter 2.3", actor=TEST_ACTOR)
+
+    assert_problem(upload(full_payload(UploadId="upl-2")), 403, "order-suspended")
+    assert list(DossierUpload.objects.values_list("upload_id", flat=True)) == ["upl-1"]
+    assert AuditEvent.objects.filter(action="order_check.refused", detail__reason="order-suspended").count() == 1
+
+    resumed = processing_order_resume(order=order, actor=TEST_ACTOR)
+    assert upload(full_payload(UploadId="upl-3")).status_code == 200
+    assert DossierUpload.objects.get(upload_id="upl-3").order_version_id == resumed.pk
+    event = AuditEvent.objects.filter(action="dossier.upload_accepted").latest("pk")
+    assert event.order_version_id == resumed.pk  # audited under the order version in force
+
+    ApiClient.objects.filter(client_id=agency.client_id).update(is_active=False)
+    assert upload(full_payload(UploadId="upl-4")).status_code == 401
+    assert not DossierUpload.objects.filter(upload_id="upl-4").exists()
+
+
+def test_an_order_changed_after_an_upload_is_read_again_and_the_next_upload_runs_under_the_new_version(
+    upload: Upload, agency: OnboardedAgency, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("burgerprofiel.dossiers.services.accept.dosis_processing_kick", lambda: None)
+    assert upload(full_payload(UploadId="upl-1")).status_code == 200
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    changed = processing_order_change(order=order, actor=TEST_ACTOR, note="nieuwe versie")
+
+    assert upload(full_payload(UploadId="upl-2")).status_code == 200
+    assert DossierUpload.objects.get(upload_id="upl-2").order_version_id == changed.pk
+    assert DossierUpload.objects.count() == 2
 
 
 def test_an_upload_with_a_nul_character_is_refused_in_dosis_format_and_stores_nothing(

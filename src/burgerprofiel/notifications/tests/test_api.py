@@ -238,11 +238,26 @@ def test_a_push_queues_each_consented_verified_channel_sealed_and_audited_and_an
     assert event.detail == {"deliveries": 2, "action_required": False} and event.agency_id == agency.agency_id
     assert [c for c in callbacks if c is _wake_dispatcher] == [_wake_dispatcher]
     if connection.vendor == "postgresql":
-        # The client with its order versions; the citizen with their consents, contact preference and
-        # whether they restricted the agency; the melding, its deliveries and its audit event together.
-        assert len(queries) == 3, [q["sql"][:120] for q in queries]
-        assert "subject_rights_restriction" in queries[1]["sql"] and "preferences_consent" in queries[1]["sql"]
-        assert queries[2]["sql"].startswith("WITH stored AS (INSERT INTO") and "audit_auditevent" in queries[2]["sql"]
+        # The citizen with their consents and contact preference, whether the client and its orders as
+        # this process read them are still current, whether the citizen restricted the agency; then the
+        # melding, its deliveries and its audit event together.
+        assert len(queries) == 2, [q["sql"][:120] for q in queries]
+        read = queries[0]["sql"]
+        assert all(t in read for t in ("subject_rights_restriction", "preferences_consent", "agencies_apiclient"))
+        assert queries[1]["sql"].startswith("WITH stored AS (INSERT INTO") and "audit_auditevent" in queries[1]["sql"]
+
+
+def test_a_push_after_the_order_was_suspended_is_refused_and_stores_nothing(client, agency, auth_headers):
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_suspend
+    from burgerprofiel.conftest import TEST_ACTOR
+
+    citizen_with_contact()
+    assert _post(client, auth_headers, VALID).status_code == 202  # the client and its order are kept
+    processing_order_suspend(order=ProcessingOrder.objects.get(pk=agency.order_id), reason="2.3", actor=TEST_ACTOR)
+
+    assert_problem(_post(client, auth_headers, VALID), 403, "order-suspended")
+    assert Notification.objects.count() == 1
 
 
 def test_a_push_to_a_citizen_not_known_yet_creates_them_and_queues_nothing(client, auth_headers):
