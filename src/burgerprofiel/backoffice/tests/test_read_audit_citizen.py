@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
@@ -18,7 +19,7 @@ from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.compliance.subject_requests.models import SubjectRequest
 from burgerprofiel.compliance.subject_requests.services import subject_requests_file
 from burgerprofiel.conftest import TEST_ACTOR, login_citizen
-from burgerprofiel.notifications.models import Delivery
+from burgerprofiel.notifications.models import Delivery, DeliveryReceipt
 from burgerprofiel.notifications.tests.factories import INSZ, OTHER_INSZ, citizen_with_contact, consent
 from burgerprofiel.preferences.models import ConsentEvent
 
@@ -51,6 +52,18 @@ def scene() -> dict[str, Any]:
         details="Welke gegevens hebt u over mij?",
         actor=TEST_ACTOR,
     )
+    # The delivery's signed receipt (written by the dispatcher once final): it names no citizen itself.
+    delivery = Delivery.objects.filter(citizen=owner).order_by("created_at").first()
+    assert delivery is not None
+    DeliveryReceipt.objects.create(
+        agency_id=onboarded.agency_id,
+        delivery=delivery,
+        notification_id=delivery.notification_id,
+        channel=delivery.channel,
+        status="delivered",
+        signed="jws",
+        created_at=timezone.now(),
+    )
     other = citizen_with_contact(insz=OTHER_INSZ, email="ander@example.org")
     consent(other, onboarded.agency_id, "email")
     staff = make_staff("operator", "olivia.operator")
@@ -62,6 +75,11 @@ def scene() -> dict[str, Any]:
     [
         (ConsentEvent, "/backoffice/preferences/consentevent/{pk}/change/", "een toestemming die u gaf of introk"),
         (Delivery, "/backoffice/notifications/delivery/{pk}/change/", "de verzending van een melding aan u"),
+        (
+            DeliveryReceipt,
+            "/backoffice/notifications/deliveryreceipt/{pk}/change/",
+            "het ontvangstbewijs van een melding aan u",
+        ),
         (SubjectRequest, "/backoffice/subject_requests/subjectrequest/{pk}/change/", "uw verzoek als betrokkene"),
     ],
 )
@@ -69,7 +87,8 @@ def test_a_staff_members_look_at_one_citizens_record_shows_in_that_citizens_acce
     scene: dict[str, Any], model: Any, url: str, words: str
 ) -> None:
     owner, staff = scene["owner"], scene["staff"]
-    record = model.objects.filter(citizen=owner).order_by("pk").first()
+    owned = {"delivery__citizen": owner} if model is DeliveryReceipt else {"citizen": owner}
+    record = model.objects.filter(**owned).order_by("pk").first()
     assert record is not None
     before_owner, before_other = _access_log(INSZ), _access_log(OTHER_INSZ)
     assert words not in before_owner
