@@ -124,7 +124,8 @@ class AuditReadsMixin:
 
     def audit_citizen_ids(self, rows: list[models.Model]) -> dict[Any, int]:
         """The citizen each row belongs to (row pk -> citizen id); rows of no single citizen are left out."""
-        return {row.pk: int(row.citizen_id) for row in rows if getattr(row, "citizen_id", None) is not None}
+        citizens = {row.pk: getattr(row, "citizen_id", None) for row in rows}
+        return {pk: int(citizen_id) for pk, citizen_id in citizens.items() if citizen_id is not None}
 
     def citizen_read_action(self, verb: str) -> AuditAction:
         # A citizen-linked model without its two actions in audit/actions.py fails here, in the tests.
