@@ -32,10 +32,11 @@ def _last() -> int:
     return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def _access_log(insz: str) -> str:
+def _access_log(insz: str, language: str = "nl") -> str:
     """The entries of the citizen's access log as the page shows them (the table, or the empty notice)."""
     client = Client()
     login_citizen(client, insz)
+    client.cookies["bp_taal"] = language
     page = client.get(ACCESS_LOG).content.decode()
     start = page.find("<h1>")
     return page[start : page.find("</main>", start)]
@@ -108,6 +109,8 @@ def test_a_staff_members_look_at_one_citizens_record_shows_in_that_citizens_acce
     assert f"Een medewerker van het platform bekeek {words}" in page
     assert "Medewerker van het platform" in page
     assert staff.user.get_username() not in page and staff.user.email not in page
+    english = _access_log(INSZ, "en")
+    assert "A platform staff member viewed" in english and f"bekeek {words}" not in english
     assert _access_log(OTHER_INSZ) == before_other  # the other citizen's log did not change
 
 
