@@ -8,7 +8,9 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from burgerprofiel.audit.actions import AuditAction
@@ -135,3 +137,27 @@ def test_a_list_page_records_one_event_per_citizen_shown_each_seen_only_by_that_
     for insz in (INSZ, OTHER_INSZ):
         page = _access_log(insz)
         assert page.count("Een medewerker van het platform zag een toestemming van u in een lijst") == 1
+
+
+def _insz(i: int) -> str:
+    first = f"750101{100 + 2 * i:03d}"
+    return f"{first}{97 - int(first) % 97:02d}"
+
+
+def test_the_per_citizen_list_events_cost_the_same_queries_for_two_citizens_as_for_forty_two(
+    scene: dict[str, Any],
+) -> None:
+    """One event per citizen shown is cheap: built in memory, written in one statement."""
+    url = "/backoffice/preferences/consentevent/"
+    agency_id = ConsentEvent.objects.values_list("agency_id", flat=True).first()
+    queries, citizens = [], []
+    for extra in (0, 40):
+        for i in range(extra):
+            consent(citizen_with_contact(insz=_insz(i), email=f"x{i}@example.org"), int(agency_id or 0), "email")
+        since = _last()
+        with CaptureQueriesContext(connection) as ctx:
+            assert scene["operator"].get(url).status_code == 200
+        queries.append(len(ctx))
+        citizens.append(AuditEvent.objects.filter(pk__gt=since, object_type="citizens.Citizen").count())
+    assert citizens == [2, 42]
+    assert queries[0] == queries[1], queries
