@@ -656,6 +656,49 @@ class AuditAction(StrEnum):
     # object type says which records, the detail only how many.
     BACKOFFICE_LISTED = "backoffice.listed", "Lijst bekeken (back-office)", "List viewed (back-office)"
     BACKOFFICE_VIEWED = "backoffice.viewed", "Gegevens bekeken (back-office)", "Record viewed (back-office)"
+    # The same reads of a record that belongs to one citizen (``AuditReadsMixin.audit_citizen_ids``): the
+    # event names the citizen as its object, so it shows in their "Wie bekeek mijn gegevens" under these
+    # words (the "Wie" column says "Medewerker van het platform", never the person).
+    BACKOFFICE_CONSENTEVENT_VIEWED = (
+        "backoffice.consentevent.viewed",
+        "Een medewerker van het platform bekeek een toestemming die u gaf of introk (back-office)",
+        "A platform staff member viewed a consent you gave or withdrew (back-office)",
+    )
+    BACKOFFICE_CONSENTEVENT_LISTED = (
+        "backoffice.consentevent.listed",
+        "Een medewerker van het platform zag een toestemming van u in een lijst (back-office)",
+        "A platform staff member saw a consent of yours in a list (back-office)",
+    )
+    BACKOFFICE_DELIVERY_VIEWED = (
+        "backoffice.delivery.viewed",
+        "Een medewerker van het platform bekeek de verzending van een melding aan u (back-office)",
+        "A platform staff member viewed the delivery of a notification to you (back-office)",
+    )
+    BACKOFFICE_DELIVERY_LISTED = (
+        "backoffice.delivery.listed",
+        "Een medewerker van het platform zag de verzending van een melding aan u in een lijst (back-office)",
+        "A platform staff member saw the delivery of a notification to you in a list (back-office)",
+    )
+    BACKOFFICE_DELIVERYRECEIPT_VIEWED = (
+        "backoffice.deliveryreceipt.viewed",
+        "Een medewerker van het platform bekeek het ontvangstbewijs van een melding aan u (back-office)",
+        "A platform staff member viewed the receipt of a notification to you (back-office)",
+    )
+    BACKOFFICE_DELIVERYRECEIPT_LISTED = (
+        "backoffice.deliveryreceipt.listed",
+        "Een medewerker van het platform zag het ontvangstbewijs van een melding aan u in een lijst (back-office)",
+        "A platform staff member saw the receipt of a notification to you in a list (back-office)",
+    )
+    BACKOFFICE_SUBJECTREQUEST_VIEWED = (
+        "backoffice.subjectrequest.viewed",
+        "Een medewerker van het platform bekeek uw verzoek als betrokkene (termijn en stand, back-office)",
+        "A platform staff member viewed your data-subject request (deadline and state, back-office)",
+    )
+    BACKOFFICE_SUBJECTREQUEST_LISTED = (
+        "backoffice.subjectrequest.listed",
+        "Een medewerker van het platform zag uw verzoek als betrokkene in een lijst (termijn en stand, back-office)",
+        "A platform staff member saw your data-subject request in a list (deadline and state, back-office)",
+    )
     BACKOFFICE_REFUSED = (
         "backoffice.refused",
         "Handeling van een medewerker geweigerd",

@@ -40,7 +40,8 @@ from django.utils.functional import cached_property
 
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.actors import Actor, staff_actor
-from burgerprofiel.audit.services import audit_record
+from burgerprofiel.audit.services import audit_event_build, audit_events_append, audit_record
+from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.errors import ApplicationError
 
 # Objects whose audit events name them by another field than the primary key.
@@ -103,6 +104,16 @@ class AuditReadsMixin:
     count. An admin whose domain has its own read service (instructions) audits through it instead.
     ``backoffice/tests/test_read_audit.py`` opens every admin of a model with personal data and
     fails on one that records nothing.
+
+    A row that belongs to one citizen (``audit_citizen_ids``: a consent event, a delivery and its
+    receipt, a subject request) is a look at that citizen's data, so its event names the citizen as
+    its object, the convention of "Wie bekeek mijn gegevens" (``portal/access_log.py``), under the
+    model's own action ``backoffice.<model>.viewed``/``.listed`` whose words tell the citizen what
+    was looked at; the detail names the record kind and ids, no value. A list page records one such
+    event per citizen and agency shown: at most a page (``list_per_page``) of events, built in memory
+    and written in one statement (``audit_events_append``), the same shape as an agency's reads
+    (``audit_reads_per_citizen``). The object's own audit trail then no longer lists these reads; the
+    citizen's access log is where a read of personal data has to show.
     """
 
     list_audit_action: AuditAction = AuditAction.BACKOFFICE_LISTED
@@ -111,21 +122,67 @@ class AuditReadsMixin:
     def audit_agency_id(self, obj: models.Model) -> int | None:
         return agency_id_of(obj)
 
+    def audit_citizen_ids(self, rows: list[models.Model]) -> dict[Any, int]:
+        """The citizen each row belongs to (row pk -> citizen id); rows of no single citizen are left out."""
+        citizens = {row.pk: getattr(row, "citizen_id", None) for row in rows}
+        return {pk: int(citizen_id) for pk, citizen_id in citizens.items() if citizen_id is not None}
+
+    def citizen_read_action(self, verb: str) -> AuditAction:
+        # A citizen-linked model without its two actions in audit/actions.py fails here, in the tests.
+        return AuditAction.backoffice(str(self.model._meta.model_name), verb)  # type: ignore[attr-defined]
+
     def audit_list(self, request: HttpRequest, rows: list[models.Model]) -> None:
+        citizens = self.audit_citizen_ids(rows)
         counts: dict[int | None, int] = {}
+        per_citizen: dict[tuple[int, int | None], list[str]] = {}
         for row in rows:
             agency_id = self.audit_agency_id(row)
-            counts[agency_id] = counts.get(agency_id, 0) + 1
+            citizen_id = citizens.get(row.pk)
+            if citizen_id is None:
+                counts[agency_id] = counts.get(agency_id, 0) + 1
+            else:
+                per_citizen.setdefault((citizen_id, agency_id), []).append(str(row.pk))
+        actor = request_actor(request)
         for agency_id, count in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or 0)):
             audit_record(
-                actor=request_actor(request),
+                actor=actor,
                 action=self.list_audit_action,
                 target=self.model,  # type: ignore[attr-defined]
                 agency_id=agency_id,
                 detail={"count": count},
             )
+        if per_citizen:
+            listed = self.citizen_read_action("listed")
+            label = self.model._meta.label  # type: ignore[attr-defined]
+            audit_events_append(
+                [
+                    audit_event_build(
+                        actor=actor,
+                        action=listed,
+                        target=Citizen,
+                        object_id=citizen_id,
+                        agency_id=agency_id,
+                        detail={"record": label, "ids": sorted(ids)},
+                    )
+                    for (citizen_id, agency_id), ids in sorted(
+                        per_citizen.items(), key=lambda item: (item[0][0], item[0][1] or 0)
+                    )
+                ]
+            )
 
     def audit_view(self, request: HttpRequest, obj: models.Model) -> None:
+        citizen_id = self.audit_citizen_ids([obj]).get(obj.pk)
+        if citizen_id is not None:
+            viewed = self.citizen_read_action("viewed")
+            audit_record(
+                actor=request_actor(request),
+                action=viewed,
+                target=Citizen,
+                object_id=citizen_id,
+                agency_id=self.audit_agency_id(obj),
+                detail={"record": obj._meta.label, "ids": [str(obj.pk)]},
+            )
+            return
         audit_record(
             actor=request_actor(request),
             action=self.view_audit_action,
