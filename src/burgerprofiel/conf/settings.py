@@ -817,6 +817,24 @@ MIDDLEWARE.insert(
 INSTALLED_APPS.append("axes")
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+# The agency API (/api/) skips the middleware only browsers need: the class of the same name in
+# conf.middleware, a subclass that passes API requests on (its note lists them and why each does
+# nothing for the API). Everything the API relies on (security headers, guards, ...) still runs.
+_BROWSER_ONLY = {
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "burgerprofiel.portal.middleware.PortalMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "burgerprofiel.backoffice.middleware.StaffSessionMiddleware",
+    "burgerprofiel.backoffice.middleware.StaffRefusalMiddleware",
+    "burgerprofiel.backoffice.confidentiality.ConfidentialityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+}
+MIDDLEWARE = [
+    f"burgerprofiel.conf.middleware.{path.rsplit('.', 1)[1]}" if path in _BROWSER_ONLY else path for path in MIDDLEWARE
+]
 AXES_FAILURE_LIMIT = BACKOFFICE_LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = dt.timedelta(minutes=BACKOFFICE_LOGIN_LOCKOUT_MINUTES) if BACKOFFICE_LOGIN_LOCKOUT_MINUTES else None
 AXES_LOCKOUT_PARAMETERS = ["username"]

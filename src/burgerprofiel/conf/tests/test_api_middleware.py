@@ -1,0 +1,108 @@
+"""The agency API skips the middleware only browsers need (``conf.middleware``); everything else still runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client, override_settings
+from django.utils.module_loading import import_string
+
+from burgerprofiel.agencies.models import Agency
+from burgerprofiel.conf import middleware as browser_only
+from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer
+from burgerprofiel.dossiers.services import dosis_source_register
+from burgerprofiel.dossiers.tests.conftest import BRON, UPLOAD_URL, full_payload
+
+pytestmark = pytest.mark.django_db
+
+KEPT_FOR_THE_API = [
+    "burgerprofiel.common.client_ip.TrustedProxyMiddleware",
+    "burgerprofiel.common.middleware.RequestIdMiddleware",
+    "burgerprofiel.common.middleware.MetricsMiddleware",
+    "burgerprofiel.common.replica.ReplicaMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "burgerprofiel.common.middleware.SecurityHeadersMiddleware",
+    "burgerprofiel.api.middleware.ApiGuardMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "burgerprofiel.api.middleware.IdempotencyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+
+def test_the_api_keeps_its_own_middleware_and_the_browser_only_ones_are_subclasses_in_the_same_place() -> None:
+    wrapped = [path for path in settings.MIDDLEWARE if path.startswith("burgerprofiel.conf.middleware.")]
+    assert len(wrapped) == 10
+    assert [path for path in settings.MIDDLEWARE if path not in wrapped] == KEPT_FOR_THE_API
+    names = [path.rsplit(".", 1)[1] for path in settings.MIDDLEWARE]
+    assert names.index("SessionMiddleware") < names.index("AuthenticationMiddleware") < names.index("OTPMiddleware")
+    assert names.index("MessageMiddleware") < names.index("StaffSessionMiddleware")
+    assert names[-1] == "AxesMiddleware"
+    for path in wrapped:
+        cls = import_string(path)
+        original = cls.__mro__[2]
+        assert issubclass(cls, browser_only._BrowserOnly) and original.__name__ == cls.__name__, path
+
+
+def _staff_client() -> Client:
+    """A browser with a back-office session and a CSRF cookie, as a staff member's would be."""
+    client = Client()
+    user = get_user_model().objects.create_user("beheerder", password="x" * 20, is_staff=True)
+    client.force_login(user)
+    client.get("/backoffice/login/")
+    return client
+
+
+def test_an_api_upload_sets_no_cookie_and_carries_the_security_headers(agency: OnboardedAgency) -> None:
+    dosis_source_register(agency=Agency.objects.get(pk=agency.agency_id), uri=BRON, actor=TEST_ACTOR)
+    client = _staff_client()
+    assert {"bp_session", "csrftoken"} <= set(client.cookies)
+    client.cookies["bp_taal"] = "en"
+    headers = bearer(client, agency)
+    with override_settings(SECURE_HSTS_SECONDS=3600):
+        fresh = Client()  # middleware is set up on the first request: this one sees the HSTS setting
+        fresh.cookies = client.cookies
+        responses = [
+            fresh.post(UPLOAD_URL, json.dumps(full_payload()), content_type="application/json", secure=True, **headers),
+            fresh.post(UPLOAD_URL, "{", content_type="application/json", secure=True, **headers),
+            fresh.get("/api/v1/me", secure=True, **headers),
+            fresh.get("/api/v1/no-such-thing", secure=True, **headers),
+            fresh.get("/api/", secure=True),
+        ]
+    assert [r.status_code for r in responses] == [200, 400, 200, 404, 200]
+    for response in responses:
+        assert not response.cookies, response.cookies  # no session, CSRF or language cookie
+        assert "Cookie" not in response.get("Vary", "")
+        assert "Content-Language" not in response
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+        assert response["Strict-Transport-Security"] == "max-age=3600"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Cache-Control"] == "no-store"
+        assert response["X-Request-ID"]
+    for response in (responses[2], responses[4]):
+        assert response["Content-Length"] == str(len(response.content))  # CommonMiddleware still runs
+    assert responses[3]["Content-Type"] == "application/problem+json"
+
+
+def test_the_api_still_refuses_an_unknown_host(agency: OnboardedAgency) -> None:
+    response = Client().get("/api/v1/me", HTTP_HOST="evil.example", **bearer(Client(), agency))
+    assert response.status_code == 400
+    assert not response.cookies
+
+
+def test_a_back_office_request_still_has_its_session_user_and_csrf() -> None:
+    client = _staff_client()
+    page = client.get("/backoffice/")
+    assert page.status_code in (200, 302)
+    assert page.wsgi_request.user.username == "beheerder"
+    assert "Cookie" in page["Vary"]
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/backoffice/login/", {"username": "beheerder", "password": "x" * 20}).status_code == 403
+    login_page = strict.get("/backoffice/login/")
+    assert "csrftoken" in login_page.cookies
+    assert login_page["Content-Language"] == "nl"
