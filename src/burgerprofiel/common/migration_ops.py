@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
-from django.db.migrations.operations import AlterField
+from django.db.migrations.operations import AlterField, RunPython
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 
@@ -128,3 +128,37 @@ def label_only_alter_fields(operations: Sequence[Operation], app_label: str, sta
         answers.append(answer)
         operation.state_forwards(app_label, state)
     return answers
+
+
+def grant_role_permissions(app_label: str, *, view: Sequence[str], operator: Sequence[str] = ()) -> Operation:
+    """The data migration that gives the back-office roles an app's permissions: both roles (the groups
+    ``operator`` and ``auditor``, made by ``backoffice.0001_roles``) get the ``view`` codenames, the
+    operator the ``operator`` codenames as well. The app's permissions are created first (Django makes
+    them only after the last migration); backwards takes exactly these away again."""
+    codenames = [*view, *operator]
+
+    def permissions(apps: Any, db: str, wanted: Sequence[str]) -> list[Any]:
+        permission = apps.get_model("auth", "Permission")
+        return list(permission.objects.using(db).filter(content_type__app_label=app_label, codename__in=wanted))
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        from django.contrib.auth.management import create_permissions
+
+        db = schema_editor.connection.alias
+        app_config = apps.get_app_config(app_label)
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, using=db, apps=apps)
+        app_config.models_module = None
+        group = apps.get_model("auth", "Group")
+        operator_group, _ = group.objects.using(db).get_or_create(name="operator")
+        auditor_group, _ = group.objects.using(db).get_or_create(name="auditor")
+        operator_group.permissions.add(*permissions(apps, db, codenames))
+        auditor_group.permissions.add(*permissions(apps, db, view))
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        db = schema_editor.connection.alias
+        granted = permissions(apps, db, codenames)
+        for group in apps.get_model("auth", "Group").objects.using(db).filter(name__in=("operator", "auditor")):
+            group.permissions.remove(*granted)
+
+    return RunPython(forwards, backwards)

@@ -1,36 +1,11 @@
 """Operators register, assess and notify breaches; auditors see them (nobody deletes one: GDPR 33(5))."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from burgerprofiel.common.migration_ops import grant_role_permissions
 
 VIEW = ["view_breach", "view_breachnotification"]
 OPERATOR = ["add_breach", "change_breach"]
-
-
-def forwards(apps, schema_editor):
-    db = schema_editor.connection.alias
-    app_config = apps.get_app_config("breaches")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, using=db, apps=apps)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-
-    def permissions(codenames):
-        return Permission.objects.using(db).filter(content_type__app_label="breaches", codename__in=codenames)
-
-    Group.objects.using(db).get(name="operator").permissions.add(*permissions(VIEW + OPERATOR))
-    Group.objects.using(db).get(name="auditor").permissions.add(*permissions(VIEW))
-
-
-def backwards(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    db = schema_editor.connection.alias
-    for group in Group.objects.using(db).filter(name__in=("operator", "auditor")):
-        group.permissions.remove(
-            *Permission.objects.using(db).filter(content_type__app_label="breaches", codename__in=VIEW + OPERATOR)
-        )
 
 
 class Migration(migrations.Migration):
@@ -38,4 +13,4 @@ class Migration(migrations.Migration):
         ("breaches", "0001_initial"),
         ("backoffice", "0004_login_lock"),
     ]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [grant_role_permissions("breaches", view=VIEW, operator=OPERATOR)]

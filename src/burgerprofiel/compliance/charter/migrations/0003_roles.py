@@ -1,40 +1,13 @@
 """Role permissions for the charter: both roles view versions and terminations; operators publish."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from burgerprofiel.common.migration_ops import grant_role_permissions
 
 VIEWABLE = ("charterversion", "chartertermination")
 OPERATOR_WRITES = ("add_charterversion",)
 
 
-def forwards(apps, schema_editor):
-    db = schema_editor.connection.alias
-    app_config = apps.get_app_config("charter")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, using=db, apps=apps)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    view = list(
-        Permission.objects.using(db).filter(
-            content_type__app_label="charter", codename__in=[f"view_{m}" for m in VIEWABLE]
-        )
-    )
-    writes = list(Permission.objects.using(db).filter(content_type__app_label="charter", codename__in=OPERATOR_WRITES))
-    operator, _ = Group.objects.using(db).get_or_create(name="operator")
-    auditor, _ = Group.objects.using(db).get_or_create(name="auditor")
-    operator.permissions.add(*view, *writes)
-    auditor.permissions.add(*view)
-
-
-def backwards(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    db = schema_editor.connection.alias
-    for group in Group.objects.using(db).filter(name__in=("operator", "auditor")):
-        group.permissions.remove(*Permission.objects.using(db).filter(content_type__app_label="charter"))
-
-
 class Migration(migrations.Migration):
     dependencies = [("charter", "0002_charter_v3"), ("backoffice", "0001_roles")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [grant_role_permissions("charter", view=[f"view_{m}" for m in VIEWABLE], operator=OPERATOR_WRITES)]

@@ -1,42 +1,15 @@
 """Role permissions: both roles view statements, acceptances, audits and reports; operators publish statements and record audits."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from burgerprofiel.common.migration_ops import grant_role_permissions
 
 VIEWABLE = ("confidentialitystatement", "confidentialityacceptance", "independentaudit", "obligationsreport")
 OPERATOR_WRITES = ("add_confidentialitystatement", "add_independentaudit")
 
 
-def forwards(apps, schema_editor):
-    db = schema_editor.connection.alias
-    app_config = apps.get_app_config("compliance_reports")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, using=db, apps=apps)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    view = list(
-        Permission.objects.using(db).filter(
-            content_type__app_label="compliance_reports", codename__in=[f"view_{m}" for m in VIEWABLE]
-        )
-    )
-    writes = list(
-        Permission.objects.using(db).filter(content_type__app_label="compliance_reports", codename__in=OPERATOR_WRITES)
-    )
-    operator, _ = Group.objects.using(db).get_or_create(name="operator")
-    auditor, _ = Group.objects.using(db).get_or_create(name="auditor")
-    operator.permissions.add(*view, *writes)
-    auditor.permissions.add(*view)
-
-
-def backwards(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    db = schema_editor.connection.alias
-    for group in Group.objects.using(db).filter(name__in=("operator", "auditor")):
-        group.permissions.remove(*Permission.objects.using(db).filter(content_type__app_label="compliance_reports"))
-
-
 class Migration(migrations.Migration):
     dependencies = [("compliance_reports", "0001_initial"), ("backoffice", "0001_roles")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        grant_role_permissions("compliance_reports", view=[f"view_{m}" for m in VIEWABLE], operator=OPERATOR_WRITES)
+    ]
