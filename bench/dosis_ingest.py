@@ -494,7 +494,29 @@ def check_processed(expected: int) -> dict[str, int]:
     states = {s: DossierUpload.objects.filter(state=s).count() for s in ("pending", "done", "failed")}
     if states["done"] != expected or states["pending"] or states["failed"]:
         raise RuntimeError(f"not every upload was processed: {states}, expected {expected} done")
-    return {**states, "dossiers": Dossier.objects.count()}
+    return {**states, "dossiers": Dossier.objects.count(), **check_shown(expected)}
+
+
+def check_shown(expected: int) -> dict[str, int]:
+    """Filed is what a parent waits for: every upload named a new dossier, each owned by both
+    parents; the first and the last filed open from their "Mijn dossiers", name decrypted."""
+    from burgerprofiel.citizens.insz import insz_index
+    from burgerprofiel.citizens.services import citizen_get_or_create
+    from burgerprofiel.dossiers import selectors
+    from burgerprofiel.dossiers.models import Dossier, DossierOwner
+
+    dossiers = Dossier.objects.count()
+    first, last = Dossier.objects.order_by("pk").first(), Dossier.objects.order_by("pk").last()
+    for insz in PARENTS:
+        owned = DossierOwner.objects.filter(kind=DossierOwner.Kind.INSZ, key=insz_index(insz)).count()
+        if dossiers != expected or owned != expected or first is None or last is None:
+            raise RuntimeError(f"not every upload is a parent's dossier: {dossiers} dossiers, {owned} owned")
+        citizen = citizen_get_or_create(insz=insz)
+        for dossier in (first, last):
+            shown = selectors.dossier_for_citizen(citizen=citizen, dossier_id=dossier.pk)
+            if not shown.name.startswith("Aanvraag groeipakket "):
+                raise RuntimeError(f"dossier {dossier.pk} is not shown as filed")
+    return {"owned_per_parent": expected}
 
 
 def main(argv: list[str] | None = None) -> int:

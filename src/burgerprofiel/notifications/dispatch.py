@@ -28,7 +28,6 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
-from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -48,6 +47,7 @@ from burgerprofiel.notifications.senders import (
     SmppSender,
     SmtpSender,
     TemporaryFailure,
+    mail_from,
 )
 from burgerprofiel.preferences.models import Channel
 from burgerprofiel.preferences.services import unsubscribe_token
@@ -248,16 +248,6 @@ def _postpone(deliveries: list[Delivery], worker: str, error: str) -> None:
             _retry_later(delivery, error)
 
 
-@functools.lru_cache(maxsize=8)
-def _sender(mail_from: str) -> tuple[str, str]:
-    """The From header (RFC 2047-encoded where needed) and the domain of the Message-ID: the same
-    for every message, so worked out once, not per message."""
-    sender_name, sender_address = parseaddr(mail_from)
-    return formataddr((sender_name, sender_address), charset="utf-8"), (
-        sender_address.rpartition("@")[2] or "burgerprofiel.example"
-    )
-
-
 @functools.lru_cache(maxsize=1024)
 def _subject(agency_name: str) -> str:
     """A melding's Subject, RFC 2047-encoded once per agency name (the encoder weighs quoted-printable
@@ -267,7 +257,7 @@ def _subject(agency_name: str) -> str:
 
 def email_build(delivery: Delivery) -> Message:
     # The compat32 MIME classes: the same wire format as EmailMessage at a fraction of the CPU per message.
-    sender, domain = _sender(settings.NOTIFICATIONS_MAIL_FROM)
+    sender, domain = mail_from()
     # No folding below RFC 5322's 998: the one-click URL must stay one unbroken header line.
     message = MIMEMultipart("alternative", policy=compat32.clone(max_line_length=998))
     message["From"] = sender

@@ -9,8 +9,10 @@ taken the message would be ambiguous; the dispatcher never retries that case (se
 from __future__ import annotations
 
 import contextlib
+import functools
 import smtplib
 from email.message import Message
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 import smpplib.client
@@ -19,6 +21,19 @@ import smpplib.exceptions
 import smpplib.gsm
 from django.conf import settings
 from smpplib import smpp
+
+
+def mail_from() -> tuple[str, str]:
+    """The From header of every mail the platform sends (``NOTIFICATIONS_MAIL_FROM``, RFC 2047-encoded
+    where needed) and the domain for Message-IDs: one rule for meldingen, notices and certificates."""
+    return _mail_from(settings.NOTIFICATIONS_MAIL_FROM)
+
+
+@functools.lru_cache(maxsize=8)
+def _mail_from(value: str) -> tuple[str, str]:
+    # Worked out once per setting, not per message.
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8"), address.rpartition("@")[2] or "burgerprofiel.example"
 
 
 class TemporaryFailure(Exception):

@@ -18,7 +18,6 @@ from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
-from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +30,13 @@ from burgerprofiel.audit.actors import SYSTEM
 from burgerprofiel.audit.services import audit_record
 from burgerprofiel.compliance.notices.models import AgencyNotice, NoticeMail
 from burgerprofiel.compliance.notices.pdf import notice_pdf
-from burgerprofiel.notifications.senders import ConnectionLost, PermanentFailure, SmtpSender, TemporaryFailure
+from burgerprofiel.notifications.senders import (
+    ConnectionLost,
+    PermanentFailure,
+    SmtpSender,
+    TemporaryFailure,
+    mail_from,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +45,9 @@ DUE = (NoticeMail.Status.PENDING, NoticeMail.Status.RETRYING)
 
 def notice_email_build(mail: NoticeMail, pdf: bytes | None = None) -> MIMEMultipart:
     notice = mail.notice
-    sender_name, sender_address = parseaddr(settings.NOTIFICATIONS_MAIL_FROM)
-    domain = sender_address.rpartition("@")[2] or "burgerprofiel.example"
+    sender, domain = mail_from()
     message = MIMEMultipart("mixed", policy=compat32.clone(max_line_length=998))
-    message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
+    message["From"] = sender
     message["To"] = str(mail.recipient)
     message["Subject"] = Header(f"[Mijn Burgerprofiel] {notice.subject}", "utf-8").encode()
     message["Message-ID"] = f"<{mail.pk}@{domain}>"

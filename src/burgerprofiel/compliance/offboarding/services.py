@@ -25,11 +25,9 @@ from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formataddr, parseaddr
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -50,7 +48,13 @@ from burgerprofiel.compliance.offboarding.models import LegalHold, Offboarding, 
 from burgerprofiel.compliance.offboarding.verify import FORMAT, MANIFEST, SIGNATURE
 from burgerprofiel.crypto import keystore
 from burgerprofiel.crypto.signing import sign_detached
-from burgerprofiel.notifications.senders import ConnectionLost, PermanentFailure, SmtpSender, TemporaryFailure
+from burgerprofiel.notifications.senders import (
+    ConnectionLost,
+    PermanentFailure,
+    SmtpSender,
+    TemporaryFailure,
+    mail_from,
+)
 
 BATCH_SIZE = 500
 # How long a run's claim on an offboarding holds without a batch renewing it (a crashed run's lapses).
@@ -439,14 +443,14 @@ def certificate_mail(*, offboarding_id: int, entry: dict[str, Any], actor: Actor
     sent = 0
     error = ""
     if addresses:
-        sender_name, sender_address = parseaddr(settings.NOTIFICATIONS_MAIL_FROM)
+        from_header, _ = mail_from()
         sender = SmtpSender()
         try:
             sender.open()
             pdf = certificate_pdf(entry)
             for address in addresses:
                 message = MIMEMultipart("mixed")
-                message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
+                message["From"] = from_header
                 message["To"] = address
                 kind = "definitief" if certificate["final"] else "voorlopig"
                 message["Subject"] = Header(

@@ -61,7 +61,18 @@ def _filed(upload: Upload, settings: Any, *, per_batch: int) -> dict[str, Any]:
         "owners": sorted(DossierOwner.objects.values_list("kind", "key")),
         "outbox": sorted(DossierStatusChange.objects.values_list("status__phase", "status__code", "owner__key")),
         "outcomes": dict(DossierUpload.objects.values_list("upload_id", "outcome")),
+        "shown": _shown(PARENT_1),
     }
+
+
+def _shown(insz: str) -> list[tuple[str, str, str]]:
+    """What the citizen waits for: the dossier in "Mijn dossiers" (the list the page reads), its
+    name decrypted (the COPY path seals it as the ORM path does)."""
+    from burgerprofiel.citizens.services import citizen_get_or_create
+    from burgerprofiel.dossiers.services import dossier_list_read
+
+    citizen = citizen_get_or_create(insz=insz)
+    return [(d.number, d.name, d.current_phase) for d in dossier_list_read(citizen=citizen)]
 
 
 def test_a_batch_of_one_dossiers_uploads_files_as_one_upload_per_batch_would(
@@ -85,6 +96,8 @@ def test_a_batch_of_one_dossiers_uploads_files_as_one_upload_per_batch_would(
     assert [phase for phase, *_ in alone["history"]] == ["Samenstelling", "Behandeling", "Beslissing", "Uitvoering"]
     assert alone["owners"] == [("insz", insz_index(PARENT_1))]
     assert alone["outbox"]  # both parents are known: the real changes wrote outbox rows, compared above
+    dossier = alone["dossier"]
+    assert alone["shown"] == [(dossier["number"], dossier["name"], "Uitvoering")]  # compared above too
 
 
 def test_only_owners_a_melding_can_reach_get_an_outbox_row(upload: Upload, settings: Any) -> None:
@@ -104,6 +117,10 @@ def test_only_owners_a_melding_can_reach_get_an_outbox_row(upload: Upload, setti
         [("insz", insz_index(PARENT_1)), ("insz", insz_index(PARENT_2)), ("kbo", KBO_OWNER)]
     )
     assert list(DossierStatusChange.objects.values_list("owner__key", flat=True)) == [insz_index(PARENT_1)]
+    # No melding for PARENT_2, yet the dossier waits in "Mijn dossiers" at their first login.
+    number = Dossier.objects.get().number
+    assert [n for n, *_ in _shown(PARENT_1)] == [number]
+    assert [n for n, *_ in _shown(PARENT_2)] == [number]
 
 
 def test_a_batch_is_filed_in_a_handful_of_statements_whatever_its_size(

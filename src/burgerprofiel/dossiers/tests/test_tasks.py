@@ -150,3 +150,13 @@ def test_a_running_worker_files_what_the_api_queued(
     assert set(DossierUpload.objects.values_list("state", flat=True)) == {"done"}
     assert Dossier.objects.count() == 4
     assert AuditEvent.objects.filter(action="dossier.upload_processed").exists()
+    # The worker's two DOSIS drain threads (DOSIS_DRAIN_THREADS' default) filed each upload once:
+    # a parent finds the four dossiers, each once, in "Mijn dossiers", named as uploaded.
+    from burgerprofiel.citizens.services import citizen_get_or_create
+    from burgerprofiel.dossiers.services import dossier_list_read
+    from burgerprofiel.dossiers.tests.conftest import PARENT_1
+
+    shown = dossier_list_read(citizen=citizen_get_or_create(insz=PARENT_1))
+    assert sorted((d.number, d.name) for d in shown) == sorted(
+        (p["Identificatie"]["DossierNummer"], p["Naam"]) for p in [full_payload(), *lines]
+    )
