@@ -198,12 +198,11 @@ class AgencyAuth(HttpBearer):
         version = current_order_version(agency_id=principal.agency_id, latest=principal.latest_order_versions)
         if version is None or version.state not in ORDER_PROCESSING_STATES:
             return False
-        day = timezone.localdate()
-        if (version.valid_from and day < version.valid_from) or (version.valid_until and day > version.valid_until):
+        if not version.is_valid_on(timezone.localdate()):  # checked today: an end date passes with no new version
             return False
         if self.component is None:
             return True
-        if self.component not in version.components or self.component not in principal.scopes:
+        if not version.allows(self.component) or self.component not in principal.scopes:
             return False
         return set(self.categories) <= set(version.categories_for(self.component))
 

@@ -283,10 +283,11 @@ class AcceptedNotification:
     deliveries: list[dict[str, Any]]
 
 
-def _deliveries_of(notification: Notification) -> list[dict[str, Any]]:
+def delivery_states(deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
+    """Per delivery, by channel: its channel, status, attempts and when it became final (the API's answer)."""
     return [
         {"channel": d.channel, "status": d.status, "attempts": d.attempts, "final_at": d.final_at}
-        for d in sorted(notification.deliveries.all(), key=lambda d: d.channel)
+        for d in sorted(deliveries, key=lambda d: d.channel)
     ]
 
 
@@ -312,7 +313,8 @@ def notification_accept(
     ``audit_event_build``. A citizen seen for the first time (who needs a data key made) and a
     guard that failed take ``notification_create``'s path, which checks and records as before.
     """
-    if connection.vendor != "postgresql":
+    found = _recipient_read(agency_id=agency_id, item=item, guard=guard) if connection.vendor == "postgresql" else None
+    if found is None:  # not PostgreSQL, a citizen seen for the first time, or the guard failed: the careful path
         guard.explain()
         notification = notification_create(
             agency=Agency.objects.get(pk=agency_id),
@@ -320,17 +322,7 @@ def notification_accept(
             order_version=order_version,
             **{f: getattr(item, f) for f in NotificationInput.__dataclass_fields__},
         )
-        return AcceptedNotification(id=notification.pk, deliveries=_deliveries_of(notification))
-    found = _recipient_read(agency_id=agency_id, item=item, guard=guard)
-    if found is None:  # a citizen seen for the first time, or the guard failed: the careful path
-        guard.explain()
-        notification = notification_create(
-            agency=Agency.objects.get(pk=agency_id),
-            actor=actor,
-            order_version=order_version,
-            **{f: getattr(item, f) for f in NotificationInput.__dataclass_fields__},
-        )
-        return AcceptedNotification(id=notification.pk, deliveries=_deliveries_of(notification))
+        return AcceptedNotification(id=notification.pk, deliveries=delivery_states(notification.deliveries.all()))
     citizen_id, citizen_key_id, addresses = found
     item = notification_validate(item)
     now = timezone.now()
@@ -393,13 +385,7 @@ def notification_accept(
     audit_counted(event)
     if deliveries:
         _wake_on_commit()
-    return AcceptedNotification(
-        id=notification.pk,
-        deliveries=[
-            {"channel": d.channel, "status": d.status, "attempts": d.attempts, "final_at": d.final_at}
-            for d in sorted(deliveries, key=lambda d: d.channel)
-        ],
-    )
+    return AcceptedNotification(id=notification.pk, deliveries=delivery_states(deliveries))
 
 
 def _recipient_read(

@@ -30,9 +30,9 @@ from burgerprofiel.common.errors import ValidationError
 from burgerprofiel.common.queries import StatementGuard
 from burgerprofiel.common.text import UnstorableText, check_storable
 from burgerprofiel.compliance.subject_rights.services import restriction_check, restriction_guard
-from burgerprofiel.notifications.models import Notification
 from burgerprofiel.notifications.services import (
     NotificationInput,
+    delivery_states,
     notification_accept,
     notification_for_agency,
     notifications_bulk_create,
@@ -130,13 +130,6 @@ def _optional_categories(request: HttpRequest, items: list[NotificationInput]) -
         extra.add("verantwoordelijke_organisatie")
     if extra:
         order_check_categories(request, component=Component.NOTIFICATIES, categories=extra)
-
-
-def _deliveries(notification: Notification) -> list[dict[str, Any]]:
-    return [
-        {"channel": d.channel, "status": d.status, "attempts": d.attempts, "final_at": d.final_at}
-        for d in sorted(notification.deliveries.all(), key=lambda d: d.channel)
-    ]
 
 
 def _input(data: Any, index: int | None = None) -> NotificationInput:
@@ -291,5 +284,5 @@ def notification_status(request: HttpRequest, notification_id: uuid.UUID) -> dic
         "created_at": notification.created_at,
         "read": notification.read_at is not None,
         "content_purged": notification.content_purged_at is not None,
-        "deliveries": _deliveries(notification),
+        "deliveries": delivery_states(notification.deliveries.all()),
     }

@@ -469,3 +469,38 @@ def test_an_upload_with_a_nul_character_is_refused_in_dosis_format_and_stores_no
     body = assert_dosis_400(response, None)
     assert body["errors"][0]["code"] == "text_unstorable"
     assert counts() == before
+
+
+def test_an_order_that_ran_out_or_lost_a_category_after_an_upload_refuses_the_next_one(
+    upload: Upload, agency: OnboardedAgency, monkeypatch: Any
+) -> None:
+    # The kept order is checked against today on every upload (an end date passes without a new
+    # version), and a version without a category the payload carries refuses it; nothing is stored.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from burgerprofiel.agencies.models import ProcessingOrderVersion
+    from burgerprofiel.dossiers.schemas import DossierUploadIn, payload_categories
+
+    monkeypatch.setattr("burgerprofiel.dossiers.services.accept.dosis_processing_kick", lambda: None)
+    today = timezone.localdate()
+    ProcessingOrderVersion.objects.filter(order__agency_id=agency.agency_id).update(valid_until=today)
+    assert upload(full_payload(UploadId="upl-1")).status_code == 200  # the client and its order are kept
+    with monkeypatch.context() as later:
+        later.setattr(timezone, "localdate", lambda *a, **k: today + dt.timedelta(days=1))
+        assert_problem(upload(full_payload(UploadId="upl-2")), 403, "order-expired")
+
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    assert upload(full_payload(UploadId="upl-3")).status_code == 200  # kept again
+    carried = payload_categories(DossierUploadIn(**full_payload()))
+    version = order.versions.order_by("-number").first()
+    assert version is not None
+    dosis = [c for c in version.categories_for("dosis") if c != carried[-1]]
+    assert len(dosis) < len(version.categories_for("dosis"))
+    processing_order_change(
+        order=order, actor=TEST_ACTOR, note="", data_categories={**version.data_categories, "dosis": dosis}
+    )
+    refused = upload(full_payload(UploadId="upl-4"))
+    assert refused.status_code == 403, refused.content
+    assert sorted(DossierUpload.objects.values_list("upload_id", flat=True)) == ["upl-1", "upl-3"]

@@ -266,3 +266,70 @@ def test_a_push_to_a_citizen_not_known_yet_creates_them_and_queues_nothing(clien
     response = _post(client, auth_headers, {**VALID, "insz": THIRD_INSZ})
     assert response.status_code == 202 and response.json()["deliveries"] == []
     assert Notification.objects.get(pk=response.json()["id"]).citizen == Citizen.objects.get()
+
+
+def test_a_push_after_the_kept_order_ran_out_is_refused_and_stores_nothing(client, agency, auth_headers, monkeypatch):
+    # The order ends without a new version (its end date passes): the kept order is checked against
+    # today on every push, and the refusal is decided on a fresh read.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from burgerprofiel.agencies.models import ProcessingOrderVersion
+
+    today = timezone.localdate()
+    ProcessingOrderVersion.objects.filter(order_id=agency.order_id).update(valid_until=today)
+    citizen_with_contact()
+    assert _post(client, auth_headers, VALID).status_code == 202  # the client and its order are kept
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: today + dt.timedelta(days=1))
+
+    assert_problem(_post(client, auth_headers, VALID), 403, "order-expired")
+    assert Notification.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "body", "reason"),
+    [
+        ({"components": ["dosis"], "data_categories": None}, VALID, "component-not-ordered"),
+        ({"data_categories": {"notificaties": ["insz", "ipdc_product"]}}, VALID, None),
+        (
+            {"data_categories": {"notificaties": ["insz", "ipdc_product", "boodschap"]}},
+            {**VALID, "dossier_id": "D-1"},
+            None,
+        ),
+    ],
+    ids=["component", "base-category", "optional-category"],
+)
+def test_a_push_after_the_kept_order_lost_a_component_or_category_is_refused(
+    client, agency, auth_headers, change, body, reason
+):
+    from burgerprofiel.agencies.models import ProcessingOrder
+    from burgerprofiel.agencies.services import processing_order_change
+    from burgerprofiel.conftest import TEST_ACTOR
+
+    citizen = citizen_with_contact()
+    consent(citizen, agency.agency_id, "email")
+    assert _post(client, auth_headers, {**VALID, "dossier_id": "D-0"}).status_code == 202  # kept
+    order = ProcessingOrder.objects.get(pk=agency.order_id)
+    if change.get("data_categories", {}) is None:  # the component goes, and its categories with it
+        categories = dict(order.versions.order_by("-number").first().data_categories)
+        change = {**change, "data_categories": {k: v for k, v in categories.items() if k != "notificaties"}}
+    processing_order_change(order=order, actor=TEST_ACTOR, note="", **change)
+
+    refused = _post(client, auth_headers, body)
+    assert refused.status_code == 403, refused.content
+    if reason:
+        assert refused.json()["reason"] == reason
+    assert Notification.objects.count() == 1 and Delivery.objects.count() == 1
+
+
+def test_a_push_after_a_consent_was_withdrawn_queues_nothing_for_that_channel(client, agency, auth_headers):
+    from burgerprofiel.preferences.models import Channel
+
+    citizen = citizen_with_contact()
+    consent(citizen, agency.agency_id, Channel.EMAIL)
+    assert _post(client, auth_headers, VALID).json()["deliveries"][0]["channel"] == "email"
+    consent(citizen, agency.agency_id, Channel.EMAIL, granted=False)
+
+    assert _post(client, auth_headers, VALID).json()["deliveries"] == []
+    assert Delivery.objects.count() == 1
