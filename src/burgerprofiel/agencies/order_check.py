@@ -80,8 +80,11 @@ def order_check(
 ) -> ProcessingOrderVersion:
     """Return the order version that allows this call, or raise ``OrderRefused`` (audited).
 
-    ``latest``: the agency's latest order versions as this same request read them along with its
-    client (see ``current_order_version``); never versions kept from an earlier request.
+    ``latest``: the agency's latest order versions as read along with its client (see
+    ``current_order_version``): by this request, or kept from an earlier one only by an operation whose
+    write statement confirms them still current (``AgencyAuth(confirmed_in_write=True)`` with
+    ``client_snapshot_guard_sql``: no newer version, client active, same agency key); the date and the
+    state are checked here on every call either way.
     ``audit_unordered=False``: for the platform's own batch work on behalf of agencies that may not
     have ordered ``component`` at all (a DOSIS agency without meldingen), where that is a normal
     choice rather than a refused call: still refused, but not recorded as a refusal.
