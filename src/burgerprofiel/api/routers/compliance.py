@@ -18,18 +18,20 @@ from burgerprofiel.compliance.reports.services import compliance_report_make, me
 router = Router(tags=["naleving"])
 
 
-# The operations document two media types (JSON or PDF), so the answer is made here, not by a schema.
-JSON_OR_PDF: dict[str, Any] = {
-    "responses": {
-        "200": {
-            "description": "JSON (standaard) of, met format=pdf, een PDF.",
-            "content": {
-                "application/json": {"schema": {"type": "object"}},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-            },
+def _json_or_pdf() -> dict[str, Any]:
+    """The operations document two media types (JSON or PDF), so the answer is made here, not by a
+    schema. A fresh dict per operation: the schema's post-processing adds to it (headers) in place."""
+    return {
+        "responses": {
+            "200": {
+                "description": "JSON (standaard) of, met format=pdf, een PDF.",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
         }
     }
-}
 
 
 def _answer(data: dict[str, Any], *, format: str, title: str, filename: str) -> HttpResponse:
@@ -44,7 +46,7 @@ def _answer(data: dict[str, Any], *, format: str, title: str, filename: str) -> 
 @router.get(
     "/report",
     response={200: None},
-    openapi_extra=JSON_OR_PDF,
+    openapi_extra=_json_or_pdf(),
     summary="Het nalevingsrapport van uw instantie",
     description=(
         "Opdrachtversies, volumes per component, toegangen door medewerkers van het platform, inbreuken, "
@@ -73,7 +75,7 @@ def compliance_report(
 @router.get(
     "/measures",
     response={200: None},
-    openapi_extra=JSON_OR_PDF,
+    openapi_extra=_json_or_pdf(),
     summary="De technische en organisatorische maatregelen van het platform (charter 5)",
     description=(
         "Opgemaakt uit de configuratie van dit moment: versleuteling en sleutelrotatie, tweede factor, "
