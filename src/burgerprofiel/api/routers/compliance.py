@@ -18,15 +18,10 @@ from burgerprofiel.compliance.reports.services import compliance_report_make, me
 router = Router(tags=["naleving"])
 
 
-def _json(data: dict[str, Any]) -> JsonResponse:
-    # The operations document two media types (JSON or PDF), so the answer is made here, not by a schema.
-    return JsonResponse(data, encoder=NinjaJSONEncoder)
-
-
-@router.get(
-    "/report",
-    response={200: None},
-    openapi_extra={
+def _json_or_pdf() -> dict[str, Any]:
+    """The operations document two media types (JSON or PDF), so the answer is made here, not by a
+    schema. A fresh dict per operation: the schema's post-processing adds to it (headers) in place."""
+    return {
         "responses": {
             "200": {
                 "description": "JSON (standaard) of, met format=pdf, een PDF.",
@@ -36,7 +31,22 @@ def _json(data: dict[str, Any]) -> JsonResponse:
                 },
             }
         }
-    },
+    }
+
+
+def _answer(data: dict[str, Any], *, format: str, title: str, filename: str) -> HttpResponse:
+    """The document as JSON, or with format=pdf as a PDF attachment."""
+    if format != "pdf":
+        return JsonResponse(data, encoder=NinjaJSONEncoder)
+    response = HttpResponse(document_pdf(title=title, data=data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get(
+    "/report",
+    response={200: None},
+    openapi_extra=_json_or_pdf(),
     summary="Het nalevingsrapport van uw instantie",
     description=(
         "Opdrachtversies, volumes per component, toegangen door medewerkers van het platform, inbreuken, "
@@ -57,29 +67,15 @@ def compliance_report(
         actor=agency_request_actor(request),
         fmt=format,
     )
-    if format == "pdf":
-        response = HttpResponse(
-            document_pdf(title=f"Nalevingsrapport {data['agency']['name']}", data=data), content_type="application/pdf"
-        )
-        response["Content-Disposition"] = 'attachment; filename="nalevingsrapport.pdf"'
-        return response
-    return _json(data)
+    return _answer(
+        data, format=format, title=f"Nalevingsrapport {data['agency']['name']}", filename="nalevingsrapport.pdf"
+    )
 
 
 @router.get(
     "/measures",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "JSON (standaard) of, met format=pdf, een PDF.",
-                "content": {
-                    "application/json": {"schema": {"type": "object"}},
-                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                },
-            }
-        }
-    },
+    openapi_extra=_json_or_pdf(),
     summary="De technische en organisatorische maatregelen van het platform (charter 5)",
     description=(
         "Opgemaakt uit de configuratie van dit moment: versleuteling en sleutelrotatie, tweede factor, "
@@ -92,10 +88,4 @@ def compliance_measures(
     format: Annotated[Literal["json", "pdf"], Query(description="json (standaard) of pdf.")] = "json",
 ) -> Any:
     data = measures_make(actor=agency_request_actor(request), fmt=format, agency_id=principal_of(request).agency_id)
-    if format == "pdf":
-        response = HttpResponse(
-            document_pdf(title="Technische en organisatorische maatregelen", data=data), content_type="application/pdf"
-        )
-        response["Content-Disposition"] = 'attachment; filename="maatregelen.pdf"'
-        return response
-    return _json(data)
+    return _answer(data, format=format, title="Technische en organisatorische maatregelen", filename="maatregelen.pdf")

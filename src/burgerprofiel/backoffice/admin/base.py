@@ -24,6 +24,7 @@ lands in the session or a cookie.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
@@ -133,42 +134,45 @@ class AuditReadsMixin:
 
     def audit_list(self, request: HttpRequest, rows: list[models.Model]) -> None:
         citizens = self.audit_citizen_ids(rows)
-        counts: dict[int | None, int] = {}
+        counts: Counter[int | None] = Counter()
         per_citizen: dict[tuple[int, int | None], list[str]] = {}
         for row in rows:
             agency_id = self.audit_agency_id(row)
             citizen_id = citizens.get(row.pk)
             if citizen_id is None:
-                counts[agency_id] = counts.get(agency_id, 0) + 1
+                counts[agency_id] += 1
             else:
                 per_citizen.setdefault((citizen_id, agency_id), []).append(str(row.pk))
         actor = request_actor(request)
-        for agency_id, count in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or 0)):
-            audit_record(
+        # The page's events, built in memory and written in one statement: the per-agency counts, then
+        # one per citizen and agency shown.
+        events = [
+            audit_event_build(
                 actor=actor,
                 action=self.list_audit_action,
                 target=self.model,  # type: ignore[attr-defined]
                 agency_id=agency_id,
                 detail={"count": count},
             )
+            for agency_id, count in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or 0))
+        ]
         if per_citizen:
             listed = self.citizen_read_action("listed")
             label = self.model._meta.label  # type: ignore[attr-defined]
-            audit_events_append(
-                [
-                    audit_event_build(
-                        actor=actor,
-                        action=listed,
-                        target=Citizen,
-                        object_id=citizen_id,
-                        agency_id=agency_id,
-                        detail={"record": label, "ids": sorted(ids)},
-                    )
-                    for (citizen_id, agency_id), ids in sorted(
-                        per_citizen.items(), key=lambda item: (item[0][0], item[0][1] or 0)
-                    )
-                ]
-            )
+            events += [
+                audit_event_build(
+                    actor=actor,
+                    action=listed,
+                    target=Citizen,
+                    object_id=citizen_id,
+                    agency_id=agency_id,
+                    detail={"record": label, "ids": sorted(ids)},
+                )
+                for (citizen_id, agency_id), ids in sorted(
+                    per_citizen.items(), key=lambda item: (item[0][0], item[0][1] or 0)
+                )
+            ]
+        audit_events_append(events)
 
     def audit_view(self, request: HttpRequest, obj: models.Model) -> None:
         citizen_id = self.audit_citizen_ids([obj]).get(obj.pk)

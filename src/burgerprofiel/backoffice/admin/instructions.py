@@ -89,7 +89,7 @@ class InstructionForm(forms.ModelForm):
 
 
 @admin.register(Instruction, site=site)
-class InstructionAdmin(_ServiceAdmin):
+class InstructionAdmin(AuditReadsMixin, _ServiceAdmin):
     form = InstructionForm
     list_display = ["received_at", "agency", "contact_role", "channel", "flagged_unlawful_at"]
     list_filter = ["channel", "agency"]
@@ -120,20 +120,15 @@ class InstructionAdmin(_ServiceAdmin):
                 act_label="Melden als in strijd met de wet (charter 3.4)",
                 act_post=False,
             )
-        response = super().change_view(request, object_id, form_url, context)
-        # The page opens the subject and the text: audited as `burgerprofiel instructions show` is.
-        original = (getattr(response, "context_data", None) or {}).get("original")
-        if request.method == "GET" and response.status_code == 200 and original is not None:
-            instruction_read(instruction_id=original.pk, actor=request_actor(request))
-        return response
+        return super().change_view(request, object_id, form_url, context)
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
-        changelist = (getattr(response, "context_data", None) or {}).get("cl")
-        if request.method == "GET" and response.status_code == 200 and changelist is not None:
-            # The rows of this page (filtered, paged); iterating caches them, so the template shows these rows.
-            instructions_shown(instructions=list(changelist.result_list), actor=request_actor(request))
-        return response
+    # The mixin's hooks, audited through the domain's read services as `burgerprofiel instructions
+    # list|show` are (``instruction.listed`` per agency shown, with the count; never a subject or a text).
+    def audit_list(self, request: HttpRequest, rows: list[Any]) -> None:
+        instructions_shown(instructions=rows, actor=request_actor(request))
+
+    def audit_view(self, request: HttpRequest, obj: Any) -> None:
+        instruction_read(instruction_id=obj.pk, actor=request_actor(request))
 
     def get_urls(self) -> list[Any]:
         return [

@@ -18,14 +18,19 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from burgerprofiel.agencies.models import Agency, ProcessingOrder, ProcessingOrderVersion
+from burgerprofiel.agencies.models import Agency, ProcessingOrder
 from burgerprofiel.backoffice.admin.base import adopt_saved, request_actor
 from burgerprofiel.backoffice.admin.confirm import confirm_page
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.compliance import holdings
 from burgerprofiel.compliance.offboarding.models import LegalHold, Offboarding, held_kind
-from burgerprofiel.compliance.offboarding.services import certificate_pdf, legal_hold_place, offboarding_start
+from burgerprofiel.compliance.offboarding.services import (
+    certificate_pdf,
+    legal_hold_place,
+    offboarding_start,
+    orders_awaiting_offboarding,
+)
 from burgerprofiel.compliance.offboarding.tasks import offboarding_run_task
 
 CONSEQUENCE = (
@@ -35,15 +40,6 @@ CONSEQUENCE = (
     "gemaakt. Records onder een juridische bewaarplicht blijven tot hun einddatum. Een ondertekend attest "
     "volgt."
 )
-
-
-def _terminated_orders_without_offboarding() -> Any:
-    ids = [
-        order.pk
-        for order in ProcessingOrder.objects.filter(offboarding__isnull=True).select_related("agency")
-        if (current := order.current) is not None and current.state == ProcessingOrderVersion.State.TERMINATED
-    ]
-    return ProcessingOrder.objects.filter(pk__in=ids).select_related("agency")
 
 
 class OffboardingStartForm(forms.Form):
@@ -61,7 +57,7 @@ class OffboardingStartForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["order"].queryset = _terminated_orders_without_offboarding()  # type: ignore[attr-defined]
+        self.fields["order"].queryset = orders_awaiting_offboarding()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

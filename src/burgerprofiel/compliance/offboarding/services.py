@@ -29,6 +29,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from burgerprofiel.agencies.models import Agency, ApiClient, ProcessingOrder, ProcessingOrderVersion
@@ -181,6 +182,18 @@ def held_rows(*, agency_id: int, on: dt.date | None = None) -> dict[str, set[Any
 def _current_state(order: ProcessingOrder) -> str | None:
     version = order.current
     return version.state if version else None
+
+
+def orders_awaiting_offboarding() -> QuerySet[ProcessingOrder]:
+    """Orders whose current (newest) version is terminated and whose return or deletion has not been
+    started: the ones ``offboarding_start`` accepts without ``terminate``. One query."""
+    newest_state = ProcessingOrderVersion.objects.filter(order=OuterRef("pk")).order_by("-number").values("state")
+    return (
+        ProcessingOrder.objects.filter(offboarding__isnull=True)
+        .annotate(current_state=Subquery(newest_state[:1]))
+        .filter(current_state=ProcessingOrderVersion.State.TERMINATED)
+        .select_related("agency")
+    )
 
 
 def offboarding_start(

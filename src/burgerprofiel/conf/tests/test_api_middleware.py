@@ -12,39 +12,47 @@ from django.utils.module_loading import import_string
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.conf import middleware as browser_only
+from burgerprofiel.conf import settings as project_settings
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer
 from burgerprofiel.dossiers.services import dosis_source_register
 from burgerprofiel.dossiers.tests.conftest import BRON, UPLOAD_URL, full_payload
 
 pytestmark = pytest.mark.django_db
 
-KEPT_FOR_THE_API = [
+# What guards and describes an API answer: it must never be wrapped (the behaviour tests below see each at work).
+THE_API_RELIES_ON = {
     "burgerprofiel.common.client_ip.TrustedProxyMiddleware",
     "burgerprofiel.common.middleware.RequestIdMiddleware",
-    "burgerprofiel.common.middleware.MetricsMiddleware",
-    "burgerprofiel.common.replica.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "burgerprofiel.common.middleware.SecurityHeadersMiddleware",
     "burgerprofiel.api.middleware.ApiGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "burgerprofiel.api.middleware.IdempotencyMiddleware",
-    "axes.middleware.AxesMiddleware",
-]
+}
+
+
+def _path(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def test_the_api_keeps_its_own_middleware_and_the_browser_only_ones_are_subclasses_in_the_same_place() -> None:
     wrapped = [path for path in settings.MIDDLEWARE if path.startswith("burgerprofiel.conf.middleware.")]
-    assert len(wrapped) == 10
-    assert [path for path in settings.MIDDLEWARE if path not in wrapped] == KEPT_FOR_THE_API
-    names = [path.rsplit(".", 1)[1] for path in settings.MIDDLEWARE]
-    assert names.index("SessionMiddleware") < names.index("AuthenticationMiddleware") < names.index("OTPMiddleware")
-    assert names.index("MessageMiddleware") < names.index("StaffSessionMiddleware")
-    assert names[-1] == "AxesMiddleware"
+    kept = [path for path in settings.MIDDLEWARE if path not in wrapped]
+    originals = set()
     for path in wrapped:
         cls = import_string(path)
         original = cls.__mro__[2]
         assert issubclass(cls, browser_only._BrowserOnly) and original.__name__ == cls.__name__, path
+        originals.add(_path(original))
+    # Exactly the ten the settings mean to wrap, each in place of its original, which is gone from the list.
+    assert originals == project_settings._BROWSER_ONLY and len(wrapped) == 10
+    assert not originals & set(kept)
+    assert set(kept) >= THE_API_RELIES_ON
+    names = [path.rsplit(".", 1)[1] for path in settings.MIDDLEWARE]
+    assert names.index("SessionMiddleware") < names.index("AuthenticationMiddleware") < names.index("OTPMiddleware")
+    assert names.index("MessageMiddleware") < names.index("StaffSessionMiddleware")
+    assert names.index("ApiGuardMiddleware") < names.index("SessionMiddleware")
+    assert names[-1] == "AxesMiddleware"
 
 
 def _staff_client() -> Client:

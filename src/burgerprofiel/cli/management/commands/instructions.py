@@ -100,7 +100,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Instantie {agency_id} bestaat niet")
             agency_ids = [agency_id]
         else:  # only agencies that have instructions: an empty listing reads nothing, so audits nothing
-            agency_ids = sorted(set(Instruction.objects.values_list("agency_id", flat=True)))
+            agency_ids = list(Instruction.objects.order_by("agency_id").values_list("agency_id", flat=True).distinct())
         rows: list[Instruction] = []
         for pk in agency_ids:
             rows += instructions_read(agency_id=pk, actor=actor, limit=limit)
