@@ -33,6 +33,8 @@ def problem_response(
         body["instance"] = f"urn:request:{request_id}"
     body.update(extra)
     response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE)
+    # Stated here, not left to CommonMiddleware: the API's guards answer before it runs.
+    response["Content-Length"] = str(len(response.content))
     for name, value in (headers or {}).items():
         response[name] = value
     return response

@@ -163,3 +163,23 @@ def test_an_api_request_over_plain_http_is_refused_not_redirected(client, auth_h
 
     page = Client().get("/overzicht")  # a new client: Django's SecurityMiddleware reads the setting when it starts
     assert page.status_code == 301 and page["Location"].startswith("https://")
+
+
+@override_settings(API_MAX_BODY_BYTES=64)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type", "status"),
+    [
+        ("post", URL, json.dumps(VALID), "application/json", 413),  # refused by the guard itself
+        ("post", URL, "insz=85073003328", "text/plain", 415),  # refused by the guard itself
+        ("get", "/api/v1/no-such-operation", "", "application/json", 404),  # Django's answer, rewritten
+        ("delete", URL, "", "application/json", 405),  # Django's answer, rewritten
+    ],
+)
+def test_every_problem_answer_states_its_length(client, auth_headers, method, path, body, content_type, status):
+    # Without Content-Length a server falls back to chunked encoding (or closes the connection) for
+    # an answer of a few hundred bytes; the length must also be that of the problem, not of the
+    # HTML page it replaced.
+    response = getattr(client, method)(path, body, content_type=content_type, **auth_headers)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert int(response["Content-Length"]) == len(response.content)
