@@ -14,6 +14,7 @@ from burgerprofiel.agencies.catalogue import Component
 from burgerprofiel.api.auth import AgencyAuth, agency_request_actor, order_check_categories, principal_of
 from burgerprofiel.api.params import IsoDate
 from burgerprofiel.api.schemas import Strict
+from burgerprofiel.citizens.insz import Insz
 from burgerprofiel.compliance.subject_rights.services import restriction_check
 from burgerprofiel.payments.models import Payment
 from burgerprofiel.payments.services import (
@@ -34,7 +35,7 @@ READ_AUTH = AgencyAuth(component=Component.BETALINGEN, categories=("bedrag", "be
 
 
 class PaymentIn(Strict):
-    insz: str = Field(min_length=1, max_length=32, description="INSZ (rijksregister- of BIS-nummer) van de burger.")
+    insz: Insz
     amount_cents: int = Field(gt=0, le=100_000_000, description="Bedrag in eurocent.")
     description: str = Field(min_length=1, max_length=140)
     due_date: dt.date = Field(description="Vervaldatum (YYYY-MM-DD), niet in het verleden.")

@@ -91,6 +91,7 @@ def test_a_given_ogm_is_kept_when_it_is_valid(client: Client, pay_headers: dict[
     [
         ({"structured_reference": "+++010/8068/17180+++"}, "structured_reference"),
         ({"insz": "85073003329"}, "insz"),
+        ({"insz": "85O73OO3328"}, "insz"),  # letters O for zeros: the documented pattern refuses it
         ({"amount_cents": 0}, "amount_cents"),
         ({"amount_cents": "twintig"}, "amount_cents"),
         ({"due_date": "2001-01-01"}, "due_date"),
