@@ -449,11 +449,12 @@ def _offboarding_notice(offboarding: Offboarding, runner: str, agency: Agency, a
 def certificate_mail(*, offboarding_id: int, entry: dict[str, Any], actor: Actor) -> int:
     """Mail a certificate (JSON and PDF) to the addresses taken before the purge; after the final
     one those addresses are forgotten. Returns how many were sent; a failure is audited, not raised
-    (the certificate stays on the run and in the back-office)."""
+    (the certificate stays on the run and in the back-office). An address the server refuses for good
+    does not keep the certificate from the others; a lost session ends the round."""
     offboarding = Offboarding.objects.get(pk=offboarding_id)
     certificate = entry["certificate"]
     addresses = list(offboarding.mail_to)
-    sent = 0
+    sent = refused = 0
     error = ""
     if addresses:
         from_header, _ = mail_from()
@@ -485,9 +486,14 @@ def certificate_mail(*, offboarding_id: int, entry: dict[str, Any], actor: Actor
                     part = MIMEApplication(content, subtype)
                     part.add_header("Content-Disposition", "attachment", filename=name)
                     message.attach(part)
-                sender.send(message)
+                try:
+                    sender.send(message)
+                except PermanentFailure as exc:  # this address refused: the others still get theirs
+                    refused += 1
+                    error = str(exc)[:200]
+                    continue
                 sent += 1
-        except (ConnectionLost, TemporaryFailure, PermanentFailure) as exc:
+        except (ConnectionLost, TemporaryFailure) as exc:  # the session is gone: no address after it
             error = str(exc)[:200]
         finally:
             sender.close()
@@ -504,6 +510,7 @@ def certificate_mail(*, offboarding_id: int, entry: dict[str, Any], actor: Actor
                 "certificate_id": certificate["certificate_id"],
                 "recipients": len(addresses),
                 "sent": sent,
+                "refused": refused,
                 "error": error,
             },
         )

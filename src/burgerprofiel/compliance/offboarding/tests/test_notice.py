@@ -143,3 +143,32 @@ def test_an_unreachable_mail_server_is_audited_and_does_not_stop_the_deletion():
     event = AuditEvent.objects.get(action="offboarding.certificate_mailed")
     assert event.outcome == "failure" and event.detail["sent"] == 0 and "smtp" in event.detail["error"]
     assert offboarding.mail_to == []
+
+
+def test_an_address_the_server_refuses_does_not_keep_the_final_certificate_from_the_others(smtp_server):
+    a = _agency("Agentschap Opgroeien", "0316380841", "opgroeien")
+    payment = Payment.objects.filter(agency_id=a.agency_id).first()
+    until = dt.date.today() + dt.timedelta(days=10)
+    legal_hold_place(
+        agency=Agency.objects.get(pk=a.agency_id),
+        model="payments.Payment",
+        object_id=str(payment.pk),
+        reason="Boekhoudwet",
+        until=until,
+        actor=TEST_ACTOR,
+    )
+    offboarding = offboarding_run(offboarding=_start(a, "delete"), actor=TEST_ACTOR)
+    expected = sorted(offboarding.mail_to)
+    assert len(expected) >= 2
+    before = len(smtp_server.sink.messages)
+    smtp_server.sink.refuse_code = "550 5.1.1 Onbekende bestemmeling"
+    smtp_server.sink.refuse_next = 1  # the first address of the final round
+    legal_holds_release_due(actor=TEST_ACTOR, on=until + dt.timedelta(days=1))
+    final = smtp_server.sink.messages[before:]
+    assert len(final) == len(expected) - 1
+    assert all("definitief" in str(make_header(decode_header(m["Subject"]))) for m in final)
+    event = AuditEvent.objects.filter(action="offboarding.certificate_mailed").latest("id")
+    assert event.outcome == "failure"
+    assert event.detail["sent"] == len(expected) - 1 and event.detail["refused"] == 1
+    assert event.detail["error"] == "smtp 550"
+    assert not any(address in json.dumps(event.detail) for address in expected)
