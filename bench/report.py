@@ -42,6 +42,8 @@ from typing import Any
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 CONTRIBUTIONS = BASE_DIR / "var" / "bench" / "contributions"
 RESULTS = BASE_DIR / "bench" / "results"
+STARTED = CONTRIBUTIONS / "started-at"  # written by --reset: how long the whole run took
+QUICK_BUDGET_S = 600  # issue 14: make bench QUICK=1 finishes in under 10 minutes
 RATE_UNITS = ("/s", "per s", "per second")
 
 
@@ -104,6 +106,8 @@ def reset() -> None:
     if CONTRIBUTIONS.exists():
         for path in CONTRIBUTIONS.glob("*.json"):
             path.unlink()
+    CONTRIBUTIONS.mkdir(parents=True, exist_ok=True)
+    STARTED.write_text(dt.datetime.now(dt.UTC).isoformat())
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -133,6 +137,15 @@ def _verdict(r: dict[str, Any]) -> str:
     return f"{'met' if r['target_met'] else 'NOT met'} ({sign} {target})"
 
 
+def _duration(meta: dict[str, Any]) -> str:
+    minutes = meta["duration_s"] / 60
+    line = f"The whole run took {minutes:.1f} minutes"
+    if meta["quick"]:
+        within = meta["duration_s"] < QUICK_BUDGET_S
+        line += f" ({'within' if within else 'OVER'} the {QUICK_BUDGET_S // 60}-minute budget of a QUICK run)"
+    return line + ".\n"
+
+
 def markdown(contributions: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     lines = [
         f"# make bench — {meta['date']}",
@@ -140,6 +153,7 @@ def markdown(contributions: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         f"commit `{meta['git_commit']}`, {meta['cpus']} CPUs, {meta['platform']}, Python {meta['python']}"
         + (" — **QUICK run: small sizes, figures indicative only**" if meta["quick"] else ""),
         "",
+        *([_duration(meta)] if meta.get("duration_s") is not None else []),
         "| bench | figure | value | unit | baseline (same run) | ratio | target |",
         "|---|---|---:|---|---|---:|---|",
     ]
@@ -284,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     order = {name: i for i, name in enumerate(EXPECTED)}
     contributions.sort(key=lambda c: order.get(c["bench"], len(order)))
     meta = _meta(any(c.get("quick") for c in contributions))
+    if STARTED.exists():
+        started = dt.datetime.fromisoformat(STARTED.read_text().strip())
+        meta["duration_s"] = round((dt.datetime.now(dt.UTC) - started).total_seconds())
     meta["missing"] = [name for name in EXPECTED if name not in {c["bench"] for c in contributions}]
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / meta["date"]
