@@ -223,3 +223,42 @@ def test_a_refused_recipient_is_retried_or_failed_by_its_code_and_the_session_go
     expected = 2 if status == "temporary-failure" else 0
     assert len(smtp_server.sink.messages) == expected
     assert Delivery.objects.filter(status="delivered").count() == expected
+
+
+def test_a_claimed_delivery_carries_its_address_but_no_other_sealed_value(queued):
+    """The worker decrypts what it sends with, not the INSZ, the message or the agency's DPO."""
+    [claimed] = deliveries_claim(channel="email", worker="w", limit=10)
+    assert claimed.recipient == "burger@example.org"
+    deferred = {
+        "citizen": claimed.citizen.get_deferred_fields(),
+        "notification": claimed.notification.get_deferred_fields(),
+        "agency": claimed.notification.agency.get_deferred_fields(),
+    }
+    assert deferred == {"citizen": {"insz"}, "notification": {"message"}, "agency": {"dpo_name", "dpo_email"}}
+    assert claimed.notification.agency.name == "Agentschap Opgroeien"
+
+
+def test_receipts_are_signed_by_the_key_current_at_each_chunk_across_a_rotation(queued, smtp_server):
+    import base64
+    import json
+
+    from burgerprofiel.audit import keys
+
+    def kid_of(receipt: DeliveryReceipt) -> str:
+        return json.loads(base64.urlsafe_b64decode(receipt.signed.split(".")[0] + "=="))["kid"]
+
+    deliveries_dispatch()
+    first = DeliveryReceipt.objects.get(delivery=queued)
+    new = keys.signing_key_rotate(actor=TEST_ACTOR)
+    notification_create(
+        agency=queued.notification.agency, insz=INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR
+    )
+    deliveries_dispatch()
+    second = DeliveryReceipt.objects.exclude(pk=first.pk).get()
+    assert kid_of(first) != new.kid and kid_of(second) == new.kid
+    keys.signing_key_retire(kid=kid_of(first), actor=TEST_ACTOR)
+    notification_create(
+        agency=queued.notification.agency, insz=INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR
+    )
+    deliveries_dispatch()
+    assert kid_of(DeliveryReceipt.objects.order_by("-pk").first()) == new.kid
