@@ -508,7 +508,7 @@ def _mark_sending_chunk(chunk: list[Delivery], worker: str) -> tuple[list[Delive
     ids = [d.pk for d in chunk]
     if db_connection.vendor == "postgresql":
         table = Delivery._meta.db_table
-        with transaction.atomic(), db_connection.cursor() as cursor:
+        with db_connection.cursor() as cursor:  # one statement: atomic on its own, no BEGIN and COMMIT
             cursor.execute(
                 f"WITH held AS (SELECT id, status FROM {table} WHERE id = ANY(%s) AND leased_by = %s "  # noqa: S608
                 "AND status = ANY(%s) FOR UPDATE) "
@@ -558,16 +558,18 @@ def _chunk_finish(outcomes: list[tuple[Delivery, str, str]]) -> dict[str, int]:
 
 def _finish_many(final: list[tuple[Delivery, str, str]]) -> None:
     """The final statuses (only of rows not final already) and their receipts: one transaction; on
-    PostgreSQL one UPDATE for the rows and one INSERT for the receipts."""
+    PostgreSQL one statement (an UPDATE and the receipts' INSERT as its CTEs)."""
     now = timezone.now()
     values = []
     for delivery, status, text in final:
         delivered = status == DeliveryStatus.DELIVERED
         values.append((delivery, status, (text if delivered else "")[:100], ("" if delivered else text)[:200]))
+    sign = _receipt_signer()
+    if db_connection.vendor == "postgresql":
+        _finish_statement(values, now, sign)
+        return
     with transaction.atomic():
-        write = _finish_statement if db_connection.vendor == "postgresql" else _finish_orm
-        finished = write(values, now)
-        sign = _receipt_signer()
+        finished = _finish_orm(values, now)
         receipts = []
         for delivery, status, _, _ in values:
             if delivery.pk not in finished:
@@ -607,15 +609,32 @@ def _receipt_signer() -> Callable[[dict[str, Any]], str]:
     return sign
 
 
-def _finish_statement(values: list[tuple[Delivery, str, str, str]], now: dt.datetime) -> set[Any]:
-    """PostgreSQL: every row of the chunk that is not final yet made final, in one UPDATE; the ids it changed."""
+def _finish_statement(
+    values: list[tuple[Delivery, str, str, str]], now: dt.datetime, sign: Callable[[dict[str, Any]], str]
+) -> None:
+    """PostgreSQL: every row of the chunk that is not final yet made final and its receipt inserted,
+    in one statement (atomic on its own: no BEGIN and COMMIT round trips). Receipts are signed
+    beforehand for every row; only those of the rows this UPDATE changed are inserted (a row the
+    sweeper ended meanwhile keeps the one it got then)."""
     table = Delivery._meta.db_table
+    receipts = [r for d, status, _, _ in values if (r := _receipt_build(d, status, now, sign)) is not None]
+    quote = db_connection.ops.quote_name
+    names = ("agency", "delivery", "notification_id", "channel", "status", "signed", "created_at")
+    by_name = {f.name: f.column for f in DeliveryReceipt._meta.concrete_fields}
+    columns = ", ".join(quote(by_name[name]) for name in names)
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} d SET status = v.status, final_at = %s, provider_reference = v.reference, "  # noqa: S608
-            "last_error = v.error, recipient = NULL, payload = NULL, lease_until = NULL "
+            f"WITH done AS (UPDATE {table} d SET status = v.status, final_at = %s, "  # noqa: S608 - the models' tables
+            "provider_reference = v.reference, last_error = v.error, recipient = NULL, payload = NULL, "
+            "lease_until = NULL "
             "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[]) AS v(id, status, reference, error) "
-            "WHERE d.id = v.id AND NOT (d.status = ANY(%s)) RETURNING d.id",
+            "WHERE d.id = v.id AND NOT (d.status = ANY(%s)) RETURNING d.id), "
+            f"receipts AS (INSERT INTO {quote(DeliveryReceipt._meta.db_table)} ({columns}) "
+            "SELECT r.agency_id, r.delivery_id, r.notification_id, r.channel, r.status, r.signed, %s "
+            "FROM unnest(%s::bigint[], %s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[]) "
+            "AS r(agency_id, delivery_id, notification_id, channel, status, signed) "
+            "WHERE r.delivery_id IN (SELECT id FROM done)) "
+            "SELECT count(*) FROM done",
             [
                 now,
                 [d.pk for d, *_ in values],
@@ -623,9 +642,15 @@ def _finish_statement(values: list[tuple[Delivery, str, str, str]], now: dt.date
                 [reference for _, _, reference, _ in values],
                 [error for *_, error in values],
                 [str(s) for s in FINAL_STATUSES],
+                now,
+                [r.agency_id for r in receipts],
+                [r.delivery_id for r in receipts],
+                [r.notification_id for r in receipts],
+                [str(r.channel) for r in receipts],
+                [str(r.status) for r in receipts],
+                [r.signed for r in receipts],
             ],
         )
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _finish_orm(values: list[tuple[Delivery, str, str, str]], now: dt.datetime) -> set[Any]:

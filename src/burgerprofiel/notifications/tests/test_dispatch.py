@@ -262,3 +262,15 @@ def test_receipts_are_signed_by_the_key_current_at_each_chunk_across_a_rotation(
     )
     deliveries_dispatch()
     assert kid_of(DeliveryReceipt.objects.order_by("-pk").first()) == new.kid
+
+
+def test_a_row_already_final_is_not_finished_again_and_gets_no_second_receipt(queued, smtp_server):
+    from burgerprofiel.notifications.dispatch import _finish_many
+
+    deliveries_dispatch()
+    delivery = Delivery.objects.select_related("notification").get(pk=queued.pk)
+    assert delivery.status == "delivered"
+    _finish_many([(delivery, "technical-failure", "interrupted while sending")])
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.last_error == ""
+    assert [r.status for r in DeliveryReceipt.objects.filter(delivery=delivery)] == ["delivered"]
