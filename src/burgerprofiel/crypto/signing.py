@@ -7,11 +7,17 @@ the database (``crypto.pins``): a row written into the table by hand neither sig
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.hashes import SHA256
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
@@ -96,6 +102,28 @@ def sign_jwt(claims: dict[str, Any], *, typ: str = "JWT", key: SigningKey | None
     current key up once and passes it)."""
     row = key or current_signing_key()
     return jwt.encode({"alg": "ES256", "kid": row.kid, "typ": typ}, claims, _private_key(row))
+
+
+def jwt_signer(*, typ: str, key: SigningKey | None = None) -> Callable[[dict[str, Any]], str]:
+    """``sign_jwt`` for many tokens of one kind: the header encoded once and each token signed with the
+    key directly (ES256: ECDSA P-256 over SHA-256, the signature as r || s, RFC 7518 3.4), the same
+    compact JWS at a fraction of the CPU (the delivery worker signs a receipt per message)."""
+    row = key or current_signing_key()
+    private = _private_key(row).private_key
+    assert private is not None  # noqa: S101 - a signing key row always holds its private half (for mypy)
+    # As joserfc's jwt.encode writes them: the header in this order, the claims as UTF-8 JSON.
+    header = _b64(json.dumps({"typ": typ, "alg": "ES256", "kid": row.kid}, separators=(",", ":")).encode()) + b"."
+
+    def sign(claims: dict[str, Any]) -> str:
+        signing_input = header + _b64(json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode())
+        r, s = decode_dss_signature(private.sign(signing_input, ECDSA(SHA256())))
+        return (signing_input + b"." + _b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))).decode("ascii")
+
+    return sign
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def sign_detached(payload: bytes) -> tuple[str, str]:

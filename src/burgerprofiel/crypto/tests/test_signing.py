@@ -53,3 +53,25 @@ def test_the_only_active_key_cannot_be_retired(agency):
 
 def test_key_ids_never_look_like_a_command_line_option():
     assert not any(signing.new_kid().startswith("-") for _ in range(2000))
+
+
+def test_a_token_from_the_batch_signer_is_the_jws_sign_jwt_makes_and_verifies_with_the_published_keys():
+    from joserfc import jwt
+
+    claims = {"sub": "notification:1", "status": "delivered", "naam": "Agentschap Zorg & Gezondheid é", "iat": 1}
+    sign = signing.jwt_signer(typ="delivery-receipt+jwt")
+    fast, reference = sign(claims), signing.sign_jwt(claims, typ="delivery-receipt+jwt")
+    # Header and payload byte for byte (ECDSA signatures are randomised: only they differ).
+    assert fast.rsplit(".", 1)[0] == reference.rsplit(".", 1)[0]
+    keyset = signing.public_keyset()
+    for token in (fast, reference):
+        decoded = jwt.decode(token, keyset)
+        assert decoded.claims == claims
+        assert decoded.header == {
+            "alg": "ES256",
+            "kid": signing.current_signing_key().kid,
+            "typ": "delivery-receipt+jwt",
+        }
+    tampered = fast[:-4] + ("AAAA" if not fast.endswith("AAAA") else "BBBB")
+    with pytest.raises(Exception):  # noqa: B017 - joserfc's BadSignatureError; any refusal will do
+        jwt.decode(tampered, keyset)

@@ -28,6 +28,14 @@ class Sink:
         self.box = mailbox.Maildir(maildir, create=True) if maildir else None
         self.refuse_first = refuse_first
 
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """Offer PIPELINING (RFC 2920), as the mail servers it stands in for do: aiosmtpd reads
+        commands one line at a time, so a client's grouped MAIL, RCPT and DATA are answered in order."""
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             if self.refuse_first > 0:

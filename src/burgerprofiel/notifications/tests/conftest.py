@@ -11,9 +11,11 @@ from burgerprofiel.dossiers.tests.conftest import agency_headers, source, upload
 from burgerprofiel.notifications.tests.peers import Smsc, SmtpServer
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
+@pytest.fixture(params=["lockstep", "pipelining"])
+def smtp_server(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
+    """An aiosmtpd server; every test that sends mail runs against one without and one with PIPELINING
+    (RFC 2920), as the worker talks to each differently."""
+    server = SmtpServer(pipelining=request.param == "pipelining").start()
     with override_settings(NOTIFICATIONS_SMTP_HOST="127.0.0.1", NOTIFICATIONS_SMTP_PORT=server.port):
         yield server
     server.stop()

@@ -33,6 +33,20 @@ class SmtpSink:
     refuse_next: int = 0
     refuse_code: str = "451 4.3.0 Probeer later opnieuw"
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pipelining: bool = False
+    refuse_rcpt: str = ""
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
@@ -52,8 +66,8 @@ class SmtpSink:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None) -> None:
-        self.sink = SmtpSink()
+    def __init__(self, port: int | None = None, *, pipelining: bool = False) -> None:
+        self.sink = SmtpSink(pipelining=pipelining)
         self.port = port or free_port()
         self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
 

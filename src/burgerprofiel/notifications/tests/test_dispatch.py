@@ -11,10 +11,16 @@ from django.utils import timezone
 
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.conftest import TEST_ACTOR
-from burgerprofiel.notifications.dispatch import deliveries_claim, deliveries_dispatch, deliveries_sweep
+from burgerprofiel.notifications.dispatch import (
+    deliveries_claim,
+    deliveries_dispatch,
+    deliveries_sweep,
+    email_build,
+    notification_email,
+)
 from burgerprofiel.notifications.models import Delivery, DeliveryReceipt, Notification
 from burgerprofiel.notifications.services import notification_create, notifications_purge_expired
-from burgerprofiel.notifications.tests.factories import INSZ, PRODUCT, citizen_with_contact, consent
+from burgerprofiel.notifications.tests.factories import INSZ, OTHER_INSZ, PRODUCT, citizen_with_contact, consent
 from burgerprofiel.notifications.tests.peers import SmtpServer
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +161,116 @@ def test_with_wake_up_tasks_on_they_stop_queueing_once_two_are_waiting(
                 notification_create(agency=org, insz=INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR)
     assert Delivery.objects.count() == 4
     assert DBTaskResult.objects.filter(task_path__endswith="deliveries_dispatch_task").count() == 2
+
+
+@override_settings(NOTIFICATIONS_MAIL_FROM="Mijn Burgerprofiel (Vlaanderen) <noreply@burgerprofiel.example>")
+@pytest.mark.parametrize(
+    "agency_name",
+    ["Agentschap Opgroeien", "Agentschap Zorg & Gezondheid <Vlaanderen>", "Département Wallonië " + "lang " * 30],
+)
+def test_a_melding_mail_written_as_bytes_is_the_email_package_message_byte_for_byte(queued, agency_name):
+    """The direct writer (templates rendered once per agency) against the general builder: the same
+    headers, parts, encodings and text, only the MIME boundary differs (random in the email package)."""
+    import io
+    import re
+    from email.generator import BytesGenerator
+
+    delivery = Delivery.objects.select_related("notification__agency").get(pk=queued.pk)
+    delivery.notification.agency.name = agency_name
+    reference = email_build(delivery)
+    flat = io.BytesIO()
+    BytesGenerator(flat, policy=reference.policy.clone(linesep="\r\n")).flatten(reference)
+    mail = notification_email(delivery)
+    assert mail is not None
+    assert (mail.sender, mail.recipient, mail.message_id) == (
+        "noreply@burgerprofiel.example",
+        "burger@example.org",
+        f"<{delivery.pk}@burgerprofiel.example>",
+    )
+
+    def without_boundary(data: bytes) -> bytes:
+        boundary = re.search(rb'boundary="([^"]+)"', data)
+        assert boundary is not None
+        return data.replace(boundary.group(1), b"BOUNDARY")
+
+    assert without_boundary(mail.data) == without_boundary(flat.getvalue())
+
+
+@pytest.mark.parametrize("address", ["bürger@example.org", "burger@example.org\r\nBcc: x@example.org"])
+def test_a_mail_whose_address_is_not_plain_ascii_is_left_to_the_email_package(queued, address):
+    delivery = Delivery.objects.select_related("notification__agency").get(pk=queued.pk)
+    delivery.recipient = address
+    assert notification_email(delivery) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "status"), [("450 4.2.1 Later", "temporary-failure"), ("550 5.1.1 Onbekend", "permanent-failure")]
+)
+def test_a_refused_recipient_is_retried_or_failed_by_its_code_and_the_session_goes_on(
+    queued, smtp_server, reply, status
+):
+    other = citizen_with_contact(insz=OTHER_INSZ, email="ander@example.org")
+    consent(other, queued.notification.agency_id, "email")
+    notification_create(
+        agency=queued.notification.agency, insz=OTHER_INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR
+    )
+    smtp_server.sink.refuse_rcpt = reply
+    deliveries_dispatch()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {status}
+    smtp_server.sink.refuse_rcpt = ""
+    Delivery.objects.filter(status="temporary-failure").update(next_attempt_at=timezone.now())
+    deliveries_dispatch()
+    expected = 2 if status == "temporary-failure" else 0
+    assert len(smtp_server.sink.messages) == expected
+    assert Delivery.objects.filter(status="delivered").count() == expected
+
+
+def test_a_claimed_delivery_carries_its_address_but_no_other_sealed_value(queued):
+    """The worker decrypts what it sends with, not the INSZ, the message or the agency's DPO."""
+    [claimed] = deliveries_claim(channel="email", worker="w", limit=10)
+    assert claimed.recipient == "burger@example.org"
+    deferred = {
+        "citizen": claimed.citizen.get_deferred_fields(),
+        "notification": claimed.notification.get_deferred_fields(),
+        "agency": claimed.notification.agency.get_deferred_fields(),
+    }
+    assert deferred == {"citizen": {"insz"}, "notification": {"message"}, "agency": {"dpo_name", "dpo_email"}}
+    assert claimed.notification.agency.name == "Agentschap Opgroeien"
+
+
+def test_receipts_are_signed_by_the_key_current_at_each_chunk_across_a_rotation(queued, smtp_server):
+    import base64
+    import json
+
+    from burgerprofiel.audit import keys
+
+    def kid_of(receipt: DeliveryReceipt) -> str:
+        return json.loads(base64.urlsafe_b64decode(receipt.signed.split(".")[0] + "=="))["kid"]
+
+    deliveries_dispatch()
+    first = DeliveryReceipt.objects.get(delivery=queued)
+    new = keys.signing_key_rotate(actor=TEST_ACTOR)
+    notification_create(
+        agency=queued.notification.agency, insz=INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR
+    )
+    deliveries_dispatch()
+    second = DeliveryReceipt.objects.exclude(pk=first.pk).get()
+    assert kid_of(first) != new.kid and kid_of(second) == new.kid
+    keys.signing_key_retire(kid=kid_of(first), actor=TEST_ACTOR)
+    notification_create(
+        agency=queued.notification.agency, insz=INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR
+    )
+    deliveries_dispatch()
+    assert kid_of(DeliveryReceipt.objects.order_by("-pk").first()) == new.kid
+
+
+def test_a_row_already_final_is_not_finished_again_and_gets_no_second_receipt(queued, smtp_server):
+    from burgerprofiel.notifications.dispatch import _finish_many
+
+    deliveries_dispatch()
+    delivery = Delivery.objects.select_related("notification").get(pk=queued.pk)
+    assert delivery.status == "delivered"
+    _finish_many([(delivery, "technical-failure", "interrupted while sending")])
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.last_error == ""
+    assert [r.status for r in DeliveryReceipt.objects.filter(delivery=delivery)] == ["delivered"]

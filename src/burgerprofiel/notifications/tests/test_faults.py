@@ -42,7 +42,10 @@ def _final_count() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_workers_killed_mid_batch_with_smtp_down_and_4xx_lose_nothing_and_deliver_no_copy_twice(agency, tmp_path: Path):
+@pytest.mark.parametrize("smtp", ["lockstep", "pipelining"])
+def test_workers_killed_mid_batch_with_smtp_down_and_4xx_lose_nothing_and_deliver_no_copy_twice(
+    agency, tmp_path: Path, smtp: str
+):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: worker processes share the test database")
     org = Agency.objects.get(pk=agency.agency_id)
@@ -51,7 +54,7 @@ def test_workers_killed_mid_batch_with_smtp_down_and_4xx_lose_nothing_and_delive
         citizen = citizen_with_contact(insz=insz, email=f"burger{i}@example.org")
         consent(citizen, org.pk, "email")
 
-    server = SmtpServer().start()
+    server = SmtpServer(pipelining=smtp == "pipelining").start()
     server.sink.refuse_next = 25  # the first answers are "451 try again later"
     env = worker_env(smtp_port=server.port)
     workers = [Worker(env=env, log=tmp_path / f"worker{i}.log") for i in range(2)]
