@@ -1,12 +1,14 @@
 """Accepting DOSIS uploads: parse, validate, check the order's categories, queue.
 
 Design note. What an agency waits for is this module, so it does only what must happen before
-the answer (DESIGN rule 4: validated and persisted, then answered) and leaves filing to the worker
-(``filing``). Bad input is refused whole, in DOSIS's own error format, with nothing stored (rule
-5); a payload carrying a data category the order does not allow is refused by the order check
-(rule 1). The payload is encrypted once, when its line is checked, and queued as ciphertext. In a
-bulk request each line is answered on its own, but the accepted lines are stored only after the
-whole stream was read: a stream that breaks off (too large, too many lines) stores nothing.
+the answer (DESIGN rule 4: validated and persisted, then answered). A single upload is queued
+(its payload encrypted once, as ciphertext) and the worker files it (``filing``). A bulk request
+holds enough uploads to file them set-based in its own transaction, so it files its lines as it
+accepts them and queues only those that must wait their turn (``filing_inline``). Bad input is
+refused whole, in DOSIS's own error format, with nothing stored (rule 5); a payload carrying a
+data category the order does not allow is refused by the order check (rule 1). In a bulk request
+each line is answered on its own, but the accepted lines are stored only after the whole stream
+was read: a stream that breaks off (too large, too many lines) stores nothing.
 """
 
 from __future__ import annotations
