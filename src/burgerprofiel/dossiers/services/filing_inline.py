@@ -116,6 +116,18 @@ def _keys_queued(keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
     """The dossiers (source id, number) among ``keys`` that have uploads waiting in the queue."""
     if not keys:
         return set()
+    if connection.vendor == "postgresql":
+        # The request's keys joined to the pending rows (the queue's partial index, or the dossier
+        # index): one probe per key. The ORM's two IN lists were a scan of the table, 0.1 s a request.
+        sources, numbers = zip(*keys, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT u.source_id, u.dossier_number FROM {DossierUpload._meta.db_table} u "  # noqa: S608
+                "JOIN unnest(%s::bigint[], %s::text[]) AS k(source_id, number) "
+                "ON u.source_id = k.source_id AND u.dossier_number = k.number WHERE u.state = %s",
+                [list(sources), list(numbers), DossierUpload.State.PENDING.value],
+            )
+            return {(source_id, number) for source_id, number in cursor.fetchall()}
     found = DossierUpload.objects.filter(
         state=DossierUpload.State.PENDING,
         source_id__in={source_id for source_id, _ in keys},
