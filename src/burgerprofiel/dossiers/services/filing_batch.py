@@ -356,8 +356,10 @@ class _PostgresWriter:
             (DossierOwner, owners),
             (DossierStatus, statuses),
         ]
+        # Each sequence looked up once (a subquery), not per id (``common.copy.next_ids``).
         selects = ", ".join(
-            f"ARRAY(SELECT nextval(pg_get_serial_sequence('{m._meta.db_table}', 'id')) FROM generate_series(1, %s))"  # noqa: S608
+            f"ARRAY(SELECT nextval((SELECT pg_get_serial_sequence('{m._meta.db_table}', 'id')::regclass)) "  # noqa: S608
+            "FROM generate_series(1, %s))"
             for m, _ in wanted
         )
         with connection.cursor() as cursor:
