@@ -173,3 +173,34 @@ def test_with_filing_at_acceptance_off_a_bulk_request_only_queues(
 
     assert set(DossierUpload.objects.values_list("state", flat=True)) == {"pending"}
     assert Dossier.objects.count() == 0
+
+
+def test_a_dossier_created_by_another_request_meanwhile_queues_the_request_and_the_worker_files_into_it(
+    client: Client, agency_headers: dict[str, str], no_worker: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from burgerprofiel.dossiers.services import filing_batch
+
+    first = full_payload(UploadId="first", Status=status("Behandeling", "Eerst"))
+    bulk(client, agency_headers, [first])
+    read_before_it_existed = filing_batch._current_state
+
+    def not_seen_yet(uploads: Any) -> Any:  # as if the other request committed after this one looked
+        plan = read_before_it_existed(uploads)
+        plan.dossiers.clear()
+        plan.statuses.clear()
+        return plan
+
+    monkeypatch.setattr(filing_batch, "_current_state", not_seen_yet)
+    later = full_payload(
+        UploadId="later", WijzigingsDatum="2026-11-21T10:00:00+01:00", Status=status("Beslissing", "Ok")
+    )
+
+    assert bulk(client, agency_headers, [later]).json()["Aanvaard"] == 1
+
+    assert dict(DossierUpload.objects.values_list("upload_id", "state")) == {"first": "done", "later": "pending"}
+    monkeypatch.undo()
+    assert dosis_queue_drain() == 1
+    dossier = Dossier.objects.get()  # filed into the one dossier, not twice
+    assert (dossier.current_phase, dossier.current_code) == ("Beslissing", "Ok")
+    assert DossierUpload.objects.get(upload_id="later").outcome == "updated"
+    assert dossier.statuses.count() == 2
