@@ -9,7 +9,9 @@ at a time, and reports per request
   wall time (CPU plus waiting for the database);
 - with ``--profile``, the functions that cost the most (``cProfile``, cumulative and own time).
 
-Paths: ``dosis`` (``POST /api/v2/dosis/dossiers``, the bench's payload) and ``melding``
+Paths: ``dosis`` (``POST /api/v2/dosis/dossiers``, the bench's payload), ``bulk`` (``POST
+/api/v2/dosis/dossiers/bulk``, ``BULK_LINES`` of that payload per request, each a new dossier: since
+issue 14 the request files them as it accepts them, so this is acceptance and filing together) and ``melding``
 (``POST /api/v1/notifications`` to a citizen with a verified e-mail address and consent: one e-mail
 queued). A throwaway database ``<name>_aprof`` next to ``BENCH_DATABASE_URL``, dropped afterwards.
 The task backend is the database's (as ``burgerprofiel serve``): nothing is filed or sent inline.
@@ -30,6 +32,8 @@ from typing import Any
 
 from bench.databases import throwaway_postgres
 
+BULK_LINES = 500
+
 
 def _environ(path: str, body: bytes, token: str) -> dict[str, Any]:
     return {
@@ -41,7 +45,7 @@ def _environ(path: str, body: bytes, token: str) -> dict[str, Any]:
         "SERVER_PORT": "8000",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json",
+        "CONTENT_TYPE": "application/x-ndjson" if path.endswith("/bulk") else "application/json",
         "CONTENT_LENGTH": str(len(body)),
         "HTTP_AUTHORIZATION": f"Bearer {token}",
         "HTTP_HOST": "127.0.0.1:8000",
@@ -101,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
 
         bodies: dict[str, tuple[str, Callable[[int], bytes], str]] = {
             "dosis": ("/api/v2/dosis/dossiers", lambda i: json.dumps(payload(0, i, "P")).encode(), "200"),
+            "bulk": (
+                "/api/v2/dosis/dossiers/bulk",
+                lambda i: "\n".join(
+                    json.dumps(payload(0, i * BULK_LINES + j, "K")) for j in range(BULK_LINES)
+                ).encode(),
+                "200",
+            ),
             "melding": (
                 "/api/v1/notifications",
                 lambda i: json.dumps(
@@ -119,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
         for name in args.paths.split(","):
             path, body_of, expected = bodies[name]
-            for i in range(50):  # warm-up: imports, compiled SQL, caches
+            for i in range(3 if name == "bulk" else 50):  # warm-up: imports, compiled SQL, caches
                 got = call(path, body_of(10_000_000 + i))
                 if not got.startswith(expected):
                     raise RuntimeError(f"{name}: answered {got}")

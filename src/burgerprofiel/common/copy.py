@@ -18,8 +18,10 @@ def next_ids(model: type[models.Model], count: int) -> list[int]:
     if count == 0:
         return []
     with connection.cursor() as cursor:
+        # The sequence is looked up once (an uncorrelated subquery: an InitPlan), not per id:
+        # pg_get_serial_sequence reads the catalogue's dependencies each time it is called.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id')::regclass)) FROM generate_series(1, %s)",
             [model._meta.db_table, count],
         )
         return [row[0] for row in cursor.fetchall()]

@@ -736,6 +736,12 @@ if PRODUCTION and not MOLLIE_API_ENDPOINT.startswith("https://"):
     raise ImproperlyConfigured("MOLLIE_API_ENDPOINT must be an https URL in production")
 
 # --- dossiers ---
+DOSIS_BULK_FILE_AT_ACCEPTANCE = env_bool(
+    "DOSIS_BULK_FILE_AT_ACCEPTANCE",
+    True,
+    help="A DOSIS bulk request files its uploads set-based as it accepts them (answered is filed); the lines "
+    "that must wait their turn (their dossier has queued uploads) and false: queued for the worker.",
+)
 DOSIS_BULK_MAX_BODY_BYTES = env_int(
     "DOSIS_BULK_MAX_BODY_BYTES",
     32 * 1024 * 1024,

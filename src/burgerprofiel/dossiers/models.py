@@ -162,7 +162,9 @@ class DossierUpload(SealedRow):
         verbose_name = _("DOSIS-upload")
         verbose_name_plural = _("DOSIS-uploads")
         indexes = [
-            models.Index(fields=["state", "id"], name="dosis_upload_queue"),
+            # The queue: only pending rows, so that it stays as small as the queue whatever the table
+            # holds (results are kept, and a bulk request writes its rows done: ``filing_inline``).
+            models.Index(fields=["id"], name="dosis_upload_queue", condition=models.Q(state="pending")),
             models.Index(fields=["source", "dossier_number"], name="dosis_upload_dossier"),
             models.Index(fields=["agency", "upload_id"], name="dosis_upload_upload_id"),
         ]

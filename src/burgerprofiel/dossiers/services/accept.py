@@ -1,12 +1,14 @@
 """Accepting DOSIS uploads: parse, validate, check the order's categories, queue.
 
 Design note. What an agency waits for is this module, so it does only what must happen before
-the answer (DESIGN rule 4: validated and persisted, then answered) and leaves filing to the worker
-(``filing``). Bad input is refused whole, in DOSIS's own error format, with nothing stored (rule
-5); a payload carrying a data category the order does not allow is refused by the order check
-(rule 1). The payload is encrypted once, when its line is checked, and queued as ciphertext. In a
-bulk request each line is answered on its own, but the accepted lines are stored only after the
-whole stream was read: a stream that breaks off (too large, too many lines) stores nothing.
+the answer (DESIGN rule 4: validated and persisted, then answered). A single upload is queued
+(its payload encrypted once, as ciphertext) and the worker files it (``filing``). A bulk request
+holds enough uploads to file them set-based in its own transaction, so it files its lines as it
+accepts them and queues only those that must wait their turn (``filing_inline``). Bad input is
+refused whole, in DOSIS's own error format, with nothing stored (rule 5); a payload carrying a
+data category the order does not allow is refused by the order check (rule 1). In a bulk request
+each line is answered on its own, but the accepted lines are stored only after the whole stream
+was read: a stream that breaks off (too large, too many lines) stores nothing.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django_tasks.backends.immediate import ImmediateBackend
 from pydantic import ValidationError as PydanticValidationError
 
 from burgerprofiel.agencies.order_check import OrderRefused, order_check
 from burgerprofiel.common.errors import ApplicationError
 from burgerprofiel.common.queries import StatementGuard
+from burgerprofiel.common.randomness import random_uuid
 from burgerprofiel.common.text import UnstorableText, check_storable, may_hold_unstorable
 from burgerprofiel.crypto.fields import Sealers
 from burgerprofiel.dossiers.models import Phase
 from burgerprofiel.dossiers.schemas import DossierUploadIn, payload_categories
 from burgerprofiel.dossiers.services.caller import COMPONENT, Caller
+from burgerprofiel.dossiers.services.filing_inline import Line, bulk_file_at_acceptance
 from burgerprofiel.dossiers.services.queue import (
     QueuedUpload,
     queue_upload_prepare,
@@ -223,11 +228,12 @@ def ndjson_lines(stream: Any, *, max_bytes: int, max_lines: int) -> Iterator[byt
 
 def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> BulkResult:
     """Many uploads in one request: each line is checked on its own and answered on its own; the
-    valid lines are queued together, with one audit event naming them, once the stream was read."""
+    valid lines are written together, with one audit event naming them, once the stream was read:
+    filed as they are accepted where they can be (``filing_inline``, with
+    ``DOSIS_BULK_FILE_AT_ACCEPTANCE``), queued for the worker otherwise."""
     result = BulkResult()
-    rows: list[tuple[int, QueuedUpload]] = []
+    rows: list[Line] = []
     sources = source_ids_of(agency_id=caller.agency_id)
-    sealers = Sealers()
     for number, line in enumerate(lines, start=1):
         try:
             upload = dosis_upload_parse(line)
@@ -245,11 +251,22 @@ def dossier_uploads_accept_bulk(*, caller: Caller, lines: Iterable[bytes]) -> Bu
             )
             result.refused += 1
             continue
-        queued = QueuedUpload.of(upload=upload, caller=caller, sealers=sealers)
-        rows.append((source_id, queued))
-        result.lines.append({"Lijn": number, "Status": "OK", "UploadId": queued.upload_id})
+        upload_id = upload.UploadId or str(random_uuid())
+        rows.append((source_id, upload, upload_id))
+        result.lines.append({"Lijn": number, "Status": "OK", "UploadId": upload_id})
         result.accepted += 1
     if rows:
-        queue_uploads_write(caller=caller, rows=rows, refused=result.refused)
-        dosis_processing_kick()
+        if settings.DOSIS_BULK_FILE_AT_ACCEPTANCE:
+            bulk_file_at_acceptance(caller=caller, lines=rows, refused=result.refused)
+        else:
+            sealers = Sealers()
+            queue_uploads_write(
+                caller=caller,
+                rows=[
+                    (source_id, QueuedUpload.of(upload=upload, caller=caller, sealers=sealers, upload_id=upload_id))
+                    for source_id, upload, upload_id in rows
+                ],
+                refused=result.refused,
+            )
+        dosis_processing_kick()  # the queued ones, and the meldingen of what was filed
     return result

@@ -55,6 +55,7 @@ from burgerprofiel.dossiers.services.filing_parts import (
     processed_event,
     uploads_finish,
 )
+from burgerprofiel.dossiers.services.outbox import status_changes_pending
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,10 @@ __all__ = [
 
 def dosis_queue_drain(*, batch_size: int = 500) -> int:
     """One round of the worker's DOSIS loop: file a batch of queued uploads, then run what follows
-    filing (the meldingen of their status changes). Returns how many uploads it claimed (0: the
-    queue is empty)."""
+    filing (the meldingen of their status changes; also of changes a bulk request filed as it
+    accepted them, with nothing queued). Returns how many uploads it claimed (0: the queue is empty)."""
     claimed = dossier_uploads_process(batch_size=batch_size)
-    if claimed:
+    if claimed or status_changes_pending():
         dosis_after_filing()
     return claimed
 

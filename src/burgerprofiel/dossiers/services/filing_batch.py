@@ -112,9 +112,14 @@ class _Plan:
     outcomes: list[tuple[Claimed, _Dossier, str]] = field(default_factory=list)
 
 
-def batch_file(uploads: list[tuple[Claimed, FilingValues]], *, agencies: dict[int, Agency]) -> dict[int, str]:
+def batch_file(
+    uploads: list[tuple[Claimed, FilingValues]], *, agencies: dict[int, Agency], finish: bool = True
+) -> dict[int, str]:
     """File ``uploads`` (claimed, with their values) set-based; returns each upload's outcome by id.
-    Runs inside the caller's transaction (a savepoint of it): on any error nothing of it stays."""
+    Runs inside the caller's transaction (a savepoint of it): on any error nothing of it stays.
+    ``finish=False``: the upload rows are not written here (filing at acceptance writes them after,
+    already done, with these outcomes: ``filing_inline``); their ids must be known all the same,
+    for the evidence."""
     if not uploads:
         return {}
     plan = _plan(uploads, _current_state(uploads))
@@ -126,7 +131,8 @@ def batch_file(uploads: list[tuple[Claimed, FilingValues]], *, agencies: dict[in
     audit_events_append(
         [processed_event(actor, outcome=outcome, filed=filed) for (actor, outcome), filed in by_outcome.items()]
     )
-    writer.finish([(upload.pk, outcome) for upload, _, outcome in plan.outcomes])
+    if finish:
+        writer.finish([(upload.pk, outcome) for upload, _, outcome in plan.outcomes])
     return {upload.pk: outcome for upload, _, outcome in plan.outcomes}
 
 
@@ -350,8 +356,10 @@ class _PostgresWriter:
             (DossierOwner, owners),
             (DossierStatus, statuses),
         ]
+        # Each sequence looked up once (a subquery), not per id (``common.copy.next_ids``).
         selects = ", ".join(
-            f"ARRAY(SELECT nextval(pg_get_serial_sequence('{m._meta.db_table}', 'id')) FROM generate_series(1, %s))"  # noqa: S608
+            f"ARRAY(SELECT nextval((SELECT pg_get_serial_sequence('{m._meta.db_table}', 'id')::regclass)) "  # noqa: S608
+            "FROM generate_series(1, %s))"
             for m, _ in wanted
         )
         with connection.cursor() as cursor:

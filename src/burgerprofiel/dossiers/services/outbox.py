@@ -46,3 +46,10 @@ def status_changes_read(*, ids: list[int]) -> list[DossierStatusChange]:
 def status_changes_processed(*, ids: list[int]) -> None:
     """Mark claimed changes done (with or without a melding): they are not handed out again."""
     DossierStatusChange.objects.filter(pk__in=ids).update(processed_at=timezone.now())
+
+
+def status_changes_pending() -> bool:
+    """Whether any change waits for its consumer (the outbox's ``(processed_at, id)`` index): the
+    worker's DOSIS loop asks when its queue is empty, because a bulk request files, and so writes
+    changes, without queueing anything (``filing_inline``)."""
+    return DossierStatusChange.objects.filter(processed_at__isnull=True).exists()

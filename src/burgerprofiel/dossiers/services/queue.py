@@ -51,14 +51,16 @@ class QueuedUpload:
     seal_id: uuid.UUID  # the queue row's identity, bound into its payload's ciphertext
 
     @classmethod
-    def of(cls, *, upload: DossierUploadIn, caller: Caller, sealers: Sealers) -> QueuedUpload:
+    def of(
+        cls, *, upload: DossierUploadIn, caller: Caller, sealers: Sealers, upload_id: str | None = None
+    ) -> QueuedUpload:
         seal_id = random_uuid()
         payload = encrypted_field(DossierUpload, "payload").stored(
             JSONText(upload.model_dump_json()), row=caller.row_keys, sealers=sealers, row_id=seal_id
         )
         return cls(
             dossier_number=upload.Identificatie.DossierNummer,
-            upload_id=upload.UploadId or str(random_uuid()),
+            upload_id=upload_id or upload.UploadId or str(random_uuid()),
             payload=payload,
             seal_id=seal_id,
         )
@@ -159,9 +161,16 @@ _COLUMNS = (
 
 
 def _row_values(
-    caller: Caller, queued: QueuedUpload, *, source_id: int | None, now: dt.datetime, ref: uuid.UUID | None
+    caller: Caller,
+    queued: QueuedUpload,
+    *,
+    source_id: int | None,
+    now: dt.datetime,
+    ref: uuid.UUID | None,
+    done: str | None = None,
 ) -> tuple[Any, ...]:
-    """One queue row's stored values, in the order of ``_COLUMNS``."""
+    """One queue row's stored values, in the order of ``_COLUMNS``; ``done``: the outcome of an
+    upload filed already (its row keeps no payload)."""
     return (
         caller.agency_id,
         source_id,
@@ -169,10 +178,10 @@ def _row_values(
         queued.upload_id,
         caller.client_id,
         caller.order_version.pk,
-        queued.payload,
-        DossierUpload.State.PENDING.value,
+        queued.payload if done is None else None,
+        DossierUpload.State.PENDING.value if done is None else DossierUpload.State.DONE.value,
         "[]",
-        "",
+        done or "",
         now,
         ref,
         queued.seal_id,
@@ -217,20 +226,34 @@ def queue_uploads_write(*, caller: Caller, rows: list[tuple[int, QueuedUpload]],
     with transaction.atomic():
         if connection.vendor == "postgresql":
             ids = next_ids(DossierUpload, len(rows))
-            copy_rows(
-                DossierUpload,
-                ("id", *_COLUMNS),
-                (
-                    (pk, *_row_values(caller, queued, source_id=source_id, now=now, ref=None))
-                    for pk, (source_id, queued) in zip(ids, rows, strict=True)
-                ),
-            )
+            queue_rows_copy(caller=caller, rows=[(pk, *row, None) for pk, row in zip(ids, rows, strict=True)], now=now)
         else:
             ids = [row.pk for row in _orm_rows(caller=caller, rows=rows, now=now, ref=None)]
-        audit_append(
-            _accepted_event(caller, detail={"count": len(rows), "refused": refused, "bulk": True, "uploads": ids})
-        )
+        queue_accepted_append(caller=caller, ids=ids, refused=refused)
     return ids
+
+
+def queue_accepted_append(*, caller: Caller, ids: list[int], refused: int) -> None:
+    """The acceptance event of a bulk request, naming its upload rows (``ids``)."""
+    audit_append(_accepted_event(caller, detail={"count": len(ids), "refused": refused, "bulk": True, "uploads": ids}))
+
+
+def queue_rows_copy(*, caller: Caller, rows: list[tuple[int, int, QueuedUpload, str | None]], now: dt.datetime) -> None:
+    """PostgreSQL: upload rows (id, source id, upload, outcome) with one COPY, ids from ``next_ids``.
+    An outcome means the upload was filed as it was accepted (``filing_inline``): its row is
+    written done, with that outcome and no payload; without one it is queued for the worker."""
+    copy_rows(
+        DossierUpload,
+        ("id", *_COLUMNS, "processed_at"),
+        (
+            (
+                pk,
+                *_row_values(caller, queued, source_id=source_id, now=now, ref=None, done=outcome),
+                None if outcome is None else now,
+            )
+            for pk, source_id, queued, outcome in rows
+        ),
+    )
 
 
 def _orm_rows(

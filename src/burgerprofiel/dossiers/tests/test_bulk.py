@@ -89,6 +89,7 @@ def test_bulk_of_ten_thousand_lines_is_accepted_under_the_bulk_limit(
     # The API guard's general body limit is 1 MiB; a full 10,000-line bulk needs DOSIS's own limit.
     settings.API_MAX_BODY_BYTES = settings.DOSIS_BULK_MAX_BODY_BYTES
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.DOSIS_BULK_FILE_AT_ACCEPTANCE = False  # the limit is what is tested here, not filing
     body = ndjson(numbered(10_000))
     assert len(body) > 1024 * 1024
 
