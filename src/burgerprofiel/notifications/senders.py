@@ -12,6 +12,7 @@ import contextlib
 import functools
 import re
 import smtplib
+from collections.abc import Iterator
 from email.message import Message
 from email.utils import formataddr, getaddresses, parseaddr
 from typing import Any
@@ -78,8 +79,17 @@ class SmtpSender:
 
     def send(self, message: Message) -> str:
         assert self.connection is not None  # noqa: S101 - send() runs inside the opened connection (for mypy)
-        try:
+        with self._outcome():
             refused = self.connection.send_message(message)
+        if refused:
+            raise PermanentFailure("smtp recipient refused")
+        return str(message["Message-ID"])
+
+    @contextlib.contextmanager
+    def _outcome(self) -> Iterator[None]:
+        """smtplib's refusals and lost connections as the sender's outcomes (temporary, permanent, lost)."""
+        try:
+            yield
         except smtplib.SMTPRecipientsRefused as exc:
             code = next(iter(exc.recipients.values()))[0] if exc.recipients else 550
             raise (TemporaryFailure if 400 <= code < 500 else PermanentFailure)(f"smtp rcpt {code}") from exc
@@ -90,9 +100,6 @@ class SmtpSender:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.connection = None
             raise ConnectionLost(f"smtp connection: {type(exc).__name__}") from exc
-        if refused:
-            raise PermanentFailure("smtp recipient refused")
-        return str(message["Message-ID"])
 
     def send_bytes(self, *, sender: str, recipient: str, data: bytes, reference: str) -> str:
         """One message already on the wire's terms (``data``: CRLF lines, headers and body, as
@@ -102,22 +109,12 @@ class SmtpSender:
         outcomes are those of ``send``: the same refusals, the same exceptions."""
         connection = self.connection
         assert connection is not None  # noqa: S101 - send_bytes() runs inside the opened connection (for mypy)
-        try:
+        with self._outcome():
             connection.ehlo_or_helo_if_needed()
             if not connection.has_extn("pipelining"):
                 refused = connection.sendmail(sender, [recipient], data)
             else:
                 refused = self._pipelined(connection, sender, recipient, data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code = next(iter(exc.recipients.values()))[0] if exc.recipients else 550
-            raise (TemporaryFailure if 400 <= code < 500 else PermanentFailure)(f"smtp rcpt {code}") from exc
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            raise (TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure)(
-                f"smtp {exc.smtp_code}"
-            ) from exc
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            self.connection = None
-            raise ConnectionLost(f"smtp connection: {type(exc).__name__}") from exc
         if refused:
             raise PermanentFailure("smtp recipient refused")
         return reference
