@@ -12,6 +12,7 @@ someone who can drop triggers, and even they cannot forge a signed tree head.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -137,9 +138,14 @@ def _storable(value: Any) -> Any:
 
 def _text(name: str, value: Any) -> str:
     """A text column's value cut to the column's size (SQLite would keep more, PostgreSQL would fail)."""
+    return _clean(str(value))[: _max_length(name)]
+
+
+@functools.cache
+def _max_length(name: str) -> int | None:
     column = AuditEvent._meta.get_field(name)
     assert isinstance(column, models.CharField)  # noqa: S101 - an invariant of our own model, for mypy; no input reaches it
-    return _clean(str(value))[: column.max_length]
+    return column.max_length
 
 
 def object_type_of(target: models.Model | type[models.Model]) -> str:
@@ -249,22 +255,41 @@ def audit_insert_per_row(event: AuditEvent, *, rows_of: str) -> tuple[str, list[
     """SQL appending ``event`` once for each row of ``rows_of`` (a CTE of the same statement), and its
     parameters: the audit INSERT folded into the statement of the act it records (PostgreSQL), so
     both commit together in one round trip. The act's CTE must yield one row, or none. Count the
-    event (``audit_counted``) once the statement has written it."""
-    fields = _event_fields()
+    event (``audit_counted``) once the statement has written it. Each value is cast to its column's
+    type, so the statement may also be bound on the server (``common.queries.fetchone_prepared``);
+    the SQL is built once per CTE name."""
+    return _insert_per_row_sql(connection.vendor, rows_of), _event_row(event)
+
+
+@functools.cache
+def _insert_per_row_sql(vendor: str, rows_of: str) -> str:
     quote = connection.ops.quote_name
+    fields = _event_fields()
     columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
+    # Text goes as text (the column's own length check still applies on assignment; a cast to
+    # varchar(n) would cut it silently).
+    placeholders = ", ".join(
+        f"%s::{'text' if isinstance(f, models.CharField) else f.db_type(connection)}" for f in fields
+    )
     # Identifiers come from the model and the caller's own CTE name; every value is a parameter.
-    sql = f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) SELECT {placeholders} FROM {rows_of}"  # noqa: S608 - quoted model identifiers; values are parameters
-    return sql, _event_row(event)
+    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) SELECT {placeholders} FROM {rows_of}"  # noqa: S608 - quoted model identifiers; values are parameters
 
 
-def _event_fields() -> list[models.Field[Any, Any]]:
-    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+@functools.cache
+def _event_fields() -> tuple[models.Field[Any, Any], ...]:
+    return tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
+
+
+# Fields whose database value on PostgreSQL is the built event's own value (text, integers or None,
+# an aware datetime): their preparation would return it unchanged.
+_AS_BUILT = (models.CharField, models.BigIntegerField, models.DateTimeField)
 
 
 def _event_row(event: AuditEvent) -> list[Any]:
     """A built event's column values as the database stores them, in ``_event_fields`` order."""
+    if connection.vendor == "postgresql":
+        values = [(f, getattr(event, f.attname)) for f in _event_fields()]
+        return [value if type(f) in _AS_BUILT else f.get_db_prep_save(value, connection) for f, value in values]
     return [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _event_fields()]
 
 

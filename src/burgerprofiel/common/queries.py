@@ -10,10 +10,11 @@ encrypted fields, JSON and dates read as usual). Nothing read is ever cached: on
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models.query import QuerySet, RawQuerySet
 
@@ -87,3 +88,65 @@ def insert_statement(instance: models.Model) -> tuple[str, list[Any]]:
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     placeholders = ", ".join(["%s"] * len(values))
     return f"INSERT INTO {quote(instance._meta.db_table)} ({columns}) VALUES ({placeholders})", values  # noqa: S608 - quoted model identifiers; values are parameters
+
+
+def fetchone_prepared(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """Run one hot statement and return its first row; on PostgreSQL bound on the server and prepared.
+
+    Django binds parameters on the client (psycopg's ``ClientCursor``: each value quoted into the SQL
+    text) and never prepares, so PostgreSQL parses and plans a statement of many CTEs on every call,
+    and psycopg quotes every value in Python. Here the statement goes as a named prepared statement
+    the first time a connection runs it (``prepare=True``) and as its name and values after that.
+    Every ``%s`` whose type the statement does not fix by itself (a value in a ``SELECT`` list)
+    needs a cast in ``sql``. The query still passes through Django's cursor wrapper: database errors
+    are Django's, and test query capture and execute wrappers see it.
+    ``DATABASE_PREPARED_STATEMENTS=false`` (a pooler that cannot keep them): Django's cursor, as usual.
+    """
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()  # type: ignore[no-any-return]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = _prepared_cursor_class()(connection.connection)
+    with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]  # Django's own wrapping
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if connection.queries_logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
+        # Django rebuilds a logged statement from psycopg's last query, which a statement run by name
+        # lacks: the debug log and query capture (tests) show its text instead, placeholders and all.
+        connection.queries_log[-1]["sql"] = sql
+    return row  # type: ignore[no-any-return]
+
+
+_prepared_cursor: type[Any] | None = None
+# psycopg prepares a statement once it ran this many times, or at once when asked (``prepare=True``).
+_ASKED_ONLY = 2**31 - 1
+
+
+def _prepared_cursor_class() -> type[Any]:
+    """Django's server-binding psycopg cursor, preparing every statement it runs (built on first use:
+    the PostgreSQL backend imports psycopg, which an SQLite-only installation may lack)."""
+    global _prepared_cursor
+    if _prepared_cursor is None:
+        from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # psycopg only when used
+            ServerBindingCursor,
+        )
+
+        class PreparedCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+            def execute(
+                self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
+            ) -> Any:
+                # Django turns psycopg's statement cache off per connection (prepare_threshold None, for
+                # poolers); it is on only while this cursor runs, so no other query is counted or prepared.
+                raw = self.connection
+                kept = raw.prepare_threshold
+                raw.prepare_threshold = _ASKED_ONLY if kept is None else kept
+                try:
+                    return super().execute(query, params, prepare=True, binary=binary)
+                finally:
+                    raw.prepare_threshold = kept
+
+        _prepared_cursor = PreparedCursor
+    return _prepared_cursor

@@ -182,6 +182,13 @@ if DATABASE_REPLICA_URL:
     # Read-only sessions: a write that slipped past the router fails instead of diverging.
     DATABASES["replica"]["OPTIONS"] = {"options": "-c default_transaction_read_only=on"}
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_PREPARED_STATEMENTS = env_bool(
+    "DATABASE_PREPARED_STATEMENTS",
+    True,
+    help="PostgreSQL: the hottest write statements (a DOSIS single upload) are bound on the server and prepared "
+    "once per connection. Turn off behind a pooler that cannot keep prepared statements (PgBouncer before 1.21, "
+    "or without max_prepared_statements).",
+)
 DATABASE_REPLICA_PIN_SECONDS = env_int(
     "DATABASE_REPLICA_PIN_SECONDS",
     5,

@@ -21,18 +21,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import CharField
 from django.utils import timezone
 
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_append, audit_counted, audit_event_build, audit_insert_per_row
 from burgerprofiel.common.copy import copy_rows, next_ids
-from burgerprofiel.common.queries import StatementGuard
+from burgerprofiel.common.queries import StatementGuard, fetchone_prepared
 from burgerprofiel.common.randomness import random_uuid
 from burgerprofiel.crypto.fields import JSONText, Sealers, encrypted_field, sealed
 from burgerprofiel.dossiers.models import DosisSource, DossierUpload
@@ -123,9 +125,7 @@ def queue_upload_write(prepared: PreparedUpload) -> int:
     written) when its condition fails, before the source is looked at."""
     guard = prepared.guard
     if prepared.statement is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(*prepared.statement)
-            row = cursor.fetchone()
+        row = fetchone_prepared(*prepared.statement)
         if row is None:  # the statement's source check or the guard failed: nothing was written
             if guard is not None:
                 guard.explain()
@@ -189,22 +189,14 @@ def _row_values(
 
 
 def _single_statement(prepared: PreparedUpload) -> tuple[str, list[Any]]:
-    """PostgreSQL: the source check, the queue row and its audit event in one statement."""
+    """PostgreSQL: the source check, the queue row and its audit event in one statement. Its SQL is
+    the same for every upload under the same guard (built once per process: ``_single_sql``); it
+    runs prepared on the server (``fetchone_prepared``)."""
     caller = prepared.caller
     audit_sql, audit_params = audit_insert_per_row(prepared.event, rows_of="queued")
-    table = DossierUpload._meta.db_table
-    sources = DosisSource._meta.db_table
     # The source's id comes from the statement's own check; every other value is a parameter.
     values = _row_values(caller, prepared.queued, source_id=None, now=prepared.received_at, ref=prepared.ref)
-    select = ", ".join("source.id" if column == "source_id" else "%s" for column in _COLUMNS)
     guard = prepared.guard
-    guarded = f" AND {guard.sql}" if guard is not None else ""
-    sql = (
-        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s{guarded}), "  # noqa: S608 - table names from the models; values are parameters
-        f"queued AS (INSERT INTO {table} ({', '.join(_COLUMNS)}) SELECT {select} FROM source RETURNING id), "
-        f"audited AS ({audit_sql}) "
-        "SELECT id FROM queued"
-    )
     params = [
         prepared.bron,
         caller.agency_id,
@@ -212,7 +204,29 @@ def _single_statement(prepared: PreparedUpload) -> tuple[str, list[Any]]:
         *(value for column, value in zip(_COLUMNS, values, strict=True) if column != "source_id"),
         *audit_params,
     ]
-    return sql, params
+    return _single_sql(guard.sql if guard is not None else None, audit_sql), params
+
+
+@functools.cache
+def _single_sql(guard_sql: str | None, audit_sql: str) -> str:
+    table = DossierUpload._meta.db_table
+    sources = DosisSource._meta.db_table
+    fields = {f.column: f for f in DossierUpload._meta.concrete_fields}
+    # Each value cast to its column's type (text as text: the column's own length check still
+    # applies), so that the statement can be bound on the server.
+    select = ", ".join(
+        "source.id"
+        if column == "source_id"
+        else f"%s::{'text' if isinstance(fields[column], CharField) else fields[column].db_type(connection)}"
+        for column in _COLUMNS
+    )
+    guarded = f" AND {guard_sql}" if guard_sql is not None else ""
+    return (
+        f"WITH source AS (SELECT id FROM {sources} WHERE uri = %s AND agency_id = %s{guarded}), "  # noqa: S608 - table names from the models; values are parameters
+        f"queued AS (INSERT INTO {table} ({', '.join(_COLUMNS)}) SELECT {select} FROM source RETURNING id), "
+        f"audited AS ({audit_sql}) "
+        "SELECT id FROM queued"
+    )
 
 
 # --- many uploads ---------------------------------------------------------------------------------

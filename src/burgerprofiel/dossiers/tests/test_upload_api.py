@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from burgerprofiel.agencies.models import ProcessingOrder
 from burgerprofiel.agencies.services import processing_order_change
 from burgerprofiel.api.tests.helpers import assert_problem
+from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.audit.services import audit_seal_all, audit_verify
+from burgerprofiel.audit.tests.factories import skip_unless_postgresql
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, bearer
 from burgerprofiel.dossiers.models import (
     Dossier,
@@ -22,6 +24,7 @@ from burgerprofiel.dossiers.models import (
     DossierStatusChange,
     DossierUpload,
 )
+from burgerprofiel.dossiers.schemas import UploadAcceptedOut
 from burgerprofiel.dossiers.tests.conftest import (
     BRON,
     OTHER_BRON,
@@ -85,6 +88,16 @@ def test_upload_is_answered_ok_with_its_upload_id_and_processed(
     assert dossier.manager["Adres"]["Gemeente"] == "Sint-Gillis"
     assert (dossier.ipdc_product, dossier.type_code, dossier.action_needed) == ("1502", "KINDERBIJSLAG", True)
     assert sorted(o.kind for o in dossier.owners.all()) == ["insz", "insz"]
+
+
+def test_the_accepted_answer_is_what_django_ninjas_renderer_writes_for_the_documented_schema(upload: Upload) -> None:
+    response = upload(full_payload(UploadId="upl-answer"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.content == json.dumps({"Status": "OK", "UploadId": "upl-answer"}).encode()
+    assert UploadAcceptedOut.model_validate_json(response.content).UploadId == "upl-answer"
+    assert response["Cache-Control"] == "no-store" and "X-Request-ID" in response  # the whole stack still ran
 
 
 def test_upload_without_upload_id_gets_one_generated(upload: Upload) -> None:
@@ -409,6 +422,55 @@ def test_an_upload_reads_its_client_and_order_once_and_is_queued_in_one_statemen
         # processing (charter 7, GDPR 18: an indexed NOT EXISTS), the queue row and its audit event.
         assert len(queries) == 1, [q["sql"][:120] for q in queries]
         assert "subject_rights_restriction" in queries[0]["sql"] and "dossiers_dossierupload" in queries[0]["sql"]
+
+
+def _prepared_uploads() -> int:
+    """How many prepared statements of this connection write the DOSIS queue (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%INSERT INTO dossiers_dossierupload%"],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_the_single_upload_statement_is_prepared_once_per_connection_and_stores_what_the_client_sent(
+    upload: Upload, agency: OnboardedAgency, monkeypatch: Any
+) -> None:
+    skip_unless_postgresql()
+    monkeypatch.setattr("burgerprofiel.dossiers.services.accept.dosis_processing_kick", lambda: None)
+
+    # The first upload reads the client afresh (no order guard in its statement), the next ones confirm
+    # the kept read in theirs: two statements, each parsed and planned once on this connection, then
+    # run by name with the values bound on the server.
+    assert upload(full_payload(UploadId="upl-prep-0")).status_code == 200
+    assert upload(full_payload(UploadId="upl-prep-1")).status_code == 200
+    assert _prepared_uploads() == 2
+    assert upload(full_payload(UploadId="upl-prep-2")).status_code == 200
+    assert _prepared_uploads() == 2
+    rows = list(DossierUpload.objects.order_by("pk").values_list("upload_id", "state", "errors", "outcome"))
+    assert rows == [(f"upl-prep-{n}", "pending", [], "") for n in range(3)]
+    assert DossierUpload.objects.get(upload_id="upl-prep-2").payload["UploadId"] == "upl-prep-2"
+    events = AuditEvent.objects.filter(action=AuditAction.DOSSIER_UPLOAD_ACCEPTED)
+    assert events.count() == 3 and all(e.detail == {"count": 1} for e in events)
+    audit_seal_all()
+    assert audit_verify().ok  # the hashes computed in Python match what the casts stored
+
+
+def test_without_prepared_statements_the_single_upload_still_runs_in_one_statement(
+    upload: Upload, settings: Any, monkeypatch: Any
+) -> None:
+    skip_unless_postgresql()
+    monkeypatch.setattr("burgerprofiel.dossiers.services.accept.dosis_processing_kick", lambda: None)
+    settings.DATABASE_PREPARED_STATEMENTS = False  # behind a pooler that cannot keep them
+    assert upload(full_payload()).status_code == 200  # the token's verification keys are read once a minute
+
+    with CaptureQueriesContext(connection) as queries:
+        assert upload(full_payload(UploadId="upl-0002")).status_code == 200
+
+    assert len(queries) == 1 and "upl-0002" in queries[0]["sql"]  # bound on the client, as Django does
+    assert _prepared_uploads() == 0
+    assert DossierUpload.objects.filter(upload_id="upl-0002", state="pending").exists()
 
 
 def test_an_order_suspended_or_a_client_deactivated_after_an_upload_refuses_the_next_one_and_stores_nothing(
