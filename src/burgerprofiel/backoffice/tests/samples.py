@@ -18,6 +18,7 @@ from burgerprofiel.audit.services import audit_seal_all
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.conftest import TEST_ACTOR, OnboardedAgency, make_agency
 from burgerprofiel.dossiers.services.sources import dosis_source_register
+from burgerprofiel.notifications.models import Delivery, DeliveryReceipt
 from burgerprofiel.notifications.services import notification_create
 from burgerprofiel.notifications.tests.factories import INSZ, PRODUCT, citizen_with_contact, consent
 from burgerprofiel.personal_data.services import pull_source_add
@@ -88,3 +89,16 @@ def _user_of(client: Client) -> Any:
     from django.contrib.auth import SESSION_KEY, get_user_model
 
     return get_user_model().objects.get(pk=client.session[SESSION_KEY])
+
+
+def receipt_for(delivery: Delivery) -> DeliveryReceipt:
+    """The signed receipt the dispatcher writes in bulk once a delivery is final (it names no citizen)."""
+    return DeliveryReceipt.objects.create(
+        agency_id=delivery.notification.agency_id,
+        delivery=delivery,
+        notification_id=delivery.notification_id,
+        channel=delivery.channel,
+        status="delivered",
+        signed="jws",
+        created_at=timezone.now(),
+    )

@@ -22,7 +22,7 @@ from burgerprofiel.agencies.services import contact_person_add
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.backoffice.site import site
 from burgerprofiel.backoffice.tests.conftest import logged_in, make_staff
-from burgerprofiel.backoffice.tests.samples import make_samples
+from burgerprofiel.backoffice.tests.samples import make_samples, receipt_for
 from burgerprofiel.compliance.holdings import holding_for
 from burgerprofiel.compliance.instructions.models import Instruction
 from burgerprofiel.compliance.instructions.services import instruction_register, legal_disclosure_register
@@ -33,7 +33,7 @@ from burgerprofiel.compliance.reports.services import (
 from burgerprofiel.compliance.subject_requests.services import subject_requests_file
 from burgerprofiel.conftest import TEST_ACTOR
 from burgerprofiel.crypto.fields import EncryptedTextField
-from burgerprofiel.notifications.models import Delivery, DeliveryReceipt
+from burgerprofiel.notifications.models import Delivery
 from burgerprofiel.notifications.tests.factories import citizen_with_contact
 
 pytestmark = pytest.mark.django_db
@@ -131,15 +131,7 @@ def _more_samples(agency: Agency, staff_user: Any) -> None:
     delivery = Delivery.objects.filter(notification__agency=agency).order_by("created_at").first()
     assert delivery is not None
     Delivery.objects.filter(pk=delivery.pk).update(status="delivered", final_at=timezone.now())
-    DeliveryReceipt.objects.create(
-        agency=agency,
-        delivery=delivery,
-        notification_id=delivery.notification_id,
-        channel=delivery.channel,
-        status="delivered",
-        signed="jws",
-        created_at=timezone.now(),
-    )
+    receipt_for(delivery)
     statement = confidentiality_statement_publish(version="2026-1", text="Ik houd alles geheim.", actor=TEST_ACTOR)
     confidentiality_statement_accept(user=staff_user, statement_id=statement.pk, actor=TEST_ACTOR)
 

@@ -11,12 +11,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from burgerprofiel.audit.actions import AuditAction
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.backoffice.tests.conftest import logged_in, make_staff
-from burgerprofiel.backoffice.tests.samples import make_samples
+from burgerprofiel.backoffice.tests.samples import make_samples, receipt_for
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.compliance.subject_requests.models import SubjectRequest
 from burgerprofiel.compliance.subject_requests.services import subject_requests_file
@@ -58,15 +57,7 @@ def scene() -> dict[str, Any]:
     # The delivery's signed receipt (written by the dispatcher once final): it names no citizen itself.
     delivery = Delivery.objects.filter(citizen=owner).order_by("created_at").first()
     assert delivery is not None
-    DeliveryReceipt.objects.create(
-        agency_id=onboarded.agency_id,
-        delivery=delivery,
-        notification_id=delivery.notification_id,
-        channel=delivery.channel,
-        status="delivered",
-        signed="jws",
-        created_at=timezone.now(),
-    )
+    receipt_for(delivery)
     other = citizen_with_contact(insz=OTHER_INSZ, email="ander@example.org")
     consent(other, onboarded.agency_id, "email")
     staff = make_staff("operator", "olivia.operator")

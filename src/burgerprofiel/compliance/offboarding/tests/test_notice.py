@@ -59,6 +59,21 @@ def _start(onboarded, mode: str) -> Offboarding:  # type: ignore[no-untyped-def]
     return offboarding_start(order=order, mode=mode, actor=TEST_ACTOR)
 
 
+def _hold_a_payment(onboarded) -> dt.date:  # type: ignore[no-untyped-def]
+    """A legal hold on one of the agency's payments, for ten days: the date it ends."""
+    payment = Payment.objects.filter(agency_id=onboarded.agency_id).first()
+    until = dt.date.today() + dt.timedelta(days=10)
+    legal_hold_place(
+        agency=Agency.objects.get(pk=onboarded.agency_id),
+        model="payments.Payment",
+        object_id=str(payment.pk),
+        reason="Boekhoudwet",
+        until=until,
+        actor=TEST_ACTOR,
+    )
+    return until
+
+
 def _to(messages) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(str(m["To"]) for m in messages)
 
@@ -107,16 +122,7 @@ def test_return_tells_the_agency_the_bundle_is_ready_and_mails_the_certificate_t
 
 def test_delete_with_a_hold_mails_the_provisional_and_the_final_certificate_and_notices_once(smtp_server):
     a = _agency("Agentschap Opgroeien", "0316380841", "opgroeien")
-    payment = Payment.objects.filter(agency_id=a.agency_id).first()
-    until = dt.date.today() + dt.timedelta(days=10)
-    legal_hold_place(
-        agency=Agency.objects.get(pk=a.agency_id),
-        model="payments.Payment",
-        object_id=str(payment.pk),
-        reason="Boekhoudwet",
-        until=until,
-        actor=TEST_ACTOR,
-    )
+    until = _hold_a_payment(a)
     expected = sorted(address for _, address in notice_recipients(agency=Agency.objects.get(pk=a.agency_id)))
     offboarding = offboarding_run(offboarding=_start(a, "delete"), actor=TEST_ACTOR)
     assert offboarding.state == Offboarding.State.HELD
@@ -147,16 +153,7 @@ def test_an_unreachable_mail_server_is_audited_and_does_not_stop_the_deletion():
 
 def test_an_address_the_server_refuses_does_not_keep_the_final_certificate_from_the_others(smtp_server):
     a = _agency("Agentschap Opgroeien", "0316380841", "opgroeien")
-    payment = Payment.objects.filter(agency_id=a.agency_id).first()
-    until = dt.date.today() + dt.timedelta(days=10)
-    legal_hold_place(
-        agency=Agency.objects.get(pk=a.agency_id),
-        model="payments.Payment",
-        object_id=str(payment.pk),
-        reason="Boekhoudwet",
-        until=until,
-        actor=TEST_ACTOR,
-    )
+    until = _hold_a_payment(a)
     offboarding = offboarding_run(offboarding=_start(a, "delete"), actor=TEST_ACTOR)
     expected = sorted(offboarding.mail_to)
     assert len(expected) >= 2
