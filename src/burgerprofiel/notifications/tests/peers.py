@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -27,7 +28,9 @@ def free_port() -> int:
 
 @dataclass
 class SmtpSink:
-    """Counts every message it accepts; can refuse the next N with a 4xx (or 5xx) reply."""
+    """Counts every message it accepts; can refuse the next N with a 4xx (or 5xx) reply, and can hold
+    every DATA once `hold_at` messages are in, until the test clears `hold_at` (a fault injected while a
+    send is in flight, at a known count, however fast the clients are)."""
 
     messages: list[EmailMessage] = field(default_factory=list)
     refuse_next: int = 0
@@ -35,6 +38,7 @@ class SmtpSink:
     lock: threading.Lock = field(default_factory=threading.Lock)
     pipelining: bool = False
     refuse_rcpt: str = ""
+    hold_at: int | None = None
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -49,6 +53,8 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        while self.hold_at is not None and len(self.messages) >= self.hold_at:
+            await asyncio.sleep(0.01)
         with self.lock:
             if self.refuse_next > 0:
                 self.refuse_next -= 1

@@ -56,6 +56,7 @@ def test_workers_killed_mid_batch_with_smtp_down_and_4xx_lose_nothing_and_delive
 
     server = SmtpServer(pipelining=smtp == "pipelining").start()
     server.sink.refuse_next = 25  # the first answers are "451 try again later"
+    server.sink.hold_at = (3 * N) // 4  # the sessions are cut while sends wait for their answer
     env = worker_env(smtp_port=server.port)
     workers = [Worker(env=env, log=tmp_path / f"worker{i}.log") for i in range(2)]
     events: list[str] = []
@@ -87,6 +88,7 @@ def test_workers_killed_mid_batch_with_smtp_down_and_4xx_lose_nothing_and_delive
                 if down and not cut and received >= (3 * N) // 4:
                     events.append(f"cut {_cut_worker_connections()} database sessions at {received} received")
                     cut = True
+                    server.sink.hold_at = None
                 for i, worker in enumerate(workers):
                     if not worker.alive:  # what a supervisor (systemd, Kubernetes) does
                         events.append(f"worker {i} exited ({worker.process.returncode}); restarted")
