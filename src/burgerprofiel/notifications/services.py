@@ -10,6 +10,7 @@ a wake-up: if it is lost, the periodic sweep finds the due rows anyway.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tasks.backends.immediate import ImmediateBackend
 
@@ -32,8 +33,8 @@ from burgerprofiel.citizens.insz import insz_index, insz_normalise
 from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.citizens.services import citizen_get_or_create
 from burgerprofiel.common.errors import NotFound, ValidationError
-from burgerprofiel.common.queries import StatementGuard, insert_statement
-from burgerprofiel.crypto.fields import encrypted_field, sealed
+from burgerprofiel.common.queries import StatementGuard, fetchone_prepared
+from burgerprofiel.crypto.fields import encrypted_field
 from burgerprofiel.notifications import selectors
 from burgerprofiel.notifications.models import Delivery, DeliveryReceipt, DeliveryStatus, Notification
 from burgerprofiel.preferences.models import Channel, Consent, ContactPreference, Verification
@@ -327,65 +328,116 @@ def notification_accept(
     item = notification_validate(item)
     now = timezone.now()
     retention = dt.timedelta(days=_retention_days(agency_id, order_version))
-    notification = Notification(
-        id=uuid.uuid4(),
+    notification_id = uuid.uuid4()
+    message = encrypted_field(Notification, "message").stored(
+        item.message, row={"agency.data_key_id": agency_key_id}, row_id=notification_id
+    )
+    params = _insert_values(
+        Notification,
+        id=notification_id,
         agency_id=agency_id,
         citizen_id=citizen_id,
         ipdc_product=item.ipdc_product,
         dossier_id=item.dossier_id,
+        message=message,
         action_required=item.action_required,
         action_url=item.action_url,
         responsible_org=item.responsible_org,
         created_at=now,
         purge_after=now + retention,
     )
-    notification.message = sealed(
-        encrypted_field(Notification, "message").stored(
-            item.message, row={"agency.data_key_id": agency_key_id}, row_id=notification.pk
-        )
-    )
-    deliveries = []
+    recipient_field = encrypted_field(Delivery, "recipient")
     for channel, address in addresses:
-        delivery = Delivery(  # type: ignore[misc]  # payload is an EncryptedJSONField: JSON, not text
-            id=uuid.uuid4(),
-            kind=Delivery.Kind.NOTIFICATION,
+        delivery_id = uuid.uuid4()
+        params += _insert_values(
+            Delivery,
+            id=delivery_id,
+            kind=Delivery.Kind.NOTIFICATION.value,
             channel=channel,
-            notification_id=notification.pk,
+            notification_id=notification_id,
             citizen_id=citizen_id,
+            recipient=recipient_field.stored(address, row={"citizen.data_key_id": citizen_key_id}, row_id=delivery_id),
             payload=None,
             next_attempt_at=now,
             created_at=now,
         )
-        delivery.recipient = sealed(
-            encrypted_field(Delivery, "recipient").stored(
-                address, row={"citizen.data_key_id": citizen_key_id}, row_id=delivery.pk
-            )
-        )
-        deliveries.append(delivery)
     event = audit_event_build(
         actor=actor,
         action=AuditAction.NOTIFICATION_CREATED,
         agency_id=agency_id,
-        target=notification,
-        detail={"deliveries": len(deliveries), "action_required": item.action_required},
+        target=Notification,
+        object_id=str(notification_id),
+        detail={"deliveries": len(addresses), "action_required": item.action_required},
     )
-    notification_sql, notification_params = insert_statement(notification)
-    parts = [f"stored AS ({notification_sql} RETURNING id)"]
-    params = list(notification_params)
-    for number, delivery in enumerate(deliveries):
-        delivery_sql, delivery_params = insert_statement(delivery)
-        parts.append(f"queued_{number} AS ({delivery_sql})")
-        params.extend(delivery_params)
     audit_sql, audit_params = audit_insert_per_row(event, rows_of="stored")
-    parts.append(f"audited AS ({audit_sql})")
-    params.extend(audit_params)
-    with connection.cursor() as cursor:
-        # Every part is built above from the models' identifiers; every value is a parameter.
-        cursor.execute("WITH " + ", ".join(parts) + " SELECT id FROM stored", params)  # noqa: S608
+    params += audit_params
+    fetchone_prepared(_accept_sql(len(addresses), audit_sql), params)
     audit_counted(event)
-    if deliveries:
+    if addresses:
         _wake_on_commit()
-    return AcceptedNotification(id=notification.pk, deliveries=delivery_states(deliveries))
+    # As ``delivery_states`` answers for the rows just written: each one created, not yet tried.
+    states = [
+        {"channel": channel, "status": DeliveryStatus.CREATED.value, "attempts": 0, "final_at": None}
+        for channel, _ in sorted(addresses)
+    ]
+    return AcceptedNotification(id=notification_id, deliveries=states)
+
+
+@functools.cache
+def _insert_columns(model: type[models.Model]) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...]]:
+    """A model's columns as an INSERT of ``_accept_sql`` writes them (each value cast to its column's
+    type, so the statement can be bound on the server: text as text, the column's own length check
+    still applies), and each field's attname with the value the ORM would write when none is given
+    (its default; a callable default, such as a UUID primary key, must be given)."""
+    placeholders = []
+    defaults = []
+    for field in model._meta.concrete_fields:
+        kind = "text" if isinstance(field, models.CharField | models.TextField) else field.db_type(connection)
+        placeholders.append(f"%s::{kind}")
+        if field.has_default():
+            default = _REQUIRED if callable(field.default) else field.get_default()
+        elif field.null or field.empty_strings_allowed:
+            default = field.get_default()  # None, or "" for text, as the ORM writes an unset field
+        else:
+            default = _REQUIRED
+        defaults.append((field.attname, default))
+    return tuple(placeholders), tuple(defaults)
+
+
+_REQUIRED = object()
+
+
+def _insert_values(model: type[models.Model], **given: Any) -> list[Any]:
+    """One row's values, in column order, as ``save(force_insert=True)`` would send them on PostgreSQL
+    (UUIDs, aware datetimes, text, integers and booleans go as they are; an encrypted field's value
+    is what its ``stored`` made). Built without a model instance: ``notification_accept`` is the hot
+    path of the push API, and instances with their signals cost more than the statement."""
+    values = []
+    for attname, default in _insert_columns(model)[1]:
+        value = given.pop(attname, default)
+        if value is _REQUIRED:
+            raise TypeError(f"{model.__name__}.{attname} has no default: give it")
+        values.append(value)
+    if given:
+        raise TypeError(f"{model.__name__} has no columns {sorted(given)}")
+    return values
+
+
+@functools.cache
+def _accept_sql(deliveries: int, audit_sql: str) -> str:
+    """PostgreSQL: the melding, its ``deliveries`` outbox rows and its audit event in one statement
+    (built once per process per delivery count; run prepared on the server)."""
+    quote = connection.ops.quote_name
+
+    def insert(model: type[models.Model]) -> str:
+        columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+        values = ", ".join(_insert_columns(model)[0])
+        return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608 - quoted model identifiers; values are parameters
+
+    parts = [f"stored AS ({insert(Notification)} RETURNING id)"]
+    parts += [f"queued_{number} AS ({insert(Delivery)})" for number in range(deliveries)]
+    parts.append(f"audited AS ({audit_sql})")
+    return "WITH " + ", ".join(parts) + " SELECT id FROM stored"  # noqa: S608 - built above from the models; values are parameters
 
 
 def _recipient_read(
@@ -403,9 +455,7 @@ def _recipient_read(
         f"AND granted), {guard.sql} "
         f"FROM {citizen} c LEFT JOIN {preference} p ON p.citizen_id = c.id WHERE c.insz_index = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [agency_id, item.ipdc_product.strip(), *guard.params, insz_index(item.insz)])
-        row = cursor.fetchone()
+    row = fetchone_prepared(sql, [agency_id, item.ipdc_product.strip(), *guard.params, insz_index(item.insz)])
     if row is None or not row[8]:
         return None
     citizen_id, key_id, seal_id, email, email_at, mobile, mobile_at, channels, _ = row

@@ -247,6 +247,33 @@ def test_a_push_queues_each_consented_verified_channel_sealed_and_audited_and_an
         assert queries[1]["sql"].startswith("WITH stored AS (INSERT INTO") and "audit_auditevent" in queries[1]["sql"]
 
 
+def test_a_push_stores_every_column_as_the_orm_path_stores_it(client, agency, auth_headers):
+    """The push writes its rows without model instances (PostgreSQL): each column, defaults included,
+    holds what ``notification_create`` (the ORM) stores for the same melding."""
+    from burgerprofiel.agencies.models import Agency
+    from burgerprofiel.audit.actors import Actor
+    from burgerprofiel.notifications.services import notification_create
+
+    citizen = citizen_with_contact(email="burger@example.org", mobile="+32470123456")
+    consent(citizen, agency.agency_id, "email")
+    consent(citizen, agency.agency_id, "sms")
+    pushed = Notification.objects.get(pk=_post(client, auth_headers, VALID).json()["id"])
+    made = notification_create(
+        agency=Agency.objects.get(pk=agency.agency_id), actor=Actor(kind="system", id="test"), **VALID
+    )
+
+    def columns(row, *, apart):
+        return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields if f.attname not in apart}
+
+    times = {"id", "created_at", "purge_after"}
+    assert columns(pushed, apart=times) == columns(made, apart=times)
+    assert pushed.purge_after - pushed.created_at == made.purge_after - made.created_at
+    apart = {"id", "notification_id", "created_at", "next_attempt_at"}
+    sent = {d.channel: columns(d, apart=apart) for d in Delivery.objects.filter(notification=pushed)}
+    assert sent == {d.channel: columns(d, apart=apart) for d in Delivery.objects.filter(notification=made)}
+    assert sorted(sent) == ["email", "sms"] and sent["sms"]["recipient"] == "+32470123456"
+
+
 def test_a_push_after_the_order_was_suspended_is_refused_and_stores_nothing(client, agency, auth_headers):
     from burgerprofiel.agencies.models import ProcessingOrder
     from burgerprofiel.agencies.services import processing_order_suspend
