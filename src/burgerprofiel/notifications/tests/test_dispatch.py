@@ -134,15 +134,19 @@ def test_with_the_database_backend_a_melding_queues_no_task_the_worker_drains_th
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
 
+    from burgerprofiel.notifications.services import _wake_dispatcher
+
     citizen = citizen_with_contact()
     consent(citizen, agency.agency_id, "email")
     org = Agency.objects.get(pk=agency.agency_id)
     with (
         override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}),
-        django_capture_on_commit_callbacks(execute=True),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         notification_create(agency=org, insz=INSZ, message="Bericht", ipdc_product=PRODUCT, actor=TEST_ACTOR)
     assert DBTaskResult.objects.count() == 0
+    assert Delivery.objects.count() == 1
+    assert _wake_dispatcher not in callbacks  # not even a callback that would do nothing
 
 
 def test_with_wake_up_tasks_on_they_stop_queueing_once_two_are_waiting(
