@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client, override_settings
 from django.test.client import ClientHandler
 from django.utils.module_loading import import_string
@@ -152,9 +154,16 @@ def _wsgi(app: Any, path: str, **extra: str) -> tuple[str, dict[str, str], bytes
         **extra,
     }
     started: list[Any] = []
-    chunks = app(environ, lambda status, headers, *rest: started.append((status, headers)))
-    body = b"".join(chunks)
-    chunks.close()
+    # As Django's test client does: the request signals must not close the test's connection (its transaction).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        chunks = app(environ, lambda status, headers, *rest: started.append((status, headers)))
+        body = b"".join(chunks)
+        chunks.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return started[0][0], dict(started[0][1]), body
 
 
