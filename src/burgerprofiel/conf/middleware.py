@@ -27,8 +27,9 @@ request id and access log, metrics, the replica guard, Django's ``SecurityMiddle
 nosniff, referrer policy, HTTPS redirect), WhiteNoise, the security headers (CSP, frame options,
 Cache-Control, ...), ``ApiGuardMiddleware`` (HTTPS only, rate limits, size and type guards,
 problem+json for every error), ``CommonMiddleware`` (``ALLOWED_HOSTS``, ``Content-Length``),
-idempotency, and django-axes' middleware (it only answers a lockout that Django's ``authenticate``
-flagged, which the API never calls, and its system check wants it by its own name).
+and idempotency. django-axes' middleware stays in ``MIDDLEWARE`` by its own name (its system check
+wants it there) but is left out of the API's own chain (below): it only answers a lockout that
+Django's ``authenticate`` flagged, which the API never calls.
 
 The token endpoint (``/oauth/token``, ``/oauth/jwks``), the payment provider's webhook and the
 health and metrics endpoints keep the whole stack: they are not browser pages either, but they are
