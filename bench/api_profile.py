@@ -77,6 +77,8 @@ def _setup(db_url: str) -> tuple[Callable[..., Any], str, list[str]]:
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
 
+    from burgerprofiel.conf.wsgi import Application
+
     call_command("migrate", verbosity=0, interactive=False)
     from bench.dosis_ingest import onboard
     from bench.notifications import citizens_bulk
@@ -84,7 +86,10 @@ def _setup(db_url: str) -> tuple[Callable[..., Any], str, list[str]]:
 
     token = onboard(["dosis", "notificaties"])
     pool = citizens_bulk(access_token_verify(token).agency_id, 0, 200)
-    return WSGIHandler(), token, pool
+    # The application gunicorn serves (the API's own middleware chain), or Django's handler over the
+    # whole MIDDLEWARE list (BENCH_PLAIN_HANDLER=1), to weigh the two in one sitting.
+    handler = WSGIHandler() if os.environ.get("BENCH_PLAIN_HANDLER") == "1" else Application()
+    return handler, token, pool
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000, help="measured requests per path (after a warm-up)")
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--dump", help="with --profile: also write cProfile's stats to this file (for pstats)")
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/burgerprofiel")
     with throwaway_postgres(url, "aprof") as db_url:
@@ -154,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             print("\n".join(line.replace("\n", " ") for line in listed))
             if profiler:
+                if args.dump:
+                    profiler.dump_stats(f"{args.dump}.{name}" if "," in args.paths else args.dump)
                 for order in ("cumulative", "tottime"):
                     out = io.StringIO()
                     pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)

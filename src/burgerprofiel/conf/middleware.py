@@ -27,8 +27,9 @@ request id and access log, metrics, the replica guard, Django's ``SecurityMiddle
 nosniff, referrer policy, HTTPS redirect), WhiteNoise, the security headers (CSP, frame options,
 Cache-Control, ...), ``ApiGuardMiddleware`` (HTTPS only, rate limits, size and type guards,
 problem+json for every error), ``CommonMiddleware`` (``ALLOWED_HOSTS``, ``Content-Length``),
-idempotency, and django-axes' middleware (it only answers a lockout that Django's ``authenticate``
-flagged, which the API never calls, and its system check wants it by its own name).
+and idempotency. django-axes' middleware stays in ``MIDDLEWARE`` by its own name (its system check
+wants it there) but is left out of the API's own chain (below): it only answers a lockout that
+Django's ``authenticate`` flagged, which the API never calls.
 
 The token endpoint (``/oauth/token``, ``/oauth/jwks``), the payment provider's webhook and the
 health and metrics endpoints keep the whole stack: they are not browser pages either, but they are
@@ -38,17 +39,28 @@ called rarely, so nothing there is worth a second path through the stack. There 
 Each class is a subclass of the one it wraps, so Django's and the admin's checks (which look for
 sessions, authentication and messages in ``MIDDLEWARE`` by subclass) still find them. They are
 synchronous only: the platform is served over WSGI.
+
+Passing a request on still costs a call per class, and Django wraps every middleware in an exception
+converter of its own: eleven layers (with django-axes') that an API request only walks through. So the
+WSGI application (``conf.wsgi``, ``ApiChainsMixin``) builds a second chain for ``/api/`` from the same
+``MIDDLEWARE`` without them (``api_middleware``) and picks the chain by path; the wrappers stay in the
+full chain, so any handler built from ``MIDDLEWARE`` alone (Django's test client) answers the API the
+same way, only slower.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.sessions import middleware as sessions_middleware
+from django.core.handlers.base import BaseHandler
 from django.http import HttpRequest, HttpResponseForbidden
+from django.http.response import HttpResponseBase
 from django.middleware import clickjacking, csrf
+from django.utils.module_loading import import_string
 from django_otp import middleware as otp_middleware
 
 from burgerprofiel.api.middleware import API_PREFIX
@@ -120,3 +132,46 @@ class ConfidentialityMiddleware(_BrowserOnly, confidentiality.ConfidentialityMid
 
 class XFrameOptionsMiddleware(_BrowserOnly, clickjacking.XFrameOptionsMiddleware):
     pass
+
+
+# django-axes' middleware answers a lockout that Django's ``authenticate`` flagged; the API never calls it.
+_NOT_FOR_THE_API = {"axes.middleware.AxesMiddleware"}
+
+
+def api_middleware(middleware: list[str]) -> list[str]:
+    """``middleware`` without what an API request only passes through: the classes above, and axes'."""
+    return [
+        path
+        for path in middleware
+        if path not in _NOT_FOR_THE_API and not issubclass(import_string(path), _BrowserOnly)
+    ]
+
+
+class _ApiChain(BaseHandler):
+    """Django's own handler machinery (exception conversion, view hooks, URL resolution), over ``api_middleware``."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        # BaseHandler reads the list from settings.MIDDLEWARE only. This runs once, when the application
+        # is built (before it serves anything), so the list is swapped for the duration of the call.
+        full = settings.MIDDLEWARE
+        settings.MIDDLEWARE = api_middleware(full)
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = full
+
+
+class ApiChainsMixin:
+    """In front of a Django handler class: ``/api/`` requests go through the API's chain (module note)."""
+
+    _api_chain: _ApiChain
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async)  # type: ignore[misc]
+        self._api_chain = _ApiChain()
+        self._api_chain.load_middleware(is_async)
+
+    def get_response(self, request: HttpRequest) -> HttpResponseBase:
+        if is_api(request):
+            return self._api_chain.get_response(request)
+        return super().get_response(request)  # type: ignore[misc,no-any-return]

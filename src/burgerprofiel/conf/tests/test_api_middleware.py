@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client, override_settings
+from django.test.client import ClientHandler
 from django.utils.module_loading import import_string
 
 from burgerprofiel.agencies.models import Agency
@@ -64,14 +70,27 @@ def _staff_client() -> Client:
     return client
 
 
-def test_an_api_upload_sets_no_cookie_and_carries_the_security_headers(agency: OnboardedAgency) -> None:
+class _ApiChainsClientHandler(browser_only.ApiChainsMixin, ClientHandler):
+    """The test client's handler choosing its chain by path, as the WSGI application (conf.wsgi) does."""
+
+
+def _client(chains: str) -> Client:
+    """A test client over the full chain alone (wrappers pass the API on), or over the two chains."""
+    client = Client()
+    if chains == "api chain":
+        client.handler = _ApiChainsClientHandler(enforce_csrf_checks=False)
+    return client
+
+
+@pytest.mark.parametrize("chains", ["full chain", "api chain"])
+def test_an_api_upload_sets_no_cookie_and_carries_the_security_headers(agency: OnboardedAgency, chains: str) -> None:
     dosis_source_register(agency=Agency.objects.get(pk=agency.agency_id), uri=BRON, actor=TEST_ACTOR)
     client = _staff_client()
     assert {"bp_session", "csrftoken"} <= set(client.cookies)
     client.cookies["bp_taal"] = "en"
     headers = bearer(client, agency)
     with override_settings(SECURE_HSTS_SECONDS=3600):
-        fresh = Client()  # middleware is set up on the first request: this one sees the HSTS setting
+        fresh = _client(chains)  # middleware is set up on the first request: this one sees the HSTS setting
         fresh.cookies = client.cookies
         responses = [
             fresh.post(UPLOAD_URL, json.dumps(full_payload()), content_type="application/json", secure=True, **headers),
@@ -97,10 +116,80 @@ def test_an_api_upload_sets_no_cookie_and_carries_the_security_headers(agency: O
     assert responses[3]["Content-Type"] == "application/problem+json"
 
 
-def test_the_api_still_refuses_an_unknown_host(agency: OnboardedAgency) -> None:
-    response = Client().get("/api/v1/me", HTTP_HOST="evil.example", **bearer(Client(), agency))
+@pytest.mark.parametrize("chains", ["full chain", "api chain"])
+def test_the_api_still_refuses_an_unknown_host(agency: OnboardedAgency, chains: str) -> None:
+    response = _client(chains).get("/api/v1/me", HTTP_HOST="evil.example", **bearer(Client(), agency))
     assert response.status_code == 400
     assert not response.cookies
+
+
+def test_the_api_chain_is_the_full_chain_without_what_the_api_only_passes_through() -> None:
+    chain = browser_only.api_middleware(settings.MIDDLEWARE)
+    dropped = [path for path in settings.MIDDLEWARE if path not in chain]
+    assert [path for path in settings.MIDDLEWARE if path in chain] == chain  # the same order
+    assert len(dropped) == 11 and "axes.middleware.AxesMiddleware" in dropped
+    assert all(path.startswith("burgerprofiel.conf.middleware.") for path in dropped if "axes" not in path)
+    assert set(chain) >= THE_API_RELIES_ON
+
+
+def _wsgi(app: Any, path: str, **extra: str) -> tuple[str, dict[str, str], bytes]:
+    """One request through a WSGI application, as gunicorn makes it."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+        **extra,
+    }
+    started: list[Any] = []
+    # As Django's test client does: the request signals must not close the test's connection (its transaction).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        chunks = app(environ, lambda status, headers, *rest: started.append((status, headers)))
+        body = b"".join(chunks)
+        chunks.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return started[0][0], dict(started[0][1]), body
+
+
+def test_the_wsgi_application_answers_the_api_through_its_chain_with_headers_and_problems(
+    agency: OnboardedAgency,
+) -> None:
+    from burgerprofiel.conf.wsgi import application
+
+    assert isinstance(application, browser_only.ApiChainsMixin)
+    token = bearer(Client(), agency)["HTTP_AUTHORIZATION"]
+    me = _wsgi(application, "/api/v1/me", HTTP_AUTHORIZATION=token, HTTP_X_REQUEST_ID="req-1234")
+    unknown = _wsgi(application, "/api/v1/no-such-thing", HTTP_AUTHORIZATION=token)
+    anonymous = _wsgi(application, "/api/v1/me")
+    assert [answer[0][:3] for answer in (me, unknown, anonymous)] == ["200", "404", "401"]
+    assert me[1]["X-Request-ID"] == "req-1234"
+    for _, headers, _ in (me, unknown, anonymous):
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Cache-Control"] == "no-store"
+        assert "Set-Cookie" not in headers and "Cookie" not in headers.get("Vary", "")
+    for _, headers, _ in (unknown, anonymous):
+        assert headers["Content-Type"] == "application/problem+json"
+    # A browser page still goes through the full chain: its CSRF cookie is set.
+    login = _wsgi(application, "/backoffice/login/")
+    assert login[0].startswith("200") and "csrftoken" in login[1].get("Set-Cookie", "")
 
 
 def test_a_back_office_request_still_has_its_session_user_and_csrf() -> None:
