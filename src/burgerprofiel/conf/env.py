@@ -8,6 +8,7 @@ development profile a random value is generated once and kept under ``var/``.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -52,14 +53,23 @@ def profile() -> str:
 
 
 def _dev_secret(name: str, generate: Any) -> str:
-    """A per-checkout random secret for development and tests, never for production."""
+    """A per-checkout random secret for development and tests, never for production.
+
+    Several processes may start at once on a fresh checkout (the test suite's parallel workers,
+    ``make run``'s server and worker): the file is read and extended under a lock and replaced in one
+    step, so every process gets the same secret and none reads a half-written file.
+    """
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / "dev-secrets.json"
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    if name not in stored:
-        stored[name] = generate()
-        path.write_text(json.dumps(stored, indent=2))
-        path.chmod(0o600)
+    with (VAR_DIR / "dev-secrets.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        if name not in stored:
+            stored[name] = generate()
+            partial = path.with_name(f"{path.name}.{os.getpid()}")
+            partial.write_text(json.dumps(stored, indent=2))
+            partial.chmod(0o600)
+            partial.replace(path)
     return stored[name]
 
 
