@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from burgerprofiel.audit.models import AuditEvent
 from burgerprofiel.citizens.services import citizen_get_or_create
@@ -223,4 +223,8 @@ def test_operators_follow_deadlines_in_the_back_office_without_the_citizens_text
     detail = client.get(f"/backoffice/subject_requests/subjectrequest/{request.pk}/change/")
     assert detail.status_code == 200
     assert "Vertrouwelijke uitleg" not in listing.content.decode() + detail.content.decode()
-    assert request.due_on.strftime("%d") in detail.content.decode()
+    # The date as the back office renders a date field (Dutch, "1 januari 2027"), not a strftime piece of
+    # it: "%d" gives "01", which the page never shows, so the check failed whenever the due day was 1-9.
+    with translation.override("nl"):
+        shown = formats.localize(request.due_on)
+    assert shown in detail.content.decode()
