@@ -36,9 +36,13 @@ install: system-packages $(VENV)/.installed node_modules/.package-lock.json
 run: install
 	BURGERPROFIEL_PROFILE=development bash scripts/run-dev.sh
 
-## make test: lint, then the whole suite on SQLite and on PostgreSQL, then the agency client's tests and
-## the make run path end to end (test-client)
-test: lint postgres-ready test-sqlite test-postgres test-client
+## make test: lint, then the whole suite on SQLite and on PostgreSQL side by side (each suite's output is
+## printed whole when it ends; SUITE_JOBS=1 runs them one after the other), then the agency client's tests
+## and the make run path end to end (test-client)
+SUITE_JOBS ?= 2
+test: lint postgres-ready
+	$(MAKE) --no-print-directory -j$(SUITE_JOBS) --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory test-client
 
 test-sqlite: install
 	BURGERPROFIEL_PROFILE=test DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q

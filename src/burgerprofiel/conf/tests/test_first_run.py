@@ -226,12 +226,18 @@ def test_make_install_in_a_fresh_checkout_installs_the_system_packages_first(tmp
 
 
 def test_make_test_makes_sure_postgresql_answers_before_the_suites(tmp_path: Path) -> None:
-    lines = _make_dry_run(_fresh_checkout(tmp_path), "test", "PG_URL=postgres://postgres@127.0.0.1:5432/bp_x")
+    checkout = _fresh_checkout(tmp_path)
+    lines = _make_dry_run(checkout, "test", "PG_URL=postgres://postgres@127.0.0.1:5432/bp_x")
 
     ready = lines.index('bash scripts/postgres-ready.sh "postgres://postgres@127.0.0.1:5432/bp_x"')
     suites = [i for i, line in enumerate(lines) if "DATABASE_URL=" in line and "/pytest -q" in line]
     assert len(suites) == 2
     assert ready < min(suites)
+    # side by side, each suite's output kept whole; SUITE_JOBS=1 puts them one after the other
+    [both] = [line for line in lines if line.endswith(" test-sqlite test-postgres")]
+    assert " -j2 --output-sync=target " in both
+    serial = _make_dry_run(checkout, "test", "SUITE_JOBS=1")
+    assert any(" -j1 --output-sync=target " in line for line in serial)
 
 
 @pytest.fixture
