@@ -91,7 +91,7 @@ format: install
 BENCH_ENV = BURGERPROFIEL_PROFILE=test BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_URL)} QUICK=$(QUICK)
 # Sizes that hold commas live in variables: inside $(if ...) a literal comma splits its arguments
 # (the rates after the first would become the else branch).
-QUICK_NOTIFICATIONS = --rates 20,80,320 --seconds 10 --campaign 3000
+QUICK_NOTIFICATIONS = --rates 20,80,320 --seconds 8 --campaign 1500
 bench: install
 	$(BIN)/python -m bench.report --reset
 	$(BENCH_ENV) $(BIN)/python -m bench.run
