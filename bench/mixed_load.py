@@ -36,6 +36,7 @@ from typing import Any
 from bench.databases import BenchError, throwaway_postgres
 from bench.dosis_ingest import BRON, configure, drained_after, gunicorn, onboard, platform_worker
 from bench.notifications import PRODUCT, SinkProcess, citizens_bulk
+from bench.report import quick_run
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT_DIR = BASE_DIR / "var" / "bench"
@@ -237,7 +238,7 @@ def timed() -> Iterator[list[float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    quick = os.environ.get("QUICK") not in (None, "", "0")
+    quick = quick_run()
     parser = argparse.ArgumentParser(prog="python -m bench.mixed_load", description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=8, help="locust users (default: 2 gunicorn workers x 4 threads)")
     parser.add_argument("--seconds", type=int, default=20 if quick else 120, help="length of the mixed phase")

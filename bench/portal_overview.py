@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.databases import throwaway_postgres
+from bench.report import quick_run
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT = BASE_DIR / "var" / "bench" / "portal_overview.json"
@@ -264,7 +265,7 @@ def sizes_from_environment() -> list[int]:
     a hundredth of the default sizes."""
     default = ",".join(str(n) for n in SIZES)
     sizes = [int(n) for n in os.environ.get("BENCH_OVERVIEW_SIZES", default).split(",") if n.strip()]
-    quick = os.environ.get("QUICK") not in (None, "", "0")
+    quick = quick_run()
     scale = float(os.environ.get("BENCH_OVERVIEW_SCALE", "0.01" if quick else "1"))
     return [max(1000, int(n * scale)) for n in sizes]
 

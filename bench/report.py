@@ -47,6 +47,11 @@ QUICK_BUDGET_S = 600  # issue 14: make bench QUICK=1 finishes in under 10 minute
 RATE_UNITS = ("/s", "per s", "per second")
 
 
+def quick_run() -> bool:
+    """``QUICK=1`` (``make bench QUICK=1``): every bench runs at its small sizes."""
+    return os.environ.get("QUICK", "") not in ("", "0")
+
+
 def row(
     name: str,
     value: float,
@@ -92,7 +97,7 @@ def contribute(
     document = {
         "bench": bench,
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "quick": os.environ.get("QUICK", "") not in ("", "0"),
+        "quick": quick_run(),
         "rows": rows,
         "series": series or {},
         "raw": raw,

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.databases import throwaway_postgres
+from bench.report import quick_run
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT = BASE_DIR / "var" / "bench" / "seed.json"
@@ -123,7 +124,7 @@ def child(citizens: int, dossiers: int) -> None:
 
 
 def main() -> None:
-    quick = os.environ.get("QUICK") not in (None, "", "0")
+    quick = quick_run()
     citizens = int(os.environ.get("BENCH_SEED_CITIZENS", 1000 if quick else CITIZENS))
     dossiers = int(os.environ.get("BENCH_SEED_DOSSIERS", DOSSIERS_PER_CITIZEN))
     if len(sys.argv) > 1 and sys.argv[1] == "--child":

@@ -26,6 +26,7 @@ from typing import Any
 from bench.databases import BenchError, throwaway_postgres
 from bench.dosis_ingest import BRON, configure, onboard
 from bench.notifications import PRODUCT, SinkProcess, citizens_bulk
+from bench.report import quick_run
 
 BASE_DIR = Path(os.environ.get("BURGERPROFIEL_BASE_DIR", Path.cwd())).resolve()
 OUT = BASE_DIR / "var" / "bench" / "sizing.json"
@@ -184,7 +185,7 @@ def measure() -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    quick = os.environ.get("QUICK") not in (None, "", "0")
+    quick = quick_run()
     parser = argparse.ArgumentParser(prog="python -m bench.sizing", description=__doc__.splitlines()[0])
     parser.add_argument("--citizens", type=int, default=60 if quick else 1_000, help="citizens in the sample")
     args = parser.parse_args(argv)
