@@ -2,7 +2,8 @@
 
 Not a latency bench (``bench.notifications`` is): ``--meldingen`` meldingen (default 2,000) are
 accepted with one e-mail delivery each, then one ``deliveries_dispatch`` in this process (one
-thread) sends them all to the aiosmtpd sink in its own process. Reported per message: this
+thread; with ``--kept-sessions`` over one SMTP session kept between batches, as a drain thread of
+``burgerprofiel worker`` sends) sends them all to the aiosmtpd sink in its own process. Reported per message: this
 process's CPU (``time.process_time``), its PostgreSQL backend's CPU and the sink's CPU (both from
 ``/proc``), and the messages per second; with ``--profile``, cProfile's most expensive functions.
 A throwaway database ``<name>_dprof`` next to ``BENCH_DATABASE_URL``, dropped afterwards.
@@ -31,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--meldingen", type=int, default=2000)
     parser.add_argument("--profile", action="store_true", help="cProfile the dispatch")
+    parser.add_argument(
+        "--kept-sessions",
+        action="store_true",
+        help="send over one kept SMTP session, as a drain thread of `burgerprofiel worker` does (SenderSessions); "
+        "without, a session per batch (NOTIFICATIONS_BATCH_SIZE small: the batches of a steady load)",
+    )
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/burgerprofiel")
@@ -59,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             from bench.dosis_ingest import onboard
             from burgerprofiel.agencies.models import Agency
             from burgerprofiel.audit.actors import Actor
-            from burgerprofiel.notifications.dispatch import deliveries_dispatch
+            from burgerprofiel.notifications.dispatch import SenderSessions, deliveries_dispatch
             from burgerprofiel.notifications.models import Delivery
             from burgerprofiel.notifications.services import NotificationInput, notifications_bulk_create
             from burgerprofiel.oauth.services import access_token_verify
@@ -89,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             if profiler is not None:
                 profiler.enable()
-            totals = deliveries_dispatch(worker="bench:dprof")
+            sessions = SenderSessions() if args.kept_sessions else None
+            totals = deliveries_dispatch(worker="bench:dprof", sessions=sessions)
+            if sessions is not None:
+                sessions.close()
             if profiler is not None:
                 profiler.disable()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
@@ -98,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             arrived = sink.count() - before_arrived
             n = max(1, totals["delivered"])
             print(f"queued {queued}, dispatched {totals}, arrived at the sink {arrived}")
+            print(f"SMTP sessions opened       {sessions.opened if sessions is not None else 'one per batch'}")
             print(f"delivered/s (one thread)   {n / wall:8.0f}")
             print(f"worker Python per message  {cpu / n * 1e6:8.0f} µs")
             print(f"PostgreSQL per message     {pg / n * 1e6:8.0f} µs")

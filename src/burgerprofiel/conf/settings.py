@@ -566,6 +566,12 @@ NOTIFICATIONS_DRAIN_THREADS = env_int(
     help="Threads of the worker's delivery loop, each with its own lease name and SMTP/SMPP session: while one "
     "waits for the mail server's answer, the next message is built.",
 )
+NOTIFICATIONS_SESSION_KEEP_SECONDS = env_int(
+    "NOTIFICATIONS_SESSION_KEEP_SECONDS",
+    10,
+    help="How long the worker's delivery loop keeps an idle SMTP session open for its next batch (probed with "
+    "NOOP after 1 s idle); 0: a session per batch.",
+)
 NOTIFICATIONS_SENDING_CHUNK = env_int(
     "NOTIFICATIONS_SENDING_CHUNK",
     5,

@@ -446,22 +446,98 @@ def sms_text(delivery: Delivery) -> str:
     )
 
 
-def _send_batch(channel: str, batch: list[Delivery], worker: str) -> dict[str, int]:
+Sender = SmtpSender | SmppSender
+
+
+def _sender_settings(channel: str) -> tuple[Any, ...]:
+    """What a session was opened with: a kept session is not taken up once these changed."""
+    if channel == Channel.EMAIL:
+        return (
+            channel,
+            settings.NOTIFICATIONS_SMTP_HOST,
+            settings.NOTIFICATIONS_SMTP_PORT,
+            settings.NOTIFICATIONS_SMTP_STARTTLS,
+            settings.NOTIFICATIONS_SMTP_USER,
+        )
+    return (channel, settings.NOTIFICATIONS_SMPP_HOST, settings.NOTIFICATIONS_SMPP_PORT)
+
+
+class SenderSessions:
+    """The sessions one drain thread of ``burgerprofiel worker`` keeps between its batches.
+
+    Design note. Under a steady load each poll of a drain thread claims the few deliveries that came
+    in since the last one, so a batch is a handful of messages; opening a session per batch (TCP,
+    the greeting, EHLO, with STARTTLS and AUTH where configured, and QUIT after) cost the worker and
+    the mail server more than those messages. A session is taken up again while it was last used
+    less than NOTIFICATIONS_SESSION_KEEP_SECONDS ago: at once within a second, after a NOOP
+    otherwise (``SmtpSender.usable``). An older one, a refused probe, a session the server closed
+    (421) or lost, and changed settings: closed, and a new one is opened. Each drain thread has its
+    own (an smtplib session is not thread-safe), as it has its own lease name. SMPP binds are
+    opened per batch as before (``SmppSender.usable``)."""
+
+    PROBE_AFTER_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[Sender, float, tuple[Any, ...]]] = {}
+        self.opened = 0  # sessions opened through this holder (the tests and benches count them)
+
+    def take(self, channel: str) -> Sender | None:
+        """The channel's kept session if it can take a batch now; None (and it closed) otherwise."""
+        kept = self._kept.pop(channel, None)
+        if kept is None:
+            return None
+        sender, used_at, opened_with = kept
+        idle = time.monotonic() - used_at
+        if (
+            opened_with == _sender_settings(channel)
+            and idle < settings.NOTIFICATIONS_SESSION_KEEP_SECONDS
+            and sender.usable(probe=idle >= self.PROBE_AFTER_SECONDS)
+        ):
+            return sender
+        sender.close()
+        return None
+
+    def keep(self, channel: str, sender: Sender) -> None:
+        self._kept[channel] = (sender, time.monotonic(), _sender_settings(channel))
+
+    def close_idle(self) -> None:
+        """Close (QUIT) the sessions idle for NOTIFICATIONS_SESSION_KEEP_SECONDS or longer."""
+        now = time.monotonic()
+        for channel, (sender, used_at, _) in list(self._kept.items()):
+            if now - used_at >= settings.NOTIFICATIONS_SESSION_KEEP_SECONDS:
+                del self._kept[channel]
+                sender.close()
+
+    def close(self) -> None:
+        for sender, _, _ in self._kept.values():
+            sender.close()
+        self._kept.clear()
+
+
+def _send_batch(
+    channel: str, batch: list[Delivery], worker: str, sessions: SenderSessions | None = None
+) -> dict[str, int]:
     """Send a claimed batch over one connection, a chunk at a time: each chunk is marked ``sending``
     in one commit before its first message leaves, and its outcomes are recorded in one commit after
     its last (NOTIFICATIONS_SENDING_CHUNK; per message this was two commits and a receipt each). A
     crash between the two commits leaves at most one chunk in ``sending``, which the sweeper ends as
-    ``technical-failure``: never a second copy."""
+    ``technical-failure``: never a second copy. ``sessions``: a drain thread's kept sessions (the
+    connection is taken from there and put back after, unless it was lost); without, one per batch."""
     counts = {"delivered": 0, "retry": 0, "failed": 0}
-    sender: SmtpSender | SmppSender = SmtpSender() if channel == Channel.EMAIL else SmppSender()
-    try:
-        sender.open()
-    except ConnectionLost as exc:
-        log.warning("delivery server unreachable", extra={"channel": channel, "error": str(exc)})
-        _postpone(batch, worker, str(exc))
-        counts["retry"] += len(batch)
-        return counts
+    sender = sessions.take(channel) if sessions is not None else None
+    if sender is None:
+        sender = SmtpSender() if channel == Channel.EMAIL else SmppSender()
+        try:
+            sender.open()
+        except ConnectionLost as exc:
+            log.warning("delivery server unreachable", extra={"channel": channel, "error": str(exc)})
+            _postpone(batch, worker, str(exc))
+            counts["retry"] += len(batch)
+            return counts
+        if sessions is not None:
+            sessions.opened += 1
     size = max(1, settings.NOTIFICATIONS_SENDING_CHUNK)
+    kept = False
     try:
         for start in range(0, len(batch), size):
             chunk, previous = _mark_sending_chunk(batch[start : start + size], worker)
@@ -496,8 +572,13 @@ def _send_batch(channel: str, batch: list[Delivery], worker: str) -> dict[str, i
                 _unmark(chunk[len(outcomes) :], previous)
                 _release(batch[start + size :], worker)
                 break
+        else:
+            if sessions is not None:
+                sessions.keep(channel, sender)
+                kept = True
     finally:
-        sender.close()
+        if not kept:
+            sender.close()
     return counts
 
 
@@ -681,10 +762,17 @@ def _finish_orm(values: list[tuple[Delivery, str, str, str]], now: dt.datetime) 
 
 
 def deliveries_dispatch(
-    *, channels: Iterable[str] = (Channel.EMAIL, Channel.SMS), max_batches: int = 1000, worker: str | None = None
+    *,
+    channels: Iterable[str] = (Channel.EMAIL, Channel.SMS),
+    max_batches: int = 1000,
+    worker: str | None = None,
+    sessions: SenderSessions | None = None,
 ) -> dict[str, int]:
-    """Send everything due, batch by batch over one connection each; safe to run in many workers at once."""
+    """Send everything due, batch by batch over one connection each (or over the caller's kept
+    ``sessions``: a drain thread's); safe to run in many workers at once."""
     worker = worker or worker_id()
+    if sessions is not None:
+        sessions.close_idle()
     totals = {"delivered": 0, "retry": 0, "failed": 0}
     # New rows are taken as long as they keep coming; retries only if due when the run started, so a
     # row that failed in this run waits for a later one.
@@ -696,7 +784,7 @@ def deliveries_dispatch(
             )
             if not batch:
                 break
-            for key, value in _send_batch(channel, batch, worker).items():
+            for key, value in _send_batch(channel, batch, worker, sessions).items():
                 totals[key] += value
     return totals
 

@@ -1,4 +1,5 @@
-"""The two transports: SMTP (smtplib) and SMPP (smpplib), one connection per batch.
+"""The two transports: SMTP (smtplib) and SMPP (smpplib), one connection per batch, or kept between
+batches by a drain thread of ``burgerprofiel worker`` (``dispatch.SenderSessions``).
 
 A sender turns every outcome into one of three answers: ``Sent`` (the server took the message),
 ``TemporaryFailure`` (it refused for now or could not be reached: nothing was handed over, a retry
@@ -163,6 +164,22 @@ class SmtpSender:
             raise smtplib.SMTPDataError(code, text)
         return {}
 
+    def usable(self, *, probe: bool) -> bool:
+        """Whether a session kept since an earlier batch can take the next one: still connected (not
+        closed after a 421 or a lost connection) and, with ``probe``, answering NOOP: a server may
+        close a session it finds idle (RFC 5321 4.5.3.2 lets it after 5 minutes). The probe is one
+        round trip, against the connection, greeting and EHLO of a new session."""
+        connection = self.connection
+        if connection is None or connection.sock is None:
+            return False
+        if not probe:
+            return True
+        try:
+            code, _ = connection.noop()
+        except (OSError, smtplib.SMTPException):
+            return False
+        return code == 250
+
     def close(self) -> None:
         if self.connection is not None:
             try:
@@ -243,6 +260,11 @@ class SmppSender:
                 return pdu
             if pdu.command == "enquire_link":
                 self.client.send_pdu(smpp.make_pdu("enquire_link_resp", client=self.client, sequence=pdu.sequence))
+
+    def usable(self, *, probe: bool) -> bool:
+        """SMPP binds are not kept between batches: an idle link is the SMS centre's to check
+        (enquire_link), which this sender answers only while it waits for a response."""
+        return False
 
     def close(self) -> None:
         if self.client is not None:

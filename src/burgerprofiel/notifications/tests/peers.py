@@ -39,11 +39,13 @@ class SmtpSink:
     pipelining: bool = False
     refuse_rcpt: str = ""
     hold_at: int | None = None
+    sessions: int = 0  # SMTP sessions opened (one EHLO each)
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
         session.host_name = hostname
+        self.sessions += 1
         return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:

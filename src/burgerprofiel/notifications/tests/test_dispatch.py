@@ -12,6 +12,7 @@ from django.utils import timezone
 from burgerprofiel.agencies.models import Agency
 from burgerprofiel.conftest import TEST_ACTOR
 from burgerprofiel.notifications.dispatch import (
+    SenderSessions,
     deliveries_claim,
     deliveries_dispatch,
     deliveries_sweep,
@@ -278,3 +279,85 @@ def test_a_row_already_final_is_not_finished_again_and_gets_no_second_receipt(qu
     delivery.refresh_from_db()
     assert delivery.status == "delivered" and delivery.last_error == ""
     assert [r.status for r in DeliveryReceipt.objects.filter(delivery=delivery)] == ["delivered"]
+
+
+def _another_melding(agency) -> Delivery:
+    notification = notification_create(
+        agency=Agency.objects.get(pk=agency.agency_id),
+        insz=INSZ,
+        message="Nog een bericht",
+        ipdc_product=PRODUCT,
+        actor=TEST_ACTOR,
+    )
+    return Delivery.objects.get(notification=notification)
+
+
+def test_a_drain_thread_keeps_its_smtp_session_between_batches(queued, agency, smtp_server):
+    """The worker's drain loop sends each poll's few deliveries over the session of the one before;
+    without kept sessions (the task, a one-off dispatch) every batch opens its own."""
+    sessions = SenderSessions()
+    try:
+        deliveries_dispatch(sessions=sessions)
+        second = _another_melding(agency)
+        deliveries_dispatch(sessions=sessions)
+        third = _another_melding(agency)
+        deliveries_dispatch(sessions=sessions)
+    finally:
+        sessions.close()
+    statuses = set(Delivery.objects.filter(pk__in=[queued.pk, second.pk, third.pk]).values_list("status", flat=True))
+    assert statuses == {"delivered"}
+    assert len(smtp_server.sink.messages) == 3
+    assert smtp_server.sink.sessions == 1 and sessions.opened == 1
+
+    _another_melding(agency)
+    deliveries_dispatch()
+    _another_melding(agency)
+    deliveries_dispatch()
+    assert len(smtp_server.sink.messages) == 5 and smtp_server.sink.sessions == 3
+
+
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_a_kept_session_the_server_closed_is_replaced_before_the_next_batch(queued, agency, pipelining, monkeypatch):
+    """A server that closed the idle session (here: restarted on its port) fails the NOOP probe: a
+    new session takes the batch, and the melding goes out at its first attempt, not as a retry
+    NOTIFICATIONS_RETRY_SECONDS later."""
+    monkeypatch.setattr(SenderSessions, "PROBE_AFTER_SECONDS", 0.0)  # probe every kept session
+    first = SmtpServer(pipelining=pipelining).start()
+    sessions = SenderSessions()
+    try:
+        with override_settings(NOTIFICATIONS_SMTP_HOST="127.0.0.1", NOTIFICATIONS_SMTP_PORT=first.port):
+            deliveries_dispatch(sessions=sessions)
+            first.stop()
+            restarted = SmtpServer(first.port, pipelining=pipelining).start()
+            try:
+                later = _another_melding(agency)
+                deliveries_dispatch(sessions=sessions)
+            finally:
+                restarted.stop()
+    finally:
+        sessions.close()
+    later.refresh_from_db()
+    assert later.status == "delivered" and later.attempts == 1
+    assert len(first.sink.messages) == 1 and len(restarted.sink.messages) == 1
+    assert sessions.opened == 2
+
+
+def test_a_kept_session_is_not_taken_up_after_its_keep_time_or_towards_another_server(queued, agency, smtp_server):
+    sessions = SenderSessions()
+    try:
+        with override_settings(NOTIFICATIONS_SESSION_KEEP_SECONDS=0):
+            deliveries_dispatch(sessions=sessions)
+            _another_melding(agency)
+            deliveries_dispatch(sessions=sessions)
+        assert smtp_server.sink.sessions == 2 and sessions.opened == 2
+        other = SmtpServer(pipelining=smtp_server.sink.pipelining).start()
+        try:
+            with override_settings(NOTIFICATIONS_SMTP_PORT=other.port):
+                moved = _another_melding(agency)
+                deliveries_dispatch(sessions=sessions)
+        finally:
+            other.stop()
+    finally:
+        sessions.close()
+    assert [m["Message-ID"] for m in other.sink.messages] == [f"<{moved.pk}@burgerprofiel.example>"]
+    assert len(smtp_server.sink.messages) == 2 and sessions.opened == 3

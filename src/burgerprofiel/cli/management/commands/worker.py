@@ -124,13 +124,19 @@ class Command(BaseCommand):
         """Send meldingen as they are accepted: the delivery rows are the outbox (no task per melding).
         Runs on NOTIFICATIONS_DRAIN_THREADS threads: a message is mostly waiting for the mail server's
         answers (four round trips), so while one thread waits another builds and sends. Each thread
-        leases under a name of its own and opens its own session, as a separate worker would."""
-        from burgerprofiel.notifications.dispatch import deliveries_dispatch, worker_id  # lazy: cli sits above it
+        leases under a name of its own and keeps its own session between batches (``SenderSessions``), as a
+        separate worker would."""
+        from burgerprofiel.notifications.dispatch import (  # lazy: cli sits above it
+            SenderSessions,
+            deliveries_dispatch,
+            worker_id,
+        )
 
         name = f"{worker_id()[:60]}:{n}"
+        sessions = SenderSessions()  # the thread's SMTP session, kept between batches
 
         def send() -> int:
-            return sum(deliveries_dispatch(max_batches=20, worker=name).values())
+            return sum(deliveries_dispatch(max_batches=20, worker=name, sessions=sessions).values())
 
         drain("the delivery outbox", send, idle_ms=lambda: settings.NOTIFICATIONS_DRAIN_INTERVAL_MS)
 
