@@ -574,7 +574,7 @@ NOTIFICATIONS_SESSION_KEEP_SECONDS = env_int(
 )
 NOTIFICATIONS_SENDING_CHUNK = env_int(
     "NOTIFICATIONS_SENDING_CHUNK",
-    5,
+    20,
     help="Deliveries marked `sending` (and finished) together in one commit; a crash mid-chunk ends at most "
     "this many as technical-failure.",
 )
