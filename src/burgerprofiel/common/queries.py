@@ -90,6 +90,11 @@ def insert_statement(instance: models.Model) -> tuple[str, list[Any]]:
     return f"INSERT INTO {quote(instance._meta.db_table)} ({columns}) VALUES ({placeholders})", values  # noqa: S608 - quoted model identifiers; values are parameters
 
 
+def fetchall_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """``fetchone_prepared`` for a statement whose every row is wanted."""
+    return _run_prepared(sql, params, lambda cursor: cursor.fetchall())
+
+
 def fetchone_prepared(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     """Run one hot statement and return its first row; on PostgreSQL bound on the server and prepared.
 
@@ -102,17 +107,24 @@ def fetchone_prepared(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None
     are Django's, and test query capture and execute wrappers see it.
     ``DATABASE_PREPARED_STATEMENTS=false`` (a pooler that cannot keep them): Django's cursor, as usual.
     """
+    return _run_prepared(sql, params, lambda cursor: cursor.fetchone())  # type: ignore[no-any-return]
+
+
+R = TypeVar("R")
+
+
+def _run_prepared(sql: str, params: Sequence[Any], fetch: Callable[[Any], R]) -> R:
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()  # type: ignore[no-any-return]
+            return fetch(cursor)
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = _prepared_cursor_class()(connection.connection)
     with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]  # Django's own wrapping
         cursor.execute(sql, params)
-        row = cursor.fetchone()
+        row = fetch(cursor)
     if connection.queries_logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
         # Django rebuilds a logged statement from psycopg's last query, which a statement run by name
         # lacks: the debug log and query capture (tests) show its text instead, placeholders and all.

@@ -361,3 +361,44 @@ def test_a_kept_session_is_not_taken_up_after_its_keep_time_or_towards_another_s
         sessions.close()
     assert [m["Message-ID"] for m in other.sink.messages] == [f"<{moved.pk}@burgerprofiel.example>"]
     assert len(smtp_server.sink.messages) == 2 and sessions.opened == 3
+
+
+def test_the_one_statement_claim_reads_the_instances_the_orm_reads(queued):
+    """PostgreSQL leases and reads in one prepared statement (``_claim_statement``); its deliveries,
+    citizens, meldingen and agencies hold what the ORM's ``select_related`` read would hold: the
+    same values (addresses and payloads decrypted), the same fields deferred, a verification
+    message without a melding."""
+    from django.db import connection
+
+    from burgerprofiel.notifications.services import email_verification_start
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement claim is PostgreSQL's; elsewhere the claim is the ORM read itself")
+    email_verification_start(citizen=queued.citizen, email="nieuw@example.org", actor=TEST_ACTOR)
+    claimed = deliveries_claim(channel="email", worker="w", limit=10)
+    assert len(claimed) == 2
+    read = {
+        d.pk: d
+        for d in Delivery.objects.filter(pk__in=[d.pk for d in claimed])
+        .select_related("citizen", "notification__agency")
+        .defer("citizen__insz", "notification__message", "notification__agency__dpo_name")
+        .defer("notification__agency__dpo_email")
+    }
+
+    def state(instance):
+        if instance is None:
+            return None
+        values = {k: v for k, v in vars(instance).items() if not k.startswith("_")}
+        return values, instance.get_deferred_fields()
+
+    for delivery in claimed:
+        orm = read[delivery.pk]
+        assert state(delivery) == state(orm)
+        assert state(delivery.citizen) == state(orm.citizen)
+        assert state(delivery.notification) == state(orm.notification)
+        if delivery.notification is not None:
+            assert state(delivery.notification.agency) == state(orm.notification.agency)
+    by_kind = {d.kind: d for d in claimed}
+    assert by_kind["verify_email"].notification is None and by_kind["verify_email"].payload
+    assert by_kind["notification"].recipient == "burger@example.org"
+    assert by_kind["verify_email"].recipient == "nieuw@example.org"
