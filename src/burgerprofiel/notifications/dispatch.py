@@ -750,11 +750,10 @@ def _receipt_signer() -> Callable[[dict[str, Any]], str]:
     small read per chunk): finding the current key checks each key's pin, a thumbprint, which cost
     more than recording the chunk. A rotation or a retirement takes effect at the next chunk."""
     global _signer
-    rows = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at")
     state = (
         tuple(
-            (kid, json.dumps(jwk, sort_keys=True), kek_id, bytes(wrapped))
-            for kid, jwk, kek_id, wrapped in rows.values_list("kid", "public_jwk", "kek_id", "wrapped_private_key")
+            (kid, jwk if isinstance(jwk, str) else json.dumps(jwk, sort_keys=True), kek_id, bytes(wrapped))
+            for kid, jwk, kek_id, wrapped in fetchall_prepared(_signing_keys_sql(db_connection.vendor), [])
         ),
         pins.configured_pins(),
         settings.PRODUCTION,
@@ -768,6 +767,17 @@ def _receipt_signer() -> Callable[[dict[str, Any]], str]:
         with _signer_lock:
             _signer = (state, sign)
     return sign
+
+
+@functools.cache
+def _signing_keys_sql(vendor: str) -> str:
+    """The unretired signing keys, newest first, as ``_receipt_signer`` compares them (its SQL built
+    once per process and run prepared: the ORM built it anew for every chunk)."""
+    rows = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at")
+    sql, params = rows.values_list("kid", "public_jwk", "kek_id", "wrapped_private_key").query.sql_with_params()
+    if params:
+        raise ValueError("the signing keys' query takes no parameters")
+    return str(sql)
 
 
 def _finish_statement(
