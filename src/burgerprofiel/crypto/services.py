@@ -4,6 +4,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -100,23 +101,46 @@ def data_key_material(key_id: uuid.UUID | str) -> bytes:
     row = DataKey.objects.filter(id=key_uuid).values("kek_id", "wrapped_key", "destroyed_at").first()
     if row is None or row["destroyed_at"] is not None or not row["wrapped_key"]:
         raise KeyUnavailable(str(key_uuid))
-    try:
-        if row["kek_id"] == keystore.MARKER:
-            try:
-                material = keystore.unwrap(wrapped=bytes(row["wrapped_key"]), key_id=key_uuid)
-            except keystore.SecretMissing:
-                # Destroyed after this copy of the database was made (a restored backup): gone for good.
-                raise KeyUnavailable(str(key_uuid)) from None
-        else:
-            material = keyring.unwrap(wrapped=bytes(row["wrapped_key"]), kek_id=row["kek_id"], key_id=str(key_uuid))
-    except InvalidTag:
-        raise KeyUnwrapError(
-            f"data key {key_uuid} does not unwrap under KEK {row['kek_id']!r} of KEY_ENCRYPTION_KEYS "
-            "(or under its key-store secret)"
-        ) from None
+    material = _unwrap(key_uuid, row["kek_id"], bytes(row["wrapped_key"]))
     with _cache_lock:
         _cache[key_uuid] = (material, now + settings.DATA_KEY_CACHE_SECONDS)
     return material
+
+
+def _unwrap(key_uuid: uuid.UUID, kek_id: str, wrapped: bytes) -> bytes:
+    try:
+        if kek_id == keystore.MARKER:
+            try:
+                return keystore.unwrap(wrapped=wrapped, key_id=key_uuid)
+            except keystore.SecretMissing:
+                # Destroyed after this copy of the database was made (a restored backup): gone for good.
+                raise KeyUnavailable(str(key_uuid)) from None
+        return keyring.unwrap(wrapped=wrapped, kek_id=kek_id, key_id=str(key_uuid))
+    except InvalidTag:
+        raise KeyUnwrapError(
+            f"data key {key_uuid} does not unwrap under KEK {kek_id!r} of KEY_ENCRYPTION_KEYS "
+            "(or under its key-store secret)"
+        ) from None
+
+
+def data_keys_prime(rows: Iterable[tuple[uuid.UUID, str, Any, Any]]) -> None:
+    """Cache data keys that their caller read itself, in the statement that read the values they
+    seal (rows of id, kek_id, wrapped_key, destroyed_at), so that decrypting those values looks
+    nothing up: ``data_key_material`` read each uncached key with a query of its own, one per
+    message for a worker sending to many citizens. A destroyed key is left out (its values read as
+    unreadable, through ``data_key_material``), a key cached already is kept as it is."""
+    now = time.monotonic()
+    for key_uuid, kek_id, wrapped, destroyed_at in rows:
+        with _cache_lock:
+            hit = _cache.get(key_uuid)
+        if (hit and hit[1] > now) or destroyed_at is not None or not wrapped:
+            continue
+        try:
+            material = _unwrap(key_uuid, kek_id, bytes(wrapped))
+        except KeyUnavailable:
+            continue
+        with _cache_lock:
+            _cache[key_uuid] = (material, now + settings.DATA_KEY_CACHE_SECONDS)
 
 
 def forget_cached_keys() -> None:

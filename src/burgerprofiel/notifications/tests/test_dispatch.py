@@ -402,3 +402,28 @@ def test_the_one_statement_claim_reads_the_instances_the_orm_reads(queued):
     assert by_kind["verify_email"].notification is None and by_kind["verify_email"].payload
     assert by_kind["notification"].recipient == "burger@example.org"
     assert by_kind["verify_email"].recipient == "nieuw@example.org"
+
+
+def test_the_claim_decrypts_addresses_without_a_key_lookup_and_a_shredded_key_reads_unreadable(queued):
+    """The citizen's data key comes with the claim (PostgreSQL): one statement, however many
+    citizens; a key destroyed since the delivery was queued leaves its address unreadable, as
+    everywhere, and the claim does not fail."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from burgerprofiel.crypto.fields import UNREADABLE
+    from burgerprofiel.crypto.services import data_key_shred, forget_cached_keys
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement claim is PostgreSQL's")
+    forget_cached_keys()
+    with CaptureQueriesContext(connection) as queries:
+        [claimed] = deliveries_claim(channel="email", worker="w", limit=10)
+    assert claimed.recipient == "burger@example.org"
+    assert len(queries) == 1, [q["sql"][:80] for q in queries]
+
+    Delivery.objects.filter(pk=queued.pk).update(lease_until=None)
+    data_key_shred(key=queued.citizen.data_key, reason="test")
+    forget_cached_keys()
+    [claimed] = deliveries_claim(channel="email", worker="w", limit=10)
+    assert claimed.recipient is UNREADABLE
