@@ -32,10 +32,15 @@ def queued(agency):
     """One melding with one e-mail delivery queued."""
     citizen = citizen_with_contact()
     consent(citizen, agency.agency_id, "email")
+    return _melding(agency, "Bericht")
+
+
+def _melding(agency, message: str) -> Delivery:
+    """A melding to the citizen of ``queued`` (INSZ): its e-mail delivery, queued."""
     notification = notification_create(
         agency=Agency.objects.get(pk=agency.agency_id),
         insz=INSZ,
-        message="Bericht",
+        message=message,
         ipdc_product=PRODUCT,
         actor=TEST_ACTOR,
     )
@@ -282,14 +287,7 @@ def test_a_row_already_final_is_not_finished_again_and_gets_no_second_receipt(qu
 
 
 def _another_melding(agency) -> Delivery:
-    notification = notification_create(
-        agency=Agency.objects.get(pk=agency.agency_id),
-        insz=INSZ,
-        message="Nog een bericht",
-        ipdc_product=PRODUCT,
-        actor=TEST_ACTOR,
-    )
-    return Delivery.objects.get(notification=notification)
+    return _melding(agency, "Nog een bericht")
 
 
 def test_a_drain_thread_keeps_its_smtp_session_between_batches(queued, agency, smtp_server):
