@@ -86,6 +86,12 @@ class SmtpServer:
     def stop(self) -> None:
         self.controller.stop()
 
+    def __enter__(self) -> SmtpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 class Smsc:
     """The node SMS centre in a subprocess; ``submitted`` fills as it accepts messages."""

@@ -320,18 +320,15 @@ def test_a_kept_session_the_server_closed_is_replaced_before_the_next_batch(queu
     new session takes the batch, and the melding goes out at its first attempt, not as a retry
     NOTIFICATIONS_RETRY_SECONDS later."""
     monkeypatch.setattr(SenderSessions, "PROBE_AFTER_SECONDS", 0.0)  # probe every kept session
-    first = SmtpServer(pipelining=pipelining).start()
+    first = SmtpServer(pipelining=pipelining)
     sessions = SenderSessions()
     try:
         with override_settings(NOTIFICATIONS_SMTP_HOST="127.0.0.1", NOTIFICATIONS_SMTP_PORT=first.port):
-            deliveries_dispatch(sessions=sessions)
-            first.stop()
-            restarted = SmtpServer(first.port, pipelining=pipelining).start()
-            try:
+            with first:
+                deliveries_dispatch(sessions=sessions)
+            with SmtpServer(first.port, pipelining=pipelining) as restarted:
                 later = _another_melding(agency)
                 deliveries_dispatch(sessions=sessions)
-            finally:
-                restarted.stop()
     finally:
         sessions.close()
     later.refresh_from_db()
@@ -348,13 +345,12 @@ def test_a_kept_session_is_not_taken_up_after_its_keep_time_or_towards_another_s
             _another_melding(agency)
             deliveries_dispatch(sessions=sessions)
         assert smtp_server.sink.sessions == 2 and sessions.opened == 2
-        other = SmtpServer(pipelining=smtp_server.sink.pipelining).start()
-        try:
-            with override_settings(NOTIFICATIONS_SMTP_PORT=other.port):
-                moved = _another_melding(agency)
-                deliveries_dispatch(sessions=sessions)
-        finally:
-            other.stop()
+        with (
+            SmtpServer(pipelining=smtp_server.sink.pipelining) as other,
+            override_settings(NOTIFICATIONS_SMTP_PORT=other.port),
+        ):
+            moved = _another_melding(agency)
+            deliveries_dispatch(sessions=sessions)
     finally:
         sessions.close()
     assert [m["Message-ID"] for m in other.sink.messages] == [f"<{moved.pk}@burgerprofiel.example>"]
