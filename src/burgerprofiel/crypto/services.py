@@ -123,6 +123,17 @@ def _unwrap(key_uuid: uuid.UUID, kek_id: str, wrapped: bytes) -> bytes:
         ) from None
 
 
+# The DataKey columns ``data_keys_prime`` takes, in its order.
+PRIME_COLUMNS = ("id", "kek_id", "wrapped_key", "destroyed_at")
+
+
+def data_key_select(alias: str) -> str:
+    """The select list of ``PRIME_COLUMNS`` of the DataKey row joined as ``alias``: what a statement
+    that reads sealed values adds so that its caller can ``data_keys_prime`` their keys."""
+    columns = {f.name: f.column for f in DataKey._meta.concrete_fields}
+    return ", ".join(f"{alias}.{connection.ops.quote_name(columns[name])}" for name in PRIME_COLUMNS)
+
+
 def data_keys_prime(rows: Iterable[tuple[uuid.UUID, str, Any, Any]]) -> None:
     """Cache data keys that their caller read itself, in the statement that read the values they
     seal (rows of id, kek_id, wrapped_key, destroyed_at), so that decrypting those values looks

@@ -48,7 +48,7 @@ from burgerprofiel.citizens.models import Citizen
 from burgerprofiel.common.queries import fetchall_prepared
 from burgerprofiel.crypto import pins
 from burgerprofiel.crypto.models import DataKey, SigningKey
-from burgerprofiel.crypto.services import data_keys_prime
+from burgerprofiel.crypto.services import PRIME_COLUMNS, data_key_select, data_keys_prime
 from burgerprofiel.crypto.signing import jwt_signer, sign_jwt
 from burgerprofiel.notifications.models import (
     FINAL_STATUSES,
@@ -114,9 +114,6 @@ _NOT_FOR_SENDING = {
 }
 
 
-_KEY_COLUMNS = ("id", "kek_id", "wrapped_key", "destroyed_at")
-
-
 @dataclass(frozen=True)
 class _ReadPart:
     """One model's columns in the claim statement's rows: the fields read (in the model's order,
@@ -162,8 +159,7 @@ def _claim_plan() -> tuple[str, tuple[_ReadPart, ...]]:
         selects += [f"{alias}.{quote(f.column)}" for f in fields]
     # The citizen's data key as the key cache keeps it (``data_keys_prime``): the address decrypts
     # without a lookup of its own.
-    key_columns = {f.name: f.column for f in DataKey._meta.concrete_fields}
-    selects += [f"k.{quote(key_columns[name])}" for name in _KEY_COLUMNS]
+    selects.append(data_key_select("k"))
     returning = ", ".join(quote(f.column) for f in parts[0].fields)
     sql = (
         f"WITH claimed AS (UPDATE {table} SET lease_until = %s, leased_by = %s WHERE id IN ("  # noqa: S608 - the models' tables and columns
@@ -201,7 +197,7 @@ def _claim_statement(
         ],
     )
     alias = db_connection.alias
-    keys = len(_KEY_COLUMNS)
+    keys = len(PRIME_COLUMNS)
     data_keys_prime(row[-keys:] for row in rows if row[-keys] is not None)
     claimed = []
     for row in rows:

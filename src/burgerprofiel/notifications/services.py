@@ -36,7 +36,7 @@ from burgerprofiel.common.errors import NotFound, ValidationError
 from burgerprofiel.common.queries import StatementGuard, fetchone_prepared
 from burgerprofiel.crypto.fields import encrypted_field
 from burgerprofiel.crypto.models import DataKey
-from burgerprofiel.crypto.services import data_keys_prime
+from burgerprofiel.crypto.services import PRIME_COLUMNS, data_key_select, data_keys_prime
 from burgerprofiel.notifications import selectors
 from burgerprofiel.notifications.models import Delivery, DeliveryReceipt, DeliveryStatus, Notification
 from burgerprofiel.preferences.models import Channel, Consent, ContactPreference, Verification
@@ -472,7 +472,7 @@ def _recipient_read(
     sql = (
         f"SELECT c.id, c.data_key_id, p.seal_id, p.email, p.email_verified_at, p.mobile, p.mobile_verified_at, "  # noqa: S608 - table names from the models; values are parameters
         f"ARRAY(SELECT channel FROM {consent} WHERE citizen_id = c.id AND agency_id = %s AND ipdc_product = %s "
-        f"AND granted), {guard.sql}, k.id, k.kek_id, k.wrapped_key, k.destroyed_at "
+        f"AND granted), {guard.sql}, {data_key_select('k')} "
         f"FROM {citizen} c LEFT JOIN {preference} p ON p.citizen_id = c.id "
         f"LEFT JOIN {DataKey._meta.db_table} k ON k.id = c.data_key_id WHERE c.insz_index = %s"
     )
@@ -481,7 +481,7 @@ def _recipient_read(
         return None
     citizen_id, key_id, seal_id, email, email_at, mobile, mobile_at, channels, _ = row[:9]
     if row[9] is not None:
-        data_keys_prime([row[9:13]])
+        data_keys_prime([row[9 : 9 + len(PRIME_COLUMNS)]])
     verified = {
         Channel.EMAIL: (email, email_at, encrypted_field(ContactPreference, "email")),
         Channel.SMS: (mobile, mobile_at, encrypted_field(ContactPreference, "mobile")),
