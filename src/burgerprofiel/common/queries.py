@@ -120,16 +120,32 @@ def _run_prepared(sql: str, params: Sequence[Any], fetch: Callable[[Any], R]) ->
             return fetch(cursor)
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = _prepared_cursor_class()(connection.connection)
-    with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]  # Django's own wrapping
-        cursor.execute(sql, params)
-        row = fetch(cursor)
+    cursor = connection._prepare_cursor(_kept_cursor())  # type: ignore[attr-defined]  # Django's own wrapping
+    cursor.execute(sql, params)
+    row = fetch(cursor)
     if connection.queries_logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
         # Django rebuilds a logged statement from psycopg's last query, which a statement run by name
         # lacks: the debug log and query capture (tests) show its text instead, placeholders and all.
         connection.queries_log[-1]["sql"] = sql
     return row  # type: ignore[no-any-return]
+
+
+def _kept_cursor() -> Any:
+    """The current connection's cursor for prepared statements, kept as long as that connection.
+
+    psycopg works out how to send each Python type (its dumper) once per cursor: a new cursor per
+    statement looked up every parameter's dumper again, which cost the push API about as much as
+    binding the values. A cursor is not shared between threads (Django's connections are per
+    thread) and is left open, not closed, after each statement: its last result is replaced by the
+    next. A new connection (closed, health-checked away, a reconnect) gets a new cursor.
+    """
+    raw = connection.connection
+    kept = getattr(connection, "_kept_prepared_cursor", None)
+    if kept is None or kept.connection is not raw or kept.closed:
+        with connection.wrap_database_errors:
+            kept = _prepared_cursor_class()(raw)
+        connection._kept_prepared_cursor = kept  # type: ignore[attr-defined]
+    return kept
 
 
 _prepared_cursor: type[Any] | None = None
