@@ -560,6 +560,12 @@ NOTIFICATIONS_DRAIN_INTERVAL_MS = env_int(
     50,
     help="How long the worker's delivery loop waits, when nothing is due, before looking again.",
 )
+NOTIFICATIONS_GATHER_MS = env_int(
+    "NOTIFICATIONS_GATHER_MS",
+    100,
+    help="How long a thread of the worker's delivery loop waits after a batch that emptied the outbox before it "
+    "claims again, so that under a steady load each batch carries several messages (0: at once).",
+)
 NOTIFICATIONS_DRAIN_THREADS = env_int(
     "NOTIFICATIONS_DRAIN_THREADS",
     2,

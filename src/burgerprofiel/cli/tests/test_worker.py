@@ -112,3 +112,40 @@ def test_one_round_of_the_scheduler_runs_the_declared_tasks():
     assert TreeHead.objects.get().tree_size == AuditEvent.objects.count()
     assert list(UsedAssertion.objects.values_list("jti", flat=True)) == ["live"]
     assert list(IdempotencyRecord.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+class _Stop(BaseException):
+    """Ends ``drain``'s endless loop in a test (not an Exception: drain would back off and go on)."""
+
+
+def test_the_delivery_loop_waits_after_a_short_batch_so_the_next_one_gathers_more(monkeypatch: Any, settings: Any):
+    from burgerprofiel.cli.management.commands import worker
+
+    settings.NOTIFICATIONS_BATCH_SIZE = 10
+    settings.NOTIFICATIONS_GATHER_MS = 30
+    settings.NOTIFICATIONS_DRAIN_INTERVAL_MS = 50
+    rounds = iter([3, 10, 0, 1])
+    slept: list[tuple[int, float]] = []
+    taken: list[int] = []
+
+    def step() -> int:
+        try:
+            taken.append(next(rounds))
+        except StopIteration:
+            raise _Stop from None
+        return taken[-1]
+
+    monkeypatch.setattr(worker.time, "sleep", lambda seconds: slept.append((taken[-1], seconds)))
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+    from burgerprofiel.notifications import dispatch
+
+    monkeypatch.setattr(dispatch, "deliveries_dispatch", lambda **kwargs: {"delivered": step()})
+    with pytest.raises(_Stop):
+        worker.Command()._deliveries_drain()
+    # A short batch (3 of 10): the gather pause; a full one: at once; none: the idle interval.
+    assert slept == [(3, 0.03), (0, 0.05), (1, 0.03)]
+    settings.NOTIFICATIONS_GATHER_MS = 0
+    rounds = iter([3, 1])
+    with pytest.raises(_Stop):
+        worker.Command()._deliveries_drain()
+    assert slept == [(3, 0.03), (0, 0.05), (1, 0.03)]  # off: no pause after a batch at all

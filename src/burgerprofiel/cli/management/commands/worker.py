@@ -54,10 +54,18 @@ def periodic_enqueue(
     return enqueued
 
 
-def drain(name: str, step: Callable[[], int], *, idle_ms: Callable[[], int]) -> None:
+def drain(
+    name: str,
+    step: Callable[[], int],
+    *,
+    idle_ms: Callable[[], int],
+    gather_ms: Callable[[int], int] = lambda taken: 0,
+) -> None:
     """Run ``step`` (one round over a queue table; returns how much it took) for ever: again at once
     while there is work, after ``idle_ms`` when there was none, backing off while it fails (the
-    database went away, say: the rows stay queued)."""
+    database went away, say: the rows stay queued). After a round that took some, ``gather_ms(taken)``
+    milliseconds pass before the next one (0: at once): under a steady trickle a round that comes at
+    once finds only what arrived while the last one ran, and its cost is mostly per round."""
     failures = 0
     while True:
         close_old_connections()
@@ -73,6 +81,8 @@ def drain(name: str, step: Callable[[], int], *, idle_ms: Callable[[], int]) -> 
         failures = 0
         if not taken:  # nothing queued: wait before looking again
             time.sleep(idle_ms() / 1000)
+        elif pause := gather_ms(taken):
+            time.sleep(pause / 1000)
 
 
 class Command(BaseCommand):
@@ -138,7 +148,16 @@ class Command(BaseCommand):
         def send() -> int:
             return sum(deliveries_dispatch(max_batches=20, worker=name, sessions=sessions).values())
 
-        drain("the delivery outbox", send, idle_ms=lambda: settings.NOTIFICATIONS_DRAIN_INTERVAL_MS)
+        def gather(taken: int) -> int:
+            # A round short of a full batch emptied the outbox: let the next one gather a batch.
+            return settings.NOTIFICATIONS_GATHER_MS if taken < settings.NOTIFICATIONS_BATCH_SIZE else 0
+
+        drain(
+            "the delivery outbox",
+            send,
+            idle_ms=lambda: settings.NOTIFICATIONS_DRAIN_INTERVAL_MS,
+            gather_ms=gather,
+        )
 
     def _schedule(self) -> None:
         last: dict[str, float] = {}
