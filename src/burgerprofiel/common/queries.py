@@ -134,10 +134,11 @@ def _kept_cursor() -> Any:
     """The current connection's cursor for prepared statements, kept as long as that connection.
 
     psycopg works out how to send each Python type (its dumper) once per cursor: a new cursor per
-    statement looked up every parameter's dumper again, which cost the push API about as much as
-    binding the values. A cursor is not shared between threads (Django's connections are per
-    thread) and is left open, not closed, after each statement: its last result is replaced by the
-    next. A new connection (closed, health-checked away, a reconnect) gets a new cursor.
+    statement looked up every parameter's dumper again (timed for the push's 33 values: 30 µs to
+    bind them on a new cursor, 11 µs on a kept one). A cursor is not shared between threads
+    (Django's connections are per thread) and is left open, not closed, after each statement: its
+    last result is held until the next replaces it. A new connection (closed, health-checked away,
+    a reconnect) gets a new cursor.
     """
     raw = connection.connection
     kept = getattr(connection, "_kept_prepared_cursor", None)
