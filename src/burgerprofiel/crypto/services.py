@@ -134,17 +134,21 @@ def data_key_select(alias: str) -> str:
     return ", ".join(f"{alias}.{connection.ops.quote_name(columns[name])}" for name in PRIME_COLUMNS)
 
 
-def data_keys_prime(rows: Iterable[tuple[uuid.UUID, str, Any, Any]]) -> None:
+def data_keys_prime(rows: Iterable[tuple[uuid.UUID | None, str, Any, Any]]) -> None:
     """Cache data keys that their caller read itself, in the statement that read the values they
     seal (rows of id, kek_id, wrapped_key, destroyed_at), so that decrypting those values looks
     nothing up: ``data_key_material`` read each uncached key with a query of its own, one per
-    message for a worker sending to many citizens. A destroyed key is left out (its values read as
-    unreadable, through ``data_key_material``), a key cached already is kept as it is."""
+    message for a worker sending to many citizens. A row without a key (all None: a key joined
+    with LEFT JOIN and absent) and a destroyed key are left out (nothing to unwrap; a destroyed
+    key's values read as unreadable, through ``data_key_material``), a key cached already is kept
+    as it is."""
     now = time.monotonic()
     for key_uuid, kek_id, wrapped, destroyed_at in rows:
+        if key_uuid is None or destroyed_at is not None or not wrapped:
+            continue
         with _cache_lock:
             hit = _cache.get(key_uuid)
-        if (hit and hit[1] > now) or destroyed_at is not None or not wrapped:
+        if hit and hit[1] > now:
             continue
         try:
             material = _unwrap(key_uuid, kek_id, bytes(wrapped))

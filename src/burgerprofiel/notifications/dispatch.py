@@ -198,7 +198,7 @@ def _claim_statement(
     )
     alias = db_connection.alias
     keys = len(PRIME_COLUMNS)
-    data_keys_prime(row[-keys:] for row in rows if row[-keys] is not None)
+    data_keys_prime(row[-keys:] for row in rows)
     claimed = []
     for row in rows:
         instances: list[Any] = []

@@ -480,8 +480,7 @@ def _recipient_read(
     if row is None or not row[8]:
         return None
     citizen_id, key_id, seal_id, email, email_at, mobile, mobile_at, channels, _ = row[:9]
-    if row[9] is not None:
-        data_keys_prime([row[9 : 9 + len(PRIME_COLUMNS)]])
+    data_keys_prime([row[9 : 9 + len(PRIME_COLUMNS)]])
     verified = {
         Channel.EMAIL: (email, email_at, encrypted_field(ContactPreference, "email")),
         Channel.SMS: (mobile, mobile_at, encrypted_field(ContactPreference, "mobile")),

@@ -9,6 +9,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from burgerprofiel.agencies.models import Agency, ContactPerson
 from burgerprofiel.agencies.services import contact_person_add
@@ -18,7 +19,15 @@ from burgerprofiel.conftest import TEST_ACTOR
 from burgerprofiel.crypto import keyring, keystore, signing
 from burgerprofiel.crypto.fields import UNREADABLE, Sealers, blind_index, encrypted_field, key_id_of
 from burgerprofiel.crypto.models import DataKey, SigningKey
-from burgerprofiel.crypto.services import data_keys_rewrap, forget_cached_keys
+from burgerprofiel.crypto.services import (
+    PRIME_COLUMNS,
+    KeyUnavailable,
+    data_key_create,
+    data_key_material,
+    data_keys_prime,
+    data_keys_rewrap,
+    forget_cached_keys,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +203,18 @@ def test_the_system_check_refuses_a_key_store_that_holds_no_agency_secret(agency
     settings.KEY_STORE_DIR = str(tmp_path / "empty")  # not mounted: nothing there
     settings.PRODUCTION = True
     assert [m.id for m in key_store_complete()] == ["crypto.E004"]
+
+
+def test_primed_keys_decrypt_without_a_query_and_absent_or_destroyed_ones_are_left_out(agency):
+    live = data_key_create(owner_type=DataKey.OwnerType.CITIZEN)
+    gone = data_key_create(owner_type=DataKey.OwnerType.CITIZEN)
+    data_key_destroy(key=gone, reason="test", actor=TEST_ACTOR)
+    forget_cached_keys()
+    rows = list(DataKey.objects.filter(pk__in=[live.pk, gone.pk]).values_list(*PRIME_COLUMNS))
+    data_keys_prime([*rows, (None, None, None, None)])  # a row whose LEFT JOINed key was absent
+
+    with CaptureQueriesContext(connection) as queries:
+        material = data_key_material(live.pk)
+    assert len(queries) == 0 and len(material) == 32
+    with pytest.raises(KeyUnavailable, match=str(gone.pk)):  # not cached: looked up, and unavailable
+        data_key_material(gone.pk)
