@@ -180,15 +180,15 @@ class AgencyAuth(HttpBearer):
             client = principal.client
             sql, params = client_snapshot_guard_sql(client)
 
-            def explain() -> None:
+            def explain() -> None:  # kept with the notes: it must not refer to the request itself
                 fresh = notes.principal = access_token_verify(token, address=address)
                 notes.order_guard = None
-                self._order_check(request, fresh)
+                self._order_check(notes, fresh)
                 if client_snapshot_guard_sql(fresh.client)[1] != params:
                     raise SnapshotStale()
 
             notes.order_guard = StatementGuard(sql=sql, params=params, explain=explain)
-        return self._order_check(request, principal)
+        return self._order_check(notes, principal)
 
     def _snapshot_allows(self, principal: AgencyPrincipal) -> bool:
         """Whether the kept client and orders allow this call, checked silently (a refusal is decided
@@ -206,8 +206,7 @@ class AgencyAuth(HttpBearer):
             return False
         return set(self.categories) <= set(version.categories_for(self.component))
 
-    def _order_check(self, request: HttpRequest, principal: AgencyPrincipal) -> AgencyPrincipal:
-        notes = _notes.of(request)
+    def _order_check(self, notes: ApiNotes, principal: AgencyPrincipal) -> AgencyPrincipal:
         notes.order_version = order_check(
             actor=principal.actor,
             agency_id=principal.agency_id,
