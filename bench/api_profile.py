@@ -7,7 +7,18 @@ at a time, and reports per request
 - the statements sent to the database (``CaptureQueriesContext``), listed once for the last request;
 - the process's CPU time (``time.process_time``: this process only, not PostgreSQL's backend) and the
   wall time (CPU plus waiting for the database);
-- with ``--profile``, the functions that cost the most (``cProfile``, cumulative and own time).
+- with ``--profile``, the functions that cost the most (``cProfile``, cumulative and own time);
+- how much this process's resident memory grew over them (a request must leave nothing behind);
+- the database's side of the same requests: the CPU its backend process used (``/proc/<pid>/stat``,
+  the server runs on this machine) and the rows written per request, by table (``pg_stat_user_tables``).
+
+Path ``floor`` is the leanest POST's own work (``bench.http_floor``: parse the JSON, one INSERT),
+the reference for ``dosis`` and ``melding`` as in the throughput benches (here without gunicorn).
+Path ``copy`` is the reference for ``bulk``: ``BULK_LINES`` rows per request COPYed into
+``bench.dosis_ingest``'s bare table on the same connection, as that bench's COPY baseline writes
+them (this process's CPU and the backend's per row). The two together bound what filing can reach
+on these CPUs whatever the Python does: the issue's target (bulk filed at 25% of COPY) asks a filed
+upload to cost, the database's work included, at most four COPY rows' CPU.
 
 Paths: ``dosis`` (``POST /api/v2/dosis/dossiers``, the bench's payload), ``bulk`` (``POST
 /api/v2/dosis/dossiers/bulk``, ``BULK_LINES`` of that payload per request, each a new dossier: since
@@ -28,6 +39,7 @@ import pstats
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench.databases import throwaway_postgres
@@ -92,6 +104,45 @@ def _setup(db_url: str) -> tuple[Callable[..., Any], str, list[str]]:
     return handler, token, pool
 
 
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend used so far, from ``/proc`` (same machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _resident_mb() -> float:
+    """This process's resident memory (``/proc/self/statm``), in MB."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _rows_written(cursor: Any) -> dict[str, int]:
+    """Rows inserted so far per table, as the statistics report them (both connections' flushed first:
+    Django's and ``bench.http_floor``'s)."""
+    from bench import http_floor
+
+    floor = getattr(http_floor._local, "connection", None)
+    if floor is not None:
+        floor.execute("SELECT pg_stat_force_next_flush()")
+    cursor.execute("SELECT pg_stat_force_next_flush()")
+    cursor.execute("SELECT pg_stat_clear_snapshot()")
+    cursor.execute("SELECT relname, n_tup_ins FROM pg_stat_user_tables WHERE n_tup_ins > 0")
+    return dict(cursor.fetchall())
+
+
+def _copy_rows(connection: Any, first: int) -> None:
+    """``BULK_LINES`` rows into the bare table in one COPY and one commit, as ``bench.dosis_ingest``'s
+    baseline writes them."""
+    from bench.dosis_ingest import BRON, payload
+
+    raw = connection.connection  # psycopg's own connection, autocommit as Django keeps it
+    with raw.transaction(), raw.cursor() as cursor:
+        columns = "bron, dossier_number, upload_id, payload"
+        with cursor.copy(f"COPY bench_dosis_plain ({columns}) FROM STDIN") as copy:
+            for j in range(BULK_LINES):
+                p = payload(0, first + j, "Y")
+                copy.write_row((BRON, p["Identificatie"]["DossierNummer"], p["UploadId"], json.dumps(p)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paths", default="dosis,melding")
@@ -106,8 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from bench.dosis_ingest import payload
+        from bench.dosis_ingest import PLAIN_TABLE, payload
         from bench.notifications import PRODUCT
+
+        with connection.cursor() as cursor:
+            cursor.execute(PLAIN_TABLE)
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
 
         bodies: dict[str, tuple[str, Callable[[int], bytes], str]] = {
             "dosis": ("/api/v2/dosis/dossiers", lambda i: json.dumps(payload(0, i, "P")).encode(), "200"),
@@ -118,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                 ).encode(),
                 "200",
             ),
+            "floor": ("floor", lambda i: json.dumps(payload(0, i, "F")).encode(), "200"),
+            "copy": ("copy", lambda i: str(i * BULK_LINES).encode(), "200"),
             "melding": (
                 "/api/v1/notifications",
                 lambda i: json.dumps(
@@ -127,7 +185,16 @@ def main(argv: list[str] | None = None) -> int:
             ),
         }
 
+        from bench import http_floor
+
         def call(path: str, body: bytes) -> str:
+            if path == "floor":
+                answered: list[str] = []
+                b"".join(http_floor.application(_environ("/floor", body, token), lambda s, h, *a: answered.append(s)))
+                return answered[0]
+            if path == "copy":
+                _copy_rows(connection, int(body))
+                return "200 OK"
             status: list[str] = []
             chunks = app(_environ(path, body, token), lambda s, h, *a: status.append(s))
             b"".join(chunks)
@@ -136,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
         for name in args.paths.split(","):
             path, body_of, expected = bodies[name]
-            for i in range(3 if name == "bulk" else 50):  # warm-up: imports, compiled SQL, caches
+            for i in range(3 if name in ("bulk", "copy") else 50):  # warm-up: imports, compiled SQL, caches
                 got = call(path, body_of(10_000_000 + i))
                 if not got.startswith(expected):
                     raise RuntimeError(f"{name}: answered {got}")
@@ -145,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
             statements = len(queries.captured_queries)
             listed = [f"    {float(q['time']) * 1000:6.2f} ms  {q['sql'][:200]}" for q in queries.captured_queries]
             profiler = cProfile.Profile(time.process_time) if args.profile else None
+            with connection.cursor() as cursor:
+                rows0 = _rows_written(cursor)
+            pid = http_floor._connection().info.backend_pid if name == "floor" else backend
+            database0, resident0 = _backend_cpu(pid), _resident_mb()
             cpu0, wall0 = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()
@@ -153,11 +224,24 @@ def main(argv: list[str] | None = None) -> int:
             if profiler:
                 profiler.disable()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            database, resident = _backend_cpu(pid) - database0, _resident_mb() - resident0
+            with connection.cursor() as cursor:
+                rows = {t: c - rows0.get(t, 0) for t, c in _rows_written(cursor).items() if c > rows0.get(t, 0)}
             n = args.requests
             print(
                 f"{name}: {statements} statements, {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall "
                 f"per request ({n} requests, {n / wall:.0f}/s on one thread{', profiled' if profiler else ''})"
             )
+            written = ", ".join(f"{t} {c / n:g}" for t, c in sorted(rows.items(), key=lambda r: -r[1]))
+            print(
+                f"  the database: {database / n * 1000:.2f} ms of its backend's CPU per request; "
+                f"rows written per request: {written or 'none'}; this process's resident memory {resident:+.1f} MB"
+            )
+            if name in ("bulk", "copy"):
+                print(
+                    f"  per line: {cpu / n / BULK_LINES * 1e6:.0f} us here + {database / n / BULK_LINES * 1e6:.0f} us "
+                    f"in the database = {(cpu + database) / n / BULK_LINES * 1e6:.0f} us of CPU"
+                )
             print("\n".join(line.replace("\n", " ") for line in listed))
             if profiler:
                 if args.dump:
