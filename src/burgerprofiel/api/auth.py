@@ -180,7 +180,9 @@ class AgencyAuth(HttpBearer):
             client = principal.client
             sql, params = client_snapshot_guard_sql(client)
 
-            def explain() -> None:  # kept with the notes: it must not refer to the request itself
+            # Kept in the notes: it takes the notes, not the request, so that the request is freed as
+            # soon as it is answered (with the request, it would wait for a garbage collection).
+            def explain() -> None:
                 fresh = notes.principal = access_token_verify(token, address=address)
                 notes.order_guard = None
                 self._order_check(notes, fresh)
