@@ -132,15 +132,11 @@ def _rows_written(cursor: Any) -> dict[str, int]:
 def _copy_rows(connection: Any, first: int) -> None:
     """``BULK_LINES`` rows into the bare table in one COPY and one commit, as ``bench.dosis_ingest``'s
     baseline writes them."""
-    from bench.dosis_ingest import BRON, payload
+    from bench.dosis_ingest import copy_plain
 
     raw = connection.connection  # psycopg's own connection, autocommit as Django keeps it
-    with raw.transaction(), raw.cursor() as cursor:
-        columns = "bron, dossier_number, upload_id, payload"
-        with cursor.copy(f"COPY bench_dosis_plain ({columns}) FROM STDIN") as copy:
-            for j in range(BULK_LINES):
-                p = payload(0, first + j, "Y")
-                copy.write_row((BRON, p["Identificatie"]["DossierNummer"], p["UploadId"], json.dumps(p)))
+    with raw.transaction():
+        copy_plain(raw, 0, first, BULK_LINES, "Y")
 
 
 def main(argv: list[str] | None = None) -> int:

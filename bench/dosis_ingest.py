@@ -502,19 +502,25 @@ def bare_insert(url: str, clients: int, per_client: int) -> tuple[int, float]:
     return concurrently(clients, work)
 
 
+def copy_plain(conn: Any, client: int, first: int, lines: int, kind: str = "C") -> None:
+    """``lines`` payloads into the bare table with one COPY on ``conn`` (a psycopg connection): one
+    bulk request's worth of the COPY baseline."""
+    with (
+        conn.cursor() as cursor,
+        cursor.copy("COPY bench_dosis_plain (bron, dossier_number, upload_id, payload) FROM STDIN") as copy,
+    ):
+        for i in range(first, first + lines):
+            p = payload(client, i, kind)
+            copy.write_row((BRON, p["Identificatie"]["DossierNummer"], p["UploadId"], json.dumps(p)))
+
+
 def bare_copy(url: str, clients: int, requests: int, lines: int) -> tuple[int, float]:
     import psycopg
 
     def work(c: int) -> int:
         with psycopg.connect(url, autocommit=True) as conn:
             for r in range(requests):
-                with (
-                    conn.cursor() as cursor,
-                    cursor.copy("COPY bench_dosis_plain (bron, dossier_number, upload_id, payload) FROM STDIN") as copy,
-                ):
-                    for i in range(lines):
-                        p = payload(c, r * lines + i, "C")
-                        copy.write_row((BRON, p["Identificatie"]["DossierNummer"], p["UploadId"], json.dumps(p)))
+                copy_plain(conn, c, r * lines, lines)
         return requests * lines
 
     return concurrently(clients, work)
